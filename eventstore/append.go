@@ -1,0 +1,313 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"strings"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Limits of an append request.
+const (
+	MaxStreamLen   = 512      // bytes of a stream name
+	MaxKeyLen      = 512      // bytes of a reservation key
+	MaxEventData   = 4 << 20  // bytes of one event's data
+	MaxMetadataLen = 1024     // bytes of type, actor, correlation id or causation id
+	maxAppendBytes = 32 << 20 // bytes of all events of one append
+)
+
+type appendOp struct {
+	req  AppendRequest
+	done chan appendOutcome
+}
+
+type appendOutcome struct {
+	res AppendResult
+	err error
+}
+
+// Append appends req.Events to req.Stream if the stream is at req.ExpectedVersion, together with
+// the key releases and claims of the request, in one transaction. It returns once the events are
+// durable. Errors: ErrWrongExpectedVersion, ErrReservationConflict, ErrEventIDReused,
+// ErrInvalidAppend, ErrClosed, or an I/O error (nothing was written).
+//
+// If ctx ends before the append reaches the writer, Append returns ctx.Err() and nothing is written;
+// once handed to the writer the append completes regardless of ctx.
+func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, error) {
+	if err := validateRequest(&req); err != nil {
+		return AppendResult{}, err
+	}
+	op := &appendOp{req: req, done: make(chan appendOutcome, 1)}
+	select {
+	case s.queue <- op:
+	case <-s.closing:
+		return AppendResult{}, ErrClosed
+	case <-ctx.Done():
+		return AppendResult{}, ctx.Err()
+	}
+	out := <-op.done
+	return out.res, out.err
+}
+
+// validateRequest checks the request's shape and normalizes event times to UTC.
+func validateRequest(req *AppendRequest) error {
+	switch {
+	case req.Stream == "":
+		return invalidf("empty stream name")
+	case len(req.Stream) > MaxStreamLen || strings.IndexByte(req.Stream, 0) >= 0:
+		return invalidf("stream name longer than %d bytes or containing NUL", MaxStreamLen)
+	case len(req.Events) == 0:
+		return invalidf("no events")
+	case req.ExpectedVersion < StreamExists:
+		return invalidf("expected version %d", int64(req.ExpectedVersion))
+	}
+	total := 0
+	seen := make(map[uuid.UUID]struct{}, len(req.Events))
+	events := make([]EventData, len(req.Events))
+	for i, e := range req.Events {
+		switch {
+		case e.ID == uuid.Nil:
+			return invalidf("event %d: nil id", i)
+		case e.Type == "" || len(e.Type) > MaxMetadataLen:
+			return invalidf("event %d: type empty or too long", i)
+		case e.SchemaVersion < 1:
+			return invalidf("event %d: schema version %d", i, e.SchemaVersion)
+		case len(e.Actor) > MaxMetadataLen || len(e.CorrelationID) > MaxMetadataLen || len(e.CausationID) > MaxMetadataLen:
+			return invalidf("event %d: metadata too long", i)
+		case len(e.Data) > MaxEventData:
+			return invalidf("event %d: data larger than %d bytes", i, MaxEventData)
+		case !json.Valid(e.Data):
+			return invalidf("event %d: data is not JSON", i)
+		case e.Time.IsZero():
+			return invalidf("event %d: zero time", i)
+		}
+		if _, dup := seen[e.ID]; dup {
+			return &EventIDReusedError{ID: e.ID}
+		}
+		seen[e.ID] = struct{}{}
+		total += len(e.Data)
+		e.Time = e.Time.UTC().Round(0)
+		events[i] = e
+	}
+	if total > maxAppendBytes {
+		return invalidf("events larger than %d bytes together", maxAppendBytes)
+	}
+	for _, k := range append(append([]string(nil), req.Claims...), req.Releases...) {
+		if k == "" || len(k) > MaxKeyLen {
+			return invalidf("reservation key empty or longer than %d bytes", MaxKeyLen)
+		}
+	}
+	req.Events = events
+	return nil
+}
+
+// writer is the single goroutine that commits appends: it takes every append waiting when the
+// previous commit finished (up to MaxBatch) into one transaction and one fsync.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	batch := make([]*appendOp, 0, s.opts.MaxBatch)
+	var buf []byte
+	for {
+		select {
+		case op := <-s.queue:
+			batch = append(batch[:0], op)
+		case <-s.closing:
+			return
+		}
+	drain:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case op := <-s.queue:
+				batch = append(batch, op)
+			default:
+				break drain
+			}
+		}
+		buf = s.commit(batch, buf[:0])
+		if cap(buf) > 8<<20 {
+			buf = nil // do not keep a huge buffer after a burst of large events
+		}
+	}
+}
+
+// commit runs one write transaction for the batch and answers every op in it.
+func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
+	outcomes := make([]appendOutcome, len(batch))
+	var head uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w := newTxWriter(tx, buf)
+		for i, op := range batch {
+			res, err := w.apply(&op.req)
+			if err != nil && !isRequestError(err) {
+				return err // I/O or internal failure: the whole transaction rolls back
+			}
+			outcomes[i] = appendOutcome{res, err}
+		}
+		head = w.events.Sequence()
+		buf = w.buf
+		return nil
+	})
+	if err != nil {
+		for i := range outcomes {
+			if outcomes[i].err == nil || !isRequestError(outcomes[i].err) {
+				outcomes[i] = appendOutcome{err: err}
+			}
+		}
+	} else {
+		s.stats.commits.Add(1)
+		s.stats.appends.Add(uint64(len(batch)))
+		if head != s.head.Load() {
+			s.head.Store(head)
+			s.notify()
+		}
+	}
+	for i, op := range batch {
+		op.done <- outcomes[i]
+	}
+	return buf
+}
+
+// isRequestError reports whether err is about one request (its checks), not the transaction.
+func isRequestError(err error) bool {
+	_, wrong := err.(*WrongExpectedVersionError)
+	_, reserved := err.(*ReservationConflictError)
+	_, reused := err.(*EventIDReusedError)
+	return wrong || reserved || reused
+}
+
+// txWriter applies appends inside one write transaction.
+type txWriter struct {
+	events, index, heads, ids, reservations *bolt.Bucket
+	buf                                     []byte
+}
+
+func newTxWriter(tx *bolt.Tx, buf []byte) *txWriter {
+	w := &txWriter{
+		events:       tx.Bucket(bucketEvents),
+		index:        tx.Bucket(bucketStreamIndex),
+		heads:        tx.Bucket(bucketStreamHeads),
+		ids:          tx.Bucket(bucketEventIDs),
+		reservations: tx.Bucket(bucketReservations),
+		buf:          buf,
+	}
+	w.events.FillPercent = 1.0 // keys only ever increase: pack pages full
+	return w
+}
+
+// apply checks one request against the transaction's current state (which includes earlier
+// requests of the batch) and, only if every check passes, writes it. A request error leaves the
+// transaction untouched.
+func (w *txWriter) apply(req *AppendRequest) (AppendResult, error) {
+	if res, dup, err := w.duplicate(req); dup || err != nil {
+		return res, err
+	}
+	var version uint64
+	if v := w.heads.Get([]byte(req.Stream)); v != nil {
+		version = binary.BigEndian.Uint64(v)
+	}
+	if !req.ExpectedVersion.matches(version) {
+		return AppendResult{}, &WrongExpectedVersionError{Stream: req.Stream, Expected: req.ExpectedVersion, Actual: version}
+	}
+	released := make(map[string]bool, len(req.Releases))
+	for _, k := range req.Releases {
+		if string(w.reservations.Get([]byte(k))) == req.Stream {
+			released[k] = true
+		}
+	}
+	for _, k := range req.Claims {
+		if holder := w.reservations.Get([]byte(k)); holder != nil && string(holder) != req.Stream && !released[k] {
+			return AppendResult{}, &ReservationConflictError{Key: k, Holder: string(holder)}
+		}
+	}
+
+	// Every check passed: write.
+	for k := range released {
+		if err := w.reservations.Delete([]byte(k)); err != nil {
+			return AppendResult{}, err
+		}
+	}
+	for _, k := range req.Claims {
+		if err := w.reservations.Put([]byte(k), []byte(req.Stream)); err != nil {
+			return AppendResult{}, err
+		}
+	}
+	res := AppendResult{}
+	for i := range req.Events {
+		d := &req.Events[i]
+		pos, err := w.events.NextSequence()
+		if err != nil {
+			return AppendResult{}, err
+		}
+		version++
+		e := Event{ID: d.ID, Stream: req.Stream, Version: version, Position: pos, Type: d.Type,
+			SchemaVersion: d.SchemaVersion, Time: d.Time, Actor: d.Actor, CorrelationID: d.CorrelationID,
+			CausationID: d.CausationID, Data: d.Data}
+		start := len(w.buf)
+		w.buf = appendRecord(w.buf, &e)
+		// bbolt keeps references to keys and values until commit: they live in w.buf, which is not
+		// reused before the transaction ends (a grown buffer leaves the old array intact).
+		record := w.buf[start:len(w.buf):len(w.buf)]
+		posKey := u64(pos)
+		if err := w.events.Put(posKey, record); err != nil {
+			return AppendResult{}, err
+		}
+		if err := w.index.Put(streamIndexKey(req.Stream, version), posKey); err != nil {
+			return AppendResult{}, err
+		}
+		if err := w.ids.Put(append([]byte(nil), d.ID[:]...), posKey); err != nil {
+			return AppendResult{}, err
+		}
+		if i == 0 {
+			res.FirstPosition = pos
+		}
+		res.LastPosition = pos
+	}
+	res.Version = version
+	if err := w.heads.Put([]byte(req.Stream), u64(version)); err != nil {
+		return AppendResult{}, err
+	}
+	return res, nil
+}
+
+// duplicate detects an idempotent retry: every event id already stored, in this stream, in order,
+// consecutively, with the same type, schema version and data. Then it returns the original result.
+// Any other reuse of a stored id is an EventIDReusedError.
+func (w *txWriter) duplicate(req *AppendRequest) (AppendResult, bool, error) {
+	var res AppendResult
+	found := 0
+	for i := range req.Events {
+		d := &req.Events[i]
+		v := w.ids.Get(d.ID[:])
+		if v == nil {
+			continue
+		}
+		found++
+		pos := binary.BigEndian.Uint64(v)
+		stored, err := decodeRecord(pos, w.events.Get(v))
+		if err != nil {
+			return res, false, err
+		}
+		same := stored.Stream == req.Stream && stored.Type == d.Type && stored.SchemaVersion == d.SchemaVersion &&
+			bytes.Equal(stored.Data, d.Data) && (i == 0 || pos == res.LastPosition+1)
+		if !same || found != i+1 {
+			return AppendResult{}, false, &EventIDReusedError{ID: d.ID, Position: pos}
+		}
+		if i == 0 {
+			res.FirstPosition = pos
+		}
+		res.LastPosition, res.Version = pos, stored.Version
+	}
+	switch found {
+	case 0:
+		return res, false, nil
+	case len(req.Events):
+		res.Duplicate = true
+		return res, true, nil
+	}
+	// The leading events are stored, the rest are new: a retry may not add events.
+	return AppendResult{}, false, &EventIDReusedError{ID: req.Events[0].ID, Position: res.FirstPosition}
+}

@@ -1,0 +1,241 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Bucket names. The layout is part of the stored format (docs/eventstore.md).
+var (
+	bucketMeta         = []byte("meta")         // "magic", "format"
+	bucketEvents       = []byte("events")       // big-endian position → record; sequence = head position
+	bucketStreamIndex  = []byte("stream_index") // stream | 0x00 | big-endian version → big-endian position
+	bucketStreamHeads  = []byte("stream_heads") // stream → big-endian version
+	bucketEventIDs     = []byte("event_ids")    // event id (16 bytes) → big-endian position
+	bucketReservations = []byte("reservations") // key → stream holding it
+
+	metaMagicKey  = []byte("magic")
+	metaFormatKey = []byte("format")
+	metaMagic     = []byte("nordledger-eventstore")
+)
+
+// storeFormat is the layout version written into new stores.
+const storeFormat = 1
+
+// Options configures a Store. The zero value is valid: every field has a default.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release the file lock.
+	// Default 2s; the store is single-writer and the lock protects it.
+	LockTimeout time.Duration
+	// MaxBatch caps the number of appends committed in one transaction. Default 1024.
+	MaxBatch int
+	// InitialMmapSize is passed to bbolt; a larger map avoids remapping (which waits for readers)
+	// as the log grows. Default 256 MiB.
+	InitialMmapSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = 2 * time.Second
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 1024
+	}
+	if o.InitialMmapSize <= 0 {
+		o.InitialMmapSize = 256 << 20
+	}
+	return o
+}
+
+// Store is the bbolt event log. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	opts Options
+
+	queue      chan *appendOp
+	closing    chan struct{} // closed by Close: no new appends
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
+
+	head atomic.Uint64 // last committed position
+
+	mu     sync.Mutex
+	wake   chan struct{} // closed and replaced after each commit
+	subsWG sync.WaitGroup
+
+	stats struct {
+		commits, appends atomic.Uint64
+	}
+}
+
+// Open opens (creating if needed) the event store at path. The file is always synced on commit.
+// A file that is not an event store, or whose last event cannot be read, gives an error matching
+// ErrCorrupt; a file locked by another process gives an error after Options.LockTimeout.
+func Open(path string, opts Options) (s *Store, err error) {
+	opts = opts.withDefaults()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         opts.LockTimeout,
+		NoFreelistSync:  true,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: opts.InitialMmapSize,
+	})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("eventstore: open %s: locked by another process", path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "not a bbolt file or damaged header: " + err.Error()})
+	case err != nil:
+		return nil, fmt.Errorf("eventstore: open %s: %w", path, err)
+	}
+	defer func() {
+		// bbolt panics on some kinds of damaged pages; a damaged file must give an error, not a crash.
+		if r := recover(); r != nil {
+			db.Close()
+			s, err = nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: fmt.Sprint("unreadable file: ", r)})
+		}
+	}()
+	head, err := initialize(db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s = &Store{
+		db:         db,
+		opts:       opts,
+		queue:      make(chan *appendOp),
+		closing:    make(chan struct{}),
+		writerDone: make(chan struct{}),
+		wake:       make(chan struct{}),
+	}
+	s.head.Store(head)
+	go s.writer()
+	return s, nil
+}
+
+// initialize creates the buckets of a new store, or checks that an existing file is an event
+// store of a known format whose last event is readable. It returns the head position.
+func initialize(db *bolt.DB) (uint64, error) {
+	var head uint64
+	err := db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			if k, _ := tx.Cursor().First(); k != nil {
+				return &CorruptError{Reason: fmt.Sprintf("not an event store (found bucket %q, no meta)", k)}
+			}
+			for _, name := range [][]byte{bucketMeta, bucketEvents, bucketStreamIndex, bucketStreamHeads, bucketEventIDs, bucketReservations} {
+				if _, err := tx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+			meta = tx.Bucket(bucketMeta)
+			if err := meta.Put(metaMagicKey, metaMagic); err != nil {
+				return err
+			}
+			return meta.Put(metaFormatKey, binary.BigEndian.AppendUint32(nil, storeFormat))
+		}
+		if !bytes.Equal(meta.Get(metaMagicKey), metaMagic) {
+			return &CorruptError{Reason: "not an event store (bad magic)"}
+		}
+		f := meta.Get(metaFormatKey)
+		if len(f) != 4 || binary.BigEndian.Uint32(f) != storeFormat {
+			return &CorruptError{Reason: fmt.Sprintf("unknown store format %x", f)}
+		}
+		for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketStreamHeads, bucketEventIDs, bucketReservations} {
+			if tx.Bucket(name) == nil {
+				return &CorruptError{Reason: fmt.Sprintf("bucket %q missing", name)}
+			}
+		}
+		events := tx.Bucket(bucketEvents)
+		head = events.Sequence()
+		k, v := events.Cursor().Last()
+		switch {
+		case k == nil && head == 0:
+			return nil
+		case k == nil || len(k) != 8 || binary.BigEndian.Uint64(k) != head:
+			return &CorruptError{Reason: fmt.Sprintf("head position %d does not match the last stored event", head)}
+		}
+		_, err := decodeRecord(head, v)
+		return err
+	})
+	return head, err
+}
+
+// Close stops accepting appends, commits the appends already handed to the writer, ends every
+// subscription and closes the file. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		close(s.closing)
+		s.mu.Unlock()
+		<-s.writerDone
+		s.subsWG.Wait()
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
+}
+
+// Path returns the store's file path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Head returns the position of the last committed event (0 for an empty log).
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.head.Load(), nil
+}
+
+// Stats are counters since Open.
+type Stats struct {
+	Commits uint64 // transactions committed by the writer
+	Appends uint64 // append requests committed (including idempotent duplicates)
+}
+
+// Stats returns counters since Open; Appends/Commits is the mean group size.
+func (s *Store) Stats() Stats {
+	return Stats{Commits: s.stats.commits.Load(), Appends: s.stats.appends.Load()}
+}
+
+// wakeChan returns the channel that is closed at the next commit.
+func (s *Store) wakeChan() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wake
+}
+
+// notify wakes everyone waiting for a commit.
+func (s *Store) notify() {
+	s.mu.Lock()
+	close(s.wake)
+	s.wake = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *Store) isClosing() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
+
+func streamIndexKey(stream string, version uint64) []byte {
+	k := make([]byte, 0, len(stream)+9)
+	k = append(k, stream...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, version)
+}
+
