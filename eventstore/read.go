@@ -97,9 +97,7 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (uint64, error
 	}
 	var version uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketStreamHeads).Get([]byte(stream)); v != nil {
-			version = binary.BigEndian.Uint64(v)
-		}
+		version = streamVersion(tx.Bucket(bucketStreamIndex), stream)
 		return nil
 	})
 	return version, err

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,8 +19,7 @@ import (
 var (
 	bucketMeta         = []byte("meta")         // "magic", "format"
 	bucketEvents       = []byte("events")       // big-endian position → record; sequence = head position
-	bucketStreamIndex  = []byte("stream_index") // stream | 0x00 | big-endian version → big-endian position
-	bucketStreamHeads  = []byte("stream_heads") // stream → big-endian version
+	bucketStreamIndex  = []byte("stream_index") // stream | 0x00 | big-endian version → big-endian position; the last key of a stream is its head
 	bucketEventIDs     = []byte("event_ids")    // event id (16 bytes) → big-endian position
 	bucketReservations = []byte("reservations") // key → stream holding it
 
@@ -132,7 +132,7 @@ func initialize(db *bolt.DB) (uint64, error) {
 			if k, _ := tx.Cursor().First(); k != nil {
 				return &CorruptError{Reason: fmt.Sprintf("not an event store (found bucket %q, no meta)", k)}
 			}
-			for _, name := range [][]byte{bucketMeta, bucketEvents, bucketStreamIndex, bucketStreamHeads, bucketEventIDs, bucketReservations} {
+			for _, name := range [][]byte{bucketMeta, bucketEvents, bucketStreamIndex, bucketEventIDs, bucketReservations} {
 				if _, err := tx.CreateBucket(name); err != nil {
 					return err
 				}
@@ -150,7 +150,7 @@ func initialize(db *bolt.DB) (uint64, error) {
 		if len(f) != 4 || binary.BigEndian.Uint32(f) != storeFormat {
 			return &CorruptError{Reason: fmt.Sprintf("unknown store format %x", f)}
 		}
-		for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketStreamHeads, bucketEventIDs, bucketReservations} {
+		for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketEventIDs, bucketReservations} {
 			if tx.Bucket(name) == nil {
 				return &CorruptError{Reason: fmt.Sprintf("bucket %q missing", name)}
 			}
@@ -232,10 +232,24 @@ func (s *Store) isClosing() bool {
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
 
+// streamVersion returns the version of stream from the stream index: the version in its last key.
+func streamVersion(index *bolt.Bucket, stream string) uint64 {
+	c := index.Cursor()
+	k, _ := c.Seek(streamIndexKey(stream, math.MaxUint64))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	if len(k) != len(stream)+9 || string(k[:len(stream)]) != stream || k[len(stream)] != 0 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k[len(stream)+1:])
+}
+
 func streamIndexKey(stream string, version uint64) []byte {
 	k := make([]byte, 0, len(stream)+9)
 	k = append(k, stream...)
 	k = append(k, 0)
 	return binary.BigEndian.AppendUint64(k, version)
 }
-
