@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/domain/nordic"
+)
+
+// LedgerFile is the ledger configuration file (LEDGERD_CONFIG); see config/ledgers.example.json
+// and docs/configuration.md.
+type LedgerFile struct {
+	Ledgers []LedgerConfig `json:"ledgers"`
+}
+
+// LedgerConfig configures one ledger.
+type LedgerConfig struct {
+	LedgerNo                string `json:"ledgerNo"`
+	CountryCode             string `json:"countryCode"`
+	GenerateCustomerNumbers bool   `json:"generateCustomerNumbers"`
+	CustomerNoMaxLength     int    `json:"customerNoMaxLength,omitempty"`
+	CustomerNoLength        int    `json:"customerNoLength,omitempty"`
+}
+
+// DefaultLedgers is the built-in configuration: the demo ledger 1000 in Sweden.
+func DefaultLedgers() LedgerFile {
+	return LedgerFile{Ledgers: []LedgerConfig{{LedgerNo: "1000", CountryCode: "SE"}}}
+}
+
+// LoadLedgerFile reads and validates a ledger configuration file. Unknown properties are errors,
+// so a typo cannot silently change behaviour.
+func LoadLedgerFile(path string) (LedgerFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return LedgerFile{}, fmt.Errorf("ledger configuration: %w", err)
+	}
+	var f LedgerFile
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return LedgerFile{}, fmt.Errorf("ledger configuration %s: %w", path, err)
+	}
+	if err := f.Validate(); err != nil {
+		return LedgerFile{}, fmt.Errorf("ledger configuration %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Validate reports every problem at once, naming the ledger.
+func (f LedgerFile) Validate() error {
+	var errs []error
+	if len(f.Ledgers) == 0 {
+		errs = append(errs, errors.New("no ledgers configured"))
+	}
+	seen := map[string]bool{}
+	for i, l := range f.Ledgers {
+		name := fmt.Sprintf("ledgers[%d] (%s)", i, l.LedgerNo)
+		if l.LedgerNo == "" || strings.ContainsAny(l.LedgerNo, "/?#. \t") || len(l.LedgerNo) > 32 {
+			errs = append(errs, fmt.Errorf("%s: ledgerNo must be 1–32 characters without / ? # . or spaces", name))
+		}
+		if seen[l.LedgerNo] {
+			errs = append(errs, fmt.Errorf("%s: ledgerNo appears more than once", name))
+		}
+		seen[l.LedgerNo] = true
+		if _, ok := nordic.CountryCode(l.CountryCode); !ok {
+			errs = append(errs, fmt.Errorf("%s: countryCode must be an ISO 3166-1 alpha-2 code", name))
+		}
+		if l.CustomerNoMaxLength < 0 || l.CustomerNoMaxLength > 15 {
+			errs = append(errs, fmt.Errorf("%s: customerNoMaxLength must be 1–15", name))
+		}
+		if l.CustomerNoLength < 0 || l.CustomerNoLength > 15 {
+			errs = append(errs, fmt.Errorf("%s: customerNoLength must be 1–15", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ledgers implements httpapi.Ledgers.
+type ledgers map[string]domain.LedgerPolicy
+
+func (l ledgers) Ledger(no string) (domain.LedgerPolicy, bool) {
+	p, ok := l[no]
+	return p, ok
+}
+
+func (f LedgerFile) policies() ledgers {
+	out := ledgers{}
+	for _, l := range f.Ledgers {
+		cc, _ := nordic.CountryCode(l.CountryCode)
+		out[l.LedgerNo] = domain.LedgerPolicy{LedgerNo: l.LedgerNo, CountryCode: cc, GenerateCustomerNumbers: l.GenerateCustomerNumbers,
+			CustomerNoMaxLength: l.CustomerNoMaxLength, CustomerNoLength: l.CustomerNoLength}
+	}
+	return out
+}

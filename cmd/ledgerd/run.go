@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/projections"
+)
+
+// Main is the ledgerd program: ParseFlags, Run, then Close. Tests run it in-process on port 0.
+type Main struct {
+	Options Options
+	// Stdout receives the development token banner (default os.Stdout); LogOutput the logs
+	// (default os.Stderr).
+	Stdout, LogOutput io.Writer
+
+	log      *slog.Logger
+	store    *eventstore.Store
+	projDB   *projections.DB
+	runner   *projections.Runner
+	verifier *auth.Verifier
+	http     *http.Server
+	listener net.Listener
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	token  string
+}
+
+// NewMain returns a Main with default outputs.
+func NewMain() *Main { return &Main{Stdout: os.Stdout, LogOutput: os.Stderr} }
+
+// Addr returns the HTTP address the service listens on (after Run).
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// DevToken returns the development token minted at start ("" when tokens come from elsewhere).
+func (m *Main) DevToken() string { return m.token }
+
+// Run opens the stores, starts the projections and serves HTTP. It returns once serving.
+func (m *Main) Run(ctx context.Context) (err error) {
+	o := m.Options
+	m.log = newLogger(m.LogOutput, o.LogFormat, o.LogLevel)
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	lf := DefaultLedgers()
+	if o.ConfigFile != "" {
+		if lf, err = LoadLedgerFile(o.ConfigFile); err != nil {
+			return err
+		}
+	}
+	resKey, _, err := fileSecret(filepath.Join(o.DataDir, "reservation.key"))
+	if err != nil {
+		return fmt.Errorf("reservation key: %w", err)
+	}
+
+	ctx, m.cancel = context.WithCancel(context.Background())
+	if m.verifier, err = m.openVerifier(ctx, lf); err != nil {
+		return err
+	}
+	if m.store, err = eventstore.Open(filepath.Join(o.DataDir, "events.db"), eventstore.Options{}); err != nil {
+		return err
+	}
+	handler, err := commands.New(m.store, commands.Config{ReservationKey: resKey})
+	if err != nil {
+		return err
+	}
+	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
+		return err
+	}
+	customers := projections.NewCustomers(m.projDB, handler.NationalIDKey)
+	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers); err != nil {
+		return err
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.runner.Run(ctx, m.store)
+	}()
+
+	api, err := httpapi.New(httpapi.Config{
+		Ledgers: lf.policies(), Commands: handler, Customers: customers, Waiter: m.runner,
+		Verifier: m.verifier, Ready: m.ready, Logger: m.log,
+	})
+	if err != nil {
+		return err
+	}
+	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.http = &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.http.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error("http server stopped", "err", err)
+		}
+	}()
+	m.log.Info("ledgerd listening", "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
+	if m.token != "" && o.PrintToken {
+		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n\n",
+			ledgerList(lf), m.token, m.Addr())
+	}
+	return nil
+}
+
+// openVerifier configures token verification; without a configured secret or JWKS URL it uses a
+// secret kept in the data dir and mints a development token for every configured ledger.
+func (m *Main) openVerifier(ctx context.Context, lf LedgerFile) (*auth.Verifier, error) {
+	o := m.Options
+	cfg := auth.Config{JWKSURL: o.JWKSURL, Issuer: o.JWTIssuer, Audience: o.JWTAudience}
+	if o.JWTSecret != "" {
+		cfg.HS256Secret = []byte(o.JWTSecret)
+	} else if o.JWKSURL == "" {
+		secret, created, err := fileSecret(filepath.Join(o.DataDir, "jwt-secret"))
+		if err != nil {
+			return nil, fmt.Errorf("jwt secret: %w", err)
+		}
+		if created {
+			m.log.Info("generated a development JWT secret", "file", filepath.Join(o.DataDir, "jwt-secret"))
+		}
+		cfg.HS256Secret = secret
+		var nos []string
+		for _, l := range lf.Ledgers {
+			nos = append(nos, l.LedgerNo)
+		}
+		tok, err := auth.MintHS256(secret, auth.Claims{Subject: "developer", Ledgers: nos, Scopes: auth.AllScopes, TTL: 24 * time.Hour,
+			Issuer: o.JWTIssuer, Audience: o.JWTAudience}, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		m.token = tok
+	}
+	return auth.NewVerifier(ctx, cfg)
+}
+
+func ledgerList(lf LedgerFile) string {
+	s := ""
+	for i, l := range lf.Ledgers {
+		if i > 0 {
+			s += ", "
+		}
+		s += l.LedgerNo
+	}
+	return s
+}
+
+// ready reports whether the projections have caught up with the log.
+func (m *Main) ready(ctx context.Context) error {
+	if err := m.runner.Err(); err != nil {
+		return fmt.Errorf("projections stopped: %w", err)
+	}
+	head, err := m.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if pos := m.runner.Position(); pos < head {
+		return fmt.Errorf("projections at position %d of %d", pos, head)
+	}
+	return nil
+}
+
+// Close stops accepting requests, lets in-flight ones finish (up to the shutdown grace), stops the
+// projections and closes the stores.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Options.ShutdownGrace)
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.verifier != nil {
+		m.verifier.Close()
+	}
+	if m.projDB != nil {
+		errs = append(errs, m.projDB.Close())
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

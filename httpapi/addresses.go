@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/nordledger/ledger/domain"
+)
+
+// addressBody reads an address request body; it writes the problem and returns false when the
+// body is not a valid address.
+func (s *Server) addressBody(w http.ResponseWriter, r *http.Request) (domain.Address, bool) {
+	o, ok := s.decodeObjectBody(w, r, true)
+	if !ok {
+		return domain.Address{}, false
+	}
+	var f fields
+	in := f.address(o)
+	a, err := domain.ParseAddress(in, "")
+	if ps := merge(f.problems, err); len(ps) > 0 {
+		writeValidation(w, r, ps)
+		return domain.Address{}, false
+	}
+	return a, true
+}
+
+func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	st, ok := s.load(w, r, c, no)
+	if !ok {
+		return
+	}
+	if st.LegalAddress == nil {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeLegalAddressNotFound), "the customer has no legal address", nil)
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, c.legalAddressResource(st))
+}
+
+func (s *Server) putLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
+		return cu.ReplaceLegalAddress(a, domain.SourceAPI)
+	}, func(st domain.CustomerState) any { return c.legalAddressResource(st) })
+}
+
+func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	st, ok := s.load(w, r, c, no)
+	if !ok {
+		return
+	}
+	if st.BillingAddress == nil {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeBillingAddressNotFound), "the customer has no billing address", nil)
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, c.billingAddressResource(st))
+}
+
+func (s *Server) postBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	s.changeAddress(w, r, c, http.StatusCreated, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
+		return cu.AddBillingAddress(a)
+	}, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
+}
+
+func (s *Server) putBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
+		return cu.ReplaceBillingAddress(a)
+	}, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
+}
+
+// changeAddress runs an address command and answers with the address resource.
+func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, status int,
+	decide func(*domain.Customer, domain.Address) ([]domain.Event, error), render func(domain.CustomerState) any) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	match, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
+	a, ok := s.addressBody(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), func(cu *domain.Customer) ([]domain.Event, error) {
+		return decide(cu, a)
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, ok := s.settle(w, r, c, res)
+	if !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", r.URL.Path)
+	}
+	writeJSON(w, status, render(st))
+}
+
+func (s *Server) deleteBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	match, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
+	o, ok := s.decodeObjectBody(w, r, false) // the document sends "{ }"; nothing else is meaningful
+	if !ok {
+		return
+	}
+	var f fields
+	f.unknown(o, "of a delete request (send an empty body or {})")
+	if len(f.problems) > 0 {
+		writeValidation(w, r, f.problems)
+		return
+	}
+	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), func(cu *domain.Customer) ([]domain.Event, error) {
+		return cu.RemoveBillingAddress()
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, ok := s.settle(w, r, c, res); !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(res.Version))
+	w.WriteHeader(http.StatusNoContent)
+}

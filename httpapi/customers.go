@@ -1,0 +1,252 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/commands"
+)
+
+// decodeObjectBody reads a request body that must be a JSON object. It writes the problem and
+// returns nil when the body is missing, too large, not JSON or not an object.
+func (s *Server) decodeObjectBody(w http.ResponseWriter, r *http.Request, required bool) (*object, bool) {
+	body, empty, err := readBody(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, false
+	}
+	if empty {
+		if required {
+			writeValidation(w, r, []domain.Problem{{Name: "body", Description: "a JSON object is required as the request body"}})
+			return nil, false
+		}
+		return &object{fields: map[string]json.RawMessage{}, names: map[string]string{}, used: map[string]bool{}}, true
+	}
+	o, err := parseObject(body, "")
+	if err != nil {
+		name := "body"
+		var dup *duplicateError
+		if errors.As(err, &dup) {
+			name = dup.name
+		}
+		desc := err.Error()
+		if err == errNotObject {
+			desc = "the request body must be a JSON object"
+		}
+		writeValidation(w, r, []domain.Problem{{Name: name, Description: desc}})
+		return nil, false
+	}
+	return o, true
+}
+
+// customerNo returns the path's customer number, answering 404 when it cannot be one.
+func customerNo(w http.ResponseWriter, r *http.Request, c *call) (string, bool) {
+	no := r.PathValue("customerNo")
+	if !c.ledger.ValidCustomerNo(no) {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
+		return "", false
+	}
+	return no, true
+}
+
+// ifMatch parses If-Match: nil when absent or "*"; ok false (and a 412 written) when it cannot
+// match any version.
+func ifMatch(w http.ResponseWriter, r *http.Request) (*uint64, bool) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil, true
+	}
+	h = strings.TrimPrefix(h, "W/")
+	v, err := strconv.ParseUint(strings.Trim(h, `"`), 10, 64)
+	if err != nil {
+		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "If-Match must be an ETag of this resource", nil)
+		return nil, false
+	}
+	return &v, true
+}
+
+// load reads a customer from the read model, answering 404 when it does not exist.
+func (s *Server) load(w http.ResponseWriter, r *http.Request, c *call, no string) (domain.CustomerState, bool) {
+	st, found, err := s.cfg.Customers.Customer(r.Context(), c.ledgerNo, no)
+	if err != nil {
+		s.writeError(w, r, err)
+		return st, false
+	}
+	if !found {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
+		return st, false
+	}
+	return st, true
+}
+
+// settle waits until the read model holds a command's effect, then reads the customer.
+func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res commands.Result) (domain.CustomerState, bool) {
+	if res.Position > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+		defer cancel()
+		if err := s.cfg.Waiter.WaitFor(ctx, res.Position); err != nil {
+			s.writeError(w, r, err)
+			return domain.CustomerState{}, false
+		}
+	}
+	return s.load(w, r, c, res.CustomerNo)
+}
+
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call) {
+	o, ok := s.decodeObjectBody(w, r, true)
+	if !ok {
+		return
+	}
+	var f fields
+	in := f.customerInput(o)
+	cmd, err := domain.ParseCreateCustomer(in, c.ledger, s.now())
+	if ps := merge(f.problems, err); len(ps) > 0 {
+		writeValidation(w, r, ps)
+		return
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Commands.Create(r.Context(), c.ledger, cmd, s.meta(r, c))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, ok := s.settle(w, r, c, res); !ok {
+		return
+	}
+	self := customerPath(c.ledgerNo, res.CustomerNo)
+	w.Header().Set("Location", self)
+	w.Header().Set("ETag", etag(res.Version))
+	writeJSON(w, http.StatusCreated, createdResource{ID: self, CustomerNo: res.CustomerNo})
+}
+
+// expand parses $expand (case-insensitive names and values, comma-separated).
+func expand(r *http.Request) (legal, billing bool, problems []domain.Problem) {
+	for name, values := range r.URL.Query() {
+		if !strings.EqualFold(name, "$expand") {
+			continue
+		}
+		for _, v := range values {
+			for _, part := range strings.Split(v, ",") {
+				switch strings.ToLower(strings.TrimSpace(part)) {
+				case "legaladdress":
+					legal = true
+				case "billingaddress":
+					billing = true
+				case "":
+				default:
+					problems = append(problems, domain.Problem{Name: "$expand", Description: "$expand takes a comma-separated list of legaladdress and billingaddress"})
+					return
+				}
+			}
+		}
+	}
+	return
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	legal, billing, ps := expand(r)
+	if len(ps) > 0 {
+		writeValidation(w, r, ps)
+		return
+	}
+	st, ok := s.load(w, r, c, no)
+	if !ok {
+		return
+	}
+	s.writeCustomer(w, r, c, st, legal, billing)
+}
+
+func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, c *call, st domain.CustomerState, legal, billing bool) {
+	tag := etag(st.Version)
+	w.Header().Set("ETag", tag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == tag || inm == "*") {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.customerResource(st, legal, billing))
+}
+
+func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	match, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
+	o, ok := s.decodeObjectBody(w, r, true)
+	if !ok {
+		return
+	}
+	var f fields
+	in := f.patchInput(o)
+	cmd, err := domain.ParsePatchCustomer(in)
+	if ps := merge(f.problems, err); len(ps) > 0 {
+		writeValidation(w, r, ps)
+		return
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), func(cu *domain.Customer) ([]domain.Event, error) {
+		return cu.Patch(cmd)
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, ok := s.settle(w, r, c, res)
+	if !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, c.customerResource(st, false, false))
+}
+
+func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) {
+	o, ok := s.decodeObjectBody(w, r, true)
+	if !ok {
+		return
+	}
+	var f fields
+	ni := f.nationalIdentifier(o, domain.PropNationalIdentifier)
+	f.unknown(o, "of find-customer (only nationalIdentifier)")
+	var problems []domain.Problem
+	var candidates []domain.NationalIdentifier
+	if !ni.HasValue() {
+		problems = []domain.Problem{{Name: domain.PropNationalIdentifier, Description: "nationalIdentifier is required"}}
+	} else {
+		p, id, err := domain.ParseNationalIdentifier(ni.Value, domain.PropNationalIdentifier, s.now())
+		problems = merge(nil, err)
+		candidates = lookupCandidates(p, id, ni.Value.RegNo.Value)
+	}
+	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {
+		writeValidation(w, r, ps)
+		return
+	}
+	for _, cand := range candidates {
+		no, found, err := s.cfg.Customers.FindByNationalID(r.Context(), c.ledgerNo, cand)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if found {
+			self := customerPath(c.ledgerNo, no)
+			writeJSON(w, http.StatusOK, createdResource{ID: self, CustomerNo: no})
+			return
+		}
+	}
+	writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "no customer with this national identifier in this ledger", nil)
+}

@@ -1,0 +1,236 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nordledger/ledger/domain"
+)
+
+// MaxBodyBytes is the largest request body accepted (413 above it).
+const MaxBodyBytes = 1 << 20
+
+// errBody is a request-body problem that is not about one property.
+type errBody struct {
+	status int
+	code   string
+	detail string
+}
+
+func (e *errBody) Error() string { return e.detail }
+
+// readBody reads a JSON request body. empty reports whether the body was empty (no bytes or only
+// whitespace). A body with a non-JSON content type is 415, a body over MaxBodyBytes 413.
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, empty bool, err error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, false, &errBody{http.StatusRequestEntityTooLarge, "payload-too-large", fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes)}
+	case err != nil:
+		return nil, false, &errBody{http.StatusBadRequest, "validation", "the request body could not be read"}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, true, nil
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		return nil, false, &errBody{http.StatusUnsupportedMediaType, "unsupported-media-type", "the request body must be application/json"}
+	}
+	if !utf8.Valid(data) {
+		return nil, false, &errBody{http.StatusBadRequest, "validation", "the request body is not valid UTF-8"}
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is harmless
+	return data, false, nil
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// object is a JSON object whose property names are matched case-insensitively (the source
+// document itself writes both "VAN" and "van").
+type object struct {
+	path   string // prefix for problem names: "" or "legalAddress."
+	fields map[string]json.RawMessage
+	names  map[string]string // lower-case name → name as sent
+	used   map[string]bool
+}
+
+// parseObject decodes raw as a JSON object. Malformed JSON and duplicate property names are
+// errors (duplicates are ambiguous: JSON parsers disagree on which one wins).
+func parseObject(raw []byte, path string) (*object, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, errNotObject
+	}
+	o := &object{path: path, fields: map[string]json.RawMessage{}, names: map[string]string{}, used: map[string]bool{}}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
+		}
+		name, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
+		}
+		key := strings.ToLower(name)
+		if _, dup := o.fields[key]; dup {
+			return nil, &duplicateError{name: path + name}
+		}
+		o.fields[key], o.names[key] = v, name
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("malformed JSON: unexpected data after the object")
+	}
+	return o, nil
+}
+
+var errNotObject = errors.New("must be a JSON object")
+
+type duplicateError struct{ name string }
+
+func (e *duplicateError) Error() string { return "property " + e.name + " appears more than once" }
+
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return "unexpected end of input"
+	}
+	return "invalid syntax"
+}
+
+// fields reads typed properties of objects and collects every problem.
+type fields struct {
+	problems []domain.Problem
+}
+
+func (f *fields) add(name, description string) {
+	f.problems = append(f.problems, domain.Problem{Name: name, Description: description})
+}
+
+// raw returns the value of a property (case-insensitive) and marks it used.
+func (o *object) raw(name string) (json.RawMessage, bool) {
+	key := strings.ToLower(name)
+	v, ok := o.fields[key]
+	if ok {
+		o.used[key] = true
+	}
+	return v, ok
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+// str reads a string property: absent, null or a string.
+func (f *fields) str(o *object, name string) domain.Field[string] {
+	v, ok := o.raw(name)
+	switch {
+	case !ok:
+		return domain.Field[string]{}
+	case isNull(v):
+		return domain.Null[string]()
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		f.add(o.path+name, o.path+name+" must be a string")
+		return domain.Field[string]{}
+	}
+	return domain.Set(s)
+}
+
+// boolean reads a boolean property: absent, null, true or false.
+func (f *fields) boolean(o *object, name string) domain.Field[bool] {
+	v, ok := o.raw(name)
+	switch {
+	case !ok:
+		return domain.Field[bool]{}
+	case isNull(v):
+		return domain.Null[bool]()
+	}
+	var b bool
+	if err := json.Unmarshal(v, &b); err != nil {
+		f.add(o.path+name, o.path+name+" must be true or false")
+		return domain.Field[bool]{}
+	}
+	return domain.Set(b)
+}
+
+// obj reads a nested object property. present/null follow the Field rules; the returned object
+// is nil unless it has a value.
+func (f *fields) obj(o *object, name string) (*object, bool, bool) {
+	v, ok := o.raw(name)
+	switch {
+	case !ok:
+		return nil, false, false
+	case isNull(v):
+		return nil, true, true
+	}
+	child, err := parseObject(v, o.path+name+".")
+	if err != nil {
+		var dup *duplicateError
+		if errors.As(err, &dup) {
+			f.add(dup.name, err.Error())
+		} else {
+			f.add(o.path+name, o.path+name+" must be a JSON object")
+		}
+		return nil, true, false
+	}
+	return child, true, false
+}
+
+// unknown adds a problem for every property of o that was not read.
+func (f *fields) unknown(o *object, hint string) {
+	var names []string
+	for key, name := range o.names {
+		if !o.used[key] {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f.add(o.path+name, fmt.Sprintf("%s is not a property %s", o.path+name, hint))
+	}
+}
+
+// merge combines decoding problems with those the domain found: a property that could not be
+// decoded is reported once, with the decoding problem.
+func merge(decoded []domain.Problem, err error) []domain.Problem {
+	out := append([]domain.Problem(nil), decoded...)
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return out
+	}
+	seen := map[string]bool{}
+	for _, p := range decoded {
+		seen[strings.ToLower(p.Name)] = true
+	}
+	for _, p := range de.Problems {
+		if !seen[strings.ToLower(p.Name)] {
+			out = append(out, p)
+		}
+	}
+	return out
+}

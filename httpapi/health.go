@@ -1,0 +1,32 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// healthz answers 200 while the process is alive.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	setRoute(r, routeHealth)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// readyz answers 200 when the service can serve (store open, projections caught up), else 503.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	setRoute(r, routeReady)
+	status, body := http.StatusOK, map[string]any{"status": "ready"}
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			status, body = http.StatusServiceUnavailable, map[string]any{"status": "not ready", "detail": err.Error()}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}

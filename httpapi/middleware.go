@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// CorrelationHeader carries the correlation id: taken from the request (or generated) and echoed.
+const CorrelationHeader = "X-Correlation-ID"
+
+type ctxKey struct{}
+
+// reqInfo is what the middleware knows of a request, for logs.
+type reqInfo struct {
+	correlationID string
+	route         string
+}
+
+func info(ctx context.Context) *reqInfo {
+	if i, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return i
+	}
+	return &reqInfo{}
+}
+
+func correlationID(ctx context.Context) string { return info(ctx).correlationID }
+func routeOf(r *http.Request) string           { return info(r.Context()).route }
+func setRoute(r *http.Request, route string)   { info(r.Context()).route = route }
+
+// validCorrelationID accepts 1–128 visible ASCII characters.
+func validCorrelationID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// statusRecorder remembers the status written.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware adds the correlation id, recovers panics into 500 problems and logs each request
+// (method, route pattern, status, duration, correlation id — never paths with identifiers or bodies).
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{route: "unmatched"}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+		rec := &statusRecorder{ResponseWriter: w}
+		cid := r.Header.Get(CorrelationHeader)
+		badCID := cid != "" && !validCorrelationID(cid)
+		if cid == "" || badCID {
+			cid = uuid.Must(uuid.NewV7()).String()
+		}
+		ri.correlationID = cid
+		rec.Header().Set(CorrelationHeader, cid)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.ErrorContext(r.Context(), "panic serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()),
+					"route", ri.route, "correlationId", cid)
+				if rec.status == 0 {
+					writeProblem(rec, r, http.StatusInternalServerError, "fatal", "an unexpected error occurred; the correlation id identifies it in the logs", nil)
+				}
+			}
+			level := slog.LevelInfo
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", ri.route),
+				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)), slog.String("correlationId", cid))
+		}()
+		if badCID {
+			writeValidation(rec, r, []domain.Problem{{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}})
+			return
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// call is an authenticated request on one ledger.
+type call struct {
+	principal auth.Principal
+	ledger    domain.LedgerPolicy
+	ledgerNo  string
+}
+
+// serveLedger authenticates the caller, checks ledger access and scope, and runs the endpoint.
+// Order matters for tenancy: a caller without access to the ledger learns nothing about it.
+func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint) {
+	token, err := auth.BearerToken(r)
+	var p auth.Principal
+	if err == nil {
+		p, err = s.cfg.Verifier.Verify(token)
+	}
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ledger", error="invalid_token"`)
+		detail := "a valid bearer token is required"
+		if !errors.Is(err, auth.ErrMissingToken) {
+			detail = "the bearer token is not valid: " + err.Error()
+		}
+		writeProblem(w, r, http.StatusUnauthorized, "unauthorized", detail, nil)
+		return
+	}
+	ledgerNo := r.PathValue("ledgerNo")
+	if !p.CanAccessLedger(ledgerNo) {
+		writeProblem(w, r, http.StatusForbidden, "forbidden", "the token does not grant access to this ledger", nil)
+		return
+	}
+	if !p.HasScope(ep.scope) {
+		writeProblem(w, r, http.StatusForbidden, "forbidden", "the token lacks the scope "+ep.scope, nil)
+		return
+	}
+	ledger, ok := s.cfg.Ledgers.Ledger(ledgerNo)
+	if !ok {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "the ledger does not exist", nil)
+		return
+	}
+	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo})
+}
+
+// meta returns the command metadata of a call.
+func (s *Server) meta(r *http.Request, c *call) commands.Meta {
+	return commands.Meta{Actor: c.principal.Subject, CorrelationID: correlationID(r.Context()), CausationID: correlationID(r.Context()), Time: s.now().UTC()}
+}

@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/commands"
+)
+
+// ProblemTypePrefix precedes every problem code in a problem's type (SPEC §8).
+const ProblemTypePrefix = "ledger/customer/v1/problems/"
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string           `json:"type"`
+	Title    string           `json:"title"`
+	Status   int              `json:"status"`
+	Detail   string           `json:"detail,omitempty"`
+	Instance string           `json:"instance,omitempty"`
+	Problems []ProblemDetails `json:"problems,omitempty"`
+}
+
+// ProblemDetails names one failing input.
+type ProblemDetails struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+var titles = map[string]string{
+	"validation":                           "Validation failed",
+	"unauthorized":                         "Unauthorized",
+	"forbidden":                            "Forbidden",
+	"not-found":                            "Not found",
+	"customer-not-found":                   "Customer not found",
+	"legal-address-does-not-exists":        "Legal address does not exist",
+	"billing-address-does-not-exists":      "Billing address does not exist",
+	"company-kyc-questions-not-configured": "KYC questions not configured",
+	"conflict":                             "Conflict",
+	"kyc-configuration":                    "KYC configuration",
+	"method-not-allowed":                   "Method not allowed",
+	"precondition-failed":                  "Precondition failed",
+	"payload-too-large":                    "Payload too large",
+	"unsupported-media-type":               "Unsupported media type",
+	"not-acceptable":                       "Not acceptable",
+	"unavailable":                          "Service unavailable",
+	"timeout":                              "Timeout",
+	"fatal":                                "Internal error",
+}
+
+// writeProblem writes a problem response.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, ps []domain.Problem) {
+	p := Problem{Type: ProblemTypePrefix + code, Title: titles[code], Status: status, Detail: detail, Instance: r.URL.Path}
+	for _, x := range ps {
+		p.Problems = append(p.Problems, ProblemDetails{Name: x.Name, Description: x.Description})
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeValidation writes a 400 validation problem listing every failing property.
+func writeValidation(w http.ResponseWriter, r *http.Request, ps []domain.Problem) {
+	writeProblem(w, r, http.StatusBadRequest, "validation", "the request is not valid: see problems", ps)
+}
+
+// writeError maps an error to its problem response. This is the one place where errors become
+// HTTP statuses; anything unknown is a 500 "fatal" whose body reveals nothing.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var de *domain.Error
+	var be *errBody
+	switch {
+	case errors.As(err, &be):
+		writeProblem(w, r, be.status, be.code, be.detail, nil)
+	case errors.As(err, &de):
+		status := map[domain.Code]int{
+			domain.CodeValidation:             http.StatusBadRequest,
+			domain.CodeConflict:               http.StatusConflict,
+			domain.CodeNotFound:               http.StatusNotFound,
+			domain.CodeCustomerNotFound:       http.StatusNotFound,
+			domain.CodeLegalAddressNotFound:   http.StatusNotFound,
+			domain.CodeBillingAddressNotFound: http.StatusNotFound,
+			domain.CodeKycNotConfigured:       http.StatusNotFound,
+			domain.CodeKycConfiguration:       http.StatusConflict,
+		}[de.Code]
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		detail := de.Message
+		if de.Code == domain.CodeCustomerNotFound && detail == "" {
+			detail = "the customer does not exist"
+		}
+		writeProblem(w, r, status, string(de.Code), detail, de.Problems)
+	case errors.Is(err, commands.ErrPreconditionFailed):
+		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "the customer has changed since the version in If-Match", nil)
+	case errors.Is(err, commands.ErrTooMuchContention):
+		writeProblem(w, r, http.StatusConflict, "conflict", "the customer is being changed by others; retry", nil)
+	case errors.Is(err, context.DeadlineExceeded):
+		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the request took too long; it may have been applied: read before retrying", nil)
+	case errors.Is(err, context.Canceled):
+		writeProblem(w, r, 499, "timeout", "the request was cancelled", nil)
+	case errors.Is(err, eventstore.ErrClosed):
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the service is shutting down", nil)
+	default:
+		s.log.ErrorContext(r.Context(), "request failed", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		writeProblem(w, r, http.StatusInternalServerError, "fatal", "an unexpected error occurred; the correlation id identifies it in the logs", nil)
+	}
+}

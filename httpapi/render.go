@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// Operation is a hypermedia operation the caller may perform next.
+type Operation struct {
+	Rel    string `json:"rel"`
+	Method string `json:"method"`
+	Href   string `json:"href"`
+}
+
+// customerResource is the customer as the document's GET examples show it. legalAddress and
+// billingAddress are URIs, or the address objects when expanded.
+type customerResource struct {
+	ID                      string                     `json:"@id"`
+	CustomerNo              string                     `json:"customerNo"`
+	NationalIdentifier      *domain.NationalIdentifier `json:"nationalIdentifier,omitempty"`
+	VATNo                   string                     `json:"vatNo,omitempty"`
+	LegalEntity             string                     `json:"legalEntity,omitempty"`
+	Name                    string                     `json:"name"`
+	EmailAddress            string                     `json:"emailAddress,omitempty"`
+	ProtectedIdentity       bool                       `json:"protectedIdentity"`
+	PreferredLanguageCode   string                     `json:"preferredLanguageCode,omitempty"`
+	LegalStatus             string                     `json:"legalStatus"`
+	MSISDN                  string                     `json:"msisdn,omitempty"`
+	DistributionType        string                     `json:"distributionType,omitempty"`
+	TaxIdentificationNumber string                     `json:"taxIdentificationNumber,omitempty"`
+	ActiveConsents          []string                   `json:"activeConsents"`
+	EDIAddressInfo          *ediResource               `json:"eDIAddressInfo,omitempty"`
+	LegalAddress            any                        `json:"legalAddress,omitempty"`
+	BillingAddress          any                        `json:"billingAddress,omitempty"`
+	Surpluses               string                     `json:"surpluses"`
+	Operations              []Operation                `json:"operations"`
+}
+
+// ediResource renders eDIAddressInfo with the document's casing.
+type ediResource struct {
+	VAN                  string `json:"VAN,omitempty"`
+	InterChangeRecipient string `json:"InterChangeRecipient,omitempty"`
+	BuyerID              string `json:"BuyerId"`
+}
+
+// addressResource is a legal or billing address with its operations.
+type addressResource struct {
+	domain.Address
+	Operations []Operation `json:"operations"`
+}
+
+// createdResource is the body of 201 responses and find-customer.
+type createdResource struct {
+	ID         string `json:"@id"`
+	CustomerNo string `json:"customerNo"`
+}
+
+func customerPath(ledgerNo, customerNo string) string {
+	return "/ledger/customer/v1/" + ledgerNo + "/customers/" + customerNo
+}
+
+func (c *call) customerResource(s domain.CustomerState, expandLegal, expandBilling bool) customerResource {
+	self := customerPath(c.ledgerNo, s.CustomerNo)
+	res := customerResource{
+		ID: self, CustomerNo: s.CustomerNo, NationalIdentifier: s.NationalIdentifier, VATNo: s.VATNo,
+		LegalEntity: s.LegalEntity, Name: s.Name, EmailAddress: s.EmailAddress, ProtectedIdentity: s.ProtectedIdentity,
+		PreferredLanguageCode: s.PreferredLanguageCode, LegalStatus: s.LegalStatus, MSISDN: s.MSISDN,
+		DistributionType: s.DistributionType, TaxIdentificationNumber: s.TaxIdentificationNumber,
+		ActiveConsents: s.ActiveConsents, Surpluses: self + "/surpluses", Operations: []Operation{},
+	}
+	if res.ActiveConsents == nil {
+		res.ActiveConsents = []string{}
+	}
+	if e := s.EDIAddressInfo; e != nil {
+		res.EDIAddressInfo = &ediResource{VAN: e.VAN, InterChangeRecipient: e.InterChangeRecipient, BuyerID: e.BuyerID}
+	}
+	if s.LegalAddress != nil {
+		if expandLegal {
+			res.LegalAddress = c.legalAddressResource(s)
+		} else {
+			res.LegalAddress = self + "/legal-address"
+		}
+	}
+	if s.BillingAddress != nil {
+		if expandBilling {
+			res.BillingAddress = c.billingAddressResource(s)
+		} else {
+			res.BillingAddress = self + "/billing-address"
+		}
+	}
+	if c.principal.HasScope(auth.ScopeCustomerWrite) {
+		res.Operations = append(res.Operations, Operation{"partial-update-customer", http.MethodPatch, self})
+		if s.BillingAddress == nil {
+			res.Operations = append(res.Operations, Operation{"add-billing-address", http.MethodPost, self + "/billing-address"})
+		}
+	}
+	return res
+}
+
+func (c *call) legalAddressResource(s domain.CustomerState) addressResource {
+	href := customerPath(c.ledgerNo, s.CustomerNo) + "/legal-address"
+	ops := []Operation{}
+	if c.principal.HasScope(auth.ScopeCustomerWrite) {
+		ops = append(ops, Operation{"update", http.MethodPut, href})
+	}
+	// update-legal-address-from-population-register joins once the population register exists
+	// (issue 7): no operation is advertised that the service cannot perform.
+	return addressResource{Address: *s.LegalAddress, Operations: ops}
+}
+
+func (c *call) billingAddressResource(s domain.CustomerState) addressResource {
+	href := customerPath(c.ledgerNo, s.CustomerNo) + "/billing-address"
+	ops := []Operation{}
+	if c.principal.HasScope(auth.ScopeCustomerWrite) {
+		ops = append(ops, Operation{"update", http.MethodPut, href}, Operation{"delete", http.MethodDelete, href})
+	}
+	return addressResource{Address: *s.BillingAddress, Operations: ops}
+}
+
+// writeJSON writes a JSON response.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		http.Error(w, `{"type":"ledger/customer/v1/problems/fatal","status":500}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// etag renders a stream version as a strong entity tag.
+func etag(version uint64) string { return `"` + strconv.FormatUint(version, 10) + `"` }

@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// Route patterns (also the route label in logs).
+const (
+	prefix              = "/ledger/customer/v1/{ledgerNo}"
+	routeCustomers      = prefix + "/customers"
+	routeCustomer       = prefix + "/customers/{customerNo}"
+	routeLegalAddress   = prefix + "/customers/{customerNo}/legal-address"
+	routeBillingAddress = prefix + "/customers/{customerNo}/billing-address"
+	routeFindCustomer   = prefix + "/find-customer"
+	routeHealth         = "/healthz"
+	routeReady          = "/readyz"
+)
+
+// ledgerHandler handles a request on a ledger route for an authenticated caller.
+type ledgerHandler func(w http.ResponseWriter, r *http.Request, c *call)
+
+// endpoint is one method of a route: the scope it needs and its handler.
+type endpoint struct {
+	scope   string
+	handler ledgerHandler
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	s.route(mux, routeCustomers, map[string]endpoint{
+		http.MethodPost: {auth.ScopeCustomerWrite, s.createCustomer},
+	})
+	s.route(mux, routeCustomer, map[string]endpoint{
+		http.MethodGet:   {auth.ScopeCustomerRead, s.getCustomer},
+		http.MethodPatch: {auth.ScopeCustomerWrite, s.patchCustomer},
+	})
+	s.route(mux, routeLegalAddress, map[string]endpoint{
+		http.MethodGet: {auth.ScopeCustomerRead, s.getLegalAddress},
+		http.MethodPut: {auth.ScopeCustomerWrite, s.putLegalAddress},
+	})
+	s.route(mux, routeBillingAddress, map[string]endpoint{
+		http.MethodGet:    {auth.ScopeCustomerRead, s.getBillingAddress},
+		http.MethodPost:   {auth.ScopeCustomerWrite, s.postBillingAddress},
+		http.MethodPut:    {auth.ScopeCustomerWrite, s.putBillingAddress},
+		http.MethodDelete: {auth.ScopeCustomerWrite, s.deleteBillingAddress},
+	})
+	s.route(mux, routeFindCustomer, map[string]endpoint{
+		http.MethodPost: {auth.ScopeCustomerRead, s.findCustomer},
+	})
+	mux.HandleFunc(routeHealth, s.healthz)
+	mux.HandleFunc(routeReady, s.readyz)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
+	})
+	return mux
+}
+
+// route registers a path with its methods; other methods get a 405 problem with an Allow header.
+// HEAD is answered wherever GET is.
+func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]endpoint) {
+	allowed := make([]string, 0, len(methods)+1)
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	if _, ok := methods[http.MethodGet]; ok {
+		allowed = append(allowed, http.MethodHead)
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, pattern)
+		method := r.Method
+		if method == http.MethodHead {
+			method = http.MethodGet
+		}
+		ep, ok := methods[method]
+		if !ok {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
+			return
+		}
+		s.serveLedger(w, r, ep)
+	})
+}

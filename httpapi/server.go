@@ -1,0 +1,111 @@
+// Package httpapi serves the ledger's REST API (SPEC §3): the PayEx-style Ledger Customer API
+// under /ledger/customer/v1/{ledgerNo}/..., with problem responses (SPEC §8), bearer-token auth
+// (SPEC §2), hypermedia operations and ETags.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// Ledgers looks up a ledger's configuration.
+type Ledgers interface {
+	Ledger(ledgerNo string) (domain.LedgerPolicy, bool)
+}
+
+// Commands executes commands (implemented by *commands.Handler).
+type Commands interface {
+	Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta commands.Meta) (commands.Result, error)
+	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta commands.Meta, decide commands.Decision) (commands.Result, error)
+}
+
+// Customers reads the customer read model (implemented by *projections.Customers).
+type Customers interface {
+	Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error)
+	FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error)
+}
+
+// Waiter waits until the read models include a global position (read-your-writes).
+type Waiter interface {
+	WaitFor(ctx context.Context, position uint64) error
+}
+
+// Verifier verifies bearer tokens (implemented by *auth.Verifier).
+type Verifier interface {
+	Verify(token string) (auth.Principal, error)
+}
+
+// Config configures a Server. Every field without a stated default is required.
+type Config struct {
+	Ledgers   Ledgers
+	Commands  Commands
+	Customers Customers
+	Waiter    Waiter
+	Verifier  Verifier
+	// Ready reports whether the service can serve (store open, projections caught up); nil = ready.
+	Ready func(ctx context.Context) error
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger (default slog.Default()). Never logs personal data.
+	Logger *slog.Logger
+	// WriteTimeout bounds how long a write waits for its effect to be readable (default 10s).
+	WriteTimeout time.Duration
+}
+
+// Validate reports every missing field at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Ledgers == nil {
+		errs = append(errs, errors.New("httpapi: Ledgers is required"))
+	}
+	if c.Commands == nil {
+		errs = append(errs, errors.New("httpapi: Commands is required"))
+	}
+	if c.Customers == nil {
+		errs = append(errs, errors.New("httpapi: Customers is required"))
+	}
+	if c.Waiter == nil {
+		errs = append(errs, errors.New("httpapi: Waiter is required"))
+	}
+	if c.Verifier == nil {
+		errs = append(errs, errors.New("httpapi: Verifier is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	handler http.Handler
+}
+
+// New returns a Server.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s.handler = s.middleware(s.routes())
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

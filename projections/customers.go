@@ -1,0 +1,112 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/nordledger/ledger/domain"
+	bolt "go.etcd.io/bbolt"
+)
+
+// CustomersName is the stable name of the customer projection.
+const CustomersName = "customers"
+
+var (
+	bucketCustomers = []byte("customers")      // "{ledgerNo}/{customerNo}" → JSON of domain.CustomerState
+	bucketNatIDs    = []byte("customer_natid") // national-identifier key (keyed hash) → customerNo
+)
+
+// NationalIDKeyFunc returns the keyed-hash key of a national identifier within a ledger.
+type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) string
+
+// Customers is the customer view (every customer's current state, with addresses) and the
+// national-identifier index used by find-customer.
+type Customers struct {
+	db    *DB
+	natID NationalIDKeyFunc
+}
+
+// NewCustomers returns the customer projection over db.
+func NewCustomers(db *DB, natID NationalIDKeyFunc) *Customers {
+	return &Customers{db: db, natID: natID}
+}
+
+// Name implements Projection.
+func (*Customers) Name() string { return CustomersName }
+
+// Version implements Projection.
+func (*Customers) Version() uint32 { return 1 }
+
+// Buckets implements Projection.
+func (*Customers) Buckets() [][]byte { return [][]byte{bucketCustomers, bucketNatIDs} }
+
+// ParseStream splits a customer stream name into ledger and customer number.
+func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
+	ledgerNo, rest, ok := strings.Cut(stream, "/customers/")
+	return ledgerNo, rest, ok && ledgerNo != "" && rest != ""
+}
+
+// Apply implements Projection.
+func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
+	ledgerNo, customerNo, ok := ParseStream(e.Stream)
+	if !ok {
+		return nil // not a customer stream
+	}
+	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+	if err != nil {
+		return err
+	}
+	b := tx.Bucket(bucketCustomers)
+	key := []byte(ledgerNo + "/" + customerNo)
+	var state domain.CustomerState
+	if v := b.Get(key); v != nil {
+		if err := json.Unmarshal(v, &state); err != nil {
+			return fmt.Errorf("stored state of %s: %w", e.Stream, err)
+		}
+	}
+	c := domain.RestoreCustomer(state)
+	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
+		return err
+	}
+	next := c.State()
+	data, err := json.Marshal(next)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(key, data); err != nil {
+		return err
+	}
+	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
+		return tx.Bucket(bucketNatIDs).Put([]byte(p.natID(ledgerNo, *created.NationalIdentifier)), []byte(customerNo))
+	}
+	return nil
+}
+
+// Customer returns a customer's current state.
+func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
+	var s domain.CustomerState
+	var found bool
+	err := p.db.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCustomers).Get([]byte(ledgerNo + "/" + customerNo))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &s)
+	})
+	return s, found, err
+}
+
+// FindByNationalID returns the number of the customer holding a national identifier in a ledger.
+func (p *Customers) FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error) {
+	var no string
+	err := p.db.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketNatIDs).Get([]byte(p.natID(ledgerNo, ni))); v != nil {
+			no = string(v)
+		}
+		return nil
+	})
+	return no, no != "", err
+}

@@ -1,0 +1,173 @@
+// Package projections builds the read models of the ledger from its events and serves them.
+//
+// Read models live in their own bbolt file, separate from the event log. Each projection keeps a
+// checkpoint (the last applied global position) in the same transaction as its data, so applying
+// is idempotent: positions at or below the checkpoint are skipped. A projection whose code
+// version changed, or whose file is missing, is rebuilt from the log on start.
+//
+// The file is written without fsync (it is derived data): a process crash loses nothing the
+// operating system already holds, and after an unclean shutdown the file is checked and, if
+// damaged, rebuilt from the log.
+package projections
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+var (
+	bucketCheckpoints = []byte("checkpoints") // projection name → big-endian position
+	bucketVersions    = []byte("versions")    // projection name → big-endian code version
+	bucketState       = []byte("state")       // "clean" → present after a clean close
+	keyClean          = []byte("clean")
+)
+
+// Projection is a read model built from events. Implementations must be deterministic: applying
+// the same events to an empty model always gives the same model.
+type Projection interface {
+	// Name is the projection's stable name (its checkpoint key); renaming rebuilds it.
+	Name() string
+	// Version is the projection's code version: changing it rebuilds the projection on start.
+	Version() uint32
+	// Buckets are the top-level buckets the projection owns; a rebuild drops them.
+	Buckets() [][]byte
+	// Apply applies one event inside a write transaction.
+	Apply(tx *bolt.Tx, e Event) error
+}
+
+// DB is the projections file.
+type DB struct {
+	db *bolt.DB
+}
+
+// OpenDB opens the projections file at path, creating it when missing. A file that was not closed
+// cleanly is checked; a damaged one is removed and created anew (the runner then rebuilds every
+// projection from the log).
+func OpenDB(path string) (*DB, error) {
+	db, err := openBolt(path)
+	if err == nil {
+		var clean bool
+		if clean, err = wasClean(db); err == nil && !clean {
+			err = check(db)
+		}
+		if err != nil {
+			db.Close()
+		}
+	}
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("projections: open %s: locked by another process", path)
+		}
+		// Damaged derived data: start over.
+		if rmErr := os.Remove(path); rmErr != nil && !os.IsNotExist(rmErr) {
+			return nil, fmt.Errorf("projections: %s is damaged (%v) and cannot be removed: %w", path, err, rmErr)
+		}
+		if db, err = openBolt(path); err != nil {
+			return nil, fmt.Errorf("projections: open %s: %w", path, err)
+		}
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketCheckpoints, bucketVersions, bucketState} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketState).Delete(keyClean) // dirty until Close
+	})
+	if err == nil {
+		err = db.Sync()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("projections: open %s: %w", path, err)
+	}
+	return &DB{db: db}, nil
+}
+
+func openBolt(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("unreadable file: %v", r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	return db, err
+}
+
+func wasClean(db *bolt.DB) (clean bool, err error) {
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketState)
+		clean = b == nil || b.Get(keyClean) != nil // a new file has no state bucket yet
+		return nil
+	})
+	return clean, err
+}
+
+func check(db *bolt.DB) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("consistency check: %v", r)
+		}
+	}()
+	return db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+}
+
+// Close marks the file clean, syncs and closes it.
+func (d *DB) Close() error {
+	err := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
+	if err == nil {
+		err = d.db.Sync()
+	}
+	return errors.Join(err, d.db.Close())
+}
+
+// Bolt returns the underlying database, for projections' queries.
+func (d *DB) Bolt() *bolt.DB { return d.db }
+
+// prepare resets every projection whose code version changed and returns each one's checkpoint.
+func (d *DB) prepare(ps []Projection) (map[string]uint64, error) {
+	cps := make(map[string]uint64, len(ps))
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		versions, checkpoints := tx.Bucket(bucketVersions), tx.Bucket(bucketCheckpoints)
+		for _, p := range ps {
+			name := []byte(p.Name())
+			v := versions.Get(name)
+			if v == nil || binary.BigEndian.Uint32(v) != p.Version() {
+				for _, b := range p.Buckets() {
+					if tx.Bucket(b) != nil {
+						if err := tx.DeleteBucket(b); err != nil {
+							return err
+						}
+					}
+				}
+				if err := checkpoints.Delete(name); err != nil {
+					return err
+				}
+				if err := versions.Put(name, binary.BigEndian.AppendUint32(nil, p.Version())); err != nil {
+					return err
+				}
+			}
+			for _, b := range p.Buckets() {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			if c := checkpoints.Get(name); c != nil {
+				cps[p.Name()] = binary.BigEndian.Uint64(c)
+			}
+		}
+		return nil
+	})
+	return cps, err
+}
