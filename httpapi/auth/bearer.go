@@ -1,0 +1,52 @@
+package auth
+
+import (
+	"net/http"
+	"strings"
+)
+
+// BearerToken returns the token of the request's "Authorization: Bearer
+// <token>" header (RFC 6750 §2.1; the scheme is case-insensitive). A request
+// without the header gets ErrMissingToken; any other scheme, several
+// Authorization headers, or a token that is not a b64token get an error
+// matching ErrInvalidToken. The token is not verified.
+func BearerToken(r *http.Request) (string, error) {
+	values := r.Header.Values("Authorization")
+	switch {
+	case len(values) == 0:
+		return "", ErrMissingToken
+	case len(values) > 1:
+		return "", invalid("more than one Authorization header")
+	}
+	scheme, token, ok := strings.Cut(strings.TrimSpace(values[0]), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", invalid("authorization scheme is not Bearer")
+	}
+	token = strings.TrimLeft(token, " ")
+	if !ok || token == "" {
+		return "", invalid("empty bearer token")
+	}
+	if !isB64Token(token) {
+		return "", invalid("malformed bearer token")
+	}
+	return token, nil
+}
+
+// isB64Token reports whether s is an RFC 6750 b64token:
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}

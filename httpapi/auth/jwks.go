@@ -1,0 +1,90 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/MicahParks/jwkset"
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
+)
+
+// jwksKeys finds the key of an RS256/ES256 token in the JWK Set by "kid".
+type jwksKeys struct {
+	// cached looks in the keys at hand.
+	cached keyfunc.Keyfunc
+	// refreshing looks in the same keys and, for a "kid" they lack, refetches
+	// the set first (rate-limited).
+	refreshing keyfunc.Keyfunc
+	// mu lets one unknown-kid lookup run at a time, so that lookups arriving
+	// during a refresh wait for it instead of failing on the rate limit.
+	mu sync.Mutex
+}
+
+// newJWKS fetches the JWK Set at cfg.JWKSURL. The set is refreshed every
+// cfg.JWKSRefreshInterval until ctx ends, and on a "kid" it lacks at most once
+// per cfg.JWKSMinRefreshInterval. Keys marked for encryption ("use": "enc")
+// never verify a token.
+func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
+	timeout := cfg.HTTPClient.Timeout
+	if timeout <= 0 {
+		timeout = DefaultHTTPTimeout
+	}
+	remote, err := jwkset.NewStorageFromHTTP(cfg.JWKSURL, jwkset.HTTPClientStorageOptions{
+		Client:          cfg.HTTPClient,
+		Ctx:             ctx,
+		HTTPTimeout:     timeout,
+		RefreshInterval: cfg.JWKSRefreshInterval,
+		RefreshErrorHandler: func(ctx context.Context, err error) {
+			cfg.Logger.WarnContext(ctx, "auth: refreshing the JWK Set failed; keeping the keys fetched before",
+				"url", cfg.JWKSURL, "error", err)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: fetching the JWK Set: %w", err)
+	}
+	keys, err := remote.KeyReadAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: reading the JWK Set: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("auth: the JWK Set at " + cfg.JWKSURL + " holds no usable key")
+	}
+	refreshing, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{cfg.JWKSURL: remote},
+		RateLimitWaitMax:  timeout,
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(cfg.JWKSMinRefreshInterval), 1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: JWK Set client: %w", err)
+	}
+	cached, err1 := newKeyfunc(ctx, remote)
+	refreshingKF, err2 := newKeyfunc(ctx, refreshing)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("auth: JWK Set keyfunc: %w", err)
+	}
+	return &jwksKeys{cached: cached, refreshing: refreshingKF}, nil
+}
+
+// newKeyfunc returns a keyfunc looking in storage for signing keys.
+func newKeyfunc(ctx context.Context, storage jwkset.Storage) (keyfunc.Keyfunc, error) {
+	return keyfunc.New(keyfunc.Options{
+		Ctx:          ctx,
+		Storage:      storage,
+		UseWhitelist: []jwkset.USE{jwkset.UseSig, ""},
+	})
+}
+
+// key is a jwt.Keyfunc.
+func (j *jwksKeys) key(t *jwt.Token) (any, error) {
+	key, err := j.cached.Keyfunc(t)
+	if err == nil || !errors.Is(err, jwkset.ErrKeyNotFound) {
+		return key, err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.refreshing.Keyfunc(t)
+}
