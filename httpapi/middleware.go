@@ -23,6 +23,7 @@ type ctxKey struct{}
 // reqInfo is what the middleware knows of a request, for logs.
 type reqInfo struct {
 	correlationID string
+	requestID     string // this request's own id: the causation id of the events it causes
 	route         string
 }
 
@@ -77,7 +78,7 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{route: "unmatched"}
+		ri := &reqInfo{route: "unmatched", requestID: uuid.Must(uuid.NewV7()).String()}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		rec := &statusRecorder{ResponseWriter: w}
 		cid := r.Header.Get(CorrelationHeader)
@@ -156,5 +157,5 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 
 // meta returns the command metadata of a call.
 func (s *Server) meta(r *http.Request, c *call) commands.Meta {
-	return commands.Meta{Actor: c.principal.Subject, CorrelationID: correlationID(r.Context()), CausationID: correlationID(r.Context()), Time: s.now().UTC()}
+	return commands.Meta{Actor: c.principal.Subject, CorrelationID: correlationID(r.Context()), CausationID: info(r.Context()).requestID, Time: s.now().UTC()}
 }

@@ -1,0 +1,40 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// FuzzDecodeCustomer sends arbitrary bodies to every write route: the answer is never a 5xx.
+func FuzzDecodeCustomer(f *testing.F) {
+	for _, seed := range []string{
+		validCustomer, `{}`, `[]`, `null`, `{"customerNo":null}`, `{"name":{"a":1}}`, `{"legalAddress":[]}`,
+		`{"eDIAddressInfo":{"VAN":1}}`, `{"a":1,"A":2}`, "\xef\xbb\xbf{}", `{"emailAddress":"a@b.c","msisdn":null}`,
+		`{"nationalIdentifier":{"regNo":"121212-1212","countryCode":"se"}}`, `{"customerNo":"1"} x`, "\xff",
+	} {
+		f.Add(seed)
+	}
+	h := newHarness(f)
+	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
+		f.Fatalf("seed customer: %d %s", code, body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		h.t = t
+		for _, r := range []struct{ method, path string }{
+			{http.MethodPost, "/ledger/customer/v1/1000/customers"},
+			{http.MethodPatch, "/ledger/customer/v1/1000/customers/9999"},
+			{http.MethodPut, "/ledger/customer/v1/1000/customers/9999/legal-address"},
+			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/billing-address"},
+			{http.MethodPost, "/ledger/customer/v1/1000/find-customer"},
+		} {
+			code, resp := h.do(r.method, r.path, "application/json", body)
+			if code >= 500 {
+				t.Fatalf("%s %s with %q: %d %s", r.method, r.path, body, code, resp)
+			}
+			if code >= 400 && !strings.Contains(resp, `"type":"ledger/customer/v1/problems/`) {
+				t.Fatalf("%s %s: %d without a problem body: %s", r.method, r.path, code, resp)
+			}
+		}
+	})
+}

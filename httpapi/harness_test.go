@@ -1,0 +1,104 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/projections"
+)
+
+var testSecret = []byte("test-secret-test-secret-test-secret-0123456789")
+
+type ledgerMap map[string]domain.LedgerPolicy
+
+func (l ledgerMap) Ledger(no string) (domain.LedgerPolicy, bool) { p, ok := l[no]; return p, ok }
+
+// harness is the real API over a real store and read models in a temp dir.
+type harness struct {
+	t     testing.TB
+	srv   *httptest.Server
+	token string
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdb, err := projections.OpenDB(filepath.Join(dir, "projections.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	customers := projections.NewCustomers(pdb, handler.NationalIDKey)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	runner, _ := projections.NewRunner(pdb, log, customers)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); runner.Run(ctx, store) }()
+	verifier, err := auth.NewVerifier(ctx, auth.Config{HS256Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE"}},
+		Commands: handler, Customers: customers, Waiter: runner, Verifier: verifier, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+		verifier.Close()
+		pdb.Close()
+		store.Close()
+	})
+	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "tester", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, srv: srv, token: tok}
+}
+
+// do sends a request and returns the status and body.
+func (h *harness) do(method, path, contentType, body string) (int, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const validCustomer = `{"customerNo":"9999","nationalIdentifier":{"regNo":"19121212-1212","countryCode":"SE"},
+"name":"Tolvan Tolvansson","legalAddress":{"addressee":"Tolvan Tolvansson","city":"STOCKHOLM","zipCode":"15961","countryCode":"SE"}}`
