@@ -20,7 +20,9 @@ import (
 
 var key = []byte("projection-test-key-projection-test-key")
 
-func natID(ledgerNo string, ni domain.NationalIdentifier) string { return commands.NationalIDKey(key, ledgerNo, ni) }
+func natID(ledgerNo string, ni domain.NationalIdentifier) string {
+	return commands.NationalIDKey(key, ledgerNo, ni)
+}
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
