@@ -1,0 +1,9 @@
+// Package domain holds the customer ledger's model: the customer aggregate, the commands it
+// decides on, the events it records, their validation and the domain errors. It does no I/O and
+// reads no clock: time comes in with the command.
+//
+// The flow of a change: input (Field values, as decoded from a request) is parsed into a validated
+// command (ParseCreateCustomer, ParsePatchCustomer, ParseAddress); the aggregate, rebuilt from its
+// events with Apply, decides which events the command causes (or returns an *Error); the caller
+// stores those events. Every read model is built by applying the same events.
+package domain
