@@ -55,23 +55,53 @@ func customerNo(w http.ResponseWriter, r *http.Request, c *call) (string, bool) 
 }
 
 // ifMatch parses If-Match: nil when absent or "*"; ok false (and a 412 written) when it cannot
-// match any version.
+// match any version. If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never
+// matches. With a list, the customer must be at one of its versions: only a single tag can be
+// checked atomically, so a list of more than one tag is refused.
 func ifMatch(w http.ResponseWriter, r *http.Request) (*uint64, bool) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
 		return nil, true
 	}
-	h = strings.TrimPrefix(h, "W/")
-	v, err := strconv.ParseUint(strings.Trim(h, `"`), 10, 64)
-	if err != nil {
-		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "If-Match must be an ETag of this resource", nil)
-		return nil, false
+	if v, ok := parseETag(h); ok {
+		return &v, true
 	}
-	return &v, true
+	writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "If-Match must be one strong ETag of this resource", nil)
+	return nil, false
+}
+
+// parseETag parses one strong entity tag `"<version>"`.
+func parseETag(tag string) (uint64, bool) {
+	if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(tag[1:len(tag)-1], 10, 64)
+	return v, err == nil
+}
+
+// noneMatch reports whether If-None-Match names the current version (weak comparison, lists allowed).
+func noneMatch(r *http.Request, version uint64) bool {
+	h := r.Header.Get("If-None-Match")
+	if h == "" {
+		return false
+	}
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" {
+			return true
+		}
+		if v, ok := parseETag(tag); ok && v == version {
+			return true
+		}
+	}
+	return false
 }
 
 // load reads a customer from the read model, answering 404 when it does not exist.
 func (s *Server) load(w http.ResponseWriter, r *http.Request, c *call, no string) (domain.CustomerState, bool) {
+	if !s.caughtUp(w, r) {
+		return domain.CustomerState{}, false
+	}
 	st, found, err := s.cfg.Customers.Customer(r.Context(), c.ledgerNo, no)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -82,6 +112,20 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, c *call, no string
 		return st, false
 	}
 	return st, true
+}
+
+// caughtUp waits until the read models reached the read floor; it answers 503 when they do not in time.
+func (s *Server) caughtUp(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.ReadFloor == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.cfg.Waiter.WaitFor(ctx, s.cfg.ReadFloor); err != nil {
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the read models are being rebuilt; retry shortly", nil)
+		return false
+	}
+	return true
 }
 
 // settle waits until the read model holds a command's effect, then reads the customer.
@@ -168,9 +212,8 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, c *call, st domain.CustomerState, legal, billing bool) {
-	tag := etag(st.Version)
-	w.Header().Set("ETag", tag)
-	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == tag || inm == "*") {
+	w.Header().Set("ETag", etag(st.Version))
+	if noneMatch(r, st.Version) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -234,6 +277,9 @@ func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {
 		writeValidation(w, r, ps)
+		return
+	}
+	if !s.caughtUp(w, r) {
 		return
 	}
 	for _, cand := range candidates {

@@ -100,7 +100,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			level := slog.LevelInfo
-			if rec.status >= 500 {
+			switch {
+			case rec.status >= 500 && ri.route == routeReady:
+				level = slog.LevelWarn // "not ready yet" is a state, not a failure
+			case rec.status >= 500:
 				level = slog.LevelError
 			}
 			s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", ri.route),

@@ -55,8 +55,13 @@ type Config struct {
 	Now func() time.Time
 	// Logger (default slog.Default()). Never logs personal data.
 	Logger *slog.Logger
-	// WriteTimeout bounds how long a write waits for its effect to be readable (default 10s).
+	// WriteTimeout bounds how long a write waits for its effect to be readable, and a read for the
+	// read models to reach ReadFloor (default 10s).
 	WriteTimeout time.Duration
+	// ReadFloor is the log's head when the service started: reads wait until the read models have
+	// reached it, so a restarted service never answers from a half-built read model (503 if that
+	// takes longer than WriteTimeout).
+	ReadFloor uint64
 }
 
 // Validate reports every missing field at once.

@@ -85,6 +85,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers); err != nil {
 		return err
 	}
+	readFloor, err := m.store.Head(ctx)
+	if err != nil {
+		return err
+	}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -93,7 +97,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	api, err := httpapi.New(httpapi.Config{
 		Ledgers: lf.policies(), Commands: handler, Customers: customers, Waiter: m.runner,
-		Verifier: m.verifier, Ready: m.ready, Logger: m.log,
+		Verifier: m.verifier, Ready: m.ready, Logger: m.log, ReadFloor: readFloor,
 	})
 	if err != nil {
 		return err

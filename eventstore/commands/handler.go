@@ -12,8 +12,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,10 +60,26 @@ type Config struct {
 }
 
 // Handler executes commands against an event store. It is safe for concurrent use.
+//
+// Commands on one customer run one at a time in this process (a striped lock keyed by stream), so
+// concurrent changes of one customer queue instead of racing, losing and retrying; commands on
+// different customers still run in parallel and share group commits. The expected-version check
+// stays the guarantee: the lock only avoids wasted work.
 type Handler struct {
 	store   *eventstore.Store
 	key     []byte
 	retries int
+	locks   [lockStripes]sync.Mutex
+}
+
+const lockStripes = 4096
+
+func (h *Handler) lock(stream string) func() {
+	f := fnv.New32a()
+	f.Write([]byte(stream))
+	m := &h.locks[f.Sum32()%lockStripes]
+	m.Lock()
+	return m.Unlock
 }
 
 // New returns a Handler.
@@ -125,6 +143,7 @@ func LoadCustomer(ctx context.Context, store *eventstore.Store, stream string, u
 // A decision that returns no events succeeds with Changed false.
 func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta Meta, decide Decision) (Result, error) {
 	stream := domain.StreamName(ledgerNo, customerNo)
+	defer h.lock(stream)()
 	for attempt := 0; ; attempt++ {
 		c, err := LoadCustomer(ctx, h.store, stream, 0)
 		if err != nil {

@@ -98,8 +98,8 @@ func TestGeneratedCustomerNumbers(t *testing.T) {
 	}
 }
 
-// TestConcurrentCommandsLoseNothing: parallel patches of one customer all apply (retried after
-// losing races); none is lost.
+// TestConcurrentCommandsLoseNothing: parallel patches of one customer all apply; none is lost or
+// refused.
 func TestConcurrentCommandsLoseNothing(t *testing.T) {
 	h, store := setup(t)
 	p := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
@@ -125,8 +125,8 @@ func TestConcurrentCommandsLoseNothing(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		if err != nil && !errors.Is(err, commands.ErrTooMuchContention) {
-			t.Fatal(err)
+		if err != nil {
+			t.Fatal(err) // commands on one customer queue: none may be refused
 		}
 	}
 	v, _ := store.StreamVersion(context.Background(), domain.StreamName("1000", "1"))
@@ -134,8 +134,8 @@ func TestConcurrentCommandsLoseNothing(t *testing.T) {
 	if err != nil || c.Version() != v {
 		t.Fatalf("loaded version %d, stream %d, %v", c.Version(), v, err)
 	}
-	if v < 2 {
-		t.Fatalf("no patch applied (version %d)", v)
+	if v != n+1 {
+		t.Fatalf("stream at version %d after %d patches, want %d", v, n, n+1)
 	}
 }
 

@@ -1,0 +1,164 @@
+package main
+
+// The built binary: start it, read the development token it prints, create a customer, kill it
+// with SIGKILL, start it again on the same data directory and find the customer.
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// tokenAfterBanner returns the first non-empty line after the "Development token" line of
+// ledgerd's stdout, once that line is complete.
+func tokenAfterBanner(out string) string {
+	_, rest, ok := strings.Cut(out, "Development token")
+	if !ok {
+		return ""
+	}
+	lines := strings.Split(rest, "\n")
+	for i, l := range lines[1:] {
+		if l = strings.TrimSpace(l); l != "" {
+			if i+2 < len(lines) { // followed by a newline: complete
+				return l
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// binaryRun is one run of the ledgerd binary.
+type binaryRun struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	token  string
+	base   string
+}
+
+func startBinary(t *testing.T, bin, dataDir string) *binaryRun {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-data-dir", dataDir)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LEDGERD_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	run := &binaryRun{cmd: cmd, stderr: &syncBuffer{}, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	stdout := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, run.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting ledgerd: %v", err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("ledgerd stdout:\n%s\nledgerd stderr:\n%s", stdout.String(), run.stderr.String())
+		}
+	})
+	// The banner: "Development token (ledgers 1000, every scope, valid 24h):", a blank line, the token.
+	deadline := time.Now().Add(readyDeadline)
+	for run.token == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("ledgerd printed no development token within %v", readyDeadline)
+		}
+		run.token = tokenAfterBanner(stdout.String())
+		if run.token == "" {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitReady(t, &http.Client{Timeout: 10 * time.Second}, run.base)
+	return run
+}
+
+func (b *binaryRun) kill(t *testing.T) {
+	t.Helper()
+	if err := b.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	err := b.cmd.Wait()
+	if ws, ok := b.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("ledgerd did not die of SIGKILL: %v", err)
+	}
+}
+
+func TestE2EBinaryKillAndRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "ledgerd")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	if err := build.Run(); err != nil {
+		t.Fatalf("go build ./cmd/ledgerd: %v\n%s", err, out.String())
+	}
+	dataDir := t.TempDir()
+
+	first := startBinary(t, bin, dataDir)
+	s := &testServer{base: first.base, client: &http.Client{Timeout: 30 * time.Second}}
+	defer s.client.CloseIdleConnections()
+	v := defaultVars(first.token, "consumer")
+	r := s.sendDocRequest(t, "create-customer.http", v)
+	expectStatus(t, r, http.StatusCreated)
+	expectStatus(t, s.sendDocRequest(t, "post-billing-address.http", v), http.StatusCreated)
+	before := s.sendDocRequest(t, "get-customer-expand.http", v)
+	expectStatus(t, before, http.StatusOK)
+	first.kill(t)
+
+	second := startBinary(t, bin, dataDir)
+	s.base = second.base
+	for _, tok := range []string{second.token, first.token} { // the secret is kept in the data dir
+		v := defaultVars(tok, "consumer")
+		r = s.sendDocRequest(t, "find-customer.http", v)
+		expectStatus(t, r, http.StatusOK)
+		if got := r.object(t)["customerNo"]; got != "9999" {
+			t.Errorf("find-customer after SIGKILL and restart: customerNo %v", got)
+		}
+		after := s.sendDocRequest(t, "get-customer-expand.http", v)
+		expectStatus(t, after, http.StatusOK)
+		if !bytes.Equal(before.Body, after.Body) {
+			t.Errorf("the customer differs after SIGKILL and restart:\nbefore: %s\nafter:  %s", before.Body, after.Body)
+		}
+	}
+	// It still takes writes, and a duplicate is still a duplicate.
+	assertProblem(t, s.sendDocRequest(t, "create-customer.http", v), http.StatusConflict, "conflict")
+	expectStatus(t, s.sendDocRequest(t, "patch-email-delete-msisdn.http", v), http.StatusOK, http.StatusNoContent)
+
+	// A clean stop (SIGTERM) exits 0.
+	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.cmd.Wait(); err != nil {
+		t.Errorf("ledgerd after SIGTERM: %v; stderr:\n%s", err, second.stderr.String())
+	}
+}

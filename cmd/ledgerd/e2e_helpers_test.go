@@ -1,0 +1,758 @@
+package main
+
+// Shared helpers of the end-to-end tests (e2e_*_test.go): they run the real program (Main) on a
+// loopback port with a temporary data directory and talk to it over real HTTP. Nothing is mocked.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+const (
+	// demoLedger is the built-in demo ledger (Sweden).
+	demoLedger = "1000"
+	// tolvan is Tolvan Tolvansson, the well-known valid Swedish test personnummer; it replaces the
+	// document's YYYYMMDD-NNNN.
+	tolvan = "19121212-1212"
+	// unregisteredPersonnummer is a valid personnummer that no test registers.
+	unregisteredPersonnummer = "19811218-9876"
+	// problemTypePrefix precedes every problem code (SPEC §8).
+	problemTypePrefix = "ledger/customer/v1/problems/"
+	// readyDeadline bounds the polling for readiness.
+	readyDeadline = 30 * time.Second
+)
+
+// customersPath returns /ledger/customer/v1/{ledgerNo}/customers[/{no}[/rest]].
+func customersPath(ledgerNo string, parts ...string) string {
+	p := "/ledger/customer/v1/" + ledgerNo + "/customers"
+	for _, s := range parts {
+		p += "/" + s
+	}
+	return p
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testServer is one ledgerd program (Main) under test; restart replaces it with a new Main on the
+// same data directory.
+type testServer struct {
+	dir        string
+	configFile string
+	m          *Main
+	base       string // http://127.0.0.1:port
+	token      string // the development token of the current run (every scope, every configured ledger)
+	stdout     *syncBuffer
+	logs       *syncBuffer
+	running    bool
+	client     *http.Client
+}
+
+type serverOption func(*testServer)
+
+// withConfig runs the server with a ledger configuration file.
+func withConfig(path string) serverOption { return func(s *testServer) { s.configFile = path } }
+
+// startServer runs Main on 127.0.0.1:0 with a fresh data directory and waits until it is ready.
+// The server is closed when the test ends; the test fails if the log holds an ERROR record.
+func startServer(t *testing.T, opts ...serverOption) *testServer {
+	t.Helper()
+	s := &testServer{
+		dir:    t.TempDir(),
+		logs:   &syncBuffer{},
+		client: &http.Client{Timeout: 60 * time.Second},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	t.Cleanup(func() {
+		if s.running {
+			s.stop(t)
+		}
+		s.client.CloseIdleConnections()
+		logs := s.logs.String()
+		if errs := errorLines(logs); errs != "" {
+			t.Errorf("the service logged errors:\n%s", errs)
+		}
+		if t.Failed() {
+			t.Logf("service log:\n%s", logs)
+		}
+	})
+	s.start(t)
+	return s
+}
+
+// errorLines returns the ERROR records of a log, except the request records of /readyz answering
+// 503 while the read models catch up (which waitReady polls for).
+func errorLines(logs string) string {
+	var out []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "level=ERROR") && !strings.Contains(l, "route=/readyz status=503") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// start runs a new Main on the server's data directory, configured through ParseFlags (the way
+// the binary is), and waits for /readyz.
+func (s *testServer) start(t testing.TB) {
+	t.Helper()
+	m := NewMain()
+	args := []string{"-http-addr", "127.0.0.1:0", "-data-dir", s.dir, "-log-level", "debug", "-shutdown-grace", "10s"}
+	if s.configFile != "" {
+		args = append(args, "-config", s.configFile)
+	}
+	noEnv := func(string) string { return "" }
+	if err := m.ParseFlags(args, noEnv); err != nil {
+		t.Fatalf("ParseFlags: %v", err)
+	}
+	s.stdout = &syncBuffer{}
+	m.Stdout, m.LogOutput = s.stdout, s.logs
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatalf("Run: %v", err)
+	}
+	s.m, s.running = m, true
+	s.base = "http://" + m.Addr()
+	s.token = m.DevToken()
+	if s.token == "" {
+		t.Fatalf("no development token although neither a JWT secret nor a JWKS URL is configured")
+	}
+	if !strings.Contains(s.stdout.String(), s.token) {
+		t.Errorf("the development token is not printed on stdout; stdout:\n%s", s.stdout.String())
+	}
+	waitReady(t, s.client, s.base)
+}
+
+// stop closes the running Main.
+func (s *testServer) stop(t testing.TB) {
+	t.Helper()
+	if !s.running {
+		return
+	}
+	s.running = false
+	s.client.CloseIdleConnections()
+	if err := s.m.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// restart closes the running Main and starts a new one on the same data directory.
+func (s *testServer) restart(t testing.TB) {
+	t.Helper()
+	s.stop(t)
+	s.start(t)
+}
+
+// waitReady polls GET /readyz until it answers 200 or the deadline passes.
+func waitReady(t testing.TB, client *http.Client, base string) {
+	t.Helper()
+	deadline := time.Now().Add(readyDeadline)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(base + "/readyz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready within %v: %s", base, readyDeadline, last)
+}
+
+// secret returns the HS256 secret the server keeps in its data directory.
+func (s *testServer) secret(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.dir, "jwt-secret"))
+	if err != nil {
+		t.Fatalf("reading the JWT secret: %v", err)
+	}
+	return []byte(strings.TrimSpace(string(data)))
+}
+
+// mint returns a token signed with the server's secret for a subject, ledgers and scopes, valid
+// for an hour.
+func (s *testServer) mint(t testing.TB, sub string, ledgers []string, scopes ...string) string {
+	t.Helper()
+	tok, err := auth.MintHS256(s.secret(t), auth.Claims{Subject: sub, Ledgers: ledgers, Scopes: scopes, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatalf("MintHS256: %v", err)
+	}
+	return tok
+}
+
+// response is an HTTP response, read completely.
+type response struct {
+	Method string
+	Path   string // the request path, without the query
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r *response) String() string {
+	return fmt.Sprintf("%s %s → %d %s", r.Method, r.Path, r.Status, r.Body)
+}
+
+// json decodes the body into a generic value.
+func (r *response) json(t testing.TB) any {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%s: body is not JSON: %v", r, err)
+	}
+	return v
+}
+
+// object decodes the body as a JSON object.
+func (r *response) object(t testing.TB) map[string]any {
+	t.Helper()
+	m, ok := r.json(t).(map[string]any)
+	if !ok {
+		t.Fatalf("%s: body is not a JSON object", r)
+	}
+	return m
+}
+
+// do sends a request. body is nil (no body), a string or []byte (sent as is) or any other value
+// (sent as JSON); a body gets Content-Type application/json unless headers set one. token ""
+// sends no Authorization header. headers are name/value pairs. Every response is checked: never
+// 5xx, and every 4xx is a well-formed problem.
+func (s *testServer) do(t testing.TB, method, target, token string, body any, headers ...string) *response {
+	t.Helper()
+	var rd io.Reader
+	hasBody := body != nil
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, s.base+target, rd)
+	if err != nil {
+		t.Fatalf("NewRequest %s %s: %v", method, target, err)
+	}
+	if hasBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if len(headers)%2 != 0 {
+		t.Fatalf("headers must be name/value pairs")
+	}
+	for i := 0; i < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	return s.send(t, req)
+}
+
+// send sends a prepared request and checks the response (see do).
+func (s *testServer) send(t testing.TB, req *http.Request) *response {
+	t.Helper()
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL.Path, err)
+	}
+	r := &response{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Header: resp.Header, Body: body}
+	checkResponse(t, r)
+	return r
+}
+
+// checkResponse enforces what holds for every response: no 5xx; every 4xx is an RFC 9457
+// problem with the SPEC §8 members.
+func checkResponse(t testing.TB, r *response) {
+	t.Helper()
+	if r.Status >= 500 {
+		t.Errorf("5xx: %s", r)
+	}
+	if r.Status >= 400 {
+		checkProblemShape(t, r)
+	}
+}
+
+// problem is a problem response body.
+type problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail"`
+	Instance string `json:"instance"`
+	Problems []struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"problems"`
+}
+
+func (p problem) names() []string {
+	var out []string
+	for _, x := range p.Problems {
+		out = append(out, x.Name)
+	}
+	return out
+}
+
+func checkProblemShape(t testing.TB, r *response) problem {
+	t.Helper()
+	var p problem
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/problem+json" {
+		t.Errorf("%s: Content-Type %q, want application/problem+json", r, r.Header.Get("Content-Type"))
+		return p
+	}
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		t.Errorf("%s: problem body is not JSON: %v", r, err)
+		return p
+	}
+	if !strings.HasPrefix(p.Type, problemTypePrefix) || len(p.Type) == len(problemTypePrefix) {
+		t.Errorf("%s: problem type %q does not start with %q", r, p.Type, problemTypePrefix)
+	}
+	if p.Status != r.Status {
+		t.Errorf("%s: problem status %d differs from the HTTP status", r, p.Status)
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		t.Errorf("%s: problem has no title", r)
+	}
+	if p.Instance != r.Path {
+		t.Errorf("%s: problem instance %q, want the request path %q", r, p.Instance, r.Path)
+	}
+	return p
+}
+
+// assertProblem checks that r is the problem code with the status, and returns it.
+func assertProblem(t testing.TB, r *response, status int, code string) problem {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("%s: status %d, want %d (%s)", r, r.Status, status, code)
+	}
+	p := checkProblemShape(t, r)
+	if want := problemTypePrefix + code; p.Type != want {
+		t.Errorf("%s: problem type %q, want %q", r, p.Type, want)
+	}
+	return p
+}
+
+// assertValidation checks for a 400 validation problem naming at least every one of names.
+func assertValidation(t testing.TB, r *response, names ...string) problem {
+	t.Helper()
+	p := assertProblem(t, r, http.StatusBadRequest, "validation")
+	got := p.names()
+	for _, n := range names {
+		if !slices.Contains(got, n) {
+			t.Errorf("%s: problems %q do not name %q", r, got, n)
+		}
+	}
+	return p
+}
+
+// expectStatus fails the test unless r has one of the statuses.
+func expectStatus(t testing.TB, r *response, statuses ...int) {
+	t.Helper()
+	if !slices.Contains(statuses, r.Status) {
+		t.Fatalf("%s: status %d, want one of %v", r, r.Status, statuses)
+	}
+}
+
+// ---- the document's examples ----
+
+// docVars fill the placeholders of the document's examples.
+type docVars struct {
+	Ledger, CustomerNo, RegNo, LegalEntity, Token string
+}
+
+func defaultVars(token, legalEntity string) docVars {
+	return docVars{Ledger: demoLedger, CustomerNo: "9999", RegNo: tolvan, LegalEntity: legalEntity, Token: token}
+}
+
+// fillBody replaces the placeholders of an example body (and response).
+func (v docVars) fillBody(s string) string {
+	s = strings.ReplaceAll(s, "YYYYMMDD-NNNN", v.RegNo)
+	s = strings.ReplaceAll(s, `"consumer|business"`, strconv.Quote(v.LegalEntity))
+	s = strings.ReplaceAll(s, "/XXX/", "/"+v.Ledger+"/")
+	return s
+}
+
+// docMessage is an HTTP message of the document, as printed.
+type docMessage struct {
+	Name      string
+	StartLine string
+	Header    [][2]string // in order, as printed
+	Body      string
+	HasBody   bool
+}
+
+// loadDocMessage reads testdata/doc/<name>: a request or response copied from the document.
+func loadDocMessage(t testing.TB, name string) docMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "doc", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := docMessage{Name: name}
+	text := string(data)
+	head, body, hasBody := strings.Cut(text, "\n\n")
+	lines := strings.Split(strings.TrimRight(head, "\n"), "\n")
+	msg.StartLine = lines[0]
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("%s: bad header line %q", name, l)
+		}
+		msg.Header = append(msg.Header, [2]string{k, strings.TrimSpace(v)})
+	}
+	msg.Body, msg.HasBody = body, hasBody
+	return msg
+}
+
+// sendDocRequest sends the document's example request testdata/doc/<name> verbatim (request
+// line, headers including Host, body), with the placeholders filled in.
+func (s *testServer) sendDocRequest(t testing.TB, name string, v docVars) *response {
+	t.Helper()
+	msg := loadDocMessage(t, name)
+	parts := strings.Fields(msg.StartLine)
+	if len(parts) != 3 || parts[2] != "HTTP/1.1" {
+		t.Fatalf("%s: bad request line %q", name, msg.StartLine)
+	}
+	method := parts[0]
+	target := strings.ReplaceAll(strings.ReplaceAll(parts[1], "XXX", v.Ledger), "NNN", v.CustomerNo)
+	var body io.Reader
+	if msg.HasBody {
+		body = strings.NewReader(v.fillBody(msg.Body))
+	}
+	req, err := http.NewRequest(method, s.base+target, body)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, h := range msg.Header {
+		val := strings.ReplaceAll(h[1], "<Token>", v.Token)
+		if strings.EqualFold(h[0], "Host") {
+			req.Host = val
+			continue
+		}
+		req.Header.Add(h[0], val)
+	}
+	return s.send(t, req)
+}
+
+// docResponse returns the status and the JSON body of the document's example response
+// testdata/doc/<name>, with the placeholders filled in.
+func docResponse(t testing.TB, name string, v docVars) (int, map[string]any) {
+	t.Helper()
+	msg := loadDocMessage(t, name)
+	parts := strings.Fields(msg.StartLine)
+	if len(parts) < 2 {
+		t.Fatalf("%s: bad status line %q", name, msg.StartLine)
+	}
+	status, err := strconv.Atoi(parts[1])
+	if err != nil {
+		t.Fatalf("%s: bad status line %q", name, msg.StartLine)
+	}
+	var body map[string]any
+	dec := json.NewDecoder(strings.NewReader(v.fillBody(msg.Body)))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		t.Fatalf("%s: body is not JSON: %v", name, err)
+	}
+	return status, body
+}
+
+// ---- comparing JSON ----
+
+// assertContainsJSON checks that got holds every property of want, with the same name (casing
+// included) and the same value; got may have more properties. Arrays must be equal element by
+// element.
+func assertContainsJSON(t testing.TB, what string, want, got any) {
+	t.Helper()
+	for _, d := range diffJSON("", want, got) {
+		t.Errorf("%s: %s", what, d)
+	}
+}
+
+func diffJSON(path string, want, got any) []string {
+	at := path
+	if at == "" {
+		at = "(root)"
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: got %s, want an object", at, show(got))}
+		}
+		var out []string
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			gv, ok := g[k]
+			if !ok {
+				msg := fmt.Sprintf("%s: missing", p)
+				for gk := range g {
+					if strings.EqualFold(gk, k) {
+						msg = fmt.Sprintf("%s: missing; present as %q (wrong casing)", p, gk)
+					}
+				}
+				out = append(out, msg)
+				continue
+			}
+			out = append(out, diffJSON(p, w[k], gv)...)
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return []string{fmt.Sprintf("%s: got %s, want %s", at, show(got), show(want))}
+		}
+		var out []string
+		for i := range w {
+			out = append(out, diffJSON(fmt.Sprintf("%s[%d]", path, i), w[i], g[i])...)
+		}
+		return out
+	default:
+		if !reflect.DeepEqual(want, got) {
+			return []string{fmt.Sprintf("%s: got %s, want %s", at, show(got), show(want))}
+		}
+		return nil
+	}
+}
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// jsonPath returns the value at a dotted path of nested objects.
+func jsonPath(v any, path string) (any, bool) {
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// setPath sets (or, with del, deletes) the value at a dotted path of nested objects.
+func setPath(t testing.TB, v map[string]any, path string, value any, del bool) {
+	t.Helper()
+	keys := strings.Split(path, ".")
+	m := v
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			t.Fatalf("setPath %s: %s is not an object", path, k)
+		}
+		m = next
+	}
+	last := keys[len(keys)-1]
+	if del {
+		if _, ok := m[last]; !ok {
+			t.Fatalf("setPath %s: nothing to delete", path)
+		}
+		delete(m, last)
+		return
+	}
+	m[last] = value
+}
+
+// ---- hypermedia operations ----
+
+type operation struct {
+	Rel, Method, Href string
+}
+
+func (o operation) String() string { return o.Rel + " " + o.Method + " " + o.Href }
+
+// operationsAt returns the operations list at a dotted path ("operations", "legalAddress.operations").
+func operationsAt(t testing.TB, v any, path string) []operation {
+	t.Helper()
+	raw, ok := jsonPath(v, path)
+	if !ok {
+		t.Errorf("%s: no operations property", path)
+		return nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		t.Errorf("%s: operations is %s, want an array", path, show(raw))
+		return nil
+	}
+	var out []operation
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			t.Errorf("%s: operation %s is not an object", path, show(item))
+			continue
+		}
+		rel, _ := m["rel"].(string)
+		method, _ := m["method"].(string)
+		href, _ := m["href"].(string)
+		out = append(out, operation{rel, method, href})
+	}
+	return out
+}
+
+// assertOperations checks that ops include every one of want and no operation with a forbidden rel.
+func assertOperations(t testing.TB, what string, ops []operation, want []operation, forbidden ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !slices.Contains(ops, w) {
+			t.Errorf("%s: operations %v lack %v", what, ops, w)
+		}
+	}
+	for _, o := range ops {
+		if slices.Contains(forbidden, o.Rel) {
+			t.Errorf("%s: operations %v include %q, which must not be offered here", what, ops, o.Rel)
+		}
+	}
+}
+
+// writeMethods are the methods of operations that change something.
+var writeMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// ---- the event log ----
+
+// readEvents reads the whole event log of a data directory. The server must be closed.
+func readEvents(t testing.TB, dir string) []eventstore.Event {
+	t.Helper()
+	st, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatalf("opening the event store: %v", err)
+	}
+	defer st.Close()
+	var out []eventstore.Event
+	for from := uint64(1); ; {
+		batch, err := st.ReadAll(context.Background(), from, 0)
+		if err != nil {
+			t.Fatalf("ReadAll: %v", err)
+		}
+		if len(batch) == 0 {
+			return out
+		}
+		out = append(out, batch...)
+		from = batch[len(batch)-1].Position + 1
+	}
+}
+
+// streamEvents returns the events of one customer stream, in order.
+func streamEvents(all []eventstore.Event, ledgerNo, customerNo string) []eventstore.Event {
+	var out []eventstore.Event
+	for _, e := range all {
+		if e.Stream == ledgerNo+"/customers/"+customerNo {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// eventTypes returns the types of events.
+func eventTypes(events []eventstore.Event) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+// ---- request bodies ----
+
+// newCustomer returns a valid create-customer body.
+func newCustomer(customerNo, name string) map[string]any {
+	return map[string]any{
+		"customerNo": customerNo,
+		"name":       name,
+		"legalAddress": map[string]any{
+			"addressee": name, "streetAddress": "Storgatan 1", "city": "STOCKHOLM", "zipCode": "111 22", "countryCode": "se",
+		},
+	}
+}
+
+// createCustomer creates a customer and fails the test unless it gets 201.
+func (s *testServer) createCustomer(t testing.TB, token string, body map[string]any, headers ...string) *response {
+	t.Helper()
+	r := s.do(t, http.MethodPost, customersPath(demoLedger), token, body, headers...)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %s", r)
+	}
+	return r
+}
+
+// ledgerConfig writes a ledger configuration file with ledgers 1000 and 2000 (both Swedish).
+func ledgerConfig(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledgers.json")
+	cfg := `{"ledgers": [{"ledgerNo": "1000", "countryCode": "SE"}, {"ledgerNo": "2000", "countryCode": "SE"}]}`
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
