@@ -107,12 +107,34 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		if errs := errorLines(logs); errs != "" {
 			t.Errorf("the service logged errors:\n%s", errs)
 		}
+		if leaks := personalDataIn(logs); len(leaks) > 0 {
+			t.Errorf("the service logged personal data: %q", leaks)
+		}
 		if t.Failed() {
 			t.Logf("service log:\n%s", logs)
 		}
 	})
 	s.start(t)
 	return s
+}
+
+// personalValues are the personal data the tests send (names, identity numbers, e-mail, phone,
+// addresses; not short numbers such as zip codes, which could occur inside a random id): none may
+// ever appear in a log line.
+var personalValues = []string{
+	"Britt-Marie", "Axelstopp", "Tolvan", "19121212", "121212-1212", "191212121212", "britt@axelstopp.com",
+	"+91485918841", "91485918841", "The street 18", "Axelgatan", "c/o Jansson", "STOCKHOLM",
+}
+
+// personalDataIn returns the personal values found in logs.
+func personalDataIn(logs string) []string {
+	var out []string
+	for _, v := range personalValues {
+		if strings.Contains(logs, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // errorLines returns the ERROR records of a log, except the request records of /readyz answering
