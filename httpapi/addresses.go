@@ -24,6 +24,25 @@ func (s *Server) addressBody(w http.ResponseWriter, r *http.Request) (domain.Add
 }
 
 func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	s.getAddress(w, r, c, func(st domain.CustomerState) (any, bool) {
+		if st.LegalAddress == nil {
+			return nil, false
+		}
+		return c.legalAddressResource(st), true
+	}, domain.CodeLegalAddressNotFound, "the customer has no legal address")
+}
+
+func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
+	s.getAddress(w, r, c, func(st domain.CustomerState) (any, bool) {
+		if st.BillingAddress == nil {
+			return nil, false
+		}
+		return c.billingAddressResource(st), true
+	}, domain.CodeBillingAddressNotFound, "the customer has no billing address")
+}
+
+// getAddress answers an address sub-resource, or the given not-found problem.
+func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, render func(domain.CustomerState) (any, bool), missing domain.Code, detail string) {
 	no, ok := customerNo(w, r, c)
 	if !ok {
 		return
@@ -32,35 +51,19 @@ func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call
 	if !ok {
 		return
 	}
-	if st.LegalAddress == nil {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeLegalAddressNotFound), "the customer has no legal address", nil)
+	res, ok := render(st)
+	if !ok {
+		writeProblem(w, r, http.StatusNotFound, string(missing), detail, nil)
 		return
 	}
 	w.Header().Set("ETag", etag(st.Version))
-	writeJSON(w, http.StatusOK, c.legalAddressResource(st))
+	writeJSON(w, http.StatusOK, res)
 }
 
 func (s *Server) putLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
 	s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
 		return cu.ReplaceLegalAddress(a, domain.SourceAPI)
 	}, func(st domain.CustomerState) any { return c.legalAddressResource(st) })
-}
-
-func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
-	}
-	st, ok := s.load(w, r, c, no)
-	if !ok {
-		return
-	}
-	if st.BillingAddress == nil {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeBillingAddressNotFound), "the customer has no billing address", nil)
-		return
-	}
-	w.Header().Set("ETag", etag(st.Version))
-	writeJSON(w, http.StatusOK, c.billingAddressResource(st))
 }
 
 func (s *Server) postBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
@@ -90,14 +93,7 @@ func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, 
 	if !ok {
 		return
 	}
-	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), func(cu *domain.Customer) ([]domain.Event, error) {
-		return decide(cu, a)
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	st, ok := s.settle(w, r, c, res)
+	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return decide(cu, a) })
 	if !ok {
 		return
 	}
@@ -127,16 +123,10 @@ func (s *Server) deleteBillingAddress(w http.ResponseWriter, r *http.Request, c 
 		writeValidation(w, r, f.problems)
 		return
 	}
-	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.RemoveBillingAddress()
-	})
-	if err != nil {
-		s.writeError(w, r, err)
+	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.RemoveBillingAddress() })
+	if !ok {
 		return
 	}
-	if _, ok := s.settle(w, r, c, res); !ok {
-		return
-	}
-	w.Header().Set("ETag", etag(res.Version))
+	w.Header().Set("ETag", etag(st.Version))
 	w.WriteHeader(http.StatusNoContent)
 }

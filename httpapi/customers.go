@@ -128,6 +128,17 @@ func (s *Server) caughtUp(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// execute runs a command on an existing customer and returns its state once the read model holds
+// the command's effect; it writes the problem and returns false on failure.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no string, match *uint64, decide commands.Decision) (domain.CustomerState, bool) {
+	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), decide)
+	if err != nil {
+		s.writeError(w, r, err)
+		return domain.CustomerState{}, false
+	}
+	return s.settle(w, r, c, res)
+}
+
 // settle waits until the read model holds a command's effect, then reads the customer.
 func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res commands.Result) (domain.CustomerState, bool) {
 	if res.Position > 0 {
@@ -243,14 +254,7 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) 
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.Patch(cmd)
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	st, ok := s.settle(w, r, c, res)
+	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.Patch(cmd) })
 	if !ok {
 		return
 	}
