@@ -25,6 +25,9 @@ type CustomerState struct {
 	LegalAddress            *Address
 	BillingAddress          *Address
 	ActiveConsents          []string
+	// Surpluses holds every surplus in registration order, depleted ones included (the API
+	// shows CurrentSurpluses).
+	Surpluses []SurplusState
 
 	Version   uint64    // stream version of the last applied event
 	CreatedAt time.Time // time of CustomerCreated
@@ -38,6 +41,13 @@ func (s CustomerState) Clone() CustomerState {
 	s.LegalAddress = clonePtr(s.LegalAddress)
 	s.BillingAddress = clonePtr(s.BillingAddress)
 	s.ActiveConsents = slices.Clone(s.ActiveConsents)
+	if s.Surpluses != nil {
+		surpluses := make([]SurplusState, len(s.Surpluses))
+		for i, sp := range s.Surpluses {
+			surpluses[i] = sp.clone()
+		}
+		s.Surpluses = surpluses
+	}
 	return s
 }
 
@@ -126,7 +136,9 @@ func (c *Customer) Apply(r Recorded) error {
 	case BillingAddressRemoved:
 		s.BillingAddress = nil
 	default:
-		return fmt.Errorf("domain: customer cannot apply %T", r.Event)
+		if err := applySurplus(s, r); err != nil {
+			return err
+		}
 	}
 	s.Version = r.Version
 	s.UpdatedAt = r.Time

@@ -6,4 +6,8 @@
 // command (ParseCreateCustomer, ParsePatchCustomer, ParseAddress); the aggregate, rebuilt from its
 // events with Apply, decides which events the command causes (or returns an *Error); the caller
 // stores those events. Every read model is built by applying the same events.
+//
+// Surpluses (overpayments) live on the customer aggregate: see SurplusStatus for their
+// lifecycle, ParseRegisterSurplus, ParseDestination and ParseSettleSurplus for their commands,
+// and Money for amounts (integer minor units, never floating point).
 package domain

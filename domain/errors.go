@@ -15,6 +15,12 @@ const (
 	CodeBillingAddressNotFound Code = "billing-address-does-not-exists"
 	CodeKycNotConfigured       Code = "company-kyc-questions-not-configured"
 	CodeKycConfiguration       Code = "kyc-configuration"
+
+	// CodeSurplusNotFound is the code of an unknown (or depleted) surplus and of an unknown
+	// disbursement order. It is the document's general "not-found" problem type (the document
+	// added it together with the Surpluses resource), so it equals CodeNotFound and matches
+	// ErrNotFound: the HTTP layer needs no new mapping.
+	CodeSurplusNotFound = CodeNotFound
 )
 
 // Problem is one failing input field.

@@ -26,6 +26,7 @@ const (
 	TypeDisbursementOrdered                = "DisbursementOrdered"
 	TypeDisbursementCompleted              = "DisbursementCompleted"
 	TypeSurplusSettled                     = "SurplusSettled"
+	TypeSurplusRegulated                   = "SurplusRegulated" // the confirm step of a settlement (not in SPEC §9's list)
 	TypeRecurringCardRegistrationStarted   = "RecurringCardRegistrationStarted"
 	TypeRecurringCardRegistrationCompleted = "RecurringCardRegistrationCompleted"
 	TypeRecurringCardRegistrationAborted   = "RecurringCardRegistrationAborted"
@@ -124,6 +125,11 @@ var schemas = map[string]eventSchema{
 	TypeBillingAddressAdded:    {version: 1, decode: decoder[BillingAddressAdded]()},
 	TypeBillingAddressReplaced: {version: 1, decode: decoder[BillingAddressReplaced]()},
 	TypeBillingAddressRemoved:  {version: 1, decode: decoder[BillingAddressRemoved]()},
+	TypeSurplusRegistered:      {version: 1, decode: decoder[SurplusRegistered]()},
+	TypeDisbursementOrdered:    {version: 1, decode: decoder[DisbursementOrdered]()},
+	TypeDisbursementCompleted:  {version: 1, decode: decoder[DisbursementCompleted]()},
+	TypeSurplusSettled:         {version: 1, decode: decoder[SurplusSettled]()},
+	TypeSurplusRegulated:       {version: 1, decode: decoder[SurplusRegulated]()},
 }
 
 // EventTypes returns the names of every event type this version of the domain can decode,

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/nordledger/ledger/domain"
 )
@@ -57,7 +58,109 @@ var goldenEvents = []domain.Event{
 		Address: domain.Address{Addressee: "Britt-Marie Axelstopp", StreetAddress: "Axelgatan 19", CoAddress: "c/o Kalle", City: "UPPSALA", ZipCode: "75320", CountryCode: "SE"},
 	},
 	domain.BillingAddressRemoved{},
+	domain.SurplusRegistered{
+		SurplusID: "Surplus-123",
+		Balance:   mustMoney("10.00", "SEK"),
+		Date:      time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC),
+		Invoice:   "/ledger/invoice/v1/1000/invoices/AAA",
+	},
+	domain.DisbursementOrdered{
+		SurplusID: "Surplus-123",
+		OrderID:   "0198c3a2-7b1e-7c3d-9f00-5a1b2c3d4e5f",
+		Amount:    mustMoney("10.00", "SEK"),
+		Destination: domain.Destination{SwedishBankAccount: &domain.SwedishBankAccount{
+			ClearingNo: "3300", AccountNo: "1010101010", AccountType: domain.AccountTypeBank,
+		}},
+	},
+	domain.DisbursementCompleted{
+		SurplusID: "Surplus-123",
+		OrderID:   "0198c3a2-7b1e-7c3d-9f00-5a1b2c3d4e5f",
+		Amount:    mustMoney("10.00", "SEK"),
+	},
+	domain.SurplusSettled{SurplusID: "456", Amount: mustMoney("1.500", "KWD")},
+	domain.SurplusRegulated{SurplusID: "456", Amount: mustMoney("1.500", "KWD"), Balance: mustMoney("0.25", "KWD")},
 }
+
+// goldenVariants pins the JSON of the other shapes of an event type (every kind of
+// disbursement destination, a surplus from an account): testdata/golden/variants/{name}.json.
+var goldenVariants = []struct {
+	name  string
+	event domain.Event
+}{
+	{"SurplusRegistered.account", domain.SurplusRegistered{
+		SurplusID: "456", Balance: mustMoney("1000", "JPY"), Date: time.Date(2023, 1, 2, 13, 14, 15, 0, time.UTC),
+		Account: "/ledger/account/v1/1000/accounts/BBB",
+	}},
+	{"SurplusRegistered.neither", domain.SurplusRegistered{SurplusID: "789", Balance: mustMoney("0.01", "EUR"), Date: time.Date(2023, 1, 3, 0, 0, 0, 0, time.UTC)}},
+	{"DisbursementOrdered.norwegianBankAccount", domain.DisbursementOrdered{
+		SurplusID: "1", OrderID: "o-1", Amount: mustMoney("10.00", "NOK"),
+		Destination: domain.Destination{NorwegianBankAccount: &domain.NorwegianBankAccount{AccountNo: "86011117947"}},
+	}},
+	{"DisbursementOrdered.bankgiro", domain.DisbursementOrdered{
+		SurplusID: "1", OrderID: "o-1", Amount: mustMoney("10.00", "SEK"),
+		Destination: domain.Destination{SwedishBankAccount: &domain.SwedishBankAccount{AccountNo: "1609908", AccountType: domain.AccountTypeBankgiro}},
+	}},
+	{"DisbursementOrdered.plusgiro", domain.DisbursementOrdered{
+		SurplusID: "1", OrderID: "o-1", Amount: mustMoney("10.00", "SEK"),
+		Destination: domain.Destination{SwedishBankAccount: &domain.SwedishBankAccount{AccountNo: "480004", AccountType: domain.AccountTypePlusgiro}},
+	}},
+	{"DisbursementOrdered.international", domain.DisbursementOrdered{
+		SurplusID: "1", OrderID: "o-1", Amount: mustMoney("10.00", "EUR"),
+		Destination: domain.Destination{International: &domain.InternationalAccount{IBAN: "SE4550000000058398257466", BIC: "ESSESESS"}},
+	}},
+	{"DisbursementOrdered.swedishSus", domain.DisbursementOrdered{
+		SurplusID: "1", OrderID: "o-1", Amount: mustMoney("10.00", "SEK"),
+		Destination: domain.Destination{SwedishSus: &domain.SwedishSus{
+			NationalIdentifier: domain.NationalIdentifier{RegNo: tolvan, CountryCode: "SE"},
+			Address:            domain.Address{Addressee: "Kalle Axelstopp", StreetAddress: "Axelgatan 18", CoAddress: "c/o Jansson", City: "STOCKHOLM", ZipCode: "16872", CountryCode: "SE"},
+		}},
+	}},
+}
+
+// mustMoney parses a valid amount for the package-level examples.
+func mustMoney(raw, currency string) domain.Money {
+	m, err := domain.ParseAmount(raw, currency)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func TestEventVariantsGolden(t *testing.T) {
+	for _, v := range goldenVariants {
+		typ, version, data, err := domain.EncodeEvent(v.event)
+		if err != nil {
+			t.Fatalf("%s: %v", v.name, err)
+		}
+		path := filepath.Join("testdata", "golden", "variants", v.name+".json")
+		data = append(data, '\n')
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		golden, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./domain -run TestEventVariantsGolden -update to create it)", err)
+		}
+		if !bytes.Equal(data, golden) {
+			t.Errorf("%s: EncodeEvent changed the stored JSON:\n got  %s want %s", v.name, data, golden)
+		}
+		decoded, err := domain.DecodeEvent(typ, version, golden)
+		if err != nil {
+			t.Fatalf("%s: DecodeEvent(golden): %v", v.name, err)
+		}
+		if !reflect.DeepEqual(decoded, v.event) {
+			t.Errorf("%s: DecodeEvent(golden) = %#v, want %#v", v.name, decoded, v.event)
+		}
+	}
+}
+
+// zeroSEK is 0.00 SEK, the balance of a depleted surplus.
+var zeroSEK, _ = domain.NewMoney(0, "SEK")
 
 func goldenPath(typ string) string { return filepath.Join("testdata", "golden", typ+".json") }
 
@@ -108,6 +211,9 @@ func TestEventsRoundTrip(t *testing.T) {
 		domain.CustomerDetailsChanged{},
 		domain.CustomerDetailsChanged{Removed: []string{"emailAddress", "eDIAddressInfo"}},
 		domain.CustomerDetailsChanged{Set: domain.DetailChanges{ProtectedIdentity: ptr(false)}},
+		domain.SurplusRegistered{SurplusID: "1", Balance: mustMoney("1", "ISK"), Date: time.Date(2023, 1, 1, 0, 0, 1, 0, time.UTC)},
+		domain.SurplusRegulated{SurplusID: "1", Amount: mustMoney("1", "SEK"), Balance: zeroSEK},
+		domain.DisbursementCompleted{SurplusID: "1", OrderID: "o", Amount: mustMoney("99999999999.9999", "CLF")},
 	} {
 		typ, version, data, err := domain.EncodeEvent(e)
 		if err != nil {
@@ -137,12 +243,17 @@ func TestDecodeEventRejects(t *testing.T) {
 		{"unknown type", "CustomerDeleted", 1, []byte(`{}`)},
 		{"type in other case", "customercreated", 1, golden},
 		{"empty type", "", 1, golden},
-		{"a type of SPEC §9 the domain does not decode yet", domain.TypeSurplusRegistered, 1, []byte(`{}`)},
+		{"a type of SPEC §9 the domain does not decode yet", domain.TypeKycAnswersUpdated, 1, []byte(`{}`)},
 		{"schema version newer than known", domain.TypeCustomerCreated, 2, golden},
 		{"schema version 0", domain.TypeCustomerCreated, 0, golden},
 		{"negative schema version", domain.TypeCustomerCreated, -1, golden},
 		{"malformed JSON", domain.TypeCustomerCreated, 1, []byte(`{"customerNo":`)},
 		{"wrong JSON type", domain.TypeCustomerCreated, 1, []byte(`{"customerNo":9999}`)},
+		{"amount as a JSON number", domain.TypeSurplusSettled, 1, []byte(`{"surplusId":"1","amount":{"amount":10.00,"currency":"SEK"}}`)},
+		{"amount with too many decimals", domain.TypeSurplusSettled, 1, []byte(`{"surplusId":"1","amount":{"amount":"10.001","currency":"SEK"}}`)},
+		{"amount in an unknown currency", domain.TypeSurplusSettled, 1, []byte(`{"surplusId":"1","amount":{"amount":"10.00","currency":"XXX"}}`)},
+		{"negative balance", domain.TypeSurplusRegistered, 1, []byte(`{"surplusId":"1","balance":{"amount":"-10.00","currency":"SEK"},"date":"2023-01-01T00:00:00Z"}`)},
+		{"date not RFC 3339", domain.TypeSurplusRegistered, 1, []byte(`{"surplusId":"1","balance":{"amount":"10.00","currency":"SEK"},"date":"2023-01-01T00:00:00"}`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
