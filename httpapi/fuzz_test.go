@@ -12,12 +12,17 @@ func FuzzDecodeCustomer(f *testing.F) {
 		validCustomer, `{}`, `[]`, `null`, `{"customerNo":null}`, `{"name":{"a":1}}`, `{"legalAddress":[]}`,
 		`{"eDIAddressInfo":{"VAN":1}}`, `{"a":1,"A":2}`, "\xef\xbb\xbf{}", `{"emailAddress":"a@b.c","msisdn":null}`,
 		`{"nationalIdentifier":{"regNo":"121212-1212","countryCode":"se"}}`, `{"customerNo":"1"} x`, "\xff",
+		`{"amount":1e3}`, `{"balance":"10.00","currency":"sek"}`, `{"swedishBankAccount":{"accountNo":"3300-1010101010","accountType":"bkse"}}`,
 	} {
 		f.Add(seed)
 	}
 	h := newHarness(f)
 	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
 		f.Fatalf("seed customer: %d %s", code, body)
+	}
+	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses", "application/json",
+		`{"surplusId":"s1","balance":10.00,"currency":"SEK"}`); code != http.StatusCreated {
+		f.Fatalf("seed surplus: %d %s", code, body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		h.t = t
@@ -27,6 +32,9 @@ func FuzzDecodeCustomer(f *testing.F) {
 			{http.MethodPut, "/ledger/customer/v1/1000/customers/9999/legal-address"},
 			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/billing-address"},
 			{http.MethodPost, "/ledger/customer/v1/1000/find-customer"},
+			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses"},
+			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses/s1/active-disbursement-orders"},
+			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses/s1/settle"},
 		} {
 			code, resp := h.do(r.method, r.path, "application/json", body)
 			if code >= 500 {

@@ -111,3 +111,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, http.StatusInternalServerError, "fatal", "an unexpected error occurred; the correlation id identifies it in the logs", nil)
 	}
 }
+
+// errMissingAfterWrite: the read model lacks what a successful command just wrote — a bug.
+var errMissingAfterWrite = errors.New("httpapi: the read model lacks a resource the command just wrote")

@@ -16,6 +16,12 @@ const (
 	routeLegalAddress   = prefix + "/customers/{customerNo}/legal-address"
 	routeBillingAddress = prefix + "/customers/{customerNo}/billing-address"
 	routeFindCustomer   = prefix + "/find-customer"
+	routeSurpluses      = routeCustomer + "/surpluses"
+	routeSurplus        = routeSurpluses + "/{surplusId}"
+	routeSettle         = routeSurplus + "/settle"
+	routeConfirm        = routeSurplus + "/confirm-regulation"
+	routeOrders         = routeSurplus + "/active-disbursement-orders"
+	routeOrderComplete  = routeOrders + "/{orderId}/complete"
 	routeHealth         = "/healthz"
 	routeReady          = "/readyz"
 )
@@ -51,6 +57,18 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeFindCustomer, map[string]endpoint{
 		http.MethodPost: {auth.ScopeCustomerRead, s.findCustomer},
 	})
+	s.route(mux, routeSurpluses, map[string]endpoint{
+		http.MethodGet:  {auth.ScopeCustomerRead, s.listSurpluses},
+		http.MethodPost: {auth.ScopeSurplusWrite, s.registerSurplus},
+	})
+	s.route(mux, routeSurplus, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getSurplus}})
+	s.route(mux, routeSettle, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.settleSurplus}})
+	s.route(mux, routeConfirm, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.confirmRegulation}})
+	s.route(mux, routeOrders, map[string]endpoint{
+		http.MethodGet:  {auth.ScopeCustomerRead, s.listOrders},
+		http.MethodPost: {auth.ScopeDisbursementWrite, s.orderDisbursement},
+	})
+	s.route(mux, routeOrderComplete, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.completeDisbursement}})
 	mux.HandleFunc(routeHealth, s.healthz)
 	mux.HandleFunc(routeReady, s.readyz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

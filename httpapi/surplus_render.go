@@ -1,0 +1,140 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// surplusResource is a surplus as the document shows it.
+type surplusResource struct {
+	SurplusID  string      `json:"surplusId"`
+	Balance    json.Number `json:"balance"`
+	Currency   string      `json:"currency"`
+	Date       string      `json:"date"`
+	Status     string      `json:"status"`
+	Invoice    string      `json:"invoice,omitempty"`
+	Account    string      `json:"account,omitempty"`
+	Operations []Operation `json:"operations"`
+	ID         string      `json:"@id"`
+}
+
+// orderResource is an active disbursement order as the document shows it, with its id.
+type orderResource struct {
+	ID                   string                       `json:"@id"`
+	OrderID              string                       `json:"orderId"`
+	Operations           []Operation                  `json:"operations"`
+	NorwegianBankAccount *domain.NorwegianBankAccount `json:"norwegianBankAccount,omitempty"`
+	SwedishBankAccount   *swedishAccountResource      `json:"swedishBankAccount,omitempty"`
+	International        *domain.InternationalAccount `json:"international,omitempty"`
+	SwedishSus           *domain.SwedishSus           `json:"swedishSus,omitempty"`
+}
+
+type swedishAccountResource struct {
+	AccountNo   string `json:"accountNo"`
+	AccountType string `json:"accountType"`
+}
+
+// listResource is the document's list shape.
+type listResource struct {
+	Items      any        `json:"items"`
+	Navigation navigation `json:"navigation"`
+}
+
+type navigation struct {
+	ID       string `json:"@id"`
+	First    string `json:"first,omitempty"`
+	Previous string `json:"previous,omitempty"`
+	Next     string `json:"next,omitempty"`
+}
+
+func surplusPath(ledgerNo, customerNo, surplusID string) string {
+	return customerPath(ledgerNo, customerNo) + "/surpluses/" + surplusID
+}
+
+func (c *call) surplusResource(customerNo string, s domain.SurplusState) surplusResource {
+	self := surplusPath(c.ledgerNo, customerNo, s.SurplusID)
+	ops := []Operation{}
+	switch s.Status {
+	case domain.SurplusOpen:
+		if c.principal.HasScope(auth.ScopeDisbursementWrite) {
+			ops = append(ops, Operation{"add-disbursement-orders", http.MethodPost, self + "/active-disbursement-orders"})
+		}
+		if c.principal.HasScope(auth.ScopeSurplusWrite) {
+			ops = append(ops, Operation{"settle", http.MethodPost, self + "/settle"})
+		}
+	case domain.SurplusPendingRegulate:
+		if c.principal.HasScope(auth.ScopeSurplusWrite) {
+			ops = append(ops, Operation{"confirm-regulation", http.MethodPost, self + "/confirm-regulation"})
+		}
+	}
+	return surplusResource{
+		SurplusID: s.SurplusID, Balance: s.Balance.JSON(), Currency: s.Balance.Currency(),
+		Date: s.Date.UTC().Format(domain.SurplusDateLayout), Status: string(s.Status),
+		Invoice: s.Invoice, Account: s.Account, Operations: ops, ID: self,
+	}
+}
+
+func (c *call) orderResource(customerNo, surplusID string, o domain.DisbursementOrder) orderResource {
+	self := surplusPath(c.ledgerNo, customerNo, surplusID) + "/active-disbursement-orders/" + o.OrderID
+	ops := []Operation{}
+	if c.principal.HasScope(auth.ScopeSurplusWrite) {
+		ops = append(ops, Operation{"complete", http.MethodPost, self + "/complete"})
+	}
+	d := o.Destination
+	res := orderResource{ID: self, OrderID: o.OrderID, Operations: ops, NorwegianBankAccount: d.NorwegianBankAccount,
+		International: d.International, SwedishSus: d.SwedishSus}
+	if a := d.SwedishBankAccount; a != nil {
+		res.SwedishBankAccount = &swedishAccountResource{AccountNo: a.DisplayAccountNo(), AccountType: a.AccountType}
+	}
+	return res
+}
+
+// page is a skip/take window.
+type page struct{ skip, take int }
+
+const (
+	defaultTake = 50
+	maxTake     = 1000
+)
+
+// parsePage reads skip (≥ 0, default 0) and take (1–1000, default 50).
+func parsePage(r *http.Request) (page, []domain.Problem) {
+	p := page{take: defaultTake}
+	var ps []domain.Problem
+	q := r.URL.Query()
+	if v := q.Get("skip"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			ps = append(ps, domain.Problem{Name: "skip", Description: "skip must be a whole number ≥ 0"})
+		}
+		p.skip = n
+	}
+	if v := q.Get("take"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxTake {
+			ps = append(ps, domain.Problem{Name: "take", Description: "take must be a whole number from 1 to 1000"})
+		}
+		p.take = n
+	}
+	return p, ps
+}
+
+// window returns the slice bounds of the page within total items, and its navigation.
+func (p page) window(base string, total int) (from, to int, nav navigation) {
+	link := func(skip int) string {
+		if p.take == defaultTake {
+			return base + "?skip=" + strconv.Itoa(skip)
+		}
+		return base + "?skip=" + strconv.Itoa(skip) + "&take=" + strconv.Itoa(p.take)
+	}
+	from, to = min(p.skip, total), min(p.skip+p.take, total)
+	nav = navigation{ID: base, First: link(0), Previous: link(max(0, p.skip-p.take))}
+	if to < total {
+		nav.Next = link(to)
+	}
+	return from, to, nav
+}

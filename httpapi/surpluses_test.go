@@ -1,0 +1,143 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const base = "/ledger/customer/v1/1000/customers/9999"
+
+func (h *harness) mustDo(method, path, body string, want int) map[string]any {
+	h.t.Helper()
+	code, resp := h.do(method, path, "application/json", body)
+	if code != want {
+		h.t.Fatalf("%s %s: %d, want %d: %s", method, path, code, want, resp)
+	}
+	var out map[string]any
+	if strings.TrimSpace(resp) != "" {
+		if err := json.Unmarshal([]byte(resp), &out); err != nil {
+			h.t.Fatalf("%s %s: body is not JSON: %s", method, path, resp)
+		}
+	}
+	return out
+}
+
+func surplusBody(id, balance, currency string) string {
+	return fmt.Sprintf(`{"surplusId":%q,"balance":%s,"currency":%q,"date":"2023-01-01T00:00:00","invoice":"/ledger/invoice/v1/1000/invoices/AAA"}`, id, balance, currency)
+}
+
+func TestSurplusLifecycle(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+
+	// Register: the resource's own fields; money keeps its digits exactly.
+	got := h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("YYY", "10.00", "SEK"), http.StatusCreated)
+	if got["balance"] != 10.0 || got["status"] != "open" || got["@id"] != base+"/surpluses/YYY" || got["date"] != "2023-01-01T00:00:00" {
+		t.Fatalf("registered surplus = %v", got)
+	}
+	if _, raw := h.do(http.MethodGet, base+"/surpluses/yyy", "application/json", ""); !strings.Contains(raw, `"balance": 10.00`) {
+		t.Fatalf("balance not rendered with two decimals (or id not case-insensitive): %s", raw)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("yyy", "1", "SEK"), http.StatusConflict)
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("bad", "10.001", "SEK"), http.StatusBadRequest)
+	h.mustDo(http.MethodPost, base+"/surpluses", `{"surplusId":"both","balance":1,"currency":"SEK","invoice":"/a","account":"/b"}`, http.StatusBadRequest)
+
+	// The document's disbursement examples, with real numbers of the same kind.
+	examples := map[string]string{
+		"bankgiro":      `{"SwedishBankAccount" : {"AccountNo":"160-9908","AccountType":"BGSE"}}`,
+		"norwegian":     `{"norwegianBankAccount" : {"accountNo" : "86011117947"}}`,
+		"international": `{"international" : {"iban" : "SE4550000000058398257466","bic" : "SWEDSESS"}}`,
+		"sus": `{"swedishSus" : {"nationalIdentifier": {"regNo" : "19121212-1212","countryCode" : "SE"},
+			"address" : {"addressee" : "Kalle Axelstopp","streetAddress" : "Axelgatan 18","coAddress" : null,"city" : "STOCKHOLM","zipCode" : "16872","countryCode" : "se"}}}`,
+	}
+	for name, body := range examples {
+		h.mustDo(http.MethodPost, base+"/surpluses", surplusBody(name, "20.00", "SEK"), http.StatusCreated)
+		order := h.mustDo(http.MethodPost, base+"/surpluses/"+name+"/active-disbursement-orders", body, http.StatusCreated)
+		if order["orderId"] == nil {
+			t.Fatalf("%s: order = %v", name, order)
+		}
+		// Only an open surplus can be ordered.
+		h.mustDo(http.MethodPost, base+"/surpluses/"+name+"/active-disbursement-orders", body, http.StatusConflict)
+		list := h.mustDo(http.MethodGet, base+"/surpluses/"+name+"/active-disbursement-orders", "", http.StatusOK)
+		if items := list["items"].([]any); len(items) != 1 {
+			t.Fatalf("%s: %d active orders", name, len(items))
+		}
+	}
+	// The SUS example as printed has a trailing comma: malformed JSON is a 400 problem.
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("typo", "5", "SEK"), http.StatusCreated)
+	h.mustDo(http.MethodPost, base+"/surpluses/typo/active-disbursement-orders",
+		`{"swedishSus" : {"address" : {"countryCode" : "se",}}}`, http.StatusBadRequest)
+	// Wrong check digits and both-or-neither destinations.
+	for _, body := range []string{
+		`{"norwegianBankAccount":{"accountNo":"86011117949"}}`,
+		`{"swedishBankAccount":{"accountNo":"160-9907","accountType":"BGSE"}}`,
+		`{"international":{"iban":"SE4550000000058398257467","bic":"SWEDSESS"}}`,
+		`{}`,
+		`{"norwegianBankAccount":{"accountNo":"86011117947"},"international":{"iban":"NO9386011117947","bic":"DNBANOKKXXX"}}`,
+	} {
+		h.mustDo(http.MethodPost, base+"/surpluses/typo/active-disbursement-orders", body, http.StatusBadRequest)
+	}
+
+	// Pay out: completing the order depletes the surplus; it leaves the API.
+	list := h.mustDo(http.MethodGet, base+"/surpluses/bankgiro/active-disbursement-orders", "", http.StatusOK)
+	orderID := list["items"].([]any)[0].(map[string]any)["orderId"].(string)
+	h.mustDo(http.MethodPost, base+"/surpluses/bankgiro/active-disbursement-orders/"+orderID+"/complete", "", http.StatusNoContent)
+	h.mustDo(http.MethodGet, base+"/surpluses/bankgiro", "", http.StatusNotFound)
+
+	// Settle part, confirm: back to open with the rest; settle the rest, confirm: depleted.
+	s := h.mustDo(http.MethodPost, base+"/surpluses/YYY/settle", `{"amount": 4.00}`, http.StatusOK)
+	if s["status"] != "pending-regulate" {
+		t.Fatalf("after settle: %v", s)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses/YYY/active-disbursement-orders", examples["norwegian"], http.StatusConflict)
+	s = h.mustDo(http.MethodPost, base+"/surpluses/YYY/confirm-regulation", "{ }", http.StatusOK)
+	if s["status"] != "open" || s["balance"] != 6.0 {
+		t.Fatalf("after confirm: %v", s)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses/YYY/settle", `{"amount": 7.00}`, http.StatusBadRequest)
+	h.mustDo(http.MethodPost, base+"/surpluses/YYY/settle", "", http.StatusOK)
+	h.mustDo(http.MethodPost, base+"/surpluses/YYY/confirm-regulation", "", http.StatusNoContent)
+	h.mustDo(http.MethodGet, base+"/surpluses/YYY", "", http.StatusNotFound)
+	// A depleted surplus keeps its id taken.
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("YYY", "1", "SEK"), http.StatusConflict)
+}
+
+func TestSurplusPagingAndMoney(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	amounts := map[string]string{"SEK": "12.34", "JPY": "1234", "KWD": "1.234", "EUR": "0.01", "ISK": "99"}
+	n := 0
+	for cur, amt := range amounts {
+		n++
+		h.mustDo(http.MethodPost, base+"/surpluses", surplusBody(fmt.Sprint("m", n), amt, cur), http.StatusCreated)
+		_, raw := h.do(http.MethodGet, base+"/surpluses/"+fmt.Sprint("m", n), "", "")
+		if !strings.Contains(raw, `"balance": `+amt+",") {
+			t.Errorf("%s %s did not round-trip: %s", amt, cur, raw)
+		}
+	}
+	for i := n + 1; i <= 23; i++ {
+		h.mustDo(http.MethodPost, base+"/surpluses", surplusBody(fmt.Sprint("m", i), "1.00", "SEK"), http.StatusCreated)
+	}
+	seen := 0
+	next := base + "/surpluses?take=10"
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+		list := h.mustDo(http.MethodGet, next, "", http.StatusOK)
+		seen += len(list["items"].([]any))
+		nav := list["navigation"].(map[string]any)
+		if nav["first"] != base+"/surpluses?skip=0&take=10" {
+			t.Fatalf("navigation = %v", nav)
+		}
+		next, _ = nav["next"].(string)
+	}
+	if seen != 23 {
+		t.Fatalf("paged through %d surpluses, want 23", seen)
+	}
+	h.mustDo(http.MethodGet, base+"/surpluses?take=1001", "", http.StatusBadRequest)
+	h.mustDo(http.MethodGet, base+"/surpluses?skip=-1", "", http.StatusBadRequest)
+}
