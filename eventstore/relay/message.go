@@ -1,0 +1,199 @@
+package relay
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nordledger/ledger/eventstore"
+)
+
+// SubjectPrefix is the first three tokens of every subject: a message's subject is
+// "ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType}" (SPEC §9).
+const SubjectPrefix = "ledger.customer.v1"
+
+// StreamSubjects is the subject filter of the JetStream stream.
+const StreamSubjects = SubjectPrefix + ".>"
+
+// CloudEvents attributes, as NATS headers in binary content mode (CloudEvents NATS protocol
+// binding, §3.1: every attribute is a header named "ce-" + attribute name; string values are
+// percent-encoded). Extension attribute names are lowercase alphanumeric, as CloudEvents requires.
+const (
+	HeaderSpecVersion     = "ce-specversion"     // "1.0"
+	HeaderID              = "ce-id"              // the event id (UUIDv7)
+	HeaderSource          = "ce-source"          // "/ledger/customer/v1/{ledgerNo}"
+	HeaderType            = "ce-type"            // "ledger.customer.v1.{EventType}"
+	HeaderSubject         = "ce-subject"         // "customers/{customerNo}"
+	HeaderTime            = "ce-time"            // event time, RFC 3339 with nanoseconds, UTC
+	HeaderDataContentType = "ce-datacontenttype" // "application/json"
+	// Extensions.
+	HeaderLedgerPosition = "ce-ledgerposition" // global log position = JetStream stream sequence
+	HeaderStreamVersion  = "ce-streamversion"  // version of the event within its customer stream
+	HeaderSchemaVersion  = "ce-schemaversion"  // version of the data's schema for this event type
+	HeaderActor          = "ce-actor"          // who caused the event (token subject); absent when empty
+	HeaderCorrelationID  = "ce-correlationid"  // request that caused the event; absent when empty
+	HeaderCausationID    = "ce-causationid"    // message that caused the event; absent when empty
+
+	// HeaderContentType repeats datacontenttype for generic NATS tools and SDKs that read it
+	// (it is not "application/cloudevents...", so receivers still see binary mode).
+	HeaderContentType = "Content-Type"
+)
+
+// JetStream headers set on every message.
+const (
+	HeaderMsgID            = "Nats-Msg-Id"                 // event id: JetStream de-duplication id
+	HeaderExpectedLastSeq  = "Nats-Expected-Last-Sequence" // position-1: JetStream rejects gaps
+	HeaderExpectedStream   = "Nats-Expected-Stream"        // set by the Relay: the stream must capture the subject
+	ceSpecVersion          = "1.0"
+	contentTypeJSON        = "application/json"
+	ceTypePrefix           = SubjectPrefix + "."
+	ceSourcePrefix         = "/ledger/customer/v1/"
+	ceSubjectPrefix        = "customers/"
+	customersStreamSegment = "customers"
+)
+
+// NewMessage maps a stored event to the Watermill message the relay publishes: UUID = event id,
+// payload = the event's JSON data (unchanged bytes), metadata = the CloudEvents headers above plus
+// Nats-Msg-Id (event id), Nats-Expected-Last-Sequence (position-1) and MetadataSubject (the
+// subject). It fails with an error matching ErrUnmappableEvent when the event's stream is not
+// "{ledgerNo}/customers/{customerNo}" or a subject token would be invalid.
+func NewMessage(e eventstore.Event) (*message.Message, error) {
+	subject, ledgerNo, customerNo, err := subjectParts(e)
+	if err != nil {
+		return nil, err
+	}
+	if e.Position == 0 {
+		return nil, &UnmappableEventError{Position: e.Position, Reason: "position 0"}
+	}
+	id := e.ID.String()
+	msg := message.NewMessage(id, message.Payload(e.Data))
+	md := msg.Metadata
+	md.Set(MetadataSubject, subject)
+	md.Set(HeaderSpecVersion, ceSpecVersion)
+	md.Set(HeaderID, id)
+	md.Set(HeaderSource, encodeHeaderValue(ceSourcePrefix+ledgerNo))
+	md.Set(HeaderType, ceTypePrefix+e.Type)
+	md.Set(HeaderSubject, encodeHeaderValue(ceSubjectPrefix+customerNo))
+	md.Set(HeaderTime, e.Time.UTC().Format(time.RFC3339Nano))
+	md.Set(HeaderDataContentType, contentTypeJSON)
+	md.Set(HeaderContentType, contentTypeJSON)
+	md.Set(HeaderLedgerPosition, strconv.FormatUint(e.Position, 10))
+	md.Set(HeaderStreamVersion, strconv.FormatUint(e.Version, 10))
+	md.Set(HeaderSchemaVersion, strconv.Itoa(e.SchemaVersion))
+	setIfNotEmpty(md, HeaderActor, e.Actor)
+	setIfNotEmpty(md, HeaderCorrelationID, e.CorrelationID)
+	setIfNotEmpty(md, HeaderCausationID, e.CausationID)
+	md.Set(HeaderMsgID, id)
+	md.Set(HeaderExpectedLastSeq, strconv.FormatUint(e.Position-1, 10))
+	return msg, nil
+}
+
+func setIfNotEmpty(md message.Metadata, key, value string) {
+	if value != "" {
+		md.Set(key, encodeHeaderValue(value))
+	}
+}
+
+// Subject returns the NATS subject of an event:
+// "ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType}".
+func Subject(e eventstore.Event) (string, error) {
+	subject, _, _, err := subjectParts(e)
+	return subject, err
+}
+
+func subjectParts(e eventstore.Event) (subject, ledgerNo, customerNo string, err error) {
+	fail := func(reason string) (string, string, string, error) {
+		return "", "", "", &UnmappableEventError{Position: e.Position, Reason: reason}
+	}
+	parts := strings.Split(e.Stream, "/")
+	if len(parts) != 3 || parts[1] != customersStreamSegment {
+		return fail(fmt.Sprintf("stream %q is not {ledgerNo}/customers/{customerNo}", e.Stream))
+	}
+	ledgerNo, customerNo = parts[0], parts[2]
+	for _, tok := range []struct{ name, value string }{{"ledgerNo", ledgerNo}, {"customerNo", customerNo}, {"event type", e.Type}} {
+		if reason := invalidToken(tok.value); reason != "" {
+			return fail(fmt.Sprintf("%s %q %s", tok.name, tok.value, reason))
+		}
+	}
+	return SubjectPrefix + "." + ledgerNo + "." + customerNo + "." + e.Type, ledgerNo, customerNo, nil
+}
+
+// invalidToken says why s cannot be one token of a NATS subject, or "" when it can. A token must
+// be non-empty valid UTF-8 without '.', '*', '>', whitespace or control characters.
+func invalidToken(s string) string {
+	if s == "" {
+		return "is empty"
+	}
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case r == '.' || r == '*' || r == '>':
+			return fmt.Sprintf("contains %q", r)
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			return "contains whitespace or a control character"
+		}
+	}
+	return ""
+}
+
+// encodeHeaderValue percent-encodes a string attribute value as the CloudEvents NATS binding
+// requires: space, '"', '%' and every byte outside printable ASCII (U+0021–U+007E) become %XY
+// (upper-case hex of each UTF-8 byte). Values needing no encoding are returned unchanged.
+func encodeHeaderValue(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if needsEncoding(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if needsEncoding(c) {
+			b = append(b, '%', hex[c>>4], hex[c&0xF])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func needsEncoding(c byte) bool { return c < 0x21 || c > 0x7E || c == '"' || c == '%' }
+
+// DecodeHeaderValue reverses the percent-encoding of a CloudEvents string header value. It fails
+// on a malformed escape or when the result is not valid UTF-8 (as the binding requires).
+func DecodeHeaderValue(s string) (string, error) {
+	if !strings.Contains(s, "%") {
+		return s, nil
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b = append(b, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", fmt.Errorf("relay: truncated percent-encoding in header value")
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("relay: bad percent-encoding %q in header value", s[i:i+3])
+		}
+		b = append(b, byte(v))
+		i += 2
+	}
+	if !utf8.Valid(b) {
+		return "", fmt.Errorf("relay: percent-decoded header value is not valid UTF-8")
+	}
+	return string(b), nil
+}

@@ -1,0 +1,142 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nordledger/ledger/eventstore"
+)
+
+// sender sends a batch of messages and returns its pending result; AsyncPublisher is one.
+type sender interface {
+	Send(topic string, msgs ...*message.Message) (*Pending, error)
+}
+
+// syncSender adapts a plain message.Publisher: Send returns after Publish, so one batch is in
+// flight at a time.
+type syncSender struct{ pub message.Publisher }
+
+func (s syncSender) Send(topic string, msgs ...*message.Message) (*Pending, error) {
+	p := &Pending{done: make(chan struct{}), err: s.pub.Publish(topic, msgs...)}
+	close(p.done)
+	return p, nil
+}
+
+// inFlight is a batch sent and not yet settled.
+type inFlight struct {
+	last    uint64 // position of its last event
+	n       int
+	pending *Pending
+}
+
+// publishFrom follows the log from cursor+1 and keeps up to MaxInFlight events in flight: events
+// are sent as soon as they are read (each receive drains what is ready into one batch), and the
+// cursor moves past a batch once it and every batch before it are acknowledged. It returns nil
+// when ctx ends or the log closes (after settling the batches in flight), else the error that
+// ended it.
+func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *backoff) error {
+	subCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sub := r.cfg.Log.Subscribe(subCtx, cursor+1)
+	msgCtx := context.WithoutCancel(ctx) // a stopping relay still collects the acks in flight
+	var queue []inFlight
+	sent := 0          // events in queue
+	next := cursor + 1 // next position to send
+	events := make([]eventstore.Event, 0, r.cfg.MaxInFlight)
+
+	settle := func(f inFlight) error {
+		if err := f.pending.Err(); err != nil {
+			if errors.Is(err, ErrUnexpectedSequence) {
+				head, _ := r.cfg.Log.Head(ctx)
+				return &ConflictError{Kind: ErrForeignMessage, Stream: r.cfg.Stream, Sequence: r.cursor.Load(), LogHead: head,
+					Detail: "an event id is already stored at another sequence: " + err.Error()}
+			}
+			return err
+		}
+		r.cursor.Store(f.last)
+		r.setError(nil)
+		b.reset()
+		return nil
+	}
+	// finish settles every batch in flight, for an orderly stop.
+	finish := func() {
+		for _, f := range queue {
+			if settle(f) != nil {
+				return
+			}
+		}
+	}
+
+	for {
+		if ctx.Err() != nil {
+			finish()
+			return nil
+		}
+		var in <-chan eventstore.Event
+		if sent < r.cfg.MaxInFlight {
+			in = sub.C
+		}
+		var acked <-chan struct{}
+		if len(queue) > 0 {
+			acked = queue[0].pending.Done()
+		}
+		select {
+		case <-ctx.Done():
+			continue
+		case <-acked:
+			f := queue[0]
+			queue = queue[1:]
+			sent -= f.n
+			if err := settle(f); err != nil {
+				return err
+			}
+			continue
+		case e, ok := <-in:
+			if !ok {
+				finish()
+				if err := sub.Err(); err != nil && !errors.Is(err, eventstore.ErrClosed) {
+					return fmt.Errorf("%w: %w", errLog, err)
+				}
+				if ctx.Err() == nil {
+					r.log.Info("relay: log closed")
+				}
+				return nil
+			}
+			events = append(events[:0], e)
+		}
+	drain:
+		for sent+len(events) < r.cfg.MaxInFlight {
+			select {
+			case e, ok := <-sub.C:
+				if !ok {
+					break drain // the next receive reports why
+				}
+				events = append(events, e)
+			default:
+				break drain
+			}
+		}
+		msgs := make([]*message.Message, len(events))
+		for i, e := range events {
+			if want := next + uint64(i); e.Position != want {
+				return fmt.Errorf("%w: log delivered position %d, want %d", errLog, e.Position, want)
+			}
+			m, err := NewMessage(e)
+			if err != nil {
+				return err
+			}
+			m.Metadata.Set(HeaderExpectedStream, r.cfg.Stream)
+			m.SetContext(msgCtx)
+			msgs[i] = m
+		}
+		pending, err := snd.Send("", msgs...)
+		if err != nil {
+			return err
+		}
+		next += uint64(len(events))
+		queue = append(queue, inFlight{last: next - 1, n: len(events), pending: pending})
+		sent += len(events)
+	}
+}
