@@ -25,6 +25,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			status, body = http.StatusServiceUnavailable, map[string]any{"status": "not ready", "detail": err.Error()}
 		}
 	}
+	if s.cfg.Details != nil {
+		for k, v := range s.cfg.Details() {
+			body[k] = v
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -51,6 +51,8 @@ type Config struct {
 	Verifier  Verifier
 	// Ready reports whether the service can serve (store open, projections caught up); nil = ready.
 	Ready func(ctx context.Context) error
+	// Details adds detail to /readyz (e.g. the relay's lag); nil adds none.
+	Details func() map[string]any
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger (default slog.Default()). Never logs personal data.

@@ -58,7 +58,7 @@ type binaryRun struct {
 func startBinary(t *testing.T, bin, dataDir string) *binaryRun {
 	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-data-dir", dataDir)
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", dataDir)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LEDGERD_") {

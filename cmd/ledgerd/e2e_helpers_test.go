@@ -154,7 +154,7 @@ func errorLines(logs string) string {
 func (s *testServer) start(t testing.TB) {
 	t.Helper()
 	m := NewMain()
-	args := []string{"-http-addr", "127.0.0.1:0", "-data-dir", s.dir, "-log-level", "debug", "-shutdown-grace", "10s"}
+	args := []string{"-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0", "-data-dir", s.dir, "-log-level", "debug", "-shutdown-grace", "10s"}
 	if s.configFile != "" {
 		args = append(args, "-config", s.configFile)
 	}

@@ -32,6 +32,7 @@ type Main struct {
 	projDB   *projections.DB
 	runner   *projections.Runner
 	verifier *auth.Verifier
+	bus      *bus
 	http     *http.Server
 	listener net.Listener
 
@@ -95,9 +96,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.runner.Run(ctx, m.store)
 	}()
 
+	if err := m.startBus(ctx); err != nil {
+		return err
+	}
+
 	api, err := httpapi.New(httpapi.Config{
 		Ledgers: lf.policies(), Commands: handler, Customers: customers, Waiter: m.runner,
-		Verifier: m.verifier, Ready: m.ready, Logger: m.log, ReadFloor: readFloor,
+		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log, ReadFloor: readFloor,
 	})
 	if err != nil {
 		return err
@@ -185,6 +190,20 @@ func (m *Main) ready(ctx context.Context) error {
 	return nil
 }
 
+// NATSURL returns the URL of the NATS server events are published to (after Run).
+func (m *Main) NATSURL() string { return m.bus.url }
+
+// details is the /readyz detail: the projections' and the relay's positions.
+func (m *Main) details() map[string]any {
+	d := map[string]any{"projectionsPosition": m.runner.Position()}
+	if m.bus != nil && m.bus.relay != nil {
+		st := m.bus.relay.Status()
+		d["relay"] = map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,
+			"lagSeconds": st.LagSeconds, "connected": st.Connected, "lastError": st.LastError}
+	}
+	return d
+}
+
 // Close stops accepting requests, lets in-flight ones finish (up to the shutdown grace), stops the
 // projections and closes the stores.
 func (m *Main) Close() error {
@@ -200,6 +219,9 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.bus != nil {
+		m.bus.close()
+	}
 	if m.verifier != nil {
 		m.verifier.Close()
 	}
