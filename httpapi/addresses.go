@@ -9,18 +9,9 @@ import (
 // addressBody reads an address request body; it writes the problem and returns false when the
 // body is not a valid address.
 func (s *Server) addressBody(w http.ResponseWriter, r *http.Request) (domain.Address, bool) {
-	o, ok := s.decodeObjectBody(w, r, true)
-	if !ok {
-		return domain.Address{}, false
-	}
-	var f fields
-	in := f.address(o)
-	a, err := domain.ParseAddress(in, "")
-	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return domain.Address{}, false
-	}
-	return a, true
+	return parseBody(s, w, r, true, (*fields).address, func(in domain.AddressInput) (domain.Address, error) {
+		return domain.ParseAddress(in, "")
+	})
 }
 
 func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {

@@ -44,6 +44,28 @@ func (s *Server) decodeObjectBody(w http.ResponseWriter, r *http.Request, requir
 	return o, true
 }
 
+// parseBody decodes a JSON object body, reads it into a domain input and validates that with the
+// domain's parser, answering every problem at once. ok is false when a response was written.
+func parseBody[In, Cmd any](s *Server, w http.ResponseWriter, r *http.Request, required bool,
+	read func(*fields, *object) In, validate func(In) (Cmd, error)) (cmd Cmd, ok bool) {
+	o, ok := s.decodeObjectBody(w, r, required)
+	if !ok {
+		return cmd, false
+	}
+	var f fields
+	in := read(&f, o)
+	cmd, err := validate(in)
+	if ps := merge(f.problems, err); len(ps) > 0 {
+		writeValidation(w, r, ps)
+		return cmd, false
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return cmd, false
+	}
+	return cmd, true
+}
+
 // customerNo returns the path's customer number, answering 404 when it cannot be one.
 func customerNo(w http.ResponseWriter, r *http.Request, c *call) (string, bool) {
 	no := r.PathValue("customerNo")
@@ -153,18 +175,10 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res com
 }
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	o, ok := s.decodeObjectBody(w, r, true)
+	cmd, ok := parseBody(s, w, r, true, (*fields).customerInput, func(in domain.CustomerInput) (domain.CreateCustomer, error) {
+		return domain.ParseCreateCustomer(in, c.ledger, s.now())
+	})
 	if !ok {
-		return
-	}
-	var f fields
-	in := f.customerInput(o)
-	cmd, err := domain.ParseCreateCustomer(in, c.ledger, s.now())
-	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	res, err := s.cfg.Commands.Create(r.Context(), c.ledger, cmd, s.meta(r, c))
@@ -240,18 +254,8 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) 
 	if !ok {
 		return
 	}
-	o, ok := s.decodeObjectBody(w, r, true)
+	cmd, ok := parseBody(s, w, r, true, (*fields).patchInput, domain.ParsePatchCustomer)
 	if !ok {
-		return
-	}
-	var f fields
-	in := f.patchInput(o)
-	cmd, err := domain.ParsePatchCustomer(in)
-	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.Patch(cmd) })

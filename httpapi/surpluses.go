@@ -67,15 +67,10 @@ func (s *Server) registerSurplus(w http.ResponseWriter, r *http.Request, c *call
 	if !ok {
 		return
 	}
-	o, ok := s.decodeObjectBody(w, r, true)
+	cmd, ok := parseBody(s, w, r, true, (*fields).surplusInput, func(in domain.SurplusInput) (domain.RegisterSurplus, error) {
+		return domain.ParseRegisterSurplus(in, s.now())
+	})
 	if !ok {
-		return
-	}
-	var f fields
-	in := f.surplusInput(o)
-	cmd, err := domain.ParseRegisterSurplus(in, s.now())
-	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
 		return
 	}
 	st, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.RegisterSurplus(cmd) })
@@ -106,15 +101,8 @@ func (s *Server) settleSurplus(w http.ResponseWriter, r *http.Request, c *call) 
 	if !ok {
 		return
 	}
-	o, ok := s.decodeObjectBody(w, r, false) // no body: settle the whole balance
+	cmd, ok := parseBody(s, w, r, false, (*fields).settleInput, domain.ParseSettleSurplus) // no body: the whole balance
 	if !ok {
-		return
-	}
-	var f fields
-	in := f.settleInput(o)
-	cmd, err := domain.ParseSettleSurplus(in)
-	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
 		return
 	}
 	st, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.SettleSurplus(sp.SurplusID, cmd) })
@@ -178,15 +166,10 @@ func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *ca
 	if !ok {
 		return
 	}
-	o, ok := s.decodeObjectBody(w, r, true)
+	dest, ok := parseBody(s, w, r, true, (*fields).disbursementInput, func(in domain.DisbursementOrderInput) (domain.Destination, error) {
+		return domain.ParseDestination(in, s.now())
+	})
 	if !ok {
-		return
-	}
-	var f fields
-	in := f.disbursementInput(o)
-	dest, err := domain.ParseDestination(in, s.now())
-	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
 		return
 	}
 	orderID := uuid.Must(uuid.NewV7()).String()
