@@ -88,16 +88,14 @@ func benchStore(b *testing.B, c int, stream func(w, i int) string) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	versions := make([]uint64, c)
 	now := time.Now()
 	runConcurrent(b, c, func(w, i int) error {
-		res, err := s.Append(ctx, eventstore.AppendRequest{
+		_, err := s.Append(ctx, eventstore.AppendRequest{
 			Stream:          stream(w, i), // 8 events per stream
 			ExpectedVersion: eventstore.Exact(uint64(i % 8)),
 			Events: []eventstore.EventData{{ID: uuid.Must(uuid.NewV7()), Type: "CustomerDetailsChanged", SchemaVersion: 1,
 				Time: now, Actor: "bench", CorrelationID: "c", Data: payload400}},
 		})
-		versions[w] = res.Version
 		return err
 	})
 	st := s.Stats()

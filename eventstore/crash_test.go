@@ -172,8 +172,17 @@ func parseAck(t *testing.T, line string) ack {
 
 func verifyAfterCrash(t *testing.T, dir string, acks []ack) {
 	t.Helper()
-	s := openStore(t, dir) // the cleanup also runs bbolt's consistency check
-	defer s.Close()
+	path := filepath.Join(dir, "events.db")
+	s, err := eventstore.Open(path, eventstore.Options{})
+	if err != nil {
+		t.Fatalf("reopening after SIGKILL: %v", err)
+	}
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		checkConsistency(t, path) // this round's file, before the next child writes to it
+	}()
 	ctx := context.Background()
 	head, _ := s.Head(ctx)
 	byPos := map[uint64]eventstore.Event{}

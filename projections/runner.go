@@ -130,21 +130,23 @@ func (r *Runner) apply(batch []Event, cps map[string]uint64) error {
 }
 
 func (r *Runner) advance(pos uint64) {
-	r.mu.Lock()
 	r.position.Store(pos)
-	close(r.wake)
-	r.wake = make(chan struct{})
-	r.mu.Unlock()
+	r.wakeWaiters()
 }
 
 func (r *Runner) fail(err error) error {
 	r.failed.Store(&err)
 	r.log.Error("projections stopped", "err", err)
+	r.wakeWaiters()
+	return err
+}
+
+// wakeWaiters wakes every WaitFor so it re-checks the position and the error.
+func (r *Runner) wakeWaiters() {
 	r.mu.Lock()
 	close(r.wake)
 	r.wake = make(chan struct{})
 	r.mu.Unlock()
-	return err
 }
 
 // Position returns the position every projection has reached.
