@@ -14,6 +14,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/projections"
@@ -52,7 +53,7 @@ func newHarness(t testing.TB) *harness {
 	runner, _ := projections.NewRunner(pdb, log, customers)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); runner.Run(ctx, store) }()
+	go func() { defer close(done); runner.Run(ctx, feed.NewLog(store, log)) }()
 	verifier, err := auth.NewVerifier(ctx, auth.Config{HS256Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)

@@ -6,137 +6,204 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/relay"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Event is a stored event as the projections see it.
 type Event = eventstore.Event
 
-// Source delivers the log's events in position order from a position.
-type Source interface {
-	Subscribe(ctx context.Context, from uint64) *eventstore.Subscription
+// Feed delivers the log's events to projections as Watermill messages in the format of
+// relay.NewMessage, in log order, waiting for each message's ack before the next (package feed
+// has the local-log and JetStream feeds).
+type Feed interface {
+	// Subscriber returns a subscriber and its topic that deliver the events after checkpoint()
+	// to the named projection. The subscriber calls checkpoint again whenever it resumes.
+	Subscriber(projection string, checkpoint func() uint64) (message.Subscriber, string, error)
 }
 
-// maxBatch is the most events applied in one transaction.
-const maxBatch = 2048
+// HandlerName is the Watermill handler name of a projection: stable, like the projection's name.
+func HandlerName(p Projection) string { return "projection." + p.Name() }
 
-// Runner feeds events from a source to projections, one transaction per batch of events.
+// Runner runs every projection as a Watermill handler fed by a Feed. Each event is applied with
+// the projection's checkpoint in one transaction; events at or below the checkpoint are skipped and
+// an event beyond checkpoint+1 (a gap) stops the runner.
 type Runner struct {
 	db          *DB
 	projections []Projection
+	positions   []atomic.Uint64 // per projection, same order
 	log         *slog.Logger
 
 	position atomic.Uint64 // every projection has applied at least this position
 	mu       sync.Mutex
-	wake     chan struct{} // closed when position advances
+	wake     chan struct{} // closed when position advances or the runner fails
 	failed   atomic.Pointer[error]
+	stop     context.CancelFunc
 }
 
-// NewRunner prepares the projections (rebuilding those whose code version changed).
+// NewRunner returns a runner of the projections over db. Run prepares them (rebuilding those whose
+// code version changed) and feeds them.
 func NewRunner(db *DB, log *slog.Logger, ps ...Projection) (*Runner, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Runner{db: db, projections: ps, log: log, wake: make(chan struct{})}
-	return r, nil
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if seen[p.Name()] {
+			return nil, fmt.Errorf("projections: two projections named %q", p.Name())
+		}
+		seen[p.Name()] = true
+	}
+	return &Runner{db: db, projections: ps, positions: make([]atomic.Uint64, len(ps)), log: log, wake: make(chan struct{})}, nil
 }
 
-// Run applies events from src until ctx ends. It returns nil when ctx ends and an error when a
-// projection cannot apply an event (the runner then stops; WaitFor reports that error).
-func (r *Runner) Run(ctx context.Context, src Source) error {
+// Run feeds the projections from feed until ctx ends (it then returns nil) or a projection fails
+// (it returns that error; WaitFor reports it too).
+func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	cps, err := r.db.prepare(r.projections)
 	if err != nil {
 		return r.fail(fmt.Errorf("projections: prepare: %w", err))
 	}
-	from := uint64(0)
 	for i, p := range r.projections {
-		if cp := cps[p.Name()]; i == 0 || cp < from {
-			from = cp
+		r.positions[i].Store(cps[p.Name()])
+		if cps[p.Name()] == 0 {
+			r.log.Info("projections: building from the start of the log", "projection", p.Name())
 		}
 	}
-	r.advance(from)
-	if from == 0 {
-		r.log.Info("projections: building from the start of the log")
-	}
+	r.advance()
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub := src.Subscribe(ctx, from+1)
-	batch := make([]Event, 0, maxBatch)
-	for {
-		e, ok := <-sub.C
-		if !ok {
-			if err := sub.Err(); err != nil && !errors.Is(err, eventstore.ErrClosed) {
-				return r.fail(fmt.Errorf("projections: source: %w", err))
-			}
-			return nil
-		}
-		batch = append(batch[:0], e)
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case e, ok := <-sub.C:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, e)
-			default:
-				break drain
-			}
-		}
-		if err := r.apply(batch, cps); err != nil {
-			return r.fail(err)
-		}
-		r.advance(batch[len(batch)-1].Position)
-	}
-}
-
-// apply applies a batch to every projection in one transaction, skipping events at or below each
-// projection's checkpoint, and moves the checkpoints.
-func (r *Runner) apply(batch []Event, cps map[string]uint64) error {
-	last := batch[len(batch)-1].Position
-	err := r.db.db.Update(func(tx *bolt.Tx) error {
-		checkpoints := tx.Bucket(bucketCheckpoints)
-		for _, p := range r.projections {
-			cp := cps[p.Name()]
-			for _, e := range batch {
-				if e.Position <= cp {
-					continue
-				}
-				if err := p.Apply(tx, e); err != nil {
-					return fmt.Errorf("projections: %s: event %d (%s): %w", p.Name(), e.Position, e.Type, err)
-				}
-			}
-			if last > cp {
-				if err := checkpoints.Put([]byte(p.Name()), binary.BigEndian.AppendUint64(nil, last)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	r.mu.Lock()
+	r.stop = cancel
+	r.mu.Unlock()
+	// Watermill's own messages (handler started, router closed) are debug detail here.
+	wlog := watermill.NewSlogLoggerWithLevelMapping(r.log.With("component", "projections"),
+		map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, wlog)
 	if err != nil {
+		return r.fail(err)
+	}
+	for i, p := range r.projections {
+		h := &handler{r: r, p: p, i: i}
+		sub, topic, err := feed.Subscriber(p.Name(), r.positions[i].Load)
+		if err != nil {
+			return r.fail(fmt.Errorf("projections: %s: %w", p.Name(), err))
+		}
+		router.AddConsumerHandler(HandlerName(p), topic, sub, h.handle)
+	}
+	if err := router.Run(ctx); err != nil {
+		return r.fail(fmt.Errorf("projections: router: %w", err))
+	}
+	if err := r.Err(); err != nil {
 		return err
 	}
-	for _, p := range r.projections {
-		if last > cps[p.Name()] {
-			cps[p.Name()] = last
-		}
+	if ctx.Err() == nil {
+		return r.fail(errors.New("projections: the feed ended"))
 	}
 	return nil
 }
 
-func (r *Runner) advance(pos uint64) {
-	r.position.Store(pos)
-	r.wakeWaiters()
+// handler is one projection's Watermill handler.
+type handler struct {
+	r *Runner
+	p Projection
+	i int
+}
+
+// GapError reports an event that does not follow a projection's checkpoint: the feed lost events.
+type GapError struct {
+	Projection string
+	Checkpoint uint64
+	Position   uint64
+}
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("projections: %s holds position %d but was given %d: events %d to %d are missing from the feed",
+		e.Projection, e.Checkpoint, e.Position, e.Checkpoint+1, e.Position-1)
+}
+
+func (h *handler) handle(msg *message.Message) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = h.r.fail(fmt.Errorf("projections: %s: panic on message %s: %v\n%s", h.p.Name(), msg.UUID, v, debug.Stack()))
+		}
+	}()
+	if err := h.r.Err(); err != nil {
+		return err // stopped: the router is closing
+	}
+	e, err := relay.EventFromMessage(msg)
+	if err == nil {
+		if s := msg.Metadata.Get(relay.MetadataStreamSequence); s != "" && s != strconv.FormatUint(e.Position, 10) {
+			err = fmt.Errorf("message at stream sequence %s carries log position %d: the stream was not written by the relay", s, e.Position)
+		}
+	}
+	if err != nil {
+		return h.r.fail(fmt.Errorf("projections: %s: %w", h.p.Name(), err))
+	}
+	name := []byte(h.p.Name())
+	applied := false
+	err = h.r.db.db.Update(func(tx *bolt.Tx) error {
+		checkpoints := tx.Bucket(bucketCheckpoints)
+		var cp uint64
+		if v := checkpoints.Get(name); v != nil {
+			cp = binary.BigEndian.Uint64(v)
+		}
+		switch {
+		case e.Position <= cp:
+			return nil // applied before: a redelivery
+		case e.Position != cp+1:
+			return &GapError{Projection: h.p.Name(), Checkpoint: cp, Position: e.Position}
+		}
+		if err := h.p.Apply(tx, e); err != nil {
+			return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
+		}
+		applied = true
+		return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, e.Position))
+	})
+	if err != nil {
+		return h.r.fail(err)
+	}
+	if applied {
+		h.r.positions[h.i].Store(e.Position)
+		h.r.advance()
+	}
+	return nil
+}
+
+// advance recomputes the position every projection has reached and wakes the waiters.
+func (r *Runner) advance() {
+	var low uint64
+	for i := range r.positions {
+		if p := r.positions[i].Load(); i == 0 || p < low {
+			low = p
+		}
+	}
+	if low != r.position.Load() || len(r.positions) == 0 {
+		r.position.Store(low)
+		r.wakeWaiters()
+	}
 }
 
 func (r *Runner) fail(err error) error {
-	r.failed.Store(&err)
+	if !r.failed.CompareAndSwap(nil, &err) {
+		return *r.failed.Load()
+	}
 	r.log.Error("projections stopped", "err", err)
+	r.mu.Lock()
+	if r.stop != nil {
+		r.stop()
+	}
+	r.mu.Unlock()
 	r.wakeWaiters()
 	return err
 }

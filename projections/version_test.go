@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,7 +48,7 @@ func TestCodeVersionChangeRebuilds(t *testing.T) {
 		r, _ := projections.NewRunner(db, quiet, p)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { defer close(done); r.Run(ctx, store) }()
+		go func() { defer close(done); r.Run(ctx, feed.NewLog(store, quiet)) }()
 		wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer wcancel()
 		if err := r.WaitFor(wctx, head); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/projections"
@@ -93,7 +94,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		m.runner.Run(ctx, m.store)
+		m.runner.Run(ctx, feed.NewLog(m.store, m.log))
 	}()
 
 	if err := m.startBus(ctx); err != nil {

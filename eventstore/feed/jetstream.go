@@ -1,0 +1,199 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/relay"
+)
+
+// Consumer settings of the JetStream feed.
+const (
+	// pullBatch is how many messages a consumer pulls ahead of the projection.
+	pullBatch = 256
+	// ackWait is how long the server waits for an ack before delivering again. Messages pulled
+	// ahead wait in the client for their turn, so it is generous; a redelivered message the
+	// projection already applied is acknowledged and skipped.
+	ackWait = 5 * time.Minute
+	// InactiveThreshold is how long a consumer lives without a client: a reader that is gone
+	// for longer leaves nothing behind, and one that returns recreates it from its checkpoint.
+	InactiveThreshold = 24 * time.Hour
+)
+
+// JetStream feeds projections from the JetStream stream the relay publishes to, through one
+// durable pull consumer per projection named "{readerID}_{projection}".
+type JetStream struct {
+	js       jetstream.JetStream
+	stream   string
+	readerID string
+	log      *slog.Logger
+}
+
+var consumerNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// NewJetStream returns a feed reading stream through js. readerID names this reader's consumers
+// (letters, digits, '-' and '_'; distinct for every reader sharing the stream).
+func NewJetStream(js jetstream.JetStream, stream, readerID string, log *slog.Logger) (*JetStream, error) {
+	if !consumerNameRE.MatchString(readerID) {
+		return nil, fmt.Errorf("feed: reader id %q: want 1 to 64 letters, digits, '-' or '_'", readerID)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &JetStream{js: js, stream: stream, readerID: readerID, log: log}, nil
+}
+
+// ConsumerName is the durable consumer of a projection on a reader.
+func ConsumerName(readerID, projection string) string { return readerID + "_" + projection }
+
+// Subscriber returns a subscriber delivering the events after checkpoint() to one projection and
+// the topic to subscribe to: the stream's subjects.
+func (j *JetStream) Subscriber(projection string, checkpoint func() uint64) (message.Subscriber, string, error) {
+	name := ConsumerName(j.readerID, projection)
+	if !consumerNameRE.MatchString(name) {
+		return nil, "", fmt.Errorf("feed: consumer name %q: want 1 to 64 letters, digits, '-' or '_'", name)
+	}
+	return &jsSubscriber{feed: j, name: name, projection: projection, checkpoint: checkpoint,
+		log: j.log.With("projection", projection, "consumer", name), closers: newClosers()}, relay.StreamSubjects, nil
+}
+
+type jsSubscriber struct {
+	feed       *JetStream
+	name       string
+	projection string
+	checkpoint func() uint64
+	log        *slog.Logger
+	*closers
+}
+
+// Subscribe implements message.Subscriber. It consumes until ctx ends or the subscriber is closed;
+// after any failure (NATS down, consumer lost) it starts again from the projection's checkpoint,
+// with backoff.
+func (s *jsSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	ctx, done, err := s.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *message.Message)
+	go func() {
+		defer done()
+		defer close(out)
+		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+			progressed, err := s.consume(ctx, topic, out)
+			if ctx.Err() != nil {
+				return
+			}
+			if progressed {
+				wait = 100 * time.Millisecond
+			}
+			s.log.Warn("feed: JetStream consumer interrupted; resuming from the checkpoint", "err", err, "retryIn", wait)
+			if !sleep(ctx, wait) {
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// consume delivers messages from the consumer until an error; progressed reports whether any
+// message was delivered.
+func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *message.Message) (progressed bool, err error) {
+	after := s.checkpoint()
+	cons, err := s.consumer(ctx, topic, after)
+	if err != nil {
+		return false, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(pullBatch))
+	if err != nil {
+		return false, err
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	next := after + 1
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return progressed, err
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return progressed, err
+		}
+		if seq := md.Sequence.Stream; seq < next {
+			_ = m.Ack() // a redelivery of something the projection holds
+			continue
+		}
+		msg := toMessage(m, md.Sequence.Stream)
+		if !deliver(ctx, out, msg) {
+			return progressed, ctx.Err()
+		}
+		progressed = true
+		next = md.Sequence.Stream + 1
+		if err := m.Ack(); err != nil {
+			s.log.Debug("feed: ack not sent", "err", err)
+		}
+	}
+}
+
+// consumer returns the projection's durable consumer positioned after the checkpoint: the existing
+// one when it stopped exactly there with nothing pending, otherwise a new one starting at
+// checkpoint+1 (the read model, not the consumer's ack state, says what has been applied).
+func (s *jsSubscriber) consumer(ctx context.Context, topic string, after uint64) (jetstream.Consumer, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	js, stream := s.feed.js, s.feed.stream
+	cons, err := js.Consumer(ctx, stream, s.name)
+	switch {
+	case err == nil:
+		info := cons.CachedInfo()
+		if info.Config.FilterSubject == topic && info.NumAckPending == 0 && info.NumRedelivered == 0 && info.Delivered.Stream == after {
+			s.log.Info("feed: resuming the durable consumer", "after", after)
+			return cons, nil
+		}
+		if err := js.DeleteConsumer(ctx, stream, s.name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, fmt.Errorf("delete consumer %s: %w", s.name, err)
+		}
+	case !errors.Is(err, jetstream.ErrConsumerNotFound):
+		return nil, fmt.Errorf("consumer %s: %w", s.name, err)
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable:           s.name,
+		Description:       "ledgerd read model " + s.projection,
+		FilterSubject:     topic,
+		AckPolicy:         jetstream.AckExplicitPolicy,
+		AckWait:           ackWait,
+		MaxDeliver:        -1,
+		MaxAckPending:     4 * pullBatch,
+		InactiveThreshold: InactiveThreshold,
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+	}
+	if after > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
+	}
+	s.log.Info("feed: creating the durable consumer", "startSequence", after+1)
+	return js.CreateConsumer(ctx, stream, cfg)
+}
+
+// toMessage turns a JetStream message into a Watermill message: headers become metadata, and
+// MetadataStreamSequence carries the stream sequence so the projection can check it against the
+// event's position.
+func toMessage(m jetstream.Msg, seq uint64) *message.Message {
+	h := m.Headers()
+	id := h.Get(relay.HeaderMsgID)
+	msg := message.NewMessage(id, message.Payload(m.Data()))
+	for k, vs := range h {
+		if len(vs) > 0 {
+			msg.Metadata.Set(k, vs[0])
+		}
+	}
+	msg.Metadata.Set(relay.MetadataStreamSequence, strconv.FormatUint(seq, 10))
+	return msg
+}
