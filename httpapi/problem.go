@@ -23,6 +23,8 @@ type Problem struct {
 	Detail   string           `json:"detail,omitempty"`
 	Instance string           `json:"instance,omitempty"`
 	Problems []ProblemDetails `json:"problems,omitempty"`
+	// Writer is the writer's base URL, in a read-only-replica problem.
+	Writer string `json:"writer,omitempty"`
 }
 
 // ProblemDetails names one failing input.
@@ -50,6 +52,7 @@ var titles = map[string]string{
 	"unavailable":                          "Service unavailable",
 	"timeout":                              "Timeout",
 	"fatal":                                "Internal error",
+	"read-only-replica":                    "Read-only replica",
 }
 
 // writeProblem writes a problem response.
@@ -58,10 +61,25 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, deta
 	for _, x := range ps {
 		p.Problems = append(p.Problems, ProblemDetails{Name: x.Name, Description: x.Description})
 	}
+	sendProblem(w, p)
+}
+
+func sendProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// refuseWrite answers a change sent to a read replica: 421 Misdirected Request (RFC 9110 §15.5.20:
+// this server will not produce an authoritative response for it), naming the writer.
+func (s *Server) refuseWrite(w http.ResponseWriter, r *http.Request) {
+	p := Problem{Type: ProblemTypePrefix + "read-only-replica", Title: titles["read-only-replica"], Status: http.StatusMisdirectedRequest,
+		Detail: "this server is a read replica and changes nothing; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
+	if p.Writer == "" {
+		p.Detail = "this server is a read replica and changes nothing; send the request to the writer of this ledger"
+	}
+	sendProblem(w, p)
 }
 
 // writeValidation writes a 400 validation problem listing every failing property.

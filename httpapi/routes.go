@@ -101,6 +101,15 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
 			return
 		}
+		if s.cfg.ReadOnly && !readScope(ep.scope) {
+			s.refuseWrite(w, r)
+			return
+		}
 		s.serveLedger(w, r, ep)
 	})
+}
+
+// readScope reports whether endpoints needing scope only read (a read replica serves them).
+func readScope(scope string) bool {
+	return scope == auth.ScopeCustomerRead || scope == auth.ScopeAuditRead
 }

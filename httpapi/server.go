@@ -64,6 +64,11 @@ type Config struct {
 	// reached it, so a restarted service never answers from a half-built read model (503 if that
 	// takes longer than WriteTimeout).
 	ReadFloor uint64
+	// ReadOnly makes the server a read replica: every route that changes something answers 421
+	// read-only-replica naming WriterURL, and Commands may be nil.
+	ReadOnly bool
+	// WriterURL is the base URL of the writer, named to clients a read replica turns away.
+	WriterURL string
 }
 
 // Validate reports every missing field at once.
@@ -72,7 +77,7 @@ func (c Config) Validate() error {
 	if c.Ledgers == nil {
 		errs = append(errs, errors.New("httpapi: Ledgers is required"))
 	}
-	if c.Commands == nil {
+	if c.Commands == nil && !c.ReadOnly {
 		errs = append(errs, errors.New("httpapi: Commands is required"))
 	}
 	if c.Customers == nil {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -26,7 +29,7 @@ type bus struct {
 // startBus connects to NATS (starting the embedded server first when no URL is configured) and
 // starts the relay. A NATS that is down never stops ledgerd: the connection keeps retrying, the
 // stream is created when NATS answers, and the relay catches up from the stream's last sequence.
-func (m *Main) startBus(ctx context.Context) error {
+func (m *Main) startBus(ctx context.Context, key []byte) error {
 	o := m.Options
 	b := &bus{url: o.NATSURL}
 	m.bus = b
@@ -42,26 +45,16 @@ func (m *Main) startBus(ctx context.Context) error {
 		}
 		b.url = b.server.ClientURL()
 	}
-	opts := []nats.Option{nats.Name("ledgerd relay"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true), nats.ReconnectWait(time.Second)}
-	if o.NATSCreds != "" {
-		opts = append(opts, nats.UserCredentials(o.NATSCreds))
-	}
-	if o.NATSCA != "" {
-		opts = append(opts, nats.RootCAs(o.NATSCA))
-	}
+	var js jetstream.JetStream
 	var err error
-	if b.conn, err = nats.Connect(b.url, opts...); err != nil {
-		return fmt.Errorf("nats: %w", err)
-	}
-	js, err := jetstream.New(b.conn)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
+	if b.conn, js, err = m.connectNATS(b.url, "ledgerd relay"); err != nil {
+		return err
 	}
 	log := m.log.With("component", "relay")
 	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: o.NATSStream, Logger: log}); err != nil {
 		return err
 	}
-	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas}
+	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)}}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -83,6 +76,40 @@ func (m *Main) startBus(ctx context.Context) error {
 	}()
 	m.log.Info("publishing events on NATS", "url", b.url, "stream", streamCfg.Name, "embedded", b.server != nil)
 	return nil
+}
+
+// connectNATS connects to url with the configured credentials and TLS, retrying forever (a NATS
+// that is down never stops ledgerd).
+func (m *Main) connectNATS(url, name string) (*nats.Conn, jetstream.JetStream, error) {
+	o := m.Options
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true), nats.ReconnectWait(time.Second)}
+	if o.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(o.NATSCreds))
+	}
+	if o.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(o.NATSCA))
+	}
+	conn, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats: %w", err)
+	}
+	js, err := jetstream.New(conn)
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return conn, js, nil
+}
+
+// metadataKeyCheck is the stream metadata entry holding keyCheck of the writer's key.
+const metadataKeyCheck = "ledgerd-key-check"
+
+// keyCheck is a check value of the national-identifier key: readers compare theirs with the
+// writer's, since a different key would make find-customer silently find nothing.
+func keyCheck(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("ledgerd national-identifier key check"))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // close closes the connection and stops the embedded server (after the relay has stopped).

@@ -1,7 +1,8 @@
 package main
 
 // The built binary: start it, read the development token it prints, create a customer, kill it
-// with SIGKILL, start it again on the same data directory and find the customer.
+// with SIGKILL, start it again on the same data directory and find the customer; its embedded NATS
+// holds every event exactly once.
 
 import (
 	"bytes"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,10 +57,13 @@ type binaryRun struct {
 	base   string
 }
 
-func startBinary(t *testing.T, bin, dataDir string) *binaryRun {
+// startBinary runs the binary on a free port with dataDir and the extra arguments, and waits until
+// it is ready. Without a -jwt-secret among them it also waits for the development token.
+func startBinary(t *testing.T, bin, dataDir string, extra ...string) *binaryRun {
 	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", dataDir)
+	args := append([]string{"-http-addr", "127.0.0.1:" + strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", dataDir}, extra...)
+	cmd := exec.Command(bin, args...)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LEDGERD_") {
@@ -83,7 +88,7 @@ func startBinary(t *testing.T, bin, dataDir string) *binaryRun {
 	})
 	// The banner: "Development token (ledgers 1000, every scope, valid 24h):", a blank line, the token.
 	deadline := time.Now().Add(readyDeadline)
-	for run.token == "" {
+	for run.token == "" && !slices.Contains(extra, "-jwt-secret") {
 		if time.Now().After(deadline) {
 			t.Fatalf("ledgerd printed no development token within %v", readyDeadline)
 		}
@@ -107,10 +112,9 @@ func (b *binaryRun) kill(t *testing.T) {
 	}
 }
 
-func TestE2EBinaryKillAndRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+// buildLedgerd builds the ledgerd binary into a temporary directory.
+func buildLedgerd(t *testing.T) string {
+	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
@@ -122,9 +126,18 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	if err := build.Run(); err != nil {
 		t.Fatalf("go build ./cmd/ledgerd: %v\n%s", err, out.String())
 	}
-	dataDir := t.TempDir()
+	return bin
+}
 
-	first := startBinary(t, bin, dataDir)
+func TestE2EBinaryKillAndRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildLedgerd(t)
+	dataDir := t.TempDir()
+	natsListen := "127.0.0.1:" + strconv.Itoa(freePort(t)) // the embedded NATS, checked at the end
+
+	first := startBinary(t, bin, dataDir, "-nats-listen", natsListen)
 	s := &testServer{base: first.base, client: &http.Client{Timeout: 30 * time.Second}}
 	defer s.client.CloseIdleConnections()
 	v := defaultVars(first.token, "consumer")
@@ -135,7 +148,7 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	expectStatus(t, before, http.StatusOK)
 	first.kill(t)
 
-	second := startBinary(t, bin, dataDir)
+	second := startBinary(t, bin, dataDir, "-nats-listen", natsListen)
 	s.base = second.base
 	for _, tok := range []string{second.token, first.token} { // the secret is kept in the data dir
 		v := defaultVars(tok, "consumer")
@@ -153,6 +166,9 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	// It still takes writes, and a duplicate is still a duplicate.
 	assertProblem(t, s.sendDocRequest(t, "create-customer.http", v), http.StatusConflict, "conflict")
 	expectStatus(t, s.sendDocRequest(t, "patch-email-delete-msisdn.http", v), http.StatusOK, http.StatusNoContent)
+
+	// The embedded NATS holds every event once, in log order: the relay resumed after SIGKILL.
+	checkStream(t, "nats://"+natsListen, writerHead(t, s))
 
 	// A clean stop (SIGTERM) exits 0.
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {

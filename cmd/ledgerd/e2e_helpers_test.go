@@ -72,6 +72,7 @@ func (s *syncBuffer) String() string {
 type testServer struct {
 	dir        string
 	configFile string
+	args       []string
 	m          *Main
 	base       string // http://127.0.0.1:port
 	token      string // the development token of the current run (every scope, every configured ledger)
@@ -82,6 +83,11 @@ type testServer struct {
 }
 
 type serverOption func(*testServer)
+
+// withArgs adds command-line arguments.
+func withArgs(args ...string) serverOption {
+	return func(s *testServer) { s.args = append(s.args, args...) }
+}
 
 // withConfig runs the server with a ledger configuration file.
 func withConfig(path string) serverOption { return func(s *testServer) { s.configFile = path } }
@@ -158,6 +164,7 @@ func (s *testServer) start(t testing.TB) {
 	if s.configFile != "" {
 		args = append(args, "-config", s.configFile)
 	}
+	args = append(args, s.args...)
 	noEnv := func(string) string { return "" }
 	if err := m.ParseFlags(args, noEnv); err != nil {
 		t.Fatalf("ParseFlags: %v", err)

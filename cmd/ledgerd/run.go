@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
@@ -34,6 +35,7 @@ type Main struct {
 	runner   *projections.Runner
 	verifier *auth.Verifier
 	bus      *bus
+	reader   *reader
 	http     *http.Server
 	listener net.Listener
 
@@ -64,47 +66,37 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	resKey, _, err := fileSecret(filepath.Join(o.DataDir, "reservation.key"))
+	resKey, err := m.key()
 	if err != nil {
-		return fmt.Errorf("reservation key: %w", err)
+		return err
 	}
 
 	ctx, m.cancel = context.WithCancel(context.Background())
 	if m.verifier, err = m.openVerifier(ctx, lf); err != nil {
 		return err
 	}
-	if m.store, err = eventstore.Open(filepath.Join(o.DataDir, "events.db"), eventstore.Options{}); err != nil {
-		return err
-	}
-	handler, err := commands.New(m.store, commands.Config{ReservationKey: resKey})
-	if err != nil {
-		return err
-	}
 	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
 		return err
 	}
-	customers := projections.NewCustomers(m.projDB, handler.NationalIDKey)
+	customers := projections.NewCustomers(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
+		return commands.NationalIDKey(resKey, ledgerNo, ni)
+	})
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers); err != nil {
 		return err
 	}
-	readFloor, err := m.store.Head(ctx)
-	if err != nil {
+	cfg := httpapi.Config{
+		Ledgers: lf.policies(), Customers: customers, Waiter: m.runner,
+		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
+	}
+	if o.Role == RoleReader {
+		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
+			return err
+		}
+		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
+	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
 		return err
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		m.runner.Run(ctx, feed.NewLog(m.store, m.log))
-	}()
-
-	if err := m.startBus(ctx); err != nil {
-		return err
-	}
-
-	api, err := httpapi.New(httpapi.Config{
-		Ledgers: lf.policies(), Commands: handler, Customers: customers, Waiter: m.runner,
-		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log, ReadFloor: readFloor,
-	})
+	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -127,12 +119,51 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.log.Error("http server stopped", "err", err)
 		}
 	}()
-	m.log.Info("ledgerd listening", "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
+	m.log.Info("ledgerd listening", "role", o.Role, "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
 	if m.token != "" && o.PrintToken {
 		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n\n",
 			ledgerList(lf), m.token, m.Addr())
 	}
 	return nil
+}
+
+// key returns the national-identifier key: a writer creates it when missing; a reader must be
+// given the writer's.
+func (m *Main) key() ([]byte, error) {
+	path := m.Options.KeyFile
+	if path == "" {
+		path = filepath.Join(m.Options.DataDir, "reservation.key")
+	}
+	if m.Options.Role == RoleReader {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("key file: a reader needs the writer's key (LEDGERD_KEY_FILE): %w", err)
+		}
+	}
+	key, _, err := fileSecret(path)
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	return key, nil
+}
+
+// startWriter opens the event log, feeds the read models from it and starts publishing on NATS.
+func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config) error {
+	var err error
+	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{}); err != nil {
+		return err
+	}
+	if cfg.Commands, err = commands.New(m.store, commands.Config{ReservationKey: key}); err != nil {
+		return err
+	}
+	if cfg.ReadFloor, err = m.store.Head(ctx); err != nil {
+		return err
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.runner.Run(ctx, feed.NewLog(m.store, m.log))
+	}()
+	return m.startBus(ctx, key)
 }
 
 // openVerifier configures token verification; without a configured secret or JWKS URL it uses a
@@ -176,10 +207,13 @@ func ledgerList(lf LedgerFile) string {
 	return s
 }
 
-// ready reports whether the projections have caught up with the log.
+// ready reports whether the projections have caught up with the log (a reader: with the stream).
 func (m *Main) ready(ctx context.Context) error {
 	if err := m.runner.Err(); err != nil {
 		return fmt.Errorf("projections stopped: %w", err)
+	}
+	if m.reader != nil {
+		return m.reader.ready(ctx, m.runner.Position())
 	}
 	head, err := m.store.Head(ctx)
 	if err != nil {
@@ -196,7 +230,10 @@ func (m *Main) NATSURL() string { return m.bus.url }
 
 // details is the /readyz detail: the projections' and the relay's positions.
 func (m *Main) details() map[string]any {
-	d := map[string]any{"projectionsPosition": m.runner.Position()}
+	d := map[string]any{"role": m.Options.Role, "projectionsPosition": m.runner.Position()}
+	if m.reader != nil {
+		d["readerId"], d["streamLastSequence"] = m.reader.id, m.reader.lastSeq.Load()
+	}
 	if m.bus != nil && m.bus.relay != nil {
 		st := m.bus.relay.Status()
 		d["relay"] = map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,

@@ -27,6 +27,9 @@ type StreamConfig struct {
 	Duplicates time.Duration
 	// Replicas is the number of copies: 1 (default) for a single server, 3 for a cluster.
 	Replicas int
+	// Metadata is stored with the stream's configuration for its consumers to read (ledgerd
+	// puts a check value of its national-identifier key there, so readers can tell they share it).
+	Metadata map[string]string
 }
 
 func (c StreamConfig) withDefaults() StreamConfig {
@@ -85,6 +88,7 @@ func (c StreamConfig) jetStreamConfig() jetstream.StreamConfig {
 		MaxAge:      c.MaxAge,
 		Duplicates:  c.Duplicates,
 		Replicas:    c.Replicas,
+		Metadata:    c.Metadata,
 	}
 }
 

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/feed"
+)
+
+// reader is the JetStream side of a read replica.
+type reader struct {
+	id      string
+	js      jetstream.JetStream
+	stream  string
+	lastSeq atomic.Uint64         // the stream's last sequence when last asked
+	failed  atomic.Pointer[error] // why the read models cannot be fed (a key mismatch)
+}
+
+// startReader connects to NATS and feeds the read models from the stream through one durable
+// consumer per projection. It returns the stream's last sequence when NATS answers at once (reads
+// then wait until the read models have reached it), else 0. A stream that does not exist yet is
+// waited for; a stream whose writer uses another national-identifier key stops the reader.
+func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
+	o := m.Options
+	id := o.ReaderID
+	if id == "" {
+		var err error
+		if id, err = readerID(filepath.Join(o.DataDir, "reader.id")); err != nil {
+			return 0, fmt.Errorf("reader id: %w", err)
+		}
+	}
+	conn, js, err := m.connectNATS(o.NATSURL, "ledgerd reader "+id)
+	if err != nil {
+		return 0, err
+	}
+	m.bus = &bus{conn: conn, url: o.NATSURL}
+	r := &reader{id: id, js: js, stream: o.NATSStream}
+	m.reader = r
+	log := m.log.With("component", "reader", "readerId", id)
+	f, err := feed.NewJetStream(js, o.NATSStream, id, log)
+	if err != nil {
+		return 0, err
+	}
+
+	var floor uint64
+	first, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if info, err := r.info(first); err == nil {
+		floor = info.State.LastSeq
+	}
+	cancel()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+			info, err := r.info(ctx)
+			if err == nil {
+				if err := checkKey(info, key); err != nil {
+					r.failed.Store(&err)
+					log.Error("reader stopped", "err", err)
+					return
+				}
+				break
+			}
+			log.Warn("cannot read the JetStream stream yet; retrying", "stream", o.NATSStream, "err", err, "retryIn", wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		m.runner.Run(ctx, f)
+	}()
+	m.log.Info("reading events from NATS", "url", o.NATSURL, "stream", o.NATSStream, "readerId", id, "streamLastSequence", floor)
+	return floor, nil
+}
+
+// info returns the stream's current state and remembers its last sequence.
+func (r *reader) info(ctx context.Context) (*jetstream.StreamInfo, error) {
+	s, err := r.js.Stream(ctx, r.stream)
+	if err != nil {
+		return nil, err
+	}
+	info := s.CachedInfo()
+	r.lastSeq.Store(info.State.LastSeq)
+	return info, nil
+}
+
+// ready reports whether the read models hold everything the stream holds.
+func (r *reader) ready(ctx context.Context, position uint64) error {
+	if p := r.failed.Load(); p != nil {
+		return *p
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	info, err := r.info(ctx)
+	if err != nil {
+		return fmt.Errorf("the JetStream stream cannot be read: %w", err)
+	}
+	if last := info.State.LastSeq; position < last {
+		return fmt.Errorf("projections at position %d of %d", position, last)
+	}
+	return nil
+}
+
+// checkKey compares the writer's key check value in the stream's metadata with ours.
+func checkKey(info *jetstream.StreamInfo, key []byte) error {
+	theirs, ok := info.Config.Metadata[metadataKeyCheck]
+	if !ok {
+		return nil // a stream set up by an older writer: nothing to compare
+	}
+	if theirs != keyCheck(key) {
+		return errors.New("this reader's national-identifier key differs from the writer's: give it the writer's key file (LEDGERD_KEY_FILE)")
+	}
+	return nil
+}
+
+// readerID returns the reader id kept in path, creating one ("reader-" and 8 random hex digits)
+// when the file does not exist.
+func readerID(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		id := strings.TrimSpace(string(data))
+		if !readerIDRE.MatchString(id) {
+			return "", fmt.Errorf("%s: %q is not a valid reader id", path, id)
+		}
+		return id, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	raw := make([]byte, 4)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	id := "reader-" + hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return id, nil
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFlagsRoles(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"writer by default", nil, nil, ""},
+		{"reader from the environment", nil, map[string]string{"LEDGERD_ROLE": "reader", "LEDGERD_NATS_URL": "nats://n:4222", "LEDGERD_READER_ID": "r-1"}, ""},
+		{"unknown role", []string{"-role", "leader"}, nil, `role "leader"`},
+		{"reader without NATS", []string{"-role", "reader"}, nil, "LEDGERD_NATS_URL"},
+		{"reader id with a dot", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-reader-id", "a.b"}, nil, `reader id "a.b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewMain()
+			err := m.ParseFlags(tt.args, env(tt.env))
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("ParseFlags: %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestReaderRefusesAnotherKey: a reader given a national-identifier key other than the writer's
+// would answer find-customer wrongly; it reports not ready, naming the cause, instead.
+func TestReaderRefusesAnotherKey(t *testing.T) {
+	ns := startExternalNATS(t, t.TempDir(), -1)
+	writer := startServer(t, withArgs("-nats-url", ns.ClientURL()))
+	expectStatus(t, writer.createCustomer(t, writer.token, newCustomer("8000", "Key Check")), http.StatusCreated)
+
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "other.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain()
+	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", dir, "-nats-url", ns.ClientURL(),
+		"-key-file", keyFile, "-jwt-secret", strings.Repeat("s", 32)}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.Stdout, m.LogOutput = io.Discard, io.Discard
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + m.Addr() + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if d, _ := body["detail"].(string); resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(d, "key differs from the writer's") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz: %d %v", resp.StatusCode, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// Without a key file at all, a reader does not start.
+	m2 := NewMain()
+	m2.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", ns.ClientURL()}, func(string) string { return "" })
+	m2.Stdout, m2.LogOutput = io.Discard, io.Discard
+	if err := m2.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "writer's key") {
+		t.Errorf("reader without a key file: Run = %v", err)
+	}
+	m2.Close()
+}
