@@ -64,7 +64,7 @@ func waitHead(t *testing.T, store *eventstore.Store, r *projections.Runner) {
 }
 
 // history creates customers and changes them at random through the real command handler.
-func history(t *testing.T, store *eventstore.Store, customers, changes int, seed uint64) {
+func history(t testing.TB, store *eventstore.Store, customers, changes int, seed uint64) {
 	t.Helper()
 	h, err := commands.New(store, commands.Config{ReservationKey: key})
 	if err != nil {

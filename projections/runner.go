@@ -31,6 +31,16 @@ type Feed interface {
 	Subscriber(projection string, checkpoint func() uint64) (message.Subscriber, string, error)
 }
 
+// Metadata a Feed sets on its messages (never taken from a message's headers).
+const (
+	// MetadataMore marks a message the feed already holds the next message after: the handler
+	// may keep the event for a batch instead of committing it at once.
+	MetadataMore = "_feed_more"
+	// MetadataStreamSequence is the JetStream stream sequence of the message, which must equal
+	// the event's log position.
+	MetadataStreamSequence = "_feed_stream_sequence"
+)
+
 // HandlerName is the Watermill handler name of a projection: stable, like the projection's name.
 func HandlerName(p Projection) string { return "projection." + p.Name() }
 
@@ -94,7 +104,7 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 		return r.fail(err)
 	}
 	for i, p := range r.projections {
-		h := &handler{r: r, p: p, i: i}
+		h := &handler{r: r, p: p, i: i, checkpoint: cps[p.Name()]}
 		sub, topic, err := feed.Subscriber(p.Name(), r.positions[i].Load)
 		if err != nil {
 			return r.fail(fmt.Errorf("projections: %s: %w", p.Name(), err))
@@ -113,12 +123,21 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	return nil
 }
 
-// handler is one projection's Watermill handler.
+// handler is one projection's Watermill handler. Events the feed marks MetadataMore are kept
+// in pending (up to maxBatch) and applied with the next ones in one transaction; the rest commit at
+// once. Acknowledging a pending event before it is committed is safe: feeds start again from the
+// checkpoint, never from what was acknowledged. The router calls handle for one message at a time
+// (the feed waits for each ack), so pending needs no lock.
 type handler struct {
-	r *Runner
-	p Projection
-	i int
+	r          *Runner
+	p          Projection
+	i          int
+	checkpoint uint64  // committed
+	pending    []Event // checkpoint+1, checkpoint+2, ...
 }
+
+// maxBatch is the most events applied in one transaction.
+const maxBatch = 2048
 
 // GapError reports an event that does not follow a projection's checkpoint: the feed lost events.
 type GapError struct {
@@ -143,40 +162,65 @@ func (h *handler) handle(msg *message.Message) (err error) {
 	}
 	e, err := relay.EventFromMessage(msg)
 	if err == nil {
-		if s := msg.Metadata.Get(relay.MetadataStreamSequence); s != "" && s != strconv.FormatUint(e.Position, 10) {
+		if s := msg.Metadata.Get(MetadataStreamSequence); s != "" && s != strconv.FormatUint(e.Position, 10) {
 			err = fmt.Errorf("message at stream sequence %s carries log position %d: the stream was not written by the relay", s, e.Position)
 		}
 	}
 	if err != nil {
 		return h.r.fail(fmt.Errorf("projections: %s: %w", h.p.Name(), err))
 	}
+	switch last := h.checkpoint + uint64(len(h.pending)); {
+	case e.Position <= h.checkpoint:
+		return nil // applied before: a redelivery
+	case e.Position <= last:
+		h.pending = h.pending[:0] // the feed started again from the checkpoint
+		if e.Position != h.checkpoint+1 {
+			return h.r.fail(&GapError{Projection: h.p.Name(), Checkpoint: h.checkpoint, Position: e.Position})
+		}
+	case e.Position != last+1:
+		if len(h.pending) > 0 { // keep what came before the gap
+			if err := h.commit(); err != nil {
+				return h.r.fail(err)
+			}
+		}
+		return h.r.fail(&GapError{Projection: h.p.Name(), Checkpoint: last, Position: e.Position})
+	}
+	h.pending = append(h.pending, e)
+	if msg.Metadata.Get(MetadataMore) != "" && len(h.pending) < maxBatch {
+		return nil
+	}
+	if err := h.commit(); err != nil {
+		return h.r.fail(err)
+	}
+	return nil
+}
+
+// commit applies the pending events and moves the checkpoint in one transaction.
+func (h *handler) commit() error {
 	name := []byte(h.p.Name())
-	applied := false
-	err = h.r.db.db.Update(func(tx *bolt.Tx) error {
+	last := h.pending[len(h.pending)-1].Position
+	err := h.r.db.db.Update(func(tx *bolt.Tx) error {
 		checkpoints := tx.Bucket(bucketCheckpoints)
 		var cp uint64
 		if v := checkpoints.Get(name); v != nil {
 			cp = binary.BigEndian.Uint64(v)
 		}
-		switch {
-		case e.Position <= cp:
-			return nil // applied before: a redelivery
-		case e.Position != cp+1:
-			return &GapError{Projection: h.p.Name(), Checkpoint: cp, Position: e.Position}
+		if cp != h.checkpoint {
+			return fmt.Errorf("projections: %s: checkpoint %d in the file, %d in memory: two runners on one file?", h.p.Name(), cp, h.checkpoint)
 		}
-		if err := h.p.Apply(tx, e); err != nil {
-			return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
+		for _, e := range h.pending {
+			if err := h.p.Apply(tx, e); err != nil {
+				return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
+			}
 		}
-		applied = true
-		return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, e.Position))
+		return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, last))
 	})
 	if err != nil {
-		return h.r.fail(err)
+		return err
 	}
-	if applied {
-		h.r.positions[h.i].Store(e.Position)
-		h.r.advance()
-	}
+	h.checkpoint, h.pending = last, h.pending[:0]
+	h.r.positions[h.i].Store(last)
+	h.r.advance()
 	return nil
 }
 

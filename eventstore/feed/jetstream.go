@@ -12,6 +12,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/projections"
 )
 
 // Consumer settings of the JetStream feed.
@@ -132,6 +133,9 @@ func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *me
 			continue
 		}
 		msg := toMessage(m, md.Sequence.Stream)
+		if md.NumPending > 0 { // more is on its way: the projection may batch
+			msg.Metadata.Set(projections.MetadataMore, "1")
+		}
 		if !deliver(ctx, out, msg) {
 			return progressed, ctx.Err()
 		}
@@ -194,6 +198,6 @@ func toMessage(m jetstream.Msg, seq uint64) *message.Message {
 			msg.Metadata.Set(k, vs[0])
 		}
 	}
-	msg.Metadata.Set(relay.MetadataStreamSequence, strconv.FormatUint(seq, 10))
+	msg.Metadata.Set(projections.MetadataStreamSequence, strconv.FormatUint(seq, 10))
 	return msg
 }

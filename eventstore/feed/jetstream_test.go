@@ -11,6 +11,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/projections"
 )
 
 func waitFor(t testing.TB, what string, cond func() bool) {
@@ -56,7 +57,7 @@ func TestJetStreamFeedFromCheckpointAndResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seq := msg.Metadata.Get(relay.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
+		if seq := msg.Metadata.Get(projections.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
 			t.Fatalf("stream sequence %q for position %d", seq, e.Position)
 		}
 		msg.Ack()

@@ -10,6 +10,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/projections"
 )
 
 // Log feeds projections from the local event log.
@@ -51,14 +52,28 @@ func (s *logSubscriber) Subscribe(ctx context.Context, _ string) (<-chan *messag
 	go func() {
 		defer done()
 		defer close(out)
-		for e := range sub.C {
+		e, ok := <-sub.C
+		for ok {
+			// Look one event ahead: a message is marked "more" only when the next one is in hand.
+			var next eventstore.Event
+			var more bool
+			select {
+			case next, more = <-sub.C:
+			default:
+			}
 			msg, err := relay.NewMessage(e)
 			if err != nil {
 				s.log.Error("feed: event cannot be delivered", "position", e.Position, "err", err)
 				return
 			}
+			if more {
+				msg.Metadata.Set(projections.MetadataMore, "1")
+			}
 			if !deliver(ctx, out, msg) {
 				return
+			}
+			if e, ok = next, more; !ok {
+				e, ok = <-sub.C
 			}
 		}
 		if err := sub.Err(); err != nil && !errors.Is(err, eventstore.ErrClosed) && ctx.Err() == nil {

@@ -17,11 +17,6 @@ import (
 // A message without it is published to the topic given to Publish.
 const MetadataSubject = "_nats_subject"
 
-// MetadataStreamSequence is the metadata key a subscriber reading the JetStream stream sets to
-// the message's stream sequence, which must equal the event's log position. It never comes from
-// a header.
-const MetadataStreamSequence = "_nats_stream_sequence"
-
 // WatermillUUIDHeader carries the Watermill message UUID, as watermill-nats's NATSMarshaler does,
 // so a watermill-nats subscriber using NATSMarshaler gets the event id as message UUID.
 const WatermillUUIDHeader = "_watermill_message_uuid"

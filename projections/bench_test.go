@@ -1,0 +1,45 @@
+package projections_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/projections"
+)
+
+// BenchmarkRebuild builds the customer read model from scratch from a log of 1,000 customers and
+// 9,000 changes, through the Watermill router and the local-log feed. Reports events/s.
+func BenchmarkRebuild(b *testing.B) {
+	dir := b.TempDir()
+	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	history(b, store, 1000, 9000, 7)
+	head, _ := store.Head(context.Background())
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++
+		db, err := projections.OpenDB(filepath.Join(dir, "p"+time.Now().Format("150405.000000000")+".db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, _ := projections.NewRunner(db, quiet, projections.NewCustomers(db, natID))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); r.Run(ctx, feed.NewLog(store, quiet)) }()
+		if err := r.WaitFor(context.Background(), head); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		<-done
+		db.Close()
+	}
+	b.ReportMetric(float64(head)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
