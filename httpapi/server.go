@@ -64,6 +64,11 @@ type Config struct {
 	// reached it, so a restarted service never answers from a half-built read model (503 if that
 	// takes longer than WriteTimeout).
 	ReadFloor uint64
+	// Merchants are the Connect client API's merchants by merchant id; nil serves none (every
+	// merchant is unknown). Each merchant's ledger must be one of Ledgers.
+	Merchants map[string]ConnectMerchant
+	// Lookups records every Connect customer-details look-up; required when Merchants is not empty.
+	Lookups LookupRecorder
 }
 
 // Validate reports every missing field at once.
@@ -84,6 +89,7 @@ func (c Config) Validate() error {
 	if c.Verifier == nil {
 		errs = append(errs, errors.New("httpapi: Verifier is required"))
 	}
+	errs = append(errs, c.validateMerchants()...)
 	return errors.Join(errs...)
 }
 
