@@ -103,6 +103,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	api, err := httpapi.New(httpapi.Config{
 		Ledgers: lf.policies(), Commands: handler, Customers: customers, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log, ReadFloor: readFloor,
+		Merchants: lf.merchants(), Lookups: handler,
 	})
 	if err != nil {
 		return err
