@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -65,7 +64,7 @@ func newConnectClient(s *testServer) *connectClient {
 	return &connectClient{s: s, errorIDs: map[string]string{}}
 }
 
-// post sends a body (a JSON string; "" sends none) with a token ("" sends none). headers are
+// do sends a body (a JSON string; "" sends none) with a token ("" sends none). headers are
 // name/value pairs. Every response is checked: never 5xx, every 4xx is a well-formed Connect
 // ErrorResponse with a fresh errorId.
 func (c *connectClient) do(t testing.TB, method, path, token, body string, headers ...string) *response {
@@ -110,6 +109,7 @@ func (c *connectClient) do(t testing.TB, method, path, token, body string, heade
 	return r
 }
 
+// post sends a POST.
 func (c *connectClient) post(t testing.TB, path, token, body string) *response {
 	t.Helper()
 	return c.do(t, http.MethodPost, path, token, body)
@@ -182,7 +182,8 @@ func withoutIDs(t testing.TB, r *response) string {
 	return r.Header.Get("Content-Type") + " " + itoa(r.Status) + " " + string(out)
 }
 
-// lookupsOf returns the look-up events of a stream ("{ledger}/lookups/{customerNo|unmatched}").
+// lookupEvents returns the data of the look-up events of a stream ("{ledger}/lookups/{customerNo|unmatched}"),
+// with the envelope's actor and causation id as "@actor" and "@causationId". The server must be stopped.
 func lookupEvents(t testing.TB, dir, stream string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
@@ -202,6 +203,3 @@ func lookupEvents(t testing.TB, dir, stream string) []map[string]any {
 	}
 	return out
 }
-
-// keysOf returns the sorted keys of a JSON object.
-func keysOf(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
