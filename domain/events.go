@@ -130,6 +130,9 @@ var schemas = map[string]eventSchema{
 	TypeDisbursementCompleted:  {version: 1, decode: decoder[DisbursementCompleted]()},
 	TypeSurplusSettled:         {version: 1, decode: decoder[SurplusSettled]()},
 	TypeSurplusRegulated:       {version: 1, decode: decoder[SurplusRegulated]()},
+
+	// Not a change of the customer: stored in the look-up streams (see LookupStreamName).
+	TypeCustomerDetailsLookedUp: {version: 1, decode: decoder[CustomerDetailsLookedUp]()},
 }
 
 // EventTypes returns the names of every event type this version of the domain can decode,

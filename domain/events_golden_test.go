@@ -79,6 +79,8 @@ var goldenEvents = []domain.Event{
 	},
 	domain.SurplusSettled{SurplusID: "456", Amount: mustMoney("1.500", "KWD")},
 	domain.SurplusRegulated{SurplusID: "456", Amount: mustMoney("1.500", "KWD"), Balance: mustMoney("0.25", "KWD")},
+	domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE", Keys: []string{"fiscalNumber"},
+		CustomerNo: "9999", Result: domain.LookupFound},
 }
 
 // goldenVariants pins the JSON of the other shapes of an event type (every kind of
@@ -91,6 +93,8 @@ var goldenVariants = []struct {
 		SurplusID: "456", Balance: mustMoney("1000", "JPY"), Date: time.Date(2023, 1, 2, 13, 14, 15, 0, time.UTC),
 		Account: "/ledger/account/v1/1000/accounts/BBB",
 	}},
+	{"CustomerDetailsLookedUp.unmatched", domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE",
+		Keys: []string{"fiscalNumber"}, Result: domain.LookupNotFound}},
 	{"SurplusRegistered.neither", domain.SurplusRegistered{SurplusID: "789", Balance: mustMoney("0.01", "EUR"), Date: time.Date(2023, 1, 3, 0, 0, 0, 0, time.UTC)}},
 	{"DisbursementOrdered.norwegianBankAccount", domain.DisbursementOrdered{
 		SurplusID: "1", OrderID: "o-1", Amount: mustMoney("10.00", "NOK"),

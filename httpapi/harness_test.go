@@ -61,6 +61,9 @@ func newHarness(t testing.TB) *harness {
 	api, err := httpapi.New(httpapi.Config{
 		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE"}},
 		Commands: handler, Customers: customers, Waiter: runner, Verifier: verifier, Logger: log,
+		Merchants: map[string]httpapi.ConnectMerchant{"1000": {LedgerNo: "1000", Products: map[string]httpapi.ConnectProduct{
+			"9000": {Countries: map[string][]string{"SE": {httpapi.LookupKeyFiscalNumber}}}}}},
+		Lookups: handler,
 	})
 	if err != nil {
 		t.Fatal(err)

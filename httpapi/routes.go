@@ -69,6 +69,7 @@ func (s *Server) routes() http.Handler {
 		http.MethodPost: {auth.ScopeDisbursementWrite, s.orderDisbursement},
 	})
 	s.route(mux, routeOrderComplete, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.completeDisbursement}})
+	mux.HandleFunc(routeConnectCustomerDetails, s.connectCustomerDetails)
 	mux.HandleFunc(routeHealth, s.healthz)
 	mux.HandleFunc(routeReady, s.readyz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

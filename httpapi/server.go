@@ -69,6 +69,11 @@ type Config struct {
 	ReadOnly bool
 	// WriterURL is the base URL of the writer, named to clients a read replica turns away.
 	WriterURL string
+	// Merchants are the Connect client API's merchants by merchant id; nil serves none (every
+	// merchant is unknown). Each merchant's ledger must be one of Ledgers.
+	Merchants map[string]ConnectMerchant
+	// Lookups records every Connect customer-details look-up; required when Merchants is not empty.
+	Lookups LookupRecorder
 }
 
 // Validate reports every missing field at once.
@@ -89,6 +94,7 @@ func (c Config) Validate() error {
 	if c.Verifier == nil {
 		errs = append(errs, errors.New("httpapi: Verifier is required"))
 	}
+	errs = append(errs, c.validateMerchants()...)
 	return errors.Join(errs...)
 }
 

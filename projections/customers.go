@@ -42,17 +42,22 @@ func (*Customers) Version() uint32 { return 1 }
 // Buckets implements Projection.
 func (*Customers) Buckets() [][]byte { return [][]byte{bucketCustomers, bucketNatIDs} }
 
-// ParseStream splits a customer stream name into ledger and customer number.
+// ParseStream splits a customer stream name ("{ledgerNo}/customers/{customerNo}") into ledger
+// and customer number; ok is false for every other stream, such as the look-up streams
+// ("{ledgerNo}/lookups/{customerNo}").
 func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
-	ledgerNo, rest, ok := strings.Cut(stream, "/customers/")
-	return ledgerNo, rest, ok && ledgerNo != "" && rest != ""
+	parts := strings.Split(stream, "/")
+	if len(parts) != 3 || parts[1] != "customers" || parts[0] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
 }
 
 // Apply implements Projection.
 func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	ledgerNo, customerNo, ok := ParseStream(e.Stream)
 	if !ok {
-		return nil // not a customer stream
+		return nil // not a customer stream (e.g. look-ups): nothing of the customer changed
 	}
 	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 	if err != nil {

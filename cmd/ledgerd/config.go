@@ -15,6 +15,8 @@ import (
 // and docs/configuration.md.
 type LedgerFile struct {
 	Ledgers []LedgerConfig `json:"ledgers"`
+	// Merchants are the Connect client API's merchants by merchant id (config_merchants.go).
+	Merchants map[string]MerchantConfig `json:"merchants,omitempty"`
 }
 
 // LedgerConfig configures one ledger.
@@ -26,9 +28,10 @@ type LedgerConfig struct {
 	CustomerNoLength        int    `json:"customerNoLength,omitempty"`
 }
 
-// DefaultLedgers is the built-in configuration: the demo ledger 1000 in Sweden.
+// DefaultLedgers is the built-in configuration: the demo ledger 1000 in Sweden, and the Connect
+// merchant 1000 reading it.
 func DefaultLedgers() LedgerFile {
-	return LedgerFile{Ledgers: []LedgerConfig{{LedgerNo: "1000", CountryCode: "SE"}}}
+	return LedgerFile{Ledgers: []LedgerConfig{{LedgerNo: "1000", CountryCode: "SE"}}, Merchants: demoMerchants()}
 }
 
 // LoadLedgerFile reads and validates a ledger configuration file. Unknown properties are errors,
@@ -76,6 +79,7 @@ func (f LedgerFile) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: customerNoLength must be 1–15", name))
 		}
 	}
+	errs = append(errs, f.validateMerchants()...)
 	return errors.Join(errs...)
 }
 

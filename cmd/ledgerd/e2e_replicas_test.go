@@ -196,6 +196,10 @@ func TestE2EReplicasOnLoopback(t *testing.T) {
 			}
 		}
 	}
+	for _, r := range readers { // a Connect look-up is recorded in the log: only the writer takes it
+		cr := newConnectClient(r).post(t, connectPath("1000", "9000"), token, lookupBody("SE", "19121212-1212"))
+		assertConnectError(t, cr, http.StatusMisdirectedRequest, "421", "READ_ONLY_REPLICA")
+	}
 	if st, _, _ := writer.get(t, customersPath("1000", "6999"), token); st != http.StatusNotFound {
 		t.Errorf("a write refused by a reader reached the writer: GET 6999 = %d", st)
 	}

@@ -87,6 +87,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
+		Merchants: lf.merchants(),
 	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
@@ -152,9 +153,11 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config)
 	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{}); err != nil {
 		return err
 	}
-	if cfg.Commands, err = commands.New(m.store, commands.Config{ReservationKey: key}); err != nil {
+	handler, err := commands.New(m.store, commands.Config{ReservationKey: key})
+	if err != nil {
 		return err
 	}
+	cfg.Commands, cfg.Lookups = handler, handler
 	if cfg.ReadFloor, err = m.store.Head(ctx); err != nil {
 		return err
 	}

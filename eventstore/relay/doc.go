@@ -4,10 +4,14 @@
 //
 // # Subjects and messages
 //
-// An event of stream "{ledgerNo}/customers/{customerNo}" is published on
+// An event of stream "{ledgerNo}/customers/{customerNo}" (a customer's own events) or
+// "{ledgerNo}/lookups/{customerNo}" (the record of look-ups of the customer's details;
+// "{ledgerNo}/lookups/unmatched" for look-ups that matched nobody) is published on
 // "ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType}". ledgerNo, customerNo and the type
-// must be valid subject tokens (no '.', '*', '>', whitespace or control characters); an event
-// that is not stops the relay with ErrUnmappableEvent rather than publish a wrong subject.
+// must be valid subject tokens (no '.', '*', '>', whitespace or control characters); an event of
+// any other stream, or one that is not, stops the relay with ErrUnmappableEvent rather than
+// publish a wrong subject. ce-subject is the stream without "{ledgerNo}/" ("customers/{customerNo}"
+// or "lookups/{customerNo}"), so a message maps back to its stream: ledgerNo + "/" + ce-subject.
 //
 // The message is a CloudEvents 1.0 event in binary content mode of the CloudEvents NATS protocol
 // binding: the payload is the event's JSON data, byte for byte, and every attribute is a header
@@ -18,12 +22,12 @@
 //	ce-id               event id (UUIDv7)
 //	ce-source           /ledger/customer/v1/{ledgerNo}
 //	ce-type             ledger.customer.v1.{EventType}, e.g. ledger.customer.v1.CustomerCreated
-//	ce-subject          customers/{customerNo}
+//	ce-subject          customers/{customerNo} or lookups/{customerNo}: the stream without its ledger
 //	ce-time             event time, RFC 3339 with nanoseconds, UTC
 //	ce-datacontenttype  application/json
 //	Content-Type        application/json (datacontenttype again, for tools and SDKs reading it)
 //	ce-ledgerposition   global log position (extension) = the message's stream sequence
-//	ce-streamversion    version within the customer stream (extension)
+//	ce-streamversion    version within the stream (extension)
 //	ce-schemaversion    schema version of the data for this type (extension)
 //	ce-actor            who caused it, the token subject (extension; absent when empty)
 //	ce-correlationid    the request that caused it (extension; absent when empty)

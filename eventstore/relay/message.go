@@ -2,6 +2,7 @@ package relay
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +28,12 @@ const (
 	HeaderID              = "ce-id"              // the event id (UUIDv7)
 	HeaderSource          = "ce-source"          // "/ledger/customer/v1/{ledgerNo}"
 	HeaderType            = "ce-type"            // "ledger.customer.v1.{EventType}"
-	HeaderSubject         = "ce-subject"         // "customers/{customerNo}"
+	HeaderSubject         = "ce-subject"         // the stream without its ledger: "customers/{customerNo}" or "lookups/{customerNo}"
 	HeaderTime            = "ce-time"            // event time, RFC 3339 with nanoseconds, UTC
 	HeaderDataContentType = "ce-datacontenttype" // "application/json"
 	// Extensions.
 	HeaderLedgerPosition = "ce-ledgerposition" // global log position = JetStream stream sequence
-	HeaderStreamVersion  = "ce-streamversion"  // version of the event within its customer stream
+	HeaderStreamVersion  = "ce-streamversion"  // version of the event within its stream (ce-subject)
 	HeaderSchemaVersion  = "ce-schemaversion"  // version of the data's schema for this event type
 	HeaderActor          = "ce-actor"          // who caused the event (token subject); absent when empty
 	HeaderCorrelationID  = "ce-correlationid"  // request that caused the event; absent when empty
@@ -45,24 +46,31 @@ const (
 
 // JetStream headers set on every message.
 const (
-	HeaderMsgID            = "Nats-Msg-Id"                 // event id: JetStream de-duplication id
-	HeaderExpectedLastSeq  = "Nats-Expected-Last-Sequence" // position-1: JetStream rejects gaps
-	HeaderExpectedStream   = "Nats-Expected-Stream"        // set by the Relay: the stream must capture the subject
-	ceSpecVersion          = "1.0"
-	contentTypeJSON        = "application/json"
-	ceTypePrefix           = SubjectPrefix + "."
-	ceSourcePrefix         = "/ledger/customer/v1/"
-	ceSubjectPrefix        = "customers/"
-	customersStreamSegment = "customers"
+	HeaderMsgID           = "Nats-Msg-Id"                 // event id: JetStream de-duplication id
+	HeaderExpectedLastSeq = "Nats-Expected-Last-Sequence" // position-1: JetStream rejects gaps
+	HeaderExpectedStream  = "Nats-Expected-Stream"        // set by the Relay: the stream must capture the subject
+	ceSpecVersion         = "1.0"
+	contentTypeJSON       = "application/json"
+	ceTypePrefix          = SubjectPrefix + "."
+	ceSourcePrefix        = "/ledger/customer/v1/"
 )
+
+// streamKinds are the middle segments of the log's streams that the relay publishes: a
+// customer's own events ("{ledgerNo}/customers/{customerNo}") and the record of look-ups of its
+// details ("{ledgerNo}/lookups/{customerNo}", or "{ledgerNo}/lookups/unmatched" for look-ups
+// that matched nobody). Both publish on "ledger.customer.v1.{ledgerNo}.{last segment}.{EventType}";
+// ce-subject is the stream without the ledger, so stream == ledgerNo + "/" + ce-subject.
+var streamKinds = []string{"customers", "lookups"}
 
 // NewMessage maps a stored event to the Watermill message the relay publishes: UUID = event id,
 // payload = the event's JSON data (unchanged bytes), metadata = the CloudEvents headers above plus
 // Nats-Msg-Id (event id), Nats-Expected-Last-Sequence (position-1) and MetadataSubject (the
 // subject). It fails with an error matching ErrUnmappableEvent when the event's stream is not
-// "{ledgerNo}/customers/{customerNo}" or a subject token would be invalid.
+// "{ledgerNo}/customers/{customerNo}" or "{ledgerNo}/lookups/{customerNo}", or a subject token
+// would be invalid. ce-subject is the stream without "{ledgerNo}/", so a consumer recovers the
+// stream as ledgerNo + "/" + ce-subject (percent-decoded).
 func NewMessage(e eventstore.Event) (*message.Message, error) {
-	subject, ledgerNo, customerNo, err := subjectParts(e)
+	subject, ledgerNo, ceSubject, err := subjectParts(e)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +85,7 @@ func NewMessage(e eventstore.Event) (*message.Message, error) {
 	md.Set(HeaderID, id)
 	md.Set(HeaderSource, encodeHeaderValue(ceSourcePrefix+ledgerNo))
 	md.Set(HeaderType, ceTypePrefix+e.Type)
-	md.Set(HeaderSubject, encodeHeaderValue(ceSubjectPrefix+customerNo))
+	md.Set(HeaderSubject, encodeHeaderValue(ceSubject))
 	md.Set(HeaderTime, e.Time.UTC().Format(time.RFC3339Nano))
 	md.Set(HeaderDataContentType, contentTypeJSON)
 	md.Set(HeaderContentType, contentTypeJSON)
@@ -99,27 +107,30 @@ func setIfNotEmpty(md message.Metadata, key, value string) {
 }
 
 // Subject returns the NATS subject of an event:
-// "ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType}".
+// "ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType}" — for the events of a customer's own
+// stream and of its look-up stream alike.
 func Subject(e eventstore.Event) (string, error) {
 	subject, _, _, err := subjectParts(e)
 	return subject, err
 }
 
-func subjectParts(e eventstore.Event) (subject, ledgerNo, customerNo string, err error) {
+// subjectParts maps an event's stream to its subject, its ledger and its ce-subject (the stream
+// without "{ledgerNo}/").
+func subjectParts(e eventstore.Event) (subject, ledgerNo, ceSubject string, err error) {
 	fail := func(reason string) (string, string, string, error) {
 		return "", "", "", &UnmappableEventError{Position: e.Position, Reason: reason}
 	}
 	parts := strings.Split(e.Stream, "/")
-	if len(parts) != 3 || parts[1] != customersStreamSegment {
-		return fail(fmt.Sprintf("stream %q is not {ledgerNo}/customers/{customerNo}", e.Stream))
+	if len(parts) != 3 || !slices.Contains(streamKinds, parts[1]) {
+		return fail(fmt.Sprintf("stream %q is not {ledgerNo}/customers/{customerNo} or {ledgerNo}/lookups/{customerNo}", e.Stream))
 	}
-	ledgerNo, customerNo = parts[0], parts[2]
+	ledgerNo, customerNo := parts[0], parts[2]
 	for _, tok := range []struct{ name, value string }{{"ledgerNo", ledgerNo}, {"customerNo", customerNo}, {"event type", e.Type}} {
 		if reason := invalidToken(tok.value); reason != "" {
 			return fail(fmt.Sprintf("%s %q %s", tok.name, tok.value, reason))
 		}
 	}
-	return SubjectPrefix + "." + ledgerNo + "." + customerNo + "." + e.Type, ledgerNo, customerNo, nil
+	return SubjectPrefix + "." + ledgerNo + "." + customerNo + "." + e.Type, ledgerNo, parts[1] + "/" + customerNo, nil
 }
 
 // invalidToken says why s cannot be one token of a NATS subject, or "" when it can. A token must

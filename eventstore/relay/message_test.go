@@ -73,6 +73,13 @@ func TestSubjectRejectsInvalidTokens(t *testing.T) {
 		{"1000/customers/1", "Customer Created"},
 		{"1000/customers/1", ""},
 		{"1000/customers/\xff", "CustomerCreated"},
+		{"1000/lookups/", "CustomerDetailsLookedUp"},
+		{"1000/lookups/1.2", "CustomerDetailsLookedUp"},
+		{"1000/lookups/1/x", "CustomerDetailsLookedUp"},
+		{"/lookups/1", "CustomerDetailsLookedUp"},
+		{"1000/Lookups/1", "CustomerDetailsLookedUp"},
+		{"1000/lookup/1", "CustomerDetailsLookedUp"},
+		{"1000/kyc/1", "KycAnswersUpdated"},
 	}
 	for _, tt := range tests {
 		e := storedEvent(tt.stream, tt.typ)
@@ -149,5 +156,58 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	}
 	if err := (relay.AsyncPublisherConfig{AckTimeout: -1, MaxInFlight: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "MaxInFlight") {
 		t.Errorf("AsyncPublisherConfig.Validate = %v", err)
+	}
+}
+
+// A customer-details look-up is recorded in "{ledgerNo}/lookups/{customerNo}" and published on
+// the customer's subject with ce-subject "lookups/{customerNo}".
+func TestNewMessageLookupStream(t *testing.T) {
+	for _, tt := range []struct{ stream, subject, ceSubject string }{
+		{"1000/lookups/9999", "ledger.customer.v1.1000.9999.CustomerDetailsLookedUp", "lookups/9999"},
+		{"1000/lookups/unmatched", "ledger.customer.v1.1000.unmatched.CustomerDetailsLookedUp", "lookups/unmatched"},
+	} {
+		e := storedEvent(tt.stream, "CustomerDetailsLookedUp")
+		msg, err := relay.NewMessage(e)
+		if err != nil {
+			t.Fatalf("NewMessage(%s): %v", tt.stream, err)
+		}
+		for k, v := range map[string]string{
+			relay.MetadataSubject:      tt.subject,
+			relay.HeaderSubject:        tt.ceSubject,
+			relay.HeaderSource:         "/ledger/customer/v1/1000",
+			relay.HeaderType:           "ledger.customer.v1.CustomerDetailsLookedUp",
+			relay.HeaderStreamVersion:  "3",
+			relay.HeaderLedgerPosition: "42",
+		} {
+			if got := msg.Metadata.Get(k); got != v {
+				t.Errorf("%s: metadata %s = %q, want %q", tt.stream, k, got, v)
+			}
+		}
+		if s, err := relay.Subject(e); err != nil || s != tt.subject {
+			t.Errorf("Subject(%s) = %q, %v", tt.stream, s, err)
+		}
+	}
+}
+
+// Every published message maps back to its stream: stream == ledgerNo + "/" + decoded
+// ce-subject, with ledgerNo the last segment of ce-source.
+func TestMessageMapsBackToItsStream(t *testing.T) {
+	for _, stream := range []string{"1000/customers/123", "SE-1/customers/0012", "1000/lookups/123", "2000/lookups/unmatched", "L%1/customers/9"} {
+		msg, err := relay.NewMessage(storedEvent(stream, "CustomerCreated"))
+		if err != nil {
+			t.Fatalf("NewMessage(%s): %v", stream, err)
+		}
+		source, err := relay.DecodeHeaderValue(msg.Metadata.Get(relay.HeaderSource))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, err := relay.DecodeHeaderValue(msg.Metadata.Get(relay.HeaderSubject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ledgerNo := strings.TrimPrefix(source, "/ledger/customer/v1/")
+		if got := ledgerNo + "/" + subject; got != stream {
+			t.Errorf("message of stream %q maps back to %q", stream, got)
+		}
 	}
 }

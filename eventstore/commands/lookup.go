@@ -1,0 +1,37 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+)
+
+// RecordLookup stores a customer-details look-up as a CustomerDetailsLookedUp event in the
+// look-up stream of the matched customer, or in the ledger's stream of unmatched look-ups
+// (domain.LookupStreamName) — never in the customer's own stream, so the customer's version
+// (its ETag) does not move. The event is acknowledged after fsync, like every command; a caller
+// must not disclose anything until it has been recorded.
+//
+// The stream is an append-only record nothing decides on, so the append expects any version:
+// concurrent look-ups of one customer never conflict.
+func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta Meta) (Result, error) {
+	switch e.Result {
+	case domain.LookupFound, domain.LookupWithheld:
+		if e.CustomerNo == "" {
+			return Result{}, fmt.Errorf("commands: a %s look-up needs the customer number", e.Result)
+		}
+	case domain.LookupNotFound:
+		if e.CustomerNo != "" {
+			return Result{}, fmt.Errorf("commands: a %s look-up has no customer number", e.Result)
+		}
+	default:
+		return Result{}, fmt.Errorf("commands: unknown look-up result %q", e.Result)
+	}
+	res, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{CustomerNo: e.CustomerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, nil
+}

@@ -1,0 +1,71 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+)
+
+func TestRecordLookupUsesTheLookupStreams(t *testing.T) {
+	h, store := setup(t)
+	ctx := context.Background()
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	if _, err := create(t, h, se, "9999", "19121212-1212"); err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(customerNo, result string) domain.CustomerDetailsLookedUp {
+		return domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE",
+			Keys: []string{"fiscalNumber"}, CustomerNo: customerNo, Result: result}
+	}
+	for _, e := range []domain.CustomerDetailsLookedUp{
+		lookup("9999", domain.LookupFound), lookup("9999", domain.LookupWithheld), lookup("", domain.LookupNotFound),
+	} {
+		res, err := h.RecordLookup(ctx, "1000", e, meta)
+		if err != nil || res.Position == 0 {
+			t.Fatalf("RecordLookup(%+v) = %+v, %v", e, res, err)
+		}
+	}
+	read := func(stream string) []eventstore.Event {
+		t.Helper()
+		events, err := store.ReadStream(ctx, stream, 1, 100)
+		if err != nil {
+			t.Fatalf("ReadStream(%s): %v", stream, err)
+		}
+		return events
+	}
+	if got := read("1000/customers/9999"); len(got) != 1 {
+		t.Errorf("the customer's stream holds %d events, want 1: a look-up moved the customer's version", len(got))
+	}
+	found := read("1000/lookups/9999")
+	unmatched := read("1000/lookups/unmatched")
+	if len(found) != 2 || len(unmatched) != 1 {
+		t.Fatalf("look-up streams hold %d and %d events, want 2 and 1", len(found), len(unmatched))
+	}
+	for _, e := range append(found, unmatched...) {
+		if e.Type != domain.TypeCustomerDetailsLookedUp || e.Actor != "alice" || e.CorrelationID != "corr" || e.CausationID != "req" {
+			t.Errorf("event %+v: wrong type or metadata", e)
+		}
+		for _, personal := range []string{"19121212", "121212", "Tolvan"} {
+			if strings.Contains(string(e.Data), personal) {
+				t.Errorf("look-up event data %s holds personal data", e.Data)
+			}
+		}
+	}
+}
+
+func TestRecordLookupRejectsInconsistentEvents(t *testing.T) {
+	h, _ := setup(t)
+	for _, e := range []domain.CustomerDetailsLookedUp{
+		{MerchantID: "1000", Result: domain.LookupFound},
+		{MerchantID: "1000", Result: domain.LookupWithheld},
+		{MerchantID: "1000", CustomerNo: "9999", Result: domain.LookupNotFound},
+		{MerchantID: "1000", CustomerNo: "9999", Result: "maybe"},
+	} {
+		if _, err := h.RecordLookup(context.Background(), "1000", e, meta); err == nil {
+			t.Errorf("RecordLookup(%+v) succeeded", e)
+		}
+	}
+}
