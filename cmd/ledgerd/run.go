@@ -26,6 +26,8 @@ type Main struct {
 	// Stdout receives the development token banner (default os.Stdout); LogOutput the logs
 	// (default os.Stderr).
 	Stdout, LogOutput io.Writer
+	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
+	Now func() time.Time
 
 	log      *slog.Logger
 	store    *eventstore.Store
@@ -103,6 +105,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	api, err := httpapi.New(httpapi.Config{
 		Ledgers: lf.policies(), Commands: handler, Customers: customers, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log, ReadFloor: readFloor,
+		Now: m.Now,
 	})
 	if err != nil {
 		return err
