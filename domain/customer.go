@@ -28,6 +28,9 @@ type CustomerState struct {
 	// Surpluses holds every surplus in registration order, depleted ones included (the API
 	// shows CurrentSurpluses).
 	Surpluses []SurplusState
+	// KycAnsweredAt is when the customer last updated its KYC answers (zero: never). The answers
+	// themselves stay in the event log (KycAnswersUpdated): they are not part of the resource.
+	KycAnsweredAt time.Time
 
 	Version   uint64    // stream version of the last applied event
 	CreatedAt time.Time // time of CustomerCreated
@@ -135,6 +138,8 @@ func (c *Customer) Apply(r Recorded) error {
 		s.BillingAddress = &a
 	case BillingAddressRemoved:
 		s.BillingAddress = nil
+	case KycAnswersUpdated:
+		s.KycAnsweredAt = r.Time
 	default:
 		if err := applySurplus(s, r); err != nil {
 			return err

@@ -10,4 +10,9 @@
 // Surpluses (overpayments) live on the customer aggregate: see SurplusStatus for their
 // lifecycle, ParseRegisterSurplus, ParseDestination and ParseSettleSurplus for their commands,
 // and Money for amounts (integer minor units, never floating point).
+//
+// Know-your-customer questions are configured per ledger (KycConfig, validated by NewKyc into
+// the Kyc of a LedgerPolicy); ParseKycAnswers validates a customer's answers against them and
+// Customer.AnswerKyc records them (KycAnswersUpdated). The customer's state keeps only when it
+// last answered, for renewal (LedgerPolicy.KycRenewalDue).
 package domain

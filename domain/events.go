@@ -125,6 +125,7 @@ var schemas = map[string]eventSchema{
 	TypeBillingAddressAdded:    {version: 1, decode: decoder[BillingAddressAdded]()},
 	TypeBillingAddressReplaced: {version: 1, decode: decoder[BillingAddressReplaced]()},
 	TypeBillingAddressRemoved:  {version: 1, decode: decoder[BillingAddressRemoved]()},
+	TypeKycAnswersUpdated:      {version: 1, decode: decoder[KycAnswersUpdated]()},
 	TypeSurplusRegistered:      {version: 1, decode: decoder[SurplusRegistered]()},
 	TypeDisbursementOrdered:    {version: 1, decode: decoder[DisbursementOrdered]()},
 	TypeDisbursementCompleted:  {version: 1, decode: decoder[DisbursementCompleted]()},

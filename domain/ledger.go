@@ -14,6 +14,8 @@ type LedgerPolicy struct {
 	CustomerNoMaxLength int
 	// CustomerNoLength, when not 0, is the exact length required (7 in Norway and Denmark).
 	CustomerNoLength int
+	// Kyc is the ledger's know-your-customer configuration (NewKyc); nil when it has none.
+	Kyc *Kyc
 }
 
 // maxCustomerNo returns the effective maximum length.

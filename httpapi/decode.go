@@ -228,9 +228,55 @@ func merge(decoded []domain.Problem, err error) []domain.Problem {
 		seen[strings.ToLower(p.Name)] = true
 	}
 	for _, p := range de.Problems {
-		if !seen[strings.ToLower(p.Name)] {
+		if !seen[strings.ToLower(p.Name)] && !seen[parentName(p.Name)] {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// parentName returns the lower-case name of the array element a problem name is inside
+// ("answers[1].questionCode" → "answers[1]"), or "" when it is not inside one: an element that
+// could not be decoded is reported once, not again for each of its properties.
+func parentName(name string) string {
+	i := strings.LastIndex(name, "].")
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(name[:i+1])
+}
+
+// objects reads an array-of-objects property. Each element becomes an object whose problem names
+// start with name[i]; an element that is not an object is reported and is nil in the result.
+// present/null follow the Field rules.
+func (f *fields) objects(o *object, name string) (list []*object, present, null bool) {
+	v, ok := o.raw(name)
+	switch {
+	case !ok:
+		return nil, false, false
+	case isNull(v):
+		return nil, true, true
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(v, &raws); err != nil {
+		f.add(o.path+name, o.path+name+" must be a JSON array")
+		return nil, true, true
+	}
+	list = make([]*object, len(raws))
+	for i, raw := range raws {
+		at := fmt.Sprintf("%s%s[%d]", o.path, name, i)
+		child, err := parseObject(raw, at+".")
+		if err != nil {
+			// Named for the element either way, so the element is reported once (see merge).
+			var dup *duplicateError
+			if errors.As(err, &dup) {
+				f.add(at, err.Error())
+			} else {
+				f.add(at, at+" must be a JSON object")
+			}
+			continue
+		}
+		list[i] = child
+	}
+	return list, true, false
 }

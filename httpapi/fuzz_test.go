@@ -13,6 +13,8 @@ func FuzzDecodeCustomer(f *testing.F) {
 		`{"eDIAddressInfo":{"VAN":1}}`, `{"a":1,"A":2}`, "\xef\xbb\xbf{}", `{"emailAddress":"a@b.c","msisdn":null}`,
 		`{"nationalIdentifier":{"regNo":"121212-1212","countryCode":"se"}}`, `{"customerNo":"1"} x`, "\xff",
 		`{"amount":1e3}`, `{"balance":"10.00","currency":"sek"}`, `{"swedishBankAccount":{"accountNo":"3300-1010101010","accountType":"bkse"}}`,
+		`{"answers":[{"questionCode":"multiple_citizenship","answerCode":"yes"},{"questionCode":"citizen_ship_country_codes","answerCode":"SWE"}]}`,
+		`{"answers":[{"questionCode":"occupation","answerCode":"Snickare"},1,{"a":1,"A":2}]}`, `{"answers":{}}`,
 	} {
 		f.Add(seed)
 	}
@@ -35,6 +37,7 @@ func FuzzDecodeCustomer(f *testing.F) {
 			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses"},
 			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses/s1/active-disbursement-orders"},
 			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/surpluses/s1/settle"},
+			{http.MethodPost, "/ledger/customer/v1/1000/customers/9999/update-kyc-answers"},
 		} {
 			code, resp := h.do(r.method, r.path, "application/json", body)
 			if code >= 500 {

@@ -59,7 +59,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE"}},
+		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE", Kyc: testKyc(t)}},
 		Commands: handler, Customers: customers, Waiter: runner, Verifier: verifier, Logger: log,
 		Merchants: map[string]httpapi.ConnectMerchant{"1000": {LedgerNo: "1000", Products: map[string]httpapi.ConnectProduct{
 			"9000": {Countries: map[string][]string{"SE": {httpapi.LookupKeyFiscalNumber}}}}}},

@@ -122,6 +122,7 @@ type call struct {
 	principal auth.Principal
 	ledger    domain.LedgerPolicy
 	ledgerNo  string
+	now       time.Time // the server's clock when the request arrived
 }
 
 // serveLedger authenticates the caller, checks ledger access and scope, and runs the endpoint.
@@ -155,7 +156,7 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 		writeProblem(w, r, http.StatusNotFound, "not-found", "the ledger does not exist", nil)
 		return
 	}
-	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo})
+	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now()})
 }
 
 // meta returns the command metadata of a call.

@@ -98,6 +98,10 @@ func (c *call) customerResource(s domain.CustomerState, expandLegal, expandBilli
 			res.Operations = append(res.Operations, Operation{"add-billing-address", http.MethodPost, self + "/billing-address"})
 		}
 	}
+	// The document: update-kyc-answers is offered when the answers are up for renewal (or missing).
+	if c.principal.HasScope(auth.ScopeKycWrite) && c.ledger.KycRenewalDue(s, c.now) {
+		res.Operations = append(res.Operations, Operation{"update-kyc-answers", http.MethodPost, self + "/update-kyc-answers"})
+	}
 	return res
 }
 

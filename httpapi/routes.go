@@ -22,6 +22,9 @@ const (
 	routeConfirm        = routeSurplus + "/confirm-regulation"
 	routeOrders         = routeSurplus + "/active-disbursement-orders"
 	routeOrderComplete  = routeOrders + "/{orderId}/complete"
+	routeKycQuestions   = prefix + "/kyc-questions"
+	routeKycQuestionsUC = prefix + "/Kyc-Questions" // as the document's note spells it
+	routeKycAnswers     = routeCustomer + "/update-kyc-answers"
 	routeHealth         = "/healthz"
 	routeReady          = "/readyz"
 )
@@ -70,6 +73,9 @@ func (s *Server) routes() http.Handler {
 	})
 	s.route(mux, routeOrderComplete, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.completeDisbursement}})
 	mux.HandleFunc(routeConnectCustomerDetails, s.connectCustomerDetails)
+	s.route(mux, routeKycQuestions, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})
+	s.route(mux, routeKycQuestionsUC, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})
+	s.route(mux, routeKycAnswers, map[string]endpoint{http.MethodPost: {auth.ScopeKycWrite, s.updateKycAnswers}})
 	mux.HandleFunc(routeHealth, s.healthz)
 	mux.HandleFunc(routeReady, s.readyz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

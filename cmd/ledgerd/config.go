@@ -26,12 +26,14 @@ type LedgerConfig struct {
 	GenerateCustomerNumbers bool   `json:"generateCustomerNumbers"`
 	CustomerNoMaxLength     int    `json:"customerNoMaxLength,omitempty"`
 	CustomerNoLength        int    `json:"customerNoLength,omitempty"`
+	// Kyc configures know-your-customer questions (docs/configuration.md); none when absent.
+	Kyc *domain.KycConfig `json:"kyc,omitempty"`
 }
 
 // DefaultLedgers is the built-in configuration: the demo ledger 1000 in Sweden, and the Connect
 // merchant 1000 reading it.
 func DefaultLedgers() LedgerFile {
-	return LedgerFile{Ledgers: []LedgerConfig{{LedgerNo: "1000", CountryCode: "SE"}}, Merchants: demoMerchants()}
+	return LedgerFile{Ledgers: []LedgerConfig{{LedgerNo: "1000", CountryCode: "SE", Kyc: demoKyc()}}, Merchants: demoMerchants()}
 }
 
 // LoadLedgerFile reads and validates a ledger configuration file. Unknown properties are errors,
@@ -78,6 +80,11 @@ func (f LedgerFile) Validate() error {
 		if l.CustomerNoLength < 0 || l.CustomerNoLength > 15 {
 			errs = append(errs, fmt.Errorf("%s: customerNoLength must be 1–15", name))
 		}
+		if l.Kyc != nil {
+			if _, err := domain.NewKyc(l.LedgerNo, *l.Kyc); err != nil {
+				errs = append(errs, err) // each line names the ledger and question
+			}
+		}
 	}
 	errs = append(errs, f.validateMerchants()...)
 	return errors.Join(errs...)
@@ -97,6 +104,11 @@ func (f LedgerFile) policies() ledgers {
 		cc, _ := nordic.CountryCode(l.CountryCode)
 		out[l.LedgerNo] = domain.LedgerPolicy{LedgerNo: l.LedgerNo, CountryCode: cc, GenerateCustomerNumbers: l.GenerateCustomerNumbers,
 			CustomerNoMaxLength: l.CustomerNoMaxLength, CustomerNoLength: l.CustomerNoLength}
+		if l.Kyc != nil {
+			p := out[l.LedgerNo]
+			p.Kyc, _ = domain.NewKyc(l.LedgerNo, *l.Kyc) // valid: Validate checked it (the default: TestDefaultLedgersValid)
+			out[l.LedgerNo] = p
+		}
 	}
 	return out
 }

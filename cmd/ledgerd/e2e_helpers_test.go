@@ -80,6 +80,7 @@ type testServer struct {
 	logs       *syncBuffer
 	running    bool
 	client     *http.Client
+	now        func() time.Time // the API's clock (nil: time.Now)
 }
 
 type serverOption func(*testServer)
@@ -91,6 +92,9 @@ func withArgs(args ...string) serverOption {
 
 // withConfig runs the server with a ledger configuration file.
 func withConfig(path string) serverOption { return func(s *testServer) { s.configFile = path } }
+
+// withClock runs the server's API on a clock of the test's (Main.Now).
+func withClock(now func() time.Time) serverOption { return func(s *testServer) { s.now = now } }
 
 // startServer runs Main on 127.0.0.1:0 with a fresh data directory and waits until it is ready.
 // The server is closed when the test ends; the test fails if the log holds an ERROR record.
@@ -171,6 +175,7 @@ func (s *testServer) start(t testing.TB) {
 	}
 	s.stdout = &syncBuffer{}
 	m.Stdout, m.LogOutput = s.stdout, s.logs
+	m.Now = s.now
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("Run: %v", err)
@@ -445,6 +450,7 @@ func expectStatus(t testing.TB, r *response, statuses ...int) {
 // docVars fill the placeholders of the document's examples.
 type docVars struct {
 	Ledger, CustomerNo, RegNo, LegalEntity, Token string
+	Language                                      string // fills {language}
 }
 
 func defaultVars(token, legalEntity string) docVars {
@@ -501,7 +507,8 @@ func (s *testServer) sendDocRequest(t testing.TB, name string, v docVars) *respo
 		t.Fatalf("%s: bad request line %q", name, msg.StartLine)
 	}
 	method := parts[0]
-	target := strings.ReplaceAll(strings.ReplaceAll(parts[1], "XXX", v.Ledger), "NNN", v.CustomerNo)
+	target := strings.NewReplacer("XXX", v.Ledger, "{ownerNo}", v.Ledger, "{ledgerNo}", v.Ledger,
+		"NNN", v.CustomerNo, "{customerNo}", v.CustomerNo, "{language}", v.Language).Replace(parts[1])
 	var body io.Reader
 	if msg.HasBody {
 		body = strings.NewReader(v.fillBody(msg.Body))

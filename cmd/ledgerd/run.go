@@ -28,6 +28,8 @@ type Main struct {
 	// Stdout receives the development token banner (default os.Stdout); LogOutput the logs
 	// (default os.Stderr).
 	Stdout, LogOutput io.Writer
+	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
+	Now func() time.Time
 
 	log      *slog.Logger
 	store    *eventstore.Store
@@ -87,7 +89,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
-		Merchants: lf.merchants(),
+		Merchants: lf.merchants(), Now: m.Now,
 	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {

@@ -1,5 +1,7 @@
 package nordic
 
+import "slices"
+
 // iso3166 maps every assigned ISO 3166-1 alpha-2 code (249 codes) to its
 // alpha-3 code, plus Kosovo's user-assigned XK/XKX, which the EU, SWIFT and
 // IBAN use. Reserved and alias codes (UK, EU, ZZ, AN, CS, …) are absent.
@@ -94,4 +96,14 @@ func Alpha3ToAlpha2(alpha3 string) (string, bool) {
 		return "", false
 	}
 	return iso3166Alpha3[u], true
+}
+
+// CountryCodesAlpha3 returns every code CountryCodeAlpha3 accepts, sorted.
+func CountryCodesAlpha3() []string {
+	out := make([]string, 0, len(iso3166Alpha3))
+	for a3 := range iso3166Alpha3 {
+		out = append(out, a3)
+	}
+	slices.Sort(out)
+	return out
 }

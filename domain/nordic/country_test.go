@@ -1,6 +1,9 @@
 package nordic
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestCountryCode(t *testing.T) {
 	tests := []struct {
@@ -67,6 +70,18 @@ func TestAlphaConversion(t *testing.T) {
 	for a2, a3 := range iso3166 {
 		if len(a2) != 2 || len(a3) != 3 || !isUpperLetters(a2) || !isUpperLetters(a3) {
 			t.Errorf("bad table entry %q → %q", a2, a3)
+		}
+	}
+}
+
+func TestCountryCodesAlpha3(t *testing.T) {
+	codes := CountryCodesAlpha3()
+	if len(codes) != 250 || !slices.IsSorted(codes) {
+		t.Fatalf("CountryCodesAlpha3() has %d codes (sorted: %v), want 250 sorted", len(codes), slices.IsSorted(codes))
+	}
+	for _, c := range codes {
+		if got, ok := CountryCodeAlpha3(c); !ok || got != c {
+			t.Errorf("CountryCodeAlpha3(%q) = %q, %v", c, got, ok)
 		}
 	}
 }

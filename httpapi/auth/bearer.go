@@ -6,7 +6,8 @@ import (
 )
 
 // BearerToken returns the token of the request's "Authorization: Bearer
-// <token>" header (RFC 6750 §2.1; the scheme is case-insensitive). A request
+// <token>" header (RFC 6750 §2.1; the scheme is case-insensitive; the space
+// may be missing, as in some of the PayEx document's examples). A request
 // without the header gets ErrMissingToken; any other scheme, several
 // Authorization headers, or a token that is not a b64token get an error
 // matching ErrInvalidToken. The token is not verified.
@@ -18,7 +19,13 @@ func BearerToken(r *http.Request) (string, error) {
 	case len(values) > 1:
 		return "", invalid("more than one Authorization header")
 	}
-	scheme, token, ok := strings.Cut(strings.TrimSpace(values[0]), " ")
+	v := strings.TrimSpace(values[0])
+	scheme, token, ok := strings.Cut(v, " ")
+	if !ok && len(v) > len("Bearer") && strings.EqualFold(v[:len("Bearer")], "Bearer") {
+		// The PayEx document's KYC examples write "Bearer<Token>", and SPEC has every example
+		// work as printed once <Token> is filled in: the token may follow the scheme directly.
+		scheme, token, ok = v[:len("Bearer")], v[len("Bearer"):], true
+	}
 	if !strings.EqualFold(scheme, "Bearer") {
 		return "", invalid("authorization scheme is not Bearer")
 	}
