@@ -260,6 +260,15 @@ func (r *Runner) wakeWaiters() {
 	r.mu.Unlock()
 }
 
+// Positions returns each projection's position by name.
+func (r *Runner) Positions() map[string]uint64 {
+	out := make(map[string]uint64, len(r.projections))
+	for i, p := range r.projections {
+		out[p.Name()] = r.positions[i].Load()
+	}
+	return out
+}
+
 // Position returns the position every projection has reached.
 func (r *Runner) Position() uint64 { return r.position.Load() }
 

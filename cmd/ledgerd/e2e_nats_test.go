@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +106,25 @@ func TestE2EEventsOnNATS(t *testing.T) {
 func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// TestE2EMetrics: /metrics shows the relay's progress and lag and each projection's position.
+func TestE2EMetrics(t *testing.T) {
+	s := startServer(t)
+	expectStatus(t, s.createCustomer(t, s.token, newCustomer("4000", "Metric Person")), http.StatusCreated)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := s.do(t, http.MethodGet, "/metrics", "", nil)
+		body := string(r.Body)
+		if r.Status == http.StatusOK && strings.Contains(body, "ledgerd_relay_published_position 1\n") &&
+			strings.Contains(body, "ledgerd_relay_lag_positions 0\n") && strings.Contains(body, `ledgerd_projection_position{projection="customers"} 1`) &&
+			strings.Contains(body, `ledgerd_projection_lag_positions{projection="customers"} 0`) && strings.Contains(body, "ledgerd_log_head_position 1\n") &&
+			strings.Contains(body, "ledgerd_relay_connected 1\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics: %d\n%s", r.Status, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

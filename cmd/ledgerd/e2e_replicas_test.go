@@ -178,6 +178,14 @@ func TestE2EReplicasOnLoopback(t *testing.T) {
 	}
 	converge(t, writer, readers, token, append(customerPaths(nos...), customersPath("1000", v.CustomerNo, "billing-address")))
 
+	// Readers' metrics show their read models caught up with the stream.
+	for i, r := range readers {
+		body := string(r.do(t, http.MethodGet, "/metrics", "", nil).Body)
+		if !strings.Contains(body, `ledgerd_projection_lag_positions{projection="customers"} 0`) || !strings.Contains(body, "ledgerd_stream_last_sequence ") {
+			t.Errorf("reader %d /metrics:\n%s", i+1, body)
+		}
+	}
+
 	// Readers serve find-customer and turn changes away, naming the writer.
 	for i, r := range readers {
 		found := r.sendDocRequest(t, "find-customer.http", v)

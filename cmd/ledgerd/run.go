@@ -106,8 +106,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metricsHandler())
+	mux.Handle("/", api)
 	m.http = &http.Server{
-		Handler:           api,
+		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
