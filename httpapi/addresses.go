@@ -19,7 +19,7 @@ func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call
 		if st.LegalAddress == nil {
 			return nil, false
 		}
-		return c.legalAddressResource(st), true
+		return c.legalAddressResource(st, false), true
 	}, domain.CodeLegalAddressNotFound, "the customer has no legal address")
 }
 
@@ -42,6 +42,10 @@ func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, ren
 	if !ok {
 		return
 	}
+	if !c.mayDisclose(st) {
+		writeProtected(w, r)
+		return
+	}
 	res, ok := render(st)
 	if !ok {
 		writeProblem(w, r, http.StatusNotFound, string(missing), detail, nil)
@@ -54,7 +58,7 @@ func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, ren
 func (s *Server) putLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
 	s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
 		return cu.ReplaceLegalAddress(a, domain.SourceAPI)
-	}, func(st domain.CustomerState) any { return c.legalAddressResource(st) })
+	}, func(st domain.CustomerState) any { return c.legalAddressResource(st, false) })
 }
 
 func (s *Server) postBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
@@ -91,6 +95,10 @@ func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, 
 	w.Header().Set("ETag", etag(st.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", r.URL.Path)
+	}
+	if !c.mayDisclose(st) { // protected.go: changed, but not shown
+		w.WriteHeader(http.StatusNoContent)
+		return
 	}
 	writeJSON(w, status, render(st))
 }

@@ -25,6 +25,9 @@ type reqInfo struct {
 	correlationID string
 	requestID     string // this request's own id: the causation id of the events it causes
 	route         string
+	// dependencyDown: the response is a 503 because a dependency (the population register) did
+	// not answer; logged as a warning, not an error.
+	dependencyDown bool
 }
 
 func info(ctx context.Context) *reqInfo {
@@ -101,7 +104,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			level := slog.LevelInfo
 			switch {
-			case rec.status >= 500 && ri.route == routeReady:
+			case rec.status >= 500 && (ri.route == routeReady || ri.dependencyDown):
 				level = slog.LevelWarn // "not ready yet" is a state, not a failure
 			case rec.status >= 500:
 				level = slog.LevelError
@@ -123,6 +126,7 @@ type call struct {
 	ledger    domain.LedgerPolicy
 	ledgerNo  string
 	now       time.Time // the server's clock when the request arrived
+	register  bool      // a population register is configured
 }
 
 // serveLedger authenticates the caller, checks ledger access and scope, and runs the endpoint.
@@ -156,7 +160,7 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 		writeProblem(w, r, http.StatusNotFound, "not-found", "the ledger does not exist", nil)
 		return
 	}
-	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now()})
+	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil})
 }
 
 // meta returns the command metadata of a call.

@@ -92,7 +92,15 @@ func writeValidation(w http.ResponseWriter, r *http.Request, ps []domain.Problem
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var de *domain.Error
 	var be *errBody
+	var re *registerError
 	switch {
+	case errors.As(err, &re):
+		// A dependency that is down is a state, not a failure of ours: warn (the error names no
+		// person), and nothing was changed — the register is asked before anything is written.
+		info(r.Context()).dependencyDown = true
+		s.log.WarnContext(r.Context(), "population register unavailable", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the population register did not answer; nothing was changed; retry later", nil)
 	case errors.As(err, &be):
 		writeProblem(w, r, be.status, be.code, be.detail, nil)
 	case errors.As(err, &de):

@@ -78,14 +78,15 @@ func (c *call) customerResource(s domain.CustomerState, expandLegal, expandBilli
 	if e := s.EDIAddressInfo; e != nil {
 		res.EDIAddressInfo = &ediResource{VAN: e.VAN, InterChangeRecipient: e.InterChangeRecipient, BuyerID: e.BuyerID}
 	}
-	if s.LegalAddress != nil {
+	disclose := c.mayDisclose(s) // protected.go
+	if s.LegalAddress != nil && disclose {
 		if expandLegal {
-			res.LegalAddress = c.legalAddressResource(s)
+			res.LegalAddress = c.legalAddressResource(s, true)
 		} else {
 			res.LegalAddress = self + "/legal-address"
 		}
 	}
-	if s.BillingAddress != nil {
+	if s.BillingAddress != nil && disclose {
 		if expandBilling {
 			res.BillingAddress = c.billingAddressResource(s)
 		} else {
@@ -105,14 +106,24 @@ func (c *call) customerResource(s domain.CustomerState, expandLegal, expandBilli
 	return res
 }
 
-func (c *call) legalAddressResource(s domain.CustomerState) addressResource {
+// legalAddressResource renders the legal address with its operations. The population register's
+// operation is offered to callers with its scope, for customers with a national identifier to
+// look up, when a register is configured; its href is the one the document prints where the
+// address appears: the legal address itself inside an expanded customer, the operation's own
+// route on the legal-address resource (both routes serve it).
+func (c *call) legalAddressResource(s domain.CustomerState, expanded bool) addressResource {
 	href := customerPath(c.ledgerNo, s.CustomerNo) + "/legal-address"
 	ops := []Operation{}
 	if c.principal.HasScope(auth.ScopeCustomerWrite) {
 		ops = append(ops, Operation{"update", http.MethodPut, href})
 	}
-	// update-legal-address-from-population-register joins once the population register exists
-	// (issue 7): no operation is advertised that the service cannot perform.
+	if c.register && s.NationalIdentifier != nil && c.principal.HasScope(auth.ScopePopulationRegister) {
+		opHref := href + "/" + relLegalAddressFromRegister
+		if expanded {
+			opHref = href
+		}
+		ops = append(ops, Operation{relLegalAddressFromRegister, http.MethodPost, opHref})
+	}
 	return addressResource{Address: *s.LegalAddress, Operations: ops}
 }
 

@@ -48,9 +48,11 @@ func (s *Server) routes() http.Handler {
 		http.MethodPatch: {auth.ScopeCustomerWrite, s.patchCustomer},
 	})
 	s.route(mux, routeLegalAddress, map[string]endpoint{
-		http.MethodGet: {auth.ScopeCustomerRead, s.getLegalAddress},
-		http.MethodPut: {auth.ScopeCustomerWrite, s.putLegalAddress},
+		http.MethodGet:  {auth.ScopeCustomerRead, s.getLegalAddress},
+		http.MethodPut:  {auth.ScopeCustomerWrite, s.putLegalAddress},
+		http.MethodPost: {auth.ScopePopulationRegister, s.updateLegalAddressFromRegister},
 	})
+	s.populationRegisterRoutes(mux)
 	s.route(mux, routeBillingAddress, map[string]endpoint{
 		http.MethodGet:    {auth.ScopeCustomerRead, s.getBillingAddress},
 		http.MethodPost:   {auth.ScopeCustomerWrite, s.postBillingAddress},

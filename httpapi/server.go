@@ -74,6 +74,9 @@ type Config struct {
 	Merchants map[string]ConnectMerchant
 	// Lookups records every Connect customer-details look-up; required when Merchants is not empty.
 	Lookups LookupRecorder
+	// PopulationRegister serves update-legal-address-from-population-register and
+	// generate-consumer-customer-by-reg-no; nil: they answer 503 and are never offered.
+	PopulationRegister PopulationRegister
 }
 
 // Validate reports every missing field at once.

@@ -19,6 +19,7 @@ import (
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/httpapi/popreg"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -86,10 +87,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers); err != nil {
 		return err
 	}
+	// Readers open it too: they serve no register operation, but offer the same operations as
+	// the writer, so their GETs equal the writer's.
+	register, err := popreg.Open(o.PopulationRegister, o.PopulationRegisterTimeout)
+	if err != nil {
+		return err
+	}
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
-		Merchants: lf.merchants(), Now: m.Now,
+		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register,
 	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {

@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// The population register's routes (SPEC §3, §7), scope population-register. POST on
+// routeLegalAddress itself does the same as routeLegalAddressFromRegister: the document shows
+// both hrefs.
+const (
+	routeLegalAddressFromRegister = routeLegalAddress + "/update-legal-address-from-population-register"
+	routeGenerateCustomer         = prefix + "/generate-consumer-customer-by-reg-no"
+	relLegalAddressFromRegister   = "update-legal-address-from-population-register"
+)
+
+// PopulationRegister looks persons up in the population register (implemented by the adapters of
+// httpapi/popreg). Person answers domain.ErrNotInPopulationRegister() for a person the register
+// does not know; any other error means the register could not answer (503, nothing changed).
+type PopulationRegister interface {
+	Person(ctx context.Context, ni domain.NationalIdentifier) (domain.RegisteredPerson, error)
+}
+
+// registerError is a population register that could not answer.
+type registerError struct{ err error }
+
+func (e *registerError) Error() string { return "population register: " + e.err.Error() }
+func (e *registerError) Unwrap() error { return e.err }
+
+func (s *Server) populationRegisterRoutes(mux *http.ServeMux) {
+	s.route(mux, routeLegalAddressFromRegister, map[string]endpoint{
+		http.MethodPost: {auth.ScopePopulationRegister, s.updateLegalAddressFromRegister},
+	})
+	s.route(mux, routeGenerateCustomer, map[string]endpoint{
+		http.MethodPost: {auth.ScopePopulationRegister, s.generateCustomer},
+	})
+}
+
+// person asks the register. A person it does not know is the domain's not-found error; every
+// other failure (also the register's own timeout) becomes a registerError, unless the caller
+// went away.
+func (s *Server) person(ctx context.Context, ni domain.NationalIdentifier) (domain.RegisteredPerson, error) {
+	if s.cfg.PopulationRegister == nil {
+		return domain.RegisteredPerson{}, &registerError{errors.New("no population register is configured")}
+	}
+	p, err := s.cfg.PopulationRegister.Person(ctx, ni)
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return p, nil
+	case errors.As(err, &de) && de.Code == domain.CodeNotFound:
+		return p, err
+	case ctx.Err() != nil:
+		return p, ctx.Err()
+	}
+	return p, &registerError{err}
+}
+
+// updateLegalAddressFromRegister replaces the legal address with the register's. The register is
+// asked before anything is written: when it cannot answer, nothing changes (503).
+func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	match, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
+	if !s.emptyBody(w, r) { // surpluses.go
+		return
+	}
+	st, ok := s.load(w, r, c, no)
+	if !ok {
+		return
+	}
+	ni, err := st.PopulationRegisterKey()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.person(r.Context(), ni)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, ok = s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
+		return cu.UpdateFromPopulationRegister(p)
+	})
+	if !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, c.legalAddressResource(st, false))
+}
+
+// generateInput reads a generate-consumer-customer-by-reg-no body.
+func (f *fields) generateInput(o *object) domain.GenerateCustomerInput {
+	in := domain.GenerateCustomerInput{
+		CustomerNo:         f.str(o, domain.PropCustomerNo),
+		NationalIdentifier: f.nationalIdentifier(o, domain.PropNationalIdentifier),
+		EmailAddress:       f.str(o, domain.PropEmailAddress),
+		MSISDN:             f.str(o, domain.PropMSISDN),
+	}
+	f.unknown(o, "of generate-consumer-customer-by-reg-no (customerNo, nationalIdentifier, emailAddress, msisdn)")
+	return in
+}
+
+// generateCustomer creates a consumer customer from the register's name and address, with the
+// rules of create (customerNo, the national identifier reserved in the ledger).
+func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *call) {
+	g, ok := parseBody(s, w, r, true, (*fields).generateInput, func(in domain.GenerateCustomerInput) (domain.GenerateCustomer, error) {
+		return domain.ParseGenerateCustomer(in, c.ledger, s.now())
+	})
+	if !ok {
+		return
+	}
+	p, err := s.person(r.Context(), g.NationalIdentifier())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cmd, err := g.FromRegister(p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Commands.Create(r.Context(), c.ledger, cmd, s.meta(r, c))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, ok := s.settle(w, r, c, res); !ok {
+		return
+	}
+	self := customerPath(c.ledgerNo, res.CustomerNo)
+	w.Header().Set("Location", self)
+	w.Header().Set("ETag", etag(res.Version))
+	writeJSON(w, http.StatusCreated, createdResource{ID: self, CustomerNo: res.CustomerNo})
+}
