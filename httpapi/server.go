@@ -74,6 +74,9 @@ type Config struct {
 	Merchants map[string]ConnectMerchant
 	// Lookups records every Connect customer-details look-up; required when Merchants is not empty.
 	Lookups LookupRecorder
+	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
+	// asOfVersion); nil answers them 404 not-found.
+	Audit Audit
 }
 
 // Validate reports every missing field at once.
