@@ -132,14 +132,14 @@ func window(tx *bolt.Tx, lk []byte, q AuditQuery) (lo, hi uint64, ok bool) {
 		return binary.BigEndian.Uint64(k[len(lk)+8:]), true
 	}
 	if !q.Since.IsZero() {
-		pos, found := first(q.Since.UnixNano())
+		pos, found := first(nanos(q.Since))
 		if !found {
 			return 0, 0, false // every event is earlier
 		}
 		lo = max(lo, pos)
 	}
 	if !q.Until.IsZero() {
-		bound := q.Until.UnixNano()
+		bound := nanos(q.Until)
 		if bound <= math.MaxInt64-clock.MaxLate {
 			bound += clock.MaxLate
 		} else {
@@ -150,6 +150,17 @@ func window(tx *bolt.Tx, lk []byte, q AuditQuery) (lo, hi uint64, ok bool) {
 		}
 	}
 	return lo, hi, lo <= hi
+}
+
+// nanos returns t in Unix nanoseconds, clamped to what an int64 holds (years 1678 to 2262).
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 // matches reports whether e passes every filter of q.

@@ -85,7 +85,7 @@ func TestAuditQueryEqualsScan(t *testing.T) {
 	instant := func() time.Time {
 		switch rng.IntN(3) {
 		case 0:
-			return time.Time{}
+			return []time.Time{{}, {}, {}, time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}[rng.IntN(5)]
 		case 1: // at or just after an event, late ones included
 			return all[rng.IntN(len(all))].Time.Add(time.Duration(rng.IntN(2)))
 		}
