@@ -15,7 +15,7 @@ func (s *Server) addressBody(w http.ResponseWriter, r *http.Request) (domain.Add
 }
 
 func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.getAddress(w, r, c, func(st domain.CustomerState) (any, bool) {
+	s.getAddress(w, r, c, func(c *call, st domain.CustomerState) (any, bool) {
 		if st.LegalAddress == nil {
 			return nil, false
 		}
@@ -24,7 +24,7 @@ func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.getAddress(w, r, c, func(st domain.CustomerState) (any, bool) {
+	s.getAddress(w, r, c, func(c *call, st domain.CustomerState) (any, bool) {
 		if st.BillingAddress == nil {
 			return nil, false
 		}
@@ -32,13 +32,14 @@ func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *ca
 	}, domain.CodeBillingAddressNotFound, "the customer has no billing address")
 }
 
-// getAddress answers an address sub-resource, or the given not-found problem.
-func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, render func(domain.CustomerState) (any, bool), missing domain.Code, detail string) {
+// getAddress answers an address sub-resource (now, or as of a time or version), or the given
+// not-found problem.
+func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, render func(*call, domain.CustomerState) (any, bool), missing domain.Code, detail string) {
 	no, ok := customerNo(w, r, c)
 	if !ok {
 		return
 	}
-	st, ok := s.load(w, r, c, no)
+	st, view, ok := s.loadView(w, r, c, no)
 	if !ok {
 		return
 	}
@@ -46,7 +47,7 @@ func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, ren
 		writeProtected(w, r)
 		return
 	}
-	res, ok := render(st)
+	res, ok := render(view, st)
 	if !ok {
 		writeProblem(w, r, http.StatusNotFound, string(missing), detail, nil)
 		return

@@ -229,11 +229,11 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) {
 		writeValidation(w, r, ps)
 		return
 	}
-	st, ok := s.load(w, r, c, no)
+	st, view, ok := s.loadView(w, r, c, no)
 	if !ok {
 		return
 	}
-	s.writeCustomer(w, r, c, st, legal, billing)
+	s.writeCustomer(w, r, view, st, legal, billing)
 }
 
 func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, c *call, st domain.CustomerState, legal, billing bool) {

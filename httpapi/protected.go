@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -23,4 +26,54 @@ func (c *call) mayDisclose(s domain.CustomerState) bool {
 func writeProtected(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, r, http.StatusForbidden, "forbidden",
 		"the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope", nil)
+}
+
+// historyDisclosed reports whether the caller may see customer no's history (its events, its past
+// states): not when the customer is protected now and the caller lacks the population-register
+// scope, since past events and states hold the addresses the protection hides (and a customer
+// protected later was not protected then). It answers the request when the caller may not.
+func (s *Server) historyDisclosed(w http.ResponseWriter, r *http.Request, c *call, no string) bool {
+	if c.principal.HasScope(auth.ScopePopulationRegister) {
+		return true
+	}
+	cur, found, err := s.cfg.Customers.Customer(r.Context(), c.ledgerNo, no)
+	if err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	if found && cur.ProtectedIdentity {
+		writeProblem(w, r, http.StatusForbidden, "forbidden",
+			"the customer has a protected identity: its history is disclosed only to callers with the population-register scope", nil)
+		return false
+	}
+	return true
+}
+
+// withholdProtected nulls the data of the events of customers whose identity is protected now,
+// unless the caller has the population-register scope: the ledger-wide audit query still shows
+// who did what when, but not the addresses the protection hides.
+func (s *Server) withholdProtected(ctx context.Context, c *call, items []auditEventResource) error {
+	if c.principal.HasScope(auth.ScopePopulationRegister) {
+		return nil
+	}
+	protected := map[string]bool{}
+	for i := range items {
+		ledgerNo, no, ok := strings.Cut(items[i].Stream, "/customers/")
+		if !ok || ledgerNo != c.ledgerNo {
+			continue // look-up streams hold no personal data
+		}
+		p, seen := protected[no]
+		if !seen {
+			cur, found, err := s.cfg.Customers.Customer(ctx, c.ledgerNo, no)
+			if err != nil {
+				return err
+			}
+			p = found && cur.ProtectedIdentity
+			protected[no] = p
+		}
+		if p {
+			items[i].Data, items[i].DataWithheld = json.RawMessage("null"), true
+		}
+	}
+	return nil
 }

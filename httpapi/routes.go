@@ -25,6 +25,8 @@ const (
 	routeKycQuestions   = prefix + "/kyc-questions"
 	routeKycQuestionsUC = prefix + "/Kyc-Questions" // as the document's note spells it
 	routeKycAnswers     = routeCustomer + "/update-kyc-answers"
+	routeCustomerEvents = routeCustomer + "/events"
+	routeEvents         = prefix + "/events"
 	routeHealth         = "/healthz"
 	routeReady          = "/readyz"
 )
@@ -78,6 +80,8 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeKycQuestions, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})
 	s.route(mux, routeKycQuestionsUC, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})
 	s.route(mux, routeKycAnswers, map[string]endpoint{http.MethodPost: {auth.ScopeKycWrite, s.updateKycAnswers}})
+	s.route(mux, routeCustomerEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.customerEvents}})
+	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
 	mux.HandleFunc(routeHealth, s.healthz)
 	mux.HandleFunc(routeReady, s.readyz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -77,6 +77,9 @@ type Config struct {
 	// PopulationRegister serves update-legal-address-from-population-register and
 	// generate-consumer-customer-by-reg-no; nil: they answer 503 and are never offered.
 	PopulationRegister PopulationRegister
+	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
+	// asOfVersion); nil answers them 404 not-found.
+	Audit Audit
 }
 
 // Validate reports every missing field at once.

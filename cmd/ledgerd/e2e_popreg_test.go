@@ -434,6 +434,22 @@ func TestE2EProtectedIdentity(t *testing.T) {
 	expectStatus(t, r, http.StatusOK)
 	assertContainsJSON(t, "Petra's address from the register", map[string]any{"streetAddress": "Dolda gränd 3"}, r.object(t))
 	noAddresses(p2)
+	// Petra's history holds the address she had before the protection: an auditor without the
+	// register's scope sees neither her events nor her past states; with it, both.
+	auditor := s.mint(t, "auditor", []string{demoLedger}, auth.ScopeCustomerRead, auth.ScopeAuditRead)
+	for _, target := range []string{p2 + "/events", p2 + "?asOfVersion=1", p2 + "/legal-address?asOfVersion=1"} {
+		noSecret("GET "+target, assertProblemResponse(t, s.do(t, http.MethodGet, target, auditor, nil), http.StatusForbidden, "forbidden"))
+		expectStatus(t, s.do(t, http.MethodGet, target, s.token, nil), http.StatusOK)
+	}
+	events := s.do(t, http.MethodGet, "/ledger/customer/v1/"+demoLedger+"/events?limit=1000", auditor, nil)
+	expectStatus(t, events, http.StatusOK)
+	noSecret("GET /events", events)
+	if !strings.Contains(string(events.Body), `"dataWithheld": true`) {
+		t.Errorf("GET /events withholds nothing: %s", events.Body)
+	}
+	if all := s.do(t, http.MethodGet, "/ledger/customer/v1/"+demoLedger+"/events?limit=1000", s.token, nil); !strings.Contains(string(all.Body), "Dolda") {
+		t.Errorf("GET /events with the scope lacks Petra's address: %s", all.Body)
+	}
 	// Lowering protection is a client's decision (PATCH), and the register does not raise it
 	// again for Tolvan, whom it does not protect.
 	c = newCustomer("8003", "Tolvan Tolvansson")

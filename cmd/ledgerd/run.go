@@ -84,7 +84,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	customers := projections.NewCustomers(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
 		return commands.NationalIDKey(resKey, ledgerNo, ni)
 	})
-	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers); err != nil {
+	audit := projections.NewAudit(m.projDB)
+	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers, audit); err != nil {
 		return err
 	}
 	// Readers open it too: they serve no register operation, but offer the same operations as
@@ -94,7 +95,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	cfg := httpapi.Config{
-		Ledgers: lf.policies(), Customers: customers, Waiter: m.runner,
+		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register,
 	}

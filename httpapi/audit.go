@@ -1,0 +1,245 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+)
+
+// Audit reads the audit index (implemented over *projections.Audit in cmd/ledgerd). It holds
+// every event, so a read replica serves the audit routes and time travel as a writer does.
+type Audit interface {
+	// StreamEvents returns up to limit events of a stream from version from, and the stream's
+	// version (0: no such stream).
+	StreamEvents(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.Event, uint64, error)
+	// Query answers a ledger-wide audit query.
+	Query(ctx context.Context, q AuditQuery) (AuditPage, error)
+	// CustomerAt rebuilds a customer from its stream up to version upTo (0: no bound) and time at
+	// (zero: no bound); found is false when the customer did not exist yet.
+	CustomerAt(ctx context.Context, ledgerNo, customerNo string, upTo uint64, at time.Time) (st domain.CustomerState, found bool, err error)
+}
+
+// AuditQuery selects events of one ledger in log order; empty filters select everything.
+type AuditQuery struct {
+	LedgerNo                   string
+	FromPosition               uint64
+	Limit                      int
+	Type, Actor, CorrelationID string
+	Since, Until               time.Time // Since ≤ time < Until; zero: open
+}
+
+// AuditPage is one page of events; Next is the position to continue from (0: nothing more).
+// A page may hold fewer than Limit events (even none) and still have a Next: the index examines
+// a bounded number of entries per query.
+type AuditPage struct {
+	Events []eventstore.Event
+	Next   uint64
+}
+
+const (
+	defaultAuditLimit = 100
+	maxAuditLimit     = 1000
+	maxFilterLen      = 256
+)
+
+// auditEventResource is one event of the audit trail: the envelope of SPEC §9 by its names.
+type auditEventResource struct {
+	ID            string          `json:"id"`
+	Stream        string          `json:"stream"`
+	Position      uint64          `json:"position"`
+	Version       uint64          `json:"version"`
+	Type          string          `json:"type"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Time          string          `json:"time"`
+	Actor         string          `json:"actor"`
+	CorrelationID string          `json:"correlationId"`
+	CausationID   string          `json:"causationId"`
+	Data          json.RawMessage `json:"data"`
+	// DataWithheld: data is null because the event is a protected-identity customer's and the
+	// caller lacks the population-register scope (protected.go).
+	DataWithheld bool `json:"dataWithheld,omitempty"`
+}
+
+func auditEvents(es []eventstore.Event) []auditEventResource {
+	out := make([]auditEventResource, 0, len(es))
+	for _, e := range es {
+		data := json.RawMessage(e.Data)
+		if !json.Valid(data) { // never stored so; rendered as a string rather than fail the page
+			data, _ = json.Marshal(string(e.Data))
+		}
+		out = append(out, auditEventResource{
+			ID: e.ID.String(), Stream: e.Stream, Position: e.Position, Version: e.Version, Type: e.Type,
+			SchemaVersion: e.SchemaVersion, Time: e.Time.UTC().Format(time.RFC3339Nano), Actor: e.Actor,
+			CorrelationID: e.CorrelationID, CausationID: e.CausationID, Data: data,
+		})
+	}
+	return out
+}
+
+// queryParams reads single-valued query parameters, with a problem for each one given twice.
+type queryParams struct {
+	q        url.Values
+	problems []domain.Problem
+}
+
+func (p *queryParams) str(name string) string {
+	vs := p.q[name]
+	switch {
+	case len(vs) > 1:
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " may be given once"})
+		return ""
+	case len(vs) == 0:
+		return ""
+	case len(vs[0]) > maxFilterLen:
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be at most 256 characters"})
+		return ""
+	}
+	return vs[0]
+}
+
+// uint reads a whole number from lo to hi; def when absent.
+func (p *queryParams) uint(name string, def, lo, hi uint64) uint64 {
+	v := p.str(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		desc := name + " must be a whole number from " + strconv.FormatUint(lo, 10)
+		if hi != ^uint64(0) {
+			desc += " to " + strconv.FormatUint(hi, 10)
+		} else {
+			desc = name + " must be a whole number ≥ " + strconv.FormatUint(lo, 10)
+		}
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: desc})
+		return def
+	}
+	return n
+}
+
+// time reads an RFC 3339 time (zero when absent).
+func (p *queryParams) time(name string) time.Time {
+	v := p.str(name)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
+	}
+	return t
+}
+
+func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	p := queryParams{q: r.URL.Query()}
+	from := p.uint("fromVersion", 1, 1, ^uint64(0))
+	limit := p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)
+	if len(p.problems) > 0 {
+		writeValidation(w, r, p.problems)
+		return
+	}
+	if !s.auditServed(w, r) || !s.caughtUp(w, r) || !s.historyDisclosed(w, r, c, no) {
+		return
+	}
+	events, version, err := s.cfg.Audit.StreamEvents(r.Context(), domain.StreamName(c.ledgerNo, no), from, int(limit))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if version == 0 {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
+		return
+	}
+	base := customerPath(c.ledgerNo, no) + "/events"
+	link := func(v uint64) string {
+		q := url.Values{"fromVersion": {strconv.FormatUint(v, 10)}}
+		if limit != defaultAuditLimit {
+			q.Set("limit", strconv.FormatUint(limit, 10))
+		}
+		return base + "?" + q.Encode()
+	}
+	nav := navigation{ID: base, First: link(1), Previous: link(max(1, from-min(from, limit)))}
+	if n := len(events); n > 0 && events[n-1].Version < version {
+		nav.Next = link(events[n-1].Version + 1)
+	}
+	writeJSON(w, http.StatusOK, listResource{Items: auditEvents(events), Navigation: nav})
+}
+
+func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
+	p := queryParams{q: r.URL.Query()}
+	q := AuditQuery{
+		LedgerNo:     c.ledgerNo,
+		FromPosition: p.uint("fromPosition", 1, 1, ^uint64(0)),
+		Limit:        int(p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)),
+		Type:         p.str("type"), Actor: p.str("actor"), CorrelationID: p.str("correlationId"),
+		Since: p.time("since"), Until: p.time("until"),
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+		p.problems = append(p.problems, domain.Problem{Name: "until", Description: "until must be later than since"})
+	}
+	if len(p.problems) > 0 {
+		writeValidation(w, r, p.problems)
+		return
+	}
+	if !s.auditServed(w, r) || !s.caughtUp(w, r) {
+		return
+	}
+	page, err := s.cfg.Audit.Query(r.Context(), q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := "/ledger/customer/v1/" + c.ledgerNo + "/events"
+	link := func(from uint64) string {
+		v := url.Values{}
+		for name, val := range map[string]string{"type": q.Type, "actor": q.Actor, "correlationId": q.CorrelationID} {
+			if val != "" {
+				v.Set(name, val)
+			}
+		}
+		for name, t := range map[string]time.Time{"since": q.Since, "until": q.Until} {
+			if !t.IsZero() {
+				v.Set(name, t.UTC().Format(time.RFC3339Nano))
+			}
+		}
+		if q.Limit != defaultAuditLimit {
+			v.Set("limit", strconv.Itoa(q.Limit))
+		}
+		if from > 1 {
+			v.Set("fromPosition", strconv.FormatUint(from, 10))
+		}
+		if len(v) == 0 {
+			return base
+		}
+		return base + "?" + v.Encode()
+	}
+	nav := navigation{ID: base, First: link(1)}
+	if page.Next > 0 {
+		nav.Next = link(page.Next)
+	}
+	items := auditEvents(page.Events)
+	if err := s.withholdProtected(r.Context(), c, items); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResource{Items: items, Navigation: nav})
+}
+
+// auditServed answers 404 when the server was built without an audit index.
+func (s *Server) auditServed(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.Audit == nil {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "this server keeps no audit index", nil)
+		return false
+	}
+	return true
+}

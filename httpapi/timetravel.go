@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// loadView reads the customer of a GET: its current state, or with ?asOf=<RFC 3339 time> or
+// ?asOfVersion=<n> its state then, rebuilt from its stream in the audit index. A past state
+// holds values since changed or removed, so it also needs audit:read. The returned call renders
+// it: for a past state its clock is the time of the state's last event, so the operations are
+// the ones offered then (the renewal of KYC answers depends on the clock). ok is false when a
+// response was written.
+func (s *Server) loadView(w http.ResponseWriter, r *http.Request, c *call, no string) (domain.CustomerState, *call, bool) {
+	p := queryParams{q: r.URL.Query()}
+	_, hasAt := p.q["asOf"]
+	_, hasVersion := p.q["asOfVersion"]
+	if !hasAt && !hasVersion {
+		st, ok := s.load(w, r, c, no)
+		return st, c, ok
+	}
+	at := p.time("asOf")
+	version := p.uint("asOfVersion", 0, 1, ^uint64(0))
+	switch {
+	case hasAt && hasVersion:
+		p.problems = append(p.problems, domain.Problem{Name: "asOf", Description: "give asOf or asOfVersion, not both"})
+	case hasAt && at.IsZero() && len(p.problems) == 0:
+		p.problems = append(p.problems, domain.Problem{Name: "asOf", Description: "asOf must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
+	case hasVersion && version == 0 && len(p.problems) == 0:
+		p.problems = append(p.problems, domain.Problem{Name: "asOfVersion", Description: "asOfVersion must be a whole number ≥ 1"})
+	}
+	if len(p.problems) > 0 {
+		writeValidation(w, r, p.problems)
+		return domain.CustomerState{}, nil, false
+	}
+	if !c.principal.HasScope(auth.ScopeAuditRead) {
+		writeProblem(w, r, http.StatusForbidden, "forbidden", "the token lacks the scope "+auth.ScopeAuditRead+" (needed for asOf and asOfVersion)", nil)
+		return domain.CustomerState{}, nil, false
+	}
+	if !s.auditServed(w, r) || !s.caughtUp(w, r) || !s.historyDisclosed(w, r, c, no) {
+		return domain.CustomerState{}, nil, false
+	}
+	st, found, err := s.cfg.Audit.CustomerAt(r.Context(), c.ledgerNo, no, version, at)
+	if err != nil {
+		s.writeError(w, r, err)
+		return st, nil, false
+	}
+	if !found {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist at that time or version", nil)
+		return st, nil, false
+	}
+	if version > 0 && st.Version != version {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "the customer has no version "+strconv.FormatUint(version, 10)+" yet", nil)
+		return st, nil, false
+	}
+	then := *c
+	then.now = st.UpdatedAt
+	return st, &then, true
+}

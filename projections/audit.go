@@ -1,0 +1,185 @@
+package projections
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// AuditName is the stable name of the audit projection.
+const AuditName = "audit"
+
+// The audit projection's buckets. Keys are made of length-prefixed parts (lp) so no value can
+// reach into another's key range, and end in a big-endian log position, so each index lists its
+// positions in log order.
+var (
+	bucketAuditEvents = []byte("audit_events") // position → JSON of the stored event (the §9 envelope)
+	bucketAuditStream = []byte("audit_stream") // lp(stream) version → position
+	bucketAuditLedger = []byte("audit_ledger") // lp(ledger) position → ""
+	bucketAuditTime   = []byte("audit_time")   // lp(ledger) highWater(time) position → ""
+	bucketAuditActor  = []byte("audit_actor")  // lp(ledger) lp(actor) position → ""
+	bucketAuditType   = []byte("audit_type")   // lp(ledger) lp(type) position → ""
+	bucketAuditCorr   = []byte("audit_corr")   // lp(ledger) lp(correlationId) position → ""
+	bucketAuditMeta   = []byte("audit_meta")   // "L" lp(ledger) → ledgerClock; "C" index key prefix → count
+)
+
+// Audit is the audit index: a copy of every stored event (the whole §9 envelope, data included)
+// and secondary indexes of each ledger's events by time, actor, type and correlation id, plus
+// each stream's events by version. It answers the audit routes and time travel (a customer
+// rebuilt from its stream up to a version or time) on a writer and on a reader replica alike: a
+// reader has no event log, and one source keeps both roles' answers equal.
+//
+// The ledger of an event is its stream's first segment ("{ledgerNo}/customers/..." and
+// "{ledgerNo}/lookups/..."); every ledger-wide query starts from a key prefixed with its ledger,
+// so one ledger's events are never reached from another's.
+type Audit struct {
+	db *DB
+}
+
+// NewAudit returns the audit projection over db.
+func NewAudit(db *DB) *Audit { return &Audit{db: db} }
+
+// Name implements Projection.
+func (*Audit) Name() string { return AuditName }
+
+// Version implements Projection.
+func (*Audit) Version() uint32 { return 1 }
+
+// Buckets implements Projection.
+func (*Audit) Buckets() [][]byte {
+	return [][]byte{bucketAuditEvents, bucketAuditStream, bucketAuditLedger, bucketAuditTime,
+		bucketAuditActor, bucketAuditType, bucketAuditCorr, bucketAuditMeta}
+}
+
+// ledgerOf returns the ledger an event stream belongs to ("" when the name has none).
+func ledgerOf(stream string) string {
+	ledger, _, ok := strings.Cut(stream, "/")
+	if !ok {
+		return ""
+	}
+	return ledger
+}
+
+// ledgerClock is a ledger's time index state. HighWater is the latest event time seen so far in
+// the ledger (the time index is keyed by it, so the index is ordered like the log); MaxLate is
+// the most an event's time has ever been behind the high-water mark of the events before it.
+// Event times follow the log order only roughly (a command's time is taken before it queues for
+// its customer's lock), and MaxLate bounds how far past `until` a query must look.
+type ledgerClock struct {
+	HighWater int64 // Unix nanoseconds
+	MaxLate   int64 // nanoseconds
+}
+
+func (c ledgerClock) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(c.HighWater))
+	return binary.BigEndian.AppendUint64(b, uint64(c.MaxLate))
+}
+
+func decodeClock(b []byte) (ledgerClock, bool) {
+	if len(b) != 16 {
+		return ledgerClock{}, false
+	}
+	return ledgerClock{int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint64(b[8:]))}, true
+}
+
+// Apply implements Projection.
+func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
+	pos := u64key(e.Position)
+	rec, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAuditEvents).Put(pos, rec); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAuditStream).Put(append(lp(nil, e.Stream), u64key(e.Version)...), pos); err != nil {
+		return err
+	}
+	ledger := ledgerOf(e.Stream)
+	if ledger == "" {
+		return nil // no ledger: reachable by stream only
+	}
+	meta := tx.Bucket(bucketAuditMeta)
+	clockKey := append([]byte("L"), lp(nil, ledger)...)
+	t := e.Time.UnixNano()
+	clock, seen := decodeClock(meta.Get(clockKey))
+	switch {
+	case !seen || t > clock.HighWater:
+		clock.HighWater = t
+	case clock.HighWater-t > clock.MaxLate:
+		clock.MaxLate = clock.HighWater - t
+	}
+	if err := meta.Put(clockKey, clock.encode()); err != nil {
+		return err
+	}
+	lk := lp(nil, ledger)
+	if err := tx.Bucket(bucketAuditLedger).Put(join(lk, pos), nil); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAuditTime).Put(join(lk, timeKey(clock.HighWater), pos), nil); err != nil {
+		return err
+	}
+	for _, ix := range []struct {
+		bucket []byte
+		value  string
+	}{{bucketAuditActor, e.Actor}, {bucketAuditType, e.Type}, {bucketAuditCorr, e.CorrelationID}} {
+		if ix.value == "" {
+			continue
+		}
+		prefix := join(lk, lp(nil, ix.value))
+		if err := tx.Bucket(ix.bucket).Put(join(prefix, pos), nil); err != nil {
+			return err
+		}
+		countKey := join([]byte("C"), ix.bucket, []byte{0}, prefix)
+		if err := meta.Put(countKey, u64key(count(meta, countKey)+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count reads a counter of the meta bucket (0 when absent).
+func count(meta *bolt.Bucket, key []byte) uint64 {
+	if v := meta.Get(key); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// decodeStored decodes a stored event.
+func decodeStored(pos uint64, v []byte) (Event, error) {
+	var e Event
+	if v == nil {
+		return e, fmt.Errorf("projections: audit: indexed position %d has no stored event", pos)
+	}
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, fmt.Errorf("projections: audit: stored event %d: %w", pos, err)
+	}
+	return e, nil
+}
+
+// lp appends s, length-prefixed, to dst.
+func lp(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func u64key(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
+
+// timeKey encodes Unix nanoseconds so that byte order is time order (negative times included).
+func timeKey(ns int64) []byte { return u64key(uint64(ns) ^ 1<<63) }
+
+func join(parts ...[]byte) []byte {
+	var n int
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
