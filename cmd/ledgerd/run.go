@@ -80,10 +80,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
 		return err
 	}
-	customers := projections.NewCustomers(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
+	set := projections.NewSet(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
 		return commands.NationalIDKey(resKey, ledgerNo, ni)
 	})
-	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers); err != nil {
+	customers := set.Customers
+	if m.runner, err = projections.NewRunner(m.projDB, m.log, set.All()...); err != nil {
 		return err
 	}
 	cfg := httpapi.Config{
