@@ -5,9 +5,13 @@
 //
 // Commands:
 //
-//	token   print a development access token (HS256) for the ledger API
+//	token    print a development access token (HS256) for the ledger API
+//	rebuild  rebuild read models (projections) offline from the event log
 //
-// Exit status: 0 on success, 1 when the command fails, 2 on a usage error.
+// Every command takes --help. Commands whose output is data take --json.
+//
+// Exit status: 0 on success, 1 when the command fails or verify finds a problem, 2 on a usage
+// error.
 package main
 
 import "os"

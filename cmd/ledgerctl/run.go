@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -19,6 +24,8 @@ const (
 
 // env is what a command may use of the world, so that tests can provide it.
 type env struct {
+	// ctx ends on SIGINT or SIGTERM: long commands stop and clean up.
+	ctx            context.Context
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
@@ -37,13 +44,21 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "token", summary: "print a development access token (HS256) for the ledger API", run: runToken},
+		{name: "rebuild", summary: "rebuild read models (projections) offline from the event log", run: runRebuild},
 	}
 }
 
 // run is main without the process: it runs ledgerctl with args (without the
 // program name) and returns the exit code.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdout, stderr, getenv)
+}
+
+// runContext is run with a context whose end stops a long command (tail, rebuild, verify).
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -154,4 +169,11 @@ func printHelp(w io.Writer, fs *flag.FlagSet, help string) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
