@@ -45,6 +45,7 @@ func commands() []command {
 	return []command{
 		{name: "token", summary: "print a development access token (HS256) for the ledger API", run: runToken},
 		{name: "rebuild", summary: "rebuild read models (projections) offline from the event log", run: runRebuild},
+		{name: "verify", summary: "check the event log's integrity and that the read models equal a rebuild", run: runVerify},
 	}
 }
 
