@@ -8,6 +8,7 @@
 //	token    print a development access token (HS256) for the ledger API
 //	rebuild  rebuild read models (projections) offline from the event log
 //	verify   check the event log's integrity and that the read models equal a rebuild
+//	tail     follow the ledger's events on NATS
 //
 // Every command takes --help. Commands whose output is data take --json.
 //

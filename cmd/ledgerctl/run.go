@@ -46,6 +46,7 @@ func commands() []command {
 		{name: "token", summary: "print a development access token (HS256) for the ledger API", run: runToken},
 		{name: "rebuild", summary: "rebuild read models (projections) offline from the event log", run: runRebuild},
 		{name: "verify", summary: "check the event log's integrity and that the read models equal a rebuild", run: runVerify},
+		{name: "tail", summary: "follow the ledger's events on NATS", run: runTail},
 	}
 }
 
@@ -177,4 +178,24 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// writeJSONLine writes v as JSON on one line.
+func writeJSONLine(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// jsonRawOrString is JSON data printed as is when valid, else as a string.
+type jsonRawOrString []byte
+
+// MarshalJSON implements json.Marshaler.
+func (j jsonRawOrString) MarshalJSON() ([]byte, error) {
+	if json.Valid(j) {
+		return j, nil
+	}
+	return json.Marshal(string(j))
+}
+
+// UnmarshalJSON implements json.Unmarshaler: it keeps the raw JSON.
+func (j *jsonRawOrString) UnmarshalJSON(b []byte) error {
+	*j = append((*j)[:0], b...)
+	return nil
 }
