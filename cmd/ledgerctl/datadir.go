@@ -39,7 +39,7 @@ func (d *dataFlags) register(fs *flag.FlagSet, e *env) {
 	if def == "" {
 		def = defaultDataDir
 	}
-	fs.StringVar(&d.dataDir, "data-dir", def, "ledgerd's data `directory` (default $"+dataDirEnv+" or \"data\")")
+	fs.StringVar(&d.dataDir, "data-dir", def, "ledgerd's data `directory` ($"+dataDirEnv+")")
 	fs.StringVar(&d.keyFile, "key-file", e.getenv(keyFileEnv), "the national-identifier key `file` (default $"+keyFileEnv+" or <data-dir>/"+keyFileName+")")
 	fs.DurationVar(&d.wait, "wait", time.Second, "how long to wait for a file another process holds")
 }

@@ -117,7 +117,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
-	fmt.Fprint(w, "\nExit status: 0 on success, 1 when the command fails, 2 on a usage error.\n")
+	fmt.Fprint(w, "\nExit status: 0 on success, 1 when the command fails or verify finds a problem, 2 on a usage error.\n")
 }
 
 // usageError is a mistake in the command line: exit code 2, with the

@@ -58,7 +58,7 @@ func runTail(e *env, args []string) int {
 	if url == "" {
 		url = defaultNATSURL
 	}
-	fs.StringVar(&f.url, "nats-url", url, "the NATS `URL` (default $"+natsURLEnv+" or "+defaultNATSURL+")")
+	fs.StringVar(&f.url, "nats-url", url, "the NATS `URL` ($"+natsURLEnv+")")
 	fs.StringVar(&f.subject, "subject", relay.StreamSubjects, "the `subject` to follow (wildcards allowed)")
 	fs.StringVar(&f.stream, "stream", relay.DefaultStreamName, "the JetStream `stream` of the events (with --from-start)")
 	fs.BoolVar(&f.fromStart, "from-start", false, "read the stream from its first event, then follow it")
