@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -139,16 +140,23 @@ func manyEvents(t testing.TB, dir string, customers, n, perAppend int) uint64 {
 	store := openTestLog(t, dir)
 	defer store.Close()
 	ctx := context.Background()
+	// The domain's encoding of one change, with the e-mail address as a placeholder: encoding
+	// every event with encoding/json would dominate the test under the race detector.
+	placeholder := "PLACEHOLDER"
+	typ, sv, tmpl, err := domain.EncodeEvent(domain.CustomerDetailsChanged{Set: domain.DetailChanges{EmailAddress: &placeholder}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, after, ok := bytes.Cut(tmpl, []byte(placeholder))
+	if !ok {
+		t.Fatalf("placeholder not in %s", tmpl)
+	}
 	for i, k := 0, 0; i < n; i, k = i+perAppend, k+1 {
 		events := make([]eventstore.EventData, 0, perAppend)
 		for j := i; j < min(n, i+perAppend); j++ {
-			email := fmt.Sprintf("bulk%d@example.com", j)
-			typ, sv, data, err := domain.EncodeEvent(domain.CustomerDetailsChanged{Set: domain.DetailChanges{EmailAddress: &email}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := fmt.Appendf(append([]byte(nil), before...), "bulk%d@example.com", j)
 			events = append(events, eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: sv,
-				Time: testTime, Actor: "bulk", CorrelationID: "bulk", Data: data})
+				Time: testTime, Actor: "bulk", CorrelationID: "bulk", Data: append(data, after...)})
 		}
 		stream := domain.StreamName(testLedger.LedgerNo, fmt.Sprint(100+k%customers))
 		if _, err := store.Append(ctx, eventstore.AppendRequest{Stream: stream, ExpectedVersion: eventstore.StreamExists, Events: events}); err != nil {
