@@ -34,11 +34,14 @@ type appendOutcome struct {
 // Append appends req.Events to req.Stream if the stream is at req.ExpectedVersion, together with
 // the key releases and claims of the request, in one transaction. It returns once the events are
 // durable. Errors: ErrWrongExpectedVersion, ErrReservationConflict, ErrEventIDReused,
-// ErrInvalidAppend, ErrClosed, or an I/O error (nothing was written).
+// ErrInvalidAppend, ErrClosed, ErrReadOnly, or an I/O error (nothing was written).
 //
 // If ctx ends before the append reaches the writer, Append returns ctx.Err() and nothing is written;
 // once handed to the writer the append completes regardless of ctx.
 func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, error) {
+	if s.opts.ReadOnly {
+		return AppendResult{}, ErrReadOnly
+	}
 	if err := validateRequest(&req); err != nil {
 		return AppendResult{}, err
 	}

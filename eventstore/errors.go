@@ -28,6 +28,11 @@ var (
 	// ErrCorrupt: stored bytes failed their checks (see *CorruptError). Open reports it for a file
 	// that is not an event store or is damaged.
 	ErrCorrupt = errors.New("eventstore: corrupt store")
+	// ErrLocked: Open gave up waiting for the file lock, which another process holds (a running
+	// ledgerd, for one).
+	ErrLocked = errors.New("eventstore: locked by another process")
+	// ErrReadOnly: the store was opened with Options.ReadOnly and cannot append.
+	ErrReadOnly = errors.New("eventstore: opened read-only")
 )
 
 // WrongExpectedVersionError is returned when a stream is not at the version an append expected.

@@ -41,6 +41,10 @@ type Options struct {
 	// InitialMmapSize is passed to bbolt; a larger map avoids remapping (which waits for readers)
 	// as the log grows. Default 256 MiB.
 	InitialMmapSize int
+	// ReadOnly opens an existing store for reading only (operator tools: checks, rebuilds). The
+	// file lock is shared with other read-only users and excludes a writer; Append returns
+	// ErrReadOnly. Default false.
+	ReadOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -78,9 +82,10 @@ type Store struct {
 	}
 }
 
-// Open opens (creating if needed) the event store at path. The file is always synced on commit.
-// A file that is not an event store, or whose last event cannot be read, gives an error matching
-// ErrCorrupt; a file locked by another process gives an error after Options.LockTimeout.
+// Open opens (creating if needed, unless Options.ReadOnly) the event store at path. The file is
+// always synced on commit. A file that is not an event store, or whose last event cannot be read,
+// gives an error matching ErrCorrupt; a file locked by another process gives an error matching
+// ErrLocked after Options.LockTimeout.
 func Open(path string, opts Options) (s *Store, err error) {
 	opts = opts.withDefaults()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
@@ -88,10 +93,11 @@ func Open(path string, opts Options) (s *Store, err error) {
 		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: opts.InitialMmapSize,
+		ReadOnly:        opts.ReadOnly,
 	})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("eventstore: open %s: locked by another process", path)
+		return nil, fmt.Errorf("eventstore: open %s: %w", path, ErrLocked)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "not a bbolt file or damaged header: " + err.Error()})
 	case err != nil:
@@ -104,7 +110,18 @@ func Open(path string, opts Options) (s *Store, err error) {
 			s, err = nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: fmt.Sprint("unreadable file: ", r)})
 		}
 	}()
-	head, err := initialize(db)
+	var head uint64
+	if opts.ReadOnly {
+		err = db.View(func(tx *bolt.Tx) error {
+			if tx.Bucket(bucketMeta) == nil {
+				return &CorruptError{Reason: "not an event store (no meta bucket)"}
+			}
+			head, err = checkLayout(tx)
+			return err
+		})
+	} else {
+		head, err = initialize(db)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -118,7 +135,11 @@ func Open(path string, opts Options) (s *Store, err error) {
 		wake:       make(chan struct{}),
 	}
 	s.head.Store(head)
-	go s.writer()
+	if opts.ReadOnly {
+		close(s.writerDone)
+	} else {
+		go s.writer()
+	}
 	return s, nil
 }
 
@@ -143,30 +164,39 @@ func initialize(db *bolt.DB) (uint64, error) {
 			}
 			return meta.Put(metaFormatKey, binary.BigEndian.AppendUint32(nil, storeFormat))
 		}
-		if !bytes.Equal(meta.Get(metaMagicKey), metaMagic) {
-			return &CorruptError{Reason: "not an event store (bad magic)"}
-		}
-		f := meta.Get(metaFormatKey)
-		if len(f) != 4 || binary.BigEndian.Uint32(f) != storeFormat {
-			return &CorruptError{Reason: fmt.Sprintf("unknown store format %x", f)}
-		}
-		for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketEventIDs, bucketReservations} {
-			if tx.Bucket(name) == nil {
-				return &CorruptError{Reason: fmt.Sprintf("bucket %q missing", name)}
-			}
-		}
-		events := tx.Bucket(bucketEvents)
-		head = events.Sequence()
-		k, v := events.Cursor().Last()
-		switch {
-		case k == nil && head == 0:
-			return nil
-		case k == nil || len(k) != 8 || binary.BigEndian.Uint64(k) != head:
-			return &CorruptError{Reason: fmt.Sprintf("head position %d does not match the last stored event", head)}
-		}
-		_, err := decodeRecord(head, v)
+		var err error
+		head, err = checkLayout(tx)
 		return err
 	})
+	return head, err
+}
+
+// checkLayout checks that an existing file is an event store of a known format whose last event
+// is readable, and returns the head position.
+func checkLayout(tx *bolt.Tx) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	if !bytes.Equal(meta.Get(metaMagicKey), metaMagic) {
+		return 0, &CorruptError{Reason: "not an event store (bad magic)"}
+	}
+	f := meta.Get(metaFormatKey)
+	if len(f) != 4 || binary.BigEndian.Uint32(f) != storeFormat {
+		return 0, &CorruptError{Reason: fmt.Sprintf("unknown store format %x", f)}
+	}
+	for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketEventIDs, bucketReservations} {
+		if tx.Bucket(name) == nil {
+			return 0, &CorruptError{Reason: fmt.Sprintf("bucket %q missing", name)}
+		}
+	}
+	events := tx.Bucket(bucketEvents)
+	head := events.Sequence()
+	k, v := events.Cursor().Last()
+	switch {
+	case k == nil && head == 0:
+		return 0, nil
+	case k == nil || len(k) != 8 || binary.BigEndian.Uint64(k) != head:
+		return 0, &CorruptError{Reason: fmt.Sprintf("head position %d does not match the last stored event", head)}
+	}
+	_, err := decodeRecord(head, v)
 	return head, err
 }
 

@@ -89,9 +89,13 @@ func TestOpenRejectsForeignFiles(t *testing.T) {
 func TestOpenLockedFile(t *testing.T) {
 	dir := t.TempDir()
 	openStore(t, dir)
-	if s, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{LockTimeout: 50e6}); err == nil {
+	s, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{LockTimeout: 50e6})
+	if err == nil {
 		s.Close()
 		t.Fatal("a second Open of a locked store succeeded")
+	}
+	if !errors.Is(err, eventstore.ErrLocked) {
+		t.Errorf("Open of a locked store = %v, want ErrLocked", err)
 	}
 }
 

@@ -41,9 +41,13 @@ type Projection interface {
 	Apply(tx *bolt.Tx, e Event) error
 }
 
+// ErrLocked: the projections file is locked by another process (a running ledgerd, for one).
+var ErrLocked = errors.New("projections: locked by another process")
+
 // DB is the projections file.
 type DB struct {
-	db *bolt.DB
+	db       *bolt.DB
+	readOnly bool
 }
 
 // OpenDB opens the projections file at path, creating it when missing. A file that was not closed
@@ -62,7 +66,7 @@ func OpenDB(path string) (*DB, error) {
 	}
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("projections: open %s: locked by another process", path)
+			return nil, fmt.Errorf("projections: open %s: %w", path, ErrLocked)
 		}
 		// Damaged derived data: start over.
 		if rmErr := os.Remove(path); rmErr != nil && !os.IsNotExist(rmErr) {
@@ -88,6 +92,25 @@ func OpenDB(path string) (*DB, error) {
 		return nil, fmt.Errorf("projections: open %s: %w", path, err)
 	}
 	return &DB{db: db}, nil
+}
+
+// OpenReadOnly opens an existing projections file for reading only: nothing is checked, repaired
+// or written, and Close leaves the file as it was. The lock is shared with other read-only users
+// and keeps ledgerd out; a file ledgerd holds gives an error matching ErrLocked after timeout.
+func OpenReadOnly(path string, timeout time.Duration) (d *DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("projections: open %s: unreadable file: %v", path, r)
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("projections: open %s: %w", path, ErrLocked)
+	case err != nil:
+		return nil, fmt.Errorf("projections: open %s: %w", path, err)
+	}
+	return &DB{db: db, readOnly: true}, nil
 }
 
 func openBolt(path string) (db *bolt.DB, err error) {
@@ -123,8 +146,11 @@ func check(db *bolt.DB) (err error) {
 	})
 }
 
-// Close marks the file clean, syncs and closes it.
+// Close marks the file clean, syncs and closes it (a read-only file is only closed).
 func (d *DB) Close() error {
+	if d.readOnly {
+		return d.db.Close()
+	}
 	err := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
 	if err == nil {
 		err = d.db.Sync()
@@ -144,17 +170,7 @@ func (d *DB) prepare(ps []Projection) (map[string]uint64, error) {
 			name := []byte(p.Name())
 			v := versions.Get(name)
 			if v == nil || binary.BigEndian.Uint32(v) != p.Version() {
-				for _, b := range p.Buckets() {
-					if tx.Bucket(b) != nil {
-						if err := tx.DeleteBucket(b); err != nil {
-							return err
-						}
-					}
-				}
-				if err := checkpoints.Delete(name); err != nil {
-					return err
-				}
-				if err := versions.Put(name, binary.BigEndian.AppendUint32(nil, p.Version())); err != nil {
+				if err := reset(tx, p); err != nil {
 					return err
 				}
 			}

@@ -5,9 +5,15 @@
 //
 // Commands:
 //
-//	token   print a development access token (HS256) for the ledger API
+//	token    print a development access token (HS256) for the ledger API
+//	rebuild  rebuild read models (projections) offline from the event log
+//	verify   check the event log's integrity and that the read models equal a rebuild
+//	tail     follow the ledger's events on NATS
 //
-// Exit status: 0 on success, 1 when the command fails, 2 on a usage error.
+// Every command takes --help. Commands whose output is data take --json.
+//
+// Exit status: 0 on success, 1 when the command fails or verify finds a problem, 2 on a usage
+// error.
 package main
 
 import "os"

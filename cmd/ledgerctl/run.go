@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -19,6 +24,8 @@ const (
 
 // env is what a command may use of the world, so that tests can provide it.
 type env struct {
+	// ctx ends on SIGINT or SIGTERM: long commands stop and clean up.
+	ctx            context.Context
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
@@ -37,13 +44,23 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "token", summary: "print a development access token (HS256) for the ledger API", run: runToken},
+		{name: "rebuild", summary: "rebuild read models (projections) offline from the event log", run: runRebuild},
+		{name: "verify", summary: "check the event log's integrity and that the read models equal a rebuild", run: runVerify},
+		{name: "tail", summary: "follow the ledger's events on NATS", run: runTail},
 	}
 }
 
 // run is main without the process: it runs ledgerctl with args (without the
 // program name) and returns the exit code.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdout, stderr, getenv)
+}
+
+// runContext is run with a context whose end stops a long command (tail, rebuild, verify).
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -100,7 +117,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
-	fmt.Fprint(w, "\nExit status: 0 on success, 1 when the command fails, 2 on a usage error.\n")
+	fmt.Fprint(w, "\nExit status: 0 on success, 1 when the command fails or verify finds a problem, 2 on a usage error.\n")
 }
 
 // usageError is a mistake in the command line: exit code 2, with the
@@ -154,4 +171,31 @@ func printHelp(w io.Writer, fs *flag.FlagSet, help string) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeJSONLine writes v as JSON on one line.
+func writeJSONLine(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// jsonRawOrString is JSON data printed as is when valid, else as a string.
+type jsonRawOrString []byte
+
+// MarshalJSON implements json.Marshaler.
+func (j jsonRawOrString) MarshalJSON() ([]byte, error) {
+	if json.Valid(j) {
+		return j, nil
+	}
+	return json.Marshal(string(j))
+}
+
+// UnmarshalJSON implements json.Unmarshaler: it keeps the raw JSON.
+func (j *jsonRawOrString) UnmarshalJSON(b []byte) error {
+	*j = append((*j)[:0], b...)
+	return nil
 }

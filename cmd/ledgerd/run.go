@@ -81,11 +81,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
 		return err
 	}
-	customers := projections.NewCustomers(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
+	set := projections.NewSet(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
 		return commands.NationalIDKey(resKey, ledgerNo, ni)
 	})
-	audit := projections.NewAudit(m.projDB)
-	if m.runner, err = projections.NewRunner(m.projDB, m.log, customers, audit); err != nil {
+	customers, audit := set.Customers, set.Audit
+	if m.runner, err = projections.NewRunner(m.projDB, m.log, set.All()...); err != nil {
 		return err
 	}
 	// Readers open it too: they serve no register operation, but offer the same operations as

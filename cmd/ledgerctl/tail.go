@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/relay"
+)
+
+var tailHelp = `
+Usage: ledgerctl tail [--nats-url URL] [--subject SUBJECT] [--from-start] [flags]
+
+Follows the ledger's events on NATS and prints one line per event: log
+position, time, subject (ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType})
+and actor. With --json each line is a JSON object with the whole event (its
+envelope and data). It runs until interrupted, or until --count events.
+
+By default it subscribes to the subject and shows events as they are published
+(a plain NATS subscription). --from-start reads the JetStream stream from its
+first event instead (an ordered consumer, nothing is left on the server), then
+follows it.
+
+The URL defaults to $LEDGERD_NATS_URL, else ledgerd's embedded server at
+nats://127.0.0.1:4222.
+
+Examples:
+
+  ledgerctl tail
+  ledgerctl tail --subject 'ledger.customer.v1.1000.9999.>' --from-start
+  ledgerctl tail --subject 'ledger.customer.v1.*.*.CustomerCreated' --json --count 10
+`
+
+const (
+	natsURLEnv     = "LEDGERD_NATS_URL"
+	defaultNATSURL = "nats://127.0.0.1:4222"
+)
+
+type tailFlags struct {
+	url, subject, stream string
+	creds, ca            string
+	fromStart            bool
+	count                int
+	json                 bool
+}
+
+func runTail(e *env, args []string) int {
+	var f tailFlags
+	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
+	url := e.getenv(natsURLEnv)
+	if url == "" {
+		url = defaultNATSURL
+	}
+	fs.StringVar(&f.url, "nats-url", url, "the NATS `URL` ($"+natsURLEnv+")")
+	fs.StringVar(&f.subject, "subject", relay.StreamSubjects, "the `subject` to follow (wildcards allowed)")
+	fs.StringVar(&f.stream, "stream", relay.DefaultStreamName, "the JetStream `stream` of the events (with --from-start)")
+	fs.BoolVar(&f.fromStart, "from-start", false, "read the stream from its first event, then follow it")
+	fs.IntVar(&f.count, "count", 0, "stop after `n` events (0: run until interrupted)")
+	fs.StringVar(&f.creds, "creds", "", "NATS credentials `file`")
+	fs.StringVar(&f.ca, "ca", "", "TLS CA `file` of the NATS server")
+	fs.BoolVar(&f.json, "json", false, "print each event as a JSON object on one line")
+	if code, ok := parseFlags(e, fs, tailHelp, args); !ok {
+		return code
+	}
+	switch {
+	case f.count < 0:
+		return fail(e, fs, usagef("--count %d is negative", f.count))
+	case f.subject == "" || !strings.HasPrefix(f.subject, relay.SubjectPrefix+".") && f.subject != ">":
+		return fail(e, fs, usagef("--subject %q is not under %s.>", f.subject, relay.SubjectPrefix))
+	}
+	if err := tail(e, &f); err != nil {
+		return fail(e, fs, err)
+	}
+	return exitOK
+}
+
+// errEnough ends a tail that printed --count events.
+var errEnough = errors.New("enough")
+
+func tail(e *env, f *tailFlags) error {
+	opts := []nats.Option{nats.Name("ledgerctl tail"), nats.Timeout(5 * time.Second)}
+	if f.creds != "" {
+		opts = append(opts, nats.UserCredentials(f.creds))
+	}
+	if f.ca != "" {
+		opts = append(opts, nats.RootCAs(f.ca))
+	}
+	nc, err := nats.Connect(f.url, opts...)
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", f.url, err)
+	}
+	defer nc.Close()
+	p := &printer{w: e.stdout, stderr: e.stderr, json: f.json, left: f.count}
+	if f.fromStart {
+		err = tailStream(e.ctx, nc, f, p)
+	} else {
+		err = tailSubject(e.ctx, nc, f, p)
+	}
+	if errors.Is(err, errEnough) || e.ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// tailSubject follows the subject with a core NATS subscription.
+func tailSubject(ctx context.Context, nc *nats.Conn, f *tailFlags, p *printer) error {
+	ch := make(chan *nats.Msg, 4096)
+	sub, err := nc.ChanSubscribe(f.subject, ch)
+	if err != nil {
+		return err
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil { // the server has the subscription: nothing after this is missed
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-ch:
+			if err := p.print(m.Subject, m.Header, m.Data); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// tailStream reads the JetStream stream from its first message with an ordered consumer.
+func tailStream(ctx context.Context, nc *nats.Conn, f *tailFlags, p *printer) error {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	cons, err := js.OrderedConsumer(ctx, f.stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{f.subject},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("reading stream %s: %w", f.stream, err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return err
+		}
+		if err := p.print(m.Subject(), m.Headers(), m.Data()); err != nil {
+			return err
+		}
+	}
+}
+
+// printer prints events, as lines or JSON lines, until left reaches 0 (when it started above 0).
+type printer struct {
+	w, stderr io.Writer
+	json      bool
+	left      int
+}
+
+// tailEvent is an event as tail --json prints it: the envelope of SPEC §9 and the subject.
+type tailEvent struct {
+	Position      uint64          `json:"position"`
+	ID            string          `json:"id"`
+	Stream        string          `json:"stream"`
+	Version       uint64          `json:"version"`
+	Type          string          `json:"type"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Time          time.Time       `json:"time"`
+	Actor         string          `json:"actor,omitempty"`
+	CorrelationID string          `json:"correlationId,omitempty"`
+	CausationID   string          `json:"causationId,omitempty"`
+	Subject       string          `json:"subject"`
+	Data          jsonRawOrString `json:"data"`
+}
+
+func (p *printer) print(subject string, h nats.Header, data []byte) error {
+	msg := message.NewMessage(h.Get(relay.HeaderMsgID), data)
+	for k, vs := range h {
+		if len(vs) > 0 {
+			msg.Metadata.Set(k, vs[0])
+		}
+	}
+	ev, err := relay.EventFromMessage(msg)
+	if err != nil {
+		fmt.Fprintf(p.stderr, "ledgerctl tail: a message on %s is not a ledger event: %v\n", subject, err)
+		return nil
+	}
+	if p.json {
+		err = writeJSONLine(p.w, tailEvent{Position: ev.Position, ID: ev.ID.String(), Stream: ev.Stream, Version: ev.Version,
+			Type: ev.Type, SchemaVersion: ev.SchemaVersion, Time: ev.Time, Actor: ev.Actor, CorrelationID: ev.CorrelationID,
+			CausationID: ev.CausationID, Subject: subject, Data: jsonRawOrString(ev.Data)})
+	} else {
+		actor := ev.Actor
+		if actor == "" {
+			actor = "-"
+		}
+		_, err = fmt.Fprintf(p.w, "%d\t%s\t%s\t%s\n", ev.Position, ev.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"), subject, actor)
+	}
+	if err != nil {
+		return err
+	}
+	if p.left > 0 {
+		if p.left--; p.left == 0 {
+			return errEnough
+		}
+	}
+	return nil
+}

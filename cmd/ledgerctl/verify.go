@@ -1,0 +1,304 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/projections"
+)
+
+var verifyHelp = `
+Usage: ledgerctl verify [--data-dir DIR] [flags]
+
+Checks ledgerd's data directory offline and exits 1 when anything is wrong:
+
+  the event log (events.db): positions gap-free from 1 to the head; every
+  record readable with its CRC-32C; in every stream, versions 1..n without gaps,
+  each at its stream-index entry; every event id stored once; every unique key
+  held by a stream with events; every event's data decodable for its type and
+  schema version;
+
+  the read models (projections.db): each projection equal, key by key, to a
+  fresh rebuild from the log up to the projection's checkpoint. Differences
+  name the bucket and key, never the values (they hold personal data).
+
+A projection built by another code version, behind the log, or missing is
+reported but is no failure: ledgerd rebuilds or catches up on start. ledgerd
+must be stopped. The report goes to stdout (--json for a machine-readable one);
+progress to stderr.
+
+Examples:
+
+  ledgerctl verify --data-dir /var/lib/ledgerd
+  ledgerctl verify --data-dir data --projection none --json
+`
+
+type verifyFlags struct {
+	dataFlags
+	projection  string
+	maxProblems int
+	json        bool
+}
+
+// Status of a projection in the report.
+const (
+	statusOK       = "ok"
+	statusDiffers  = "differs"     // failure: the read model is not what the log gives
+	statusAhead    = "ahead"       // failure: the checkpoint is beyond the log's head
+	statusNotBuilt = "not-built"   // note: ledgerd builds it on start
+	statusVersion  = "old-version" // note: another code version built it; ledgerd rebuilds it on start
+	statusSkipped  = "skipped"     // note: not compared (the log has problems)
+)
+
+// verifyReport is verify's output.
+type verifyReport struct {
+	OK          bool               `json:"ok"`
+	Log         logReport          `json:"log"`
+	Projections []projectionReport `json:"projections"`
+}
+
+type logReport struct {
+	File string `json:"file"`
+	eventstore.CheckReport
+	Error string `json:"error,omitempty"` // the log could not be checked at all
+}
+
+type projectionReport struct {
+	Name            string                   `json:"name"`
+	Status          string                   `json:"status"`
+	Detail          string                   `json:"detail,omitempty"`
+	Version         uint32                   `json:"version,omitempty"`    // in the file
+	Checkpoint      uint64                   `json:"checkpoint,omitempty"` // in the file
+	Differences     []projections.Difference `json:"differences,omitempty"`
+	DifferenceCount int                      `json:"differenceCount,omitempty"`
+}
+
+func (p projectionReport) failed() bool { return p.Status == statusDiffers || p.Status == statusAhead }
+
+func runVerify(e *env, args []string) int {
+	var f verifyFlags
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	f.register(fs, e)
+	fs.StringVar(&f.projection, "projection", "all", "the projection to compare with a rebuild: "+projectionNames()+", all, or none (the log only)")
+	fs.IntVar(&f.maxProblems, "max-problems", 20, "how many problems and differences to list (all are counted)")
+	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
+	if code, ok := parseFlags(e, fs, verifyHelp, args); !ok {
+		return code
+	}
+	if f.projection != "none" {
+		if _, err := projections.NewSet(nil, nil).Select(f.projection); err != nil {
+			return fail(e, fs, usagef("--projection: %v", err))
+		}
+	}
+	if f.maxProblems < 1 {
+		return fail(e, fs, usagef("--max-problems %d is not positive", f.maxProblems))
+	}
+	r, err := verifyDataDir(e, &f)
+	if err != nil {
+		return fail(e, fs, err)
+	}
+	if f.json {
+		err = writeJSON(e.stdout, r)
+	} else {
+		err = writeVerifyReport(e.stdout, r)
+	}
+	switch {
+	case err != nil:
+		return fail(e, fs, err)
+	case !r.OK:
+		return exitFailure
+	}
+	return exitOK
+}
+
+// verifyDataDir checks the log, then the projections. An error means the check could not run (files in
+// use, no key, interrupted); what it finds is in the report.
+func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
+	r := &verifyReport{Log: logReport{File: f.path(eventsFile)}, Projections: []projectionReport{}}
+	var natID projections.NationalIDKeyFunc
+	if f.projection != "none" {
+		var err error
+		if natID, err = f.natID(); err != nil {
+			return nil, fmt.Errorf("%w\n(--projection none checks the log alone)", err)
+		}
+	}
+	store, err := f.openLog()
+	switch {
+	case errors.Is(err, eventstore.ErrCorrupt):
+		r.Log.Error = err.Error()
+		r.Log.Problems = []eventstore.Problem{}
+		return r, nil
+	case err != nil:
+		return nil, err
+	}
+	defer store.Close()
+	head, err := store.Head(e.ctx)
+	if err != nil {
+		return nil, err
+	}
+	bar := newProgress(e, "verify log", head)
+	r.Log.CheckReport, err = store.Check(e.ctx, eventstore.CheckOptions{
+		Data: func(ev eventstore.Event) error {
+			_, err := domain.DecodeEvent(ev.Type, ev.SchemaVersion, ev.Data)
+			return err
+		},
+		Progress:    func(pos, _ uint64) { bar.update(pos) },
+		MaxProblems: f.maxProblems,
+	})
+	bar.finish(head)
+	if err != nil {
+		if e.ctx.Err() != nil {
+			return nil, e.ctx.Err()
+		}
+		r.Log.Error = err.Error()
+	}
+	if f.projection != "none" {
+		if r.Projections, err = verifyProjections(e, f, store, natID, r.Log.OK() && r.Log.Error == ""); err != nil {
+			return nil, err
+		}
+	}
+	r.OK = r.Log.OK() && r.Log.Error == ""
+	for _, p := range r.Projections {
+		r.OK = r.OK && !p.failed()
+	}
+	return r, nil
+}
+
+// verifyProjections compares each selected projection in projections.db with a fresh rebuild up
+// to its checkpoint, made in a temporary file in the data directory.
+func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID projections.NationalIDKeyFunc, logOK bool) ([]projectionReport, error) {
+	db, err := f.openProjections()
+	if err != nil {
+		return nil, err
+	}
+	if db != nil {
+		defer db.Close()
+	}
+	head, _ := store.Head(e.ctx)
+	ps, _ := projections.NewSet(db, natID).Select(f.projection)
+	var reports []projectionReport
+	for _, p := range ps {
+		rep := projectionReport{Name: p.Name()}
+		var st projections.State
+		if db != nil {
+			if st, err = db.State(p.Name()); err != nil {
+				return nil, fmt.Errorf("reading %s: %w", f.path(projectionsFile), err)
+			}
+		}
+		rep.Version, rep.Checkpoint = st.Version, st.Checkpoint
+		switch {
+		case !st.Built:
+			rep.Status, rep.Detail = statusNotBuilt, "not in "+projectionsFile+": ledgerd builds it on start"
+		case st.Version != p.Version():
+			rep.Status, rep.Detail = statusVersion, fmt.Sprintf("built by code version %d, this ledgerctl has %d: not compared; ledgerd rebuilds it on start", st.Version, p.Version())
+		case st.Checkpoint > head:
+			rep.Status, rep.Detail = statusAhead, fmt.Sprintf("checkpoint %d is beyond the log's head %d: the read model holds events the log lacks", st.Checkpoint, head)
+		case !logOK:
+			rep.Status, rep.Detail = statusSkipped, "not compared: the log has problems"
+		default:
+			if err := compareWithRebuild(e, f, store, db, p, natID, &rep); err != nil {
+				return nil, err
+			}
+			if st.Checkpoint < head {
+				rep.Detail = fmt.Sprintf("behind the log (checkpoint %d, head %d): compared with a rebuild to %d; ledgerd catches up on start", st.Checkpoint, head, st.Checkpoint)
+			}
+		}
+		reports = append(reports, rep)
+	}
+	return reports, nil
+}
+
+// compareWithRebuild rebuilds p up to rep.Checkpoint into a temporary file and compares.
+func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *projections.DB, p projections.Projection, natID projections.NationalIDKeyFunc, rep *projectionReport) error {
+	tmp, err := os.CreateTemp(f.dataDir, projectionsFile+".verify-*")
+	if err != nil {
+		return err
+	}
+	tmpPath := tmp.Name()
+	tmp.Close()
+	defer os.Remove(tmpPath)
+	fresh, err := projections.OpenDB(tmpPath)
+	if err != nil {
+		return err
+	}
+	defer fresh.Close()
+	ps, _ := projections.NewSet(fresh, natID).Select(p.Name())
+	bar := newProgress(e, "rebuild "+p.Name(), rep.Checkpoint)
+	err = projections.Rebuild(e.ctx, fresh, store, rep.Checkpoint, bar.update, ps...)
+	bar.finish(rep.Checkpoint)
+	if err != nil {
+		return fmt.Errorf("rebuilding %s to compare: %w", p.Name(), err)
+	}
+	rep.Differences, rep.DifferenceCount, err = projections.Compare(db, fresh, ps[0], f.maxProblems)
+	if err != nil {
+		return err
+	}
+	rep.Status = statusOK
+	if rep.DifferenceCount > 0 {
+		rep.Status = statusDiffers
+	}
+	return nil
+}
+
+func writeVerifyReport(w io.Writer, r *verifyReport) error {
+	ew := &errWriter{w: w}
+	l := r.Log
+	ew.printf("event log %s:", l.File)
+	switch {
+	case l.Error != "":
+		ew.printf(" cannot be checked: %s\n", l.Error)
+	default:
+		ew.printf(" %d events, head %d, %d streams, %d unique keys\n", l.Events, l.Head, l.Streams, l.Reservations)
+		for _, p := range l.Problems {
+			ew.printf("  %s\n", p)
+		}
+		if more := l.ProblemCount - len(l.Problems); more > 0 {
+			ew.printf("  ... and %d more problems (--max-problems)\n", more)
+		}
+		if l.OK() {
+			ew.printf("  ok\n")
+		}
+	}
+	for _, p := range r.Projections {
+		ew.printf("projection %s: %s", p.Name, p.Status)
+		if p.Status == statusOK || p.Status == statusDiffers {
+			ew.printf(" (checkpoint %d, version %d)", p.Checkpoint, p.Version)
+		}
+		if p.DifferenceCount > 0 {
+			ew.printf(", %d keys differ from a rebuild", p.DifferenceCount)
+		}
+		ew.printf("\n")
+		if p.Detail != "" {
+			ew.printf("  %s\n", p.Detail)
+		}
+		for _, d := range p.Differences {
+			ew.printf("  %s\n", d)
+		}
+		if more := p.DifferenceCount - len(p.Differences); more > 0 {
+			ew.printf("  ... and %d more differences (--max-problems)\n", more)
+		}
+	}
+	if r.OK {
+		ew.printf("verify: ok\n")
+	} else {
+		ew.printf("verify: FAILED\n")
+	}
+	return ew.err
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *errWriter) printf(format string, args ...any) {
+	if w.err == nil {
+		_, w.err = fmt.Fprintf(w.w, format, args...)
+	}
+}

@@ -1,0 +1,4 @@
+package eventstore
+
+// EncodeRecord returns the stored record of e, for tests that write damaged files.
+func EncodeRecord(e Event) []byte { return appendRecord(nil, &e) }
