@@ -48,8 +48,8 @@ const (
 // first probes the store's maximum append rate with -lag.writers unpaced writers (one event per
 // append), then runs the writers paced to -lag.fraction of it for -lag.duration, recording per
 // position the time its append returned and the time each observer received it. It reports the
-// lag quantiles overall and per 10 s window (bounded: the last window no worse than the first),
-// then the relay's catch-up throughput next to raw async publishing of the same messages (median of
+// lag quantiles overall and per 10 s window, and the least-squares trend of lag against append
+// time (bounded: the trend adds less than 50 ms over the run), then the relay's catch-up throughput next to raw async publishing of the same messages (median of
 // -lag.rounds alternating rounds).
 //
 // It runs only when the -bench pattern names it (it takes minutes):
@@ -91,6 +91,9 @@ func BenchmarkAppendToSubscriberLag(b *testing.B) {
 	end := time.Since(rec.start)
 	stopObservers()
 	achieved := float64(appended) / elapsed.Seconds()
+	if achieved < 0.95*target {
+		report("the writers did not sustain the target rate (%.0f of %.0f appends/s): the store shares the 2 cores and the disk with the relay, the server and the observers", achieved, target)
+	}
 	for o := range observers {
 		if got := rec.got[o].Load(); got < int64(appended) {
 			report("observer %d received %d of %d events within -lag.drain %s", o, got, appended, *lagDrain)
@@ -103,8 +106,8 @@ func BenchmarkAppendToSubscriberLag(b *testing.B) {
 	for o, name := range []string{"plain subscriber (ledger.customer.v1.>)", "JetStream ordered consumer"} {
 		st := rec.stats(o, appended, end, lagWindow)
 		first, last := st.firstLast(full)
-		report("append-to-%s lag:\n%s\n  first vs last full 10 s window: p99 %s → %s ms (%s); p99 under 50 ms: %t",
-			name, st, ms(first.p99), ms(last.p99), boundedness(first, last), st.all.p99 < 50*time.Millisecond)
+		report("append-to-%s lag:\n%s\n  first vs last full 10 s window: p99 %s → %s ms; lag %s; p99 under 50 ms: %t",
+			name, st, ms(first.p99), ms(last.p99), boundedness(st, elapsed), st.all.p99 < 50*time.Millisecond)
 		if o == obsCore {
 			b.ReportMetric(float64(st.all.p50)/1e6, "p50-ms")
 			b.ReportMetric(float64(st.all.p99)/1e6, "p99-ms")
@@ -305,13 +308,13 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-// boundedness is a verdict on the lag's trend, for the report (nothing is asserted): the last
-// window's p99 within twice the first's (or 10 ms of it) counts as not growing.
-func boundedness(first, last quantiles) string {
-	if last.p99 <= max(2*first.p99, first.p99+10*time.Millisecond) {
-		return "not growing"
+// boundedness is a verdict on the lag's trend, for the report (nothing is asserted): growing
+// when the trend alone adds more than 50 ms (the p99 target) over the run.
+func boundedness(st lagStats, run time.Duration) string {
+	if st.slope*run.Seconds() > 0.050 {
+		return "GROWING"
 	}
-	return "GROWING"
+	return "not growing"
 }
 
 func loadAvg() string {

@@ -47,6 +47,9 @@ type lagStats struct {
 	all               quantiles
 	windows           []quantiles // by append time, window long
 	window            time.Duration
+	// slope is the least-squares trend of lag against append time: lag gained per second of
+	// run. A bus that keeps up has a slope near 0; one that does not, near 1 - capacity/rate.
+	slope float64
 }
 
 type quantiles struct {
@@ -67,6 +70,7 @@ func (r *lagRecorder) stats(o int, n uint64, end time.Duration, window time.Dura
 	st := lagStats{n: int(n), window: window}
 	all := make([]time.Duration, 0, n)
 	var byWindow [][]time.Duration
+	var sx, sy, sxx, sxy float64 // seconds
 	for pos := uint64(1); pos <= n; pos++ {
 		ack := time.Duration(r.ack[pos].Load())
 		recv := time.Duration(r.recv[o][pos].Load())
@@ -80,6 +84,8 @@ func (r *lagRecorder) stats(o int, n uint64, end time.Duration, window time.Dura
 			lag = 0
 		}
 		all = append(all, lag)
+		x, y := ack.Seconds(), lag.Seconds()
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
 		w := int(ack / window)
 		for len(byWindow) <= w {
 			byWindow = append(byWindow, nil)
@@ -87,6 +93,9 @@ func (r *lagRecorder) stats(o int, n uint64, end time.Duration, window time.Dura
 		byWindow[w] = append(byWindow[w], lag)
 	}
 	st.all = quantilesOf(all)
+	if k := float64(len(all)); k > 1 && k*sxx-sx*sx > 0 {
+		st.slope = (k*sxy - sx*sy) / (k*sxx - sx*sx)
+	}
 	for _, w := range byWindow {
 		st.windows = append(st.windows, quantilesOf(w))
 	}
@@ -108,6 +117,7 @@ func (st lagStats) String() string {
 	if st.early > 0 {
 		fmt.Fprintf(&b, "; %d received before the appender read its clock (counted as 0)", st.early)
 	}
+	fmt.Fprintf(&b, "\n  trend: %+.1f ms of lag per second of run", st.slope*1000)
 	for i, w := range st.windows {
 		fmt.Fprintf(&b, "\n  %3d–%3ds: %s", i*int(st.window.Seconds()), (i+1)*int(st.window.Seconds()), w)
 	}
