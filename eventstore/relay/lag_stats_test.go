@@ -48,7 +48,7 @@ type lagStats struct {
 	windows           []quantiles // by append time, window long
 	window            time.Duration
 	// slope is the least-squares trend of lag against append time: lag gained per second of
-	// run. A bus that keeps up has a slope near 0; one that does not, near 1 - capacity/rate.
+	// run. A bus that keeps up has a slope near 0; one that does not, near rate/capacity - 1.
 	slope float64
 }
 
