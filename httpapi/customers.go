@@ -181,6 +181,12 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call)
 	if !ok {
 		return
 	}
+	s.create(w, r, c, cmd)
+}
+
+// create runs a CreateCustomer command and answers 201 with the new customer's @id, Location and
+// ETag (create-customer and generate-consumer-customer-by-reg-no).
+func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd domain.CreateCustomer) {
 	res, err := s.cfg.Commands.Create(r.Context(), c.ledger, cmd, s.meta(r, c))
 	if err != nil {
 		s.writeError(w, r, err)

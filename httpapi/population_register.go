@@ -129,16 +129,5 @@ func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *cal
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.cfg.Commands.Create(r.Context(), c.ledger, cmd, s.meta(r, c))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, ok := s.settle(w, r, c, res); !ok {
-		return
-	}
-	self := customerPath(c.ledgerNo, res.CustomerNo)
-	w.Header().Set("Location", self)
-	w.Header().Set("ETag", etag(res.Version))
-	writeJSON(w, http.StatusCreated, createdResource{ID: self, CustomerNo: res.CustomerNo})
+	s.create(w, r, c, cmd)
 }
