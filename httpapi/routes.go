@@ -102,6 +102,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 	}
 	slices.Sort(allowed)
 	allow := strings.Join(allowed, ", ")
+	s.list(pattern, methods)
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, pattern)
 		method := r.Method

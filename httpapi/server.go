@@ -80,6 +80,9 @@ type Config struct {
 	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
 	// asOfVersion); nil answers them 404 not-found.
 	Audit Audit
+	// MaxBodyBytes is the largest request body accepted; a larger one is a 413 problem (default
+	// DefaultMaxBodyBytes).
+	MaxBodyBytes int64
 }
 
 // Validate reports every missing field at once.
@@ -110,6 +113,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	handler http.Handler
+	listed  []Route // the ledger routes, as registered (Routes)
 }
 
 // New returns a Server.
@@ -126,8 +130,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
-	s.handler = s.middleware(s.routes())
+	s.handler = s.limitBody(s.middleware(s.routes()))
 	return s, nil
 }
 

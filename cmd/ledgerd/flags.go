@@ -40,6 +40,8 @@ type Options struct {
 	// register service, anything else a register file (popreg.Open).
 	PopulationRegister        string
 	PopulationRegisterTimeout time.Duration
+	// HTTP are the HTTP server's timeouts and size limits.
+	HTTP HTTPLimits
 	// PrintToken prints a development token at start when the secret is generated or read from
 	// the data dir (not when given explicitly).
 	PrintToken bool
@@ -78,6 +80,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&o.PopulationRegister, "population-register", env("LEDGERD_POPULATION_REGISTER", ""), "population register: a JSON register file, or the http(s) URL of a register service; built-in test persons when empty (LEDGERD_POPULATION_REGISTER)")
 	fs.DurationVar(&o.PopulationRegisterTimeout, "population-register-timeout", envDuration(getenv, "LEDGERD_POPULATION_REGISTER_TIMEOUT", 5*time.Second), "how long a look-up in a register service may take (LEDGERD_POPULATION_REGISTER_TIMEOUT)")
 	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish on shutdown")
+	o.HTTP.register(fs, getenv)
 	o.PrintToken = true
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -146,5 +149,6 @@ func (o *Options) validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, errors.New("data dir must not be empty"))
 	}
+	errs = append(errs, o.HTTP.validate())
 	return errors.Join(errs...)
 }

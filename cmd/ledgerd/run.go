@@ -39,6 +39,7 @@ type Main struct {
 	verifier *auth.Verifier
 	bus      *bus
 	reader   *reader
+	api      *httpapi.Server
 	http     *http.Server
 	listener net.Listener
 
@@ -97,7 +98,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
-		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register,
+		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
 	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
@@ -111,21 +112,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.api = api
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.metricsHandler())
 	mux.Handle("/", api)
-	m.http = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
-	}
+	m.http = m.newHTTPServer(mux)
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
