@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,4 +43,48 @@ func personalDataInAny(logs string, values []string) []string {
 		}
 	}
 	return out
+}
+
+// doAllowing5xx sends a request like testServer.do but lets a 5xx through (a fault test expects
+// 503s); a 4xx or 5xx answer must still be a well-formed problem.
+func (s *testServer) doAllowing5xx(t testing.TB, method, target, token string, body any, headers ...string) *response {
+	t.Helper()
+	var data []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		data = []byte(b)
+	default:
+		var err error
+		if data, err = json.Marshal(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, s.base+target, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	r := &response{Method: method, Path: req.URL.Path, Status: resp.StatusCode, Header: resp.Header, Body: got}
+	if r.Status >= 400 {
+		checkProblemShape(t, r)
+	}
+	return r
 }

@@ -26,6 +26,9 @@ type HTTPLimits struct {
 	MaxHeaderBytes int
 	// MaxBodyBytes bounds a request body (413 problem above it).
 	MaxBodyBytes int64
+	// ReadModelWait bounds how long a write waits for the read models to hold its effect
+	// (read-your-writes) before it is answered 503 timeout ("it may have been applied").
+	ReadModelWait time.Duration
 }
 
 // defaultHTTPLimits are the defaults of the -http-* flags.
@@ -36,6 +39,7 @@ var defaultHTTPLimits = HTTPLimits{
 	IdleTimeout:       2 * time.Minute,
 	MaxHeaderBytes:    64 << 10,
 	MaxBodyBytes:      httpapi.DefaultMaxBodyBytes,
+	ReadModelWait:     10 * time.Second,
 }
 
 // register adds the -http-* flags.
@@ -46,6 +50,7 @@ func (l *HTTPLimits) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&l.WriteTimeout, "http-write-timeout", envDuration(getenv, "LEDGERD_HTTP_WRITE_TIMEOUT", d.WriteTimeout), "how long handling a request and writing its response may take (LEDGERD_HTTP_WRITE_TIMEOUT)")
 	fs.DurationVar(&l.IdleTimeout, "http-idle-timeout", envDuration(getenv, "LEDGERD_HTTP_IDLE_TIMEOUT", d.IdleTimeout), "how long an idle keep-alive connection is kept open (LEDGERD_HTTP_IDLE_TIMEOUT)")
 	fs.IntVar(&l.MaxHeaderBytes, "http-max-header-bytes", envInt(getenv, "LEDGERD_HTTP_MAX_HEADER_BYTES", d.MaxHeaderBytes), "largest request line and headers, in bytes (LEDGERD_HTTP_MAX_HEADER_BYTES)")
+	fs.DurationVar(&l.ReadModelWait, "read-model-wait", envDuration(getenv, "LEDGERD_READ_MODEL_WAIT", d.ReadModelWait), "how long a write waits for the read models to show it before answering 503 (LEDGERD_READ_MODEL_WAIT)")
 	fs.Int64Var(&l.MaxBodyBytes, "http-max-body-bytes", int64(envInt(getenv, "LEDGERD_HTTP_MAX_BODY_BYTES", int(d.MaxBodyBytes))), "largest request body, in bytes (LEDGERD_HTTP_MAX_BODY_BYTES)")
 }
 
@@ -55,7 +60,7 @@ func (l HTTPLimits) validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"http read header timeout", l.ReadHeaderTimeout}, {"http read timeout", l.ReadTimeout}, {"http write timeout", l.WriteTimeout}, {"http idle timeout", l.IdleTimeout}} {
+	}{{"read model wait", l.ReadModelWait}, {"http read header timeout", l.ReadHeaderTimeout}, {"http read timeout", l.ReadTimeout}, {"http write timeout", l.WriteTimeout}, {"http idle timeout", l.IdleTimeout}} {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s %v: want a positive duration", d.name, d.v))
 		}

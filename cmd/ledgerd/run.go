@@ -99,6 +99,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
+		WriteTimeout: o.HTTP.ReadModelWait,
 	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
