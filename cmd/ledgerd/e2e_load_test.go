@@ -81,7 +81,7 @@ type loadGen struct {
 func newLoadGen(t *testing.T, token string, workers int) *loadGen {
 	return &loadGen{
 		t: t, ledger: demoLedger, token: token, tag: strconv.Itoa(rand.IntN(900) + 100),
-		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}},
+		client:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}},
 		customers: map[string]*custModel{}, owner: map[string]int{}, ops: map[string]*writeOp{}, nextNo: make([]int, workers),
 	}
 }

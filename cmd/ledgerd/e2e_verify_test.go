@@ -48,7 +48,9 @@ func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	natID := func(ledgerNo string, ni domain.NationalIdentifier) string { return commands.NationalIDKey(key, ledgerNo, ni) }
+	natID := func(ledgerNo string, ni domain.NationalIdentifier) string {
+		return commands.NationalIDKey(key, ledgerNo, ni)
+	}
 	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatalf("opening the event log: %v", err)
