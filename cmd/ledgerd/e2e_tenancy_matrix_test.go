@@ -104,7 +104,9 @@ func TestE2ETenancyMatrix(t *testing.T) {
 		}
 		return s.do(t, method, fillRoute(r, ledger, ids), foreign, body)
 	}
-	ask := func(r httpapi.Route, method string, ids matrixIDs) *response { return askIn(demoLedger, r, method, ids) }
+	ask := func(r httpapi.Route, method string, ids matrixIDs) *response {
+		return askIn(demoLedger, r, method, ids)
+	}
 	existing := matrixIDs{customer: "4711", surplus: "s1", order: missingIDs.order}
 	before := map[string]string{}
 	for _, r := range routes {
