@@ -64,7 +64,9 @@ func TestE2ETokenAttacks(t *testing.T) {
 		}
 		return out
 	}
-	hs := func(edit func(jwt.MapClaims)) string { return sign(jwt.SigningMethodHS256, []byte(secret), "", claims(edit)) }
+	hs := func(edit func(jwt.MapClaims)) string {
+		return sign(jwt.SigningMethodHS256, []byte(secret), "", claims(edit))
+	}
 	rs := func(edit func(jwt.MapClaims)) string { return sign(jwt.SigningMethodRS256, key, "k1", claims(edit)) }
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	publicPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
