@@ -81,6 +81,7 @@ type testServer struct {
 	running    bool
 	client     *http.Client
 	now        func() time.Time // the API's clock (nil: time.Now)
+	sent       personalSet      // personal values the test sent (e2e_personal_test.go)
 }
 
 type serverOption func(*testServer)
@@ -117,7 +118,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		if errs := errorLines(logs); errs != "" {
 			t.Errorf("the service logged errors:\n%s", errs)
 		}
-		if leaks := personalDataIn(logs); len(leaks) > 0 {
+		if leaks := append(personalDataIn(logs), s.sent.foundIn(logs)...); len(leaks) > 0 {
 			t.Errorf("the service logged personal data: %q", leaks)
 		}
 		if t.Failed() {
@@ -332,6 +333,9 @@ func (s *testServer) do(t testing.TB, method, target, token string, body any, he
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
+	if hasBody {
+		s.sent.note(body)
+	}
 	return s.send(t, req)
 }
 
@@ -521,6 +525,7 @@ func (s *testServer) sendDocRequest(t testing.TB, name string, v docVars) *respo
 	var body io.Reader
 	if msg.HasBody {
 		body = strings.NewReader(v.fillBody(msg.Body))
+		s.sent.note(v.fillBody(msg.Body))
 	}
 	req, err := http.NewRequest(method, s.base+target, body)
 	if err != nil {
