@@ -97,7 +97,9 @@ func TestParseStartCardRegistration(t *testing.T) {
 		{"opaque", func(in *domain.StartCardRegistrationInput) { in.CancelURL = s("http:example.com") }, []string{"cancelUrl"}},
 		{"user information", func(in *domain.StartCardRegistrationInput) { in.CancelURL = s("https://user:pw@shop.example/") }, []string{"cancelUrl"}},
 		{"space", func(in *domain.StartCardRegistrationInput) { in.CancelURL = s("https://shop.example/a b") }, []string{"cancelUrl"}},
-		{"newline", func(in *domain.StartCardRegistrationInput) { in.CancelURL = s("https://shop.example/\r\nSet-Cookie: x") }, []string{"cancelUrl"}},
+		{"newline", func(in *domain.StartCardRegistrationInput) {
+			in.CancelURL = s("https://shop.example/\r\nSet-Cookie: x")
+		}, []string{"cancelUrl"}},
 		{"too long", func(in *domain.StartCardRegistrationInput) {
 			in.CancelURL = s("https://shop.example/" + longPath(2100))
 		}, []string{"cancelUrl"}},
@@ -348,16 +350,22 @@ func TestStartCardRegistrationRejectsBugs(t *testing.T) {
 	c := newCustomer(t, minimalInput())
 	cmd := mustStart(t)
 	for name, f := range map[string]func() ([]domain.Event, error){
-		"short id":      func() ([]domain.Event, error) { return c.StartCardRegistration(cmd, "short", sandboxSession, now, now.Add(ttl)) },
-		"id with slash": func() ([]domain.Event, error) { return c.StartCardRegistration(cmd, "abcdefgh/ijklmnopq", sandboxSession, now, now.Add(ttl)) },
+		"short id": func() ([]domain.Event, error) {
+			return c.StartCardRegistration(cmd, "short", sandboxSession, now, now.Add(ttl))
+		},
+		"id with slash": func() ([]domain.Event, error) {
+			return c.StartCardRegistration(cmd, "abcdefgh/ijklmnopq", sandboxSession, now, now.Add(ttl))
+		},
 		"no provider": func() ([]domain.Event, error) {
 			return c.StartCardRegistration(cmd, regID, domain.CardVerificationSession{RedirectURL: "https://x.example/"}, now, now.Add(ttl))
 		},
 		"relative redirect": func() ([]domain.Event, error) {
 			return c.StartCardRegistration(cmd, regID, domain.CardVerificationSession{Provider: "http", RedirectURL: "/x"}, now, now.Add(ttl))
 		},
-		"expired at start":   func() ([]domain.Event, error) { return c.StartCardRegistration(cmd, regID, sandboxSession, now, now) },
-		"command not parsed": func() ([]domain.Event, error) { return c.StartCardRegistration(domain.StartCardRegistration{}, regID, sandboxSession, now, now.Add(ttl)) },
+		"expired at start": func() ([]domain.Event, error) { return c.StartCardRegistration(cmd, regID, sandboxSession, now, now) },
+		"command not parsed": func() ([]domain.Event, error) {
+			return c.StartCardRegistration(domain.StartCardRegistration{}, regID, sandboxSession, now, now.Add(ttl))
+		},
 		"no customer": func() ([]domain.Event, error) {
 			return new(domain.Customer).StartCardRegistration(cmd, regID, sandboxSession, now, now.Add(ttl))
 		},
