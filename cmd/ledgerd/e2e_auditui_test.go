@@ -197,6 +197,8 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 		t.Errorf("times %q", got)
 	}
 
+	whole := texts(t, ctx, "#timeline li") // every entry's text, for the paged timeline below
+
 	// What each change changed, field by field: before → after.
 	type change struct{ before, after string }
 	diff := func(version int) map[string]change {
@@ -300,6 +302,43 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 	}
 	if got := texts(t, ctx, "#events tbody .actor"); !slices.Equal(got, []string{"carol", "carol"}) {
 		t.Errorf("actors: %q", got)
+	}
+
+	// In pages of 3 (the address's limit): "Load later events" follows the trail's next link, and
+	// the first entry of a page shows its change against the last of the one before.
+	if err := chromedp.Do(ctx, chromedp.Navigate(page+"&limit=3")); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	for _, want := range []int{3, 6, 7} {
+		if got := texts(t, ctx, "#timeline li"); len(got) != want || !slices.Equal(got, whole[:want]) {
+			t.Fatalf("paged timeline: %d entries, want the first %d of the whole timeline", len(got), want)
+		}
+		more, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("timeline-more").hidden`))
+		if err != nil || more != (want < 7) {
+			t.Fatalf("after %d entries: load-more shown %v (%v)", want, more, err)
+		}
+		if want < 7 {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#timeline-more"))); err != nil {
+				t.Fatal(err)
+			}
+			pageLoaded(t, ctx)
+		}
+	}
+	// The ledger's events a page at a time: "More events" follows the query's next link.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/ui/?view=events&ledger=1000&actor=carol&limit=1")); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	if got := texts(t, ctx, "#events tbody .type"); !slices.Equal(got, []string{"LegalAddressReplaced"}) {
+		t.Errorf("carol's first event: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#events-more"))); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	if got := texts(t, ctx, "#events tbody .type"); !slices.Equal(got, []string{"LegalAddressReplaced", "KycAnswersUpdated"}) {
+		t.Errorf("carol's events after More: %q", got)
 	}
 
 	// Forgetting the token signs out; the form signs in again (the page keeps what it shows).

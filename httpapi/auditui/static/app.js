@@ -6,7 +6,11 @@
 (() => {
   const API = '/ledger/customer/v1/';
   const TOKEN_KEY = 'ledger-audit-token';
-  const PAGE = 50;        // events a timeline page asks for
+  // Events a page asks for: 50, or the address's limit (1 to 1000).
+  const PAGE = (() => {
+    const n = Number(new URLSearchParams(location.search).get('limit'));
+    return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 50;
+  })();
   const PARALLEL = 4;     // past states fetched at once
   const EXPAND = 'legaladdress,billingaddress';
   // Members of the customer resource that are links or hypermedia, not data.
@@ -129,6 +133,7 @@
   // The page's address holds what it shows (never the token), so it can be bookmarked.
   function setAddress(params) {
     const q = new URLSearchParams();
+    if (PAGE !== 50) q.set('limit', String(PAGE));
     for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
     const s = q.toString();
     history.replaceState(null, '', location.pathname + (s ? '?' + s : ''));
