@@ -33,14 +33,15 @@ const apiHelp = `
 ledgerd is found at --url: default $LEDGERCTL_URL, else http://$LEDGERD_HTTP_ADDR
 (ledgerd's listen address), else http://127.0.0.1:8080.
 
-The bearer token is --token or $LEDGERCTL_TOKEN. Without one, ledgerctl mints a
-short-lived token (sub "ledgerctl", scope audit:read, the --ledger only) with
-ledgerd's development secret, found as "ledgerctl token" finds it: --secret,
---secret-file, $LEDGERD_JWT_SECRET, data/jwt-secret ($LEDGERD_JWT_ISSUER and
-$LEDGERD_JWT_AUDIENCE become its iss and aud). The data of protected-identity
-customers needs a token with the population-register scope as well.
+The bearer token is --token or $LEDGERCTL_TOKEN. Without one, ledgerctl mints
+a short-lived token (sub "ledgerctl", the --ledger only, the scopes the
+command needs) with ledgerd's development secret, found as "ledgerctl token"
+finds it: --secret, --secret-file, $LEDGERD_JWT_SECRET, data/jwt-secret
+($LEDGERD_JWT_ISSUER and $LEDGERD_JWT_AUDIENCE become its iss and aud). The
+history of a customer with a protected identity needs a token with the
+population-register scope as well.
 
-Exit status: 0 ok; 1 ledgerd refused the query (401, 403, 404, 400: the
+Exit status: 0 ok; 1 ledgerd refused the request (401, 403, 404, 400: the
 problem's detail is printed) or could not be reached; 2 a usage error.
 `
 
@@ -49,6 +50,8 @@ type apiFlags struct {
 	url, ledger, token string
 	secretFile, secret string
 	timeout            time.Duration
+	scopes             []string // of a minted token
+	list               bool     // the command prints a list of events (registerList)
 	limit, pageSize    int
 	all, json          bool
 	given              map[string]bool
@@ -61,6 +64,11 @@ func (a *apiFlags) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&a.secretFile, "secret-file", defaultSecretFile, "mint the token with the HS256 secret in `file`")
 	fs.StringVar(&a.secret, "secret", "", "mint the token with this HS256 `secret` (default $"+secretEnv+")")
 	fs.DurationVar(&a.timeout, "timeout", 30*time.Second, "how long one request may take")
+}
+
+// registerList adds the flags of the commands that print a list of events.
+func (a *apiFlags) registerList(fs *flag.FlagSet) {
+	a.list = true
 	fs.IntVar(&a.limit, "limit", 100, "print at most `n` events (with --all: no limit)")
 	fs.IntVar(&a.pageSize, "page-size", 0, "ask for `n` events a request, 1 to 1000 (default: --limit, at most 1000)")
 	fs.BoolVar(&a.all, "all", false, "follow the navigation links to the last event")
@@ -98,7 +106,7 @@ func (a *apiFlags) check(fs *flag.FlagSet) error {
 	if a.ledger == "" || strings.ContainsAny(a.ledger, "/?#% \t") {
 		errs = append(errs, usagef("--ledger %q is not a ledger number", a.ledger))
 	}
-	if a.limit < 1 && !a.all {
+	if a.list && a.limit < 1 && !a.all {
 		errs = append(errs, usagef("--limit %d: give at least 1 (or --all)", a.limit))
 	}
 	if a.pageSize < 0 || a.pageSize > 1000 {
@@ -131,7 +139,7 @@ func (a *apiFlags) pageLimit() int {
 }
 
 // bearer returns the token to send: --token or $LEDGERCTL_TOKEN, else one minted with the
-// development secret for the ledger with audit:read.
+// development secret for the ledger with the command's scopes.
 func (a *apiFlags) bearer(e *env) (string, error) {
 	if a.token != "" && !(a.given["secret"] || a.given["secret-file"]) {
 		return a.token, nil
@@ -142,7 +150,7 @@ func (a *apiFlags) bearer(e *env) (string, error) {
 		return "", fmt.Errorf("no token: give --token or $%s, or let ledgerctl mint one: %w", apiTokenEnv, err)
 	}
 	return auth.MintHS256(secret, auth.Claims{Subject: mintedSubject, Ledgers: []string{a.ledger},
-		Scopes: []string{auth.ScopeAuditRead}, TTL: mintedTokenTTL,
+		Scopes: a.scopes, TTL: mintedTokenTTL,
 		Issuer: e.getenv(issuerEnv), Audience: e.getenv(audienceEnv)}, e.now())
 }
 
@@ -210,9 +218,15 @@ func (e *apiError) Error() string {
 // get fetches target (a path with query, as the API's navigation links are) and decodes the
 // JSON answer into v.
 func (c *apiClient) get(ctx context.Context, target string, v any) error {
+	_, err := c.getWithETag(ctx, target, v)
+	return err
+}
+
+// getWithETag is get, and returns the answer's ETag.
+func (c *apiClient) getWithETag(ctx context.Context, target string, v any) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+target, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -220,14 +234,14 @@ func (c *apiClient) get(ctx context.Context, target string, v any) error {
 	resp, err := c.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return "", ctx.Err()
 		}
-		return fmt.Errorf("cannot reach ledgerd at %s (is it running? --url, $%s): %w", c.base, apiURLEnv, unwrapURLError(err))
+		return "", fmt.Errorf("cannot reach ledgerd at %s (is it running? --url, $%s): %w", c.base, apiURLEnv, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("reading the answer of %s: %w", c.base, err)
+		return "", fmt.Errorf("reading the answer of %s: %w", c.base, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		ae := &apiError{status: resp.StatusCode}
@@ -237,12 +251,12 @@ func (c *apiClient) get(ctx context.Context, target string, v any) error {
 		} else {
 			ae.body = strings.TrimSpace(string(body[:min(len(body), 200)]))
 		}
-		return ae
+		return "", ae
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("the answer of %s is not the expected JSON: %w", c.base, err)
+		return "", fmt.Errorf("the answer of %s is not the expected JSON: %w", c.base, err)
 	}
-	return nil
+	return resp.Header.Get("ETag"), nil
 }
 
 // unwrapURLError drops the *url.Error wrapper, whose message repeats the URL.

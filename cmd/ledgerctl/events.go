@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nordledger/ledger/httpapi/auth"
 )
 
 var eventsHelp = `
@@ -67,6 +69,8 @@ func runEvents(e *env, args []string) int {
 	fs.StringVar(&f.customer, "customer", "", "the customer `number` (required)")
 	fs.Uint64Var(&f.fromVersion, "from-version", 1, "start at the customer's version `n`")
 	f.register(fs, e)
+	f.registerList(fs)
+	f.scopes = []string{auth.ScopeAuditRead}
 	if code, ok := parseFlags(e, fs, eventsHelp, args); !ok {
 		return code
 	}
@@ -127,6 +131,8 @@ func runAudit(e *env, args []string) int {
 	fs.StringVar(&f.since, "since", "", "only events at or after `time` (RFC 3339, a date, or a duration ago)")
 	fs.StringVar(&f.until, "until", "", "only events before `time` (RFC 3339, a date, or a duration ago)")
 	f.register(fs, e)
+	f.registerList(fs)
+	f.scopes = []string{auth.ScopeAuditRead}
 	if code, ok := parseFlags(e, fs, auditHelp, args); !ok {
 		return code
 	}

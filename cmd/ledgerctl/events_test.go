@@ -414,7 +414,7 @@ func TestAPIDefaults(t *testing.T) {
 	if code != exitOK || len(jsonLines(t, stdout)) != 1 {
 		t.Fatalf("exit %d, %q, stderr %q", code, stdout, stderr)
 	}
-	f := apiFlags{ledger: "2000", given: map[string]bool{}}
+	f := apiFlags{ledger: "2000", given: map[string]bool{}, scopes: []string{auth.ScopeAuditRead}}
 	e := &env{getenv: func(k string) string { return map[string]string{secretEnv: fileSecret}[k] }, now: time.Now}
 	tok, err := f.bearer(e)
 	if err != nil {
