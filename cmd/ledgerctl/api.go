@@ -60,7 +60,8 @@ type apiFlags struct {
 func (a *apiFlags) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&a.url, "url", apiURLDefault(e.getenv), "ledgerd's base `URL` ($"+apiURLEnv+")")
 	fs.StringVar(&a.ledger, "ledger", "1000", "the `ledger` number")
-	fs.StringVar(&a.token, "token", e.getenv(apiTokenEnv), "the bearer `token` ($"+apiTokenEnv+"; default: one minted with the development secret)")
+	// Not defaulted from the environment: --help would print the token.
+	fs.StringVar(&a.token, "token", "", "the bearer `token` (default $"+apiTokenEnv+", else one minted with the development secret)")
 	fs.StringVar(&a.secretFile, "secret-file", defaultSecretFile, "mint the token with the HS256 secret in `file`")
 	fs.StringVar(&a.secret, "secret", "", "mint the token with this HS256 `secret` (default $"+secretEnv+")")
 	fs.DurationVar(&a.timeout, "timeout", 30*time.Second, "how long one request may take")
@@ -141,8 +142,12 @@ func (a *apiFlags) pageLimit() int {
 // bearer returns the token to send: --token or $LEDGERCTL_TOKEN, else one minted with the
 // development secret for the ledger with the command's scopes.
 func (a *apiFlags) bearer(e *env) (string, error) {
-	if a.token != "" && !(a.given["secret"] || a.given["secret-file"]) {
+	mint := a.given["secret"] || a.given["secret-file"]
+	if a.token != "" {
 		return a.token, nil
+	}
+	if tok := strings.TrimSpace(e.getenv(apiTokenEnv)); tok != "" && !mint {
+		return tok, nil
 	}
 	tf := tokenFlags{secretFile: a.secretFile, secret: a.secret, given: a.given}
 	secret, err := tf.readSecret(e.getenv)

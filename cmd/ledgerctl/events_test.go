@@ -421,6 +421,11 @@ func TestAPIDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := verify(t, tok, fileSecret, auth.Config{})
+	// A token in the environment is never shown by --help.
+	stdout, _, _ = runCLI(t, map[string]string{apiTokenEnv: "secret.token.value"}, "audit", "--help")
+	if strings.Contains(stdout, "secret.token.value") || !strings.Contains(stdout, "-token token") {
+		t.Errorf("audit --help shows the token or no --token: %q", stdout)
+	}
 	if p.Subject != mintedSubject || !slices.Equal(p.Ledgers(), []string{"2000"}) || !slices.Equal(p.Scopes(), []string{auth.ScopeAuditRead}) {
 		t.Errorf("minted token: %+v", p)
 	}

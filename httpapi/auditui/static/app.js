@@ -174,11 +174,12 @@
   // stateAt returns the customer as the API answered right after version v (null for 0).
   async function stateAt(v) {
     if (v < 1) return null;
-    if (!tl.states.has(v)) { // the promise is kept: concurrent askers share one request
-      tl.states.set(v, get(customerPath(tl.ledger, tl.customer) + '?asOfVersion=' + v + '&$expand=' + EXPAND)
-        .then((r) => r.body));
+    const states = tl.states;
+    if (!states.has(v)) { // the promise is kept: concurrent askers share one request
+      states.set(v, get(customerPath(tl.ledger, tl.customer) + '?asOfVersion=' + v + '&$expand=' + EXPAND)
+        .then((r) => r.body, (e) => { states.delete(v); throw e; }));
     }
-    return tl.states.get(v);
+    return states.get(v);
   }
 
   async function statesFor(versions) {
@@ -191,6 +192,10 @@
 
   async function showTimeline(ledger, customer, version) {
     const gen = ++generation;
+    if (!ledger || !customer) {
+      showError(new Error('Enter a ledger number and a customer number.'));
+      return;
+    }
     Object.assign(tl, { ledger, customer, next: '', states: new Map(), events: new Map(), selected: 0 });
     $('timeline').replaceChildren();
     $('timeline').classList.remove('loaded');
@@ -371,6 +376,10 @@
   async function showLedgerEvents() {
     const gen = ++generation;
     const ledger = $('ledger').value.trim();
+    if (!ledger) {
+      showError(new Error('Enter a ledger number.'));
+      return;
+    }
     const q = eventsQuery();
     setAddress(Object.assign({ view: 'events', ledger }, Object.fromEntries(q)));
     $('events').tBodies[0].replaceChildren();
