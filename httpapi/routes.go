@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 		http.MethodPost: {auth.ScopePopulationRegister, s.updateLegalAddressFromRegister},
 	})
 	s.populationRegisterRoutes(mux)
+	s.consentRoutes(mux) // consent.go
 	s.route(mux, routeBillingAddress, map[string]endpoint{
 		http.MethodGet:    {auth.ScopeCustomerRead, s.getBillingAddress},
 		http.MethodPost:   {auth.ScopeCustomerWrite, s.postBillingAddress},

@@ -80,6 +80,16 @@ type Config struct {
 	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
 	// asOfVersion); nil answers them 404 not-found.
 	Audit Audit
+	// CardVerifier is the card-verification provider of recurring-card registrations
+	// (card_verification.go); nil: starting a registration answers 503. When it implements
+	// CardVerifierPages its requests are served under CardVerificationPrefix.
+	CardVerifier CardVerifier
+	// CardRegistrations finds registrations by id for the provider's requests; required with a
+	// CardVerifier on a writer.
+	CardRegistrations CardRegistrationIndex
+	// CardRegistrationTTL is how long a registration may stay Initialized before it expires
+	// (default DefaultCardRegistrationTTL).
+	CardRegistrationTTL time.Duration
 }
 
 // Validate reports every missing field at once.
@@ -99,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if c.Verifier == nil {
 		errs = append(errs, errors.New("httpapi: Verifier is required"))
+	}
+	if c.CardVerifier != nil && !c.ReadOnly && c.CardRegistrations == nil {
+		errs = append(errs, errors.New("httpapi: CardRegistrations is required with a CardVerifier"))
 	}
 	errs = append(errs, c.validateMerchants()...)
 	return errors.Join(errs...)

@@ -39,6 +39,7 @@ type Main struct {
 	verifier *auth.Verifier
 	bus      *bus
 	reader   *reader
+	expiry   *cardExpiry // records expired card registrations (a writer's; consents.go)
 	http     *http.Server
 	listener net.Listener
 
@@ -99,6 +100,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register,
 	}
+	// Listening first: the card-verification provider's URLs name the address.
+	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
 			return err
@@ -106,13 +111,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
 	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
 		return err
+	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
+		return err
 	}
 	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
-	}
-	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.metricsHandler())
@@ -268,6 +272,8 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		cancel()
+	} else if m.listener != nil {
+		m.listener.Close() // Run failed before serving
 	}
 	if m.cancel != nil {
 		m.cancel()
