@@ -80,7 +80,8 @@ func validateRequest(req *AppendRequest) error {
 			return invalidf("event %d: type empty or too long", i)
 		case e.SchemaVersion < 1:
 			return invalidf("event %d: schema version %d", i, e.SchemaVersion)
-		case len(e.Actor) > MaxMetadataLen || len(e.CorrelationID) > MaxMetadataLen || len(e.CausationID) > MaxMetadataLen:
+		case len(e.Actor) > MaxMetadataLen || len(e.CorrelationID) > MaxMetadataLen || len(e.CausationID) > MaxMetadataLen ||
+			len(e.TraceParent) > MaxMetadataLen || len(e.TraceState) > MaxMetadataLen:
 			return invalidf("event %d: metadata too long", i)
 		case len(e.Data) > MaxEventData:
 			return invalidf("event %d: data larger than %d bytes", i, MaxEventData)
@@ -261,7 +262,7 @@ func (w *txWriter) apply(req *AppendRequest) (AppendResult, error) {
 		version++
 		e := Event{ID: d.ID, Stream: req.Stream, Version: version, Position: pos, Type: d.Type,
 			SchemaVersion: d.SchemaVersion, Time: d.Time, Actor: d.Actor, CorrelationID: d.CorrelationID,
-			CausationID: d.CausationID, Data: d.Data}
+			CausationID: d.CausationID, TraceParent: d.TraceParent, TraceState: d.TraceState, Data: d.Data}
 		start := len(w.buf)
 		w.buf = appendRecord(w.buf, &e)
 		// bbolt keeps references to keys and values until commit: they live in w.buf, which is not
