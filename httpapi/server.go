@@ -80,6 +80,10 @@ type Config struct {
 	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
 	// asOfVersion); nil answers them 404 not-found.
 	Audit Audit
+	// Metrics serves GET /metrics (no token); nil answers 404.
+	Metrics http.Handler
+	// Observer is told of every request (for metrics); nil observes nothing.
+	Observer Observer
 }
 
 // Validate reports every missing field at once.
@@ -106,10 +110,11 @@ func (c Config) Validate() error {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	handler http.Handler
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	handler    http.Handler
+	registered []Route // routes.go, documents.go
 }
 
 // New returns a Server.
