@@ -29,11 +29,11 @@ func (l ledgerMap) Ledger(no string) (domain.LedgerPolicy, bool) { p, ok := l[no
 
 // harness is the real API over a real store and read models in a temp dir.
 type harness struct {
-	t     testing.TB
+	t        testing.TB
 	api      *httpapi.Server
 	srv      *httptest.Server
 	contract *contracttest.Validator
-	token string
+	token    string
 }
 
 func newHarness(t testing.TB) *harness {
