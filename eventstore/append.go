@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -45,6 +46,7 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 	if err := validateRequest(&req); err != nil {
 		return AppendResult{}, err
 	}
+	start := time.Now()
 	op := &appendOp{req: req, done: make(chan appendOutcome, 1)}
 	select {
 	case s.queue <- op:
@@ -54,6 +56,7 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 		return AppendResult{}, ctx.Err()
 	}
 	out := <-op.done
+	s.observeAppend(start, out.err)
 	return out.res, out.err
 }
 
@@ -159,6 +162,7 @@ func (s *Store) gather(batch []*appendOp) []*appendOp {
 func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
 	outcomes := make([]appendOutcome, len(batch))
 	var head uint64
+	start := time.Now()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newTxWriter(tx, buf)
 		for i, op := range batch {
@@ -185,6 +189,9 @@ func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
 			s.head.Store(head)
 			s.notify()
 		}
+	}
+	if s.opts.Observer != nil {
+		s.opts.Observer.ObserveCommit(len(batch), time.Since(start), err)
 	}
 	for i, op := range batch {
 		op.done <- outcomes[i]
