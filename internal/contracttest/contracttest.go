@@ -1,6 +1,6 @@
 // Package contracttest keeps the OpenAPI document true in tests: a validating http.RoundTripper
-// checks every response the tests' HTTP clients receive against the document, with
-// github.com/getkin/kin-openapi (openapi3filter). Only tests import it.
+// checks every response the tests' HTTP clients receive, and every request the service accepted,
+// against the document, with github.com/getkin/kin-openapi (openapi3filter). Only tests import it.
 package contracttest
 
 import (
@@ -163,11 +163,13 @@ type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// Check validates one exchange's response against the operation's documented responses
-// (status, headers, body). A path or method the document lacks must have been answered with a
-// 404 or 405 problem. Requests are not validated: the service matches property names
-// case-insensitively (as the PayEx document's own examples need), which JSON Schema cannot say,
-// and the end-to-end suites send invalid requests on purpose.
+// Check validates one exchange: the response against the operation's documented responses
+// (status, headers, body), and a request the service accepted (2xx) against the operation's
+// parameters and request body. A path or method the document lacks must have been answered
+// with a 404 or 405 problem. Rejected requests are not validated (the suites send invalid ones on
+// purpose), and an accepted body's property names are first matched to the schema's
+// case-insensitively, as the service matches them (the PayEx document's own examples need it;
+// JSON Schema cannot say it).
 func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) {
 	v.mu.Lock()
 	v.checked++
@@ -210,6 +212,9 @@ func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header 
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 			MultiError:         true,
 		},
+	}
+	if status >= 200 && status < 300 && req.Method != http.MethodHead {
+		v.checkRequest(what, in, op, reqBody)
 	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
