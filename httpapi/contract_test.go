@@ -56,6 +56,11 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	if h.contract.Checked() != before+1 {
 		t.Errorf("the harness's client validated %d exchanges for one request", h.contract.Checked()-before)
 	}
+	for _, path := range []string{"/asyncapi.json", "/docs", "/metrics", "/healthz"} {
+		if status, body := h.do(http.MethodGet, path, "", ""); status != http.StatusOK && !(path == "/metrics" && status == http.StatusNotFound) {
+			t.Errorf("GET %s: %d %.200s", path, status, body)
+		}
+	}
 }
 
 // TestContractValidatorCatchesMismatches: the validating transport is not vacuous — a response

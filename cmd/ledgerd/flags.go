@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nordledger/ledger/eventstore/relay"
 )
 
 // Options are ledgerd's settings: flags win over environment variables, which win over defaults.
@@ -26,10 +28,12 @@ type Options struct {
 	ShutdownGrace time.Duration
 	NATSURL       string
 	NATSListen    string
-	NATSStream    string
-	NATSReplicas  int
-	NATSCreds     string
-	NATSCA        string
+	// NATSSync is the embedded server's fsync: "always" or an interval (relay.ParseSyncInterval).
+	NATSSync     string
+	NATSStream   string
+	NATSReplicas int
+	NATSCreds    string
+	NATSCA       string
 	// Role is RoleWriter (the default: the event log, commands, the relay) or RoleReader (read
 	// models fed from JetStream; GET routes only).
 	Role      string
@@ -67,6 +71,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&o.LogLevel, "log-level", env("LEDGERD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (LEDGERD_LOG_LEVEL)")
 	fs.StringVar(&o.NATSURL, "nats-url", env("LEDGERD_NATS_URL", ""), "external NATS server or cluster (comma-separated URLs); empty runs NATS embedded (LEDGERD_NATS_URL)")
 	fs.StringVar(&o.NATSListen, "nats-listen", env("LEDGERD_NATS_LISTEN", "127.0.0.1:4222"), "client address of the embedded NATS server; port 0 picks a free one (LEDGERD_NATS_LISTEN)")
+	fs.StringVar(&o.NATSSync, "nats-sync", env("LEDGERD_NATS_SYNC", "1s"), `fsync of the embedded NATS store: an interval, or "always" (slower; the log, not the stream, is the system of record) (LEDGERD_NATS_SYNC)`)
 	fs.StringVar(&o.NATSStream, "nats-stream", env("LEDGERD_NATS_STREAM", "LEDGER"), "JetStream stream of the events (LEDGERD_NATS_STREAM)")
 	fs.IntVar(&o.NATSReplicas, "nats-replicas", envInt(getenv, "LEDGERD_NATS_REPLICAS", 1), "stream replicas: 1, or 3 on a cluster (LEDGERD_NATS_REPLICAS)")
 	fs.StringVar(&o.NATSCreds, "nats-creds", env("LEDGERD_NATS_CREDS", ""), "NATS credentials file for an external server (LEDGERD_NATS_CREDS)")
@@ -127,6 +132,9 @@ func (o *Options) validate() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(o.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", o.LogLevel))
+	}
+	if _, err := relay.ParseSyncInterval(o.NATSSync); err != nil {
+		errs = append(errs, fmt.Errorf("nats sync: %w", err))
 	}
 	if o.NATSReplicas != 1 && o.NATSReplicas != 3 && o.NATSReplicas != 5 {
 		errs = append(errs, fmt.Errorf("nats replicas %d: want 1, 3 or 5", o.NATSReplicas))

@@ -35,6 +35,10 @@ var (
 // Load loads the served OpenAPI document and validates it (examples included).
 func Load() (*Document, error) {
 	loadOnce.Do(func() {
+		// The service's pages and their files are text: validate them as strings.
+		for _, ct := range []string{"text/html", "text/javascript", "text/css"} {
+			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
+		}
 		b, err := apidocs.OpenAPI()
 		if err != nil {
 			loadErr = err
