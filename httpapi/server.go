@@ -90,6 +90,10 @@ type Config struct {
 	// CardRegistrationTTL is how long a registration may stay Initialized before it expires
 	// (default DefaultCardRegistrationTTL).
 	CardRegistrationTTL time.Duration
+	// Metrics serves GET /metrics (no token); nil answers 404.
+	Metrics http.Handler
+	// Observer is told of every request (for metrics); nil observes nothing.
+	Observer Observer
 }
 
 // Validate reports every missing field at once.
@@ -119,10 +123,11 @@ func (c Config) Validate() error {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	handler http.Handler
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	handler    http.Handler
+	registered []Route // routes.go, documents.go
 }
 
 // New returns a Server.

@@ -19,8 +19,6 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 		}
 		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
 	})
-	mux.HandleFunc(routeUI, func(w http.ResponseWriter, r *http.Request) {
-		setRoute(r, routeUI)
-		h.ServeHTTP(w, r)
-	})
+	s.handle(mux, routeUI, []string{http.MethodGet}, h.ServeHTTP) // documents.go: recorded for the contract test
+
 }

@@ -33,6 +33,7 @@ type Main struct {
 	Now func() time.Time
 
 	log      *slog.Logger
+	metrics  *metrics // metrics_observe.go
 	store    *eventstore.Store
 	projDB   *projections.DB
 	runner   *projections.Runner
@@ -61,6 +62,7 @@ func (m *Main) DevToken() string { return m.token }
 func (m *Main) Run(ctx context.Context) (err error) {
 	o := m.Options
 	m.log = newLogger(m.LogOutput, o.LogFormat, o.LogLevel)
+	m.metrics = newMetrics()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -114,15 +116,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
 		return err
 	}
+	cfg.Metrics, cfg.Observer = m.metricsHandler(), m.metrics
 	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.metricsHandler())
-	mux.Handle("/", api)
 	m.http = &http.Server{
-		Handler:           mux,
+		Handler:           api, // every route, /metrics and the API documents included
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -167,7 +167,7 @@ func (m *Main) key() ([]byte, error) {
 // startWriter opens the event log, feeds the read models from it and starts publishing on NATS.
 func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config) error {
 	var err error
-	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{}); err != nil {
+	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{Observer: m.metrics}); err != nil {
 		return err
 	}
 	handler, err := commands.New(m.store, commands.Config{ReservationKey: key})
