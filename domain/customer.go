@@ -25,6 +25,11 @@ type CustomerState struct {
 	LegalAddress            *Address
 	BillingAddress          *Address
 	ActiveConsents          []string
+	// RecurringCard is the recurring-card consent registered last (nil: none, or removed); it
+	// is in force while RecurringCardAt says so.
+	RecurringCard *RecurringCardConsent `json:",omitempty"`
+	// CardRegistration is the latest recurring-card redirect registration (nil: none yet).
+	CardRegistration *CardRegistration `json:",omitempty"`
 	// Surpluses holds every surplus in registration order, depleted ones included (the API
 	// shows CurrentSurpluses).
 	Surpluses []SurplusState
@@ -44,6 +49,8 @@ func (s CustomerState) Clone() CustomerState {
 	s.LegalAddress = clonePtr(s.LegalAddress)
 	s.BillingAddress = clonePtr(s.BillingAddress)
 	s.ActiveConsents = slices.Clone(s.ActiveConsents)
+	s.RecurringCard = clonePtr(s.RecurringCard)
+	s.CardRegistration = clonePtr(s.CardRegistration)
 	if s.Surpluses != nil {
 		surpluses := make([]SurplusState, len(s.Surpluses))
 		for i, sp := range s.Surpluses {
@@ -140,6 +147,11 @@ func (c *Customer) Apply(r Recorded) error {
 		s.BillingAddress = nil
 	case KycAnswersUpdated:
 		s.KycAnsweredAt = r.Time
+	case RecurringCardRegistrationStarted, RecurringCardRegistrationCompleted, RecurringCardRegistrationAborted,
+		RecurringCardRegistrationFailed, RecurringCardConsentRemoved:
+		if err := applyConsent(s, r); err != nil {
+			return err
+		}
 	default:
 		if err := applySurplus(s, r); err != nil {
 			return err

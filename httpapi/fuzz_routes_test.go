@@ -1,6 +1,6 @@
 package httpapi_test
 
-// Fuzz targets over every ledger route the API registers (Server.Routes): request bodies, path
+// Fuzz targets over every ledger route the API registers (Server.LedgerRoutes): request bodies, path
 // parameters and query parameters. A route added later is fuzzed without touching this file.
 // Seed corpora: testdata/fuzz/<target>/.
 
@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/httpapi/cardverify"
 	"github.com/nordledger/ledger/httpapi/popreg"
 	"github.com/nordledger/ledger/projections"
 )
@@ -36,7 +38,8 @@ func (a auditAdapter) Query(ctx context.Context, q httpapi.AuditQuery) (httpapi.
 	return httpapi.AuditPage{Events: p.Events, Next: p.Next}, err
 }
 
-// routeHarness is the whole API (audit, population register, Connect) over a real store and read
+// routeHarness is the whole API (audit, population register, Connect, the sandbox card verifier)
+// over a real store and read
 // models, with customer 9999 holding a billing address, KYC answers, a surplus s1 with an order
 // and a surplus s2 without.
 type routeHarness struct {
@@ -70,12 +73,17 @@ func newRouteHarness(t testing.TB) *routeHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sandbox, err := cardverify.NewSandbox(cardverify.SandboxConfig{BaseURL: "http://127.0.0.1:1", Key: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE", Kyc: testKyc(t)}},
 		Commands: handler, Customers: set.Customers, Waiter: runner, Verifier: verifier, Logger: log,
 		Merchants: map[string]httpapi.ConnectMerchant{"1000": {LedgerNo: "1000", Products: map[string]httpapi.ConnectProduct{
 			"9000": {Countries: map[string][]string{"SE": {httpapi.LookupKeyFiscalNumber}}}}}},
 		Lookups: handler, Audit: auditAdapter{set.Audit}, PopulationRegister: popreg.Default(),
+		CardVerifier: sandbox, CardRegistrations: set.Customers,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -127,8 +135,8 @@ type routeEndpoint struct {
 // those selected by keep.
 func (h *routeHarness) endpoints(keep func(method string) bool) []routeEndpoint {
 	var out []routeEndpoint
-	for _, r := range h.api.Routes() {
-		ms := r.Methods()
+	for _, r := range h.api.LedgerRoutes() {
+		ms := slices.Clone(r.Methods)
 		if _, ok := r.Scopes[http.MethodGet]; ok {
 			ms = append(ms, http.MethodHead)
 		}
@@ -260,7 +268,7 @@ func isASCIIPrintable(s string) bool {
 // targets see each of them.
 func TestRoutesListed(t *testing.T) {
 	h := newRouteHarness(t)
-	routes := h.api.Routes()
+	routes := h.api.LedgerRoutes()
 	if len(routes) < 15 {
 		t.Fatalf("%d routes", len(routes))
 	}

@@ -2,26 +2,8 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 )
-
-// Route is a ledger route as registered: its pattern (with {ledgerNo} and the other path
-// parameters) and, per method, the scope a caller needs. HEAD is served wherever GET is.
-type Route struct {
-	Pattern string
-	Scopes  map[string]string // method → scope
-}
-
-// Methods returns the route's methods, sorted.
-func (r Route) Methods() []string {
-	ms := make([]string, 0, len(r.Scopes))
-	for m := range r.Scopes {
-		ms = append(ms, m)
-	}
-	slices.Sort(ms)
-	return ms
-}
 
 // Params returns the names of the route's path parameters, in order.
 func (r Route) Params() []string {
@@ -34,22 +16,17 @@ func (r Route) Params() []string {
 	return out
 }
 
-// Routes returns every ledger route (those under /ledger/customer/v1/{ledgerNo}, which need a
-// token for the ledger and a scope), in registration order: what tenancy and scope tests walk,
-// so that a new route is covered without touching them.
-func (s *Server) Routes() []Route {
-	out := make([]Route, len(s.listed))
-	copy(out, s.listed)
-	return out
-}
-
-// list records a route for Routes.
-func (s *Server) list(pattern string, methods map[string]endpoint) {
-	r := Route{Pattern: pattern, Scopes: make(map[string]string, len(methods))}
-	for m, ep := range methods {
-		r.Scopes[m] = ep.scope
+// LedgerRoutes returns the ledger endpoints among Routes — those under
+// /ledger/customer/v1/{ledgerNo} that need a token for the ledger and a scope — in registration
+// order: what tenancy and scope tests walk, so that a new route is covered without touching them.
+func (s *Server) LedgerRoutes() []Route {
+	var out []Route
+	for _, r := range s.Routes() {
+		if len(r.Scopes) > 0 {
+			out = append(out, r)
+		}
 	}
-	s.listed = append(s.listed, r)
+	return out
 }
 
 // limitBody bounds every request body by Config.MaxBodyBytes: reading past it fails with an

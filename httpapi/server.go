@@ -80,6 +80,21 @@ type Config struct {
 	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
 	// asOfVersion); nil answers them 404 not-found.
 	Audit Audit
+	// CardVerifier is the card-verification provider of recurring-card registrations
+	// (card_verification.go); nil: starting a registration answers 503. When it implements
+	// CardVerifierPages its requests are served on the card-verification routes
+	// (RouteSandboxPage, RouteSandboxStylesheet, RouteCardVerificationCallback).
+	CardVerifier CardVerifier
+	// CardRegistrations finds registrations by id for the provider's requests; required with a
+	// CardVerifier on a writer.
+	CardRegistrations CardRegistrationIndex
+	// CardRegistrationTTL is how long a registration may stay Initialized before it expires
+	// (default DefaultCardRegistrationTTL).
+	CardRegistrationTTL time.Duration
+	// Metrics serves GET /metrics (no token); nil answers 404.
+	Metrics http.Handler
+	// Observer is told of every request (for metrics); nil observes nothing.
+	Observer Observer
 	// MaxBodyBytes is the largest request body accepted; a larger one is a 413 problem (default
 	// DefaultMaxBodyBytes).
 	MaxBodyBytes int64
@@ -103,17 +118,20 @@ func (c Config) Validate() error {
 	if c.Verifier == nil {
 		errs = append(errs, errors.New("httpapi: Verifier is required"))
 	}
+	if c.CardVerifier != nil && !c.ReadOnly && c.CardRegistrations == nil {
+		errs = append(errs, errors.New("httpapi: CardRegistrations is required with a CardVerifier"))
+	}
 	errs = append(errs, c.validateMerchants()...)
 	return errors.Join(errs...)
 }
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	handler http.Handler
-	listed  []Route // the ledger routes, as registered (Routes)
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	handler    http.Handler
+	registered []Route // routes.go, documents.go
 }
 
 // New returns a Server.

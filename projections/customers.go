@@ -40,7 +40,9 @@ func (*Customers) Name() string { return CustomersName }
 func (*Customers) Version() uint32 { return 1 }
 
 // Buckets implements Projection.
-func (*Customers) Buckets() [][]byte { return [][]byte{bucketCustomers, bucketNatIDs} }
+func (*Customers) Buckets() [][]byte {
+	return [][]byte{bucketCustomers, bucketNatIDs, bucketCardRegistrations, bucketCardPending}
+}
 
 // ParseStream splits a customer stream name ("{ledgerNo}/customers/{customerNo}") into ledger
 // and customer number; ok is false for every other stream, such as the look-up streams
@@ -81,6 +83,9 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 		return err
 	}
 	if err := b.Put(key, data); err != nil {
+		return err
+	}
+	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go
 		return err
 	}
 	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {

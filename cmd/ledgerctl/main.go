@@ -9,6 +9,9 @@
 //	rebuild  rebuild read models (projections) offline from the event log
 //	verify   check the event log's integrity and that the read models equal a rebuild
 //	tail     follow the ledger's events on NATS
+//	events   print a customer's audit trail (asks a running ledgerd)
+//	audit    query the ledger's audit index (asks a running ledgerd)
+//	customer print a customer now, or as it was at a time or version (asks a running ledgerd)
 //
 // Every command takes --help. Commands whose output is data take --json.
 //

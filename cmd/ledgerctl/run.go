@@ -47,6 +47,9 @@ func commands() []command {
 		{name: "rebuild", summary: "rebuild read models (projections) offline from the event log", run: runRebuild},
 		{name: "verify", summary: "check the event log's integrity and that the read models equal a rebuild", run: runVerify},
 		{name: "tail", summary: "follow the ledger's events on NATS", run: runTail},
+		{name: "events", summary: "print a customer's audit trail (asks a running ledgerd)", run: runEvents},
+		{name: "audit", summary: "query the ledger's audit index by type, actor, time, correlation id (asks a running ledgerd)", run: runAudit},
+		{name: "customer", summary: "print a customer now, or as it was at a time or version (asks a running ledgerd)", run: runCustomer},
 	}
 }
 

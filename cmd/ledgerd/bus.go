@@ -38,8 +38,12 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 		if err != nil {
 			return err
 		}
+		interval, err := relay.ParseSyncInterval(o.NATSSync)
+		if err != nil {
+			return err
+		}
 		b.server, err = relay.StartEmbedded(relay.EmbeddedConfig{StoreDir: filepath.Join(o.DataDir, "nats"), Host: host, Port: port,
-			ServerName: "ledgerd", Logger: m.log.With("component", "nats")})
+			ServerName: "ledgerd", SyncInterval: interval, Logger: m.log.With("component", "nats")})
 		if err != nil {
 			return fmt.Errorf("embedded NATS: %w", err)
 		}

@@ -1,6 +1,6 @@
 package main
 
-// Tenancy and scope matrices over every ledger route the API registers (httpapi.Server.Routes):
+// Tenancy and scope matrices over every ledger route the API registers (httpapi.Server.LedgerRoutes):
 // a route added later is covered without touching this file.
 
 import (
@@ -91,7 +91,7 @@ var matrixMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, h
 // Nothing it sends changes anything.
 func TestE2ETenancyMatrix(t *testing.T) {
 	s := startServer(t, withConfig(ledgerConfig(t)))
-	routes := s.m.api.Routes()
+	routes := s.m.api.LedgerRoutes()
 	if len(routes) < 15 {
 		t.Fatalf("only %d routes registered", len(routes))
 	}
@@ -169,7 +169,7 @@ func TestE2ETenancyMatrix(t *testing.T) {
 // nothing; with that scope alone the answer is not 401 or 403.
 func TestE2EScopeMatrix(t *testing.T) {
 	s := startServer(t)
-	routes := s.m.api.Routes()
+	routes := s.m.api.LedgerRoutes()
 	ids := populate(t, s)
 	events := auditCount(t, s, demoLedger)
 	bodyFor := func(m string) any {
@@ -180,7 +180,7 @@ func TestE2EScopeMatrix(t *testing.T) {
 	}
 	checked := 0
 	for _, r := range routes {
-		for _, m := range r.Methods() {
+		for _, m := range r.Methods {
 			scope := r.Scopes[m]
 			var others []string
 			for _, sc := range auth.AllScopes {
@@ -203,7 +203,7 @@ func TestE2EScopeMatrix(t *testing.T) {
 	// With the scope alone the request gets past the scope check (it may then be refused for what
 	// it sends: an empty body, mostly).
 	for _, r := range routes {
-		for _, m := range r.Methods() {
+		for _, m := range r.Methods {
 			only := s.mint(t, "scope-tester", []string{demoLedger}, r.Scopes[m])
 			if got := s.do(t, m, fillRoute(r, demoLedger, ids), only, bodyFor(m)); got.Status == http.StatusForbidden || got.Status == http.StatusUnauthorized {
 				t.Errorf("%s %s with scope %s alone: %s", m, r.Pattern, r.Scopes[m], got)

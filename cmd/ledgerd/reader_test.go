@@ -24,6 +24,10 @@ func TestParseFlagsRoles(t *testing.T) {
 		{"reader from the environment", nil, map[string]string{"LEDGERD_ROLE": "reader", "LEDGERD_NATS_URL": "nats://n:4222", "LEDGERD_READER_ID": "r-1"}, ""},
 		{"unknown role", []string{"-role", "leader"}, nil, `role "leader"`},
 		{"reader without NATS", []string{"-role", "reader"}, nil, "LEDGERD_NATS_URL"},
+		{"embedded NATS synced on every write", []string{"-nats-sync", "always"}, nil, ""},
+		{"embedded NATS sync from the environment", nil, map[string]string{"LEDGERD_NATS_SYNC": "250ms"}, ""},
+		{"embedded NATS sync not a duration", []string{"-nats-sync", "sometimes"}, nil, `sync interval "sometimes"`},
+		{"embedded NATS sync zero", []string{"-nats-sync", "0s"}, nil, `sync interval "0s"`},
 		{"reader id with a dot", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-reader-id", "a.b"}, nil, `reader id "a.b"`},
 	}
 	for _, tt := range tests {

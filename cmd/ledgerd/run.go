@@ -33,6 +33,7 @@ type Main struct {
 	Now func() time.Time
 
 	log      *slog.Logger
+	metrics  *metrics // metrics_observe.go
 	store    *eventstore.Store
 	projDB   *projections.DB
 	runner   *projections.Runner
@@ -40,6 +41,7 @@ type Main struct {
 	bus      *bus
 	reader   *reader
 	api      *httpapi.Server
+	expiry   *cardExpiry // records expired card registrations (a writer's; consents.go)
 	http     *http.Server
 	listener net.Listener
 
@@ -61,6 +63,7 @@ func (m *Main) DevToken() string { return m.token }
 func (m *Main) Run(ctx context.Context) (err error) {
 	o := m.Options
 	m.log = newLogger(m.LogOutput, o.LogFormat, o.LogLevel)
+	m.metrics = newMetrics()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -101,6 +104,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
 		WriteTimeout: o.HTTP.ReadModelWait,
 	}
+	// Listening first: the card-verification provider's URLs name the address.
+	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
 			return err
@@ -108,19 +115,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
 	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
 		return err
+	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
+		return err
 	}
+	cfg.Metrics, cfg.Observer = m.metricsHandler(), m.metrics
 	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
 	}
 	m.api = api
-	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.metricsHandler())
-	mux.Handle("/", api)
-	m.http = m.newHTTPServer(mux)
+	m.http = m.newHTTPServer(api) // every route, /metrics and the API documents included
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -158,7 +162,7 @@ func (m *Main) key() ([]byte, error) {
 // startWriter opens the event log, feeds the read models from it and starts publishing on NATS.
 func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config) error {
 	var err error
-	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{}); err != nil {
+	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{Observer: m.metrics}); err != nil {
 		return err
 	}
 	handler, err := commands.New(m.store, commands.Config{ReservationKey: key})
@@ -263,6 +267,8 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		cancel()
+	} else if m.listener != nil {
+		m.listener.Close() // Run failed before serving
 	}
 	if m.cancel != nil {
 		m.cancel()

@@ -23,17 +23,18 @@ const benchEvents = 20_000
 // BenchmarkRelay measures how fast the relay empties a log of 20k events into an empty stream,
 // next to the bus ceiling: raw nats.go async publishing of the very same messages (same subjects,
 // headers and payloads, all in flight at once) on the same server. Each runs against a server
-// with SyncAlways (as StartEmbedded configures it) and one with JetStream's default sync.
+// with SyncAlways (StartEmbedded's zero SyncInterval) and one with an fsync every second
+// (ledgerd's default for its embedded server).
 // Reported as msgs/s.
 func BenchmarkRelay(b *testing.B) {
 	store := openStore(b, b.TempDir())
 	appendConcurrently(b, store, benchEvents)
 	events := readLog(b, store)
 	for _, mode := range []struct {
-		name   string
-		always bool
-	}{{"sync=always", true}, {"sync=default", false}} {
-		srv := benchServer(b, mode.always)
+		name     string
+		interval time.Duration
+	}{{"sync=always", 0}, {"sync=1s", time.Second}} {
+		srv := benchServer(b, mode.interval)
 		nc := connect(b, srv.ClientURL())
 		js := newJetStream(b, nc)
 		b.Run("relay/"+mode.name, func(b *testing.B) {
@@ -93,21 +94,15 @@ func BenchmarkRelay(b *testing.B) {
 	}
 }
 
-// benchServer starts a server like StartEmbedded does; with always false it keeps JetStream's
-// default sync interval instead (StartEmbedded always syncs).
-func benchServer(b *testing.B, always bool) *server.Server {
-	if always {
-		return startServer(b, b.TempDir(), -1)
-	}
-	s, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: b.TempDir(), NoSigs: true, NoLog: true,
+// benchServer starts an embedded server on a random port with the given sync interval
+// (0: SyncAlways).
+func benchServer(b *testing.B, interval time.Duration) *server.Server {
+	s, err := relay.StartEmbedded(relay.EmbeddedConfig{
+		StoreDir: b.TempDir(), Port: -1, SyncInterval: interval,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		b.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10*time.Second) || !s.JetStreamEnabled() {
-		b.Fatal("server not ready")
 	}
 	b.Cleanup(func() {
 		s.Shutdown()

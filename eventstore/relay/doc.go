@@ -97,6 +97,10 @@
 //   - Run returns the error, never skips: conflicts need an operator (point the relay at a fresh
 //     stream, or restore the matching log).
 //
-// JetStream is the distribution log, not the system of record: the bbolt log is. Use SyncAlways
-// for an embedded server (StartEmbedded does) and "sync_interval: always" with R3 for clusters.
+// JetStream is the distribution log, not the system of record: the bbolt log is. A stream that
+// lost its unsynced tail in a machine crash is found behind the relay's cursor and refilled from
+// the log with the same sequences and ids, so an embedded server may fsync periodically
+// (EmbeddedConfig.SyncInterval; ledgerd's default is every second) rather than per message,
+// which caps a single server at a few thousand messages a second. Clusters use
+// "sync_interval: always" with R3, which syncs per Raft flush rather than per message.
 package relay

@@ -30,7 +30,7 @@ var (
 	lagDrain    = flag.Duration("lag.drain", 3*time.Minute, "lag benchmark: longest wait for the subscribers after the run")
 	lagCatchUp  = flag.Int("lag.catchup", 20_000, "lag benchmark: events for the relay vs raw-publish throughput comparison")
 	lagRounds   = flag.Int("lag.rounds", 3, "lag benchmark: alternating relay and raw-publish rounds of the comparison")
-	lagNoSync   = flag.Bool("lag.nosync", false, "lag benchmark: JetStream's default sync instead of SyncAlways (ledgerd's)")
+	lagSync     = flag.String("lag.sync", "1s", `lag benchmark: the embedded server's fsync: "always" or an interval (ledgerd's LEDGERD_NATS_SYNC; default 1s)`)
 )
 
 const lagWindow = 10 * time.Second
@@ -62,17 +62,21 @@ func BenchmarkAppendToSubscriberLag(b *testing.B) {
 	// The report goes to stdout as it is made: the testing package keeps only ten lines of a
 	// benchmark's log.
 	report := func(format string, args ...any) { fmt.Printf("lag: "+format+"\n", args...) }
+	interval, err := relay.ParseSyncInterval(*lagSync)
+	if err != nil {
+		b.Fatal(err)
+	}
 	report("load average at start: %s", loadAvg())
 	maxRate := probeMaxRate(b, *lagWriters, *lagProbe)
 	target := *lagFraction * maxRate
 	if *lagRate > 0 {
 		target = *lagRate
 	}
-	report("max append rate of the store, %d writers, %s: %.0f appends/s; paced run at %.0f appends/s for %s (SyncAlways: %t)",
-		*lagWriters, *lagProbe, maxRate, target, *lagDuration, !*lagNoSync)
+	report("max append rate of the store, %d writers, %s: %.0f appends/s; paced run at %.0f appends/s for %s (NATS sync: %s)",
+		*lagWriters, *lagProbe, maxRate, target, *lagDuration, *lagSync)
 
 	store := openStore(b, b.TempDir())
-	srv := benchServer(b, !*lagNoSync)
+	srv := benchServer(b, interval)
 	js := newJetStream(b, connect(b, srv.ClientURL()))
 	if err := relay.EnsureStream(context.Background(), js, relay.StreamConfig{}); err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
@@ -111,5 +112,39 @@ func TestStartEmbeddedReportsJetStreamFailure(t *testing.T) {
 	}
 	if _, err := relay.StartEmbedded(relay.EmbeddedConfig{}); err == nil {
 		t.Fatal("StartEmbedded without StoreDir succeeded")
+	}
+}
+
+// TestStartEmbeddedSyncInterval: the sync setting reaches JetStream — SyncAlways for the zero
+// interval, a periodic fsync otherwise — and ParseSyncInterval reads ledgerd's setting.
+func TestStartEmbeddedSyncInterval(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, tt := range []struct {
+		setting string
+		always  bool
+		every   time.Duration
+	}{{"always", true, 0}, {"1s", false, time.Second}, {"250ms", false, 250 * time.Millisecond}} {
+		interval, err := relay.ParseSyncInterval(tt.setting)
+		if err != nil {
+			t.Fatalf("ParseSyncInterval(%q): %v", tt.setting, err)
+		}
+		s, err := relay.StartEmbedded(relay.EmbeddedConfig{StoreDir: t.TempDir(), Port: -1, SyncInterval: interval, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := s.JetStreamConfig()
+		s.Shutdown()
+		s.WaitForShutdown()
+		if cfg.SyncAlways != tt.always || !tt.always && cfg.SyncInterval != tt.every {
+			t.Errorf("%s: JetStream SyncAlways %t SyncInterval %s, want %t %s", tt.setting, cfg.SyncAlways, cfg.SyncInterval, tt.always, tt.every)
+		}
+	}
+	for _, bad := range []string{"", "0", "-1s", "never", "Always"} {
+		if _, err := relay.ParseSyncInterval(bad); err == nil {
+			t.Errorf("ParseSyncInterval(%q) succeeded", bad)
+		}
+	}
+	if _, err := relay.StartEmbedded(relay.EmbeddedConfig{StoreDir: t.TempDir(), Port: -1, SyncInterval: -time.Second, Logger: quiet}); err == nil {
+		t.Error("StartEmbedded accepted a negative SyncInterval")
 	}
 }

@@ -3,6 +3,9 @@ package relay_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -278,4 +281,87 @@ func TestRelayWithPlainPublisherWaitsForStream(t *testing.T) {
 	if st := r.Status(); st.LastError != "" {
 		t.Fatalf("LastError = %q", st.LastError)
 	}
+}
+
+// A machine crash loses the unsynced tail of an embedded server's stream (ledgerd fsyncs it
+// periodically, not per message). Simulated by restoring a copy of the JetStream store taken
+// earlier: the running relay finds the stream behind its cursor and republishes the lost events
+// from the log, and a relay started afresh on another lost tail does the same; in both cases the
+// stream ends equal to the log, each event once, in order.
+func TestRelayRefillsAStreamThatLostItsTail(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir, -1)
+	port := serverPort(t, srv)
+	js := newJetStream(t, connect(t, srv.ClientURL()))
+	if err := relay.EnsureStream(context.Background(), js, relay.StreamConfig{}); err != nil {
+		t.Fatalf("EnsureStream: %v", err)
+	}
+	store := openStore(t, t.TempDir())
+
+	appendEvents(t, store, 60)
+	r := startRelay(t, relay.Config{Log: store, JetStream: js, MaxInFlight: 16})
+	waitPublished(t, r, 60)
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	synced := filepath.Join(t.TempDir(), "synced")
+	copyDir(t, dir, synced) // what reached the disk
+
+	srv = startServer(t, dir, port)
+	appendEvents(t, store, 40)
+	waitPublished(t, r, 100)
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	restoreDir(t, synced, dir) // the crash: events 61–100 never reached the disk
+
+	srv = startServer(t, dir, port)
+	appendEvents(t, store, 10)
+	waitPublished(t, r, 110)
+	checkReplay(t, replay(t, js, 110), readLog(t, store))
+	if err := r.stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+
+	// Again, with the process restarted too: a new relay without a cursor.
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	restoreDir(t, synced, dir)
+	srv = startServer(t, dir, port)
+	r2 := startRelay(t, relay.Config{Log: store, JetStream: js, MaxInFlight: 16})
+	waitPublished(t, r2, 110)
+	checkReplay(t, replay(t, js, 110), readLog(t, store))
+}
+
+// copyDir copies the regular files and directories under src to dst.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copying %s: %v", src, err)
+	}
+}
+
+// restoreDir replaces dst's contents with a copy of src.
+func restoreDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.RemoveAll(dst); err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, src, dst)
 }
