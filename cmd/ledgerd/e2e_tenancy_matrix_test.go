@@ -62,7 +62,7 @@ func answerOf(r *response) string {
 	var h []string
 	for k, vs := range r.Header {
 		switch k {
-		case "Date", "X-Correlation-Id", "Content-Length":
+		case "Date", "X-Correlation-Id", "Content-Length", "Traceresponse": // per request
 			continue
 		}
 		h = append(h, k+": "+strings.Join(vs, ", "))
