@@ -161,7 +161,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no str
 	return s.settle(w, r, c, res)
 }
 
-// settle waits until the read model holds a command's effect, then reads the customer.
+// settle waits until the read model holds a command's effect (read-your-writes), then returns the
+// customer as the command left it: the caller is told its own write's version and state, never a
+// later writer's (the read model may already hold more).
 func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res commands.Result) (domain.CustomerState, bool) {
 	if res.Position > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
@@ -170,6 +172,9 @@ func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res com
 			s.writeError(w, r, err)
 			return domain.CustomerState{}, false
 		}
+	}
+	if res.Version > 0 && res.State.Version == res.Version {
+		return res.State, true
 	}
 	return s.load(w, r, c, res.CustomerNo)
 }

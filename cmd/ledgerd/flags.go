@@ -56,6 +56,8 @@ type Options struct {
 	CardVerificationTimeout        time.Duration
 	// CardRegistrationTTL is how long a recurring-card registration may stay Initialized.
 	CardRegistrationTTL time.Duration
+	// HTTP are the HTTP server's timeouts and size limits.
+	HTTP HTTPLimits
 	// PrintToken prints a development token at start when the secret is generated or read from
 	// the data dir (not when given explicitly).
 	PrintToken bool
@@ -101,6 +103,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&o.CardVerificationTimeout, "card-verification-timeout", envDuration(getenv, "LEDGERD_CARD_VERIFICATION_TIMEOUT", 10*time.Second), "how long starting a verification at an external provider may take (LEDGERD_CARD_VERIFICATION_TIMEOUT)")
 	fs.DurationVar(&o.CardRegistrationTTL, "card-registration-ttl", envDuration(getenv, "LEDGERD_CARD_REGISTRATION_TTL", 30*time.Minute), "how long a recurring-card registration may stay Initialized before it expires (LEDGERD_CARD_REGISTRATION_TTL)")
 	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish on shutdown")
+	o.HTTP.register(fs, getenv)
 	o.PrintToken = true
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -184,5 +187,6 @@ func (o *Options) validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, errors.New("data dir must not be empty"))
 	}
+	errs = append(errs, o.HTTP.validate())
 	return errors.Join(errs...)
 }

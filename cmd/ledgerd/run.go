@@ -40,6 +40,7 @@ type Main struct {
 	verifier *auth.Verifier
 	bus      *bus
 	reader   *reader
+	api      *httpapi.Server
 	expiry   *cardExpiry // records expired card registrations (a writer's; consents.go)
 	http     *http.Server
 	listener net.Listener
@@ -100,7 +101,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
-		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register,
+		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
+		WriteTimeout: o.HTTP.ReadModelWait,
 	}
 	// Listening first: the card-verification provider's URLs name the address.
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
@@ -121,15 +123,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.http = &http.Server{
-		Handler:           api, // every route, /metrics and the API documents included
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
-	}
+	m.api = api
+	m.http = m.newHTTPServer(api) // every route, /metrics and the API documents included
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
