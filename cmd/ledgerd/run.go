@@ -40,6 +40,7 @@ type Main struct {
 	bus      *bus
 	reader   *reader
 	http     *http.Server
+	pprof    *http.Server
 	listener net.Listener
 
 	cancel context.CancelFunc
@@ -133,6 +134,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.log.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.log.Info("ledgerd listening", "role", o.Role, "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
 	if m.token != "" && o.PrintToken {
 		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n\n",
@@ -268,6 +272,9 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		cancel()
+	}
+	if m.pprof != nil {
+		m.pprof.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()
