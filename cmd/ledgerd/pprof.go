@@ -26,7 +26,7 @@ func (m *Main) startPprof() error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	m.pprof = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m.pprof, m.pprofAddr = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, l.Addr().String()
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -37,3 +37,6 @@ func (m *Main) startPprof() error {
 	m.log.Info("serving the profiler", "addr", l.Addr().String())
 	return nil
 }
+
+// PprofAddr returns the profiler's address (after Run; "" when it is off).
+func (m *Main) PprofAddr() string { return m.pprofAddr }

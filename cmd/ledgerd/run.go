@@ -32,16 +32,17 @@ type Main struct {
 	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
 	Now func() time.Time
 
-	log      *slog.Logger
-	store    *eventstore.Store
-	projDB   *projections.DB
-	runner   *projections.Runner
-	verifier *auth.Verifier
-	bus      *bus
-	reader   *reader
-	http     *http.Server
-	pprof    *http.Server
-	listener net.Listener
+	log       *slog.Logger
+	store     *eventstore.Store
+	projDB    *projections.DB
+	runner    *projections.Runner
+	verifier  *auth.Verifier
+	bus       *bus
+	reader    *reader
+	http      *http.Server
+	pprof     *http.Server
+	pprofAddr string
+	listener  net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
