@@ -42,6 +42,7 @@ type config struct {
 	ReadyTimeout time.Duration
 
 	Profile      bool
+	Projection   string // rebuild: which projection ("all" for every one)
 	CPUProfile   string // rebuild: pprof file names
 	AllocProfile string
 	Out          string
@@ -142,6 +143,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 	c.Seed = 10_000
 	c.Sizes = []int{10_000, 100_000, 1_000_000}
 	c.Duration = 10 * time.Second
+	c.Rounds, c.CreateFrom = 1, -1
 	if cmd == "scale" {
 		c.Workloads = []string{"create", "read"}
 		c.Concurrency = []int{64}
@@ -183,6 +185,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 	fs.IntVar(&c.SeedConcurrency, "seed-concurrency", 256, "concurrent creates while seeding")
 	fs.DurationVar(&c.ReadyTimeout, "ready-timeout", 30*time.Minute, "how long a started ledgerd may take to become ready")
 	if cmd == "rebuild" {
+		fs.StringVar(&c.Projection, "projection", "all", "projection to rebuild: customers, audit or all (a single one is built into a file of its own; projections.db is left alone)")
 		fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the rebuild to this file")
 		fs.StringVar(&c.AllocProfile, "allocprofile", "", "write an allocation profile of the rebuild to this file")
 	}

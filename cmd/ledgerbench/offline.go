@@ -34,12 +34,12 @@ func runSeed(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 // models, optionally profiled.
 func runRebuild(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	load := loadAvg()
-	r, err := rebuildOffline(ctx, cfg.DataDir, stderr, cfg.CPUProfile, cfg.AllocProfile)
+	r, err := rebuildOffline(ctx, cfg.DataDir, cfg.Projection, stderr, cfg.CPUProfile, cfg.AllocProfile)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "rebuilt %v from %d events in %.2f s: %.0f events/s (load average %s at start, %s at end)\n",
-		r.Projections, r.Events, r.Seconds, r.PerSecond, load, loadAvg())
+	fmt.Fprintf(stdout, "rebuilt %v from %d events in %.2f s: %.0f events/s; %.2f CPU s: %.0f events per CPU second (load average %s at start, %s at end)\n",
+		r.Projections, r.Events, r.Seconds, r.PerSecond, r.CPUSeconds, r.PerCPUSecond, load, loadAvg())
 	return nil
 }
 

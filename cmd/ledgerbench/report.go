@@ -52,7 +52,8 @@ func summary(rep *report) string {
 		fmt.Fprintf(&b, "seed (%s): customers %d..%d, %d added, %d existed, %.1f s (%.0f customers/s)\n", s.Mode, s.From, s.To-1, s.Added, s.Existing, s.Seconds, s.PerSecond)
 	}
 	if r := rep.Rebuild; r != nil {
-		fmt.Fprintf(&b, "full rebuild (offline, %s): %d events in %.1f s = %.0f events/s; projections.db %s\n", strings.Join(r.Projections, "+"), r.Events, r.Seconds, r.PerSecond, mib(r.FileBytes))
+		fmt.Fprintf(&b, "full rebuild (offline, %s): %d events in %.1f s = %.0f events/s (%.0f per CPU second); projections.db %s\n",
+			strings.Join(r.Projections, "+"), r.Events, r.Seconds, r.PerSecond, r.PerCPUSecond, mib(r.FileBytes))
 	}
 	if s := rep.Startup; s != nil {
 		fmt.Fprintf(&b, "start-up: %d customers, %d events: ready in %.2f s, RSS %s (anon %s, file %s), full replay: %v\n",

@@ -62,7 +62,7 @@ func runScale(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 		if pt.Seed, _, err = s.seedTo(ctx, size); err != nil {
 			return err
 		}
-		r, err := rebuildOffline(ctx, s.dataDir, stderr, "", "") // the full rebuild figure, every size
+		r, err := rebuildOffline(ctx, s.dataDir, "all", stderr, "", "") // the full rebuild figure, every size
 		if err != nil {
 			return err
 		}

@@ -115,7 +115,7 @@ func (s *session) seedTo(ctx context.Context, n int) (*seedResult, *rebuildResul
 	if fileSize(filepath.Join(s.dataDir, "events.db")) == 0 {
 		return sr, nil, nil // nothing to rebuild: ledgerd creates the files
 	}
-	rr, err := rebuildOffline(ctx, s.dataDir, s.stderr, "", "")
+	rr, err := rebuildOffline(ctx, s.dataDir, "all", s.stderr, "", "")
 	if err != nil {
 		return sr, nil, err
 	}
