@@ -26,6 +26,7 @@ type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) strin
 type Customers struct {
 	db    *DB
 	natID NationalIDKeyFunc
+	batch *customerBatch // between BeginBatch and EndBatch (customers_batch.go)
 }
 
 // NewCustomers returns the customer projection over db.
@@ -63,24 +64,15 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	b := tx.Bucket(bucketCustomers)
-	key := []byte(ledgerNo + "/" + customerNo)
-	var state domain.CustomerState
-	if v := b.Get(key); v != nil {
-		if err := json.Unmarshal(v, &state); err != nil {
-			return fmt.Errorf("stored state of %s: %w", e.Stream, err)
-		}
+	key := ledgerNo + "/" + customerNo
+	c, err := p.customer(tx, key)
+	if err != nil {
+		return fmt.Errorf("stored state of %s: %w", e.Stream, err)
 	}
-	c := domain.RestoreCustomer(state)
 	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
 		return err
 	}
-	next := c.State()
-	data, err := json.Marshal(next)
-	if err != nil {
-		return err
-	}
-	if err := b.Put(key, data); err != nil {
+	if err := p.changed(tx, key, c); err != nil {
 		return err
 	}
 	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
