@@ -92,7 +92,7 @@ func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAuditEvents).Put(pos, rec); err != nil {
+	if err := appendOnly(tx, bucketAuditEvents).Put(pos, rec); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketAuditStream).Put(append(lp(nil, e.Stream), u64key(e.Version)...), pos); err != nil {
@@ -116,10 +116,10 @@ func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
 		return err
 	}
 	lk := lp(nil, ledger)
-	if err := tx.Bucket(bucketAuditLedger).Put(join(lk, pos), nil); err != nil {
+	if err := appendOnly(tx, bucketAuditLedger).Put(join(lk, pos), nil); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAuditTime).Put(join(lk, timeKey(clock.HighWater), pos), nil); err != nil {
+	if err := appendOnly(tx, bucketAuditTime).Put(join(lk, timeKey(clock.HighWater), pos), nil); err != nil {
 		return err
 	}
 	for _, ix := range []struct {
@@ -139,6 +139,16 @@ func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
 		}
 	}
 	return nil
+}
+
+// appendOnly returns a bucket whose keys only ever grow (within a ledger's range), with its pages
+// filled completely when they split: bbolt's default of half-full pages suits random inserts,
+// but a page left of an append is never written again, so half of it would stay empty forever
+// (twice the file, twice the pages written per commit).
+func appendOnly(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	b := tx.Bucket(name)
+	b.FillPercent = 1
+	return b
 }
 
 // count reads a counter of the meta bucket (0 when absent).

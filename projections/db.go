@@ -119,7 +119,7 @@ func openBolt(path string) (db *bolt.DB, err error) {
 			err = fmt.Errorf("unreadable file: %v", r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmapSize})
 	return db, err
 }
 
@@ -187,3 +187,9 @@ func (d *DB) prepare(ps []Projection) (map[string]uint64, error) {
 	})
 	return cps, err
 }
+
+// initialMmapSize is the address space mapped for the file at open (virtual memory, not
+// resident): bbolt grows its map by doubling, and each growth waits for every reader and copies
+// the open write transaction's pages to the heap; a rebuild of a large log grew it a dozen
+// times. Files larger than this still grow the map, by 1 GiB at a time.
+const initialMmapSize = 1 << 30
