@@ -3,9 +3,13 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/projections"
 	bolt "go.etcd.io/bbolt"
@@ -128,5 +132,52 @@ func TestBatchDiesWithItsTransaction(t *testing.T) {
 	}
 	if _, found, err := c.Customer(context.Background(), "1000", "100"); err != nil || !found {
 		t.Errorf("customer after a write-through Apply: found %v, %v", found, err)
+	}
+}
+
+// TestCustomerReadsFollowChanges: reads served from decoded states remembered by the
+// projection still show every change as soon as it is applied.
+func TestCustomerReadsFollowChanges(t *testing.T) {
+	dir := t.TempDir()
+	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	history(t, store, 3, 0, 1)
+	customers, r, stop := run(t, store, filepath.Join(dir, "p.db"))
+	defer stop()
+	waitHead(t, store, r)
+	for round := range 5 {
+		for range 2 { // the second read is served from the remembered state
+			s, found, err := customers.Customer(context.Background(), "1000", "101")
+			if err != nil || !found || s.Version != uint64(1+round) {
+				t.Fatalf("round %d: version %d, found %v, %v; want version %d", round, s.Version, found, err, 1+round)
+			}
+			s.LegalAddress.City = "changed by the reader" // must not reach the next read
+		}
+		manyChangesOf(t, store, "101", 1)
+		waitHead(t, store, r)
+	}
+	s, _, _ := customers.Customer(context.Background(), "1000", "101")
+	if s.LegalAddress.City == "changed by the reader" {
+		t.Error("a reader's change of a returned state reached the read model")
+	}
+}
+
+// manyChangesOf appends n e-mail changes to customer no of ledger 1000, in one append.
+func manyChangesOf(t *testing.T, store *eventstore.Store, no string, n int) {
+	t.Helper()
+	var events []eventstore.EventData
+	for i := range n {
+		email := fmt.Sprintf("c%d.%d@example.com", i, time.Now().UnixNano())
+		typ, sv, data, err := domain.EncodeEvent(domain.CustomerDetailsChanged{Set: domain.DetailChanges{EmailAddress: &email}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: typ, SchemaVersion: sv, Time: time.Now(), Actor: "t", Data: data})
+	}
+	if _, err := store.Append(context.Background(), eventstore.AppendRequest{Stream: domain.StreamName("1000", no), Events: events}); err != nil {
+		t.Fatal(err)
 	}
 }
