@@ -58,8 +58,12 @@ type level struct {
 	ClientCPUCores float64   `json:"clientCpuCores"`
 	Lag            *lagStats `json:"publishLag,omitempty"`
 	RecordBytes    int       `json:"diskCeilingRecordBytes,omitempty"`
-	Rounds         []float64 `json:"roundThroughputs,omitempty"` // service, then ceiling, per round
-	Profiles       []string  `json:"profiles,omitempty"`
+	// AppendsPerCommit is the event log's mean group-commit size during the service's
+	// measurement; CeilingPerCommit the raw loop's.
+	AppendsPerCommit float64   `json:"appendsPerCommit,omitempty"`
+	CeilingPerCommit float64   `json:"ceilingPutsPerCommit,omitempty"`
+	Rounds           []float64 `json:"roundThroughputs,omitempty"` // service, then ceiling, per round
+	Profiles         []string  `json:"profiles,omitempty"`
 }
 
 // procUse is a process's CPU use over a measurement and its memory at the end.
@@ -217,7 +221,7 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			}
 			svcRuns = append(svcRuns, st)
 			if r == 0 {
-				l.Server, l.ClientCPUCores, l.Lag, l.Profiles = use, cpu, lag, profiles
+				l.Server, l.ClientCPUCores, l.Lag, l.Profiles, l.AppendsPerCommit = use, cpu, lag, profiles, st.AppendsPerCommit
 				sizes = map[string]int{}
 				for op, o := range st.Ops {
 					sizes[op] = int(o.ResponseBytes + 0.5)
@@ -243,8 +247,12 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 				}
 			case "disk":
 				var err error
-				if st, err = diskCeiling(ctx, s.scratch, o, recordSize); err != nil {
+				var perCommit float64
+				if st, perCommit, err = diskCeiling(ctx, s.scratch, o, recordSize); err != nil {
 					return err
+				}
+				if r == 0 {
+					l.CeilingPerCommit = perCommit
 				}
 			default:
 				return nil
@@ -312,6 +320,7 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 		return runStats{}, nil, 0, nil, nil, err
 	}
 	s.lag.begin(head0)
+	m0, _ := scrapeMetrics(ctx, s.metrics, s.base)
 	t := &target{client: newHTTPClient(conc), base: s.base, token: s.svc.token}
 	defer t.client.CloseIdleConnections()
 	var a procSample
@@ -332,6 +341,10 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	}
 	st := drive(ctx, t, o, func(wk int) requestSource { return w.source(s.pop, wk, salt) })
 	b, c1 := readProc(s.pid), selfCPU()
+	m1, _ := scrapeMetrics(ctx, s.metrics, s.base)
+	if n := m1["ledgerd_log_commits_total"] - m0["ledgerd_log_commits_total"]; n > 0 {
+		st.AppendsPerCommit = (m1["ledgerd_log_appends_total"] - m0["ledgerd_log_appends_total"]) / n
+	}
 	<-profDone
 	head1, err := s.head(ctx)
 	if err != nil {
@@ -349,18 +362,19 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	return st, use(a, b), clientCPU, lag, profiles, nil
 }
 
-// fetchProfiles saves ledgerd's CPU profile and allocation profile (a delta over the same
-// window) while a measurement runs.
+// fetchProfiles saves ledgerd's CPU profile and its allocation, block and mutex profiles (deltas
+// over the same window) while a measurement runs.
 func fetchProfiles(ctx context.Context, base, dir, name string, d time.Duration) []string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil
 	}
 	secs := max(int(d.Seconds()), 1)
 	var files []string
-	done := make(chan string, 2)
-	for _, kind := range []string{"profile", "allocs"} {
+	kinds := map[string]string{"profile": "cpu", "allocs": "allocs", "block": "block", "mutex": "mutex"}
+	done := make(chan string, len(kinds))
+	for kind, suffix := range kinds {
 		go func(kind string) {
-			path := filepath.Join(dir, name+"."+map[string]string{"profile": "cpu", "allocs": "allocs"}[kind]+".pprof")
+			path := filepath.Join(dir, name+"."+suffix+".pprof")
 			client := &http.Client{Timeout: d + time.Minute}
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/%s?seconds=%d", base, kind, secs), nil)
 			resp, err := client.Do(req)
@@ -383,7 +397,7 @@ func fetchProfiles(ctx context.Context, base, dir, name string, d time.Duration)
 			done <- path
 		}(kind)
 	}
-	for range 2 {
+	for range kinds {
 		if p := <-done; p != "" {
 			files = append(files, p)
 		}

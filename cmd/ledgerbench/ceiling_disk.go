@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,21 +22,23 @@ import (
 // (BENCHMARKS.md, issue 2).
 
 // diskCeiling runs the raw loop in a new file in dir.
-func diskCeiling(ctx context.Context, dir string, o driveOptions, recordSize int) (runStats, error) {
+// It returns the measurement and the mean puts per commit.
+func diskCeiling(ctx context.Context, dir string, o driveOptions, recordSize int) (runStats, float64, error) {
 	path := filepath.Join(dir, "ceiling-raw.db")
 	os.Remove(path)
 	defer os.Remove(path)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: 256 << 20})
 	if err != nil {
-		return runStats{}, err
+		return runStats{}, 0, err
 	}
 	defer db.Close()
 	bucket := []byte("raw")
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
-		return runStats{}, err
+		return runStats{}, 0, err
 	}
 	value := []byte(`{"pad":"` + strings.Repeat("x", max(recordSize-10, 1)) + `"}`)
 	queue := make(chan chan error, o.Concurrency)
+	var commits, puts atomic.Int64
 	stop := make(chan struct{})
 	var writer sync.WaitGroup
 	writer.Add(1)
@@ -71,13 +74,17 @@ func diskCeiling(ctx context.Context, dir string, o driveOptions, recordSize int
 				}
 				return nil
 			})
+			commits.Add(1)
+			puts.Add(int64(len(batch)))
 			for _, r := range batch {
 				r <- err
 			}
 		}
 	}()
 	defer func() { close(stop); writer.Wait() }()
-	return driveCalls(ctx, o, func(int) func() outcome {
+	var c0, p0 int64
+	o.OnStart = func() { c0, p0 = commits.Load(), puts.Load() }
+	st := driveCalls(ctx, o, func(int) func() outcome {
 		done := make(chan error, 1)
 		return func() outcome {
 			t0 := time.Now()
@@ -89,5 +96,10 @@ func diskCeiling(ctx context.Context, dir string, o driveOptions, recordSize int
 			}
 			return out
 		}
-	}), nil
+	})
+	perCommit := 0.0
+	if n := commits.Load() - c0; n > 0 {
+		perCommit = float64(puts.Load()-p0) / float64(n)
+	}
+	return st, perCommit, nil
 }

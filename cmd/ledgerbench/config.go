@@ -13,16 +13,17 @@ import (
 type config struct {
 	Command string // run, scale, seed, rebuild
 
-	URL        string
-	Token      string
-	SecretFile string
-	NATSURL    string
-	PID        int
-	DataDir    string
-	Ledgerd    string
-	Ledger     string
-	Merchant   string
-	Product    string
+	URL         string
+	Token       string
+	SecretFile  string
+	NATSURL     string
+	PID         int
+	DataDir     string
+	Ledgerd     string
+	LedgerdArgs string
+	Ledger      string
+	Merchant    string
+	Product     string
 
 	Workloads   []string
 	Concurrency []int
@@ -157,6 +158,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 		fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS of the running ledgerd (--url), for the publish lag and the bus ceiling")
 		fs.IntVar(&c.PID, "pid", 0, "process id of the running ledgerd (--url), to read its CPU time and memory from /proc")
 		fs.StringVar(&c.Ledgerd, "ledgerd", "", "ledgerd binary to start (default: built from this checkout)")
+		fs.StringVar(&c.LedgerdArgs, "ledgerd-args", "", "more flags for the started ledgerd, space-separated (e.g. \"-nats-url nats://127.0.0.1:4222\" to compare with another NATS)")
 		fs.StringVar(&c.Ledger, "ledger", "1000", "ledger to work in (a Swedish ledger)")
 		fs.StringVar(&c.Merchant, "merchant", "1000", "Connect merchant mapped to the ledger (lookup workload)")
 		fs.StringVar(&c.Product, "product", "9000", "its payment product looking up Swedish fiscal numbers")
@@ -230,6 +232,9 @@ func (c *config) Validate() error {
 	}
 	if c.URL != "" && c.DataDir != "" {
 		errs = append(errs, errors.New("--data-dir is for the ledgerd the harness starts; not with --url"))
+	}
+	if c.URL != "" && c.LedgerdArgs != "" {
+		errs = append(errs, errors.New("--ledgerd-args is for the ledgerd the harness starts; not with --url"))
 	}
 	if c.URL != "" && c.Profile {
 		errs = append(errs, errors.New("--profile needs the ledgerd the harness starts (it runs it with -pprof-addr)"))

@@ -80,15 +80,18 @@ func (t *target) do(ctx context.Context, r request, keep bool) (status int, n in
 
 // runStats is the outcome of driving one target at one concurrency.
 type runStats struct {
-	Requests   int                  `json:"requests"`
-	Seconds    float64              `json:"seconds"`
-	Throughput float64              `json:"requestsPerSecond"`
-	Latency    latencyStats         `json:"latency"`
-	Ops        map[string]opStats   `json:"ops"`
-	Errors     map[string]int       `json:"errors,omitempty"` // by status ("transport" for no response)
-	opLatency  map[string]latencies // kept for the ops' stats
-	opBytes    map[string]*[2]int64 // request, response bytes per op
-	firstError map[string]string    // one example message per error kind
+	Requests   int                `json:"requests"`
+	Seconds    float64            `json:"seconds"`
+	Throughput float64            `json:"requestsPerSecond"`
+	Latency    latencyStats       `json:"latency"`
+	Ops        map[string]opStats `json:"ops"`
+	Errors     map[string]int     `json:"errors,omitempty"` // by status ("transport" for no response)
+	// AppendsPerCommit is the event log's group-commit size over the measurement (from ledgerd's
+	// metrics; 0 when nothing was committed).
+	AppendsPerCommit float64              `json:"appendsPerCommit,omitempty"`
+	opLatency        map[string]latencies // kept for the ops' stats
+	opBytes          map[string]*[2]int64 // request, response bytes per op
+	firstError       map[string]string    // one example message per error kind
 }
 
 // opStats is one kind of request within a run.

@@ -31,7 +31,7 @@ func buildLedgerd(ctx context.Context, dir string) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/nordledger/ledger/cmd/ledgerd")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("building ledgerd: %v\n%s", err, out)
+		return "", fmt.Errorf("building ledgerd (run the harness from the repository, or give --ledgerd): %v\n%s", err, out)
 	}
 	return bin, nil
 }
@@ -67,6 +67,9 @@ type childOptions struct {
 	Bin, DataDir, LogPath string
 	Pprof                 bool
 	ReadyTimeout          time.Duration
+	// Extra are more ledgerd flags (e.g. -nats-url of another NATS, whose URL then replaces the
+	// embedded server's for the observers).
+	Extra []string
 	// Progress, when set, is called while waiting for readiness with the projections' position
 	// and the log's head (a start that replays the log shows its advance).
 	Progress func(position, head uint64)
@@ -92,6 +95,12 @@ func startChild(ctx context.Context, o childOptions) (*child, error) {
 		}
 		args = append(args, "-pprof-addr", pprofAddr)
 		c.pprofURL = "http://" + pprofAddr
+	}
+	args = append(args, o.Extra...)
+	for i, a := range o.Extra {
+		if (a == "-nats-url" || a == "--nats-url") && i+1 < len(o.Extra) {
+			c.natsURL = o.Extra[i+1]
+		}
 	}
 	logFile, err := os.OpenFile(o.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

@@ -13,9 +13,9 @@ import (
 // The human table: one row per workload and concurrency.
 
 func tableHeader() string {
-	return fmt.Sprintf("%-8s %5s %10s %7s %7s %7s %8s %6s %6s %7s | %-4s %10s %7s %6s | %-19s | %s",
+	return fmt.Sprintf("%-8s %5s %10s %7s %7s %7s %8s %6s %6s %7s | %-4s %10s %7s %6s %9s | %-19s | %s",
 		"workload", "conc", "req/s", "p50ms", "p90ms", "p99ms", "maxms", "errors", "srvCPU", "srvRSS",
-		"ceil", "req/s", "p99ms", "ratio", "NATS lag p50/p99 ms", "load avg")
+		"ceil", "req/s", "p99ms", "ratio", "grp s/c", "NATS lag p50/p99 ms", "load avg")
 }
 
 func tableRow(l level) string {
@@ -35,9 +35,16 @@ func tableRow(l level) string {
 			lag += fmt.Sprintf(" (%d lost)", l.Lag.Missing)
 		}
 	}
-	return fmt.Sprintf("%-8s %5d %10.0f %7.2f %7.2f %7.2f %8.2f %6d %6s %7s | %-4s %10s %7s %6s | %-19s | %s",
+	group := "-"
+	if l.AppendsPerCommit > 0 {
+		group = fmt.Sprintf("%.1f", l.AppendsPerCommit)
+		if l.CeilingPerCommit > 0 {
+			group += fmt.Sprintf("/%.1f", l.CeilingPerCommit)
+		}
+	}
+	return fmt.Sprintf("%-8s %5d %10.0f %7.2f %7.2f %7.2f %8.2f %6d %6s %7s | %-4s %10s %7s %6s %9s | %-19s | %s",
 		l.Workload, l.Concurrency, s.Throughput, s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max, s.errorCount(),
-		cpu, rss, ceil, creq, cp99, ratio, lag, l.LoadAvg[0])
+		cpu, rss, ceil, creq, cp99, ratio, group, lag, l.LoadAvg[0])
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0fM", float64(b)/(1<<20)) }

@@ -157,7 +157,7 @@ func (s *session) start(ctx context.Context) (*startupInfo, *catchUp, error) {
 	offset := fileSize(logPath)
 	fmt.Fprintln(s.stderr, "starting ledgerd ...")
 	var bar *progress
-	s.child, err = startChild(ctx, childOptions{Bin: s.bin, DataDir: s.dataDir, LogPath: logPath, Pprof: s.cfg.Profile,
+	s.child, err = startChild(ctx, childOptions{Bin: s.bin, DataDir: s.dataDir, LogPath: logPath, Pprof: s.cfg.Profile, Extra: strings.Fields(s.cfg.LedgerdArgs),
 		ReadyTimeout: s.cfg.ReadyTimeout, Progress: func(pos, head uint64) {
 			if bar == nil {
 				bar = newProgress(s.stderr, "ledgerd building its read models", "events", int64(head))
