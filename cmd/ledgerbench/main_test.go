@@ -101,7 +101,7 @@ func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	dataDir := filepath.Join(t.TempDir(), "data")
-	code, stdout, stderr := runMain(t, "--seed", "40", "--concurrency", "1,3", "--duration", "300ms", "--warmup", "50ms",
+	code, stdout, stderr := runMain(t, "--seed", "40", "--concurrency", "1,3", "--requests", "30", "--warmup", "0s",
 		"--bus-messages", "300", "--data-dir", dataDir, "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -143,7 +143,7 @@ func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
 	// A second run on the same data directory reuses the seed and continues the created
 	// customers' numbers (a collision would show as 409 errors).
 	out2 := filepath.Join(t.TempDir(), "out2")
-	code, stdout, stderr = runMain(t, "--seed", "40", "--workloads", "create", "--concurrency", "2", "--duration", "200ms",
+	code, stdout, stderr = runMain(t, "--seed", "40", "--workloads", "create", "--concurrency", "2", "--requests", "20",
 		"--warmup", "0s", "--ceilings", "none", "--data-dir", dataDir, "--out", out2)
 	if code != 0 {
 		t.Fatalf("second run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -175,7 +175,7 @@ func TestRunAgainstURL(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
 		code, stdout, stderr := runMain(t, "--url", c.base, "--nats-url", c.natsURL, "--pid", strconv.Itoa(c.pid()),
 			"--secret-file", filepath.Join(dataDir, "jwt-secret"), "--seed", "25", "--workloads", "create,read,lookup",
-			"--concurrency", "2", "--duration", "200ms", "--warmup", "0s", "--ceilings", "http", "--out", out)
+			"--concurrency", "2", "--requests", "20", "--warmup", "0s", "--ceilings", "http", "--out", out)
 		if code != 0 {
 			t.Fatalf("%s run: exit %d\nstdout:\n%s\nstderr:\n%s", round, code, stdout, stderr)
 		}
@@ -209,4 +209,36 @@ func TestUsageErrors(t *testing.T) {
 	if code, _, _ := runMain(t, "rebuild"); code != 2 {
 		t.Errorf("rebuild without --data-dir: exit %d, want 2", code)
 	}
+}
+
+// TestTinyScale: scale grows the seed from one size to the next, rebuilds and restarts ledgerd
+// at each (without a full replay), and the creates of one size never collide with the last's.
+func TestTinyScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerd")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runMain(t, "scale", "--sizes", "20,45", "--workloads", "create,read", "--concurrency", "2",
+		"--requests", "20", "--warmup", "0s", "--ceilings", "http", "--data-dir", filepath.Join(t.TempDir(), "data"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rep := readReport(t, out)
+	if len(rep.Scale) != 2 || rep.Scale[0].Customers != 20 || rep.Scale[1].Customers != 45 {
+		t.Fatalf("scale points: %+v", rep.Scale)
+	}
+	for _, p := range rep.Scale {
+		if p.Rebuild == nil || p.Startup == nil || p.Startup.FullReplay || p.StopSeconds <= 0 || len(p.Levels) != 2 {
+			t.Errorf("%d customers: rebuild %+v, start-up %+v, stop %v, %d levels", p.Customers, p.Rebuild, p.Startup, p.StopSeconds, len(p.Levels))
+		}
+		for _, l := range p.Levels {
+			if l.Service.Requests == 0 || len(l.Service.Errors) > 0 {
+				t.Errorf("%d customers, %s: %d requests, errors %v", p.Customers, l.Workload, l.Service.Requests, l.Service.Errors)
+			}
+		}
+	}
+	if rep.Scale[1].Seed == nil || rep.Scale[1].Seed.Added != 25 {
+		t.Errorf("the second size added %+v, want 25 customers", rep.Scale[1].Seed)
+	}
+	checkChart(t, out, 2)
 }

@@ -318,7 +318,9 @@ func (s *session) waitPublished(ctx context.Context) (*catchUp, error) {
 	}
 }
 
-// stop stops the started ledgerd and returns how long its graceful stop took.
+// stop stops the started ledgerd and returns how long its graceful stop took. The customers
+// the workloads created are recorded, so the next start (scale's next size, the next run on the
+// data directory) creates others.
 func (s *session) stop() (time.Duration, error) {
 	if s.lag != nil {
 		s.lag.close()
@@ -329,17 +331,14 @@ func (s *session) stop() (time.Duration, error) {
 	}
 	d, err := s.child.stop()
 	s.child = nil
-	return d, err
+	s.mark.Created = max(s.mark.Created, int(s.pop.next.Load())-createBase)
+	return d, errors.Join(err, writeMarker(s.dataDir, s.mark))
 }
 
 // close stops everything the session started, records the created customers in the data
 // directory, and removes a temporary data directory.
 func (s *session) close() error {
 	_, err := s.stop()
-	if s.cfg.URL == "" && s.dataDir != "" && s.tempRoot == "" {
-		s.mark.Created = max(s.mark.Created, int(s.pop.next.Load())-createBase)
-		err = errors.Join(err, writeMarker(s.dataDir, s.mark))
-	}
 	for _, dir := range []string{s.tempRoot, s.binDir} {
 		if dir != "" {
 			err = errors.Join(err, os.RemoveAll(dir))
