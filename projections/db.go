@@ -151,6 +151,9 @@ func (d *DB) Close() error {
 	if d.readOnly {
 		return d.db.Close()
 	}
+	// The last commit writes bbolt's free-page list too (the file is written without it), so the
+	// next open reads the list instead of every page of the file to find the free ones.
+	d.db.NoFreelistSync = false
 	err := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
 	if err == nil {
 		err = d.db.Sync()

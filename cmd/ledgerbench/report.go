@@ -32,7 +32,7 @@ func tableRow(l level) string {
 	if l.Lag != nil {
 		lag = fmt.Sprintf("%.1f/%.1f", l.Lag.Lag.P50, l.Lag.Lag.P99)
 		if l.Lag.Missing > 0 {
-			lag += fmt.Sprintf(" (%d lost)", l.Lag.Missing)
+			lag += fmt.Sprintf(" (%d unseen)", l.Lag.Missing)
 		}
 	}
 	group := "-"
