@@ -24,13 +24,15 @@ type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) strin
 // Customers is the customer view (every customer's current state, with addresses) and the
 // national-identifier index used by find-customer.
 type Customers struct {
-	db    *DB
-	natID NationalIDKeyFunc
+	db     *DB
+	natID  NationalIDKeyFunc
+	batch  *customerBatch // between BeginBatch and EndBatch (customers_batch.go)
+	states *stateCache    // decoded states for reads (customers_cache.go)
 }
 
 // NewCustomers returns the customer projection over db.
 func NewCustomers(db *DB, natID NationalIDKeyFunc) *Customers {
-	return &Customers{db: db, natID: natID}
+	return &Customers{db: db, natID: natID, states: newStateCache()}
 }
 
 // Name implements Projection.
@@ -65,24 +67,15 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	b := tx.Bucket(bucketCustomers)
-	key := []byte(ledgerNo + "/" + customerNo)
-	var state domain.CustomerState
-	if v := b.Get(key); v != nil {
-		if err := json.Unmarshal(v, &state); err != nil {
-			return fmt.Errorf("stored state of %s: %w", e.Stream, err)
-		}
+	key := ledgerNo + "/" + customerNo
+	c, err := p.customer(tx, key)
+	if err != nil {
+		return fmt.Errorf("stored state of %s: %w", e.Stream, err)
 	}
-	c := domain.RestoreCustomer(state)
 	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
 		return err
 	}
-	next := c.State()
-	data, err := json.Marshal(next)
-	if err != nil {
-		return err
-	}
-	if err := b.Put(key, data); err != nil {
+	if err := p.changed(tx, key, c); err != nil {
 		return err
 	}
 	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go
@@ -99,12 +92,21 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 	var s domain.CustomerState
 	var found bool
 	err := p.db.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCustomers).Get([]byte(ledgerNo + "/" + customerNo))
+		key := ledgerNo + "/" + customerNo
+		v := tx.Bucket(bucketCustomers).Get([]byte(key))
 		if v == nil {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(v, &s)
+		if cached, ok := p.states.get(key, v); ok {
+			s = cached
+			return nil
+		}
+		if err := json.Unmarshal(v, &s); err != nil {
+			return err
+		}
+		p.states.put(key, v, s)
+		return nil
 	})
 	return s, found, err
 }

@@ -121,7 +121,7 @@ func openBolt(path string) (db *bolt.DB, err error) {
 			err = fmt.Errorf("unreadable file: %v", r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmapSize})
 	return db, err
 }
 
@@ -130,6 +130,9 @@ func (d *DB) Close() error {
 	if d.readOnly {
 		return d.db.Close()
 	}
+	// The last commit writes bbolt's free-page list too (the file is written without it), so the
+	// next open reads the list instead of every page of the file to find the free ones.
+	d.db.NoFreelistSync = false
 	err := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
 	if err == nil {
 		err = d.db.Sync()
@@ -166,3 +169,9 @@ func (d *DB) prepare(ps []Projection) (map[string]uint64, error) {
 	})
 	return cps, err
 }
+
+// initialMmapSize is the address space mapped for the file at open (virtual memory, not
+// resident): bbolt grows its map by doubling, and each growth waits for every reader and copies
+// the open write transaction's pages to the heap; a rebuild of a large log grew it a dozen
+// times. Files larger than this still grow the map, by 1 GiB at a time.
+const initialMmapSize = 1 << 30

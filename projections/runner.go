@@ -245,10 +245,15 @@ func (h *handler) apply(tx *bolt.Tx, name []byte, last uint64) error {
 	if cp != h.checkpoint {
 		return fmt.Errorf("projections: %s: checkpoint %d in the file, %d in memory: two runners on one file?", h.p.Name(), cp, h.checkpoint)
 	}
+	bs := beginBatches(tx, h.p)
+	defer bs.end()
 	for _, e := range h.pending {
 		if err := h.p.Apply(tx, e); err != nil {
 			return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
 		}
+	}
+	if err := bs.flush(tx); err != nil {
+		return err
 	}
 	return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, last))
 }

@@ -32,18 +32,20 @@ type Main struct {
 	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
 	Now func() time.Time
 
-	log      *slog.Logger
-	metrics  *metrics // metrics_observe.go
-	store    *eventstore.Store
-	projDB   *projections.DB
-	runner   *projections.Runner
-	verifier *auth.Verifier
-	bus      *bus
-	reader   *reader
-	api      *httpapi.Server
-	expiry   *cardExpiry // records expired card registrations (a writer's; consents.go)
-	http     *http.Server
-	listener net.Listener
+	log       *slog.Logger
+	metrics   *metrics // metrics_observe.go
+	store     *eventstore.Store
+	projDB    *projections.DB
+	runner    *projections.Runner
+	verifier  *auth.Verifier
+	bus       *bus
+	reader    *reader
+	api       *httpapi.Server
+	expiry    *cardExpiry // records expired card registrations (a writer's; consents.go)
+	http      *http.Server
+	pprof     *http.Server
+	pprofAddr string
+	listener  net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -132,6 +134,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.log.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.log.Info("ledgerd listening", "role", o.Role, "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
 	if m.token != "" && o.PrintToken {
 		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n\n",
@@ -269,6 +274,9 @@ func (m *Main) Close() error {
 		cancel()
 	} else if m.listener != nil {
 		m.listener.Close() // Run failed before serving
+	}
+	if m.pprof != nil {
+		m.pprof.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()
