@@ -132,6 +132,8 @@ var schemas = map[string]eventSchema{
 	TypeSurplusSettled:         {version: 1, decode: decoder[SurplusSettled]()},
 	TypeSurplusRegulated:       {version: 1, decode: decoder[SurplusRegulated]()},
 
+	TypeCustomerForgotten: {version: 1, decode: decoder[CustomerForgotten]()},
+
 	// Not a change of the customer: stored in the look-up streams (see LookupStreamName).
 	TypeCustomerDetailsLookedUp: {version: 1, decode: decoder[CustomerDetailsLookedUp]()},
 }

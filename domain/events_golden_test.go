@@ -88,6 +88,7 @@ var goldenEvents = []domain.Event{
 	domain.SurplusRegulated{SurplusID: "456", Amount: mustMoney("1.500", "KWD"), Balance: mustMoney("0.25", "KWD")},
 	domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE", Keys: []string{"fiscalNumber"},
 		CustomerNo: "9999", Result: domain.LookupFound},
+	domain.CustomerForgotten{LastActivity: time.Date(2019, 5, 1, 9, 30, 0, 0, time.UTC), RetentionPeriod: "P7Y", NationalIdentifierReleased: true},
 }
 
 // goldenVariants pins the JSON of the other shapes of an event type (every kind of
