@@ -97,6 +97,7 @@ var goldenVariants = []struct {
 	name  string
 	event domain.Event
 }{
+	{"CustomerDetailsChanged.msisdn", domain.CustomerDetailsChanged{Set: domain.DetailChanges{MSISDN: ptr("+4670123456")}}},
 	{"SurplusRegistered.account", domain.SurplusRegistered{
 		SurplusID: "456", Balance: mustMoney("1000", "JPY"), Date: time.Date(2023, 1, 2, 13, 14, 15, 0, time.UTC),
 		Account: "/ledger/account/v1/1000/accounts/BBB",
