@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nordledger/ledger/eventstore/personal"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -37,6 +38,7 @@ var (
 // so one ledger's events are never reached from another's.
 type Audit struct {
 	db *DB
+	pd *personal.Protector // Protect; opens sealed events for time travel
 }
 
 // NewAudit returns the audit projection over db.

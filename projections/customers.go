@@ -2,11 +2,10 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/personal"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -26,6 +25,7 @@ type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) strin
 type Customers struct {
 	db    *DB
 	natID NationalIDKeyFunc
+	pd    *personal.Protector // Protect; nil: events and states in the clear only
 }
 
 // NewCustomers returns the customer projection over db.
@@ -36,11 +36,12 @@ func NewCustomers(db *DB, natID NationalIDKeyFunc) *Customers {
 // Name implements Projection.
 func (*Customers) Name() string { return CustomersName }
 
-// Version implements Projection.
-func (*Customers) Version() uint32 { return 1 }
+// Version implements Projection. Version 2: states of customers with sealed events are sealed,
+// forgotten customers are kept as their forgotten state, customer_natid_of.
+func (*Customers) Version() uint32 { return 2 }
 
 // Buckets implements Projection.
-func (*Customers) Buckets() [][]byte { return [][]byte{bucketCustomers, bucketNatIDs} }
+func (*Customers) Buckets() [][]byte { return [][]byte{bucketCustomers, bucketNatIDs, bucketNatIDOf} }
 
 // ParseStream splits a customer stream name ("{ledgerNo}/customers/{customerNo}") into ledger
 // and customer number; ok is false for every other stream, such as the look-up streams
@@ -53,53 +54,58 @@ func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
 	return parts[0], parts[2], true
 }
 
-// Apply implements Projection.
+// Apply implements Projection. A customer's state is kept sealed with its data key from its
+// first sealed event on (so an incremental and a rebuilt read model are byte for byte equal),
+// and in the clear before (customers whose events were all stored before sealing existed). A
+// forgotten customer — CustomerForgotten, or an event whose personal data is erased — is kept
+// as domain.ForgottenState and leaves the national-identifier index.
 func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	ledgerNo, customerNo, ok := ParseStream(e.Stream)
 	if !ok {
 		return nil // not a customer stream (e.g. look-ups): nothing of the customer changed
 	}
-	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+	ev, opened, err := decodeEvent(p.pd, e)
 	if err != nil {
 		return err
 	}
 	b := tx.Bucket(bucketCustomers)
 	key := []byte(ledgerNo + "/" + customerNo)
-	var state domain.CustomerState
-	if v := b.Get(key); v != nil {
-		if err := json.Unmarshal(v, &state); err != nil {
-			return fmt.Errorf("stored state of %s: %w", e.Stream, err)
-		}
+	state, sealed, err := p.loadState(b, key, e.Stream)
+	if err != nil {
+		return err
+	}
+	if len(opened.Erased) > 0 || state.Forgotten {
+		return p.forget(tx, key, e.Stream, domain.ForgottenState(customerNo, e.Version, e.Time))
 	}
 	c := domain.RestoreCustomer(state)
 	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
 		return err
 	}
 	next := c.State()
-	data, err := json.Marshal(next)
-	if err != nil {
-		return err
+	if next.Forgotten {
+		return p.forget(tx, key, e.Stream, next)
 	}
-	if err := b.Put(key, data); err != nil {
+	if err := p.storeState(b, key, e.Stream, next, sealed || opened.Sealed); err != nil {
 		return err
 	}
 	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
-		return tx.Bucket(bucketNatIDs).Put([]byte(p.natID(ledgerNo, *created.NationalIdentifier)), []byte(customerNo))
+		natKey := []byte(p.natID(ledgerNo, *created.NationalIdentifier))
+		if err := tx.Bucket(bucketNatIDOf).Put(key, natKey); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketNatIDs).Put(natKey, []byte(customerNo))
 	}
 	return nil
 }
 
-// Customer returns a customer's current state.
+// Customer returns a customer's current state; a forgotten customer's is its forgotten state
+// (Forgotten set, nothing personal).
 func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
 	var s domain.CustomerState
 	var found bool
-	err := p.db.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCustomers).Get([]byte(ledgerNo + "/" + customerNo))
-		if v == nil {
-			return nil
-		}
-		found = true
-		return json.Unmarshal(v, &s)
+	err := p.db.db.View(func(tx *bolt.Tx) (err error) {
+		s, found, err = p.readState(tx, ledgerNo, customerNo)
+		return err
 	})
 	return s, found, err
 }

@@ -1,0 +1,134 @@
+package projections
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/personal"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Protect makes the set's projections open sealed events and seal the customers' states with
+// pd (docs/data-protection.md). Without it only events and states in the clear are read, and a
+// sealed event stops the projection with an error — never read without its personal data.
+func (s *Set) Protect(pd *personal.Protector) *Set {
+	s.Customers.Protect(pd)
+	s.Audit.Protect(pd)
+	return s
+}
+
+// Protect makes the customer projection open sealed events and keep the state of every customer
+// that has one sealed, with the customer's data key (see Customers).
+func (p *Customers) Protect(pd *personal.Protector) *Customers {
+	p.pd = pd
+	return p
+}
+
+// Protect makes the audit projection's time travel open sealed events.
+func (p *Audit) Protect(pd *personal.Protector) *Audit {
+	p.pd = pd
+	return p
+}
+
+// errNoProtector: a sealed event met a projection without a protector.
+var errNoProtector = errors.New("projections: the event is sealed and the projection has no protector (Set.Protect)")
+
+// decodeEvent opens (with pd) and decodes a stored event.
+func decodeEvent(pd *personal.Protector, e Event) (domain.Event, personal.Opened, error) {
+	if pd == nil {
+		if bytes.Contains(e.Data, []byte(`"`+personal.SealedMember+`"`)) {
+			return nil, personal.Opened{}, errNoProtector
+		}
+		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		return ev, personal.Opened{Data: e.Data}, err
+	}
+	return pd.Decode(context.Background(), e)
+}
+
+// bucketNatIDOf maps a customer to its key in the national-identifier index, so a forgotten
+// customer's entry is removed without its national identifier, which is no longer readable.
+var bucketNatIDOf = []byte("customer_natid_of") // "{ledgerNo}/{customerNo}" → national-identifier key
+
+// loadState reads a customer's stored state: sealed reports whether it is kept sealed. A sealed
+// state whose key is destroyed reads as forgotten.
+func (p *Customers) loadState(b *bolt.Bucket, key []byte, stream string) (s domain.CustomerState, sealed bool, err error) {
+	v := b.Get(key)
+	if v == nil {
+		return s, false, nil
+	}
+	if personal.IsSealedState(v) {
+		if p.pd == nil {
+			return s, true, errNoProtector
+		}
+		plain, err := p.pd.OpenState(context.Background(), stream, v)
+		if errors.Is(err, personal.ErrKeyDestroyed) {
+			return domain.CustomerState{Forgotten: true}, true, nil
+		}
+		if err != nil {
+			return s, true, err
+		}
+		v, sealed = plain, true
+	}
+	if err := json.Unmarshal(v, &s); err != nil {
+		return s, sealed, fmt.Errorf("stored state of %s: %w", stream, err)
+	}
+	return s, sealed, nil
+}
+
+// storeState writes a customer's state, sealed when seal is set.
+func (p *Customers) storeState(b *bolt.Bucket, key []byte, stream string, s domain.CustomerState, seal bool) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if seal {
+		if p.pd == nil {
+			return errNoProtector
+		}
+		if data, err = p.pd.SealState(context.Background(), stream, data); err != nil {
+			return err
+		}
+	}
+	return b.Put(key, data)
+}
+
+// forget replaces a customer with its forgotten state (in the clear: it holds nothing personal)
+// and removes it from the national-identifier index.
+func (p *Customers) forget(tx *bolt.Tx, key []byte, stream string, s domain.CustomerState) error {
+	if err := p.storeState(tx.Bucket(bucketCustomers), key, stream, s, false); err != nil {
+		return err
+	}
+	of := tx.Bucket(bucketNatIDOf)
+	if natKey := of.Get(key); natKey != nil {
+		ix := tx.Bucket(bucketNatIDs)
+		if v := ix.Get(natKey); v != nil && string(v) == s.CustomerNo {
+			if err := ix.Delete(natKey); err != nil {
+				return err
+			}
+		}
+		if err := of.Delete(key); err != nil {
+			return err
+		}
+	}
+	if p.pd != nil {
+		p.pd.Evict(stream)
+	}
+	return nil
+}
+
+// readState reads a customer's state for a query.
+func (p *Customers) readState(tx *bolt.Tx, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
+	key := []byte(ledgerNo + "/" + customerNo)
+	if tx.Bucket(bucketCustomers).Get(key) == nil {
+		return domain.CustomerState{}, false, nil
+	}
+	s, _, err := p.loadState(tx.Bucket(bucketCustomers), key, domain.StreamName(ledgerNo, customerNo))
+	if s.Forgotten && s.CustomerNo == "" {
+		s.CustomerNo = customerNo // sealed, and its key destroyed a moment ago
+	}
+	return s, err == nil, err
+}
