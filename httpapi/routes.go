@@ -82,6 +82,7 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeKycAnswers, map[string]endpoint{http.MethodPost: {auth.ScopeKycWrite, s.updateKycAnswers}})
 	s.route(mux, routeCustomerEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.customerEvents}})
 	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
+	s.route(mux, routeForget, map[string]endpoint{http.MethodPost: {auth.ScopeCustomerErase, s.forgetCustomer}})
 	mux.HandleFunc(routeHealth, s.healthz)
 	mux.HandleFunc(routeReady, s.readyz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

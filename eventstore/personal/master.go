@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -136,3 +137,18 @@ func (m *MasterKeys) unwrap(subject, id string, wrapped []byte) ([]byte, error) 
 	}
 	return nil, fmt.Errorf("%w (data key of %s, wrapped by %s; configured: %s)", ErrMasterKey, subject, id, strings.Join(m.IDs(), ", "))
 }
+
+// DataKey unwraps a key record's data key (ErrKeyDestroyed for a tombstone).
+func (m *MasterKeys) DataKey(r KeyRecord) (*DataKey, error) {
+	if r.Destroyed {
+		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, r.Subject)
+	}
+	raw, err := m.unwrap(r.Subject, r.Master, r.Wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return NewDataKey(raw)
+}
+
+// Has reports whether the ring holds the master key id.
+func (m *MasterKeys) Has(id string) bool { return slices.Contains(m.IDs(), id) }
