@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi/auth"
 )
 
@@ -717,8 +718,44 @@ var writeMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, h
 
 // ---- the event log ----
 
-// readEvents reads the whole event log of a data directory. The server must be closed.
+// readEvents reads the whole event log of a data directory with the personal members of its
+// events opened (with the directory's key store and generated master key; erased members stay
+// out). The server must be closed.
 func readEvents(t testing.TB, dir string) []eventstore.Event {
+	t.Helper()
+	events := readStoredEvents(t, dir)
+	ring, err := personal.ParseMasterKeys(string(mustRead(t, filepath.Join(dir, "master.key"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("opening the key store: %v", err)
+	}
+	defer keys.Close()
+	pd := personal.NewProtector(keys)
+	for i, e := range events {
+		opened, err := pd.OpenEvent(context.Background(), e)
+		if err != nil {
+			t.Fatalf("opening event %d: %v", e.Position, err)
+		}
+		events[i].Data = opened.Data
+	}
+	return events
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readStoredEvents reads the whole event log of a data directory as stored. The server must be
+// closed.
+func readStoredEvents(t testing.TB, dir string) []eventstore.Event {
 	t.Helper()
 	st, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
 	if err != nil {

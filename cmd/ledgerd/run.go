@@ -17,6 +17,8 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/popreg"
@@ -34,6 +36,9 @@ type Main struct {
 
 	log      *slog.Logger
 	store    *eventstore.Store
+	keys     *personal.Store // a writer's key store
+	keyBus   *keysync.Source // a reader's keys
+	pd       *personal.Protector
 	projDB   *projections.DB
 	runner   *projections.Runner
 	verifier *auth.Verifier
@@ -78,12 +83,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.verifier, err = m.openVerifier(ctx, lf); err != nil {
 		return err
 	}
+	if m.pd, err = m.openPersonal(); err != nil {
+		return err
+	}
 	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
 		return err
 	}
 	set := projections.NewSet(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
 		return commands.NationalIDKey(resKey, ledgerNo, ni)
-	})
+	}).Protect(m.pd)
 	customers, audit := set.Customers, set.Audit
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, set.All()...); err != nil {
 		return err
@@ -97,7 +105,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
-		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register,
+		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, Personal: eventOpener{m.pd},
 	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
@@ -166,7 +174,10 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config)
 	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{}); err != nil {
 		return err
 	}
-	handler, err := commands.New(m.store, commands.Config{ReservationKey: key})
+	if err := m.reconcileKeys(ctx); err != nil {
+		return err
+	}
+	handler, err := commands.New(m.store, commands.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys})
 	if err != nil {
 		return err
 	}
@@ -284,6 +295,9 @@ func (m *Main) Close() error {
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
+	}
+	if m.keys != nil {
+		errs = append(errs, m.keys.Close())
 	}
 	return errors.Join(errs...)
 }
