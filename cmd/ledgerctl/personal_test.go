@@ -135,3 +135,32 @@ func TestVerifyAndRebuildAfterForget(t *testing.T) {
 		t.Errorf("verify without the master key: exit %d, %s", code, stderr)
 	}
 }
+
+// TestCompact: after a forget, the released reservation of the customer's national identifier
+// (a keyed hash) lingers in a freed page of events.db; compact rewrites the file without it,
+// every event as it was.
+func TestCompact(t *testing.T) {
+	dir := newDataDir(t)
+	head := sealedHistory(t, dir, 4, 8, "101")
+	hash := cmds.NationalIDKey([]byte(testKey), "1000", domain.NationalIdentifier{RegNo: regNo(1), CountryCode: "SE"})
+	kept := cmds.NationalIDKey([]byte(testKey), "1000", domain.NationalIdentifier{RegNo: regNo(2), CountryCode: "SE"})
+	events := filepath.Join(dir, eventsFile)
+	before, _ := os.ReadFile(events)
+	if !strings.Contains(string(before), hash) {
+		t.Skip("the released reservation is not in a freed page this time: nothing to show")
+	}
+	stdout, stderr, code := runCLI(t, nil, "compact", "--data-dir", dir)
+	if code != exitOK || !strings.Contains(stdout, "head "+itoa(int(head))) {
+		t.Fatalf("compact: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	after, _ := os.ReadFile(events)
+	if strings.Contains(string(after), hash) {
+		t.Error("the released reservation is still in events.db")
+	}
+	if !strings.Contains(string(after), kept) {
+		t.Error("a live reservation is gone")
+	}
+	if stdout, stderr, code := runCLI(t, nil, "verify", "--data-dir", dir); code != exitOK {
+		t.Fatalf("verify after compact: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}

@@ -47,6 +47,9 @@ func commands() []command {
 		{name: "rebuild", summary: "rebuild read models (projections) offline from the event log", run: runRebuild},
 		{name: "verify", summary: "check the event log's integrity and that the read models equal a rebuild", run: runVerify},
 		{name: "tail", summary: "follow the ledger's events on NATS", run: runTail},
+		{name: "backup", summary: "copy the event log or the key store consistently, while ledgerd runs", run: runBackup},
+		{name: "master-key", summary: "rotate the master key that wraps the customers' data keys, or make a new one", run: runMasterKey},
+		{name: "compact", summary: "rewrite the event log without freed pages, offline", run: runCompact},
 	}
 }
 

@@ -46,6 +46,9 @@ type Main struct {
 	reader   *reader
 	http     *http.Server
 	listener net.Listener
+	// the admin socket (admin.go)
+	admin         *http.Server
+	adminListener net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -113,6 +116,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
 	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
+		return err
+	} else if err := m.startAdmin(); err != nil {
 		return err
 	}
 	api, err := httpapi.New(cfg)
@@ -280,6 +285,7 @@ func (m *Main) Close() error {
 		}
 		cancel()
 	}
+	m.stopAdmin()
 	if m.cancel != nil {
 		m.cancel()
 	}

@@ -76,9 +76,10 @@ type Store struct {
 	changed chan struct{}
 }
 
-// OpenStore opens the key store at path, creating it unless read-only.
+// OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a
+// read-only store that only backs up or lists (it then opens no key).
 func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error) {
-	if ring == nil {
+	if ring == nil && !opts.ReadOnly {
 		return nil, errors.New("personal: a key store needs master keys")
 	}
 	if opts.LockTimeout <= 0 {
@@ -242,7 +243,11 @@ func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*Data
 }
 
 func (s *Store) unwrap(rec KeyRecord) (*DataKey, error) {
-	raw, err := s.ring.Load().unwrap(rec.Subject, rec.Master, rec.Wrapped)
+	ring := s.ring.Load()
+	if ring == nil {
+		return nil, fmt.Errorf("%w (no master keys given)", ErrMasterKey)
+	}
+	raw, err := ring.unwrap(rec.Subject, rec.Master, rec.Wrapped)
 	if err != nil {
 		return nil, err
 	}
@@ -480,4 +485,23 @@ func (c *keyCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cur, c.old = map[string]*DataKey{}, map[string]*DataKey{}
+}
+
+// CheckFile opens a key store file read-only and checks that it is a key store whose pages are
+// consistent (bbolt's check): for a backup just written. No master key is needed.
+func CheckFile(path string) (err error) {
+	s := &Store{path: path, opts: StoreOptions{ReadOnly: true, LockTimeout: time.Second}}
+	if s.db, err = s.openBolt(path); err != nil {
+		return err
+	}
+	defer s.db.Close()
+	if err := s.init(); err != nil {
+		return fmt.Errorf("personal: %s: %w", path, err)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("personal: %s: %w", path, err)
+		}
+		return nil
+	})
 }
