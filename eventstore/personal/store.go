@@ -362,6 +362,10 @@ func (s *Store) compactLocked() error {
 		return fmt.Errorf("personal: compacting the key store: %w", err)
 	}
 	if err := os.Rename(tmp, s.path); err != nil {
+		_ = os.Remove(tmp)
+		if db, rerr := s.openBolt(s.path); rerr == nil { // keep serving from the old file
+			s.db = db
+		}
 		return fmt.Errorf("personal: compacting the key store: %w", err)
 	}
 	if dir, err := os.Open(filepath.Dir(s.path)); err == nil {
