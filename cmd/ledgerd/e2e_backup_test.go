@@ -198,6 +198,12 @@ func TestE2ERestoredBackupsDoNotResurrect(t *testing.T) {
 	ledgerctl(t, ctl, "backup", "--data-dir", s.dir, "--out", filepath.Join(out, "events-new.db"))
 	ledgerctl(t, ctl, "backup", "--data-dir", s.dir, "--keys", "--out", filepath.Join(out, "keys-new.db"))
 	s.stop(t)
+	// The writer's own directory, with the forgotten customer, verifies, rebuilds and verifies.
+	for _, args := range [][]string{{"verify"}, {"rebuild"}, {"verify"}} {
+		if out := ledgerctl(t, ctl, append(args, "--data-dir", s.dir)...); args[0] == "verify" && !strings.Contains(out, "verify: ok") {
+			t.Errorf("verify: %s", out)
+		}
+	}
 
 	for _, tt := range []struct {
 		name, events, keys string

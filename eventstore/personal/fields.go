@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,12 +13,16 @@ import (
 // object is a JSON object's members, undecoded.
 type object map[string]json.RawMessage
 
+// parseObject splits a JSON object into its members (the values undecoded, sub-slices of data).
 func parseObject(data []byte) (object, error) {
-	var o object
-	if err := json.Unmarshal(data, &o); err != nil {
+	if !json.Valid(data) {
+		return nil, fmt.Errorf("personal: event data is not JSON")
+	}
+	o, ok, err := splitObject(data)
+	if err != nil {
 		return nil, err
 	}
-	if o == nil {
+	if !ok {
 		return nil, fmt.Errorf("personal: event data is not a JSON object")
 	}
 	return o, nil
@@ -55,9 +61,9 @@ func takeIn(o object, segs []string, at string, out map[string]json.RawMessage) 
 // members taken.
 func takeValue(v json.RawMessage, segs []string, at string, out map[string]json.RawMessage) (json.RawMessage, error) {
 	if segs[0] == "*" {
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
-			return v, nil // not an array: nothing of the path is here
+		items, ok, err := splitArray(v)
+		if err != nil || !ok {
+			return v, err // not an array: nothing of the path is here
 		}
 		for i, item := range items {
 			ni, err := takeValue(item, segs[1:], at+strconv.Itoa(i)+".", out)
@@ -66,11 +72,11 @@ func takeValue(v json.RawMessage, segs []string, at string, out map[string]json.
 			}
 			items[i] = ni
 		}
-		return json.Marshal(items)
+		return encodeArray(items), nil
 	}
-	var inner object
-	if err := json.Unmarshal(v, &inner); err != nil || inner == nil {
-		return v, nil // not an object
+	inner, ok, err := splitObject(v)
+	if err != nil || !ok {
+		return v, err // not an object
 	}
 	n := len(out)
 	if err := takeIn(inner, segs, at, out); err != nil {
@@ -79,7 +85,7 @@ func takeValue(v json.RawMessage, segs []string, at string, out map[string]json.
 	if len(out) == n {
 		return v, nil // unchanged: keep the original bytes
 	}
-	return json.Marshal(inner)
+	return encodeObject(inner), nil
 }
 
 // put sets the value at a concrete path (as take made it) in o, creating objects on the way. A
@@ -103,8 +109,8 @@ func putValue(v json.RawMessage, segs []string, value json.RawMessage) (json.Raw
 		return value, nil
 	}
 	if t := bytes.TrimSpace(v); len(t) > 0 && t[0] == '[' {
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
+		items, _, err := splitArray(v)
+		if err != nil {
 			return nil, err
 		}
 		i, err := strconv.Atoi(segs[0])
@@ -114,21 +120,68 @@ func putValue(v json.RawMessage, segs []string, value json.RawMessage) (json.Raw
 		if items[i], err = putValue(items[i], segs[1:], value); err != nil {
 			return nil, err
 		}
-		return json.Marshal(items)
+		return encodeArray(items), nil
 	}
 	inner := object{}
-	if len(bytes.TrimSpace(v)) > 0 {
-		if err := json.Unmarshal(v, &inner); err != nil {
-			return nil, err
+	if len(bytes.TrimSpace(v)) > 0 && !bytes.Equal(bytes.TrimSpace(v), jsonNull) {
+		o, ok, err := splitObject(v)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("not an object: %w", err)
 		}
-		if inner == nil {
-			inner = object{}
-		}
+		inner = o
 	}
 	nv, err := putValue(inner[segs[0]], segs[1:], value)
 	if err != nil {
 		return nil, err
 	}
 	inner[segs[0]] = nv
-	return json.Marshal(inner)
+	return encodeObject(inner), nil
+}
+
+// encodeObject writes an object's members in key order with their values as they are (they
+// come from parsing valid JSON): encoding/json's map encoding, without its reflection and its
+// re-validation of every raw value — the larger part of sealing's cost.
+func encodeObject(o object) []byte {
+	keys := slices.Sorted(maps.Keys(o))
+	n := 2
+	for _, k := range keys {
+		n += len(k) + len(o[k]) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		b = append(b, o[k]...)
+	}
+	return append(b, '}')
+}
+
+// encodeArray writes a list of raw values.
+func encodeArray(items []json.RawMessage) []byte {
+	b := []byte{'['}
+	for i, v := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, v...)
+	}
+	return append(b, ']')
+}
+
+// appendKey appends a member name as a JSON string: as it is when it needs no escaping (every
+// name of the domain's JSON), else as encoding/json writes it.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
 }

@@ -132,15 +132,12 @@ func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, 
 	if err != nil {
 		return nil, err
 	}
-	plain, err := json.Marshal(vals)
-	if err != nil {
-		return nil, err
-	}
+	plain := encodeObject(vals)
 	s := sealedData{V: sealedFormat, F: slices.Sorted(maps.Keys(vals)), C: k.c.seal(nil, eventAAD(stream, id, typ), plain)}
 	if o[SealedMember], err = json.Marshal(s); err != nil {
 		return nil, err
 	}
-	return json.Marshal(o)
+	return encodeObject(o), nil
 }
 
 // Opened is a stored event's data opened.
@@ -163,9 +160,11 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	if !bytes.Contains(e.Data, []byte(`"`+SealedMember+`"`)) {
 		return Opened{Data: e.Data}, nil
 	}
-	o, err := parseObject(e.Data)
-	if err != nil {
-		return Opened{}, fmt.Errorf("personal: event %d: %w", e.Position, err)
+	// The store took only valid JSON (and what is put back is decoded, and so checked, by the
+	// caller): split without validating again.
+	o, isObject, err := splitObject(e.Data)
+	if err != nil || !isObject {
+		return Opened{}, fmt.Errorf("personal: event %d: the data is not a JSON object", e.Position)
 	}
 	raw, ok := o[SealedMember]
 	if !ok {
@@ -182,8 +181,7 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	}
 	k, err := p.keys.DataKey(ctx, subject, false)
 	if errors.Is(err, ErrKeyDestroyed) {
-		clear, err := json.Marshal(o)
-		return Opened{Data: clear, Sealed: true, Erased: s.F}, err
+		return Opened{Data: encodeObject(o), Sealed: true, Erased: s.F}, nil
 	}
 	if err != nil {
 		return Opened{}, fmt.Errorf("event %d of %s: %w", e.Position, e.Stream, err)
@@ -192,17 +190,16 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	if err != nil {
 		return Opened{}, fmt.Errorf("event %d of %s: %w", e.Position, e.Stream, err)
 	}
-	var vals map[string]json.RawMessage
-	if err := json.Unmarshal(plain, &vals); err != nil {
-		return Opened{}, fmt.Errorf("personal: event %d: sealed members: %w", e.Position, err)
+	vals, isObject, err := splitObject(plain)
+	if err != nil || !isObject {
+		return Opened{}, fmt.Errorf("personal: event %d: sealed members are not a JSON object", e.Position)
 	}
 	for path, v := range vals {
 		if err := put(o, path, v); err != nil {
 			return Opened{}, err
 		}
 	}
-	data, err := json.Marshal(o)
-	return Opened{Data: data, Sealed: true}, err
+	return Opened{Data: encodeObject(o), Sealed: true}, nil
 }
 
 // Decode opens and decodes a stored event (domain.DecodeEvent, which upcasts older schemas).
