@@ -25,6 +25,11 @@ type CustomerState struct {
 	LegalAddress            *Address
 	BillingAddress          *Address
 	ActiveConsents          []string
+	// RecurringCard is the recurring-card consent registered last (nil: none, or removed); it
+	// is in force while RecurringCardAt says so.
+	RecurringCard *RecurringCardConsent `json:",omitempty"`
+	// CardRegistration is the latest recurring-card redirect registration (nil: none yet).
+	CardRegistration *CardRegistration `json:",omitempty"`
 	// Surpluses holds every surplus in registration order, depleted ones included (the API
 	// shows CurrentSurpluses).
 	Surpluses []SurplusState
@@ -47,6 +52,8 @@ func (s CustomerState) Clone() CustomerState {
 	s.LegalAddress = clonePtr(s.LegalAddress)
 	s.BillingAddress = clonePtr(s.BillingAddress)
 	s.ActiveConsents = slices.Clone(s.ActiveConsents)
+	s.RecurringCard = clonePtr(s.RecurringCard)
+	s.CardRegistration = clonePtr(s.CardRegistration)
 	if s.Surpluses != nil {
 		surpluses := make([]SurplusState, len(s.Surpluses))
 		for i, sp := range s.Surpluses {
@@ -147,6 +154,11 @@ func (c *Customer) Apply(r Recorded) error {
 		s.KycAnsweredAt = r.Time
 	case CustomerForgotten:
 		*s = ForgottenState(s.CustomerNo, r.Version, r.Time)
+	case RecurringCardRegistrationStarted, RecurringCardRegistrationCompleted, RecurringCardRegistrationAborted,
+		RecurringCardRegistrationFailed, RecurringCardConsentRemoved:
+		if err := applyConsent(s, r); err != nil {
+			return err
+		}
 	default:
 		if err := applySurplus(s, r); err != nil {
 			return err

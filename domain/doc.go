@@ -15,4 +15,11 @@
 // the Kyc of a LedgerPolicy); ParseKycAnswers validates a customer's answers against them and
 // Customer.AnswerKyc records them (KycAnswersUpdated). The customer's state keeps only when it
 // last answered, for renewal (LedgerPolicy.KycRenewalDue).
+//
+// Consents: a recurring-card redirect registration (ParseStartCardRegistration,
+// Customer.StartCardRegistration) is Initialized until a card-verification provider's result
+// (ParseCardVerificationResult, Customer.FinishCardRegistration) completes it — registering the
+// customer's RecurringCardConsent — or aborts or fails it, or until it expires
+// (CardRegistration.StatusAt, Customer.ExpireCardRegistration). Only one registration is active
+// at a time; Customer.RemoveRecurringCardConsent withdraws the consent.
 package domain

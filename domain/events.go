@@ -132,7 +132,12 @@ var schemas = map[string]eventSchema{
 	TypeSurplusSettled:         {version: 1, decode: decoder[SurplusSettled]()},
 	TypeSurplusRegulated:       {version: 1, decode: decoder[SurplusRegulated]()},
 
-	TypeCustomerForgotten: {version: 1, decode: decoder[CustomerForgotten]()},
+	TypeCustomerForgotten:                  {version: 1, decode: decoder[CustomerForgotten]()},
+	TypeRecurringCardRegistrationStarted:   {version: 1, decode: decoder[RecurringCardRegistrationStarted]()},
+	TypeRecurringCardRegistrationCompleted: {version: 1, decode: decoder[RecurringCardRegistrationCompleted]()},
+	TypeRecurringCardRegistrationAborted:   {version: 1, decode: decoder[RecurringCardRegistrationAborted]()},
+	TypeRecurringCardRegistrationFailed:    {version: 1, decode: decoder[RecurringCardRegistrationFailed]()},
+	TypeRecurringCardConsentRemoved:        {version: 1, decode: decoder[RecurringCardConsentRemoved]()},
 
 	// Not a change of the customer: stored in the look-up streams (see LookupStreamName).
 	TypeCustomerDetailsLookedUp: {version: 1, decode: decoder[CustomerDetailsLookedUp]()},

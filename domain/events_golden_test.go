@@ -89,6 +89,19 @@ var goldenEvents = []domain.Event{
 	domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE", Keys: []string{"fiscalNumber"},
 		CustomerNo: "9999", Result: domain.LookupFound},
 	domain.CustomerForgotten{LastActivity: time.Date(2019, 5, 1, 9, 30, 0, 0, time.UTC), RetentionPeriod: "P7Y", NationalIdentifierReleased: true},
+	domain.RecurringCardRegistrationStarted{
+		RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u", Provider: "http", ProviderReference: "abc123",
+		RedirectURL: "https://ecom.externalintegration.payex.com/checkout/abc123",
+		CompleteURL: "https://www.google.com/search?q=cancelurl", CancelURL: "https://www.google.com/search?q=completeurl",
+		Language: "en-US", ExpiresAt: time.Date(2024, 5, 28, 12, 30, 0, 0, time.UTC),
+	},
+	domain.RecurringCardRegistrationCompleted{
+		RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u", CardToken: "2eb28854-07ec-4e88-b672-7c61cc54b461",
+		InstrumentDisplayName: "551000******1232", CardExpiryDate: "04/2035", ConsentExpiryDate: "04-2035",
+	},
+	domain.RecurringCardRegistrationAborted{RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u", Reason: domain.AbortCancelled},
+	domain.RecurringCardRegistrationFailed{RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u", Reason: "declined"},
+	domain.RecurringCardConsentRemoved{CardToken: "2eb28854-07ec-4e88-b672-7c61cc54b461"},
 }
 
 // goldenVariants pins the JSON of the other shapes of an event type (every kind of
@@ -101,6 +114,13 @@ var goldenVariants = []struct {
 	{"SurplusRegistered.account", domain.SurplusRegistered{
 		SurplusID: "456", Balance: mustMoney("1000", "JPY"), Date: time.Date(2023, 1, 2, 13, 14, 15, 0, time.UTC),
 		Account: "/ledger/account/v1/1000/accounts/BBB",
+	}},
+	{"RecurringCardRegistrationAborted.expired", domain.RecurringCardRegistrationAborted{RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u", Reason: domain.AbortExpired}},
+	{"RecurringCardRegistrationStarted.sandbox", domain.RecurringCardRegistrationStarted{
+		RegistrationID: "c2FuZGJveC1yZWdpc3RyYXRpb24", Provider: "sandbox",
+		RedirectURL: "http://127.0.0.1:8080/card-verification/sandbox/c2FuZGJveC1yZWdpc3RyYXRpb24",
+		CompleteURL: "https://shop.example/complete", CancelURL: "https://shop.example/cancel",
+		Language: "sv-SE", ExpiresAt: time.Date(2024, 5, 28, 12, 30, 0, 0, time.UTC),
 	}},
 	{"CustomerDetailsLookedUp.unmatched", domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE",
 		Keys: []string{"fiscalNumber"}, Result: domain.LookupNotFound}},
@@ -257,7 +277,8 @@ func TestDecodeEventRejects(t *testing.T) {
 		{"unknown type", "CustomerDeleted", 1, []byte(`{}`)},
 		{"type in other case", "customercreated", 1, golden},
 		{"empty type", "", 1, golden},
-		{"a type of SPEC §9 the domain does not decode yet", domain.TypeRecurringCardConsentRemoved, 1, []byte(`{}`)},
+		{"card token not a string", domain.TypeRecurringCardConsentRemoved, 1, []byte(`{"cardToken":42}`)},
+		{"expiry time not RFC 3339", domain.TypeRecurringCardRegistrationStarted, 1, []byte(`{"registrationId":"Qm9hcmQtcmVnaXN0cmF0aW9u","expiresAt":"2024-05-28 12:30"}`)},
 		{"KYC answers not a list", domain.TypeKycAnswersUpdated, 1, []byte(`{"answers":{"questionCode":"x"}}`)},
 		{"schema version newer than known", domain.TypeCustomerCreated, 2, golden},
 		{"schema version 0", domain.TypeCustomerCreated, 0, golden},

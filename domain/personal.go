@@ -38,6 +38,16 @@ var personalFields = map[string][]string{
 	TypeSurplusRegulated:        {},
 	TypeCustomerDetailsLookedUp: {}, // never stores the looked-up value (see CustomerDetailsLookedUp)
 	TypeCustomerForgotten:       {},
+
+	// Consents: card data (the provider's card token — it charges the card —, the masked number,
+	// the expiry) is personal; so are the provider's reference and the URLs of a registration,
+	// which lead to the person's verification session and may carry the merchant's identifiers
+	// of the person. Registration ids, providers, languages, reasons and times stay clear.
+	TypeRecurringCardRegistrationStarted:   {"providerReference", "redirectUrl", "completeUrl", "cancelUrl"},
+	TypeRecurringCardRegistrationCompleted: {"cardToken", "instrumentDisplayName", "cardExpiryDate", "consentExpiryDate"},
+	TypeRecurringCardRegistrationAborted:   {},
+	TypeRecurringCardRegistrationFailed:    {},
+	TypeRecurringCardConsentRemoved:        {"cardToken"},
 }
 
 // PersonalFields returns the paths of the personal members of an event type's stored JSON, and

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -45,6 +46,7 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 	if err := validateRequest(&req); err != nil {
 		return AppendResult{}, err
 	}
+	start := time.Now()
 	op := &appendOp{req: req, done: make(chan appendOutcome, 1)}
 	select {
 	case s.queue <- op:
@@ -54,6 +56,7 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 		return AppendResult{}, ctx.Err()
 	}
 	out := <-op.done
+	s.observeAppend(start, out.err)
 	return out.res, out.err
 }
 
@@ -80,7 +83,8 @@ func validateRequest(req *AppendRequest) error {
 			return invalidf("event %d: type empty or too long", i)
 		case e.SchemaVersion < 1:
 			return invalidf("event %d: schema version %d", i, e.SchemaVersion)
-		case len(e.Actor) > MaxMetadataLen || len(e.CorrelationID) > MaxMetadataLen || len(e.CausationID) > MaxMetadataLen:
+		case len(e.Actor) > MaxMetadataLen || len(e.CorrelationID) > MaxMetadataLen || len(e.CausationID) > MaxMetadataLen ||
+			len(e.TraceParent) > MaxMetadataLen || len(e.TraceState) > MaxMetadataLen:
 			return invalidf("event %d: metadata too long", i)
 		case len(e.Data) > MaxEventData:
 			return invalidf("event %d: data larger than %d bytes", i, MaxEventData)
@@ -158,6 +162,7 @@ func (s *Store) gather(batch []*appendOp) []*appendOp {
 func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
 	outcomes := make([]appendOutcome, len(batch))
 	var head uint64
+	start := time.Now()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newTxWriter(tx, buf)
 		for i, op := range batch {
@@ -184,6 +189,9 @@ func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
 			s.head.Store(head)
 			s.notify()
 		}
+	}
+	if s.opts.Observer != nil {
+		s.opts.Observer.ObserveCommit(len(batch), time.Since(start), err)
 	}
 	for i, op := range batch {
 		op.done <- outcomes[i]
@@ -261,7 +269,7 @@ func (w *txWriter) apply(req *AppendRequest) (AppendResult, error) {
 		version++
 		e := Event{ID: d.ID, Stream: req.Stream, Version: version, Position: pos, Type: d.Type,
 			SchemaVersion: d.SchemaVersion, Time: d.Time, Actor: d.Actor, CorrelationID: d.CorrelationID,
-			CausationID: d.CausationID, Data: d.Data}
+			CausationID: d.CausationID, TraceParent: d.TraceParent, TraceState: d.TraceState, Data: d.Data}
 		start := len(w.buf)
 		w.buf = appendRecord(w.buf, &e)
 		// bbolt keeps references to keys and values until commit: they live in w.buf, which is not

@@ -22,22 +22,36 @@ import (
 //	string   data (JSON)
 //	[4]byte  CRC-32C (Castagnoli) of every byte before it, big-endian
 //
-// where "string" is a uvarint length followed by that many bytes. A new layout gets a new format
-// version; decode keeps reading every version ever written.
-const recordFormatV1 = 1
+// where "string" is a uvarint length followed by that many bytes. Version 2 (written when an
+// event carries trace context) adds two strings after the causation id:
+//
+//	string   traceparent (W3C)
+//	string   tracestate (W3C)
+//
+// A new layout gets a new format version; decode keeps reading every version ever written.
+const (
+	recordFormatV1 = 1
+	recordFormatV2 = 2
+)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // encodedSize returns an upper bound of the encoded size of e.
 func encodedSize(e *Event) int {
 	n := 1 + 16 + 3*binary.MaxVarintLen64 + 6*binary.MaxVarintLen32 + binary.MaxVarintLen64 + 4
-	return n + len(e.Stream) + len(e.Type) + len(e.Actor) + len(e.CorrelationID) + len(e.CausationID) + len(e.Data)
+	return n + 2*binary.MaxVarintLen32 + len(e.Stream) + len(e.Type) + len(e.Actor) + len(e.CorrelationID) + len(e.CausationID) +
+		len(e.TraceParent) + len(e.TraceState) + len(e.Data)
 }
 
 // appendRecord appends the encoding of e to dst.
 func appendRecord(dst []byte, e *Event) []byte {
 	start := len(dst)
-	dst = append(dst, recordFormatV1)
+	traced := e.TraceParent != "" || e.TraceState != ""
+	if traced {
+		dst = append(dst, recordFormatV2)
+	} else {
+		dst = append(dst, recordFormatV1)
+	}
 	dst = append(dst, e.ID[:]...)
 	dst = binary.AppendUvarint(dst, e.Position)
 	dst = binary.AppendUvarint(dst, e.Version)
@@ -48,6 +62,10 @@ func appendRecord(dst []byte, e *Event) []byte {
 	dst = appendString(dst, e.Actor)
 	dst = appendString(dst, e.CorrelationID)
 	dst = appendString(dst, e.CausationID)
+	if traced {
+		dst = appendString(dst, e.TraceParent)
+		dst = appendString(dst, e.TraceState)
+	}
 	dst = binary.AppendUvarint(dst, uint64(len(e.Data)))
 	dst = append(dst, e.Data...)
 	return binary.BigEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
@@ -66,7 +84,7 @@ func decodeRecord(pos uint64, b []byte) (Event, error) {
 	if len(b) < 1+16+4 {
 		return corrupt("record too short")
 	}
-	if b[0] != recordFormatV1 {
+	if b[0] != recordFormatV1 && b[0] != recordFormatV2 {
 		return corrupt("unknown record format " + uitoa(uint64(b[0])))
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
@@ -84,6 +102,10 @@ func decodeRecord(pos uint64, b []byte) (Event, error) {
 	e.Actor = r.string()
 	e.CorrelationID = r.string()
 	e.CausationID = r.string()
+	if b[0] == recordFormatV2 {
+		e.TraceParent = r.string()
+		e.TraceState = r.string()
+	}
 	if data := r.bytes(); data != nil {
 		e.Data = append(make([]byte, 0, len(data)), data...)
 	}

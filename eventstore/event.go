@@ -23,6 +23,9 @@ type EventData struct {
 	CorrelationID string
 	// CausationID is the id of the message (command or event) that caused this event.
 	CausationID string
+	// TraceParent and TraceState are the W3C trace context of the request that caused the event
+	// (its span in the caller's trace); empty when none was recorded.
+	TraceParent, TraceState string
 	// Data is the event's payload, a JSON document.
 	Data []byte
 }
@@ -39,7 +42,10 @@ type Event struct {
 	Actor         string
 	CorrelationID string
 	CausationID   string
-	Data          []byte
+	// TraceParent and TraceState: the W3C trace context recorded with the event ("" on events
+	// stored before trace context was recorded).
+	TraceParent, TraceState string
+	Data                    []byte
 }
 
 // ExpectedVersion is the stream version an append expects to find: Any (the zero value), NoStream,

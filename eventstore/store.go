@@ -45,6 +45,8 @@ type Options struct {
 	// file lock is shared with other read-only users and excludes a writer; Append returns
 	// ErrReadOnly. Default false.
 	ReadOnly bool
+	// Observer is told of every append and group commit (observer.go); nil observes nothing.
+	Observer Observer
 }
 
 func (o Options) withDefaults() Options {

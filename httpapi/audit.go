@@ -50,17 +50,21 @@ const (
 
 // auditEventResource is one event of the audit trail: the envelope of SPEC §9 by its names.
 type auditEventResource struct {
-	ID            string          `json:"id"`
-	Stream        string          `json:"stream"`
-	Position      uint64          `json:"position"`
-	Version       uint64          `json:"version"`
-	Type          string          `json:"type"`
-	SchemaVersion int             `json:"schemaVersion"`
-	Time          string          `json:"time"`
-	Actor         string          `json:"actor"`
-	CorrelationID string          `json:"correlationId"`
-	CausationID   string          `json:"causationId"`
-	Data          json.RawMessage `json:"data"`
+	ID            string `json:"id"`
+	Stream        string `json:"stream"`
+	Position      uint64 `json:"position"`
+	Version       uint64 `json:"version"`
+	Type          string `json:"type"`
+	SchemaVersion int    `json:"schemaVersion"`
+	Time          string `json:"time"`
+	Actor         string `json:"actor"`
+	CorrelationID string `json:"correlationId"`
+	CausationID   string `json:"causationId"`
+	// TraceParent and TraceState: the W3C trace context of the request that caused the event
+	// (absent on events stored before it was recorded).
+	TraceParent string          `json:"traceparent,omitempty"`
+	TraceState  string          `json:"tracestate,omitempty"`
+	Data        json.RawMessage `json:"data"`
 	// DataWithheld: data is null because the event is a protected-identity customer's and the
 	// caller lacks the population-register scope (protected.go).
 	DataWithheld bool `json:"dataWithheld,omitempty"`
@@ -86,7 +90,8 @@ func (s *Server) auditEvents(ctx context.Context, es []eventstore.Event) ([]audi
 		out = append(out, auditEventResource{
 			ID: e.ID.String(), Stream: e.Stream, Position: e.Position, Version: e.Version, Type: e.Type,
 			SchemaVersion: e.SchemaVersion, Time: e.Time.UTC().Format(time.RFC3339Nano), Actor: e.Actor,
-			CorrelationID: e.CorrelationID, CausationID: e.CausationID, Data: data, Erased: erased,
+			CorrelationID: e.CorrelationID, CausationID: e.CausationID, TraceParent: e.TraceParent, TraceState: e.TraceState, Data: data,
+			Erased: erased,
 		})
 	}
 	return out, nil

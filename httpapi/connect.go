@@ -176,7 +176,9 @@ func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if found {
 		e.CustomerNo, e.Result = st.CustomerNo, domain.LookupResult(st)
 	}
-	meta := commands.Meta{Actor: p.Subject, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestID, Time: s.now().UTC()}
+	ri := info(ctx)
+	meta := commands.Meta{Actor: p.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestID, Time: s.now().UTC(),
+		TraceParent: ri.traceParent, TraceState: ri.traceState}
 	if _, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta); err != nil {
 		s.writeConnectErr(w, r, err)
 		return

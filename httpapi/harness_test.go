@@ -17,6 +17,7 @@ import (
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/contracttest"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -28,9 +29,11 @@ func (l ledgerMap) Ledger(no string) (domain.LedgerPolicy, bool) { p, ok := l[no
 
 // harness is the real API over a real store and read models in a temp dir.
 type harness struct {
-	t     testing.TB
-	srv   *httptest.Server
-	token string
+	t        testing.TB
+	api      *httpapi.Server
+	srv      *httptest.Server
+	contract *contracttest.Validator
+	token    string
 }
 
 func newHarness(t testing.TB) *harness {
@@ -69,6 +72,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api)
+	contract := contracttest.Client(t, srv.Client()) // every exchange is checked against the OpenAPI document
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
@@ -81,7 +85,7 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, srv: srv, token: tok}
+	return &harness{t: t, api: api, srv: srv, token: tok, contract: contract}
 }
 
 // do sends a request and returns the status and body.

@@ -28,6 +28,12 @@ type reqInfo struct {
 	// dependencyDown: the response is a 503 because a dependency (the population register) did
 	// not answer; logged as a warning, not an error.
 	dependencyDown bool
+	// traceParent is this request's span in the caller's trace (or a new trace): recorded on the
+	// events the request causes; traceState is the caller's tracestate (trace.go).
+	traceParent, traceState string
+	// command is the operation id of a request to a ledger endpoint that changes data ("" for
+	// reads); problem is the code of the problem answered, if any (for metrics, observe.go).
+	command, problem string
 }
 
 func info(ctx context.Context) *reqInfo {
@@ -91,6 +97,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		ri.correlationID = cid
 		rec.Header().Set(CorrelationHeader, cid)
+		traceID := startTrace(r, rec, ri) // trace.go
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -109,8 +116,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			case rec.status >= 500:
 				level = slog.LevelError
 			}
+			elapsed := time.Since(start)
 			s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", ri.route),
-				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)), slog.String("correlationId", cid))
+				slog.Int("status", rec.status), slog.Duration("duration", elapsed), slog.String("correlationId", cid), slog.String("traceId", traceID))
+			s.observe(r, ri, rec.status, elapsed) // observe.go
 		}()
 		if badCID {
 			writeValidation(rec, r, []domain.Problem{{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}})
@@ -165,5 +174,7 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 
 // meta returns the command metadata of a call.
 func (s *Server) meta(r *http.Request, c *call) commands.Meta {
-	return commands.Meta{Actor: c.principal.Subject, CorrelationID: correlationID(r.Context()), CausationID: info(r.Context()).requestID, Time: s.now().UTC()}
+	ri := info(r.Context())
+	return commands.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestID, Time: s.now().UTC(),
+		TraceParent: ri.traceParent, TraceState: ri.traceState}
 }

@@ -58,6 +58,7 @@ var titles = map[string]string{
 
 // writeProblem writes a problem response.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, ps []domain.Problem) {
+	info(r.Context()).problem = code
 	p := Problem{Type: ProblemTypePrefix + code, Title: titles[code], Status: status, Detail: detail, Instance: r.URL.Path}
 	for _, x := range ps {
 		p.Problems = append(p.Problems, ProblemDetails{Name: x.Name, Description: x.Description})
@@ -75,6 +76,7 @@ func sendProblem(w http.ResponseWriter, p Problem) {
 // refuseWrite answers a change sent to a read replica: 421 Misdirected Request (RFC 9110 §15.5.20:
 // this server will not produce an authoritative response for it), naming the writer.
 func (s *Server) refuseWrite(w http.ResponseWriter, r *http.Request) {
+	info(r.Context()).problem = "read-only-replica"
 	p := Problem{Type: ProblemTypePrefix + "read-only-replica", Title: titles["read-only-replica"], Status: http.StatusMisdirectedRequest,
 		Detail: "this server is a read replica and changes nothing; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
 	if p.Writer == "" {
@@ -94,7 +96,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var de *domain.Error
 	var be *errBody
 	var re *registerError
+	var ve *verifierError
 	switch {
+	case errors.As(err, &ve):
+		// Like the register: a provider that is down is a state; nothing was recorded.
+		info(r.Context()).dependencyDown = true
+		s.log.WarnContext(r.Context(), "card-verification provider unavailable", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the card-verification provider did not answer; nothing was changed; retry later", nil)
 	case errors.As(err, &re):
 		// A dependency that is down is a state, not a failure of ours: warn (the error names no
 		// person), and nothing was changed — the register is asked before anything is written.

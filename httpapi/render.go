@@ -70,10 +70,7 @@ func (c *call) customerResource(s domain.CustomerState, expandLegal, expandBilli
 		LegalEntity: s.LegalEntity, Name: s.Name, EmailAddress: s.EmailAddress, ProtectedIdentity: s.ProtectedIdentity,
 		PreferredLanguageCode: s.PreferredLanguageCode, LegalStatus: s.LegalStatus, MSISDN: s.MSISDN,
 		DistributionType: s.DistributionType, TaxIdentificationNumber: s.TaxIdentificationNumber,
-		ActiveConsents: s.ActiveConsents, Surpluses: self + "/surpluses", Operations: []Operation{},
-	}
-	if res.ActiveConsents == nil {
-		res.ActiveConsents = []string{}
+		ActiveConsents: s.ActiveConsentsAt(c.now), Surpluses: self + "/surpluses", Operations: []Operation{},
 	}
 	if e := s.EDIAddressInfo; e != nil {
 		res.EDIAddressInfo = &ediResource{VAN: e.VAN, InterChangeRecipient: e.InterChangeRecipient, BuyerID: e.BuyerID}

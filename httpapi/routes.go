@@ -29,6 +29,7 @@ const (
 	routeEvents         = prefix + "/events"
 	routeHealth         = "/healthz"
 	routeReady          = "/readyz"
+	routeMetrics        = "/metrics"
 )
 
 // ledgerHandler handles a request on a ledger route for an authenticated caller.
@@ -55,6 +56,7 @@ func (s *Server) routes() http.Handler {
 		http.MethodPost: {auth.ScopePopulationRegister, s.updateLegalAddressFromRegister},
 	})
 	s.populationRegisterRoutes(mux)
+	s.consentRoutes(mux) // consent.go
 	s.route(mux, routeBillingAddress, map[string]endpoint{
 		http.MethodGet:    {auth.ScopeCustomerRead, s.getBillingAddress},
 		http.MethodPost:   {auth.ScopeCustomerWrite, s.postBillingAddress},
@@ -76,15 +78,17 @@ func (s *Server) routes() http.Handler {
 		http.MethodPost: {auth.ScopeDisbursementWrite, s.orderDisbursement},
 	})
 	s.route(mux, routeOrderComplete, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.completeDisbursement}})
-	mux.HandleFunc(routeConnectCustomerDetails, s.connectCustomerDetails)
+	s.handle(mux, routeConnectCustomerDetails, []string{http.MethodPost}, s.connectCustomerDetails)
 	s.route(mux, routeKycQuestions, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})
 	s.route(mux, routeKycQuestionsUC, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})
 	s.route(mux, routeKycAnswers, map[string]endpoint{http.MethodPost: {auth.ScopeKycWrite, s.updateKycAnswers}})
 	s.route(mux, routeCustomerEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.customerEvents}})
 	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
 	s.route(mux, routeForget, map[string]endpoint{http.MethodPost: {auth.ScopeCustomerErase, s.forgetCustomer}})
-	mux.HandleFunc(routeHealth, s.healthz)
-	mux.HandleFunc(routeReady, s.readyz)
+	s.uiRoutes(mux) // ui.go: the audit page under /ui/
+	s.handle(mux, routeHealth, []string{http.MethodGet}, s.healthz)
+	s.handle(mux, routeReady, []string{http.MethodGet}, s.readyz)
+	s.documentRoutes(mux) // documents.go: /openapi.json, /asyncapi.json, /docs, /metrics
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
 	})
@@ -103,6 +107,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 	}
 	slices.Sort(allowed)
 	allow := strings.Join(allowed, ", ")
+	s.registered = append(s.registered, Route{Pattern: pattern, Methods: slices.DeleteFunc(slices.Clone(allowed), func(m string) bool { return m == http.MethodHead })})
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, pattern)
 		method := r.Method
@@ -114,6 +119,9 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 			w.Header().Set("Allow", allow)
 			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
 			return
+		}
+		if !readScope(ep.scope) {
+			info(r.Context()).command = commandName(r.Method, pattern) // observe.go
 		}
 		if s.cfg.ReadOnly && !readScope(ep.scope) {
 			s.refuseWrite(w, r)

@@ -84,6 +84,20 @@ type Config struct {
 	// Personal opens the sealed personal members of the events the audit routes show; nil shows
 	// events as stored.
 	Personal EventOpener
+	// CardVerifier is the card-verification provider of recurring-card registrations
+	// (card_verification.go); nil: starting a registration answers 503. When it implements
+	// CardVerifierPages its requests are served under CardVerificationPrefix.
+	CardVerifier CardVerifier
+	// CardRegistrations finds registrations by id for the provider's requests; required with a
+	// CardVerifier on a writer.
+	CardRegistrations CardRegistrationIndex
+	// CardRegistrationTTL is how long a registration may stay Initialized before it expires
+	// (default DefaultCardRegistrationTTL).
+	CardRegistrationTTL time.Duration
+	// Metrics serves GET /metrics (no token); nil answers 404.
+	Metrics http.Handler
+	// Observer is told of every request (for metrics); nil observes nothing.
+	Observer Observer
 }
 
 // Validate reports every missing field at once.
@@ -104,16 +118,20 @@ func (c Config) Validate() error {
 	if c.Verifier == nil {
 		errs = append(errs, errors.New("httpapi: Verifier is required"))
 	}
+	if c.CardVerifier != nil && !c.ReadOnly && c.CardRegistrations == nil {
+		errs = append(errs, errors.New("httpapi: CardRegistrations is required with a CardVerifier"))
+	}
 	errs = append(errs, c.validateMerchants()...)
 	return errors.Join(errs...)
 }
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	handler http.Handler
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	handler    http.Handler
+	registered []Route // routes.go, documents.go
 }
 
 // New returns a Server.

@@ -41,7 +41,9 @@ func (*Customers) Name() string { return CustomersName }
 func (*Customers) Version() uint32 { return 2 }
 
 // Buckets implements Projection.
-func (*Customers) Buckets() [][]byte { return [][]byte{bucketCustomers, bucketNatIDs, bucketNatIDOf} }
+func (*Customers) Buckets() [][]byte {
+	return [][]byte{bucketCustomers, bucketNatIDs, bucketNatIDOf, bucketCardRegistrations, bucketCardPending}
+}
 
 // ParseStream splits a customer stream name ("{ledgerNo}/customers/{customerNo}") into ledger
 // and customer number; ok is false for every other stream, such as the look-up streams
@@ -75,6 +77,16 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 		return err
 	}
 	if len(opened.Erased) > 0 || state.Forgotten {
+		// The card-registration index is kept from the events' clear members, so it is the same
+		// whether an event was applied before the forget or after it (a rebuild).
+		if ev == nil {
+			ev, _ = domain.DecodeEvent(e.Type, e.SchemaVersion, opened.Data)
+		}
+		if ev != nil {
+			if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil {
+				return err
+			}
+		}
 		return p.forget(tx, key, e.Stream, domain.ForgottenState(customerNo, e.Version, e.Time))
 	}
 	c := domain.RestoreCustomer(state)
@@ -86,6 +98,9 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 		return p.forget(tx, key, e.Stream, next)
 	}
 	if err := p.storeState(b, key, e.Stream, next, sealed || opened.Sealed); err != nil {
+		return err
+	}
+	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go
 		return err
 	}
 	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/personal"
@@ -114,8 +115,39 @@ func (p *Customers) forget(tx *bolt.Tx, key []byte, stream string, s domain.Cust
 			return err
 		}
 	}
+	ledgerNo, _, _ := strings.Cut(string(key), "/")
+	if err := dropPendingCardRegistrations(tx, ledgerNo, s.CustomerNo); err != nil {
+		return err
+	}
 	if p.pd != nil {
 		p.pd.Evict(stream)
+	}
+	return nil
+}
+
+// dropPendingCardRegistrations removes a forgotten customer's Initialized card registrations
+// from the expiry index (nothing is left to expire on it). The index holds only the
+// registrations waiting for their expiry: few.
+func dropPendingCardRegistrations(tx *bolt.Tx, ledgerNo, customerNo string) error {
+	regs, pending := tx.Bucket(bucketCardRegistrations), tx.Bucket(bucketCardPending)
+	var drop [][]byte
+	c := pending.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) < 8 {
+			continue
+		}
+		var entry cardRegistrationEntry
+		if v := regs.Get(k[8:]); v == nil || json.Unmarshal(v, &entry) != nil {
+			continue
+		}
+		if entry.LedgerNo == ledgerNo && entry.CustomerNo == customerNo {
+			drop = append(drop, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range drop {
+		if err := pending.Delete(k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

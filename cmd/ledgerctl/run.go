@@ -50,6 +50,9 @@ func commands() []command {
 		{name: "backup", summary: "copy the event log or the key store consistently, while ledgerd runs", run: runBackup},
 		{name: "master-key", summary: "rotate the master key that wraps the customers' data keys, or make a new one", run: runMasterKey},
 		{name: "compact", summary: "rewrite the event log without freed pages, offline", run: runCompact},
+		{name: "events", summary: "print a customer's audit trail (asks a running ledgerd)", run: runEvents},
+		{name: "audit", summary: "query the ledger's audit index by type, actor, time, correlation id (asks a running ledgerd)", run: runAudit},
+		{name: "customer", summary: "print a customer now, or as it was at a time or version (asks a running ledgerd)", run: runCustomer},
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/contracttest"
 )
 
 const (
@@ -109,6 +110,9 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	for _, o := range opts {
 		o(s)
 	}
+	// Every response the test receives is validated against the OpenAPI document; mismatches
+	// fail the test when it ends (this cleanup runs before the one below prints the log).
+	defer contracttest.Client(t, s.client)
 	t.Cleanup(func() {
 		if s.running {
 			s.stop(t)

@@ -2,7 +2,8 @@ package main
 
 // Time travel (?asOf=, ?asOfVersion=): a customer changed many times by different actors reads,
 // at every version, exactly as the API returned it right after that change — the customer, both
-// address sub-resources and the expanded customer, byte for byte, with that version's ETag.
+// address sub-resources and the expanded customer, byte for byte, with that version's ETag. The
+// same story answers each audit query (checkStoryAudit): issue 9's end-to-end test.
 
 import (
 	"bytes"
@@ -31,6 +32,8 @@ func TestE2ETimeTravel(t *testing.T) {
 	scopes := []string{auth.ScopeCustomerRead, auth.ScopeCustomerWrite, auth.ScopeKycWrite}
 	alice := s.mint(t, "alice@example.se", []string{demoLedger}, scopes...)
 	bob := s.mint(t, "svc:crm-sync", []string{demoLedger}, scopes...)
+	carol := s.mint(t, "carol", []string{demoLedger}, scopes...)
+	actors := map[string]string{alice: "alice@example.se", bob: "svc:crm-sync", carol: "carol"}
 	// The viewer reads now and in the past with the same scopes, so the operations are the same.
 	viewer := s.mint(t, "auditor", []string{demoLedger}, append(scopes, auth.ScopeAuditRead)...)
 	no := "5150"
@@ -50,17 +53,19 @@ func TestE2ETimeTravel(t *testing.T) {
 		{alice, http.MethodPut, self + "/legal-address", addr("Storgatan 2")},
 		{bob, http.MethodPatch, self, `{"msisdn": null, "preferredLanguageCode": "sv"}`},
 		{alice, http.MethodDelete, self + "/billing-address", nil},
-		{bob, http.MethodPost, self + "/update-kyc-answers", kyc},
+		{carol, http.MethodPost, self + "/update-kyc-answers", kyc},
 		{alice, http.MethodPost, self + "/billing-address", addr("Lillgatan 3")},
-		{bob, http.MethodPut, self + "/billing-address", addr("Lillgatan 4")},
+		{carol, http.MethodPut, self + "/billing-address", addr("Lillgatan 4")},
 		{alice, http.MethodPatch, self, `{"eDIAddressInfo": {"VAN": "V", "BuyerId": "123"}, "legalStatus": "deceased"}`},
 		{bob, http.MethodPut, self + "/legal-address", addr("Storgatan 2")}, // the same again: no event
 		{alice, http.MethodPatch, self, `{"eDIAddressInfo": null, "emailAddress": null}`},
 	}
 	var snaps []snapshot
+	var story []storyStep
 	for i, st := range steps {
 		clock.set(clock.now().Add(time.Duration(i+1) * 1500 * time.Millisecond))
-		r := s.do(t, st.method, st.path, st.token, st.body)
+		story = append(story, storyStep{actor: actors[st.token], correlationID: fmt.Sprintf("tt-step-%d", i), at: clock.now()})
+		r := s.do(t, st.method, st.path, st.token, st.body, "X-Correlation-ID", story[i].correlationID)
 		if r.Status < 200 || r.Status > 299 {
 			t.Fatalf("step %d: %s", i, r)
 		}
@@ -91,6 +96,8 @@ func TestE2ETimeTravel(t *testing.T) {
 			t.Fatalf("version %s is not in the audit trail %s", snaps[i].version, trail)
 		}
 	}
+	// Each audit query over the story (step 9 changed nothing).
+	checkStoryAudit(t, s, viewer, demoLedger, self, story, 9)
 
 	for _, sn := range snaps {
 		v := sn.version[1 : len(sn.version)-1]

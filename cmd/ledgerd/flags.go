@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -54,6 +55,17 @@ type Options struct {
 	// register service, anything else a register file (popreg.Open).
 	PopulationRegister        string
 	PopulationRegisterTimeout time.Duration
+	// PublicURL is the base URL people's browsers and a card-verification provider reach ledgerd
+	// by ("": http:// and the listen address).
+	PublicURL string
+	// CardVerification names the card-verification provider: "sandbox" (built in) or the http(s)
+	// URL of a provider (cardverify.Open), with its credentials and timeout.
+	CardVerification               string
+	CardVerificationToken          string
+	CardVerificationCallbackSecret string
+	CardVerificationTimeout        time.Duration
+	// CardRegistrationTTL is how long a recurring-card registration may stay Initialized.
+	CardRegistrationTTL time.Duration
 	// PrintToken prints a development token at start when the secret is generated or read from
 	// the data dir (not when given explicitly).
 	PrintToken bool
@@ -96,6 +108,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&o.AdminSocket, "admin-socket", env("LEDGERD_ADMIN_SOCKET", ""), `Unix socket of the operator routes ledgerctl uses (backup, master key rotation); default {data dir}/admin.sock, "off" for none (LEDGERD_ADMIN_SOCKET)`)
 	fs.StringVar(&o.PopulationRegister, "population-register", env("LEDGERD_POPULATION_REGISTER", ""), "population register: a JSON register file, or the http(s) URL of a register service; built-in test persons when empty (LEDGERD_POPULATION_REGISTER)")
 	fs.DurationVar(&o.PopulationRegisterTimeout, "population-register-timeout", envDuration(getenv, "LEDGERD_POPULATION_REGISTER_TIMEOUT", 5*time.Second), "how long a look-up in a register service may take (LEDGERD_POPULATION_REGISTER_TIMEOUT)")
+	fs.StringVar(&o.PublicURL, "public-url", env("LEDGERD_PUBLIC_URL", ""), "base URL browsers and a card-verification provider reach ledgerd by; http://{listen address} when empty (LEDGERD_PUBLIC_URL)")
+	fs.StringVar(&o.CardVerification, "card-verification", env("LEDGERD_CARD_VERIFICATION", "sandbox"), "card-verification provider: sandbox, or the http(s) URL of a provider (LEDGERD_CARD_VERIFICATION)")
+	fs.StringVar(&o.CardVerificationToken, "card-verification-token", env("LEDGERD_CARD_VERIFICATION_TOKEN", ""), "bearer credential sent to an external card-verification provider (LEDGERD_CARD_VERIFICATION_TOKEN)")
+	fs.StringVar(&o.CardVerificationCallbackSecret, "card-verification-callback-secret", env("LEDGERD_CARD_VERIFICATION_CALLBACK_SECRET", ""), "key (≥ 32 bytes) an external provider signs its callbacks with (LEDGERD_CARD_VERIFICATION_CALLBACK_SECRET)")
+	fs.DurationVar(&o.CardVerificationTimeout, "card-verification-timeout", envDuration(getenv, "LEDGERD_CARD_VERIFICATION_TIMEOUT", 10*time.Second), "how long starting a verification at an external provider may take (LEDGERD_CARD_VERIFICATION_TIMEOUT)")
+	fs.DurationVar(&o.CardRegistrationTTL, "card-registration-ttl", envDuration(getenv, "LEDGERD_CARD_REGISTRATION_TTL", 30*time.Minute), "how long a recurring-card registration may stay Initialized before it expires (LEDGERD_CARD_REGISTRATION_TTL)")
 	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish on shutdown")
 	o.PrintToken = true
 	if err := fs.Parse(args); err != nil {
@@ -139,6 +157,18 @@ func (o *Options) validate() error {
 	var errs []error
 	if o.PopulationRegisterTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("population register timeout %v: want a positive duration", o.PopulationRegisterTimeout))
+	}
+	if o.CardVerificationTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("card verification timeout %v: want a positive duration", o.CardVerificationTimeout))
+	}
+	if o.CardRegistrationTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("card registration ttl %v: want at least 1m", o.CardRegistrationTTL))
+	}
+	if o.PublicURL != "" {
+		if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("public url %q: want scheme://host[:port], http or https", o.PublicURL))
+		}
 	}
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", o.LogFormat))

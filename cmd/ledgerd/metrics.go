@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nordledger/ledger/eventstore/relay"
@@ -12,10 +14,11 @@ import (
 )
 
 // metricsHandler serves /metrics in the Prometheus text format: the Go runtime and process, the
-// read models' positions and lag, and (on a writer) the relay's progress and lag, (on a reader)
-// the stream's last sequence. Every value is read when scraped.
+// read models' positions and lag, the store files' sizes, and (on a writer) the relay's progress
+// and lag, (on a reader) the stream's last sequence — every value read when scraped — plus the
+// figures observed as they happen (metrics_observe.go: requests, commands, appends).
 func (m *Main) metricsHandler() http.Handler {
-	reg := prometheus.NewRegistry()
+	reg := m.metrics.reg
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gauge := func(name, help string, f func() float64) {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "ledgerd", Name: name, Help: help}, f))
@@ -45,6 +48,20 @@ func (m *Main) metricsHandler() http.Handler {
 		}
 		projection.Collect(ch)
 		lag.Collect(ch)
+	}))
+	files := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "ledgerd", Name: "store_file_bytes",
+		Help: "Size of the bbolt files (events.db: the event log, on a writer; projections.db: the read models)."}, []string{"file"})
+	reg.MustRegister(collectorFunc(func(ch chan<- prometheus.Metric) {
+		names := []string{"projections.db"}
+		if m.store != nil {
+			names = append(names, "events.db")
+		}
+		for _, name := range names {
+			if fi, err := os.Stat(filepath.Join(m.Options.DataDir, name)); err == nil {
+				files.WithLabelValues(name).Set(float64(fi.Size()))
+			}
+		}
+		files.Collect(ch)
 	}))
 	if m.reader != nil {
 		gauge("stream_last_sequence", "Last sequence of the JetStream stream, as last read.", func() float64 { return float64(m.reader.lastSeq.Load()) })

@@ -35,6 +35,7 @@ type Main struct {
 	Now func() time.Time
 
 	log      *slog.Logger
+	metrics  *metrics // metrics_observe.go
 	store    *eventstore.Store
 	keys     *personal.Store // a writer's key store
 	keyBus   *keysync.Source // a reader's keys
@@ -44,6 +45,7 @@ type Main struct {
 	verifier *auth.Verifier
 	bus      *bus
 	reader   *reader
+	expiry   *cardExpiry // records expired card registrations (a writer's; consents.go)
 	http     *http.Server
 	listener net.Listener
 	// the admin socket (admin.go)
@@ -68,6 +70,7 @@ func (m *Main) DevToken() string { return m.token }
 func (m *Main) Run(ctx context.Context) (err error) {
 	o := m.Options
 	m.log = newLogger(m.LogOutput, o.LogFormat, o.LogLevel)
+	m.metrics = newMetrics()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -110,6 +113,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, Personal: eventOpener{m.pd},
 	}
+	// Listening first: the card-verification provider's URLs name the address.
+	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	if o.Role == RoleReader {
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
 			return err
@@ -117,21 +124,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
 	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
 		return err
+	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
+		return err
 	} else if err := m.startAdmin(); err != nil {
 		return err
 	}
+	cfg.Metrics, cfg.Observer = m.metricsHandler(), m.metrics
 	api, err := httpapi.New(cfg)
 	if err != nil {
 		return err
 	}
-	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.metricsHandler())
-	mux.Handle("/", api)
 	m.http = &http.Server{
-		Handler:           mux,
+		Handler:           api, // every route, /metrics and the API documents included
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -176,7 +180,7 @@ func (m *Main) key() ([]byte, error) {
 // startWriter opens the event log, feeds the read models from it and starts publishing on NATS.
 func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config) error {
 	var err error
-	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{}); err != nil {
+	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{Observer: m.metrics}); err != nil {
 		return err
 	}
 	if err := m.reconcileKeys(ctx); err != nil {
@@ -284,6 +288,8 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		cancel()
+	} else if m.listener != nil {
+		m.listener.Close() // Run failed before serving
 	}
 	m.stopAdmin()
 	if m.cancel != nil {

@@ -31,6 +31,9 @@ type Meta struct {
 	CorrelationID string    // from X-Correlation-ID
 	CausationID   string    // id of the request or message that caused the command
 	Time          time.Time // when the command was received
+	// TraceParent and TraceState are the W3C trace context of the request (its span), recorded
+	// on every event; empty records none.
+	TraceParent, TraceState string
 }
 
 // Result describes a command's outcome.
@@ -280,7 +283,8 @@ func (h *Handler) append(ctx context.Context, ledgerNo, stream string, expected 
 			}
 		}
 		req.Events[i] = eventstore.EventData{ID: id, Type: typ, SchemaVersion: schema, Time: meta.Time,
-			Actor: meta.Actor, CorrelationID: meta.CorrelationID, CausationID: meta.CausationID, Data: data}
+			Actor: meta.Actor, CorrelationID: meta.CorrelationID, CausationID: meta.CausationID,
+			TraceParent: meta.TraceParent, TraceState: meta.TraceState, Data: data}
 		if created, ok := e.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
 			req.Claims = append(req.Claims, h.NationalIDKey(ledgerNo, *created.NationalIdentifier))
 		}

@@ -82,6 +82,8 @@ func EventFromMessage(msg *message.Message) (eventstore.Event, error) {
 	e.Actor = optional(HeaderActor)
 	e.CorrelationID = optional(HeaderCorrelationID)
 	e.CausationID = optional(HeaderCausationID)
+	e.TraceParent = optional(HeaderCETraceParent)
+	e.TraceState = optional(HeaderCETraceState)
 	e.Data = []byte(msg.Payload)
 	if len(errs) > 0 {
 		return eventstore.Event{}, fmt.Errorf("relay: message %s is not a ledger event: %s", msg.UUID, strings.Join(errs, "; "))

@@ -52,3 +52,39 @@ func TestEventFromMessageRejectsForeignMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceContextTravels: an event's W3C trace context is published as traceparent/tracestate
+// (as is, for OpenTelemetry propagators) and as the CloudEvents distributed-tracing extension,
+// and a reader's feed takes it back into the event; an event without one has none of the headers.
+func TestTraceContextTravels(t *testing.T) {
+	e := storedEvent("1000/customers/9", "CustomerCreated")
+	e.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	e.TraceState = "rojo=00f067aa0ba902b7, congo=t61rcWkgMzE"
+	msg, err := relay.NewMessage(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := msg.Metadata
+	if md.Get(relay.HeaderTraceParent) != e.TraceParent || md.Get(relay.HeaderTraceState) != e.TraceState {
+		t.Errorf("traceparent %q tracestate %q", md.Get(relay.HeaderTraceParent), md.Get(relay.HeaderTraceState))
+	}
+	if md.Get(relay.HeaderCETraceParent) != e.TraceParent || md.Get(relay.HeaderCETraceState) != "rojo=00f067aa0ba902b7,%20congo=t61rcWkgMzE" {
+		t.Errorf("ce-traceparent %q ce-tracestate %q", md.Get(relay.HeaderCETraceParent), md.Get(relay.HeaderCETraceState))
+	}
+	got, err := relay.EventFromMessage(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TraceParent != e.TraceParent || got.TraceState != e.TraceState {
+		t.Errorf("EventFromMessage: %q %q", got.TraceParent, got.TraceState)
+	}
+	plain, err := relay.NewMessage(storedEvent("1000/customers/9", "CustomerCreated"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{relay.HeaderTraceParent, relay.HeaderTraceState, relay.HeaderCETraceParent, relay.HeaderCETraceState} {
+		if _, ok := plain.Metadata[h]; ok {
+			t.Errorf("an event without trace context has %s", h)
+		}
+	}
+}

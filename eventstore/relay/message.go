@@ -38,6 +38,14 @@ const (
 	HeaderActor          = "ce-actor"          // who caused the event (token subject); absent when empty
 	HeaderCorrelationID  = "ce-correlationid"  // request that caused the event; absent when empty
 	HeaderCausationID    = "ce-causationid"    // message that caused the event; absent when empty
+	// CloudEvents distributed-tracing extension: the W3C trace context of the request that
+	// caused the event; absent when none was recorded.
+	HeaderCETraceParent = "ce-traceparent"
+	HeaderCETraceState  = "ce-tracestate"
+	// HeaderTraceParent and HeaderTraceState carry the same trace context as plain W3C headers,
+	// where OpenTelemetry's propagators (and NATS instrumentations) look for it.
+	HeaderTraceParent = "traceparent"
+	HeaderTraceState  = "tracestate"
 
 	// HeaderContentType repeats datacontenttype for generic NATS tools and SDKs that read it
 	// (it is not "application/cloudevents...", so receivers still see binary mode).
@@ -95,6 +103,14 @@ func NewMessage(e eventstore.Event) (*message.Message, error) {
 	setIfNotEmpty(md, HeaderActor, e.Actor)
 	setIfNotEmpty(md, HeaderCorrelationID, e.CorrelationID)
 	setIfNotEmpty(md, HeaderCausationID, e.CausationID)
+	setIfNotEmpty(md, HeaderCETraceParent, e.TraceParent)
+	setIfNotEmpty(md, HeaderCETraceState, e.TraceState)
+	if e.TraceParent != "" { // as is: W3C values are printable ASCII, and propagators do not percent-decode
+		md.Set(HeaderTraceParent, e.TraceParent)
+	}
+	if e.TraceState != "" {
+		md.Set(HeaderTraceState, e.TraceState)
+	}
 	md.Set(HeaderMsgID, id)
 	md.Set(HeaderExpectedLastSeq, strconv.FormatUint(e.Position-1, 10))
 	return msg, nil

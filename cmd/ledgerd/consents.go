@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/httpapi/cardverify"
+	"github.com/nordledger/ledger/projections"
+)
+
+// expiryActor is the actor of the expiries ledgerd records on its own.
+const expiryActor = "ledgerd/card-registration-expiry"
+
+// publicURL is the base URL ledgerd is reached by: the configured one, or http:// and the
+// listen address (an unspecified address as 127.0.0.1).
+func (m *Main) publicURL() string {
+	if u := m.Options.PublicURL; u != "" {
+		return strings.TrimSuffix(u, "/")
+	}
+	host, port, err := net.SplitHostPort(m.listener.Addr().String())
+	if err != nil {
+		return "http://" + m.listener.Addr().String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// configureConsents sets up recurring-card registrations on a writer: the card-verification
+// provider, the registration index, the expiry time and the expiry of registrations left
+// Initialized. A reader needs none of it (it sends the provider's requests to the writer).
+func (m *Main) configureConsents(ctx context.Context, cfg *httpapi.Config, key []byte, customers *projections.Customers) error {
+	o := m.Options
+	verifier, err := cardverify.Open(cardverify.Config{
+		Provider: o.CardVerification, PublicURL: m.publicURL(), Key: deriveKey(key, "ledgerd card-verification sandbox form key"),
+		Token: o.CardVerificationToken, CallbackSecret: []byte(o.CardVerificationCallbackSecret), Timeout: o.CardVerificationTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	cfg.CardVerifier, cfg.CardRegistrations, cfg.CardRegistrationTTL = verifier, customers, o.CardRegistrationTTL
+	handler, ok := cfg.Commands.(*commands.Handler)
+	if !ok {
+		return fmt.Errorf("card registrations: the writer has no command handler")
+	}
+	m.expiry = &cardExpiry{handler: handler, customers: customers, waiter: m.runner, now: m.clock, log: m.log}
+	interval := min(max(o.CardRegistrationTTL/10, time.Second), time.Minute)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.expiry.run(ctx, interval)
+	}()
+	return nil
+}
+
+// clock is the API's clock (Main.Now, or the wall clock).
+func (m *Main) clock() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// deriveKey derives a purpose's key from ledgerd's key file.
+func deriveKey(key []byte, purpose string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(purpose))
+	return h.Sum(nil)
+}
+
+// cardExpiry records RecurringCardRegistrationAborted (reason expired) for registrations left
+// Initialized past their expiry time. Reads already show them Aborted from that time on (the
+// domain's StatusAt); the event makes the log say so, and lets subscribers know.
+type cardExpiry struct {
+	handler   *commands.Handler
+	customers *projections.Customers
+	waiter    interface {
+		WaitFor(ctx context.Context, position uint64) error
+	}
+	now func() time.Time
+	log *slog.Logger
+}
+
+// run sweeps every interval until ctx ends.
+func (e *cardExpiry) run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.sweep(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("recording expired card registrations", "err", err)
+			}
+		}
+	}
+}
+
+// sweepBatch bounds the registrations one pass of sweep expires.
+const sweepBatch = 1000
+
+// sweep records the expiry of every registration expired at the clock's now and returns how
+// many it recorded, once the read models hold them.
+func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
+	now := e.now().UTC()
+	total := 0
+	for {
+		refs, err := e.customers.ExpiredCardRegistrations(ctx, now, sweepBatch)
+		if err != nil || len(refs) == 0 {
+			return total, err
+		}
+		var last uint64
+		for _, ref := range refs {
+			meta := commands.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now}
+			res, err := e.handler.Execute(ctx, ref.LedgerNo, ref.CustomerNo, nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
+				return c.ExpireCardRegistration(ref.RegistrationID, now)
+			})
+			if err != nil {
+				return total, fmt.Errorf("expiring a registration of %s/%s: %w", ref.LedgerNo, ref.CustomerNo, err)
+			}
+			if res.Changed {
+				total++
+				last = max(last, res.Position)
+			}
+		}
+		if last == 0 {
+			return total, nil // nothing more to record (the index lags, or the rest were not expired after all)
+		}
+		if err := e.waiter.WaitFor(ctx, last); err != nil {
+			return total, err
+		}
+		if len(refs) < sweepBatch {
+			return total, nil
+		}
+	}
+}

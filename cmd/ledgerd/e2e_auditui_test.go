@@ -1,0 +1,419 @@
+package main
+
+// The audit page (/ui/) in headless Chromium: a customer changed several times by different
+// actors shows one timeline entry per event with who, when, type and correlation id, the
+// field-level change of each, and the customer as of any version or time — the same as the API
+// answered right after that change. A token the API refuses shows the API's problem, not data.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/browsertest"
+)
+
+// watchPage collects the page's script exceptions and its security (CSP) and JavaScript log
+// errors from now on; the returned func lists them.
+func watchPage(t *testing.T, ctx context.Context) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var problems []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text+" "+fmt.Sprint(ev.ExceptionDetails.Exception))
+		case *cdplog.EventEntryAdded:
+			if e := ev.Entry; e != nil && e.Level == cdplog.EntryLevelError && (e.Source == cdplog.EntrySourceSecurity || e.Source == cdplog.EntrySourceJavascript) {
+				problems = append(problems, string(e.Source)+": "+e.Text)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(problems) }
+}
+
+// pageLoaded waits until the page has finished what it was doing (data-state ready or error)
+// and returns the state.
+func pageLoaded(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="ready"], body[data-state="error"]`))); err != nil {
+		t.Fatalf("the page did not finish loading: %v", err)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.state`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
+}
+
+// texts returns the text of every element matching a CSS selector, in document order.
+func texts(t *testing.T, ctx context.Context, selector string) []string {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => e.textContent)`, selector)))
+	if err != nil {
+		t.Fatalf("%s: %v", selector, err)
+	}
+	return got
+}
+
+// text returns the text of the one element matching a CSS selector ("" when there is none).
+func text(t *testing.T, ctx context.Context, selector string) string {
+	t.Helper()
+	got := texts(t, ctx, selector)
+	if len(got) > 1 {
+		t.Fatalf("%s matches %d elements", selector, len(got))
+	}
+	if len(got) == 0 {
+		return ""
+	}
+	return got[0]
+}
+
+// fields returns a table of field rows (tr[data-field] with a th and a td) as field → value.
+func fields(t *testing.T, ctx context.Context, table string) map[string]string {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](fmt.Sprintf(
+		`Object.fromEntries(Array.from(document.querySelectorAll(%q), tr => [tr.dataset.field, tr.querySelector("td").textContent]))`,
+		table+" tr[data-field]")))
+	if err != nil {
+		t.Fatalf("%s: %v", table, err)
+	}
+	return got
+}
+
+// flattenResource lists a customer resource's data the way the page shows it: field path →
+// text, without links and operations.
+func flattenResource(v any, prefix string, out map[string]string) map[string]string {
+	m, _ := v.(map[string]any)
+	for k, x := range m {
+		if k == "@id" || k == "operations" || k == "surpluses" || x == nil {
+			continue
+		}
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		switch x := x.(type) {
+		case map[string]any:
+			flattenResource(x, name, out)
+		case []any:
+			var parts []string
+			for _, p := range x {
+				parts = append(parts, fmt.Sprint(p))
+			}
+			if len(parts) > 0 {
+				out[name] = strings.Join(parts, ", ")
+			}
+		default:
+			out[name] = fmt.Sprint(x)
+		}
+	}
+	return out
+}
+
+func TestE2EAuditPageTimeline(t *testing.T) {
+	ctx := browsertest.New(t, 3*time.Minute)
+	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	s := startServer(t, withClock(clock.now))
+	scopes := []string{auth.ScopeCustomerRead, auth.ScopeCustomerWrite, auth.ScopeKycWrite}
+	alice := s.mint(t, "alice@example.se", []string{demoLedger}, scopes...)
+	bob := s.mint(t, "svc:crm-sync", []string{demoLedger}, scopes...)
+	carol := s.mint(t, "carol", []string{demoLedger}, scopes...)
+	viewer := s.mint(t, "auditor", []string{demoLedger}, auth.ScopeCustomerRead, auth.ScopeAuditRead)
+
+	no := "7001"
+	self := customersPath(demoLedger, no)
+	create := newCustomer(no, "Ada Lovelace")
+	create["emailAddress"] = "ada@example.se"
+	create["billingAddress"] = map[string]any{"addressee": "Ada", "city": "STOCKHOLM", "zipCode": "11120", "countryCode": "SE"}
+	kyc := `{"answers": [{"questionCode": "taxable_outside_sweden", "answerCode": "no"}, {"questionCode": "multiple_citizenship", "answerCode": "no"}]}`
+	steps := []struct {
+		token, method, path, cid string
+		body                     any
+	}{
+		{alice, http.MethodPost, customersPath(demoLedger), "ui-create", create},                                                                        // v1, v2 at 08:01
+		{bob, http.MethodPatch, self, "ui-mail", `{"emailAddress": "ada.l@example.se", "msisdn": "+46701234567"}`},                                      // v3 at 08:02
+		{carol, http.MethodPut, self + "/legal-address", "ui-move", `{"addressee": "Ada", "city": "UPPSALA", "zipCode": "75310", "countryCode": "SE"}`}, // v4 at 08:03
+		{bob, http.MethodPatch, self, "ui-msisdn", `{"msisdn": null}`},                                                                                  // v5 at 08:04
+		{alice, http.MethodDelete, self + "/billing-address", "ui-billing", nil},                                                                        // v6 at 08:05
+		{carol, http.MethodPost, self + "/update-kyc-answers", "ui-kyc", kyc},                                                                           // v7 at 08:06
+	}
+	// The customer as the API returned it right after each version (the create's two events:
+	// its second).
+	after := map[int]map[string]string{}
+	for i, st := range steps {
+		clock.set(clock.now().Add(time.Minute))
+		r := s.do(t, st.method, st.path, st.token, st.body, "X-Correlation-ID", st.cid)
+		if r.Status < 200 || r.Status > 299 {
+			t.Fatalf("step %d: %s", i, r)
+		}
+		now := s.do(t, http.MethodGet, self+"?$expand=legaladdress,billingaddress", viewer, nil)
+		expectStatus(t, now, http.StatusOK)
+		var v int
+		fmt.Sscanf(now.Header.Get("ETag"), `"%d"`, &v)
+		after[v] = flattenResource(now.json(t), "", map[string]string{})
+	}
+
+	page := s.base + "/ui/?ledger=" + demoLedger + "&customer=" + no
+	problems := watchPage(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(page+"#token="+url.QueryEscape(viewer))); err != nil {
+		t.Fatal(err)
+	}
+	if state := pageLoaded(t, ctx); state != "ready" {
+		t.Fatalf("page state %s; error %q", state, text(t, ctx, "#error"))
+	}
+
+	// One entry per event, in order, with who, when, type and correlation id.
+	if got := texts(t, ctx, "#timeline li .version"); !slices.Equal(got, []string{"v1", "v2", "v3", "v4", "v5", "v6", "v7"}) {
+		t.Fatalf("timeline versions %q", got)
+	}
+	if got, want := texts(t, ctx, "#timeline li .actor"), []string{"alice@example.se", "alice@example.se", "svc:crm-sync", "carol", "svc:crm-sync", "alice@example.se", "carol"}; !slices.Equal(got, want) {
+		t.Errorf("actors %q, want %q", got, want)
+	}
+	if got, want := texts(t, ctx, "#timeline li .type"), []string{"CustomerCreated", "BillingAddressAdded", "CustomerDetailsChanged",
+		"LegalAddressReplaced", "CustomerDetailsChanged", "BillingAddressRemoved", "KycAnswersUpdated"}; !slices.Equal(got, want) {
+		t.Errorf("types %q, want %q", got, want)
+	}
+	if got, want := texts(t, ctx, "#timeline li .correlation"), []string{"ui-create", "ui-create", "ui-mail", "ui-move", "ui-msisdn", "ui-billing", "ui-kyc"}; !slices.Equal(got, want) {
+		t.Errorf("correlation ids %q, want %q", got, want)
+	}
+	if got := texts(t, ctx, "#timeline li .when"); len(got) != 7 || got[2] != "2026-03-01T08:02:00Z" || got[6] != "2026-03-01T08:06:00Z" {
+		t.Errorf("times %q", got)
+	}
+
+	whole := texts(t, ctx, "#timeline li") // every entry's text, for the paged timeline below
+
+	// What each change changed, field by field: before → after.
+	type change struct{ before, after string }
+	diff := func(version int) map[string]change {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string][]string](fmt.Sprintf(
+			`Object.fromEntries(Array.from(document.querySelectorAll('#timeline li[data-version="%d"] table.diff tbody tr'),
+			  tr => [tr.dataset.field, [tr.querySelector("td.old").textContent, tr.querySelector("td.new").textContent]]))`, version)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]change{}
+		for k, v := range got {
+			out[k] = change{v[0], v[1]}
+		}
+		return out
+	}
+	for version, want := range map[int]map[string]change{
+		2: {"billingAddress.addressee": {"—", "Ada"}, "billingAddress.city": {"—", "STOCKHOLM"}, "billingAddress.zipCode": {"—", "11120"}, "billingAddress.countryCode": {"—", "SE"}},
+		3: {"emailAddress": {"ada@example.se", "ada.l@example.se"}, "msisdn": {"—", "+46701234567"}},
+		4: {"legalAddress.addressee": {"Ada Lovelace", "Ada"}, "legalAddress.streetAddress": {"Storgatan 1", "—"},
+			"legalAddress.city": {"STOCKHOLM", "UPPSALA"}, "legalAddress.zipCode": {"11122", "75310"}},
+		5: {"msisdn": {"+46701234567", "—"}},
+		6: {"billingAddress.addressee": {"Ada", "—"}, "billingAddress.city": {"STOCKHOLM", "—"}, "billingAddress.zipCode": {"11120", "—"}, "billingAddress.countryCode": {"SE", "—"}},
+		7: {},
+	} {
+		if got := diff(version); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("changes of version %d:\n got %v\nwant %v", version, got, want)
+		}
+	}
+	if got := diff(1); got["emailAddress"] != (change{"—", "ada@example.se"}) || got["name"] != (change{"—", "Ada Lovelace"}) || len(got) < 8 {
+		t.Errorf("changes of version 1 (created): %v", got)
+	}
+	if got := text(t, ctx, `#timeline li[data-version="7"] .nochange`); !strings.Contains(got, "No change to the customer resource") {
+		t.Errorf("version 7 (KYC answers): %q", got)
+	}
+
+	// The customer as of an earlier version: click its entry.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#timeline li[data-version="3"] .event-head`))); err != nil {
+		t.Fatal(err)
+	}
+	if state := pageLoaded(t, ctx); state != "ready" {
+		t.Fatalf("as of version 3: %s %q", state, text(t, ctx, "#error"))
+	}
+	if got := text(t, ctx, "#asof-title"); got != "Customer 7001 as of version 3" {
+		t.Errorf("as-of title %q", got)
+	}
+	if got := text(t, ctx, "#asof-meta"); got != "Right after CustomerDetailsChanged by svc:crm-sync at 2026-03-01T08:02:00Z" {
+		t.Errorf("as-of meta %q", got)
+	}
+	asOf3 := fields(t, ctx, "#asof-fields")
+	if fmt.Sprint(asOf3) != fmt.Sprint(after[3]) {
+		t.Errorf("as of version 3:\n got %v\nwant %v (the API right after the change)", asOf3, after[3])
+	}
+	if asOf3["emailAddress"] != "ada.l@example.se" || asOf3["legalAddress.city"] != "STOCKHOLM" || asOf3["billingAddress.city"] != "STOCKHOLM" {
+		t.Errorf("as of version 3: %v", asOf3)
+	}
+	if got := texts(t, ctx, "#timeline li.selected .version"); !slices.Equal(got, []string{"v3"}) {
+		t.Errorf("selected %q", got)
+	}
+	// Every version, as the API answered right after it.
+	for v := 2; v <= 7; v++ {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#timeline li[data-version="%d"] .event-head`, v)))); err != nil {
+			t.Fatal(err)
+		}
+		pageLoaded(t, ctx)
+		if got := fields(t, ctx, "#asof-fields"); fmt.Sprint(got) != fmt.Sprint(after[v]) {
+			t.Errorf("as of version %d:\n got %v\nwant %v", v, got, after[v])
+		}
+	}
+	// As of a time: the last change by then.
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#asof-time"), "2026-03-01T08:04:30"),
+		chromedp.Click(chromedp.CSS(`#asof-form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	if got := text(t, ctx, "#asof-title"); got != "Customer 7001 as of 2026-03-01T08:04:30Z" {
+		t.Errorf("as-of title %q", got)
+	}
+	if got := fields(t, ctx, "#asof-fields"); fmt.Sprint(got) != fmt.Sprint(after[5]) {
+		t.Errorf("as of 08:04:30 (version 5):\n got %v\nwant %v", got, after[5])
+	}
+
+	// The token left the address bar; the address names what is shown.
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(loc, "token") || strings.Contains(loc, viewer) || !strings.Contains(loc, "customer=7001") {
+		t.Errorf("location %s", loc)
+	}
+
+	// The ledger's events, filtered by actor.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/ui/?view=events&ledger=1000&actor=carol")); err != nil {
+		t.Fatal(err)
+	}
+	if state := pageLoaded(t, ctx); state != "ready" {
+		t.Fatalf("ledger events: %s %q", state, text(t, ctx, "#error"))
+	}
+	if got := texts(t, ctx, "#events tbody .type"); !slices.Equal(got, []string{"LegalAddressReplaced", "KycAnswersUpdated"}) {
+		t.Errorf("carol's events: %q", got)
+	}
+	if got := texts(t, ctx, "#events tbody .actor"); !slices.Equal(got, []string{"carol", "carol"}) {
+		t.Errorf("actors: %q", got)
+	}
+
+	// In pages of 3 (the address's limit): "Load later events" follows the trail's next link, and
+	// the first entry of a page shows its change against the last of the one before.
+	if err := chromedp.Do(ctx, chromedp.Navigate(page+"&limit=3")); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	for _, want := range []int{3, 6, 7} {
+		if got := texts(t, ctx, "#timeline li"); len(got) != want || !slices.Equal(got, whole[:want]) {
+			t.Fatalf("paged timeline: %d entries, want the first %d of the whole timeline", len(got), want)
+		}
+		more, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("timeline-more").hidden`))
+		if err != nil || more != (want < 7) {
+			t.Fatalf("after %d entries: load-more shown %v (%v)", want, more, err)
+		}
+		if want < 7 {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#timeline-more"))); err != nil {
+				t.Fatal(err)
+			}
+			pageLoaded(t, ctx)
+		}
+	}
+	// The ledger's events a page at a time: "More events" follows the query's next link.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/ui/?view=events&ledger=1000&actor=carol&limit=1")); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	if got := texts(t, ctx, "#events tbody .type"); !slices.Equal(got, []string{"LegalAddressReplaced"}) {
+		t.Errorf("carol's first event: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#events-more"))); err != nil {
+		t.Fatal(err)
+	}
+	pageLoaded(t, ctx)
+	if got := texts(t, ctx, "#events tbody .type"); !slices.Equal(got, []string{"LegalAddressReplaced", "KycAnswersUpdated"}) {
+		t.Errorf("carol's events after More: %q", got)
+	}
+
+	// Forgetting the token signs out; the form signs in again (the page keeps what it shows).
+	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#forget")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-state="signed-out"] #token`))); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := chromedp.Run(ctx, chromedp.Evaluate[int](`sessionStorage.length`)); err != nil || kept != 0 {
+		t.Errorf("after forgetting: %d items in sessionStorage (%v)", kept, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`body[data-state="signed-out"] #token`)),
+		chromedp.SendKeys(chromedp.CSS("#token"), viewer), chromedp.Click(chromedp.CSS(`#token-form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if state := pageLoaded(t, ctx); state != "ready" {
+		t.Fatalf("signed in with the form: %s %q", state, text(t, ctx, "#error"))
+	}
+	if n := len(texts(t, ctx, "#timeline li")); n != 7 {
+		t.Errorf("signed in with the form: %d timeline entries", n)
+	}
+	if got := text(t, ctx, "#whoami"); !strings.HasPrefix(got, "Signed in as auditor · ledgers 1000 · scopes customer:read audit:read") {
+		t.Errorf("whoami %q", got)
+	}
+	// Everything ran under the page's Content-Security-Policy without a violation or an exception.
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+// TestE2EAuditPageRefused: the page shows the API's refusal — another ledger's token, a token
+// without audit:read, a protected identity — and none of the customer's data.
+func TestE2EAuditPageRefused(t *testing.T) {
+	ctx := browsertest.New(t, 3*time.Minute)
+	s := startServer(t, withConfig(ledgerConfig(t)))
+	writer := s.mint(t, "alice", []string{"1000"}, auth.ScopeCustomerRead, auth.ScopeCustomerWrite)
+	s.createCustomer(t, writer, map[string]any{"customerNo": "7002", "name": "Secret Person", "emailAddress": "secret@example.se",
+		"legalAddress": map[string]any{"addressee": "Secret Person", "city": "HIDDENTOWN", "zipCode": "12345", "countryCode": "SE"}})
+	s.createCustomer(t, writer, map[string]any{"customerNo": "7003", "name": "Protected Person",
+		"nationalIdentifier": map[string]any{"regNo": "19811228-9874", "countryCode": "SE"},
+		"legalAddress":       map[string]any{"addressee": "Protected Person", "city": "SKYDDAD", "zipCode": "12345", "countryCode": "SE"}})
+	expectStatus(t, s.do(t, http.MethodPatch, customersPath("1000", "7003"), writer, `{"protectedIdentity": true}`), http.StatusOK)
+
+	tests := []struct {
+		name, token, customer, want string
+	}{
+		{"another ledger", s.mint(t, "auditor", []string{"2000"}, auth.ScopeCustomerRead, auth.ScopeAuditRead), "7002",
+			"403 Forbidden: the token does not grant access to this ledger"},
+		{"no audit:read", s.mint(t, "clerk", []string{"1000"}, auth.ScopeCustomerRead), "7002",
+			"403 Forbidden: the token lacks the scope audit:read"},
+		{"protected identity", s.mint(t, "auditor", []string{"1000"}, auth.ScopeCustomerRead, auth.ScopeAuditRead), "7003",
+			"403 Forbidden: the customer has a protected identity"},
+		{"invalid token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", "7002", "401 Unauthorized: the bearer token is not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// From another document, so that a fragment of its own is not a same-document navigation.
+			if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"),
+				chromedp.Navigate(s.base+"/ui/?ledger=1000&customer="+tt.customer+"#token="+tt.token)); err != nil {
+				t.Fatal(err)
+			}
+			if state := pageLoaded(t, ctx); state != "error" {
+				t.Fatalf("page state %s, want error", state)
+			}
+			if got := text(t, ctx, "#error"); !strings.Contains(got, tt.want) {
+				t.Errorf("error %q, want %q", got, tt.want)
+			}
+			if n := len(texts(t, ctx, "#timeline li")); n != 0 {
+				t.Errorf("%d timeline entries shown", n)
+			}
+			body := text(t, ctx, "body")
+			for _, secret := range []string{"Secret Person", "secret@example.se", "HIDDENTOWN", "Protected Person", "SKYDDAD", "CustomerCreated"} {
+				if strings.Contains(body, secret) {
+					t.Errorf("the page shows %q", secret)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,550 @@
+// The audit page: a customer's timeline with field-level changes, the customer as of any
+// version or time, and the ledger-wide audit query. Everything it shows comes from the ledger's
+// JSON API, asked with the user's bearer token; it builds the DOM with textContent only.
+'use strict';
+
+(() => {
+  const API = '/ledger/customer/v1/';
+  const TOKEN_KEY = 'ledger-audit-token';
+  // Events a page asks for: 50, or the address's limit (1 to 1000).
+  const PAGE = (() => {
+    const n = Number(new URLSearchParams(location.search).get('limit'));
+    return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 50;
+  })();
+  const PARALLEL = 4;     // past states fetched at once
+  const EXPAND = 'legaladdress,billingaddress';
+  // Members of the customer resource that are links or hypermedia, not data.
+  const NOT_DATA = new Set(['@id', 'operations', 'surpluses']);
+
+  const $ = (id) => document.getElementById(id);
+
+  // ---- the token ----------------------------------------------------------------------------
+
+  // A token in the fragment (#token=...) is kept and removed from the address bar and history.
+  function takeTokenFromFragment() {
+    if (location.hash.length < 2) return;
+    const p = new URLSearchParams(location.hash.slice(1));
+    const t = (p.get('token') || '').trim();
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
+
+  // claims decodes the token's payload for display only; the server verifies it.
+  function claims(tok) {
+    try {
+      let b64 = tok.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      b64 += '='.repeat((4 - b64.length % 4) % 4);
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const c = JSON.parse(new TextDecoder().decode(bytes));
+      return c && typeof c === 'object' ? c : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function tokenLedgers(c) {
+    if (!c) return [];
+    if (Array.isArray(c.ledgers)) return c.ledgers.map(String);
+    return typeof c.ledgers === 'string' ? [c.ledgers] : [];
+  }
+
+  // ---- the API ------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, problem, message) {
+      super(message);
+      this.status = status;
+      this.problem = problem;
+    }
+  }
+
+  // get asks the API and returns {body, headers}; a problem becomes an ApiError with its words.
+  async function get(path) {
+    let resp;
+    try {
+      resp = await fetch(path, {
+        headers: { Authorization: 'Bearer ' + token(), Accept: 'application/json' },
+        cache: 'no-store', credentials: 'omit', redirect: 'error',
+      });
+    } catch (e) {
+      throw new ApiError(0, null, 'The ledger API could not be reached: ' + e.message);
+    }
+    const text = await resp.text();
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+    if (!resp.ok) {
+      if (body && typeof body === 'object' && body.type) {
+        let msg = resp.status + ' ' + (body.title || resp.statusText);
+        if (body.detail) msg += ': ' + body.detail;
+        for (const p of body.problems || []) msg += '\n' + p.name + ': ' + p.description;
+        throw new ApiError(resp.status, body, msg);
+      }
+      throw new ApiError(resp.status, null, resp.status + ' ' + resp.statusText);
+    }
+    if (body === null) throw new ApiError(resp.status, null, 'The ledger API answered no JSON');
+    return { body, headers: resp.headers };
+  }
+
+  const enc = encodeURIComponent;
+  const ledgerBase = (ledger) => API + enc(ledger);
+  const customerPath = (ledger, no) => ledgerBase(ledger) + '/customers/' + enc(no);
+
+  // ---- page state ---------------------------------------------------------------------------
+
+  let generation = 0; // a newer action makes the results of older ones stale
+  const tl = { ledger: '', customer: '', next: '', states: new Map(), events: new Map(), selected: 0 };
+  const lv = { next: '' };
+
+  function setState(s) { document.body.dataset.state = s; }
+
+  function showError(err) {
+    const el = $('error');
+    el.textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    el.hidden = false;
+    $('status').textContent = '';
+    setState('error');
+  }
+
+  function clearError() {
+    $('error').hidden = true;
+    $('error').textContent = '';
+  }
+
+  function busy(msg) {
+    clearError();
+    $('status').textContent = msg;
+    setState('loading');
+  }
+
+  function done(msg) {
+    $('status').textContent = msg || '';
+    setState('ready');
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  // The page's address holds what it shows (never the token), so it can be bookmarked.
+  function setAddress(params) {
+    const q = new URLSearchParams();
+    if (PAGE !== 50) q.set('limit', String(PAGE));
+    for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+    const s = q.toString();
+    history.replaceState(null, '', location.pathname + (s ? '?' + s : ''));
+  }
+
+  // ---- field-level changes ------------------------------------------------------------------
+
+  // flatten lists a customer resource's data as field path → text (absent and null: no entry;
+  // an empty list is no entry either).
+  function flatten(v, prefix, out) {
+    if (v === null || v === undefined) return out;
+    for (const [k, x] of Object.entries(v)) {
+      if (NOT_DATA.has(k)) continue;
+      const name = prefix ? prefix + '.' + k : k;
+      if (x === null || x === undefined) continue;
+      if (Array.isArray(x)) {
+        if (x.length) out.set(name, x.map((y) => (typeof y === 'object' ? JSON.stringify(y) : String(y))).join(', '));
+      } else if (typeof x === 'object') {
+        flatten(x, name, out);
+      } else {
+        out.set(name, String(x));
+      }
+    }
+    return out;
+  }
+
+  // changes compares two states of the customer (before null: it did not exist yet).
+  function changes(before, after) {
+    const a = flatten(before, '', new Map());
+    const b = flatten(after, '', new Map());
+    const names = [...b.keys()];
+    for (const k of a.keys()) if (!b.has(k)) names.push(k);
+    return names.filter((n) => a.get(n) !== b.get(n)).map((n) => ({ field: n, before: a.get(n), after: b.get(n) }));
+  }
+
+  // ---- the customer timeline ----------------------------------------------------------------
+
+  // stateAt returns the customer as the API answered right after version v (null for 0).
+  async function stateAt(v) {
+    if (v < 1) return null;
+    const states = tl.states;
+    if (!states.has(v)) { // the promise is kept: concurrent askers share one request
+      states.set(v, get(customerPath(tl.ledger, tl.customer) + '?asOfVersion=' + v + '&$expand=' + EXPAND)
+        .then((r) => r.body, (e) => { states.delete(v); throw e; }));
+    }
+    return states.get(v);
+  }
+
+  async function statesFor(versions) {
+    const queue = [...versions];
+    const worker = async () => {
+      while (queue.length) await stateAt(queue.shift());
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+  }
+
+  async function showTimeline(ledger, customer, version) {
+    const gen = ++generation;
+    if (!ledger || !customer) {
+      showError(new Error('Enter a ledger number and a customer number.'));
+      return;
+    }
+    Object.assign(tl, { ledger, customer, next: '', states: new Map(), events: new Map(), selected: 0 });
+    $('timeline').replaceChildren();
+    $('timeline').classList.remove('loaded');
+    $('timeline-more').hidden = true;
+    $('asof').hidden = true;
+    $('timeline-title').textContent = 'Timeline of customer ' + customer;
+    setAddress({ ledger, customer, version });
+    busy('Loading the timeline of customer ' + customer + '…');
+    try {
+      await timelinePage(gen, customerPath(ledger, customer) + '/events?limit=' + PAGE);
+      if (gen !== generation) return;
+      const v = Number(version);
+      if (v > 0) await showAsOfVersion(v);
+      else done();
+    } catch (e) {
+      if (gen === generation) showError(e);
+    }
+  }
+
+  async function timelinePage(gen, target) {
+    const { body } = await get(target);
+    if (gen !== generation) return;
+    const items = body.items || [];
+    const versions = new Set();
+    for (const ev of items) {
+      versions.add(ev.version);
+      if (ev.version > 1) versions.add(ev.version - 1);
+    }
+    await statesFor([...versions].sort((x, y) => x - y));
+    if (gen !== generation) return;
+    const list = $('timeline');
+    for (const ev of items) {
+      tl.events.set(ev.version, ev);
+      list.append(timelineEntry(ev, changes(await stateAt(ev.version - 1), await stateAt(ev.version))));
+    }
+    tl.next = (body.navigation && body.navigation.next) || '';
+    $('timeline-more').hidden = !tl.next;
+    list.classList.add('loaded');
+    $('timeline-title').textContent = 'Timeline of customer ' + tl.customer + ' (' + tl.events.size + ' events' + (tl.next ? ', more to load' : '') + ')';
+  }
+
+  function timelineEntry(ev, diff) {
+    const li = el('li', 'event');
+    li.dataset.version = ev.version;
+    const head = el('button', 'event-head');
+    head.type = 'button';
+    head.title = 'Show the customer as of version ' + ev.version;
+    head.setAttribute('aria-pressed', 'false');
+    head.append(el('span', 'version', 'v' + ev.version), el('time', 'when', ev.time), el('span', 'type', ev.type));
+    head.querySelector('time').dateTime = ev.time;
+    head.addEventListener('click', () => { showAsOfVersion(ev.version).catch(showError); });
+    li.append(head);
+
+    const meta = el('dl', 'meta');
+    meta.append(el('dt', '', 'Who'), el('dd', 'actor', ev.actor || '—'),
+      el('dt', '', 'Correlation id'), el('dd', 'correlation', ev.correlationId || '—'),
+      el('dt', '', 'Position'), el('dd', 'position', ev.position));
+    li.append(meta);
+
+    if (diff.length) {
+      const table = el('table', 'diff');
+      const head2 = el('tr');
+      head2.append(el('th', '', 'Field'), el('th', '', 'Before'), el('th', 'arrow', ''), el('th', '', 'After'));
+      table.append(el('thead'));
+      table.tHead.append(head2);
+      const body = el('tbody');
+      for (const c of diff) {
+        const tr = el('tr');
+        tr.dataset.field = c.field;
+        tr.className = c.before === undefined ? 'added' : c.after === undefined ? 'removed' : 'changed';
+        tr.append(el('th', 'field', c.field), valueCell('old', c.before), el('td', 'arrow', '→'), valueCell('new', c.after));
+        body.append(tr);
+      }
+      table.append(body);
+      li.append(table);
+    } else {
+      li.append(el('p', 'nochange', ev.dataWithheld
+        ? 'No change to the customer resource shown (data withheld).'
+        : 'No change to the customer resource: the event is recorded in the trail.'));
+    }
+    const details = el('details', 'data');
+    details.append(el('summary', '', 'Event data'),
+      el('pre', '', ev.dataWithheld ? '(withheld: protected identity)' : JSON.stringify(ev.data, null, 2)));
+    li.append(details);
+    return li;
+  }
+
+  function valueCell(cls, v) {
+    return el('td', cls + (v === undefined ? ' absent' : ''), v === undefined ? '—' : v);
+  }
+
+  async function moreTimeline() {
+    if (!tl.next) return;
+    const gen = generation;
+    busy('Loading later events…');
+    try {
+      await timelinePage(gen, tl.next);
+      if (gen === generation) done();
+    } catch (e) {
+      if (gen === generation) showError(e);
+    }
+  }
+
+  function select(version) {
+    tl.selected = version;
+    for (const li of $('timeline').children) {
+      const on = Number(li.dataset.version) === version;
+      li.classList.toggle('selected', on);
+      li.querySelector('.event-head').setAttribute('aria-pressed', String(on));
+    }
+  }
+
+  async function showAsOfVersion(v) {
+    const gen = generation;
+    busy('Loading the customer as of version ' + v + '…');
+    const state = await stateAt(v);
+    if (gen !== generation) return;
+    const ev = tl.events.get(v);
+    renderAsOf(state, 'as of version ' + v,
+      ev ? 'Right after ' + ev.type + ' by ' + (ev.actor || '—') + ' at ' + ev.time : '');
+    select(v);
+    setAddress({ ledger: tl.ledger, customer: tl.customer, version: String(v) });
+    done();
+  }
+
+  async function showAsOfTime(value) {
+    if (!value) return;
+    const at = toUTC(value);
+    const gen = generation;
+    busy('Loading the customer as of ' + at + '…');
+    try {
+      const { body, headers } = await get(customerPath(tl.ledger, tl.customer) + '?asOf=' + enc(at) + '&$expand=' + EXPAND);
+      if (gen !== generation) return;
+      const v = Number((headers.get('ETag') || '').replace(/\D/g, ''));
+      renderAsOf(body, 'as of ' + at, v ? 'Version ' + v + ': the last change by then' : '');
+      select(v);
+      done();
+    } catch (e) {
+      if (gen === generation) showError(e);
+    }
+  }
+
+  function renderAsOf(state, when, meta) {
+    $('asof-title').textContent = 'Customer ' + tl.customer + ' ' + when;
+    $('asof-meta').textContent = meta;
+    const body = $('asof-fields').tBodies[0];
+    body.replaceChildren();
+    for (const [k, v] of flatten(state, '', new Map())) {
+      const tr = el('tr');
+      tr.dataset.field = k;
+      tr.append(el('th', '', k), el('td', '', v));
+      body.append(tr);
+    }
+    $('asof-json').textContent = JSON.stringify(state, null, 2);
+    $('asof').hidden = false;
+  }
+
+  // toUTC reads a datetime-local value as UTC (the times the page shows are UTC).
+  function toUTC(v) {
+    const withSeconds = /T\d\d:\d\d$/.test(v) ? v + ':00' : v;
+    return withSeconds + 'Z';
+  }
+
+  // ---- the ledger-wide audit query ----------------------------------------------------------
+
+  function eventsQuery() {
+    const q = new URLSearchParams();
+    const set = (name, v) => { if (v) q.set(name, v); };
+    set('type', $('f-type').value.trim());
+    set('actor', $('f-actor').value.trim());
+    set('correlationId', $('f-correlation').value.trim());
+    set('since', $('f-since').value ? toUTC($('f-since').value) : '');
+    set('until', $('f-until').value ? toUTC($('f-until').value) : '');
+    set('fromPosition', $('f-from').value.trim());
+    return q;
+  }
+
+  async function showLedgerEvents() {
+    const gen = ++generation;
+    const ledger = $('ledger').value.trim();
+    if (!ledger) {
+      showError(new Error('Enter a ledger number.'));
+      return;
+    }
+    const q = eventsQuery();
+    setAddress(Object.assign({ view: 'events', ledger }, Object.fromEntries(q)));
+    $('events').tBodies[0].replaceChildren();
+    $('events').classList.remove('loaded');
+    $('events-more').hidden = true;
+    busy('Searching the ledger\'s events…');
+    q.set('limit', String(PAGE));
+    try {
+      await eventsPages(gen, ledgerBase(ledger) + '/events?' + q.toString());
+    } catch (e) {
+      if (gen === generation) showError(e);
+    }
+  }
+
+  // eventsPages shows pages until one holds events or there is no next (a page of the audit
+  // index may be empty and still have a next).
+  async function eventsPages(gen, target) {
+    let shown = 0;
+    for (let i = 0; target && i < 20 && shown === 0; i++) {
+      const { body } = await get(target);
+      if (gen !== generation) return;
+      for (const ev of body.items || []) {
+        $('events').tBodies[0].append(eventRow(ev));
+        shown++;
+      }
+      target = (body.navigation && body.navigation.next) || '';
+    }
+    lv.next = target;
+    $('events-more').hidden = !target;
+    $('events').classList.add('loaded');
+    done($('events').tBodies[0].rows.length ? '' : 'No events match.');
+  }
+
+  function eventRow(ev) {
+    const tr = el('tr');
+    tr.dataset.position = ev.position;
+    const m = /^[^/]+\/customers\/(.+)$/.exec(ev.stream || '');
+    const cust = el('td', 'customer');
+    if (m) {
+      const b = el('button', 'link', m[1]);
+      b.type = 'button';
+      b.title = 'Show the timeline of customer ' + m[1];
+      b.addEventListener('click', () => { $('customer').value = m[1]; view('customer'); showTimeline($('ledger').value.trim(), m[1], String(ev.version)); });
+      cust.append(b);
+    } else {
+      cust.textContent = (ev.stream || '').replace(/^[^/]+\//, '');
+    }
+    const cid = el('td', 'correlation');
+    if (ev.correlationId) {
+      const b = el('button', 'link', ev.correlationId);
+      b.type = 'button';
+      b.title = 'Every event of this correlation id';
+      b.addEventListener('click', () => {
+        for (const id of ['f-type', 'f-actor', 'f-since', 'f-until', 'f-from']) $(id).value = '';
+        $('f-correlation').value = ev.correlationId;
+        showLedgerEvents();
+      });
+      cid.append(b);
+    }
+    const data = el('td', 'data');
+    data.append(el('code', '', ev.dataWithheld ? '(withheld: protected identity)' : JSON.stringify(ev.data)));
+    tr.append(el('td', 'position', ev.position), el('td', 'when', ev.time), cust, el('td', 'version', ev.version),
+      el('td', 'type', ev.type), el('td', 'actor', ev.actor || '—'), cid, data);
+    return tr;
+  }
+
+  async function moreEvents() {
+    if (!lv.next) return;
+    const gen = generation;
+    busy('Loading more events…');
+    try {
+      await eventsPages(gen, lv.next);
+    } catch (e) {
+      if (gen === generation) showError(e);
+    }
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------
+
+  function view(name) {
+    $('customer-view').hidden = name !== 'customer';
+    $('ledger-view').hidden = name !== 'events';
+    $('view-customer').setAttribute('aria-pressed', String(name === 'customer'));
+    $('view-ledger').setAttribute('aria-pressed', String(name === 'events'));
+  }
+
+  function signedIn() {
+    const c = claims(token());
+    const parts = [];
+    if (c) {
+      parts.push('Signed in as ' + (c.sub || '(no sub)'));
+      const ledgers = tokenLedgers(c);
+      if (ledgers.length) parts.push('ledgers ' + ledgers.join(', '));
+      if (c.scope) parts.push('scopes ' + c.scope);
+      if (c.exp) {
+        const exp = new Date(c.exp * 1000);
+        parts.push((exp < new Date() ? 'EXPIRED ' : 'expires ') + exp.toISOString().replace('.000Z', 'Z'));
+      }
+    } else {
+      parts.push('A token that is not a JWT is set');
+    }
+    $('whoami').textContent = parts.join(' · ');
+    $('session').hidden = false;
+    $('login').hidden = true;
+    $('app').hidden = false;
+  }
+
+  function start() {
+    takeTokenFromFragment();
+    $('token-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const t = $('token').value.trim();
+      if (!t) return;
+      sessionStorage.setItem(TOKEN_KEY, t);
+      $('token').value = '';
+      start2();
+    });
+    $('forget').addEventListener('click', () => {
+      sessionStorage.removeItem(TOKEN_KEY);
+      generation++;
+      location.replace(location.pathname);
+    });
+    $('view-customer').addEventListener('click', () => view('customer'));
+    $('view-ledger').addEventListener('click', () => view('events'));
+    $('customer-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      showTimeline($('ledger').value.trim(), $('customer').value.trim(), '');
+    });
+    $('timeline-more').addEventListener('click', moreTimeline);
+    $('asof-form').addEventListener('submit', (e) => { e.preventDefault(); showAsOfTime($('asof-time').value); });
+    $('events-form').addEventListener('submit', (e) => { e.preventDefault(); showLedgerEvents(); });
+    $('events-more').addEventListener('click', moreEvents);
+    start2();
+  }
+
+  // start2 shows the sign-in form, or the app and what the address asks for.
+  function start2() {
+    if (!token()) {
+      $('login').hidden = false;
+      $('app').hidden = true;
+      $('session').hidden = true;
+      setState('signed-out');
+      return;
+    }
+    signedIn();
+    const q = new URLSearchParams(location.search);
+    const ledgers = tokenLedgers(claims(token())).filter((l) => l !== '*');
+    $('ledger').value = q.get('ledger') || (ledgers.length === 1 ? ledgers[0] : '');
+    if (q.get('view') === 'events') {
+      view('events');
+      const fill = { 'f-type': 'type', 'f-actor': 'actor', 'f-correlation': 'correlationId', 'f-from': 'fromPosition' };
+      for (const [id, name] of Object.entries(fill)) $(id).value = q.get(name) || '';
+      for (const [id, name] of [['f-since', 'since'], ['f-until', 'until']]) {
+        $(id).value = (q.get(name) || '').replace(/(\.\d+)?Z$/, '');
+      }
+      if ($('ledger').value) showLedgerEvents();
+      else done();
+      return;
+    }
+    view('customer');
+    $('customer').value = q.get('customer') || '';
+    if ($('ledger').value && $('customer').value) showTimeline($('ledger').value.trim(), $('customer').value.trim(), q.get('version') || '');
+    else done();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

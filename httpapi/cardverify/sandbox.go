@@ -1,0 +1,357 @@
+package cardverify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi"
+)
+
+// ProviderSandbox is the sandbox's provider name in RecurringCardRegistrationStarted.
+const ProviderSandbox = "sandbox"
+
+// The sandbox's paths: the page of a registration is SandboxPath + {registrationId}.
+const (
+	SandboxPath = httpapi.CardVerificationPrefix + "sandbox/"
+	cssPath     = SandboxPath + "assets/sandbox.css"
+	// actorSandbox is the actor of the events the page records: the person holding the page's
+	// unguessable URL has no token.
+	actorSandbox = "card-verification/sandbox"
+	// formCookie carries the page's form nonce (see formToken).
+	formCookie = "ledger_sandbox_form"
+	// maxFormBytes bounds the page's form body.
+	maxFormBytes = 16 << 10
+)
+
+//go:embed assets
+var assets embed.FS
+
+var pageTemplate = template.Must(template.ParseFS(assets, "assets/sandbox.html"))
+
+// SandboxConfig configures the sandbox provider.
+type SandboxConfig struct {
+	// BaseURL is ledgerd's public base URL (scheme://host[:port], the URL people's browsers reach
+	// it by): redirect URLs point at BaseURL + SandboxPath + {registrationId}.
+	BaseURL string
+	// Key signs the page's form tokens; at least 32 bytes, the same across restarts (ledgerd
+	// derives it from its key file).
+	Key []byte
+}
+
+// Validate reports every problem at once.
+func (c SandboxConfig) Validate() error {
+	var errs []error
+	if msg := baseURLProblem(c.BaseURL); msg != "" {
+		errs = append(errs, fmt.Errorf("cardverify: sandbox base URL %s", msg))
+	}
+	if len(c.Key) < 32 {
+		errs = append(errs, errors.New("cardverify: the sandbox key must be at least 32 bytes"))
+	}
+	return errors.Join(errs...)
+}
+
+// baseURLProblem says why s is not an http(s) base URL without path, query or fragment.
+func baseURLProblem(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Sprintf("%q: want scheme://host[:port], http or https", s)
+	}
+	return ""
+}
+
+// Sandbox is the card-verification provider built into ledgerd (SPEC §7): its redirect URL is a
+// small page ledgerd serves itself, in the registration's language, where a person enters one of
+// the sandbox's TestCards and verifies it (Completed, or Failed for the declined card) or
+// cancels (Aborted). The page then sends the browser to the registration's completeUrl
+// (Completed, Failed) or cancelUrl (Aborted). It is safe for concurrent use.
+//
+// Safety: the page's URL names the registration by its id, 144 random bits. The form carries a
+// token bound to the registration and to a nonce in a SameSite=Strict, HttpOnly cookie set with
+// the page, so a form posted from anywhere else is refused; a registration ends once, so a
+// replayed form changes nothing. Responses forbid framing, caching and referrers. No card number
+// is kept: only the masked number and a random card token are recorded.
+type Sandbox struct {
+	base   string
+	secure bool
+	key    []byte
+}
+
+// NewSandbox returns the sandbox provider.
+func NewSandbox(cfg SandboxConfig) (*Sandbox, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Sandbox{base: strings.TrimSuffix(cfg.BaseURL, "/"), secure: strings.HasPrefix(cfg.BaseURL, "https:"), key: cfg.Key}, nil
+}
+
+// Start implements httpapi.CardVerifier: the redirect URL is the registration's page.
+func (s *Sandbox) Start(ctx context.Context, v httpapi.CardVerification) (domain.CardVerificationSession, error) {
+	if !domain.ValidRegistrationID(v.RegistrationID) {
+		return domain.CardVerificationSession{}, errors.New("cardverify: invalid registration id")
+	}
+	return domain.CardVerificationSession{Provider: ProviderSandbox, RedirectURL: s.base + SandboxPath + v.RegistrationID}, nil
+}
+
+// Pages implements httpapi.CardVerifierPages: the registration pages and their stylesheet.
+func (s *Sandbox) Pages(regs httpapi.CardRegistrations) http.Handler {
+	p := &sandboxPages{s: s, regs: regs}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+cssPath, serveCSS)
+	mux.HandleFunc(SandboxPath+"{id}", p.page)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		p.message(w, http.StatusNotFound, "", textsOf("").NotFound, "", nil)
+	})
+	return mux
+}
+
+func textsOf(lang string) texts { _, t := textsFor(lang); return t }
+
+func serveCSS(w http.ResponseWriter, r *http.Request) {
+	css, _ := assets.ReadFile("assets/sandbox.css")
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(css)
+}
+
+// sandboxPages serves the pages of one server's registrations.
+type sandboxPages struct {
+	s    *Sandbox
+	regs httpapi.CardRegistrations
+}
+
+// pageData is the template's data.
+type pageData struct {
+	Lang, CSS string
+	T         texts
+	// The form, when Form is true.
+	Form          bool
+	Action, Token string
+	Expiry        string
+	Errors        map[string]string
+	Cards         []TestCard
+	// The message page otherwise, with a link back to the shop.
+	Message, Back string
+}
+
+func (p *sandboxPages) page(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		p.message(w, http.StatusMethodNotAllowed, "", textsOf("").NotFound, "", nil)
+		return
+	}
+	id := r.PathValue("id")
+	reg, found, err := p.regs.Registration(r.Context(), id)
+	switch {
+	case err != nil:
+		p.failed(w, r, err)
+		return
+	case !found:
+		p.message(w, http.StatusNotFound, "", textsOf("").NotFound, "", nil)
+		return
+	}
+	t := textsOf(reg.Language)
+	now := p.regs.Now()
+	switch {
+	case reg.Status != domain.CardRegistrationInitialized:
+		p.message(w, http.StatusConflict, reg.Language, t.Ended, backURL(reg), &reg)
+		return
+	case reg.Expired(now) && r.Method != http.MethodPost:
+		p.message(w, http.StatusGone, reg.Language, t.Expired, reg.CancelURL, &reg)
+		return
+	}
+	if r.Method != http.MethodPost {
+		nonce := randomToken()
+		p.setNonce(w, id, nonce, reg)
+		p.form(w, http.StatusOK, reg, p.formToken(id, nonce), "", nil)
+		return
+	}
+	p.submit(w, r, reg)
+}
+
+// submit handles the posted form: the token must match the page's cookie; cancel aborts, a
+// verified test card completes, the declined one fails; the browser is then sent on.
+func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain.CardRegistration) {
+	t := textsOf(reg.Language)
+	id := reg.RegistrationID
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	parseErr := r.ParseForm()
+	cookie, cookieErr := r.Cookie(formCookie)
+	token := ""
+	if cookieErr == nil {
+		token = p.formToken(id, cookie.Value)
+	}
+	if parseErr != nil || cookieErr != nil || r.Header.Get("Sec-Fetch-Site") == "cross-site" ||
+		!hmac.Equal([]byte(r.PostForm.Get("token")), []byte(token)) {
+		p.message(w, http.StatusForbidden, reg.Language, t.FormExpired, SandboxPath+id, &reg)
+		return
+	}
+	var res domain.CardVerificationResult
+	var err error
+	switch action := r.PostForm.Get("action"); {
+	case action == "cancel" || reg.Expired(p.regs.Now()): // an expired registration only ends (Finish records the expiry)
+		res, err = domain.ParseCardVerificationResult(domain.CardVerificationResultInput{Outcome: domain.Set(string(domain.OutcomeAborted))})
+	case action == "verify" || action == "":
+		form, card, problems := parseCardForm(r.PostForm.Get("pan"), r.PostForm.Get("expiry"), r.PostForm.Get("cvc"), p.regs.Now())
+		if len(problems) > 0 {
+			errs := map[string]string{}
+			for field, key := range problems {
+				errs[field] = t.errors[key]
+			}
+			p.form(w, http.StatusBadRequest, reg, token, r.PostForm.Get("expiry"), errs)
+			return
+		}
+		res, err = p.result(form, card)
+	default:
+		p.form(w, http.StatusBadRequest, reg, token, "", nil)
+		return
+	}
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	after, err := p.regs.Finish(r.Context(), id, actorSandbox, res)
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de) && de.Code == domain.CodeConflict:
+		p.message(w, http.StatusConflict, reg.Language, t.Ended, backURL(reg), &reg)
+		return
+	case errors.As(err, &de) && de.Code == domain.CodeNotFound:
+		p.message(w, http.StatusNotFound, reg.Language, t.NotFound, "", &reg)
+		return
+	case err != nil:
+		p.failed(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: "", Path: SandboxPath + id, MaxAge: -1, HttpOnly: true, Secure: p.s.secure, SameSite: http.SameSiteStrictMode})
+	p.securityHeaders(w, &reg)
+	http.Redirect(w, r, backURL(after), http.StatusSeeOther)
+}
+
+// result is the verification's result for a test card.
+func (p *sandboxPages) result(form cardForm, card TestCard) (domain.CardVerificationResult, error) {
+	if card.Declined {
+		return domain.ParseCardVerificationResult(domain.CardVerificationResultInput{
+			Outcome: domain.Set(string(domain.OutcomeFailed)), Reason: domain.Set("declined")})
+	}
+	token, err := uuid.NewRandom()
+	if err != nil {
+		return domain.CardVerificationResult{}, err
+	}
+	return domain.ParseCardVerificationResult(domain.CardVerificationResultInput{
+		Outcome:               domain.Set(string(domain.OutcomeCompleted)),
+		CardToken:             domain.Set(token.String()),
+		InstrumentDisplayName: domain.Set(mask(form.number)),
+		CardExpiryDate:        domain.Set(fmt.Sprintf("%02d/%04d", form.month, form.year)),
+		ConsentExpiryDate:     domain.Set(fmt.Sprintf("%02d-%04d", form.month, form.year)),
+	})
+}
+
+// backURL is where the browser goes after a registration ended: cancelUrl when it was aborted
+// (cancelled or expired), completeUrl otherwise (completed, failed: the shop reads the status).
+func backURL(reg domain.CardRegistration) string {
+	if reg.Status == domain.CardRegistrationAborted {
+		return reg.CancelURL
+	}
+	return reg.CompleteURL
+}
+
+// formToken binds a form to its registration and to the nonce in the page's cookie.
+func (p *sandboxPages) formToken(id, nonce string) string {
+	m := hmac.New(sha256.New, p.s.key)
+	m.Write([]byte("ledger-sandbox-form\x00" + id + "\x00" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// setNonce sets the page's form cookie, scoped to the registration's page, until it expires.
+func (p *sandboxPages) setNonce(w http.ResponseWriter, id, nonce string, reg domain.CardRegistration) {
+	maxAge := int(reg.ExpiresAt.Sub(p.regs.Now()).Seconds()) + 1
+	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: nonce, Path: SandboxPath + id, MaxAge: maxAge,
+		HttpOnly: true, Secure: p.s.secure, SameSite: http.SameSiteStrictMode})
+}
+
+func randomToken() string {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// form renders the card form.
+func (p *sandboxPages) form(w http.ResponseWriter, status int, reg domain.CardRegistration, token, expiry string, errs map[string]string) {
+	lang, t := textsFor(reg.Language)
+	p.render(w, status, &reg, pageData{Lang: lang, CSS: cssPath, T: t, Form: true, Action: SandboxPath + reg.RegistrationID,
+		Token: token, Expiry: expiry, Errors: errs, Cards: TestCards})
+}
+
+// message renders a page with a message and an optional link back.
+func (p *sandboxPages) message(w http.ResponseWriter, status int, lang, msg, back string, reg *domain.CardRegistration) {
+	lang, t := textsFor(lang)
+	p.render(w, status, reg, pageData{Lang: lang, CSS: cssPath, T: t, Message: msg, Back: back})
+}
+
+// failed answers an unexpected error: a plain 500 page that reveals nothing (the request log
+// has the status and the correlation id).
+func (p *sandboxPages) failed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	p.securityHeaders(w, nil)
+	http.Error(w, "An unexpected error occurred. Please try again later.", http.StatusInternalServerError)
+}
+
+func (p *sandboxPages) render(w http.ResponseWriter, status int, reg *domain.CardRegistration, data pageData) {
+	var b strings.Builder
+	if err := pageTemplate.Execute(&b, data); err != nil {
+		p.securityHeaders(w, nil)
+		http.Error(w, "An unexpected error occurred.", http.StatusInternalServerError)
+		return
+	}
+	p.securityHeaders(w, reg)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+// securityHeaders: no framing, no caching, no referrer (the page's URL is its secret), nothing
+// loaded but the page's own stylesheet, forms posted only to the page (and redirected only to
+// the registration's completeUrl and cancelUrl).
+func (p *sandboxPages) securityHeaders(w http.ResponseWriter, reg *domain.CardRegistration) {
+	formAction := "'self'"
+	if reg != nil {
+		for _, u := range []string{reg.CompleteURL, reg.CancelURL} {
+			if o := origin(u); o != "" && !strings.Contains(formAction, " "+o) {
+				formAction += " " + o
+			}
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// origin returns scheme://host[:port] of a validated redirect URL ("" when it has none).
+func origin(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " ;,'\"") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}

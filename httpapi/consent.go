@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// The consent routes (SPEC §3, §7; the document's "Consent" section). Reading needs
+// customer:read; registering and removing a consent need consent:write (SPEC §2).
+const (
+	routeConsent          = routeCustomer + "/consent"
+	routeRecurringCard    = routeConsent + "/recurring-card"
+	routeCardRegistration = routeConsent + "/recurring-card-redirect-registration"
+)
+
+func (s *Server) consentRoutes(mux *http.ServeMux) {
+	s.route(mux, routeConsent, map[string]endpoint{
+		http.MethodGet: {auth.ScopeCustomerRead, s.getConsent},
+	})
+	s.route(mux, routeRecurringCard, map[string]endpoint{
+		http.MethodGet:    {auth.ScopeCustomerRead, s.getRecurringCard},
+		http.MethodDelete: {auth.ScopeConsentWrite, s.deleteRecurringCard},
+	})
+	s.route(mux, routeCardRegistration, map[string]endpoint{
+		http.MethodGet:  {auth.ScopeCustomerRead, s.getCardRegistration},
+		http.MethodPost: {auth.ScopeConsentWrite, s.startCardRegistration},
+	})
+	s.cardVerificationPages(mux) // card_verification.go
+}
+
+// consentResource links the consent resources (the document's shape).
+type consentResource struct {
+	RecurringCard                     string `json:"recurringCard"`
+	RecurringCardRedirectRegistration string `json:"recurringCardRedirectRegistration"`
+}
+
+// recurringCardResource is the active recurring-card consent (the document's shape and order).
+type recurringCardResource struct {
+	CardToken             string `json:"cardToken"`
+	ConsentExpiryDate     string `json:"consentExpiryDate"`
+	InstrumentDisplayName string `json:"instrumentDisplayName"`
+	CardExpiryDate        string `json:"cardExpiryDate"`
+}
+
+// cardRegistrationResource is a recurring-card redirect registration; @id only in the start
+// response, as the document shows it.
+type cardRegistrationResource struct {
+	RedirectURL string `json:"redirectUrl"`
+	Status      string `json:"status"`
+	ID          string `json:"@id,omitempty"`
+}
+
+func (s *Server) getConsent(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	st, _, ok := s.loadView(w, r, c, no)
+	if !ok {
+		return
+	}
+	self := customerPath(c.ledgerNo, st.CustomerNo) + "/consent"
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, consentResource{RecurringCard: self + "/recurring-card", RecurringCardRedirectRegistration: self + "/recurring-card-redirect-registration"})
+}
+
+func (s *Server) getRecurringCard(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	st, view, ok := s.loadView(w, r, c, no)
+	if !ok {
+		return
+	}
+	consent, ok := st.RecurringCardAt(view.now)
+	if !ok {
+		s.writeError(w, r, domain.ErrNoRecurringCardConsent())
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, recurringCardResource{CardToken: consent.CardToken, ConsentExpiryDate: consent.ConsentExpiryDate,
+		InstrumentDisplayName: consent.InstrumentDisplayName, CardExpiryDate: consent.CardExpiryDate})
+}
+
+// deleteRecurringCard withdraws the consent: 204, or 404 when there is none in force. The
+// document sends "{ }"; nothing else is meaningful.
+func (s *Server) deleteRecurringCard(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	match, ok := ifMatch(w, r)
+	if !ok || !s.emptyBody(w, r) {
+		return
+	}
+	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
+		return cu.RemoveRecurringCardConsent(s.now())
+	})
+	if !ok {
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) getCardRegistration(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	st, view, ok := s.loadView(w, r, c, no)
+	if !ok {
+		return
+	}
+	reg := st.CardRegistration
+	if reg == nil {
+		writeProblem(w, r, http.StatusNotFound, string(domain.CodeNotFound), "the customer has no recurring card registration", nil)
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, cardRegistrationResource{RedirectURL: reg.RedirectURL, Status: string(reg.StatusAt(view.now))})
+}
+
+// startCardRegistrationInput reads a start-recurring-card-registration body.
+func (f *fields) startCardRegistrationInput(o *object) domain.StartCardRegistrationInput {
+	in := domain.StartCardRegistrationInput{
+		CompleteURL: f.str(o, domain.PropCompleteURL),
+		CancelURL:   f.str(o, domain.PropCancelURL),
+		Language:    f.str(o, domain.PropLanguage),
+	}
+	f.unknown(o, "of a recurring card registration (completeUrl, cancelUrl, language)")
+	return in
+}
+
+// startCardRegistration starts a registration: the request is validated, the customer must have
+// no active registration (409), the provider is asked for a verification (503 when it cannot
+// answer; nothing is recorded), and RecurringCardRegistrationStarted is recorded. 200 with the
+// redirect URL, as the document shows.
+func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	match, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
+	cmd, ok := parseBody(s, w, r, true, (*fields).startCardRegistrationInput, domain.ParseStartCardRegistration)
+	if !ok {
+		return
+	}
+	st, ok := s.load(w, r, c, no)
+	if !ok {
+		return
+	}
+	now := s.now().UTC()
+	if err := domain.RestoreCustomer(st).CheckCardRegistrationStart(now); err != nil {
+		s.writeError(w, r, err) // before asking the provider for a verification nobody will use
+		return
+	}
+	id, err := newRegistrationID()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ttl := s.cfg.CardRegistrationTTL
+	if ttl <= 0 {
+		ttl = DefaultCardRegistrationTTL
+	}
+	expiresAt := now.Add(ttl)
+	session, err := s.startCardVerification(r.Context(), CardVerification{RegistrationID: id, Language: cmd.Language(),
+		CompleteURL: cmd.CompleteURL(), CancelURL: cmd.CancelURL(), ExpiresAt: expiresAt})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, ok = s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
+		return cu.StartCardRegistration(cmd, id, session, now, expiresAt)
+	})
+	if !ok {
+		return
+	}
+	self := customerPath(c.ledgerNo, no) + "/consent/recurring-card-redirect-registration"
+	w.Header().Set("ETag", etag(st.Version))
+	writeJSON(w, http.StatusOK, cardRegistrationResource{RedirectURL: session.RedirectURL, Status: string(domain.CardRegistrationInitialized), ID: self})
+}

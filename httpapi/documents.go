@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/nordledger/ledger/httpapi/apidocs"
+)
+
+// Route is a path pattern the server serves and its methods (HEAD is implied by GET).
+type Route struct {
+	Pattern string
+	Methods []string
+}
+
+// Routes returns every route the server's router serves, in registration order. The contract
+// test compares them with the OpenAPI document: a route must be registered through route or
+// handle to be listed.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.registered))
+	for i, r := range s.registered {
+		out[i] = Route{Pattern: r.Pattern, Methods: slices.Clone(r.Methods)}
+	}
+	return out
+}
+
+// handle registers a handler that is not a ledger endpoint (it does its own method checks),
+// recording its route; the request's route label is the pattern.
+func (s *Server) handle(mux *http.ServeMux, pattern string, methods []string, h http.HandlerFunc) {
+	s.registered = append(s.registered, Route{Pattern: pattern, Methods: methods})
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, pattern)
+		h(w, r)
+	})
+}
+
+// documentRoutes serves the API descriptions, their readable page and the metrics: GET only,
+// no token.
+func (s *Server) documentRoutes(mux *http.ServeMux) {
+	metrics := s.cfg.Metrics
+	if metrics == nil {
+		metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, r, http.StatusNotFound, "not-found", "this server exports no metrics", nil)
+		})
+	}
+	for pattern, h := range map[string]http.Handler{
+		apidocs.PathOpenAPI:  http.HandlerFunc(apidocs.ServeOpenAPI),
+		apidocs.PathAsyncAPI: http.HandlerFunc(apidocs.ServeAsyncAPI),
+		apidocs.PathDocs:     http.HandlerFunc(apidocs.ServeDocs),
+		routeMetrics:         metrics,
+	} {
+		s.handle(mux, pattern, []string{http.MethodGet}, getOnly(h))
+	}
+}
+
+// getOnly answers methods other than GET and HEAD with a 405 problem.
+func getOnly(h http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: GET, HEAD", nil)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}
+}
