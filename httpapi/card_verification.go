@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,18 @@ import (
 // callbacks (/card-verification/callback). They are not ledger routes: the person's browser and
 // the provider carry no bearer token.
 const CardVerificationPrefix = "/card-verification/"
+
+// The routes of the providers' own requests. The router registers them whichever provider is
+// configured (so Server.Routes and the OpenAPI document list them): a provider that does not
+// serve one answers it 404. Other paths under CardVerificationPrefix are not served.
+const (
+	// RouteSandboxPage is the sandbox provider's page of a registration (GET the form, POST it).
+	RouteSandboxPage = CardVerificationPrefix + "sandbox/{registrationId}"
+	// RouteSandboxStylesheet is the sandbox page's stylesheet.
+	RouteSandboxStylesheet = CardVerificationPrefix + "sandbox/assets/sandbox.css"
+	// RouteCardVerificationCallback is where an external provider posts a verification's result.
+	RouteCardVerificationCallback = CardVerificationPrefix + "callback"
+)
 
 // DefaultCardRegistrationTTL is how long a recurring-card registration may stay Initialized when
 // Config.CardRegistrationTTL is zero.
@@ -47,8 +60,10 @@ type CardVerification struct {
 
 // CardVerifierPages is implemented by a CardVerifier that serves requests of its own under
 // CardVerificationPrefix (the sandbox's page, an external provider's callbacks). The server
-// mounts the handler Pages returns, and the registrations it gets are how the pages read a
-// registration and record its end. A read replica redirects these requests to the writer.
+// hands the handler Pages returns the requests of RouteSandboxPage, RouteSandboxStylesheet and
+// RouteCardVerificationCallback in the methods each takes, and the registrations it gets are how
+// the pages read a registration and record its end. A read replica redirects these requests to
+// the writer.
 type CardVerifierPages interface {
 	Pages(regs CardRegistrations) http.Handler
 }
@@ -89,32 +104,53 @@ func newRegistrationID() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// cardVerificationPages mounts the provider's own requests, when it has any. A read replica
+// cardVerificationPages mounts the provider's own requests on their routes. A read replica
 // (which needs no CardVerifier) sends every such request to the writer — 307 keeps the method
 // and the form — or answers 421 when it knows no writer: the page's form and the callbacks
-// record events, and the page belongs with them.
+// record events, and the page belongs with them. A method a route does not take is a 405
+// problem, as on every route.
 func (s *Server) cardVerificationPages(mux *http.ServeMux) {
-	if s.cfg.ReadOnly {
-		mux.HandleFunc(CardVerificationPrefix, func(w http.ResponseWriter, r *http.Request) {
-			setRoute(r, CardVerificationPrefix+"*")
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
+	})
+	switch pv, ok := s.cfg.CardVerifier.(CardVerifierPages); {
+	case s.cfg.ReadOnly:
+		pages = func(w http.ResponseWriter, r *http.Request) {
 			if s.cfg.WriterURL == "" {
 				s.refuseWrite(w, r)
 				return
 			}
 			w.Header().Set("Cache-Control", "no-store")
 			http.Redirect(w, r, strings.TrimSuffix(s.cfg.WriterURL, "/")+r.URL.RequestURI(), http.StatusTemporaryRedirect)
-		})
-		return
+		}
+	case ok:
+		pages = pv.Pages(cardRegistrations{s}).ServeHTTP
 	}
-	pv, ok := s.cfg.CardVerifier.(CardVerifierPages)
-	if !ok {
-		return
+	for _, rt := range []Route{
+		{Pattern: RouteSandboxPage, Methods: []string{http.MethodGet, http.MethodPost}},
+		{Pattern: RouteSandboxStylesheet, Methods: []string{http.MethodGet}},
+		{Pattern: RouteCardVerificationCallback, Methods: []string{http.MethodPost}},
+	} {
+		s.handle(mux, rt.Pattern, rt.Methods, onlyMethods(rt.Methods, pages))
 	}
-	pages := pv.Pages(cardRegistrations{s})
-	mux.HandleFunc(CardVerificationPrefix, func(w http.ResponseWriter, r *http.Request) {
-		setRoute(r, CardVerificationPrefix+"*")
-		pages.ServeHTTP(w, r)
-	})
+}
+
+// onlyMethods answers methods other than methods (and HEAD where GET is one) with a 405 problem.
+func onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
+	allowed := slices.Clone(methods)
+	if slices.Contains(methods, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead)
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !slices.Contains(allowed, r.Method) {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // cardRegistrations implements CardRegistrations over the server's read model and commands.

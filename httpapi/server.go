@@ -86,7 +86,8 @@ type Config struct {
 	Personal EventOpener
 	// CardVerifier is the card-verification provider of recurring-card registrations
 	// (card_verification.go); nil: starting a registration answers 503. When it implements
-	// CardVerifierPages its requests are served under CardVerificationPrefix.
+	// CardVerifierPages its requests are served on the card-verification routes
+	// (RouteSandboxPage, RouteSandboxStylesheet, RouteCardVerificationCallback).
 	CardVerifier CardVerifier
 	// CardRegistrations finds registrations by id for the provider's requests; required with a
 	// CardVerifier on a writer.

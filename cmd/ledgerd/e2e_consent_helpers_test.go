@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nordledger/ledger/internal/contracttest"
 )
 
 const (
@@ -64,6 +66,7 @@ type pageResponse struct {
 }
 
 // sandboxBrowser is a browser without a browser: it keeps cookies and does not follow redirects.
+// Its exchanges are validated against the OpenAPI document like every test client's.
 type sandboxBrowser struct {
 	t      testing.TB
 	client *http.Client
@@ -74,9 +77,11 @@ func newSandboxBrowser(t testing.TB) *sandboxBrowser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sandboxBrowser{t: t, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
-	}}}
+	}}
+	contracttest.Client(t, client)
+	return &sandboxBrowser{t: t, client: client}
 }
 
 func (b *sandboxBrowser) send(req *http.Request) pageResponse {

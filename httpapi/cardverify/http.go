@@ -27,7 +27,7 @@ const (
 	// StartPath is where a verification is started at the provider: POST {BaseURL}/verifications.
 	StartPath = "/verifications"
 	// CallbackPath is where the provider posts a verification's result to ledgerd.
-	CallbackPath = httpapi.CardVerificationPrefix + "callback"
+	CallbackPath = httpapi.RouteCardVerificationCallback
 	// SignatureHeader carries a callback's signature: "t={unix seconds},v1={hex HMAC-SHA256 of
 	// "{t}.{body}" under the callback secret}".
 	SignatureHeader = "Ledger-Signature"

@@ -25,7 +25,7 @@ const ProviderSandbox = "sandbox"
 // The sandbox's paths: the page of a registration is SandboxPath + {registrationId}.
 const (
 	SandboxPath = httpapi.CardVerificationPrefix + "sandbox/"
-	cssPath     = SandboxPath + "assets/sandbox.css"
+	cssPath     = httpapi.RouteSandboxStylesheet
 	// actorSandbox is the actor of the events the page records: the person holding the page's
 	// unguessable URL has no token.
 	actorSandbox = "card-verification/sandbox"
