@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"time"
@@ -35,7 +36,8 @@ type appendOutcome struct {
 // Append appends req.Events to req.Stream if the stream is at req.ExpectedVersion, together with
 // the key releases and claims of the request, in one transaction. It returns once the events are
 // durable. Errors: ErrWrongExpectedVersion, ErrReservationConflict, ErrEventIDReused,
-// ErrInvalidAppend, ErrClosed, ErrReadOnly, or an I/O error (nothing was written).
+// ErrInvalidAppend, ErrClosed, ErrReadOnly, or ErrWriteFailed wrapping the I/O error (the
+// transaction was rolled back).
 //
 // If ctx ends before the append reaches the writer, Append returns ctx.Err() and nothing is written;
 // once handed to the writer the append completes regardless of ctx.
@@ -177,6 +179,7 @@ func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
 		return nil
 	})
 	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
 		for i := range outcomes {
 			if outcomes[i].err == nil || !isRequestError(outcomes[i].err) {
 				outcomes[i] = appendOutcome{err: err}

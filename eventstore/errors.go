@@ -33,6 +33,9 @@ var (
 	ErrLocked = errors.New("eventstore: locked by another process")
 	// ErrReadOnly: the store was opened with Options.ReadOnly and cannot append.
 	ErrReadOnly = errors.New("eventstore: opened read-only")
+	// ErrWriteFailed: the file could not be written (a full or read-only disk, an I/O error); the
+	// append's transaction was rolled back. The error also wraps the cause.
+	ErrWriteFailed = errors.New("eventstore: the log could not be written")
 )
 
 // WrongExpectedVersionError is returned when a stream is not at the version an append expected.

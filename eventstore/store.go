@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/nordledger/ledger/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -90,6 +92,19 @@ type Store struct {
 // ErrLocked after Options.LockTimeout.
 func Open(path string, opts Options) (s *Store, err error) {
 	opts = opts.withDefaults()
+	// bbolt panics on damaged pages, at Open in a goroutine of its own where nothing can recover:
+	// read the whole file safely first, so a damaged log is an error naming the file, not a crash.
+	// An empty file where a log should be is a failed copy or restore, not a new log: starting
+	// a new, empty ledger over it would hide the loss.
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "the file is empty, not an event store (remove it to start a new, empty log)"})
+	}
+	switch err := boltcheck.Check(path, opts.LockTimeout); {
+	case errors.Is(err, boltcheck.ErrLocked):
+		return nil, fmt.Errorf("eventstore: open %s: %w", path, ErrLocked)
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "damaged file: " + err.Error()})
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         opts.LockTimeout,
 		NoFreelistSync:  true,
@@ -211,7 +226,11 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		<-s.writerDone
 		s.subsWG.Wait()
-		s.closeErr = s.db.Close()
+		var err error
+		if !s.opts.ReadOnly {
+			err = saveFreelist(s.db)
+		}
+		s.closeErr = errors.Join(err, s.db.Close())
 	})
 	return s.closeErr
 }
@@ -284,4 +303,15 @@ func streamIndexKey(stream string, version uint64) []byte {
 	k = append(k, stream...)
 	k = append(k, 0)
 	return binary.BigEndian.AppendUint64(k, version)
+}
+
+// saveFreelist writes bbolt's free-page list in one last commit. The file is written without
+// it (NoFreelistSync: cheaper commits), so opening it means finding the free pages by reading
+// every page of the file — at a million customers, gigabytes before ledgerd can start. After a
+// clean close the next open reads the list instead; the first commit after that drops it again,
+// so after a crash the open scans, as before.
+func saveFreelist(db *bolt.DB) error {
+	db.NoFreelistSync = false
+	defer func() { db.NoFreelistSync = true }()
+	return db.Update(func(*bolt.Tx) error { return nil })
 }

@@ -121,7 +121,7 @@ func (s *Server) writeConnectErr(w http.ResponseWriter, r *http.Request, err err
 			kind = connectInvalid
 		}
 		s.writeConnectError(w, r, kind, sentence(be.detail))
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.Is(err, eventstore.ErrClosed):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.Is(err, eventstore.ErrClosed), errors.Is(err, eventstore.ErrWriteFailed):
 		s.writeConnectError(w, r, connectUnavailable, "")
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))

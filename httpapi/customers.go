@@ -165,17 +165,32 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no str
 	return s.settle(w, r, c, res)
 }
 
-// settle waits until the read model holds a command's effect, then reads the customer.
+// settle waits until the read model holds a command's effect (read-your-writes), then returns the
+// customer as the command left it: the caller is told its own write's version and state, never a
+// later writer's (the read model may already hold more).
 func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res commands.Result) (domain.CustomerState, bool) {
-	if res.Position > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
-		defer cancel()
-		if err := s.cfg.Waiter.WaitFor(ctx, res.Position); err != nil {
-			s.writeError(w, r, err)
-			return domain.CustomerState{}, false
-		}
+	if !s.applied(w, r, res) {
+		return domain.CustomerState{}, false
+	}
+	if res.Version > 0 && res.State.Version == res.Version {
+		return res.State, true
 	}
 	return s.load(w, r, c, res.CustomerNo)
+}
+
+// applied waits until the read models hold a command's effect (read-your-writes); it writes the
+// problem and returns false when they do not in time.
+func (s *Server) applied(w http.ResponseWriter, r *http.Request, res commands.Result) bool {
+	if res.Position == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.cfg.Waiter.WaitFor(ctx, res.Position); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
 }
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call) {
@@ -196,7 +211,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd dom
 		s.writeError(w, r, err)
 		return
 	}
-	if _, ok := s.settle(w, r, c, res); !ok {
+	if !s.applied(w, r, res) { // the answer holds nothing of the read model: no need to read it
 		return
 	}
 	self := customerPath(c.ledgerNo, res.CustomerNo)

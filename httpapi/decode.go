@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,8 +16,9 @@ import (
 	"github.com/nordledger/ledger/domain"
 )
 
-// MaxBodyBytes is the largest request body accepted (413 above it).
-const MaxBodyBytes = 1 << 20
+// DefaultMaxBodyBytes is the largest request body accepted unless Config.MaxBodyBytes says
+// otherwise (413 above it).
+const DefaultMaxBodyBytes = 1 << 20
 
 // errBody is a request-body problem that is not about one property.
 type errBody struct {
@@ -28,13 +30,17 @@ type errBody struct {
 func (e *errBody) Error() string { return e.detail }
 
 // readBody reads a JSON request body. empty reports whether the body was empty (no bytes or only
-// whitespace). A body with a non-JSON content type is 415, a body over MaxBodyBytes 413.
+// whitespace). A body with a non-JSON content type is 415, a body over Config.MaxBodyBytes (the
+// Server limits every request body: limitBody) 413, a body the client was too slow to send 408.
 func readBody(w http.ResponseWriter, r *http.Request) (body []byte, empty bool, err error) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
+	var ne net.Error
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, false, &errBody{http.StatusRequestEntityTooLarge, "payload-too-large", fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes)}
+		return nil, false, &errBody{http.StatusRequestEntityTooLarge, "payload-too-large", fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit)}
+	case errors.As(err, &ne) && ne.Timeout():
+		return nil, false, &errBody{http.StatusRequestTimeout, "timeout", "the request body was not received in time"}
 	case err != nil:
 		return nil, false, &errBody{http.StatusBadRequest, "validation", "the request body could not be read"}
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 
@@ -11,6 +12,9 @@ import (
 type Route struct {
 	Pattern string
 	Methods []string
+	// Scopes are, for a ledger endpoint (registered through route: a token for the ledger and a
+	// scope needed), the scope each method needs; nil for other routes.
+	Scopes map[string]string
 }
 
 // Routes returns every route the server's router serves, in registration order. The contract
@@ -19,7 +23,7 @@ type Route struct {
 func (s *Server) Routes() []Route {
 	out := make([]Route, len(s.registered))
 	for i, r := range s.registered {
-		out[i] = Route{Pattern: r.Pattern, Methods: slices.Clone(r.Methods)}
+		out[i] = Route{Pattern: r.Pattern, Methods: slices.Clone(r.Methods), Scopes: maps.Clone(r.Scopes)}
 	}
 	return out
 }

@@ -141,6 +141,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the request took too long; it may have been applied: read before retrying", nil)
 	case errors.Is(err, context.Canceled):
 		writeProblem(w, r, 499, "timeout", "the request was cancelled", nil)
+	case errors.Is(err, eventstore.ErrWriteFailed):
+		// The disk is full or failing: an incident for the operators (the error names a file,
+		// never a person), a 503 for the client, who may retry once space returns.
+		s.log.ErrorContext(r.Context(), "the event log could not be written", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the ledger's storage cannot be written right now (full or failing); the change was not stored; retry later", nil)
 	case errors.Is(err, eventstore.ErrClosed):
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the service is shutting down", nil)
 	default:

@@ -107,7 +107,11 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 	}
 	slices.Sort(allowed)
 	allow := strings.Join(allowed, ", ")
-	s.registered = append(s.registered, Route{Pattern: pattern, Methods: slices.DeleteFunc(slices.Clone(allowed), func(m string) bool { return m == http.MethodHead })})
+	scopes := make(map[string]string, len(methods))
+	for m, ep := range methods {
+		scopes[m] = ep.scope
+	}
+	s.registered = append(s.registered, Route{Pattern: pattern, Methods: slices.DeleteFunc(slices.Clone(allowed), func(m string) bool { return m == http.MethodHead }), Scopes: scopes})
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, pattern)
 		method := r.Method

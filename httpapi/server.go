@@ -99,6 +99,9 @@ type Config struct {
 	Metrics http.Handler
 	// Observer is told of every request (for metrics); nil observes nothing.
 	Observer Observer
+	// MaxBodyBytes is the largest request body accepted; a larger one is a 413 problem (default
+	// DefaultMaxBodyBytes).
+	MaxBodyBytes int64
 }
 
 // Validate reports every missing field at once.
@@ -149,8 +152,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
-	s.handler = s.middleware(s.routes())
+	s.handler = s.limitBody(s.middleware(s.routes()))
 	return s, nil
 }
 

@@ -37,8 +37,9 @@ var (
 // "{ledgerNo}/lookups/..."); every ledger-wide query starts from a key prefixed with its ledger,
 // so one ledger's events are never reached from another's.
 type Audit struct {
-	db *DB
-	pd *personal.Protector // Protect; opens sealed events for time travel
+	db    *DB
+	batch *auditBatch         // between BeginBatch and EndBatch (audit_batch.go)
+	pd    *personal.Protector // Protect; opens sealed events for time travel
 }
 
 // NewAudit returns the audit projection over db.
@@ -94,7 +95,7 @@ func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAuditEvents).Put(pos, rec); err != nil {
+	if err := appendOnly(tx, bucketAuditEvents).Put(pos, rec); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketAuditStream).Put(append(lp(nil, e.Stream), u64key(e.Version)...), pos); err != nil {
@@ -104,24 +105,23 @@ func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
 	if ledger == "" {
 		return nil // no ledger: reachable by stream only
 	}
-	meta := tx.Bucket(bucketAuditMeta)
 	clockKey := append([]byte("L"), lp(nil, ledger)...)
 	t := e.Time.UnixNano()
-	clock, seen := decodeClock(meta.Get(clockKey))
+	clock, seen := decodeClock(p.metaGet(tx, clockKey))
 	switch {
 	case !seen || t > clock.HighWater:
 		clock.HighWater = t
 	case clock.HighWater-t > clock.MaxLate:
 		clock.MaxLate = clock.HighWater - t
 	}
-	if err := meta.Put(clockKey, clock.encode()); err != nil {
+	if err := p.metaPut(tx, clockKey, clock.encode()); err != nil {
 		return err
 	}
 	lk := lp(nil, ledger)
-	if err := tx.Bucket(bucketAuditLedger).Put(join(lk, pos), nil); err != nil {
+	if err := appendOnly(tx, bucketAuditLedger).Put(join(lk, pos), nil); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketAuditTime).Put(join(lk, timeKey(clock.HighWater), pos), nil); err != nil {
+	if err := appendOnly(tx, bucketAuditTime).Put(join(lk, timeKey(clock.HighWater), pos), nil); err != nil {
 		return err
 	}
 	for _, ix := range []struct {
@@ -136,16 +136,29 @@ func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
 			return err
 		}
 		countKey := join([]byte("C"), ix.bucket, []byte{0}, prefix)
-		if err := meta.Put(countKey, u64key(count(meta, countKey)+1)); err != nil {
+		if err := p.metaPut(tx, countKey, u64key(counter(p.metaGet(tx, countKey))+1)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// appendOnly returns a bucket whose keys only ever grow (within a ledger's range), with its pages
+// filled completely when they split: bbolt's default of half-full pages suits random inserts,
+// but a page left of an append is never written again, so half of it would stay empty forever
+// (twice the file, twice the pages written per commit).
+func appendOnly(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	b := tx.Bucket(name)
+	b.FillPercent = 1
+	return b
+}
+
 // count reads a counter of the meta bucket (0 when absent).
-func count(meta *bolt.Bucket, key []byte) uint64 {
-	if v := meta.Get(key); len(v) == 8 {
+func count(meta *bolt.Bucket, key []byte) uint64 { return counter(meta.Get(key)) }
+
+// counter decodes a counter's value (0 when absent).
+func counter(v []byte) uint64 {
+	if len(v) == 8 {
 		return binary.BigEndian.Uint64(v)
 	}
 	return 0

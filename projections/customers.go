@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/nordledger/ledger/domain"
@@ -23,14 +24,16 @@ type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) strin
 // Customers is the customer view (every customer's current state, with addresses) and the
 // national-identifier index used by find-customer.
 type Customers struct {
-	db    *DB
-	natID NationalIDKeyFunc
-	pd    *personal.Protector // Protect; nil: events and states in the clear only
+	db     *DB
+	natID  NationalIDKeyFunc
+	batch  *customerBatch      // between BeginBatch and EndBatch (customers_batch.go)
+	states *stateCache         // decoded states for reads (customers_cache.go)
+	pd     *personal.Protector // Protect; nil: events and states in the clear only (personal.go)
 }
 
 // NewCustomers returns the customer projection over db.
 func NewCustomers(db *DB, natID NationalIDKeyFunc) *Customers {
-	return &Customers{db: db, natID: natID}
+	return &Customers{db: db, natID: natID, states: newStateCache()}
 }
 
 // Name implements Projection.
@@ -60,7 +63,7 @@ func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
 // first sealed event on (so an incremental and a rebuilt read model are byte for byte equal),
 // and in the clear before (customers whose events were all stored before sealing existed). A
 // forgotten customer — CustomerForgotten, or an event whose personal data is erased — is kept
-// as domain.ForgottenState and leaves the national-identifier index.
+// as domain.ForgottenState and leaves the national-identifier index (personal.go).
 func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	ledgerNo, customerNo, ok := ParseStream(e.Stream)
 	if !ok {
@@ -70,13 +73,12 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	b := tx.Bucket(bucketCustomers)
-	key := []byte(ledgerNo + "/" + customerNo)
-	state, sealed, err := p.loadState(b, key, e.Stream)
+	key := ledgerNo + "/" + customerNo
+	c, sealed, err := p.customer(tx, key)
 	if err != nil {
-		return err
+		return fmt.Errorf("stored state of %s: %w", e.Stream, err)
 	}
-	if len(opened.Erased) > 0 || state.Forgotten {
+	if len(opened.Erased) > 0 || c.Forgotten() {
 		// The card-registration index is kept from the events' clear members, so it is the same
 		// whether an event was applied before the forget or after it (a rebuild).
 		if ev == nil {
@@ -87,17 +89,15 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 				return err
 			}
 		}
-		return p.forget(tx, key, e.Stream, domain.ForgottenState(customerNo, e.Version, e.Time))
+		return p.forget(tx, key, domain.ForgottenState(customerNo, e.Version, e.Time))
 	}
-	c := domain.RestoreCustomer(state)
 	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
 		return err
 	}
-	next := c.State()
-	if next.Forgotten {
-		return p.forget(tx, key, e.Stream, next)
+	if c.Forgotten() {
+		return p.forget(tx, key, c.State())
 	}
-	if err := p.storeState(b, key, e.Stream, next, sealed || opened.Sealed); err != nil {
+	if err := p.changed(tx, key, c, sealed || opened.Sealed); err != nil {
 		return err
 	}
 	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go
@@ -105,7 +105,7 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	}
 	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
 		natKey := []byte(p.natID(ledgerNo, *created.NationalIdentifier))
-		if err := tx.Bucket(bucketNatIDOf).Put(key, natKey); err != nil {
+		if err := tx.Bucket(bucketNatIDOf).Put([]byte(key), natKey); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketNatIDs).Put(natKey, []byte(customerNo))
@@ -118,9 +118,23 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
 	var s domain.CustomerState
 	var found bool
-	err := p.db.db.View(func(tx *bolt.Tx) (err error) {
-		s, found, err = p.readState(tx, ledgerNo, customerNo)
-		return err
+	err := p.db.db.View(func(tx *bolt.Tx) error {
+		key := ledgerNo + "/" + customerNo
+		v := tx.Bucket(bucketCustomers).Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		found = true
+		if cached, ok := p.states.get(key, v); ok {
+			s = cached
+			return nil
+		}
+		var err error
+		if s, _, err = p.decodeState(key, v); err != nil {
+			return err
+		}
+		p.states.put(key, v, s)
+		return nil
 	})
 	return s, found, err
 }

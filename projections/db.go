@@ -6,8 +6,8 @@
 // version changed, or whose file is missing, is rebuilt from the log on start.
 //
 // The file is written without fsync (it is derived data): a process crash loses nothing the
-// operating system already holds, and after an unclean shutdown the file is checked and, if
-// damaged, rebuilt from the log.
+// operating system already holds. At every open the file is checked and, if damaged, rebuilt
+// from the log.
 package projections
 
 import (
@@ -17,6 +17,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nordledger/ledger/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -50,19 +51,20 @@ type DB struct {
 	readOnly bool
 }
 
-// OpenDB opens the projections file at path, creating it when missing. A file that was not closed
-// cleanly is checked; a damaged one is removed and created anew (the runner then rebuilds every
+// OpenDB opens the projections file at path, creating it when missing. The file is checked
+// (boltcheck); a damaged one is removed and created anew (the runner then rebuilds every
 // projection from the log).
 func OpenDB(path string) (*DB, error) {
-	db, err := openBolt(path)
+	// Every page is read first, safely: bbolt panics on damaged pages, at Open in a goroutine
+	// where nothing can recover. A clean close is no proof (a disk, a copy or a person may have
+	// damaged the file since), so this runs at every open.
+	err := boltcheck.Check(path, 2*time.Second)
+	if errors.Is(err, boltcheck.ErrLocked) {
+		return nil, fmt.Errorf("projections: open %s: %w", path, ErrLocked)
+	}
+	var db *bolt.DB
 	if err == nil {
-		var clean bool
-		if clean, err = wasClean(db); err == nil && !clean {
-			err = check(db)
-		}
-		if err != nil {
-			db.Close()
-		}
+		db, err = openBolt(path)
 	}
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -119,31 +121,8 @@ func openBolt(path string) (db *bolt.DB, err error) {
 			err = fmt.Errorf("unreadable file: %v", r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmapSize})
 	return db, err
-}
-
-func wasClean(db *bolt.DB) (clean bool, err error) {
-	err = db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketState)
-		clean = b == nil || b.Get(keyClean) != nil // a new file has no state bucket yet
-		return nil
-	})
-	return clean, err
-}
-
-func check(db *bolt.DB) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("consistency check: %v", r)
-		}
-	}()
-	return db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return err
-		}
-		return nil
-	})
 }
 
 // Close marks the file clean, syncs and closes it (a read-only file is only closed).
@@ -151,6 +130,9 @@ func (d *DB) Close() error {
 	if d.readOnly {
 		return d.db.Close()
 	}
+	// The last commit writes bbolt's free-page list too (the file is written without it), so the
+	// next open reads the list instead of every page of the file to find the free ones.
+	d.db.NoFreelistSync = false
 	err := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
 	if err == nil {
 		err = d.db.Sync()
@@ -187,3 +169,9 @@ func (d *DB) prepare(ps []Projection) (map[string]uint64, error) {
 	})
 	return cps, err
 }
+
+// initialMmapSize is the address space mapped for the file at open (virtual memory, not
+// resident): bbolt grows its map by doubling, and each growth waits for every reader and copies
+// the open write transaction's pages to the heap; a rebuild of a large log grew it a dozen
+// times. Files larger than this still grow the map, by 1 GiB at a time.
+const initialMmapSize = 1 << 30

@@ -54,20 +54,18 @@ func decodeEvent(pd *personal.Protector, e Event) (domain.Event, personal.Opened
 // customer's entry is removed without its national identifier, which is no longer readable.
 var bucketNatIDOf = []byte("customer_natid_of") // "{ledgerNo}/{customerNo}" → national-identifier key
 
-// loadState reads a customer's stored state: sealed reports whether it is kept sealed. A sealed
-// state whose key is destroyed reads as forgotten.
-func (p *Customers) loadState(b *bolt.Bucket, key []byte, stream string) (s domain.CustomerState, sealed bool, err error) {
-	v := b.Get(key)
-	if v == nil {
-		return s, false, nil
-	}
+// decodeState decodes a customer's stored state: sealed reports whether it is kept sealed. A
+// sealed state whose key is destroyed (the customer is being forgotten) reads as forgotten.
+func (p *Customers) decodeState(key string, v []byte) (s domain.CustomerState, sealed bool, err error) {
+	stream := customerStream(key)
 	if personal.IsSealedState(v) {
 		if p.pd == nil {
 			return s, true, errNoProtector
 		}
 		plain, err := p.pd.OpenState(context.Background(), stream, v)
 		if errors.Is(err, personal.ErrKeyDestroyed) {
-			return domain.CustomerState{Forgotten: true}, true, nil
+			_, no, _ := strings.Cut(key, "/")
+			return domain.CustomerState{CustomerNo: no, Forgotten: true}, true, nil
 		}
 		if err != nil {
 			return s, true, err
@@ -80,9 +78,15 @@ func (p *Customers) loadState(b *bolt.Bucket, key []byte, stream string) (s doma
 	return s, sealed, nil
 }
 
-// storeState writes a customer's state, sealed when seal is set.
-func (p *Customers) storeState(b *bolt.Bucket, key []byte, stream string, s domain.CustomerState, seal bool) error {
-	data, err := json.Marshal(s)
+// customerStream returns the stream of a customers-bucket key ("{ledgerNo}/{customerNo}").
+func customerStream(key string) string {
+	ledgerNo, customerNo, _ := strings.Cut(key, "/")
+	return domain.StreamName(ledgerNo, customerNo)
+}
+
+// putCustomer stores a customer's state under key, sealed with its data key when seal is set.
+func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
+	data, err := json.Marshal(c.State())
 	if err != nil {
 		return err
 	}
@@ -90,39 +94,49 @@ func (p *Customers) storeState(b *bolt.Bucket, key []byte, stream string, s doma
 		if p.pd == nil {
 			return errNoProtector
 		}
-		if data, err = p.pd.SealState(context.Background(), stream, data); err != nil {
+		if data, err = p.pd.SealState(context.Background(), customerStream(key), data); err != nil {
 			return err
 		}
 	}
-	return b.Put(key, data)
+	return tx.Bucket(bucketCustomers).Put([]byte(key), data)
 }
 
-// forget replaces a customer with its forgotten state (in the clear: it holds nothing personal)
-// and removes it from the national-identifier index.
-func (p *Customers) forget(tx *bolt.Tx, key []byte, stream string, s domain.CustomerState) error {
-	if err := p.storeState(tx.Bucket(bucketCustomers), key, stream, s, false); err != nil {
+// forget replaces a customer with its forgotten state (in the clear: it holds nothing personal),
+// removes it from the national-identifier index and the card registrations' expiry index, and
+// drops what this process holds of it (its key, its decoded state).
+func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) error {
+	if err := p.changed(tx, key, domain.RestoreCustomer(s), false); err != nil {
 		return err
 	}
 	of := tx.Bucket(bucketNatIDOf)
-	if natKey := of.Get(key); natKey != nil {
+	if natKey := of.Get([]byte(key)); natKey != nil {
 		ix := tx.Bucket(bucketNatIDs)
 		if v := ix.Get(natKey); v != nil && string(v) == s.CustomerNo {
 			if err := ix.Delete(natKey); err != nil {
 				return err
 			}
 		}
-		if err := of.Delete(key); err != nil {
+		if err := of.Delete([]byte(key)); err != nil {
 			return err
 		}
 	}
-	ledgerNo, _, _ := strings.Cut(string(key), "/")
+	ledgerNo, _, _ := strings.Cut(key, "/")
 	if err := dropPendingCardRegistrations(tx, ledgerNo, s.CustomerNo); err != nil {
 		return err
 	}
+	p.states.drop(key)
 	if p.pd != nil {
-		p.pd.Evict(stream)
+		p.pd.Evict(customerStream(key))
 	}
 	return nil
+}
+
+// drop forgets the state remembered under key.
+func (c *stateCache) drop(key string) {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	delete(sh.m, key)
 }
 
 // dropPendingCardRegistrations removes a forgotten customer's Initialized card registrations
@@ -150,17 +164,4 @@ func dropPendingCardRegistrations(tx *bolt.Tx, ledgerNo, customerNo string) erro
 		}
 	}
 	return nil
-}
-
-// readState reads a customer's state for a query.
-func (p *Customers) readState(tx *bolt.Tx, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
-	key := []byte(ledgerNo + "/" + customerNo)
-	if tx.Bucket(bucketCustomers).Get(key) == nil {
-		return domain.CustomerState{}, false, nil
-	}
-	s, _, err := p.loadState(tx.Bucket(bucketCustomers), key, domain.StreamName(ledgerNo, customerNo))
-	if s.Forgotten && s.CustomerNo == "" {
-		s.CustomerNo = customerNo // sealed, and its key destroyed a moment ago
-	}
-	return s, err == nil, err
 }

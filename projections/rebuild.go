@@ -48,6 +48,8 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 			return &GapError{Projection: ps[0].Name(), Checkpoint: next - 1, Position: upTo + 1}
 		}
 		err = db.db.Update(func(tx *bolt.Tx) error {
+			bs := beginBatches(tx, ps...)
+			defer bs.end()
 			for _, e := range events {
 				if e.Position != next {
 					return &GapError{Projection: ps[0].Name(), Checkpoint: next - 1, Position: e.Position}
@@ -58,6 +60,9 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 					}
 				}
 				next++
+			}
+			if err := bs.flush(tx); err != nil {
+				return err
 			}
 			cp := binary.BigEndian.AppendUint64(nil, next-1)
 			for _, p := range ps {

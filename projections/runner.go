@@ -58,6 +58,7 @@ type Runner struct {
 	wake     chan struct{} // closed when position advances or the runner fails
 	failed   atomic.Pointer[error]
 	stop     context.CancelFunc
+	ctx      context.Context // Run's; ends when the runner stops
 }
 
 // NewRunner returns a runner of the projections over db. Run prepares them (rebuilding those whose
@@ -94,7 +95,7 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.mu.Lock()
-	r.stop = cancel
+	r.stop, r.ctx = cancel, ctx
 	r.mu.Unlock()
 	// Watermill's own messages (handler started, router closed) are debug detail here.
 	wlog := watermill.NewSlogLoggerWithLevelMapping(r.log.With("component", "projections"),
@@ -195,33 +196,66 @@ func (h *handler) handle(msg *message.Message) (err error) {
 	return nil
 }
 
-// commit applies the pending events and moves the checkpoint in one transaction.
+// commit applies the pending events and moves the checkpoint in one transaction. A projection
+// that fails to apply an event stops the runner; a transaction that cannot be written (a full or
+// failing disk) is tried again, with backoff, until it is written or the runner stops: the read
+// models lag meanwhile (not ready; writes wait for them) and catch up once the disk takes writes.
 func (h *handler) commit() error {
 	name := []byte(h.p.Name())
 	last := h.pending[len(h.pending)-1].Position
-	err := h.r.db.db.Update(func(tx *bolt.Tx) error {
-		checkpoints := tx.Bucket(bucketCheckpoints)
-		var cp uint64
-		if v := checkpoints.Get(name); v != nil {
-			cp = binary.BigEndian.Uint64(v)
-		}
-		if cp != h.checkpoint {
-			return fmt.Errorf("projections: %s: checkpoint %d in the file, %d in memory: two runners on one file?", h.p.Name(), cp, h.checkpoint)
-		}
-		for _, e := range h.pending {
-			if err := h.p.Apply(tx, e); err != nil {
-				return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
+	backoff := 50 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		var applyErr error
+		err := h.r.db.db.Update(func(tx *bolt.Tx) error {
+			applyErr = h.apply(tx, name, last)
+			return applyErr
+		})
+		if err == nil {
+			if attempt > 0 {
+				h.r.log.Info("projections: the read model is written again", "projection", h.p.Name(), "position", last)
 			}
+			break
 		}
-		return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, last))
-	})
-	if err != nil {
-		return err
+		if applyErr != nil {
+			return applyErr
+		}
+		if attempt == 0 {
+			h.r.log.Warn("projections: the read model cannot be written; retrying", "projection", h.p.Name(), "position", last, "err", err)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-h.r.ctx.Done():
+			return fmt.Errorf("projections: %s: stopped while the read model could not be written: %w", h.p.Name(), err)
+		}
+		backoff = min(2*backoff, 2*time.Second)
 	}
 	h.checkpoint, h.pending = last, h.pending[:0]
 	h.r.positions[h.i].Store(last)
 	h.r.advance()
 	return nil
+}
+
+// apply applies the pending events and moves the checkpoint to last inside tx.
+func (h *handler) apply(tx *bolt.Tx, name []byte, last uint64) error {
+	checkpoints := tx.Bucket(bucketCheckpoints)
+	var cp uint64
+	if v := checkpoints.Get(name); v != nil {
+		cp = binary.BigEndian.Uint64(v)
+	}
+	if cp != h.checkpoint {
+		return fmt.Errorf("projections: %s: checkpoint %d in the file, %d in memory: two runners on one file?", h.p.Name(), cp, h.checkpoint)
+	}
+	bs := beginBatches(tx, h.p)
+	defer bs.end()
+	for _, e := range h.pending {
+		if err := h.p.Apply(tx, e); err != nil {
+			return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
+		}
+	}
+	if err := bs.flush(tx); err != nil {
+		return err
+	}
+	return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, last))
 }
 
 // advance recomputes the position every projection has reached and wakes the waiters.

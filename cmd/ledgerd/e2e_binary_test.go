@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,21 +111,10 @@ func (b *binaryRun) kill(t *testing.T) {
 	}
 }
 
-// buildLedgerd builds the ledgerd binary into a temporary directory.
+// buildLedgerd returns the ledgerd binary, built once per test run (e2e_main_test.go).
 func buildLedgerd(t *testing.T) string {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	bin := filepath.Join(t.TempDir(), "ledgerd")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	var out bytes.Buffer
-	build.Stdout, build.Stderr = &out, &out
-	if err := build.Run(); err != nil {
-		t.Fatalf("go build ./cmd/ledgerd: %v\n%s", err, out.String())
-	}
-	return bin
+	return sharedBuild(t, "ledgerd", ".")
 }
 
 func TestE2EBinaryKillAndRestart(t *testing.T) {

@@ -108,7 +108,8 @@ func itoa(i int) string {
 	return string(b)
 }
 
-// TestE2EMetrics: /metrics shows the relay's progress and lag and each projection's position.
+// TestE2EMetrics: /metrics shows the relay's progress and lag, each projection's position, and
+// the log's appends and commits.
 func TestE2EMetrics(t *testing.T) {
 	s := startServer(t)
 	expectStatus(t, s.createCustomer(t, s.token, newCustomer("4000", "Metric Person")), http.StatusCreated)
@@ -119,7 +120,8 @@ func TestE2EMetrics(t *testing.T) {
 		if r.Status == http.StatusOK && strings.Contains(body, "ledgerd_relay_published_position 1\n") &&
 			strings.Contains(body, "ledgerd_relay_lag_positions 0\n") && strings.Contains(body, `ledgerd_projection_position{projection="customers"} 1`) &&
 			strings.Contains(body, `ledgerd_projection_lag_positions{projection="customers"} 0`) && strings.Contains(body, "ledgerd_log_head_position 1\n") &&
-			strings.Contains(body, "ledgerd_relay_connected 1\n") {
+			strings.Contains(body, "ledgerd_relay_connected 1\n") && strings.Contains(body, "ledgerd_log_appends_total 1\n") &&
+			strings.Contains(body, "ledgerd_log_commits_total 1\n") {
 			return
 		}
 		if time.Now().After(deadline) {

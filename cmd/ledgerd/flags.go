@@ -66,6 +66,10 @@ type Options struct {
 	CardVerificationTimeout        time.Duration
 	// CardRegistrationTTL is how long a recurring-card registration may stay Initialized.
 	CardRegistrationTTL time.Duration
+	// HTTP are the HTTP server's timeouts and size limits.
+	HTTP HTTPLimits
+	// PprofAddr, when set, serves net/http/pprof on its own listener (profiling; off by default).
+	PprofAddr string
 	// PrintToken prints a development token at start when the secret is generated or read from
 	// the data dir (not when given explicitly).
 	PrintToken bool
@@ -114,7 +118,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&o.CardVerificationCallbackSecret, "card-verification-callback-secret", env("LEDGERD_CARD_VERIFICATION_CALLBACK_SECRET", ""), "key (≥ 32 bytes) an external provider signs its callbacks with (LEDGERD_CARD_VERIFICATION_CALLBACK_SECRET)")
 	fs.DurationVar(&o.CardVerificationTimeout, "card-verification-timeout", envDuration(getenv, "LEDGERD_CARD_VERIFICATION_TIMEOUT", 10*time.Second), "how long starting a verification at an external provider may take (LEDGERD_CARD_VERIFICATION_TIMEOUT)")
 	fs.DurationVar(&o.CardRegistrationTTL, "card-registration-ttl", envDuration(getenv, "LEDGERD_CARD_REGISTRATION_TTL", 30*time.Minute), "how long a recurring-card registration may stay Initialized before it expires (LEDGERD_CARD_REGISTRATION_TTL)")
+	fs.StringVar(&o.PprofAddr, "pprof-addr", env("LEDGERD_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty (LEDGERD_PPROF_ADDR)")
 	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish on shutdown")
+	o.HTTP.register(fs, getenv)
 	o.PrintToken = true
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -201,5 +207,6 @@ func (o *Options) validate() error {
 	if o.MasterKey != "" && o.MasterKeyFile != "" {
 		errs = append(errs, errors.New("give the master keys once: LEDGERD_MASTER_KEY or a master key file, not both"))
 	}
+	errs = append(errs, o.HTTP.validate())
 	return errors.Join(errs...)
 }

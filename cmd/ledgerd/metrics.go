@@ -77,6 +77,11 @@ func (m *Main) metricsHandler() http.Handler {
 			}
 			return 0
 		})
+		counter := func(name, help string, f func() float64) {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "ledgerd", Name: name, Help: help}, f))
+		}
+		counter("log_commits_total", "Transactions (one fsync each) the event log's writer committed.", func() float64 { return float64(m.store.Stats().Commits) })
+		counter("log_appends_total", "Appends the event log committed; appends/commits is the mean group-commit size.", func() float64 { return float64(m.store.Stats().Appends) })
 	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

@@ -34,20 +34,23 @@ type Main struct {
 	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
 	Now func() time.Time
 
-	log      *slog.Logger
-	metrics  *metrics // metrics_observe.go
-	store    *eventstore.Store
-	keys     *personal.Store // a writer's key store
-	keyBus   *keysync.Source // a reader's keys
-	pd       *personal.Protector
-	projDB   *projections.DB
-	runner   *projections.Runner
-	verifier *auth.Verifier
-	bus      *bus
-	reader   *reader
-	expiry   *cardExpiry // records expired card registrations (a writer's; consents.go)
-	http     *http.Server
-	listener net.Listener
+	log       *slog.Logger
+	metrics   *metrics // metrics_observe.go
+	store     *eventstore.Store
+	keys      *personal.Store // a writer's key store (personal.go)
+	keyBus    *keysync.Source // a reader's keys
+	pd        *personal.Protector
+	projDB    *projections.DB
+	runner    *projections.Runner
+	verifier  *auth.Verifier
+	bus       *bus
+	reader    *reader
+	api       *httpapi.Server
+	expiry    *cardExpiry // records expired card registrations (a writer's; consents.go)
+	http      *http.Server
+	pprof     *http.Server
+	pprofAddr string
+	listener  net.Listener
 	// the admin socket (admin.go)
 	admin         *http.Server
 	adminListener net.Listener
@@ -111,7 +114,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
-		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, Personal: eventOpener{m.pd},
+		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
+		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd},
 	}
 	// Listening first: the card-verification provider's URLs name the address.
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
@@ -134,15 +138,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.http = &http.Server{
-		Handler:           api, // every route, /metrics and the API documents included
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
-	}
+	m.api = api
+	m.http = m.newHTTPServer(api) // every route, /metrics and the API documents included
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -150,6 +147,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.log.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.log.Info("ledgerd listening", "role", o.Role, "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
 	if m.token != "" && o.PrintToken {
 		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n\n",
@@ -292,6 +292,9 @@ func (m *Main) Close() error {
 		m.listener.Close() // Run failed before serving
 	}
 	m.stopAdmin()
+	if m.pprof != nil {
+		m.pprof.Close()
+	}
 	if m.cancel != nil {
 		m.cancel()
 	}

@@ -64,6 +64,10 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		if err := h.keys.Destroy(ctx, stream); err != nil {
 			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %w", stream, err)
 		}
-		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, nil
+		st, err := stateAfter(c, events, meta.Time)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, nil
 	}
 }

@@ -42,6 +42,9 @@ type Result struct {
 	Version    uint64 // the stream version after the command
 	Position   uint64 // global position of the last event written (0 when nothing changed)
 	Changed    bool   // false when the command changed nothing and wrote no event
+	// State is the customer exactly as the command left it (at Version): what its caller is
+	// answered with, even when other commands have changed the customer since.
+	State domain.CustomerState
 }
 
 // Errors of the handler, in addition to *domain.Error from the decisions.
@@ -216,7 +219,7 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 			return Result{}, err
 		}
 		if len(events) == 0 {
-			return Result{CustomerNo: customerNo, Version: c.Version()}, nil
+			return Result{CustomerNo: customerNo, Version: c.Version(), State: c.State()}, nil
 		}
 		res, err := h.append(ctx, ledgerNo, stream, eventstore.Exact(c.Version()), events, meta, nil)
 		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
@@ -231,7 +234,11 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, nil
+		st, err := stateAfter(c, events, meta.Time)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, nil
 	}
 }
 
@@ -260,8 +267,34 @@ func (h *Handler) Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.
 		case err != nil:
 			return Result{}, err
 		}
-		return Result{CustomerNo: cmd.CustomerNo(), Version: res.Version, Position: res.LastPosition, Changed: true}, nil
+		st, err := stateAfter(&c, events, meta.Time)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{CustomerNo: cmd.CustomerNo(), Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, nil
 	}
+}
+
+// stateAfter applies events just appended to c (at the versions after c's) as the read models
+// will: decoded from their stored form, at the stored time. It returns c's state then.
+func stateAfter(c *domain.Customer, events []domain.Event, at time.Time) (domain.CustomerState, error) {
+	at = time.Unix(0, at.UnixNano()).UTC() // as the store keeps it
+	version := c.Version()
+	for _, e := range events {
+		typ, schema, data, err := domain.EncodeEvent(e)
+		if err != nil {
+			return domain.CustomerState{}, err
+		}
+		stored, err := domain.DecodeEvent(typ, schema, data)
+		if err != nil {
+			return domain.CustomerState{}, err
+		}
+		version++
+		if err := c.Apply(domain.Recorded{Event: stored, Version: version, Time: at}); err != nil {
+			return domain.CustomerState{}, err
+		}
+	}
+	return c.State(), nil
 }
 
 // append encodes, seals and appends events with the reservations they need, releasing the keys

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nordledger/ledger/eventstore"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -280,10 +281,12 @@ func (s *Store) create(subject string) (KeyRecord, error) {
 		rec = KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}
 		return putRecord(tx, rec)
 	})
-	if err == nil {
-		s.signal()
+	if err != nil {
+		// A full or failing disk: the event is not stored either (callers map it like the log's).
+		return rec, fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
 	}
-	return rec, err
+	s.signal()
+	return rec, nil
 }
 
 // Evict implements KeySource.
@@ -332,7 +335,7 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("personal: destroying keys: %w", err)
+		return fmt.Errorf("%w: personal: destroying keys: %w", eventstore.ErrWriteFailed, err)
 	}
 	s.signal()
 	return s.compactLocked()

@@ -3,8 +3,11 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -29,6 +32,10 @@ type Verifier struct {
 	audience   string // required "aud" value, if any
 	parser     *jwt.Parser
 	cancel     context.CancelFunc
+	now        func() time.Time
+	leeway     time.Duration
+	verified   verifiedCache // tokens verified before (cache.go)
+	parses     atomic.Int64  // full verifications, for tests
 }
 
 // NewVerifier returns a Verifier for cfg, after checking cfg with Validate.
@@ -41,7 +48,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	}
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, cancel: cancel}
+	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, cancel: cancel, now: cfg.Now, leeway: cfg.Leeway}
 	if len(cfg.HS256Secret) > 0 {
 		v.secret = bytes.Clone(cfg.HS256Secret)
 		v.algorithms = append(v.algorithms, secretAlgorithms...)
@@ -82,7 +89,8 @@ func (v *Verifier) Close() {
 // Verify checks token (without the "Bearer " prefix): its size, algorithm,
 // signature, "exp" (required), "nbf", "iat", "iss" and "aud" (when
 // configured) and "sub" (required), and returns the Principal it describes.
-// Every error matches ErrInvalidToken.
+// Every error matches ErrInvalidToken. An HS256 token that verified is remembered and accepted
+// again without a new verification for up to a minute while it has not expired (cache.go).
 //
 // A token naming a key id the JWK Set lacks makes Verify refetch the set
 // (at most once per Config.JWKSMinRefreshInterval); such calls may take as
@@ -94,12 +102,22 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	case len(token) > MaxTokenLen:
 		return Principal{}, invalid("token longer than 8 KiB")
 	}
+	now := v.now()
+	key := sha256.Sum256([]byte(token))
+	if p, ok := v.verified.get(key, now); ok {
+		return p, nil
+	}
+	v.parses.Add(1)
 	var claims tokenClaims
 	parsed, err := v.parser.ParseWithClaims(token, &claims, v.key)
 	if err != nil {
 		return Principal{}, invalid(v.reason(err, parsed, &claims))
 	}
-	return claims.principal()
+	p, err := claims.principal()
+	if err == nil && parsed.Method.Alg() == jwt.SigningMethodHS256.Alg() {
+		v.verified.put(key, p, now, p.ExpiresAt.Add(v.leeway))
+	}
+	return p, err
 }
 
 // key is the jwt.Keyfunc: each algorithm family gets the key of its own

@@ -41,6 +41,7 @@ func TestVerifyRejects(t *testing.T) {
 	parts := strings.Split(valid, ".")
 	tampered := parts[0] + "." + b64([]byte(`{"sub":"mallory","exp":1999999999,"ledgers":"*"}`)) + "." + parts[2]
 	noneHeader := b64([]byte(`{"alg":"none","typ":"JWT"}`))
+	rsaKeys, _ := testKeys(t)
 
 	tests := []struct {
 		name  string
@@ -63,6 +64,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"alg none", noneHeader + "." + parts[1] + ".", "algorithm not allowed"},
 		{"alg none via library", sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", claims()), "algorithm not allowed"},
 		{"HS512", sign(t, jwt.SigningMethodHS512, testSecret, "", claims()), "algorithm not allowed"},
+		{"RS256 where only a secret is configured", sign(t, jwt.SigningMethodRS256, rsaKeys[0], "", claims()), "algorithm not allowed"},
 		{"unknown alg", b64([]byte(`{"alg":"XY999"}`)) + "." + parts[1] + "." + parts[2], "algorithm not allowed"},
 		{"ledgers a number string", signHS(t, claims(set("ledgers", "1000"))), "claim ledgers"},
 		{"ledgers an object", signHS(t, claims(set("ledgers", map[string]any{"a": 1}))), "claim ledgers"},

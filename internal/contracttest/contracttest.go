@@ -199,6 +199,9 @@ func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header 
 			v.fail("%s: %s is not documented on %s, yet the service did not answer 405", what, req.Method, path)
 			return
 		}
+		if req.Method == http.MethodHead {
+			return // an answer to HEAD has no body
+		}
 		schema := "Problem"
 		if strings.HasPrefix(path, "/client/") {
 			schema = "ConnectErrorResponse"

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary be the harness's minimal-server child, as the harness's own
+// binary is when it runs (it re-executes itself with minimalServerEnv set).
+func TestMain(m *testing.M) {
+	if os.Getenv(minimalServerEnv) != "" {
+		if err := runMinimalServer(os.Args[len(os.Args)-1]); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runMain runs the harness in-process and returns its exit status and output.
+func runMain(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	code := Main(ctx, args, func(string) string { return "" }, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// readReport reads and decodes results.json of an output directory.
+func readReport(t *testing.T, out string) report {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	return rep
+}
+
+// checkChart checks that chart.svg is well-formed SVG with a line per series drawn, and that
+// report.html embeds it and loads nothing from elsewhere.
+func checkChart(t *testing.T, out string, panels int) {
+	t.Helper()
+	svg, err := os.ReadFile(filepath.Join(out, "chart.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	counts := map[string]int{}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("chart.svg is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			counts[se.Name.Local]++
+		}
+	}
+	if counts["svg"] != 1 || counts["polyline"] < panels {
+		t.Errorf("chart.svg has %d svg elements and %d lines, want 1 and at least %d", counts["svg"], counts["polyline"], panels)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, svg) {
+		t.Error("report.html does not embed chart.svg")
+	}
+	for _, ref := range []string{"src=", "href=", "<script", "<link", "@import"} {
+		if bytes.Contains(page, []byte(ref)) {
+			t.Errorf("report.html contains %q: it must be self-contained", ref)
+		}
+	}
+}
+
+// TestTinyRunAgainstStartedLedgerd: the harness seeds a data directory, builds and starts
+// ledgerd, runs every workload at two concurrencies next to every ceiling, and writes a table,
+// valid JSON and a chart. Figures are not checked (no timing in tests); that everything was
+// measured, without errors, is.
+func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerd")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	dataDir := filepath.Join(t.TempDir(), "data")
+	code, stdout, stderr := runMain(t, "--seed", "40", "--concurrency", "1,3", "--requests", "30", "--warmup", "0s",
+		"--bus-messages", "300", "--data-dir", dataDir, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rep := readReport(t, out)
+	if len(rep.Levels) != 5*2 {
+		t.Fatalf("%d levels, want 10 (5 workloads × 2 concurrencies)", len(rep.Levels))
+	}
+	for _, l := range rep.Levels {
+		name := fmt.Sprintf("%s/c=%d", l.Workload, l.Concurrency)
+		if l.Service.Requests == 0 || l.Service.Throughput <= 0 || l.Service.Latency.P99 <= 0 {
+			t.Errorf("%s: nothing measured: %+v", name, l.Service)
+		}
+		if len(l.Service.Errors) > 0 {
+			t.Errorf("%s: errors %v", name, l.Service.Errors)
+		}
+		if l.Ceiling == nil || l.Ratio <= 0 {
+			t.Errorf("%s: no ceiling or ratio", name)
+		}
+		if l.Server == nil || l.Server.RSS == 0 {
+			t.Errorf("%s: the server's CPU and memory were not read", name)
+		}
+		w, _ := workloadNamed(l.Workload)
+		if w.writes() && (l.Lag == nil || l.Lag.Events == 0 || l.Lag.Missing != 0) {
+			t.Errorf("%s: publish lag %+v, want every event of the run seen on NATS", name, l.Lag)
+		}
+	}
+	if rep.Bus == nil || rep.Bus.Ceiling.Messages != 300 {
+		t.Errorf("bus ceiling: %+v", rep.Bus)
+	}
+	if rep.Seed == nil || rep.Seed.Added != 40 || rep.Rebuild == nil || rep.Startup == nil || rep.Startup.FullReplay {
+		t.Errorf("seed %+v, rebuild %+v, start-up %+v", rep.Seed, rep.Rebuild, rep.Startup)
+	}
+	if !strings.Contains(stdout, "create") || !strings.Contains(stdout, "ratio") {
+		t.Errorf("no table on stdout:\n%s", stdout)
+	}
+	checkChart(t, out, 5*2)
+
+	// A second run on the same data directory reuses the seed and continues the created
+	// customers' numbers (a collision would show as 409 errors).
+	out2 := filepath.Join(t.TempDir(), "out2")
+	code, stdout, stderr = runMain(t, "--seed", "40", "--workloads", "create", "--concurrency", "2", "--requests", "20",
+		"--warmup", "0s", "--ceilings", "none", "--data-dir", dataDir, "--out", out2)
+	if code != 0 {
+		t.Fatalf("second run: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rep = readReport(t, out2)
+	if rep.Seed != nil || len(rep.Levels) != 1 || len(rep.Levels[0].Service.Errors) > 0 || rep.Startup.FullReplay {
+		t.Errorf("second run: seed %+v, levels %+v, start-up %+v", rep.Seed, rep.Levels, rep.Startup)
+	}
+}
+
+// TestRunAgainstURL: against a running ledgerd (--url), the harness mints a token from the
+// secret file, seeds through the API (a second seed finds the customers there) and measures.
+func TestRunAgainstURL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerd")
+	}
+	ctx := context.Background()
+	bin, err := buildLedgerd(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	c, err := startChild(ctx, childOptions{Bin: bin, DataDir: dataDir, LogPath: filepath.Join(t.TempDir(), "ledgerd.log"), ReadyTimeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.stop()
+	for _, round := range []string{"first", "second"} {
+		out := filepath.Join(t.TempDir(), "out")
+		code, stdout, stderr := runMain(t, "--url", c.base, "--nats-url", c.natsURL, "--pid", strconv.Itoa(c.pid()),
+			"--secret-file", filepath.Join(dataDir, "jwt-secret"), "--seed", "25", "--workloads", "create,read,lookup",
+			"--concurrency", "2", "--requests", "20", "--warmup", "0s", "--ceilings", "http", "--out", out)
+		if code != 0 {
+			t.Fatalf("%s run: exit %d\nstdout:\n%s\nstderr:\n%s", round, code, stdout, stderr)
+		}
+		rep := readReport(t, out)
+		wantAdded := map[string]int{"first": 25, "second": 0}[round]
+		if rep.Seed == nil || rep.Seed.Mode != "api" || rep.Seed.Added != wantAdded || rep.Seed.Added+rep.Seed.Existing != 25 {
+			t.Errorf("%s run: seed %+v, want %d added through the API", round, rep.Seed, wantAdded)
+		}
+		for _, l := range rep.Levels {
+			if l.Service.Requests == 0 || len(l.Service.Errors) > 0 || l.Server == nil {
+				t.Errorf("%s run, %s: %+v (server %+v)", round, l.Workload, l.Service, l.Server)
+			}
+		}
+	}
+}
+
+// TestUsageErrors: bad flags are usage errors (status 2) naming every problem.
+func TestUsageErrors(t *testing.T) {
+	code, _, stderr := runMain(t, "--workloads", "create,bogus", "--concurrency", "0", "--ceilings", "gpu")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	for _, want := range []string{`"bogus"`, "--concurrency: 0", `"gpu"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not name %s:\n%s", want, stderr)
+		}
+	}
+	if code, stdout, _ := runMain(t, "--help"); code != 0 || !strings.Contains(stdout, "--concurrency") {
+		t.Errorf("--help: exit %d\n%s", code, stdout)
+	}
+	if code, _, _ := runMain(t, "rebuild"); code != 2 {
+		t.Errorf("rebuild without --data-dir: exit %d, want 2", code)
+	}
+}
+
+// TestTinyScale: scale grows the seed from one size to the next, rebuilds and restarts ledgerd
+// at each (without a full replay), and the creates of one size never collide with the last's.
+func TestTinyScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerd")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runMain(t, "scale", "--sizes", "20,45", "--workloads", "create,read", "--concurrency", "2",
+		"--requests", "20", "--warmup", "0s", "--ceilings", "http", "--data-dir", filepath.Join(t.TempDir(), "data"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rep := readReport(t, out)
+	if len(rep.Scale) != 2 || rep.Scale[0].Customers != 20 || rep.Scale[1].Customers != 45 {
+		t.Fatalf("scale points: %+v", rep.Scale)
+	}
+	for _, p := range rep.Scale {
+		if p.Rebuild == nil || p.Startup == nil || p.Startup.FullReplay || p.StopSeconds <= 0 || len(p.Levels) != 2 {
+			t.Errorf("%d customers: rebuild %+v, start-up %+v, stop %v, %d levels", p.Customers, p.Rebuild, p.Startup, p.StopSeconds, len(p.Levels))
+		}
+		for _, l := range p.Levels {
+			if l.Service.Requests == 0 || len(l.Service.Errors) > 0 {
+				t.Errorf("%d customers, %s: %d requests, errors %v", p.Customers, l.Workload, l.Service.Requests, l.Service.Errors)
+			}
+		}
+	}
+	if rep.Scale[1].Seed == nil || rep.Scale[1].Seed.Added != 25 {
+		t.Errorf("the second size added %+v, want 25 customers", rep.Scale[1].Seed)
+	}
+	checkChart(t, out, 2)
+}

@@ -1,0 +1,360 @@
+package main
+
+// Hostile clients against the real server on a loopback port.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// hostileBodies returns request bodies that are malformed, wrongly typed, wrongly encoded,
+// deeply nested, duplicated or oversized, derived from a valid create-customer body.
+func hostileBodies(rnd *rand.Rand) []string {
+	valid := `{"customerNo":"4711","name":"Hostile Person","emailAddress":"h@example.se","legalAddress":{"addressee":"Hostile Person","city":"STOCKHOLM","zipCode":"11122","countryCode":"SE"}}`
+	out := []string{
+		"", " ", "null", "true", "1", `"x"`, "[]", "[{}]", "{", "}", "{{}}", `{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`,
+		`{"customerNo":4711}`, `{"name":["a"]}`, `{"name":{"first":"a"}}`, `{"legalAddress":"Storgatan 1"}`, `{"legalAddress":[1,2]}`,
+		`{"emailAddress":true}`, `{"protectedIdentity":"yes"}`, `{"nationalIdentifier":"19121212-1212"}`, `{"eDIAddressInfo":[]}`,
+		`{"customerNo":"4711","customerNo":"4712"}`, `{"name":"a","NAME":"b"}`, `{"legalAddress":{"city":"A","City":"B"}}`,
+		"\xef\xbb\xbf" + valid, "\xfe\xff" + valid, "\xff\xfe" + valid, `{"name":"\xff\xfe"}`, "{\"name\":\"a\x00b\"}", `{"name":"\ud800"}`,
+		valid + valid, valid + "garbage", valid[:len(valid)/2], strings.Repeat("[", 200000) + strings.Repeat("]", 200000),
+		`{"name":` + strings.Repeat(`{"a":`, 50000) + "1" + strings.Repeat("}", 50000) + "}",
+		`{"name":"` + strings.Repeat("x", 900<<10) + `"}`, `{"amount":1e999999}`, `{"balance":-0.0000000001}`, `{"answers":[` + strings.Repeat(`{},`, 30000) + `{}]}`,
+	}
+	for i := 0; i < 400; i++ { // truncations and byte flips of the valid body
+		b := []byte(valid)
+		switch rnd.IntN(3) {
+		case 0:
+			b = b[:rnd.IntN(len(b))]
+		case 1:
+			b[rnd.IntN(len(b))] = byte(rnd.IntN(256))
+		default:
+			i := rnd.IntN(len(b))
+			b = append(b[:i], append([]byte(strings.Repeat(string(b[i]), 1+rnd.IntN(5))), b[i:]...)...)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+// rawRequests are byte streams no well-behaved HTTP client sends.
+var rawRequests = []string{
+	"GARBAGE\r\n\r\n",
+	"\x00\x01\x02\x03\r\n\r\n",
+	"GET /ledger/customer/v1/1000/customers/1 HTTP/9.9\r\nHost: x\r\n\r\n",
+	"GET /ledger/customer/v1/1000/customers/1\r\n\r\n",
+	"GET  HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /ledger/customer/v1/1000/customers/1 HTTP/1.1\r\n\r\n", // no Host
+	"GET /ledger/customer/v1/1000/customers/1 HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+	"GET /ledger/customer/v1/1000/customers/1 HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n",
+	"POST /ledger/customer/v1/1000/customers HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+	"POST /ledger/customer/v1/1000/customers HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+	"POST /ledger/customer/v1/1000/customers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+	"POST /ledger/customer/v1/1000/customers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+	"POST /ledger/customer/v1/1000/customers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+	"GET /" + strings.Repeat("a", 70<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Pad: "+strings.Repeat("p", 1000)+"\r\n", 80) + "\r\n",
+	"GET /ledger/customer/v1/1000/customers/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /ledger/customer/v1/1000/customers/1?%zz=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+	"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n",
+	"GET http://evil.example/ledger/customer/v1/1000/customers/1 HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+}
+
+// hostilePaths are request targets with odd path and query parameters.
+func hostilePaths() []string {
+	c := customersPath(demoLedger)
+	var out []string
+	for _, no := range []string{"0", "-1", "00001", "1e3", "9999999999999999", strings.Repeat("9", 200), "%00", "%2F%2E%2E%2F", "%2E%2E", "%E2%80%8B1",
+		"%ff%fe", "1;DROP", "1%20", "NaN", "%F0%9F%98%80"} {
+		out = append(out, c+"/"+no, c+"/"+no+"/legal-address", c+"/"+no+"/surpluses/"+no, c+"/"+no+"/events?fromVersion="+no)
+	}
+	for _, q := range []string{"$expand=" + strings.Repeat("legaladdress,", 5000), "$expand=%00", "asOf=yesterday", "asOf=9999-99-99T99:99:99Z",
+		"asOfVersion=-1", "asOfVersion=18446744073709551616", "asOf=2020-01-01T00:00:00Z&asOfVersion=1", "$expand=legaladdress&$expand=x"} {
+		out = append(out, c+"/4711?"+q)
+	}
+	ev := "/ledger/customer/v1/1000/events?"
+	for _, q := range []string{"fromPosition=-1", "fromPosition=abc", "limit=0", "limit=99999999999", "limit=1.5", "since=x", "until=2020-13-01",
+		"type=" + strings.Repeat("A", 10000), "actor=%00", "fromPosition=1&fromPosition=2"} {
+		out = append(out, ev+q)
+	}
+	for _, q := range []string{"skip=-1", "take=0", "take=100000", "skip=abc", "take=1e3", "skip=18446744073709551616"} {
+		out = append(out, c+"/4711/surpluses?"+q)
+	}
+	for _, q := range []string{"language=", "language=" + strings.Repeat("x", 5000), "language=%00", "language=sv&language=en"} {
+		out = append(out, "/ledger/customer/v1/1000/kyc-questions?"+q)
+	}
+	return out
+}
+
+// TestE2EHostileClients: thousands of malformed, oversized, deeply nested, wrongly typed, wrongly
+// encoded (invalid UTF-8, byte order marks), duplicate-key, odd-parameter, protocol-violating and
+// slow (slowloris) requests against the real server. Every answer that reaches the API is a 4xx
+// problem; protocol violations that net/http refuses before the API sees them are a 4xx (plain
+// text, by the standard library) or a closed connection; slow clients are cut off by the server's
+// timeouts. Never a 5xx; afterwards the server holds no more goroutines than before and its heap
+// is bounded, and it still serves well-behaved clients.
+func TestE2EHostileClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("thousands of requests and slow clients")
+	}
+	s := startServer(t, withArgs("-http-read-header-timeout", "1s", "-http-read-timeout", "5s", "-http-write-timeout", "20s", "-http-idle-timeout", "2s"))
+	s.createCustomer(t, s.token, newCustomer("4711", "Hostile Target"))
+	addr := s.m.Addr()
+	for range 20 { // warm up: the server's goroutines for connections, the relay, the feeds
+		s.do(t, http.MethodGet, customersPath(demoLedger, "4711"), s.token, nil)
+	}
+	time.Sleep(500 * time.Millisecond)
+	settle := func() (int, uint64) {
+		s.client.CloseIdleConnections()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return runtime.NumGoroutine(), ms.HeapInuse
+	}
+	goroutinesBefore, heapBefore := settle()
+	stacksBefore := make([]byte, 1<<20)
+	stacksBefore = stacksBefore[:runtime.Stack(stacksBefore, true)]
+
+	var requests atomic.Int64
+	rnd := rand.New(rand.NewPCG(1, 2))
+	bodies := hostileBodies(rnd)
+	writes := []struct{ method, path string }{
+		{http.MethodPost, customersPath(demoLedger)},
+		{http.MethodPatch, customersPath(demoLedger, "4711")},
+		{http.MethodPut, customersPath(demoLedger, "4711", "legal-address")},
+		{http.MethodPost, customersPath(demoLedger, "4711", "billing-address")},
+		{http.MethodPost, "/ledger/customer/v1/1000/find-customer"},
+		{http.MethodPost, customersPath(demoLedger, "4711", "surpluses")},
+		{http.MethodPost, customersPath(demoLedger, "4711", "update-kyc-answers")},
+	}
+	contentTypes := []string{"application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded",
+		"application/json; charset=utf-16", "multipart/form-data; boundary=x", "application/problem+json", "", ";;;"}
+
+	jobs := make(chan func(), 64)
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				job()
+				requests.Add(1)
+			}
+		}()
+	}
+	// Bodies × routes × content types (the API answers each with a problem: s.do checks that).
+	for i, body := range bodies {
+		for j, w := range writes {
+			ct := contentTypes[(i+j)%len(contentTypes)]
+			if j%2 == 0 {
+				ct = "application/json"
+			}
+			jobs <- func() {
+				if _, err := tryDo(t, s, w.method, w.path, ct, []byte(body)); err != nil {
+					t.Errorf("%s %s: %v", w.method, w.path, err)
+				}
+			}
+		}
+	}
+	// Odd path and query parameters.
+	for _, p := range hostilePaths() {
+		for _, m := range []string{http.MethodGet, http.MethodDelete} {
+			jobs <- func() {
+				if _, err := tryDo(t, s, m, p, "", nil); err != nil {
+					t.Errorf("%s %s: %v", m, p, err)
+				}
+			}
+		}
+	}
+	// Protocol violations, on raw connections.
+	for _, raw := range rawRequests {
+		for range 5 {
+			jobs <- func() { rawExchange(t, addr, raw) }
+		}
+	}
+	// A body larger than the limit, sent as fast as possible, and one that never ends.
+	for range 10 {
+		jobs <- func() {
+			// The server answers 413 and closes without reading the rest: the client may see that
+			// answer or, still writing, a broken connection.
+			if r, err := tryDo(t, s, http.MethodPost, customersPath(demoLedger), "application/json", bytes.Repeat([]byte("x"), 3<<20)); err == nil {
+				assertProblem(t, r, http.StatusRequestEntityTooLarge, "payload-too-large")
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+
+	// Slowloris: 40 connections trickling headers, 20 trickling a body.
+	var slow sync.WaitGroup
+	var cutOff atomic.Int64
+	for i := range 60 {
+		slow.Add(1)
+		go func() {
+			defer slow.Done()
+			if slowClient(t, addr, i%3 == 0, s.token) {
+				cutOff.Add(1)
+			}
+		}()
+	}
+	slow.Wait()
+	if cutOff.Load() != 60 {
+		t.Errorf("%d of 60 slow clients were cut off by the server", cutOff.Load())
+	}
+
+	// Still serving.
+	expectStatus(t, s.do(t, http.MethodGet, customersPath(demoLedger, "4711"), s.token, nil), http.StatusOK)
+
+	// No goroutine left behind; the heap bounded.
+	deadline := time.Now().Add(20 * time.Second)
+	goroutines, heap := settle()
+	for goroutines > goroutinesBefore+3 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		goroutines, heap = settle()
+	}
+	t.Logf("%d requests; goroutines %d before, %d after; heap in use %d MiB before, %d MiB after",
+		requests.Load()+60, goroutinesBefore, goroutines, heapBefore>>20, heap>>20)
+	if goroutines > goroutinesBefore+3 {
+		buf := make([]byte, 1<<20)
+		t.Errorf("goroutines leaked: %d before, %d after\n%s\nbefore:\n%s", goroutinesBefore, goroutines, buf[:runtime.Stack(buf, true)], stacksBefore)
+	}
+	if heap > heapBefore+64<<20 {
+		t.Errorf("heap in use grew from %d to %d MiB", heapBefore>>20, heap>>20)
+	}
+}
+
+// tryDo sends a request with the server's token and checks the answer as testServer.do does (no
+// 5xx; every 4xx a problem), but returns a transport error instead of ending the test: it runs on
+// worker goroutines.
+func tryDo(t *testing.T, s *testServer, method, path, contentType string, body []byte) (*response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if body != nil {
+		s.sent.note(body)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	r := &response{Method: method, Path: req.URL.Path, Status: resp.StatusCode, Header: resp.Header, Body: data}
+	checkResponse(t, r)
+	return r, nil
+}
+
+// rawExchange sends raw bytes and checks the answer: a 4xx (a problem when the API answered) or
+// a closed connection; never a 5xx.
+func rawExchange(t *testing.T, addr, raw string) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(15 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		return // the server may close while we write (a header too large)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return // closed without an answer
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	line := strings.SplitN(raw, "\r\n", 2)[0]
+	if len(line) > 80 {
+		line = line[:80] + "..."
+	}
+	switch {
+	case resp.StatusCode == http.StatusHTTPVersionNotSupported && strings.Contains(line, "HTTP/9.9"),
+		resp.StatusCode == http.StatusNotImplemented && strings.Contains(raw, "Transfer-Encoding: gzip"):
+		// net/http's own answers to protocol features it does not implement (RFC 9110 §15.6.2,
+		// §15.6.6), before any handler runs: "not implemented", not a failure.
+	case resp.StatusCode >= 500:
+		t.Errorf("raw %q: %d %s", line, resp.StatusCode, body)
+	case resp.StatusCode < 400 && !strings.HasPrefix(raw, "GET /ledger/customer/v1/1000/customers/1 HTTP/1.1\r\nHost: x\r\n\r\n"):
+		t.Errorf("raw %q: %d %s", line, resp.StatusCode, body)
+	case resp.StatusCode >= 400 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/") && !bytes.Contains(body, []byte(`"type":"ledger/customer/v1/problems/`)):
+		t.Errorf("raw %q: %d without a problem: %s", line, resp.StatusCode, body)
+	}
+}
+
+// slowClient opens a connection and sends a request a byte every 200ms — its headers, or (body)
+// complete headers and then its body — for up to 12s. It reports whether the server cut it off
+// (closed the connection or answered 4xx) before it was done.
+func slowClient(t *testing.T, addr string, body bool, token string) bool {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	defer conn.Close()
+	payload := `{"customerNo":"5555","name":"Slow Person","legalAddress":{"addressee":"Slow","city":"X","zipCode":"1","countryCode":"SE"}}`
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Slow: %s\r\n\r\n",
+		customersPath(demoLedger), token, len(payload), strings.Repeat("s", 40))
+	trickle := head + payload
+	if body {
+		if _, err := io.WriteString(conn, head); err != nil {
+			return true
+		}
+		trickle = payload
+	}
+	answered := make(chan int, 1)
+	go func() {
+		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			answered <- 0 // closed
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Errorf("slow client: %d %s", resp.StatusCode, b)
+		}
+		answered <- resp.StatusCode
+	}()
+	stop := time.Now().Add(12 * time.Second)
+	for i := 0; i < len(trickle) && time.Now().Before(stop); i++ {
+		select {
+		case code := <-answered:
+			return code == 0 || code >= 400
+		case <-time.After(200 * time.Millisecond):
+		}
+		if _, err := conn.Write([]byte{trickle[i]}); err != nil {
+			return true
+		}
+	}
+	select {
+	case code := <-answered:
+		return code == 0 || code >= 400
+	case <-time.After(10 * time.Second):
+		return false
+	}
+}
