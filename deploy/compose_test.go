@@ -168,7 +168,8 @@ func TestLedgerdServices(t *testing.T) {
 }
 
 // checkSecrets: every ledgerd gets the shared JWT secret where it reads it (LEDGERD_JWT_SECRET
-// unset: {data dir}/jwt-secret) and the HMAC key named by LEDGERD_KEY_FILE.
+// unset: {data dir}/jwt-secret), the HMAC key named by LEDGERD_KEY_FILE and the master keys
+// named by LEDGERD_MASTER_KEY_FILE.
 func checkSecrets(t *testing.T, c composeFile, name string, s service) {
 	t.Helper()
 	at := map[string]string{}
@@ -183,6 +184,9 @@ func checkSecrets(t *testing.T, c composeFile, name string, s service) {
 	}
 	if kf := s.Environment["LEDGERD_KEY_FILE"]; kf == "" || at["ledger-key"] != kf {
 		t.Errorf("%s: LEDGERD_KEY_FILE %q, want the path of the ledger-key secret (%q)", name, kf, at["ledger-key"])
+	}
+	if mk := s.Environment["LEDGERD_MASTER_KEY_FILE"]; mk == "" || at["master-key"] != mk {
+		t.Errorf("%s: LEDGERD_MASTER_KEY_FILE %q, want the path of the master-key secret (%q)", name, mk, at["master-key"])
 	}
 }
 

@@ -36,6 +36,9 @@ type CustomerState struct {
 	// KycAnsweredAt is when the customer last updated its KYC answers (zero: never). The answers
 	// themselves stay in the event log (KycAnswersUpdated): they are not part of the resource.
 	KycAnsweredAt time.Time
+	// Forgotten: the customer was forgotten (CustomerForgotten, or its data key is destroyed);
+	// nothing but CustomerNo, Version and UpdatedAt is kept (ForgottenState).
+	Forgotten bool `json:",omitempty"`
 
 	Version   uint64    // stream version of the last applied event
 	CreatedAt time.Time // time of CustomerCreated
@@ -115,6 +118,8 @@ func (c *Customer) Apply(r Recorded) error {
 		return fmt.Errorf("domain: CustomerCreated applied to an existing customer")
 	case !created && !c.exists:
 		return fmt.Errorf("domain: %s applied before CustomerCreated", r.Event.EventType())
+	case c.state.Forgotten && r.Event.EventType() != TypeCustomerForgotten:
+		return fmt.Errorf("domain: %s applied to a forgotten customer", r.Event.EventType())
 	}
 	s := &c.state
 	switch e := r.Event.(type) {
@@ -147,6 +152,8 @@ func (c *Customer) Apply(r Recorded) error {
 		s.BillingAddress = nil
 	case KycAnswersUpdated:
 		s.KycAnsweredAt = r.Time
+	case CustomerForgotten:
+		*s = ForgottenState(s.CustomerNo, r.Version, r.Time)
 	case RecurringCardRegistrationStarted, RecurringCardRegistrationCompleted, RecurringCardRegistrationAborted,
 		RecurringCardRegistrationFailed, RecurringCardConsentRemoved:
 		if err := applyConsent(s, r); err != nil {

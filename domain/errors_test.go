@@ -19,6 +19,7 @@ func TestErrorContract(t *testing.T) {
 		domain.CodeBillingAddressNotFound: domain.ErrBillingAddressNotFound,
 		domain.CodeKycNotConfigured:       domain.ErrKycNotConfigured,
 		domain.CodeKycConfiguration:       domain.ErrKycConfiguration,
+		domain.CodeCustomerForgotten:      domain.ErrCustomerForgotten,
 	}
 	for code := range sentinels {
 		err := fmt.Errorf("handler: %w", &domain.Error{Code: code, Message: "something"})

@@ -132,6 +132,7 @@ var schemas = map[string]eventSchema{
 	TypeSurplusSettled:         {version: 1, decode: decoder[SurplusSettled]()},
 	TypeSurplusRegulated:       {version: 1, decode: decoder[SurplusRegulated]()},
 
+	TypeCustomerForgotten:                  {version: 1, decode: decoder[CustomerForgotten]()},
 	TypeRecurringCardRegistrationStarted:   {version: 1, decode: decoder[RecurringCardRegistrationStarted]()},
 	TypeRecurringCardRegistrationCompleted: {version: 1, decode: decoder[RecurringCardRegistrationCompleted]()},
 	TypeRecurringCardRegistrationAborted:   {version: 1, decode: decoder[RecurringCardRegistrationAborted]()},

@@ -88,6 +88,7 @@ var goldenEvents = []domain.Event{
 	domain.SurplusRegulated{SurplusID: "456", Amount: mustMoney("1.500", "KWD"), Balance: mustMoney("0.25", "KWD")},
 	domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE", Keys: []string{"fiscalNumber"},
 		CustomerNo: "9999", Result: domain.LookupFound},
+	domain.CustomerForgotten{LastActivity: time.Date(2019, 5, 1, 9, 30, 0, 0, time.UTC), RetentionPeriod: "P7Y", NationalIdentifierReleased: true},
 	domain.RecurringCardRegistrationStarted{
 		RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u", Provider: "http", ProviderReference: "abc123",
 		RedirectURL: "https://ecom.externalintegration.payex.com/checkout/abc123",
@@ -109,6 +110,7 @@ var goldenVariants = []struct {
 	name  string
 	event domain.Event
 }{
+	{"CustomerDetailsChanged.msisdn", domain.CustomerDetailsChanged{Set: domain.DetailChanges{MSISDN: ptr("+4670123456")}}},
 	{"SurplusRegistered.account", domain.SurplusRegistered{
 		SurplusID: "456", Balance: mustMoney("1000", "JPY"), Date: time.Date(2023, 1, 2, 13, 14, 15, 0, time.UTC),
 		Account: "/ledger/account/v1/1000/accounts/BBB",

@@ -16,6 +16,9 @@ type LedgerPolicy struct {
 	CustomerNoLength int
 	// Kyc is the ledger's know-your-customer configuration (NewKyc); nil when it has none.
 	Kyc *Kyc
+	// Retention is how long a customer's personal data is kept after its last activity before
+	// it may be forgotten (Customer.Forget); the zero value: no period.
+	Retention RetentionPeriod
 }
 
 // maxCustomerNo returns the effective maximum length.

@@ -30,6 +30,8 @@ func BenchmarkAppend(b *testing.B) {
 	for _, c := range benchConcurrency {
 		b.Run(fmt.Sprintf("store-spread/c=%d", c), func(b *testing.B) { benchStore(b, c, spreadStream) })
 		b.Run(fmt.Sprintf("store-clustered/c=%d", c), func(b *testing.B) { benchStore(b, c, clusteredStream) })
+		b.Run(fmt.Sprintf("store-spread-sealed/c=%d", c), func(b *testing.B) { benchSealed(b, c, spreadStream, false) })
+		b.Run(fmt.Sprintf("store-spread-sealed-newkeys/c=%d", c), func(b *testing.B) { benchSealed(b, c, spreadStream, true) })
 		b.Run(fmt.Sprintf("rawbolt/c=%d", c), func(b *testing.B) { benchRawBolt(b, c) })
 		b.Run(fmt.Sprintf("dbbatch/c=%d", c), func(b *testing.B) { benchDBBatch(b, c) })
 	}

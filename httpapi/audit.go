@@ -68,22 +68,33 @@ type auditEventResource struct {
 	// DataWithheld: data is null because the event is a protected-identity customer's and the
 	// caller lacks the population-register scope (protected.go).
 	DataWithheld bool `json:"dataWithheld,omitempty"`
+	// Erased lists the personal members of data that are erased: the customer was forgotten.
+	// data holds the event's other members.
+	Erased []string `json:"erased,omitempty"`
 }
 
-func auditEvents(es []eventstore.Event) []auditEventResource {
+func (s *Server) auditEvents(ctx context.Context, es []eventstore.Event) ([]auditEventResource, error) {
 	out := make([]auditEventResource, 0, len(es))
 	for _, e := range es {
-		data := json.RawMessage(e.Data)
+		raw, erased := e.Data, []string(nil)
+		if s.cfg.Personal != nil {
+			var err error
+			if raw, erased, err = s.cfg.Personal.OpenEvent(ctx, e); err != nil {
+				return nil, err
+			}
+		}
+		data := json.RawMessage(raw)
 		if !json.Valid(data) { // never stored so; rendered as a string rather than fail the page
-			data, _ = json.Marshal(string(e.Data))
+			data, _ = json.Marshal(string(raw))
 		}
 		out = append(out, auditEventResource{
 			ID: e.ID.String(), Stream: e.Stream, Position: e.Position, Version: e.Version, Type: e.Type,
 			SchemaVersion: e.SchemaVersion, Time: e.Time.UTC().Format(time.RFC3339Nano), Actor: e.Actor,
 			CorrelationID: e.CorrelationID, CausationID: e.CausationID, TraceParent: e.TraceParent, TraceState: e.TraceState, Data: data,
+			Erased: erased,
 		})
 	}
-	return out
+	return out, nil
 }
 
 // queryParams reads single-valued query parameters, with a problem for each one given twice.
@@ -176,7 +187,12 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call)
 	if n := len(events); n > 0 && events[n-1].Version < version {
 		nav.Next = link(events[n-1].Version + 1)
 	}
-	writeJSON(w, http.StatusOK, listResource{Items: auditEvents(events), Navigation: nav})
+	items, err := s.auditEvents(r.Context(), events)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResource{Items: items, Navigation: nav})
 }
 
 func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
@@ -231,8 +247,11 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
 	if page.Next > 0 {
 		nav.Next = link(page.Next)
 	}
-	items := auditEvents(page.Events)
-	if err := s.withholdProtected(r.Context(), c, items); err != nil {
+	items, err := s.auditEvents(r.Context(), page.Events)
+	if err == nil {
+		err = s.withholdProtected(r.Context(), c, items)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

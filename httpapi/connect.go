@@ -224,6 +224,9 @@ func (s *Server) findByFiscalNumber(ctx context.Context, ledgerNo, countryCode, 
 		if !found {
 			return domain.CustomerState{}, false, errIndexWithoutCustomer
 		}
+		if st.Forgotten { // its index entry is removed with it; a moment's race at most
+			return domain.CustomerState{}, false, nil
+		}
 		return st, true, nil
 	}
 	return domain.CustomerState{}, false, nil

@@ -133,6 +133,10 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, c *call, no string
 		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
 		return st, false
 	}
+	if st.Forgotten {
+		writeForgotten(w, r)
+		return st, false
+	}
 	return st, true
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/cardverify"
@@ -55,7 +56,16 @@ func newRouteHarness(t testing.TB) *routeHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret})
+	ring, err := personal.ParseMasterKeys("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := personal.NewProtector(keys) // sealed as ledgerd does, so forget is served too
+	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +73,7 @@ func newRouteHarness(t testing.TB) *routeHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := projections.NewSet(pdb, handler.NationalIDKey)
+	set := projections.NewSet(pdb, handler.NationalIDKey).Protect(pd)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	runner, _ := projections.NewRunner(pdb, log, set.All()...)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,6 +106,7 @@ func newRouteHarness(t testing.TB) *routeHarness {
 		verifier.Close()
 		pdb.Close()
 		store.Close()
+		keys.Close()
 	})
 	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "fuzzer", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: 24 * time.Hour}, time.Now())
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/internal/contracttest"
@@ -43,7 +44,17 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret})
+	// Personal data sealed as ledgerd does (docs/data-protection.md), so forget works too.
+	ring, err := personal.ParseMasterKeys("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := personal.NewProtector(keys)
+	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +62,7 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	customers := projections.NewCustomers(pdb, handler.NationalIDKey)
+	customers := projections.NewCustomers(pdb, handler.NationalIDKey).Protect(pd)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	runner, _ := projections.NewRunner(pdb, log, customers)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -80,6 +91,7 @@ func newHarness(t testing.TB) *harness {
 		verifier.Close()
 		pdb.Close()
 		store.Close()
+		keys.Close()
 	})
 	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "tester", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: time.Hour}, time.Now())
 	if err != nil {

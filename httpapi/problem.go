@@ -39,6 +39,7 @@ var titles = map[string]string{
 	"forbidden":                            "Forbidden",
 	"not-found":                            "Not found",
 	"customer-not-found":                   "Customer not found",
+	"customer-forgotten":                   "Customer forgotten",
 	"legal-address-does-not-exists":        "Legal address does not exist",
 	"billing-address-does-not-exists":      "Billing address does not exist",
 	"company-kyc-questions-not-configured": "KYC questions not configured",
@@ -122,6 +123,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			domain.CodeBillingAddressNotFound: http.StatusNotFound,
 			domain.CodeKycNotConfigured:       http.StatusNotFound,
 			domain.CodeKycConfiguration:       http.StatusConflict,
+			domain.CodeCustomerForgotten:      http.StatusGone,
 		}[de.Code]
 		if status == 0 {
 			status = http.StatusBadRequest

@@ -24,6 +24,7 @@ type Ledgers interface {
 type Commands interface {
 	Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta commands.Meta) (commands.Result, error)
 	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta commands.Meta, decide commands.Decision) (commands.Result, error)
+	Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta commands.Meta) (commands.Result, error)
 }
 
 // Customers reads the customer read model (implemented by *projections.Customers).
@@ -80,6 +81,9 @@ type Config struct {
 	// Audit serves the audit routes (/events, /customers/{no}/events) and time travel (asOf,
 	// asOfVersion); nil answers them 404 not-found.
 	Audit Audit
+	// Personal opens the sealed personal members of the events the audit routes show; nil shows
+	// events as stored.
+	Personal EventOpener
 	// CardVerifier is the card-verification provider of recurring-card registrations
 	// (card_verification.go); nil: starting a registration answers 503. When it implements
 	// CardVerifierPages its requests are served on the card-verification routes

@@ -52,6 +52,10 @@ func (s *Server) loadView(w http.ResponseWriter, r *http.Request, c *call, no st
 		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist at that time or version", nil)
 		return st, nil, false
 	}
+	if st.Forgotten { // forgotten now: its past states are erased too
+		writeForgotten(w, r)
+		return st, nil, false
+	}
 	if version > 0 && st.Version != version {
 		writeProblem(w, r, http.StatusNotFound, "not-found", "the customer has no version "+strconv.FormatUint(version, 10)+" yet", nil)
 		return st, nil, false

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nordledger/ledger/eventstore/personal"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -37,7 +38,8 @@ var (
 // so one ledger's events are never reached from another's.
 type Audit struct {
 	db    *DB
-	batch *auditBatch // between BeginBatch and EndBatch (audit_batch.go)
+	batch *auditBatch         // between BeginBatch and EndBatch (audit_batch.go)
+	pd    *personal.Protector // Protect; opens sealed events for time travel
 }
 
 // NewAudit returns the audit projection over db.

@@ -222,9 +222,13 @@ func (p *Audit) CustomerAt(ctx context.Context, ledgerNo, customerNo string, upT
 			if (upTo > 0 && e.Version > upTo) || (!at.IsZero() && e.Time.After(at)) {
 				return c.State(), c.Exists(), nil
 			}
-			ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+			ev, opened, err := decodeEvent(p.pd, e)
 			if err != nil {
 				return domain.CustomerState{}, false, fmt.Errorf("projections: audit: stream %s version %d: %w", stream, e.Version, err)
+			}
+			if len(opened.Erased) > 0 || c.Forgotten() { // forgotten: its past is erased too
+				c = domain.RestoreCustomer(domain.ForgottenState(customerNo, e.Version, e.Time))
+				continue
 			}
 			if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
 				return domain.CustomerState{}, false, err

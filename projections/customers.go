@@ -2,11 +2,11 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/personal"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -26,8 +26,9 @@ type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) strin
 type Customers struct {
 	db     *DB
 	natID  NationalIDKeyFunc
-	batch  *customerBatch // between BeginBatch and EndBatch (customers_batch.go)
-	states *stateCache    // decoded states for reads (customers_cache.go)
+	batch  *customerBatch      // between BeginBatch and EndBatch (customers_batch.go)
+	states *stateCache         // decoded states for reads (customers_cache.go)
+	pd     *personal.Protector // Protect; nil: events and states in the clear only (personal.go)
 }
 
 // NewCustomers returns the customer projection over db.
@@ -38,12 +39,13 @@ func NewCustomers(db *DB, natID NationalIDKeyFunc) *Customers {
 // Name implements Projection.
 func (*Customers) Name() string { return CustomersName }
 
-// Version implements Projection.
-func (*Customers) Version() uint32 { return 1 }
+// Version implements Projection. Version 2: states of customers with sealed events are sealed,
+// forgotten customers are kept as their forgotten state, customer_natid_of.
+func (*Customers) Version() uint32 { return 2 }
 
 // Buckets implements Projection.
 func (*Customers) Buckets() [][]byte {
-	return [][]byte{bucketCustomers, bucketNatIDs, bucketCardRegistrations, bucketCardPending}
+	return [][]byte{bucketCustomers, bucketNatIDs, bucketNatIDOf, bucketCardRegistrations, bucketCardPending}
 }
 
 // ParseStream splits a customer stream name ("{ledgerNo}/customers/{customerNo}") into ledger
@@ -57,37 +59,62 @@ func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
 	return parts[0], parts[2], true
 }
 
-// Apply implements Projection.
+// Apply implements Projection. A customer's state is kept sealed with its data key from its
+// first sealed event on (so an incremental and a rebuilt read model are byte for byte equal),
+// and in the clear before (customers whose events were all stored before sealing existed). A
+// forgotten customer — CustomerForgotten, or an event whose personal data is erased — is kept
+// as domain.ForgottenState and leaves the national-identifier index (personal.go).
 func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	ledgerNo, customerNo, ok := ParseStream(e.Stream)
 	if !ok {
 		return nil // not a customer stream (e.g. look-ups): nothing of the customer changed
 	}
-	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+	ev, opened, err := decodeEvent(p.pd, e)
 	if err != nil {
 		return err
 	}
 	key := ledgerNo + "/" + customerNo
-	c, err := p.customer(tx, key)
+	c, sealed, err := p.customer(tx, key)
 	if err != nil {
 		return fmt.Errorf("stored state of %s: %w", e.Stream, err)
+	}
+	if len(opened.Erased) > 0 || c.Forgotten() {
+		// The card-registration index is kept from the events' clear members, so it is the same
+		// whether an event was applied before the forget or after it (a rebuild).
+		if ev == nil {
+			ev, _ = domain.DecodeEvent(e.Type, e.SchemaVersion, opened.Data)
+		}
+		if ev != nil {
+			if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil {
+				return err
+			}
+		}
+		return p.forget(tx, key, domain.ForgottenState(customerNo, e.Version, e.Time))
 	}
 	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
 		return err
 	}
-	if err := p.changed(tx, key, c); err != nil {
+	if c.Forgotten() {
+		return p.forget(tx, key, c.State())
+	}
+	if err := p.changed(tx, key, c, sealed || opened.Sealed); err != nil {
 		return err
 	}
 	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go
 		return err
 	}
 	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
-		return tx.Bucket(bucketNatIDs).Put([]byte(p.natID(ledgerNo, *created.NationalIdentifier)), []byte(customerNo))
+		natKey := []byte(p.natID(ledgerNo, *created.NationalIdentifier))
+		if err := tx.Bucket(bucketNatIDOf).Put([]byte(key), natKey); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketNatIDs).Put(natKey, []byte(customerNo))
 	}
 	return nil
 }
 
-// Customer returns a customer's current state.
+// Customer returns a customer's current state; a forgotten customer's is its forgotten state
+// (Forgotten set, nothing personal).
 func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
 	var s domain.CustomerState
 	var found bool
@@ -102,7 +129,8 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 			s = cached
 			return nil
 		}
-		if err := json.Unmarshal(v, &s); err != nil {
+		var err error
+		if s, _, err = p.decodeState(key, v); err != nil {
 			return err
 		}
 		p.states.put(key, v, s)

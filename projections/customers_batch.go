@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"slices"
 
 	"github.com/nordledger/ledger/domain"
@@ -14,11 +13,12 @@ import (
 type customerBatch struct {
 	tx        *bolt.Tx
 	customers map[string]*domain.Customer
+	sealed    map[string]bool // the customers whose states are kept sealed (personal.go)
 }
 
 // BeginBatch implements Batcher.
 func (p *Customers) BeginBatch(tx *bolt.Tx) {
-	p.batch = &customerBatch{tx: tx, customers: make(map[string]*domain.Customer)}
+	p.batch = &customerBatch{tx: tx, customers: make(map[string]*domain.Customer), sealed: make(map[string]bool)}
 }
 
 // EndBatch implements Batcher.
@@ -36,52 +36,48 @@ func (p *Customers) FlushBatch(tx *bolt.Tx) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := putCustomer(tx, k, b.customers[k]); err != nil {
+		if err := p.putCustomer(tx, k, b.customers[k], b.sealed[k]); err != nil {
 			return err
 		}
 	}
 	clear(b.customers)
+	clear(b.sealed)
 	return nil
 }
 
-// customer returns the customer stored under key in tx: the batch's copy when tx has a batch
-// (decoded once per batch), else decoded from the bucket. A customer not stored yet is new.
-func (p *Customers) customer(tx *bolt.Tx, key string) (*domain.Customer, error) {
+// customer returns the customer stored under key in tx — the batch's copy when tx has a batch
+// (decoded once per batch), else decoded from the bucket — and whether its state is kept sealed.
+// A customer not stored yet is new.
+func (p *Customers) customer(tx *bolt.Tx, key string) (*domain.Customer, bool, error) {
 	b := p.batch
 	if b != nil && b.tx == tx {
 		if c, ok := b.customers[key]; ok {
-			return c, nil
+			return c, b.sealed[key], nil
 		}
 	}
 	var state domain.CustomerState
+	var sealed bool
 	if v := tx.Bucket(bucketCustomers).Get([]byte(key)); v != nil {
-		if err := json.Unmarshal(v, &state); err != nil {
-			return nil, err
+		var err error
+		if state, sealed, err = p.decodeState(key, v); err != nil {
+			return nil, false, err
 		}
 	}
 	c := domain.RestoreCustomer(state)
 	if b != nil && b.tx == tx {
-		b.customers[key] = c
+		b.customers[key], b.sealed[key] = c, sealed
 	}
-	return c, nil
+	return c, sealed, nil
 }
 
-// changed records that c changed: kept for FlushBatch in a batch of tx, written at once
-// otherwise.
-func (p *Customers) changed(tx *bolt.Tx, key string, c *domain.Customer) error {
+// changed records that c changed, its state kept sealed when seal is set: kept for FlushBatch in
+// a batch of tx, written at once otherwise.
+func (p *Customers) changed(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
 	if b := p.batch; b != nil && b.tx == tx {
-		return nil // it is the batch's copy: FlushBatch writes it
+		b.customers[key], b.sealed[key] = c, seal // FlushBatch writes it
+		return nil
 	}
-	return putCustomer(tx, key, c)
-}
-
-// putCustomer stores the customer's state under key.
-func putCustomer(tx *bolt.Tx, key string, c *domain.Customer) error {
-	data, err := json.Marshal(c.State())
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketCustomers).Put([]byte(key), data)
+	return p.putCustomer(tx, key, c, seal)
 }
 
 var _ Batcher = (*Customers)(nil)

@@ -66,7 +66,13 @@ func waitHead(t *testing.T, store *eventstore.Store, r *projections.Runner) {
 // history creates customers and changes them at random through the real command handler.
 func history(t testing.TB, store *eventstore.Store, customers, changes int, seed uint64) {
 	t.Helper()
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	historyWith(t, store, commands.Config{ReservationKey: key}, customers, changes, seed)
+}
+
+// historyWith is history through a handler of cfg (with a protector: sealed events).
+func historyWith(t testing.TB, store *eventstore.Store, cfg commands.Config, customers, changes int, seed uint64) {
+	t.Helper()
+	h, err := commands.New(store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

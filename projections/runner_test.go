@@ -28,6 +28,7 @@ func (f *scriptedFeed) Subscriber(string, func() uint64) (message.Subscriber, st
 func (f *scriptedFeed) Subscribe(ctx context.Context, _ string) (<-chan *message.Message, error) {
 	out := make(chan *message.Message)
 	go func() {
+		defer close(out) // on every way out: the router waits for the channel to close
 		for _, round := range f.rounds {
 			for i, pos := range round {
 				msg, err := relay.NewMessage(f.events[pos-1])
@@ -52,7 +53,6 @@ func (f *scriptedFeed) Subscribe(ctx context.Context, _ string) (<-chan *message
 			}
 		}
 		<-ctx.Done()
-		close(out)
 	}()
 	return out, nil
 }

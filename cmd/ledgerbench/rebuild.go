@@ -58,9 +58,15 @@ func rebuildOffline(ctx context.Context, dataDir, projection string, stderr io.W
 	if err != nil {
 		return res, err
 	}
+	pd, keys, err := sealing(dataDir) // the seeded and served events are sealed: opened as ledgerd does
+	if err != nil {
+		db.Close()
+		return res, err
+	}
+	defer keys.Close()
 	set := projections.NewSet(db, func(ledgerNo string, ni domain.NationalIdentifier) string {
 		return commands.NationalIDKey(secret, ledgerNo, ni)
-	})
+	}).Protect(pd)
 	ps, err := set.Select(projection)
 	if err != nil {
 		db.Close()

@@ -95,7 +95,12 @@ func seedOffline(ctx context.Context, dataDir, ledger string, from, to, conc int
 		return res, err
 	}
 	defer store.Close()
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	pd, keys, err := sealing(dataDir)
+	if err != nil {
+		return res, err
+	}
+	defer keys.Close()
+	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: pd, Keys: keys})
 	if err != nil {
 		return res, err
 	}

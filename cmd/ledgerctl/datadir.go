@@ -13,6 +13,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	cmds "github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -25,13 +26,21 @@ const (
 	eventsFile      = "events.db"
 	projectionsFile = "projections.db"
 	keyFileName     = "reservation.key"
+	keyStoreFile    = "keys.db"
+	masterKeyFile   = "master.key"
+	masterKeyEnv    = "LEDGERD_MASTER_KEY"
+	masterFileEnv   = "LEDGERD_MASTER_KEY_FILE"
+	keyStoreEnv     = "LEDGERD_KEY_STORE"
 )
 
 // dataFlags are the flags of the commands that work on a data directory.
 type dataFlags struct {
-	dataDir string
-	keyFile string
-	wait    time.Duration
+	dataDir       string
+	keyFile       string
+	wait          time.Duration
+	masterKey     string // $LEDGERD_MASTER_KEY
+	masterKeyFile string
+	keyStore      string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet, e *env) {
@@ -42,6 +51,55 @@ func (d *dataFlags) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&d.dataDir, "data-dir", def, "ledgerd's data `directory` ($"+dataDirEnv+")")
 	fs.StringVar(&d.keyFile, "key-file", e.getenv(keyFileEnv), "the national-identifier key `file` (default $"+keyFileEnv+" or <data-dir>/"+keyFileName+")")
 	fs.DurationVar(&d.wait, "wait", time.Second, "how long to wait for a file another process holds")
+	d.masterKey = e.getenv(masterKeyEnv)
+	fs.StringVar(&d.masterKeyFile, "master-key-file", e.getenv(masterFileEnv), "the master keys `file` (default $"+masterKeyEnv+", $"+masterFileEnv+" or <data-dir>/"+masterKeyFile+")")
+	fs.StringVar(&d.keyStore, "key-store", e.getenv(keyStoreEnv), "the data keys' `file` (default $"+keyStoreEnv+" or <data-dir>/"+keyStoreFile+")")
+}
+
+// keyStorePath returns the key store's path.
+func (d *dataFlags) keyStorePath() string {
+	if d.keyStore != "" {
+		return d.keyStore
+	}
+	return d.path(keyStoreFile)
+}
+
+// masterKeys reads the master keys as ledgerd does.
+func (d *dataFlags) masterKeys() (*personal.MasterKeys, error) {
+	if d.masterKey != "" && d.masterKeyFile == "" {
+		return personal.ParseMasterKeys(d.masterKey)
+	}
+	path := d.masterKeyFile
+	if path == "" {
+		path = d.path(masterKeyFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the master keys (ledgerd's $%s, $%s or <data-dir>/%s; --master-key-file): %w", masterKeyEnv, masterFileEnv, masterKeyFile, err)
+	}
+	return personal.ParseMasterKeys(string(b))
+}
+
+// protector opens the key store read-only and returns a protector over it, which opens sealed
+// events as ledgerd does; nil when the data directory has no key store (a log from before
+// sealing existed: a sealed event then fails). close releases the key store.
+func (d *dataFlags) protector() (pd *personal.Protector, close func(), err error) {
+	path := d.keyStorePath()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, func() {}, nil
+	}
+	ring, err := d.masterKeys()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := personal.OpenStore(path, ring, personal.StoreOptions{ReadOnly: true, LockTimeout: d.wait})
+	if errors.Is(err, personal.ErrLocked) {
+		return nil, nil, errInUse(path)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return personal.NewProtector(keys), func() { keys.Close() }, nil
 }
 
 func (d *dataFlags) path(name string) string { return filepath.Join(d.dataDir, name) }

@@ -9,6 +9,9 @@
 //	rebuild  rebuild read models (projections) offline from the event log
 //	verify   check the event log's integrity and that the read models equal a rebuild
 //	tail     follow the ledger's events on NATS
+//	backup   copy the event log or the key store consistently, while ledgerd runs
+//	master-key rotate the master key that wraps the customers' data keys, or make a new one
+//	compact  rewrite the event log without freed pages, offline
 //	events   print a customer's audit trail (asks a running ledgerd)
 //	audit    query the ledger's audit index (asks a running ledgerd)
 //	customer print a customer now, or as it was at a time or version (asks a running ledgerd)

@@ -28,7 +28,9 @@ otherwise); the summary to stdout, as JSON with --json.
 
 The projections need the national-identifier key ledgerd hashes identifiers
 with: <data-dir>/reservation.key unless --key-file or $LEDGERD_KEY_FILE names
-another.
+another; and, to open the customers' sealed personal data, the key store
+(<data-dir>/keys.db, --key-store) and the master keys ($LEDGERD_MASTER_KEY,
+--master-key-file, or <data-dir>/master.key) — see docs/data-protection.md.
 
 Examples:
 
@@ -97,6 +99,11 @@ func rebuild(e *env, f *rebuildFlags) (sum rebuildSummary, err error) {
 		return sum, err
 	}
 	defer store.Close()
+	pd, closeKeys, err := f.protector()
+	if err != nil {
+		return sum, err
+	}
+	defer closeKeys()
 	old, err := f.openProjections()
 	if err != nil {
 		if f.projection != "all" {
@@ -130,7 +137,7 @@ func rebuild(e *env, f *rebuildFlags) (sum rebuildSummary, err error) {
 	if err != nil {
 		return sum, err
 	}
-	set := projections.NewSet(db, natID)
+	set := projections.NewSet(db, natID).Protect(pd)
 	ps, _ := set.Select(f.projection)
 	start := e.now()
 	bar := newProgress(e, "rebuild "+f.projection, head)

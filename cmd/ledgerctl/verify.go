@@ -9,6 +9,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -127,6 +128,11 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 			return nil, fmt.Errorf("%w\n(--projection none checks the log alone)", err)
 		}
 	}
+	pd, closeKeys, err := f.protector()
+	if err != nil {
+		return nil, err
+	}
+	defer closeKeys()
 	store, err := f.openLog()
 	switch {
 	case errors.Is(err, eventstore.ErrCorrupt):
@@ -144,6 +150,10 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 	bar := newProgress(e, "verify log", head)
 	r.Log.CheckReport, err = store.Check(e.ctx, eventstore.CheckOptions{
 		Data: func(ev eventstore.Event) error {
+			if pd != nil { // opens sealed members too; an erased (forgotten) event is fine
+				_, _, err := pd.Decode(e.ctx, ev)
+				return err
+			}
 			_, err := domain.DecodeEvent(ev.Type, ev.SchemaVersion, ev.Data)
 			return err
 		},
@@ -158,7 +168,7 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 		r.Log.Error = err.Error()
 	}
 	if f.projection != "none" {
-		if r.Projections, err = verifyProjections(e, f, store, natID, r.Log.OK() && r.Log.Error == ""); err != nil {
+		if r.Projections, err = verifyProjections(e, f, store, natID, pd, r.Log.OK() && r.Log.Error == ""); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +181,7 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 
 // verifyProjections compares each selected projection in projections.db with a fresh rebuild up
 // to its checkpoint, made in a temporary file in the data directory.
-func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID projections.NationalIDKeyFunc, logOK bool) ([]projectionReport, error) {
+func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID projections.NationalIDKeyFunc, pd *personal.Protector, logOK bool) ([]projectionReport, error) {
 	db, err := f.openProjections()
 	if err != nil {
 		return nil, err
@@ -180,7 +190,7 @@ func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID pr
 		defer db.Close()
 	}
 	head, _ := store.Head(e.ctx)
-	ps, _ := projections.NewSet(db, natID).Select(f.projection)
+	ps, _ := projections.NewSet(db, natID).Protect(pd).Select(f.projection)
 	var reports []projectionReport
 	for _, p := range ps {
 		rep := projectionReport{Name: p.Name()}
@@ -201,7 +211,7 @@ func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID pr
 		case !logOK:
 			rep.Status, rep.Detail = statusSkipped, "not compared: the log has problems"
 		default:
-			if err := compareWithRebuild(e, f, store, db, p, natID, &rep); err != nil {
+			if err := compareWithRebuild(e, f, store, db, p, natID, pd, &rep); err != nil {
 				return nil, err
 			}
 			if st.Checkpoint < head {
@@ -214,7 +224,7 @@ func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID pr
 }
 
 // compareWithRebuild rebuilds p up to rep.Checkpoint into a temporary file and compares.
-func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *projections.DB, p projections.Projection, natID projections.NationalIDKeyFunc, rep *projectionReport) error {
+func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *projections.DB, p projections.Projection, natID projections.NationalIDKeyFunc, pd *personal.Protector, rep *projectionReport) error {
 	tmp, err := os.CreateTemp(f.dataDir, projectionsFile+".verify-*")
 	if err != nil {
 		return err
@@ -227,7 +237,7 @@ func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *pro
 		return err
 	}
 	defer fresh.Close()
-	ps, _ := projections.NewSet(fresh, natID).Select(p.Name())
+	ps, _ := projections.NewSet(fresh, natID).Protect(pd).Select(p.Name())
 	bar := newProgress(e, "rebuild "+p.Name(), rep.Checkpoint)
 	err = projections.Rebuild(e.ctx, fresh, store, rep.Checkpoint, bar.update, ps...)
 	bar.finish(rep.Checkpoint)

@@ -59,6 +59,9 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 		return err
 	}
 	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)}}
+	if err := m.startKeyPublisher(ctx, js); err != nil {
+		return err
+	}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()

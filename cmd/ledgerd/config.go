@@ -28,6 +28,9 @@ type LedgerConfig struct {
 	CustomerNoLength        int    `json:"customerNoLength,omitempty"`
 	// Kyc configures know-your-customer questions (docs/configuration.md); none when absent.
 	Kyc *domain.KycConfig `json:"kyc,omitempty"`
+	// RetentionPeriod is how long a customer's personal data is kept after its last activity
+	// before it may be forgotten: an ISO 8601 period ("P7Y"); none when absent.
+	RetentionPeriod string `json:"retentionPeriod,omitempty"`
 }
 
 // DefaultLedgers is the built-in configuration: the demo ledger 1000 in Sweden, and the Connect
@@ -80,6 +83,9 @@ func (f LedgerFile) Validate() error {
 		if l.CustomerNoLength < 0 || l.CustomerNoLength > 15 {
 			errs = append(errs, fmt.Errorf("%s: customerNoLength must be 1–15", name))
 		}
+		if _, err := domain.ParseRetentionPeriod(l.RetentionPeriod); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
 		if l.Kyc != nil {
 			if _, err := domain.NewKyc(l.LedgerNo, *l.Kyc); err != nil {
 				errs = append(errs, err) // each line names the ledger and question
@@ -102,8 +108,9 @@ func (f LedgerFile) policies() ledgers {
 	out := ledgers{}
 	for _, l := range f.Ledgers {
 		cc, _ := nordic.CountryCode(l.CountryCode)
+		retention, _ := domain.ParseRetentionPeriod(l.RetentionPeriod) // valid: Validate checked it
 		out[l.LedgerNo] = domain.LedgerPolicy{LedgerNo: l.LedgerNo, CountryCode: cc, GenerateCustomerNumbers: l.GenerateCustomerNumbers,
-			CustomerNoMaxLength: l.CustomerNoMaxLength, CustomerNoLength: l.CustomerNoLength}
+			CustomerNoMaxLength: l.CustomerNoMaxLength, CustomerNoLength: l.CustomerNoLength, Retention: retention}
 		if l.Kyc != nil {
 			p := out[l.LedgerNo]
 			p.Kyc, _ = domain.NewKyc(l.LedgerNo, *l.Kyc) // valid: Validate checked it (the default: TestDefaultLedgersValid)

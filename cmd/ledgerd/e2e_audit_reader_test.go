@@ -26,7 +26,7 @@ func TestE2EAuditOnReader(t *testing.T) {
 
 	m := NewMain()
 	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", ns.ClientURL(),
-		"-key-file", filepath.Join(writer.dir, "reservation.key"), "-jwt-secret", string(writer.secret(t))}, func(string) string { return "" }); err != nil {
+		"-key-file", filepath.Join(writer.dir, "reservation.key"), "-master-key-file", filepath.Join(writer.dir, "master.key"), "-jwt-secret", string(writer.secret(t))}, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
 	m.Stdout, m.LogOutput = io.Discard, io.Discard

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/internal/contracttest"
 )
@@ -735,8 +736,52 @@ var writeMethods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, h
 
 // ---- the event log ----
 
-// readEvents reads the whole event log of a data directory. The server must be closed.
+// readEvents reads the whole event log of a data directory with the personal members of its
+// events opened (with the directory's key store and generated master key; erased members stay
+// out). The server must be closed.
 func readEvents(t testing.TB, dir string) []eventstore.Event {
+	t.Helper()
+	events := readStoredEvents(t, dir)
+	pd, closeKeys := dataDirProtector(t, dir)
+	defer closeKeys()
+	for i, e := range events {
+		opened, err := pd.OpenEvent(context.Background(), e)
+		if err != nil {
+			t.Fatalf("opening event %d: %v", e.Position, err)
+		}
+		events[i].Data = opened.Data
+	}
+	return events
+}
+
+// dataDirProtector opens a data directory's key store read-only with its generated master key:
+// it opens the directory's sealed events as ledgerd does. Call closeKeys before ledgerd starts
+// on the directory again (the read-only lock keeps a writer out).
+func dataDirProtector(t testing.TB, dir string) (pd *personal.Protector, closeKeys func()) {
+	t.Helper()
+	ring, err := personal.ParseMasterKeys(string(mustRead(t, filepath.Join(dir, "master.key"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("opening the key store: %v", err)
+	}
+	return personal.NewProtector(keys), func() { keys.Close() }
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readStoredEvents reads the whole event log of a data directory as stored. The server must be
+// closed.
+func readStoredEvents(t testing.TB, dir string) []eventstore.Event {
 	t.Helper()
 	st, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
 	if err != nil {

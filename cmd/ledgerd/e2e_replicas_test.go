@@ -155,7 +155,7 @@ func TestE2EReplicasOnLoopback(t *testing.T) {
 	readerDirs := []string{t.TempDir(), t.TempDir()}
 	readerArgs := func(i int) []string {
 		return []string{"-role", "reader", "-nats-url", natsURL, "-writer-url", writer.base, "-reader-id", fmt.Sprint("r", i+1),
-			"-key-file", filepath.Join(writerDir, "reservation.key"), "-jwt-secret", secret}
+			"-key-file", filepath.Join(writerDir, "reservation.key"), "-master-key-file", filepath.Join(writerDir, "master.key"), "-jwt-secret", secret}
 	}
 	readerRuns := make([]*binaryRun, 2)
 	readers := make([]*testServer, 2)

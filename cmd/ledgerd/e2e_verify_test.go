@@ -63,7 +63,9 @@ func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 	}
 	defer db.Close()
 	lowest := head
-	for _, p := range projections.NewSet(db, natID).All() {
+	pd, closeKeys := dataDirProtector(t, dir)
+	defer closeKeys()
+	for _, p := range projections.NewSet(db, natID).Protect(pd).All() {
 		st, err := db.State(p.Name())
 		if err != nil {
 			t.Fatalf("read model %s: %v", p.Name(), err)
@@ -83,7 +85,7 @@ func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps, _ := projections.NewSet(fresh, natID).Select(p.Name())
+		ps, _ := projections.NewSet(fresh, natID).Protect(pd).Select(p.Name())
 		if err := projections.Rebuild(ctx, fresh, store, st.Checkpoint, nil, ps...); err != nil {
 			t.Fatalf("rebuilding %s: %v", p.Name(), err)
 		}

@@ -44,6 +44,11 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		return 0, err
 	}
 	m.bus = &bus{conn: conn, url: o.NATSURL}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.keyBus.Run(ctx, js)
+	}()
 	r := &reader{id: id, js: js, stream: o.NATSStream}
 	m.reader = r
 	log := m.log.With("component", "reader", "readerId", id)

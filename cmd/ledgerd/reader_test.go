@@ -55,7 +55,7 @@ func TestReaderRefusesAnotherKey(t *testing.T) {
 	}
 	m := NewMain()
 	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", dir, "-nats-url", ns.ClientURL(),
-		"-key-file", keyFile, "-jwt-secret", strings.Repeat("s", 32)}, func(string) string { return "" }); err != nil {
+		"-key-file", keyFile, "-master-key-file", filepath.Join(writer.dir, "master.key"), "-jwt-secret", strings.Repeat("s", 32)}, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
 	m.Stdout, m.LogOutput = io.Discard, io.Discard

@@ -17,6 +17,8 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/popreg"
@@ -35,6 +37,9 @@ type Main struct {
 	log       *slog.Logger
 	metrics   *metrics // metrics_observe.go
 	store     *eventstore.Store
+	keys      *personal.Store // a writer's key store (personal.go)
+	keyBus    *keysync.Source // a reader's keys
+	pd        *personal.Protector
 	projDB    *projections.DB
 	runner    *projections.Runner
 	verifier  *auth.Verifier
@@ -46,6 +51,9 @@ type Main struct {
 	pprof     *http.Server
 	pprofAddr string
 	listener  net.Listener
+	// the admin socket (admin.go)
+	admin         *http.Server
+	adminListener net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -84,12 +92,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.verifier, err = m.openVerifier(ctx, lf); err != nil {
 		return err
 	}
+	if m.pd, err = m.openPersonal(); err != nil {
+		return err
+	}
 	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
 		return err
 	}
 	set := projections.NewSet(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
 		return commands.NationalIDKey(resKey, ledgerNo, ni)
-	})
+	}).Protect(m.pd)
 	customers, audit := set.Customers, set.Audit
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, set.All()...); err != nil {
 		return err
@@ -104,7 +115,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
-		WriteTimeout: o.HTTP.ReadModelWait,
+		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd},
 	}
 	// Listening first: the card-verification provider's URLs name the address.
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
@@ -118,6 +129,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
 		return err
 	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
+		return err
+	} else if err := m.startAdmin(); err != nil {
 		return err
 	}
 	cfg.Metrics, cfg.Observer = m.metricsHandler(), m.metrics
@@ -170,7 +183,10 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config)
 	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{Observer: m.metrics}); err != nil {
 		return err
 	}
-	handler, err := commands.New(m.store, commands.Config{ReservationKey: key})
+	if err := m.reconcileKeys(ctx); err != nil {
+		return err
+	}
+	handler, err := commands.New(m.store, commands.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys})
 	if err != nil {
 		return err
 	}
@@ -275,6 +291,7 @@ func (m *Main) Close() error {
 	} else if m.listener != nil {
 		m.listener.Close() // Run failed before serving
 	}
+	m.stopAdmin()
 	if m.pprof != nil {
 		m.pprof.Close()
 	}
@@ -293,6 +310,9 @@ func (m *Main) Close() error {
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
+	}
+	if m.keys != nil {
+		errs = append(errs, m.keys.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -21,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 )
 
 // Meta describes who asked for a change, and why.
@@ -63,6 +65,18 @@ type Config struct {
 	ReservationKey []byte
 	// Retries is how often a command is retried after losing a race with another writer (default 8).
 	Retries int
+	// Protector seals the personal members of every event before it is stored and opens them
+	// when a customer is loaded (docs/data-protection.md). nil stores events in the clear, as
+	// before sealing existed: only tests of that old form leave it out.
+	Protector *personal.Protector
+	// Keys destroys a forgotten customer's data key (the key store, *personal.Store); required
+	// for Forget.
+	Keys KeyDestroyer
+}
+
+// KeyDestroyer destroys data keys (implemented by *personal.Store).
+type KeyDestroyer interface {
+	Destroy(ctx context.Context, subjects ...string) error
 }
 
 // Handler executes commands against an event store. It is safe for concurrent use.
@@ -75,6 +89,8 @@ type Handler struct {
 	store   *eventstore.Store
 	key     []byte
 	retries int
+	pd      *personal.Protector
+	keys    KeyDestroyer
 	locks   [lockStripes]sync.Mutex
 }
 
@@ -96,7 +112,7 @@ func New(store *eventstore.Store, cfg Config) (*Handler, error) {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 8
 	}
-	return &Handler{store: store, key: cfg.ReservationKey, retries: cfg.Retries}, nil
+	return &Handler{store: store, key: cfg.ReservationKey, retries: cfg.Retries, pd: cfg.Protector, keys: cfg.Keys}, nil
 }
 
 // NationalIDKey returns the reservation key of a national identifier in a ledger: a keyed hash,
@@ -114,34 +130,68 @@ func (h *Handler) NationalIDKey(ledgerNo string, ni domain.NationalIdentifier) s
 
 // Load rebuilds a customer from its stream (a customer that does not exist has Exists() false).
 func (h *Handler) Load(ctx context.Context, ledgerNo, customerNo string) (*domain.Customer, error) {
-	return LoadCustomer(ctx, h.store, domain.StreamName(ledgerNo, customerNo), 0)
+	c, _, err := loadCustomer(ctx, h.store, h.pd, domain.StreamName(ledgerNo, customerNo), 0, false)
+	return c, err
 }
 
-// LoadCustomer rebuilds a customer from a stream, up to version upTo (0 for all).
+// LoadCustomer rebuilds a customer from a stream whose events are stored in the clear, up to
+// version upTo (0 for all); a sealed event fails (Handler.Load opens them).
 func LoadCustomer(ctx context.Context, store *eventstore.Store, stream string, upTo uint64) (*domain.Customer, error) {
-	c := &domain.Customer{}
+	c, _, err := loadCustomer(ctx, store, nil, stream, upTo, false)
+	return c, err
+}
+
+// loadCustomer rebuilds a customer from a stream up to version upTo (0 for all), opening sealed
+// events with pd. An event whose personal data is erased makes the customer forgotten
+// (domain.ForgottenState). plain reports, when asked for, whether an event holds personal data
+// in the clear (stored before sealing existed).
+func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Protector, stream string, upTo uint64, checkPlain bool) (c *domain.Customer, plain bool, err error) {
+	c = &domain.Customer{}
+	customerNo := stream[strings.LastIndexByte(stream, '/')+1:]
 	for from := uint64(1); ; {
 		batch, err := store.ReadStream(ctx, stream, from, eventstore.MaxReadLimit)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, e := range batch {
 			if upTo > 0 && e.Version > upTo {
-				return c, nil
+				return c, plain, nil
 			}
-			ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+			ev, erased, err := decode(ctx, pd, e)
 			if err != nil {
-				return nil, fmt.Errorf("commands: stream %s version %d: %w", stream, e.Version, err)
+				return nil, false, fmt.Errorf("commands: stream %s version %d: %w", stream, e.Version, err)
+			}
+			if erased || c.Forgotten() {
+				// Once one event is erased every later one is of a forgotten customer too.
+				c = domain.RestoreCustomer(domain.ForgottenState(customerNo, e.Version, e.Time))
+				continue
+			}
+			if checkPlain && !plain {
+				plain = personal.HasPlainPersonalData(e.Type, e.Data)
 			}
 			if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		if len(batch) < eventstore.MaxReadLimit {
-			return c, nil
+			return c, plain, nil
 		}
 		from = batch[len(batch)-1].Version + 1
 	}
+}
+
+// decode opens (with pd) and decodes a stored event; erased is true when its personal data was
+// erased. Without pd a sealed event is an error, never silently read without its personal data.
+func decode(ctx context.Context, pd *personal.Protector, e eventstore.Event) (ev domain.Event, erased bool, err error) {
+	if pd == nil {
+		if bytes.Contains(e.Data, []byte(`"`+personal.SealedMember+`"`)) {
+			return nil, false, errors.New("the event is sealed and no protector opens it")
+		}
+		ev, err = domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		return ev, false, err
+	}
+	ev, opened, err := pd.Decode(ctx, e)
+	return ev, len(opened.Erased) > 0, err
 }
 
 // Execute runs a decision against an existing customer. ifMatch, when not nil, is the version the
@@ -151,12 +201,15 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 	stream := domain.StreamName(ledgerNo, customerNo)
 	defer h.lock(stream)()
 	for attempt := 0; ; attempt++ {
-		c, err := LoadCustomer(ctx, h.store, stream, 0)
+		c, _, err := loadCustomer(ctx, h.store, h.pd, stream, 0, false)
 		if err != nil {
 			return Result{}, err
 		}
 		if !c.Exists() {
 			return Result{}, domain.ErrCustomerNotFound
+		}
+		if c.Forgotten() {
+			return Result{}, domain.ErrCustomerForgotten
 		}
 		if ifMatch != nil && *ifMatch != c.Version() {
 			return Result{}, ErrPreconditionFailed
@@ -168,7 +221,7 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 		if len(events) == 0 {
 			return Result{CustomerNo: customerNo, Version: c.Version(), State: c.State()}, nil
 		}
-		res, err := h.append(ctx, ledgerNo, stream, eventstore.Exact(c.Version()), events, meta)
+		res, err := h.append(ctx, ledgerNo, stream, eventstore.Exact(c.Version()), events, meta, nil)
 		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
 			if ifMatch != nil {
 				return Result{}, ErrPreconditionFailed
@@ -202,11 +255,12 @@ func (h *Handler) Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.
 			return Result{}, err
 		}
 		stream := domain.StreamName(p.LedgerNo, cmd.CustomerNo())
-		res, err := h.append(ctx, p.LedgerNo, stream, eventstore.NoStream, events, meta)
+		res, err := h.append(ctx, p.LedgerNo, stream, eventstore.NoStream, events, meta, nil)
 		switch {
-		case errors.Is(err, eventstore.ErrWrongExpectedVersion) && p.GenerateCustomerNumbers && attempt < h.retries:
+		case (errors.Is(err, eventstore.ErrWrongExpectedVersion) || errors.Is(err, personal.ErrKeyDestroyed)) && p.GenerateCustomerNumbers && attempt < h.retries:
 			continue // the generated number is taken: draw another
-		case errors.Is(err, eventstore.ErrWrongExpectedVersion):
+		case errors.Is(err, eventstore.ErrWrongExpectedVersion), errors.Is(err, personal.ErrKeyDestroyed):
+			// A destroyed key: the number is a forgotten customer's, and stays taken.
 			return Result{}, &domain.Error{Code: domain.CodeConflict, Message: "a customer with this customerNo already exists"}
 		case errors.Is(err, eventstore.ErrReservationConflict):
 			return Result{}, &domain.Error{Code: domain.CodeConflict, Message: "a customer with this nationalIdentifier already exists in this ledger"}
@@ -243,9 +297,10 @@ func stateAfter(c *domain.Customer, events []domain.Event, at time.Time) (domain
 	return c.State(), nil
 }
 
-// append encodes and appends events with the reservations they need.
-func (h *Handler) append(ctx context.Context, ledgerNo, stream string, expected eventstore.ExpectedVersion, events []domain.Event, meta Meta) (eventstore.AppendResult, error) {
-	req := eventstore.AppendRequest{Stream: stream, ExpectedVersion: expected, Events: make([]eventstore.EventData, len(events))}
+// append encodes, seals and appends events with the reservations they need, releasing the keys
+// in releases.
+func (h *Handler) append(ctx context.Context, ledgerNo, stream string, expected eventstore.ExpectedVersion, events []domain.Event, meta Meta, releases []string) (eventstore.AppendResult, error) {
+	req := eventstore.AppendRequest{Stream: stream, ExpectedVersion: expected, Events: make([]eventstore.EventData, len(events)), Releases: releases}
 	for i, e := range events {
 		typ, schema, data, err := domain.EncodeEvent(e)
 		if err != nil {
@@ -254,6 +309,11 @@ func (h *Handler) append(ctx context.Context, ledgerNo, stream string, expected 
 		id, err := uuid.NewV7()
 		if err != nil {
 			return eventstore.AppendResult{}, err
+		}
+		if h.pd != nil {
+			if data, err = h.pd.SealEvent(ctx, stream, id, typ, data); err != nil {
+				return eventstore.AppendResult{}, err
+			}
 		}
 		req.Events[i] = eventstore.EventData{ID: id, Type: typ, SchemaVersion: schema, Time: meta.Time,
 			Actor: meta.Actor, CorrelationID: meta.CorrelationID, CausationID: meta.CausationID,

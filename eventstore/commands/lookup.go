@@ -29,7 +29,7 @@ func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.Cu
 	default:
 		return Result{}, fmt.Errorf("commands: unknown look-up result %q", e.Result)
 	}
-	res, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta)
+	res, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta, nil)
 	if err != nil {
 		return Result{}, err
 	}

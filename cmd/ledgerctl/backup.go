@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
+)
+
+var backupHelp = `
+Usage: ledgerctl backup --out FILE [--keys] [--data-dir DIR] [flags]
+
+Writes a consistent copy of ledgerd's event log (events.db) — or with --keys of
+its key store (keys.db) — to FILE, while ledgerd runs: ledgerd copies the file
+in one read transaction and streams it over its admin socket
+(<data-dir>/admin.sock, --socket). When no ledgerd is running the command copies
+the file itself. The copy is checked to open before it is renamed into place.
+
+Back the two up apart, and keep them apart (docs/data-protection.md): the log's
+backups hold the customers' personal data sealed, the key store's the keys that
+open it. A forgotten customer's key is gone from every key-store backup taken
+after the forget; keep key-store backups no longer than the erasure must take.
+
+Examples:
+
+  ledgerctl backup --data-dir /var/lib/ledgerd --out /backup/events-$(date +%F).db
+  ledgerctl backup --data-dir /var/lib/ledgerd --keys --out /secure/keys-$(date +%F).db
+`
+
+type backupFlags struct {
+	adminFlags
+	out  string
+	keys bool
+	json bool
+}
+
+// backupSummary is what backup prints.
+type backupSummary struct {
+	File    string  `json:"file"`
+	What    string  `json:"what"` // "events" or "keys"
+	Bytes   int64   `json:"bytes"`
+	Head    uint64  `json:"head,omitempty"` // the event log's last position in the copy
+	Online  bool    `json:"online"`         // copied by a running ledgerd
+	Seconds float64 `json:"seconds"`
+}
+
+func runBackup(e *env, args []string) int {
+	var f backupFlags
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	f.register(fs, e)
+	fs.StringVar(&f.out, "out", "", "the `file` to write (required; not overwritten)")
+	fs.BoolVar(&f.keys, "keys", false, "back up the key store instead of the event log")
+	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
+	if code, ok := parseFlags(e, fs, backupHelp, args); !ok {
+		return code
+	}
+	if f.out == "" {
+		return fail(e, fs, usagef("--out is required"))
+	}
+	sum, err := backup(e, &f)
+	if err != nil {
+		return fail(e, fs, err)
+	}
+	if f.json {
+		err = writeJSON(e.stdout, sum)
+	} else {
+		_, err = fmt.Fprintf(e.stdout, "backed up the %s (%d bytes%s) to %s\n", map[bool]string{false: "event log", true: "key store"}[f.keys],
+			sum.Bytes, map[bool]string{false: "", true: ", head " + strconv.FormatUint(sum.Head, 10)}[!f.keys], sum.File)
+	}
+	if err != nil {
+		return fail(e, fs, err)
+	}
+	return exitOK
+}
+
+func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
+	sum.File, sum.What = f.out, "events"
+	if f.keys {
+		sum.What = "keys"
+	}
+	if _, err := os.Stat(f.out); err == nil {
+		return sum, fmt.Errorf("%s exists: choose another --out", f.out)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.out), filepath.Base(f.out)+".part-*")
+	if err != nil {
+		return sum, err
+	}
+	defer func() {
+		tmp.Close()
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	start := e.now()
+	client, err := f.adminClient(e.ctx)
+	if err != nil {
+		return sum, err
+	}
+	if client != nil {
+		sum.Online = true
+		sum.Bytes, err = backupOnline(e.ctx, client, f.keys, tmp)
+	} else {
+		sum.Bytes, err = backupOffline(e.ctx, &f.dataFlags, f.keys, tmp)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return sum, err
+	}
+	if sum.Head, err = checkCopy(tmp.Name(), f.keys); err != nil {
+		return sum, fmt.Errorf("the copy does not open: %w", err)
+	}
+	if err = replace(tmp.Name(), f.out); err != nil {
+		return sum, err
+	}
+	sum.Seconds = e.now().Sub(start).Seconds()
+	return sum, nil
+}
+
+func backupOnline(ctx context.Context, client *http.Client, keys bool, w io.Writer) (int64, error) {
+	path := adminBackupEvents
+	if keys {
+		path = adminBackupKeys
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://ledgerd"+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("asking ledgerd for the backup: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var body struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&body)
+		return 0, fmt.Errorf("ledgerd refused the backup: %s %s", resp.Status, body.Error)
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("the backup stream broke off: %w", err)
+	}
+	return n, nil
+}
+
+// backupOffline copies a file no ledgerd holds, in one read transaction.
+func backupOffline(ctx context.Context, d *dataFlags, keys bool, w io.Writer) (int64, error) {
+	if keys {
+		s, err := personal.OpenStore(d.keyStorePath(), nil, personal.StoreOptions{ReadOnly: true, LockTimeout: d.wait})
+		if errors.Is(err, personal.ErrLocked) {
+			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", errInUse(d.keyStorePath()))
+		}
+		if err != nil {
+			return 0, err
+		}
+		defer s.Close()
+		return s.Backup(w)
+	}
+	store, err := d.openLog()
+	if err != nil {
+		if errors.As(err, new(inUseError)) {
+			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", err)
+		}
+		return 0, err
+	}
+	defer store.Close()
+	info, err := store.Backup(ctx, w)
+	return info.Bytes, err
+}
+
+// checkCopy opens a copy as ledgerd would and returns the log's head (0 for a key store).
+func checkCopy(path string, keys bool) (uint64, error) {
+	if keys {
+		return 0, personal.CheckFile(path)
+	}
+	s, err := eventstore.Open(path, eventstore.Options{ReadOnly: true, LockTimeout: time.Second})
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	return s.Head(context.Background())
+}

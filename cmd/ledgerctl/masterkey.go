@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+
+	"github.com/nordledger/ledger/eventstore/personal"
+)
+
+var masterKeyHelp = `
+Usage: ledgerctl master-key rotate [--data-dir DIR] [flags]
+       ledgerctl master-key new
+
+rotate re-wraps every customer's data key with the current master key — the
+first in ledgerd's master key file ($LEDGERD_MASTER_KEY_FILE, or
+<data-dir>/master.key) — while ledgerd runs: ledgerd reads its master keys
+again and re-wraps the keys a batch per transaction (over its admin socket,
+--socket); when no ledgerd is running the command does it on the key store
+itself. The old keys must still be listed after the new one until the rotation
+is done; then remove them. Reader replicas need the new key in their file before
+the rotation (they read it again when they meet it). With $LEDGERD_MASTER_KEY
+instead of a file, ledgerd reads the keys only at start: restart it with the new
+value first (the new key first, the old after it), then rotate.
+
+new prints a new random master key (64 hex digits) to add to the file.
+
+Steps of a rotation (docs/data-protection.md):
+
+  ledgerctl master-key new                        # a new key
+  # put it first in the master key file of the writer and of every reader
+  ledgerctl master-key rotate --data-dir /var/lib/ledgerd
+  # remove the old key from the files
+`
+
+type masterKeyFlags struct {
+	adminFlags
+	json bool
+}
+
+func runMasterKey(e *env, args []string) int {
+	var f masterKeyFlags
+	fs := flag.NewFlagSet("master-key", flag.ContinueOnError)
+	f.register(fs, e)
+	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
+	if len(args) == 0 || (args[0] != "rotate" && args[0] != "new") {
+		if code, ok := parseFlags(e, fs, masterKeyHelp, args); !ok {
+			return code
+		}
+		return fail(e, fs, usagef("give a subcommand: rotate or new"))
+	}
+	sub := args[0]
+	if code, ok := parseFlags(e, fs, masterKeyHelp, args[1:]); !ok {
+		return code
+	}
+	if sub == "new" {
+		key, err := personal.NewMasterKey()
+		if err != nil {
+			return fail(e, fs, err)
+		}
+		id, _ := personal.MasterKeyID(key)
+		fmt.Fprintf(e.stdout, "%s # %s\n", key, id)
+		return exitOK
+	}
+	rep, online, err := rotate(e, &f)
+	if err != nil {
+		return fail(e, fs, err)
+	}
+	if f.json {
+		err = writeJSON(e.stdout, rep)
+	} else {
+		where := "the key store (offline)"
+		if online {
+			where = "ledgerd"
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s re-wrapped %d data keys: all %d are wrapped by %s (%d forgotten customers have none)\n",
+			where, rep.Rewrapped, rep.Keys, rep.Current, rep.Destroyed)
+	}
+	if err != nil {
+		return fail(e, fs, err)
+	}
+	return exitOK
+}
+
+func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, err error) {
+	client, err := f.adminClient(e.ctx)
+	if err != nil {
+		return rep, false, err
+	}
+	if client != nil {
+		rep, err = rotateOnline(e.ctx, client)
+		return rep, true, err
+	}
+	ring, err := f.masterKeys()
+	if err != nil {
+		return rep, false, err
+	}
+	s, err := personal.OpenStore(f.keyStorePath(), ring, personal.StoreOptions{LockTimeout: f.wait})
+	if err != nil {
+		return rep, false, err
+	}
+	defer s.Close()
+	rep, err = s.Rotate(e.ctx, ring)
+	return rep, false, err
+}
+
+func rotateOnline(ctx context.Context, client *http.Client) (personal.RotateReport, error) {
+	var rep personal.RotateReport
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ledgerd"+adminRotate, nil)
+	if err != nil {
+		return rep, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return rep, fmt.Errorf("asking ledgerd to rotate: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var body struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&body)
+		return rep, fmt.Errorf("ledgerd refused the rotation: %s", body.Error)
+	}
+	return rep, json.NewDecoder(resp.Body).Decode(&rep)
+}

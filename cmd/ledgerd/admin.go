@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// The operator routes, served on a Unix socket in the data directory (ledgerd's own user may use
+// it, nobody over the network): the consistent backups and the master key rotation that
+// ledgerctl asks a running writer for (docs/data-protection.md, docs/ledgerctl.md).
+const (
+	AdminBackupEvents = "/admin/v1/backup/events"      // GET: a consistent copy of events.db
+	AdminBackupKeys   = "/admin/v1/backup/keys"        // GET: a consistent copy of the key store
+	AdminRotate       = "/admin/v1/master-keys/rotate" // POST: re-read the master keys, re-wrap every data key
+	// HeaderLogHead is the log's head when a backup of the event log began: the copy holds it.
+	HeaderLogHead = "Ledger-Log-Head"
+)
+
+// adminSocketPath returns the admin socket's path ("" when it is off).
+func (m *Main) adminSocketPath() string {
+	switch p := m.Options.AdminSocket; p {
+	case "off":
+		return ""
+	case "":
+		return filepath.Join(m.Options.DataDir, "admin.sock")
+	default:
+		return p
+	}
+}
+
+// startAdmin serves the operator routes on the admin socket (a writer only: a reader has no log
+// and no key store).
+func (m *Main) startAdmin() error {
+	path := m.adminSocketPath()
+	if path == "" {
+		return nil
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return fmt.Errorf("admin socket %s is in use: is another ledgerd running on this data directory?", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("admin socket: %w", err)
+	}
+	old := syscall.Umask(0o177) // the socket is created 0600: ledgerd's user only
+	l, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+AdminBackupEvents, m.backupEvents)
+	mux.HandleFunc("GET "+AdminBackupKeys, m.backupKeys)
+	mux.HandleFunc("POST "+AdminRotate, m.rotateMasterKeys)
+	m.admin = &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	m.adminListener = l
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.admin.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error("admin socket stopped", "err", err)
+		}
+	}()
+	m.log.Info("operator routes on the admin socket", "socket", path)
+	return nil
+}
+
+// stopAdmin closes the admin socket (in-flight backups are cut: ledgerctl reports them failed).
+func (m *Main) stopAdmin() {
+	if m.admin != nil {
+		m.admin.Close()
+		os.Remove(m.adminListener.Addr().String())
+	}
+}
+
+func adminError(w http.ResponseWriter, status int, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+}
+
+func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	head, err := m.store.Head(r.Context())
+	if err != nil {
+		adminError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	w.Header().Set(HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
+
+	info, err := m.store.Backup(r.Context(), w)
+	if err != nil {
+		m.log.Warn("backup of the event log failed", "err", err)
+		panic(http.ErrAbortHandler) // cut the response: the copy is incomplete
+	}
+	m.log.Info("backed up the event log", "bytes", info.Bytes, "head", info.Head)
+}
+
+func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	n, err := m.keys.Backup(w)
+	if err != nil {
+		m.log.Warn("backup of the key store failed", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	m.log.Info("backed up the key store", "bytes", n)
+}
+
+func (m *Main) rotateMasterKeys(w http.ResponseWriter, r *http.Request) {
+	ring, err := m.readMasterKeys(false)
+	if err != nil {
+		adminError(w, http.StatusConflict, err)
+		return
+	}
+	rep, err := m.keys.Rotate(context.WithoutCancel(r.Context()), ring)
+	if err != nil {
+		adminError(w, http.StatusConflict, err)
+		return
+	}
+	m.log.Info("rotated the master key", "current", rep.Current, "rewrapped", rep.Rewrapped, "keys", rep.Keys)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(rep)
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/keysync"
+)
+
+// The data protection of ledgerd (docs/data-protection.md): the master keys from the
+// configuration, the key store of a writer, the key bus of a reader, and the protector that
+// seals and opens personal data with them.
+
+// masterKeyPath returns the master key file in use ("" when LEDGERD_MASTER_KEY gives the keys).
+func (m *Main) masterKeyPath() string {
+	o := m.Options
+	switch {
+	case o.MasterKey != "":
+		return ""
+	case o.MasterKeyFile != "":
+		return o.MasterKeyFile
+	}
+	return filepath.Join(o.DataDir, "master.key")
+}
+
+// readMasterKeys reads the master keys: LEDGERD_MASTER_KEY, else the master key file. A writer
+// with neither generates a key in {data dir}/master.key (for development: a production master
+// key lives outside the data directory and its backups).
+func (m *Main) readMasterKeys(generate bool) (*personal.MasterKeys, error) {
+	if m.Options.MasterKey != "" {
+		ring, err := personal.ParseMasterKeys(m.Options.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("LEDGERD_MASTER_KEY: %w", err)
+		}
+		return ring, nil
+	}
+	path := m.masterKeyPath()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && generate && m.Options.MasterKeyFile == "" {
+		if err := generateMasterKey(path); err != nil {
+			return nil, fmt.Errorf("master key: %w", err)
+		}
+		if m.log != nil {
+			m.log.Warn("generated a master key in the data directory: fine for development; in production give LEDGERD_MASTER_KEY or a key file kept apart from the data and its backups", "file", path)
+		}
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		if m.Options.Role == RoleReader {
+			return nil, fmt.Errorf("master key: a reader needs the writer's master keys (LEDGERD_MASTER_KEY or LEDGERD_MASTER_KEY_FILE): %w", err)
+		}
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	ring, err := personal.ParseMasterKeys(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("master key file %s: %w", path, err)
+	}
+	return ring, nil
+}
+
+func generateMasterKey(path string) error {
+	key, err := personal.NewMasterKey()
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString("# ledgerd master key (the current one first; see docs/data-protection.md)\n" + key + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// openPersonal returns the protector: over the key store on a writer (opened here), over the
+// key bus on a reader (fed by startReader).
+func (m *Main) openPersonal() (*personal.Protector, error) {
+	ring, err := m.readMasterKeys(m.Options.Role == RoleWriter)
+	if err != nil {
+		return nil, err
+	}
+	if m.Options.Role == RoleReader {
+		m.keyBus, err = keysync.NewSource(keysync.SourceConfig{MasterKeys: ring, Reload: m.reloadMasterKeys,
+			Logger: m.log.With("component", "keybus")})
+		if err != nil {
+			return nil, err
+		}
+		return personal.NewProtector(m.keyBus), nil
+	}
+	path := m.Options.KeyStore
+	if path == "" {
+		path = filepath.Join(m.Options.DataDir, "keys.db")
+	}
+	if m.keys, err = personal.OpenStore(path, ring, personal.StoreOptions{}); err != nil {
+		return nil, err
+	}
+	return personal.NewProtector(m.keys), nil
+}
+
+// reloadMasterKeys reads the master keys again (a rotation adds one).
+func (m *Main) reloadMasterKeys() (*personal.MasterKeys, error) { return m.readMasterKeys(false) }
+
+// reconcileKeys finishes the forgets the log holds that the key store does not reflect (a forget
+// cut short, a key store restored from an older backup) before anything is read.
+func (m *Main) reconcileKeys(ctx context.Context) error {
+	head, err := m.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	destroyed, err := m.keys.Reconcile(ctx, m.store, head)
+	if err != nil {
+		return fmt.Errorf("reconciling the key store with the log: %w", err)
+	}
+	if len(destroyed) > 0 {
+		m.log.Warn("destroyed the data keys of customers the log says are forgotten (a forget cut short, or a restored key store)", "count", len(destroyed))
+	}
+	return nil
+}
+
+// eventOpener serves httpapi.EventOpener with the protector.
+type eventOpener struct{ pd *personal.Protector }
+
+func (o eventOpener) OpenEvent(ctx context.Context, e eventstore.Event) ([]byte, []string, error) {
+	opened, err := o.pd.OpenEvent(ctx, e)
+	return opened.Data, opened.Erased, err
+}
+
+// startKeyPublisher copies the key store's changes to the key bus, for the readers.
+func (m *Main) startKeyPublisher(ctx context.Context, js jetstream.JetStream) error {
+	pub, err := keysync.NewPublisher(keysync.PublisherConfig{Keys: m.keys, JetStream: js, Replicas: m.Options.NATSReplicas,
+		Logger: m.log.With("component", "keybus")})
+	if err != nil {
+		return err
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		pub.Run(ctx)
+	}()
+	return nil
+}

@@ -1,0 +1,73 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+)
+
+// ErrErasureNotConfigured: Forget on a handler without a protector and key store.
+var ErrErasureNotConfigured = errors.New("commands: erasure needs a protector and a key store")
+
+// Forget forgets a customer (the right to erasure): when the ledger's rules allow it
+// (domain.Customer.Forget: no surplus left, the retention period since its last activity over),
+// it appends CustomerForgotten, releasing the customer's national identifier in the same
+// transaction, and then destroys the customer's data key, which makes the personal members of
+// every event of the customer unreadable. The customer number stays taken: its stream exists.
+//
+// A customer with events stored before sealing existed holds personal data in the clear in the
+// log, which destroying a key cannot erase: Forget refuses it with a conflict rather than report
+// an erasure it cannot make.
+//
+// Should the key's destruction fail after the event is stored (or the process stop between the
+// two), the key store's Reconcile destroys it when the writer next starts; the error is returned.
+func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta Meta) (Result, error) {
+	if h.pd == nil || h.keys == nil {
+		return Result{}, ErrErasureNotConfigured
+	}
+	stream := domain.StreamName(p.LedgerNo, customerNo)
+	defer h.lock(stream)()
+	for attempt := 0; ; attempt++ {
+		c, plain, err := loadCustomer(ctx, h.store, h.pd, stream, 0, true)
+		if err != nil {
+			return Result{}, err
+		}
+		switch {
+		case !c.Exists():
+			return Result{}, domain.ErrCustomerNotFound
+		case c.Forgotten():
+			return Result{}, &domain.Error{Code: domain.CodeCustomerForgotten, Message: "the customer was forgotten already"}
+		case plain:
+			return Result{}, &domain.Error{Code: domain.CodeConflict, Message: "the customer cannot be forgotten: events stored before personal data was encrypted hold it in the clear, which destroying the customer's key cannot erase (see docs/data-protection.md)"}
+		}
+		events, err := c.Forget(meta.Time, p.Retention)
+		if err != nil {
+			return Result{}, err
+		}
+		var releases []string
+		if ni := c.State().NationalIdentifier; ni != nil {
+			releases = append(releases, h.NationalIDKey(p.LedgerNo, *ni))
+		}
+		res, err := h.append(ctx, p.LedgerNo, stream, eventstore.Exact(c.Version()), events, meta, releases)
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < h.retries {
+			continue
+		}
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return Result{}, ErrTooMuchContention
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if err := h.keys.Destroy(ctx, stream); err != nil {
+			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %w", stream, err)
+		}
+		st, err := stateAfter(c, events, meta.Time)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, nil
+	}
+}

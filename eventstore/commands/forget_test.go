@@ -1,0 +1,180 @@
+package commands_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/personal"
+)
+
+const masterKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+// setupSealed returns a handler that seals personal data, its store and its key store, and a
+// handler writing the old (clear) form into the same store.
+func setupSealed(t *testing.T) (*commands.Handler, *eventstore.Store, *personal.Store, *commands.Handler) {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ring, err := personal.ParseMasterKeys(masterKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keys.Close() })
+	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := commands.New(store, commands.Config{ReservationKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, store, keys, legacy
+}
+
+// TestHandlerSealsPersonalData: the stored events hold no personal value in the clear, and the
+// handler loads the customer from them.
+func TestHandlerSealsPersonalData(t *testing.T) {
+	h, store, _, _ := setupSealed(t)
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	if _, err := create(t, h, se, "9999", "19121212-1212"); err != nil {
+		t.Fatal(err)
+	}
+	events, _ := store.ReadStream(context.Background(), domain.StreamName("1000", "9999"), 1, 10)
+	for _, v := range []string{"Tolvan", "19121212", "STOCKHOLM", "15961"} {
+		if bytes.Contains(events[0].Data, []byte(v)) {
+			t.Errorf("%q stored in the clear: %s", v, events[0].Data)
+		}
+	}
+	if !bytes.Contains(events[0].Data, []byte(`"customerNo":"9999"`)) {
+		t.Errorf("the customer number is not in the clear: %s", events[0].Data)
+	}
+	c, err := h.Load(context.Background(), "1000", "9999")
+	if err != nil || c.State().Name != "Tolvan Tolvansson" || c.State().LegalAddress.City != "STOCKHOLM" {
+		t.Fatalf("loaded %+v %v", c.State(), err)
+	}
+	// A loader without the protector refuses sealed events rather than read them half.
+	if _, err := commands.LoadCustomer(context.Background(), store, domain.StreamName("1000", "9999"), 0); err == nil {
+		t.Fatal("LoadCustomer read a sealed event without its key")
+	}
+}
+
+func TestForgetCustomer(t *testing.T) {
+	h, store, keys, _ := setupSealed(t)
+	ctx := context.Background()
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	if _, err := create(t, h, se, "9999", "19121212-1212"); err != nil {
+		t.Fatal(err)
+	}
+	surplus, err := domain.ParseRegisterSurplus(domain.SurplusInput{SurplusID: domain.Set("s1"), Balance: domain.Set("10.00"), Currency: domain.Set("SEK")}, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Execute(ctx, "1000", "9999", nil, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.RegisterSurplus(surplus) }); err != nil {
+		t.Fatal(err)
+	}
+	// Refused while a surplus is open, and when the retention period is not over.
+	if _, err := h.Forget(ctx, se, "9999", meta); !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "not depleted") {
+		t.Fatalf("forget with an open surplus: %v", err)
+	}
+	if _, err := h.Execute(ctx, "1000", "9999", nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
+		return c.SettleSurplus("s1", domain.SettleSurplus{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Execute(ctx, "1000", "9999", nil, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.ConfirmRegulation("s1") }); err != nil {
+		t.Fatal(err)
+	}
+	year, _ := domain.ParseRetentionPeriod("P1Y")
+	retained := se
+	retained.Retention = year
+	if _, err := h.Forget(ctx, retained, "9999", meta); !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "retention period (P1Y)") {
+		t.Fatalf("forget within the retention period: %v", err)
+	}
+	later := meta
+	later.Time = today.AddDate(1, 0, 0)
+	res, err := h.Forget(ctx, retained, "9999", later)
+	if err != nil || !res.Changed || res.Version != 5 {
+		t.Fatalf("forget: %+v %v", res, err)
+	}
+	// The key is gone: the events' personal data is erased, the customer is forgotten.
+	if rec, _, _ := keys.Record(domain.StreamName("1000", "9999")); !rec.Destroyed {
+		t.Fatal("the data key is not destroyed")
+	}
+	c, err := h.Load(ctx, "1000", "9999")
+	if err != nil {
+		t.Fatalf("load after forget: %v", err)
+	}
+	if !c.Forgotten() || c.Version() != 5 || c.State().Name != "" {
+		t.Fatalf("loaded after forget: %+v", c.State())
+	}
+	events, _ := store.ReadStream(ctx, domain.StreamName("1000", "9999"), 1, 10)
+	if last := events[len(events)-1]; last.Type != domain.TypeCustomerForgotten || !bytes.Contains(last.Data, []byte(`"nationalIdentifierReleased":true`)) {
+		t.Fatalf("last event %s %s", last.Type, last.Data)
+	}
+	// Nothing more happens to it; its number stays taken, its national identifier is free.
+	if _, err := h.Execute(ctx, "1000", "9999", nil, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.RemoveBillingAddress() }); !errors.Is(err, domain.ErrCustomerForgotten) {
+		t.Fatalf("command on a forgotten customer: %v", err)
+	}
+	if _, err := h.Forget(ctx, se, "9999", meta); !errors.Is(err, domain.ErrCustomerForgotten) {
+		t.Fatalf("forget again: %v", err)
+	}
+	if _, err := create(t, h, se, "9999", ""); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("the customer number was freed: %v", err)
+	}
+	if _, err := create(t, h, se, "8888", "19121212-1212"); err != nil {
+		t.Fatalf("the national identifier was not freed: %v", err)
+	}
+	if _, err := h.Forget(ctx, se, "7777", meta); !errors.Is(err, domain.ErrCustomerNotFound) {
+		t.Fatalf("forget of no customer: %v", err)
+	}
+}
+
+// TestForgetRefusesClearEvents: a customer whose events were stored before sealing existed cannot
+// be erased by destroying a key: refused, and nothing is written.
+func TestForgetRefusesClearEvents(t *testing.T) {
+	h, store, _, legacy := setupSealed(t)
+	ctx := context.Background()
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	if _, err := create(t, legacy, se, "9999", ""); err != nil {
+		t.Fatal(err)
+	}
+	// The sealing handler reads the old form and seals what it adds.
+	c, err := h.Load(ctx, "1000", "9999")
+	if err != nil || c.State().Name != "Tolvan Tolvansson" {
+		t.Fatalf("old form: %+v %v", c.State(), err)
+	}
+	a, _ := domain.ParseAddress(domain.AddressInput{Addressee: domain.Set("Kalle"), City: domain.Set("UPPSALA"), ZipCode: domain.Set("75320"), CountryCode: domain.Set("SE")}, "")
+	if _, err := h.Execute(ctx, "1000", "9999", nil, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.AddBillingAddress(a) }); err != nil {
+		t.Fatal(err)
+	}
+	events, _ := store.ReadStream(ctx, domain.StreamName("1000", "9999"), 1, 10)
+	if len(events) != 2 || !bytes.Contains(events[0].Data, []byte("Tolvan")) || bytes.Contains(events[1].Data, []byte("UPPSALA")) {
+		t.Fatalf("events %s / %s", events[0].Data, events[1].Data)
+	}
+	if c, _ := h.Load(ctx, "1000", "9999"); c.State().BillingAddress == nil || c.State().BillingAddress.City != "UPPSALA" {
+		t.Fatal("mixed forms do not load")
+	}
+	_, err = h.Forget(ctx, se, "9999", commands.Meta{Actor: "a", Time: today.Add(time.Hour)})
+	if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "in the clear") {
+		t.Fatalf("forget: %v", err)
+	}
+	if v, _ := store.StreamVersion(ctx, domain.StreamName("1000", "9999")); v != 2 {
+		t.Fatal("a refused forget wrote")
+	}
+}

@@ -1,0 +1,147 @@
+package keysync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/personal"
+)
+
+// Publisher copies the key store's changes into the key bus. Run it on the writer.
+type Publisher struct {
+	keys     *personal.Store
+	js       jetstream.JetStream
+	bucket   string
+	replicas int
+	log      *slog.Logger
+}
+
+// PublisherConfig configures a Publisher.
+type PublisherConfig struct {
+	Keys      *personal.Store
+	JetStream jetstream.JetStream
+	// Bucket is the key-value bucket (default DefaultBucket); Replicas its replicas (default 1).
+	Bucket   string
+	Replicas int
+	Logger   *slog.Logger
+}
+
+// NewPublisher returns a Publisher.
+func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
+	if cfg.Keys == nil || cfg.JetStream == nil {
+		return nil, errors.New("keysync: a publisher needs the key store and JetStream")
+	}
+	if cfg.Bucket == "" {
+		cfg.Bucket = DefaultBucket
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Publisher{keys: cfg.Keys, js: cfg.JetStream, bucket: cfg.Bucket, replicas: cfg.Replicas, log: cfg.Logger}, nil
+}
+
+// Run publishes every pending change of the key store, and every later one, until ctx ends. A
+// NATS that is down is retried with backoff; the changes wait in the key store.
+func (p *Publisher) Run(ctx context.Context) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := p.publishPending(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			p.log.Warn("cannot publish data keys to the key bus yet; retrying", "err", err, "retryIn", wait)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 5*time.Second)
+			continue
+		}
+		wait = 100 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.keys.Changed():
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+// Bucket creates or opens the key bus's bucket. Its stream is made here rather than by
+// CreateKeyValue, which denies message deletes: the publisher erases a replaced entry's message
+// (a secure delete), which a bucket made by CreateKeyValue refuses forever.
+func Bucket(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.KeyValue, error) {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: "KV_" + name, Description: "ledgerd data keys, wrapped by the master key (key bus)",
+		Subjects: []string{"$KV." + name + ".>"}, MaxMsgsPerSubject: 1, MaxMsgs: -1, MaxBytes: -1, MaxMsgSize: -1,
+		MaxConsumers: -1, AllowRollup: true, AllowDirect: true, Discard: jetstream.DiscardNew,
+		Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage, Replicas: replicas,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return js.KeyValue(ctx, name)
+}
+
+func (p *Publisher) publishPending(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	kv, err := Bucket(ctx, p.js, p.bucket, p.replicas)
+	if err != nil {
+		return err
+	}
+	stream, err := p.js.Stream(ctx, "KV_"+p.bucket)
+	if err != nil {
+		return err
+	}
+	for {
+		pending, err := p.keys.Pending(256)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		for _, r := range pending {
+			if err := publish(ctx, kv, stream, r); err != nil {
+				return fmt.Errorf("keysync: publishing the key of %s: %w", r.Subject, err)
+			}
+			if err := p.keys.Published(r.Subject, r.Rev); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// publish puts a record's current revision in the bucket. The message holding the previous
+// revision is erased first (overwritten on disk), so a destroyed or re-wrapped key leaves
+// nothing behind; the bucket keeps one message per subject.
+func publish(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) error {
+	key := entryKey(r.Subject)
+	old, err := kv.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+	case err != nil:
+		return err
+	default:
+		prev, err := decodeEntry(r.Subject, old.Value())
+		if err == nil && prev.Rev >= r.Rev {
+			return nil // published already (a retry after a lost acknowledgement)
+		}
+		if err := stream.SecureDeleteMsg(ctx, old.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return err
+		}
+	}
+	value, err := encodeEntry(r)
+	if err != nil {
+		return err
+	}
+	_, err = kv.Put(ctx, key, value)
+	return err
+}

@@ -1,0 +1,514 @@
+package personal
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nordledger/ledger/eventstore"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// The key store's buckets.
+var (
+	bucketMeta   = []byte("meta")   // "magic", "format", "reconciled" (big-endian log position)
+	bucketKeys   = []byte("keys")   // subject → JSON of KeyRecord (without Subject)
+	bucketOutbox = []byte("outbox") // subject → big-endian revision not yet on the key bus
+	keyMagic     = []byte("magic")
+	keyFormat    = []byte("format")
+	keyReconcile = []byte("reconciled")
+	storeMagic   = []byte("nordledger-keystore")
+)
+
+const storeFormat = 1
+
+// KeyRecord is one subject's entry in the key store: its data key wrapped by a master key, or,
+// once the subject is forgotten, a tombstone without key material. Rev grows with every change.
+type KeyRecord struct {
+	Subject   string `json:"-"`
+	Rev       uint64 `json:"rev"`
+	Destroyed bool   `json:"destroyed,omitempty"`
+	Master    string `json:"master,omitempty"`  // id of the master key that wrapped it
+	Wrapped   []byte `json:"wrapped,omitempty"` // nonce || AES-256-GCM(data key)
+}
+
+// StoreOptions configure a Store. The zero value is a writable store.
+type StoreOptions struct {
+	// ReadOnly opens an existing file for reading only (operator tools); nothing is created.
+	ReadOnly bool
+	// LockTimeout bounds the wait for a file another process holds (default 2s); the error then
+	// matches ErrLocked.
+	LockTimeout time.Duration
+	// BatchDelay is how long a new key waits for others to share its commit (default 500µs).
+	BatchDelay time.Duration
+}
+
+// Errors of the key store.
+var (
+	// ErrLocked: another process holds the key store (a running ledgerd).
+	ErrLocked = errors.New("personal: the key store is locked by another process")
+	// ErrReadOnly: a change asked of a store opened read-only.
+	ErrReadOnly = errors.New("personal: the key store is open read-only")
+)
+
+// Store is the key store: every customer's data key, wrapped by the current master key, in a
+// bbolt file of its own (data/keys.db), apart from the event log so that no backup of the log
+// holds a key. It implements KeySource. Destroying a key rewrites the file without it (bbolt
+// would otherwise keep the freed page, key and all, until the page is reused). Safe for
+// concurrent use.
+type Store struct {
+	path    string
+	opts    StoreOptions
+	mu      sync.RWMutex // held exclusively while the file is compacted and swapped
+	db      *bolt.DB
+	ring    atomic.Pointer[MasterKeys]
+	cache   keyCache
+	changed chan struct{}
+}
+
+// OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a
+// read-only store that only backs up or lists (it then opens no key).
+func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error) {
+	if ring == nil && !opts.ReadOnly {
+		return nil, errors.New("personal: a key store needs master keys")
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if opts.BatchDelay <= 0 {
+		opts.BatchDelay = 500 * time.Microsecond
+	}
+	s := &Store{path: path, opts: opts, changed: make(chan struct{}, 1)}
+	s.ring.Store(ring)
+	s.cache.init()
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("personal: key store %s: %w", path, err)
+		}
+	}
+	db, err := s.openBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("personal: key store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("personal: key store %s: unreadable file: %v", path, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout, ReadOnly: s.opts.ReadOnly})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("personal: open %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("personal: open %s: %w", path, err)
+	}
+	db.MaxBatchDelay = s.opts.BatchDelay
+	return db, nil
+}
+
+func (s *Store) init() error {
+	check := func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || !bytes.Equal(meta.Get(keyMagic), storeMagic) || tx.Bucket(bucketKeys) == nil || tx.Bucket(bucketOutbox) == nil {
+			return errors.New("not a key store")
+		}
+		if v := meta.Get(keyFormat); len(v) != 4 || binary.BigEndian.Uint32(v) != storeFormat {
+			return errors.New("unknown key store format")
+		}
+		return nil
+	}
+	if s.opts.ReadOnly {
+		return s.db.View(check)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		empty := true
+		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if empty {
+			meta, err := tx.CreateBucket(bucketMeta)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put(keyMagic, storeMagic); err != nil {
+				return err
+			}
+			if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, storeFormat)); err != nil {
+				return err
+			}
+			for _, b := range [][]byte{bucketKeys, bucketOutbox} {
+				if _, err := tx.CreateBucket(b); err != nil {
+					return err
+				}
+			}
+		}
+		return check(tx)
+	})
+}
+
+// Close closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
+
+// MasterKeys returns the ring in use.
+func (s *Store) MasterKeys() *MasterKeys { return s.ring.Load() }
+
+// Changed is signalled (never blocking, at most one pending) when a record changes; the key bus
+// publisher waits on it.
+func (s *Store) Changed() <-chan struct{} { return s.changed }
+
+func (s *Store) signal() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+func getRecord(b *bolt.Bucket, subject string) (KeyRecord, bool, error) {
+	v := b.Get([]byte(subject))
+	if v == nil {
+		return KeyRecord{}, false, nil
+	}
+	var r KeyRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return KeyRecord{}, false, fmt.Errorf("personal: key record of %s: %w", subject, err)
+	}
+	r.Subject = subject
+	return r, true, nil
+}
+
+func putRecord(tx *bolt.Tx, r KeyRecord) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketKeys).Put([]byte(r.Subject), v); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketOutbox).Put([]byte(r.Subject), binary.BigEndian.AppendUint64(nil, r.Rev))
+}
+
+// DataKey implements KeySource.
+func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*DataKey, error) {
+	if k, ok := s.cache.get(subject); ok {
+		return k, nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var rec KeyRecord
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		rec, found, err = getRecord(tx.Bucket(bucketKeys), subject)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found && create {
+		if s.opts.ReadOnly {
+			return nil, ErrReadOnly
+		}
+		if rec, err = s.create(subject); err != nil {
+			return nil, err
+		}
+		found = true
+	}
+	switch {
+	case !found:
+		return nil, fmt.Errorf("%w %s", ErrNoKey, subject)
+	case rec.Destroyed:
+		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, subject)
+	}
+	return s.unwrap(rec)
+}
+
+func (s *Store) unwrap(rec KeyRecord) (*DataKey, error) {
+	ring := s.ring.Load()
+	if ring == nil {
+		return nil, fmt.Errorf("%w (no master keys given)", ErrMasterKey)
+	}
+	raw, err := ring.unwrap(rec.Subject, rec.Master, rec.Wrapped)
+	if err != nil {
+		return nil, err
+	}
+	k, err := NewDataKey(raw)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(rec.Subject, k)
+	return k, nil
+}
+
+// create makes subject's data key (or finds the one another caller made meanwhile). Concurrent
+// creations share commits (bbolt's Batch, with a short delay).
+func (s *Store) create(subject string) (KeyRecord, error) {
+	raw := make([]byte, dataKeyLen)
+	if _, err := rand.Read(raw); err != nil {
+		return KeyRecord{}, err
+	}
+	master, wrapped, err := s.ring.Load().wrap(subject, raw)
+	if err != nil {
+		return KeyRecord{}, err
+	}
+	var rec KeyRecord
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		r, found, err := getRecord(tx.Bucket(bucketKeys), subject)
+		if err != nil || found {
+			rec = r
+			return err
+		}
+		rec = KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}
+		return putRecord(tx, rec)
+	})
+	if err != nil {
+		// A full or failing disk: the event is not stored either (callers map it like the log's).
+		return rec, fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
+	}
+	s.signal()
+	return rec, nil
+}
+
+// Evict implements KeySource.
+func (s *Store) Evict(subject string) { s.cache.drop(subject) }
+
+// Record returns subject's record (found false when there is none).
+func (s *Store) Record(subject string) (rec KeyRecord, found bool, err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		rec, found, err = getRecord(tx.Bucket(bucketKeys), subject)
+		return err
+	})
+	return rec, found, err
+}
+
+// Destroy destroys the data keys of subjects: their records become tombstones (so a key is never
+// made for them again, and the key bus tells the readers), and the file is rewritten without the
+// old records. A subject without a key gets a tombstone too. When Destroy returns, no copy of
+// the keys is left in the file or in this process.
+func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	if len(subjects) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sub := range subjects {
+		s.cache.drop(sub)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, sub := range subjects {
+			r, _, err := getRecord(tx.Bucket(bucketKeys), sub)
+			if err != nil {
+				return err
+			}
+			if r.Destroyed {
+				continue
+			}
+			if err := putRecord(tx, KeyRecord{Subject: sub, Rev: r.Rev + 1, Destroyed: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: personal: destroying keys: %w", eventstore.ErrWriteFailed, err)
+	}
+	s.signal()
+	return s.compactLocked()
+}
+
+// compactLocked rewrites the file with only its live data (bbolt's Compact into a new file,
+// renamed over the old one), so no freed page keeps a destroyed or re-wrapped key. s.mu is held.
+func (s *Store) compactLocked() error {
+	tmp := s.path + ".compact"
+	_ = os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout})
+	if err != nil {
+		return fmt.Errorf("personal: compacting the key store: %w", err)
+	}
+	err = bolt.Compact(dst, s.db, 4<<20)
+	if err == nil {
+		err = dst.Sync()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("personal: compacting the key store: %w", err)
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("personal: compacting the key store: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		_ = os.Remove(tmp)
+		if db, rerr := s.openBolt(s.path); rerr == nil { // keep serving from the old file
+			s.db = db
+		}
+		return fmt.Errorf("personal: compacting the key store: %w", err)
+	}
+	if dir, err := os.Open(filepath.Dir(s.path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
+	}
+	db, err := s.openBolt(s.path)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	return nil
+}
+
+// Compact rewrites the file with only its live data.
+func (s *Store) Compact() error {
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.compactLocked()
+}
+
+// Backup writes a consistent copy of the key store (one read transaction) to w. It holds no
+// destroyed key: Destroy rewrites the file before it returns.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Pending returns up to limit records whose current revision the key bus has not published.
+func (s *Store) Pending(limit int) ([]KeyRecord, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []KeyRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		keys := tx.Bucket(bucketKeys)
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			r, found, err := getRecord(keys, string(k))
+			if err != nil {
+				return err
+			}
+			if found {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Published records that the key bus holds revision rev of subject's record.
+func (s *Store) Published(subject string, rev uint64) error {
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		ob := tx.Bucket(bucketOutbox)
+		if v := ob.Get([]byte(subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == rev {
+			return ob.Delete([]byte(subject))
+		}
+		return nil
+	})
+}
+
+// keyCache keeps unwrapped data keys in memory: at most keyCacheSize in each of two
+// generations, the older dropped when the newer fills.
+type keyCache struct {
+	mu       sync.Mutex
+	cur, old map[string]*DataKey
+}
+
+const keyCacheSize = 1 << 16
+
+func (c *keyCache) init() { c.cur, c.old = map[string]*DataKey{}, map[string]*DataKey{} }
+
+func (c *keyCache) get(subject string) (*DataKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.cur[subject]; ok {
+		return k, true
+	}
+	if k, ok := c.old[subject]; ok {
+		c.putLocked(subject, k)
+		return k, true
+	}
+	return nil, false
+}
+
+func (c *keyCache) put(subject string, k *DataKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(subject, k)
+}
+
+func (c *keyCache) putLocked(subject string, k *DataKey) {
+	if len(c.cur) >= keyCacheSize {
+		c.old, c.cur = c.cur, map[string]*DataKey{}
+	}
+	c.cur[subject] = k
+}
+
+func (c *keyCache) drop(subject string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.cur, subject)
+	delete(c.old, subject)
+}
+
+func (c *keyCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur, c.old = map[string]*DataKey{}, map[string]*DataKey{}
+}
+
+// CheckFile opens a key store file read-only and checks that it is a key store whose pages are
+// consistent (bbolt's check): for a backup just written. No master key is needed.
+func CheckFile(path string) (err error) {
+	s := &Store{path: path, opts: StoreOptions{ReadOnly: true, LockTimeout: time.Second}}
+	if s.db, err = s.openBolt(path); err != nil {
+		return err
+	}
+	defer s.db.Close()
+	if err := s.init(); err != nil {
+		return fmt.Errorf("personal: %s: %w", path, err)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("personal: %s: %w", path, err)
+		}
+		return nil
+	})
+}

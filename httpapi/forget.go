@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/nordledger/ledger/eventstore"
+)
+
+// The right to erasure (docs/data-protection.md): POST .../customers/{customerNo}/forget
+// forgets a customer when the ledger's rules allow it — no surplus left, the ledger's retention
+// period since its last activity over — and answers 409 with the reason otherwise. Afterwards
+// the customer's resources answer 410 customer-forgotten, and its audit trail shows its events'
+// types, times and actors with their personal members erased.
+
+const routeForget = routeCustomer + "/forget"
+
+// EventOpener opens the personal members of stored events for the audit routes (implemented over
+// *personal.Protector in cmd/ledgerd). erased lists the members that can never be read again
+// (the customer was forgotten); data then holds only the event's clear members.
+type EventOpener interface {
+	OpenEvent(ctx context.Context, e eventstore.Event) (data []byte, erased []string, err error)
+}
+
+func (s *Server) forgetCustomer(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	if !s.emptyBody(w, r) {
+		return
+	}
+	res, err := s.cfg.Commands.Forget(r.Context(), c.ledger, no, s.meta(r, c))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.cfg.Waiter.WaitFor(ctx, res.Position); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// writeForgotten answers a request about a forgotten customer.
+func writeForgotten(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, http.StatusGone, "customer-forgotten", "the customer was forgotten: its personal data is erased", nil)
+}

@@ -1,0 +1,167 @@
+package projections
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/personal"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Protect makes the set's projections open sealed events and seal the customers' states with
+// pd (docs/data-protection.md). Without it only events and states in the clear are read, and a
+// sealed event stops the projection with an error — never read without its personal data.
+func (s *Set) Protect(pd *personal.Protector) *Set {
+	s.Customers.Protect(pd)
+	s.Audit.Protect(pd)
+	return s
+}
+
+// Protect makes the customer projection open sealed events and keep the state of every customer
+// that has one sealed, with the customer's data key (see Customers).
+func (p *Customers) Protect(pd *personal.Protector) *Customers {
+	p.pd = pd
+	return p
+}
+
+// Protect makes the audit projection's time travel open sealed events.
+func (p *Audit) Protect(pd *personal.Protector) *Audit {
+	p.pd = pd
+	return p
+}
+
+// errNoProtector: a sealed event met a projection without a protector.
+var errNoProtector = errors.New("projections: the event is sealed and the projection has no protector (Set.Protect)")
+
+// decodeEvent opens (with pd) and decodes a stored event.
+func decodeEvent(pd *personal.Protector, e Event) (domain.Event, personal.Opened, error) {
+	if pd == nil {
+		if bytes.Contains(e.Data, []byte(`"`+personal.SealedMember+`"`)) {
+			return nil, personal.Opened{}, errNoProtector
+		}
+		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		return ev, personal.Opened{Data: e.Data}, err
+	}
+	return pd.Decode(context.Background(), e)
+}
+
+// bucketNatIDOf maps a customer to its key in the national-identifier index, so a forgotten
+// customer's entry is removed without its national identifier, which is no longer readable.
+var bucketNatIDOf = []byte("customer_natid_of") // "{ledgerNo}/{customerNo}" → national-identifier key
+
+// decodeState decodes a customer's stored state: sealed reports whether it is kept sealed. A
+// sealed state whose key is destroyed (the customer is being forgotten) reads as forgotten.
+func (p *Customers) decodeState(key string, v []byte) (s domain.CustomerState, sealed bool, err error) {
+	stream := customerStream(key)
+	if personal.IsSealedState(v) {
+		if p.pd == nil {
+			return s, true, errNoProtector
+		}
+		plain, err := p.pd.OpenState(context.Background(), stream, v)
+		if errors.Is(err, personal.ErrKeyDestroyed) {
+			_, no, _ := strings.Cut(key, "/")
+			return domain.CustomerState{CustomerNo: no, Forgotten: true}, true, nil
+		}
+		if err != nil {
+			return s, true, err
+		}
+		v, sealed = plain, true
+	}
+	if err := json.Unmarshal(v, &s); err != nil {
+		return s, sealed, fmt.Errorf("stored state of %s: %w", stream, err)
+	}
+	return s, sealed, nil
+}
+
+// customerStream returns the stream of a customers-bucket key ("{ledgerNo}/{customerNo}").
+func customerStream(key string) string {
+	ledgerNo, customerNo, _ := strings.Cut(key, "/")
+	return domain.StreamName(ledgerNo, customerNo)
+}
+
+// putCustomer stores a customer's state under key, sealed with its data key when seal is set.
+func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
+	data, err := json.Marshal(c.State())
+	if err != nil {
+		return err
+	}
+	if seal {
+		if p.pd == nil {
+			return errNoProtector
+		}
+		if data, err = p.pd.SealState(context.Background(), customerStream(key), data); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketCustomers).Put([]byte(key), data)
+}
+
+// forget replaces a customer with its forgotten state (in the clear: it holds nothing personal),
+// removes it from the national-identifier index and the card registrations' expiry index, and
+// drops what this process holds of it (its key, its decoded state).
+func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) error {
+	if err := p.changed(tx, key, domain.RestoreCustomer(s), false); err != nil {
+		return err
+	}
+	of := tx.Bucket(bucketNatIDOf)
+	if natKey := of.Get([]byte(key)); natKey != nil {
+		ix := tx.Bucket(bucketNatIDs)
+		if v := ix.Get(natKey); v != nil && string(v) == s.CustomerNo {
+			if err := ix.Delete(natKey); err != nil {
+				return err
+			}
+		}
+		if err := of.Delete([]byte(key)); err != nil {
+			return err
+		}
+	}
+	ledgerNo, _, _ := strings.Cut(key, "/")
+	if err := dropPendingCardRegistrations(tx, ledgerNo, s.CustomerNo); err != nil {
+		return err
+	}
+	p.states.drop(key)
+	if p.pd != nil {
+		p.pd.Evict(customerStream(key))
+	}
+	return nil
+}
+
+// drop forgets the state remembered under key.
+func (c *stateCache) drop(key string) {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	delete(sh.m, key)
+}
+
+// dropPendingCardRegistrations removes a forgotten customer's Initialized card registrations
+// from the expiry index (nothing is left to expire on it). The index holds only the
+// registrations waiting for their expiry: few.
+func dropPendingCardRegistrations(tx *bolt.Tx, ledgerNo, customerNo string) error {
+	regs, pending := tx.Bucket(bucketCardRegistrations), tx.Bucket(bucketCardPending)
+	var drop [][]byte
+	c := pending.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) < 8 {
+			continue
+		}
+		var entry cardRegistrationEntry
+		if v := regs.Get(k[8:]); v == nil || json.Unmarshal(v, &entry) != nil {
+			continue
+		}
+		if entry.LedgerNo == ledgerNo && entry.CustomerNo == customerNo {
+			drop = append(drop, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range drop {
+		if err := pending.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
