@@ -9,24 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
-	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
-	"github.com/nordledger/ledger/httpapi/cardverify"
-	"github.com/nordledger/ledger/httpapi/popreg"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -45,74 +35,12 @@ func (a auditAdapter) Query(ctx context.Context, q httpapi.AuditQuery) (httpapi.
 // and a surplus s2 without.
 type routeHarness struct {
 	*harness
-	api     *httpapi.Server
 	orderID string
 }
 
 func newRouteHarness(t testing.TB) *routeHarness {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := personal.ParseMasterKeys("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pd := personal.NewProtector(keys) // sealed as ledgerd does, so forget is served too
-	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdb, err := projections.OpenDB(filepath.Join(dir, "projections.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := projections.NewSet(pdb, handler.NationalIDKey).Protect(pd)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	runner, _ := projections.NewRunner(pdb, log, set.All()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); runner.Run(ctx, feed.NewLog(store, log)) }()
-	verifier, err := auth.NewVerifier(ctx, auth.Config{HS256Secret: testSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sandbox, err := cardverify.NewSandbox(cardverify.SandboxConfig{BaseURL: "http://127.0.0.1:1", Key: testSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := httpapi.New(httpapi.Config{
-		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE", Kyc: testKyc(t)}},
-		Commands: handler, Customers: set.Customers, Waiter: runner, Verifier: verifier, Logger: log,
-		Merchants: map[string]httpapi.ConnectMerchant{"1000": {LedgerNo: "1000", Products: map[string]httpapi.ConnectProduct{
-			"9000": {Countries: map[string][]string{"SE": {httpapi.LookupKeyFiscalNumber}}}}}},
-		Lookups: handler, Audit: auditAdapter{set.Audit}, PopulationRegister: popreg.Default(),
-		CardVerifier: sandbox, CardRegistrations: set.Customers,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		<-done
-		verifier.Close()
-		pdb.Close()
-		store.Close()
-		keys.Close()
-	})
-	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "fuzzer", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: 24 * time.Hour}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &routeHarness{harness: &harness{t: t, srv: srv, token: tok}, api: api}
+	h := &routeHarness{harness: buildHarness(t, true)}
 	base := "/ledger/customer/v1/1000/customers"
 	for _, rq := range []struct{ method, path, body string }{
 		{http.MethodPost, base, validCustomer},

@@ -18,6 +18,8 @@ import (
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/httpapi/cardverify"
+	"github.com/nordledger/ledger/httpapi/popreg"
 	"github.com/nordledger/ledger/internal/contracttest"
 	"github.com/nordledger/ledger/projections"
 )
@@ -37,7 +39,13 @@ type harness struct {
 	token    string
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return buildHarness(t, false) }
+
+// buildHarness builds the API over a real store and read models in a temp dir. With full it
+// also serves everything ledgerd wires: the audit routes and time travel (every projection),
+// the built-in population register and the sandbox card verifier — for the route fuzzers, so
+// its client is not contract-checked.
+func buildHarness(t testing.TB, full bool) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
@@ -62,9 +70,13 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	customers := projections.NewCustomers(pdb, handler.NationalIDKey).Protect(pd)
+	set := projections.NewSet(pdb, handler.NationalIDKey).Protect(pd)
+	running := []projections.Projection{set.Customers}
+	if full {
+		running = set.All()
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	runner, _ := projections.NewRunner(pdb, log, customers)
+	runner, _ := projections.NewRunner(pdb, log, running...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); runner.Run(ctx, feed.NewLog(store, log)) }()
@@ -72,18 +84,30 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Ledgers:  ledgerMap{"1000": {LedgerNo: "1000", CountryCode: "SE", Kyc: testKyc(t)}},
-		Commands: handler, Customers: customers, Waiter: runner, Verifier: verifier, Logger: log,
+		Commands: handler, Customers: set.Customers, Waiter: runner, Verifier: verifier, Logger: log,
 		Merchants: map[string]httpapi.ConnectMerchant{"1000": {LedgerNo: "1000", Products: map[string]httpapi.ConnectProduct{
 			"9000": {Countries: map[string][]string{"SE": {httpapi.LookupKeyFiscalNumber}}}}}},
 		Lookups: handler,
-	})
+	}
+	if full {
+		sandbox, err := cardverify.NewSandbox(cardverify.SandboxConfig{BaseURL: "http://127.0.0.1:1", Key: testSecret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Audit, cfg.PopulationRegister = auditAdapter{set.Audit}, popreg.Default()
+		cfg.CardVerifier, cfg.CardRegistrations = sandbox, set.Customers
+	}
+	api, err := httpapi.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api)
-	contract := contracttest.Client(t, srv.Client()) // every exchange is checked against the OpenAPI document
+	var contract *contracttest.Validator
+	if !full { // the route fuzzers' exchanges are not contract-checked: their input is hostile on purpose
+		contract = contracttest.Client(t, srv.Client()) // every exchange is checked against the OpenAPI document
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
@@ -93,7 +117,7 @@ func newHarness(t testing.TB) *harness {
 		store.Close()
 		keys.Close()
 	})
-	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "tester", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: time.Hour}, time.Now())
+	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "tester", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: 24 * time.Hour}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
