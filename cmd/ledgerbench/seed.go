@@ -106,57 +106,44 @@ func seedOffline(ctx context.Context, dataDir, ledger string, from, to, conc int
 	}
 	policy := domain.LedgerPolicy{LedgerNo: ledger, CountryCode: "SE"}
 	bar := newProgress(stderr, fmt.Sprintf("seeding %d customers (offline)", to-from), "customers", int64(to-from))
-	var next, done, existing atomic.Int64
-	next.Store(int64(from))
-	var firstErr error
-	var errOnce sync.Once
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	t0 := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= to {
-					return
-				}
-				p := genPerson(i, customerNo(i))
-				meta := seedMeta(i)
-				cmd, err := domain.ParseCreateCustomer(p.domainInput(), policy, meta.Time)
-				if err == nil {
-					_, err = h.Create(ctx, policy, cmd, meta)
-				}
-				var de *domain.Error
-				if errors.As(err, &de) && de.Code == domain.CodeConflict {
-					existing.Add(1)
-					err = nil
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("seeding customer %d: %w", i, err); cancel() })
-					return
-				}
-				bar.update(done.Add(1))
-			}
-		}()
-	}
-	wg.Wait()
-	bar.finish(done.Load())
-	took := time.Since(t0)
-	res.Added, res.Existing = int(done.Load()-existing.Load()), int(existing.Load())
-	res.Seconds, res.PerSecond = took.Seconds(), float64(done.Load())/took.Seconds()
-	if firstErr != nil {
-		return res, firstErr
-	}
-	return res, ctx.Err()
+	return seedConcurrently(ctx, res, from, to, conc, bar, func(ctx context.Context, i int) (bool, error) {
+		p := genPerson(i, customerNo(i))
+		meta := seedMeta(i)
+		cmd, err := domain.ParseCreateCustomer(p.domainInput(), policy, meta.Time)
+		if err == nil {
+			_, err = h.Create(ctx, policy, cmd, meta)
+		}
+		var de *domain.Error
+		if errors.As(err, &de) && de.Code == domain.CodeConflict {
+			return true, nil
+		}
+		return false, err
+	})
 }
 
 // seedAPI creates customers from..to-1 through the API of a running ledgerd.
 func seedAPI(ctx context.Context, t *target, pop *population, from, to, conc int, stderr io.Writer) (seedResult, error) {
 	res := seedResult{Mode: "api", From: from, To: to}
 	bar := newProgress(stderr, fmt.Sprintf("seeding %d customers (API)", to-from), "customers", int64(to-from))
+	return seedConcurrently(ctx, res, from, to, conc, bar, func(ctx context.Context, i int) (bool, error) {
+		r := request{Method: http.MethodPost, Path: pop.base() + "/customers", Body: genPerson(i, customerNo(i)).createBody()}
+		status, _, body, err := t.do(ctx, r, true)
+		switch {
+		case err != nil:
+			return false, err
+		case status == http.StatusCreated:
+			return false, nil
+		case status == http.StatusConflict:
+			return true, nil
+		default:
+			return false, fmt.Errorf("status %d: %.300s", status, body)
+		}
+	})
+}
+
+// seedConcurrently creates customers from..to-1 with conc workers, each calling create(i), which
+// reports whether the customer existed already. The first error stops every worker.
+func seedConcurrently(ctx context.Context, res seedResult, from, to, conc int, bar *progress, create func(context.Context, int) (bool, error)) (seedResult, error) {
 	var next, done, existing atomic.Int64
 	next.Store(int64(from))
 	var firstErr error
@@ -174,18 +161,13 @@ func seedAPI(ctx context.Context, t *target, pop *population, from, to, conc int
 				if i >= to {
 					return
 				}
-				r := request{Method: http.MethodPost, Path: pop.base() + "/customers", Body: genPerson(i, customerNo(i)).createBody()}
-				status, _, body, err := t.do(ctx, r, true)
-				switch {
-				case err == nil && status == http.StatusCreated:
-				case err == nil && status == http.StatusConflict:
-					existing.Add(1)
-				default:
-					if err == nil {
-						err = fmt.Errorf("status %d: %.300s", status, body)
-					}
+				existed, err := create(ctx, i)
+				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("seeding customer %d: %w", i, err); cancel() })
 					return
+				}
+				if existed {
+					existing.Add(1)
 				}
 				bar.update(done.Add(1))
 			}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nordledger/ledger/httpapi/auth"
 )
 
@@ -41,20 +40,7 @@ func gustav(customerNo, regNo string) map[string]any {
 func TestE2EConnectDocumentExample(t *testing.T) {
 	s := startServer(t)
 	c := newConnectClient(s)
-	nc, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	msgs := make(chan *nats.Msg, 64)
-	sub, err := nc.ChanSubscribe("ledger.customer.v1.>", msgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	msgs := subscribeEvents(t, s)
 
 	s.createCustomer(t, s.token, gustav("9999", tolvan))
 	etag := s.do(t, http.MethodGet, customersPath(demoLedger, "9999"), s.token, nil).Header.Get("ETag")

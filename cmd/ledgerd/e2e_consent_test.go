@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -46,20 +44,7 @@ func (s *testServer) activeConsents(t testing.TB, no string) []string {
 
 func TestE2EConsentDocumentExamples(t *testing.T) {
 	s := startServer(t)
-	nc, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	msgs := make(chan *nats.Msg, 64)
-	sub, err := nc.ChanSubscribe("ledger.customer.v1.>", msgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	msgs := subscribeEvents(t, s)
 
 	v := defaultVars(s.token, "consumer")
 	no := v.CustomerNo

@@ -16,20 +16,7 @@ import (
 // run, in order, as CloudEvents with the event data as payload; a restart publishes nothing twice.
 func TestE2EEventsOnNATS(t *testing.T) {
 	s := startServer(t)
-	nc, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	msgs := make(chan *nats.Msg, 64)
-	sub, err := nc.ChanSubscribe("ledger.customer.v1.>", msgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	msgs := subscribeEvents(t, s)
 
 	v := defaultVars(s.token, "consumer")
 	expectStatus(t, s.sendDocRequest(t, "create-customer-with-billing-address.http", v), http.StatusCreated)
@@ -62,7 +49,6 @@ func TestE2EEventsOnNATS(t *testing.T) {
 
 	// After a restart the relay resumes from the stream's last sequence: the next change is
 	// message 4, and the stream holds each event exactly once.
-	nc.Close()
 	s.restart(t)
 	expectStatus(t, s.do(t, http.MethodPatch, "/ledger/customer/v1/1000/customers/"+v.CustomerNo, s.token, `{"emailAddress":"kalle@example.com"}`), http.StatusOK)
 	nc2, err := nats.Connect(s.m.NATSURL())
@@ -129,4 +115,23 @@ func TestE2EMetrics(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// subscribeEvents subscribes a plain nats.go client to every customer event of s's embedded
+// server, from now on; the subscription ends with the test.
+func subscribeEvents(t *testing.T, s *testServer) <-chan *nats.Msg {
+	t.Helper()
+	nc, err := nats.Connect(s.m.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	msgs := make(chan *nats.Msg, 256)
+	if _, err := nc.ChanSubscribe("ledger.customer.v1.>", msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return msgs
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nordledger/ledger/internal/tracecontext"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -154,20 +153,7 @@ func TestE2EMetricFamilies(t *testing.T) {
 // without one (or with an invalid one) starts a new trace that is recorded the same way.
 func TestE2ETraceContext(t *testing.T) {
 	s := startServer(t)
-	nc, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	msgs := make(chan *nats.Msg, 16)
-	sub, err := nc.ChanSubscribe("ledger.customer.v1.>", msgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	msgs := subscribeEvents(t, s)
 
 	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	const state = "vendor=abc,other=xyz"
