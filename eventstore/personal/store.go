@@ -430,15 +430,28 @@ func (s *Store) Pending(limit int) ([]KeyRecord, error) {
 
 // Published records that the key bus holds revision rev of subject's record.
 func (s *Store) Published(subject string, rev uint64) error {
+	return s.PublishedAll([]KeyRecord{{Subject: subject, Rev: rev}})
+}
+
+// PublishedAll records that the key bus holds each record's revision (Subject and Rev are
+// read), in one commit.
+func (s *Store) PublishedAll(recs []KeyRecord) error {
 	if s.opts.ReadOnly {
 		return ErrReadOnly
+	}
+	if len(recs) == 0 {
+		return nil
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOutbox)
-		if v := ob.Get([]byte(subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == rev {
-			return ob.Delete([]byte(subject))
+		for _, r := range recs {
+			if v := ob.Get([]byte(r.Subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == r.Rev {
+				if err := ob.Delete([]byte(r.Subject)); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/personal"
 )
@@ -104,19 +105,76 @@ func (p *Publisher) publishPending(ctx context.Context) error {
 		return err
 	}
 	for {
-		pending, err := p.keys.Pending(256)
+		pending, err := p.keys.Pending(pendingBatch)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
-		for _, r := range pending {
+		done, slow, err := p.publishNew(ctx, pending)
+		if err != nil {
+			return err
+		}
+		for _, r := range slow {
 			if err := publish(ctx, kv, stream, r); err != nil {
+				p.keys.PublishedAll(done) // keep what is on the bus; the rest is tried again
 				return fmt.Errorf("keysync: publishing the key of %s: %w", r.Subject, err)
 			}
-			if err := p.keys.Published(r.Subject, r.Rev); err != nil {
-				return err
-			}
+			done = append(done, r)
+		}
+		if err := p.keys.PublishedAll(done); err != nil {
+			return err
 		}
 	}
+}
+
+// pendingBatch is how many key store changes are published (and marked published) together.
+const pendingBatch = 256
+
+// publishNew publishes the first revisions among recs (new customers' keys: nearly every change)
+// together, without waiting for each acknowledgement in turn: each is put only if its key has no
+// entry yet (expected last subject sequence 0), so a retry after a lost acknowledgement cannot
+// replace anything. It returns the records now on the bus and those left to the one-by-one path
+// (later revisions, tombstones, and first revisions whose entry exists already).
+func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (done, slow []personal.KeyRecord, err error) {
+	type put struct {
+		r personal.KeyRecord
+		f jetstream.PubAckFuture
+	}
+	var puts []put
+	for _, r := range recs {
+		if r.Rev != 1 || r.Destroyed {
+			slow = append(slow, r)
+			continue
+		}
+		value, err := encodeEntry(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		msg := &nats.Msg{Subject: "$KV." + p.bucket + "." + entryKey(r.Subject), Data: value}
+		f, err := p.js.PublishMsgAsync(msg, jetstream.WithExpectLastSequencePerSubject(0))
+		if err != nil {
+			return nil, nil, err
+		}
+		puts = append(puts, put{r, f})
+	}
+	for _, pu := range puts {
+		select {
+		case <-pu.f.Ok():
+			done = append(done, pu.r)
+		case err := <-pu.f.Err():
+			var apiErr *jetstream.APIError
+			if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+				apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+				slow = append(slow, pu.r) // an entry exists: compare revisions one by one
+				continue
+			}
+			p.keys.PublishedAll(done)
+			return nil, nil, fmt.Errorf("keysync: publishing the key of %s: %w", pu.r.Subject, err)
+		case <-ctx.Done():
+			p.keys.PublishedAll(done)
+			return nil, nil, ctx.Err()
+		}
+	}
+	return done, slow, nil
 }
 
 // publish puts a record's current revision in the bucket. The message holding the previous
