@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -99,14 +98,8 @@ func (s *Server) writeConnectProblems(w http.ResponseWriter, r *http.Request, ps
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "connect error", slog.String("errorId", resp.ErrorID), slog.String("requestId", reqID),
 		slog.String("errors", strings.Join(ids, ",")), slog.String("route", routeOf(r)), slog.String("correlationId", correlationID(r.Context())))
-	body, err := json.MarshalIndent(resp, "", "  ")
-	if err != nil { // cannot happen: the response holds strings and ints only
-		body = []byte(`{"errorId":"","errors":[]}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	writeJSON(w, status, resp)
 }
 
 // writeConnectErr maps an error to its Connect error response. This is the one place where the

@@ -38,7 +38,7 @@ func TestSurplusLifecycle(t *testing.T) {
 	if got["balance"] != 10.0 || got["status"] != "open" || got["@id"] != base+"/surpluses/YYY" || got["date"] != "2023-01-01T00:00:00" {
 		t.Fatalf("registered surplus = %v", got)
 	}
-	if _, raw := h.do(http.MethodGet, base+"/surpluses/yyy", "application/json", ""); !strings.Contains(raw, `"balance": 10.00`) {
+	if _, raw := h.do(http.MethodGet, base+"/surpluses/yyy", "application/json", ""); !strings.Contains(raw, `"balance":10.00`) {
 		t.Fatalf("balance not rendered with two decimals (or id not case-insensitive): %s", raw)
 	}
 	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("yyy", "1", "SEK"), http.StatusConflict)
@@ -114,7 +114,7 @@ func TestSurplusPagingAndMoney(t *testing.T) {
 		n++
 		h.mustDo(http.MethodPost, base+"/surpluses", surplusBody(fmt.Sprint("m", n), amt, cur), http.StatusCreated)
 		_, raw := h.do(http.MethodGet, base+"/surpluses/"+fmt.Sprint("m", n), "", "")
-		if !strings.Contains(raw, `"balance": `+amt+",") {
+		if !strings.Contains(raw, `"balance":`+amt+",") {
 			t.Errorf("%s %s did not round-trip: %s", amt, cur, raw)
 		}
 	}

@@ -444,7 +444,7 @@ func TestE2EProtectedIdentity(t *testing.T) {
 	events := s.do(t, http.MethodGet, "/ledger/customer/v1/"+demoLedger+"/events?limit=1000", auditor, nil)
 	expectStatus(t, events, http.StatusOK)
 	noSecret("GET /events", events)
-	if !strings.Contains(string(events.Body), `"dataWithheld": true`) {
+	if !strings.Contains(string(events.Body), `"dataWithheld":true`) {
 		t.Errorf("GET /events withholds nothing: %s", events.Body)
 	}
 	if all := s.do(t, http.MethodGet, "/ledger/customer/v1/"+demoLedger+"/events?limit=1000", s.token, nil); !strings.Contains(string(all.Body), "Dolda") {
