@@ -43,7 +43,8 @@ type Result struct {
 	Position   uint64 // global position of the last event written (0 when nothing changed)
 	Changed    bool   // false when the command changed nothing and wrote no event
 	// State is the customer exactly as the command left it (at Version): what its caller is
-	// answered with, even when other commands have changed the customer since.
+	// answered with, even when other commands have changed the customer since. Create leaves it
+	// zero (State.Version 0): nobody is answered with the new customer.
 	State domain.CustomerState
 }
 
@@ -267,11 +268,9 @@ func (h *Handler) Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.
 		case err != nil:
 			return Result{}, err
 		}
-		st, err := stateAfter(&c, events, meta.Time)
-		if err != nil {
-			return Result{}, err
-		}
-		return Result{CustomerNo: cmd.CustomerNo(), Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, nil
+		// No State: the creation is answered with the customer's number alone, and rebuilding
+		// the state as stored (encode, decode, apply) was 3% of a create's CPU.
+		return Result{CustomerNo: cmd.CustomerNo(), Version: res.Version, Position: res.LastPosition, Changed: true}, nil
 	}
 }
 
