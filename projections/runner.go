@@ -112,7 +112,7 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	if err != nil {
 		return r.fail(err)
 	}
-	// The feed resumes after the lowest checkpoint: r.position once every projection is counted.
+	// r.position is the lowest checkpoint: the feed starts, and resumes, after it.
 	sub, topic, err := feed.Subscriber(HandlerName, r.position.Load)
 	if err != nil {
 		return r.fail(fmt.Errorf("projections: %w", err))
