@@ -26,9 +26,10 @@ type Event = eventstore.Event
 // relay.NewMessage, in log order, waiting for each message's ack before the next (package feed
 // has the local-log and JetStream feeds).
 type Feed interface {
-	// Subscriber returns a subscriber and its topic that deliver the events after checkpoint()
-	// to the named projection. The subscriber calls checkpoint again whenever it resumes.
-	Subscriber(projection string, checkpoint func() uint64) (message.Subscriber, string, error)
+	// Subscriber returns a subscriber and its topic that deliver the events after checkpoint() to
+	// the handler called name (a stable name: a JetStream feed names its consumer after it). The
+	// subscriber calls checkpoint again whenever it resumes.
+	Subscriber(name string, checkpoint func() uint64) (message.Subscriber, string, error)
 }
 
 // Metadata a Feed sets on its messages (never taken from a message's headers).
@@ -41,12 +42,16 @@ const (
 	MetadataStreamSequence = "_feed_stream_sequence"
 )
 
-// HandlerName is the Watermill handler name of a projection: stable, like the projection's name.
-func HandlerName(p Projection) string { return "projection." + p.Name() }
+// HandlerName is the name of the runner's one Watermill handler, which applies every projection,
+// and of its feed subscriber.
+const HandlerName = "projections"
 
-// Runner runs every projection as a Watermill handler fed by a Feed. Each event is applied with
-// the projection's checkpoint in one transaction; events at or below the checkpoint are skipped and
-// an event beyond checkpoint+1 (a gap) stops the runner.
+// Runner runs its projections in one Watermill handler fed by one Feed subscriber: each event is
+// decoded once and applied to every projection, and the events of a batch are applied with every
+// projection's checkpoint in one transaction. The feed starts after the lowest checkpoint; a
+// projection skips the events at or below its own checkpoint (one rebuilt after a code-version
+// change catches up while the others skip), and an event beyond the lowest checkpoint+1 (a gap)
+// stops the runner.
 type Runner struct {
 	db          *DB
 	projections []Projection
@@ -84,12 +89,15 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	if err != nil {
 		return r.fail(fmt.Errorf("projections: prepare: %w", err))
 	}
+	h := &handler{r: r, checkpoints: make([]uint64, len(r.projections))}
 	for i, p := range r.projections {
+		h.checkpoints[i] = cps[p.Name()]
 		r.positions[i].Store(cps[p.Name()])
 		if cps[p.Name()] == 0 {
 			r.log.Info("projections: building from the start of the log", "projection", p.Name())
 		}
 	}
+	h.low = lowest(h.checkpoints)
 	r.advance()
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -104,14 +112,12 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	if err != nil {
 		return r.fail(err)
 	}
-	for i, p := range r.projections {
-		h := &handler{r: r, p: p, i: i, checkpoint: cps[p.Name()]}
-		sub, topic, err := feed.Subscriber(p.Name(), r.positions[i].Load)
-		if err != nil {
-			return r.fail(fmt.Errorf("projections: %s: %w", p.Name(), err))
-		}
-		router.AddConsumerHandler(HandlerName(p), topic, sub, h.handle)
+	// r.position is the lowest checkpoint: the feed starts, and resumes, after it.
+	sub, topic, err := feed.Subscriber(HandlerName, r.position.Load)
+	if err != nil {
+		return r.fail(fmt.Errorf("projections: %w", err))
 	}
+	router.AddConsumerHandler(HandlerName, topic, sub, h.handle)
 	if err := router.Run(ctx); err != nil {
 		return r.fail(fmt.Errorf("projections: router: %w", err))
 	}
@@ -124,17 +130,17 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 	return nil
 }
 
-// handler is one projection's Watermill handler. Events the feed marks MetadataMore are kept
-// in pending (up to maxBatch) and applied with the next ones in one transaction; the rest commit at
+// handler is the runner's Watermill handler. Events the feed marks MetadataMore are kept in
+// pending (up to maxBatch) and applied with the next ones in one transaction; the rest commit at
 // once. Acknowledging a pending event before it is committed is safe: feeds start again from the
-// checkpoint, never from what was acknowledged. The router calls handle for one message at a time
-// (the feed waits for each ack), so pending needs no lock.
+// lowest checkpoint, never from what was acknowledged. The router calls handle for one message at
+// a time (the feed waits for each ack), so the handler needs no lock.
 type handler struct {
-	r          *Runner
-	p          Projection
-	i          int
-	checkpoint uint64  // committed
-	pending    []Event // checkpoint+1, checkpoint+2, ...
+	r           *Runner
+	checkpoints []uint64 // committed, per projection (the runner's order)
+	low         uint64   // the lowest of checkpoints: the feed's committed position
+	pending     []Event  // low+1, low+2, ...
+	applying    string   // the projection applying an event, for a panic's message
 }
 
 // maxBatch is the most events applied in one transaction.
@@ -155,7 +161,11 @@ func (e *GapError) Error() string {
 func (h *handler) handle(msg *message.Message) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = h.r.fail(fmt.Errorf("projections: %s: panic on message %s: %v\n%s", h.p.Name(), msg.UUID, v, debug.Stack()))
+			where := "projections"
+			if h.applying != "" {
+				where += ": " + h.applying
+			}
+			err = h.r.fail(fmt.Errorf("%s: panic on message %s: %v\n%s", where, msg.UUID, v, debug.Stack()))
 		}
 	}()
 	if err := h.r.Err(); err != nil {
@@ -168,15 +178,15 @@ func (h *handler) handle(msg *message.Message) (err error) {
 		}
 	}
 	if err != nil {
-		return h.r.fail(fmt.Errorf("projections: %s: %w", h.p.Name(), err))
+		return h.r.fail(fmt.Errorf("projections: %w", err))
 	}
-	switch last := h.checkpoint + uint64(len(h.pending)); {
-	case e.Position <= h.checkpoint:
-		return nil // applied before: a redelivery
+	switch last := h.low + uint64(len(h.pending)); {
+	case e.Position <= h.low:
+		return nil // every projection applied it before: a redelivery
 	case e.Position <= last:
 		h.pending = h.pending[:0] // the feed started again from the checkpoint
-		if e.Position != h.checkpoint+1 {
-			return h.r.fail(&GapError{Projection: h.p.Name(), Checkpoint: h.checkpoint, Position: e.Position})
+		if e.Position != h.low+1 {
+			return h.r.fail(h.gap(e.Position))
 		}
 	case e.Position != last+1:
 		if len(h.pending) > 0 { // keep what came before the gap
@@ -184,7 +194,7 @@ func (h *handler) handle(msg *message.Message) (err error) {
 				return h.r.fail(err)
 			}
 		}
-		return h.r.fail(&GapError{Projection: h.p.Name(), Checkpoint: last, Position: e.Position})
+		return h.r.fail(h.gap(e.Position))
 	}
 	h.pending = append(h.pending, e)
 	if msg.Metadata.Get(MetadataMore) != "" && len(h.pending) < maxBatch {
@@ -196,23 +206,36 @@ func (h *handler) handle(msg *message.Message) (err error) {
 	return nil
 }
 
-// commit applies the pending events and moves the checkpoint in one transaction. A projection
-// that fails to apply an event stops the runner; a transaction that cannot be written (a full or
-// failing disk) is tried again, with backoff, until it is written or the runner stops: the read
-// models lag meanwhile (not ready; writes wait for them) and catch up once the disk takes writes.
+// gap returns the GapError of an event at pos following the committed events: it names the
+// first projection holding the lowest checkpoint.
+func (h *handler) gap(pos uint64) error {
+	name := HandlerName
+	for i, cp := range h.checkpoints {
+		if cp == h.low {
+			name = h.r.projections[i].Name()
+			break
+		}
+	}
+	return &GapError{Projection: name, Checkpoint: h.low, Position: pos}
+}
+
+// commit applies the pending events to every projection that does not hold them yet and moves
+// those projections' checkpoints, all in one transaction. A projection that fails to apply an event
+// stops the runner; a transaction that cannot be written (a full or failing disk) is tried again,
+// with backoff, until it is written or the runner stops: the read models lag meanwhile (not ready;
+// writes wait for them) and catch up once the disk takes writes.
 func (h *handler) commit() error {
-	name := []byte(h.p.Name())
 	last := h.pending[len(h.pending)-1].Position
 	backoff := 50 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		var applyErr error
 		err := h.r.db.db.Update(func(tx *bolt.Tx) error {
-			applyErr = h.apply(tx, name, last)
+			applyErr = h.apply(tx, last)
 			return applyErr
 		})
 		if err == nil {
 			if attempt > 0 {
-				h.r.log.Info("projections: the read model is written again", "projection", h.p.Name(), "position", last)
+				h.r.log.Info("projections: the read models are written again", "position", last)
 			}
 			break
 		}
@@ -220,42 +243,83 @@ func (h *handler) commit() error {
 			return applyErr
 		}
 		if attempt == 0 {
-			h.r.log.Warn("projections: the read model cannot be written; retrying", "projection", h.p.Name(), "position", last, "err", err)
+			h.r.log.Warn("projections: the read models cannot be written; retrying", "position", last, "err", err)
 		}
 		select {
 		case <-time.After(backoff):
 		case <-h.r.ctx.Done():
-			return fmt.Errorf("projections: %s: stopped while the read model could not be written: %w", h.p.Name(), err)
+			return fmt.Errorf("projections: stopped while the read models could not be written: %w", err)
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
-	h.checkpoint, h.pending = last, h.pending[:0]
-	h.r.positions[h.i].Store(last)
+	for i, cp := range h.checkpoints {
+		if cp < last {
+			h.checkpoints[i] = last
+			h.r.positions[i].Store(last)
+		}
+	}
+	// Every projection holds last now, and those that held no more than low hold exactly last.
+	h.low, h.pending = last, h.pending[:0]
 	h.r.advance()
 	return nil
 }
 
-// apply applies the pending events and moves the checkpoint to last inside tx.
-func (h *handler) apply(tx *bolt.Tx, name []byte, last uint64) error {
+// apply applies the pending events to every projection whose checkpoint is below last, each
+// event only to those whose checkpoint is below it, and moves their checkpoints to last inside tx.
+func (h *handler) apply(tx *bolt.Tx, last uint64) error {
+	h.applying = ""
 	checkpoints := tx.Bucket(bucketCheckpoints)
-	var cp uint64
-	if v := checkpoints.Get(name); v != nil {
-		cp = binary.BigEndian.Uint64(v)
+	var behind []int // indexes of the projections applying part of the batch
+	var ps []Projection
+	for i, p := range h.r.projections {
+		if h.checkpoints[i] >= last {
+			continue
+		}
+		var cp uint64
+		if v := checkpoints.Get([]byte(p.Name())); v != nil {
+			cp = binary.BigEndian.Uint64(v)
+		}
+		if cp != h.checkpoints[i] {
+			return fmt.Errorf("projections: %s: checkpoint %d in the file, %d in memory: two runners on one file?", p.Name(), cp, h.checkpoints[i])
+		}
+		behind, ps = append(behind, i), append(ps, p)
 	}
-	if cp != h.checkpoint {
-		return fmt.Errorf("projections: %s: checkpoint %d in the file, %d in memory: two runners on one file?", h.p.Name(), cp, h.checkpoint)
-	}
-	bs := beginBatches(tx, h.p)
+	bs := beginBatches(tx, ps...)
 	defer bs.end()
 	for _, e := range h.pending {
-		if err := h.p.Apply(tx, e); err != nil {
-			return fmt.Errorf("projections: %s: event %d (%s): %w", h.p.Name(), e.Position, e.Type, err)
+		for k, i := range behind {
+			if e.Position <= h.checkpoints[i] {
+				continue // applied before this projection's checkpoint
+			}
+			p := ps[k]
+			h.applying = p.Name()
+			if err := p.Apply(tx, e); err != nil {
+				return fmt.Errorf("projections: %s: event %d (%s): %w", p.Name(), e.Position, e.Type, err)
+			}
 		}
 	}
+	h.applying = ""
 	if err := bs.flush(tx); err != nil {
 		return err
 	}
-	return checkpoints.Put(name, binary.BigEndian.AppendUint64(nil, last))
+	cp := binary.BigEndian.AppendUint64(nil, last)
+	for _, p := range ps {
+		if err := checkpoints.Put([]byte(p.Name()), cp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lowest returns the lowest of cps, 0 for none.
+func lowest(cps []uint64) uint64 {
+	var low uint64
+	for i, cp := range cps {
+		if i == 0 || cp < low {
+			low = cp
+		}
+	}
+	return low
 }
 
 // advance recomputes the position every projection has reached and wakes the waiters.

@@ -27,9 +27,10 @@ type reader struct {
 }
 
 // startReader connects to NATS and feeds the read models from the stream through one durable
-// consumer per projection. It returns the stream's last sequence when NATS answers at once (reads
-// then wait until the read models have reached it), else 0. A stream that does not exist yet is
-// waited for; a stream whose writer uses another national-identifier key stops the reader.
+// consumer for all the projections. It returns the stream's last sequence when NATS answers at
+// once (reads then wait until the read models have reached it), else 0. A stream that does not
+// exist yet is waited for; a stream whose writer uses another national-identifier key stops the
+// reader.
 func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	o := m.Options
 	id := o.ReaderID

@@ -4,13 +4,15 @@
 //   - Log reads the local event log. The writer node uses it, so its read models follow its own
 //     writes even when NATS is down (read-your-writes).
 //   - JetStream reads the JetStream stream the relay publishes to, through one durable pull
-//     consumer per projection. Reader replicas use it.
+//     consumer per subscriber (ledgerd's runner has one for all its projections). Reader replicas
+//     use it.
 //
 // Both deliver one message at a time and wait for its acknowledgement before the next, so a
 // projection sees the log in order. A nacked message is delivered again, after a pause, before
-// anything after it; it is never skipped. Where to start comes from the projection's own
-// checkpoint (kept with its read model), not from the consumer's acknowledgement state, so a
-// read model that lost its last commits in a crash is still fed every event after what it holds.
+// anything after it; it is never skipped. Where to start comes from the projections' checkpoints
+// (kept with their read models; the runner passes the lowest), not from the consumer's
+// acknowledgement state, so a read model that lost its last commits in a crash is still fed every
+// event after what it holds.
 package feed
 
 import "time"

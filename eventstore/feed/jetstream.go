@@ -28,8 +28,9 @@ const (
 	InactiveThreshold = 24 * time.Hour
 )
 
-// JetStream feeds projections from the JetStream stream the relay publishes to, through one
-// durable pull consumer per projection named "{readerID}_{projection}".
+// JetStream feeds projections from the JetStream stream the relay publishes to, through a durable
+// pull consumer per subscriber named "{readerID}_{name}": ledgerd's runner has one subscriber,
+// projections.HandlerName, so a reader has one consumer, "{readerID}_projections".
 type JetStream struct {
 	js       jetstream.JetStream
 	stream   string
@@ -51,31 +52,32 @@ func NewJetStream(js jetstream.JetStream, stream, readerID string, log *slog.Log
 	return &JetStream{js: js, stream: stream, readerID: readerID, log: log}, nil
 }
 
-// ConsumerName is the durable consumer of a projection on a reader.
-func ConsumerName(readerID, projection string) string { return readerID + "_" + projection }
+// ConsumerName is the durable consumer of the subscriber called name on a reader.
+func ConsumerName(readerID, name string) string { return readerID + "_" + name }
 
-// Subscriber returns a subscriber delivering the events after checkpoint() to one projection and
-// the topic to subscribe to: the stream's subjects.
-func (j *JetStream) Subscriber(projection string, checkpoint func() uint64) (message.Subscriber, string, error) {
-	name := ConsumerName(j.readerID, projection)
-	if !consumerNameRE.MatchString(name) {
-		return nil, "", fmt.Errorf("feed: consumer name %q: want 1 to 64 letters, digits, '-' or '_'", name)
+// Subscriber returns a subscriber delivering the events after checkpoint() to the handler called
+// name through the durable consumer ConsumerName(readerID, name), and the topic to subscribe to:
+// the stream's subjects.
+func (j *JetStream) Subscriber(name string, checkpoint func() uint64) (message.Subscriber, string, error) {
+	consumer := ConsumerName(j.readerID, name)
+	if !consumerNameRE.MatchString(consumer) {
+		return nil, "", fmt.Errorf("feed: consumer name %q: want 1 to 64 letters, digits, '-' or '_'", consumer)
 	}
-	return &jsSubscriber{feed: j, name: name, projection: projection, checkpoint: checkpoint,
-		log: j.log.With("projection", projection, "consumer", name), closers: newClosers()}, relay.StreamSubjects, nil
+	return &jsSubscriber{feed: j, name: consumer, handler: name, checkpoint: checkpoint,
+		log: j.log.With("handler", name, "consumer", consumer), closers: newClosers()}, relay.StreamSubjects, nil
 }
 
 type jsSubscriber struct {
 	feed       *JetStream
 	name       string
-	projection string
+	handler    string
 	checkpoint func() uint64
 	log        *slog.Logger
 	*closers
 }
 
 // Subscribe implements message.Subscriber. It consumes until ctx ends or the subscriber is closed;
-// after any failure (NATS down, consumer lost) it starts again from the projection's checkpoint,
+// after any failure (NATS down, consumer lost) it starts again from the checkpoint,
 // with backoff.
 func (s *jsSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
 	ctx, done, err := s.start(ctx)
@@ -147,7 +149,7 @@ func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *me
 	}
 }
 
-// consumer returns the projection's durable consumer positioned after the checkpoint: the existing
+// consumer returns the subscriber's durable consumer positioned after the checkpoint: the existing
 // one when it stopped exactly there with nothing pending, otherwise a new one starting at
 // checkpoint+1 (the read model, not the consumer's ack state, says what has been applied).
 func (s *jsSubscriber) consumer(ctx context.Context, topic string, after uint64) (jetstream.Consumer, error) {
@@ -170,7 +172,7 @@ func (s *jsSubscriber) consumer(ctx context.Context, topic string, after uint64)
 	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:           s.name,
-		Description:       "ledgerd read model " + s.projection,
+		Description:       "ledgerd read models (" + s.handler + ")",
 		FilterSubject:     topic,
 		AckPolicy:         jetstream.AckExplicitPolicy,
 		AckWait:           ackWait,

@@ -27,10 +27,10 @@ func NewLog(store *eventstore.Store, log *slog.Logger) *Log {
 	return &Log{store: store, log: log}
 }
 
-// Subscriber returns a subscriber delivering the events after checkpoint() to one projection, and
-// the topic to subscribe to (the subjects of the stream; the local log has no other).
-func (l *Log) Subscriber(projection string, checkpoint func() uint64) (message.Subscriber, string, error) {
-	return &logSubscriber{store: l.store, checkpoint: checkpoint, log: l.log.With("projection", projection), closers: newClosers()}, relay.StreamSubjects, nil
+// Subscriber returns a subscriber delivering the events after checkpoint() to the handler called
+// name, and the topic to subscribe to (the subjects of the stream; the local log has no other).
+func (l *Log) Subscriber(name string, checkpoint func() uint64) (message.Subscriber, string, error) {
+	return &logSubscriber{store: l.store, checkpoint: checkpoint, log: l.log.With("handler", name), closers: newClosers()}, relay.StreamSubjects, nil
 }
 
 type logSubscriber struct {
