@@ -90,58 +90,105 @@ func decodeClock(b []byte) (ledgerClock, bool) {
 
 // Apply implements Projection.
 func (p *Audit) Apply(tx *bolt.Tx, e Event) error {
-	pos := u64key(e.Position)
-	rec, err := json.Marshal(e)
-	if err != nil {
-		return err
+	return p.applyPrepared(tx, e, p.prepare(e))
+}
+
+// auditEvent is what the audit stores of an event, encoded (prepare): everything but the time
+// index's key and the counts, which depend on the events before.
+type auditEvent struct {
+	pos       []byte // the log position's key
+	rec       []byte // JSON of the event
+	streamKey []byte // in audit_stream
+	lk        []byte // lp(ledger); nil when the stream has no ledger
+	ledgerKey []byte // in audit_ledger
+	clockKey  []byte // the ledger's clock in audit_meta
+	ix        [3]auditIndexEntry
+	err       error
+}
+
+// auditIndexEntry is an event's entry in the actor, type or correlation-id index (none when key
+// is nil).
+type auditIndexEntry struct {
+	bucket   []byte
+	key      []byte // in bucket: lp(ledger) lp(value) position
+	countKey []byte // the value's count in audit_meta
+}
+
+// prepare implements preparer.
+func (p *Audit) prepare(e Event) any {
+	a := &auditEvent{pos: u64key(e.Position)}
+	if a.rec, a.err = json.Marshal(e); a.err != nil {
+		return a
 	}
-	if err := appendOnly(tx, bucketAuditEvents).Put(pos, rec); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketAuditStream).Put(append(lp(nil, e.Stream), u64key(e.Version)...), pos); err != nil {
-		return err
-	}
+	a.streamKey = append(lp(nil, e.Stream), u64key(e.Version)...)
 	ledger := ledgerOf(e.Stream)
 	if ledger == "" {
-		return nil // no ledger: reachable by stream only
+		return a // no ledger: reachable by stream only
 	}
-	clockKey := append([]byte("L"), lp(nil, ledger)...)
-	t := e.Time.UnixNano()
-	clock, seen := decodeClock(p.metaGet(tx, clockKey))
-	switch {
-	case !seen || t > clock.HighWater:
-		clock.HighWater = t
-	case clock.HighWater-t > clock.MaxLate:
-		clock.MaxLate = clock.HighWater - t
-	}
-	if err := p.metaPut(tx, clockKey, clock.encode()); err != nil {
-		return err
-	}
-	lk := lp(nil, ledger)
-	if err := appendOnly(tx, bucketAuditLedger).Put(join(lk, pos), nil); err != nil {
-		return err
-	}
-	if err := appendOnly(tx, bucketAuditTime).Put(join(lk, timeKey(clock.HighWater), pos), nil); err != nil {
-		return err
-	}
-	for _, ix := range []struct {
+	a.lk = lp(nil, ledger)
+	a.clockKey = append([]byte("L"), a.lk...)
+	a.ledgerKey = join(a.lk, a.pos)
+	for i, ix := range []struct {
 		bucket []byte
 		value  string
 	}{{bucketAuditActor, e.Actor}, {bucketAuditType, e.Type}, {bucketAuditCorr, e.CorrelationID}} {
 		if ix.value == "" {
 			continue
 		}
-		prefix := join(lk, lp(nil, ix.value))
-		if err := tx.Bucket(ix.bucket).Put(join(prefix, pos), nil); err != nil {
+		prefix := join(a.lk, lp(nil, ix.value))
+		a.ix[i] = auditIndexEntry{bucket: ix.bucket, key: join(prefix, a.pos),
+			countKey: join([]byte("C"), ix.bucket, []byte{0}, prefix)}
+	}
+	return a
+}
+
+// applyPrepared implements preparer.
+func (p *Audit) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
+	a := prepared.(*auditEvent)
+	if a.err != nil {
+		return a.err
+	}
+	if err := appendOnly(tx, bucketAuditEvents).Put(a.pos, a.rec); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAuditStream).Put(a.streamKey, a.pos); err != nil {
+		return err
+	}
+	if a.lk == nil {
+		return nil // no ledger: reachable by stream only
+	}
+	t := e.Time.UnixNano()
+	clock, seen := decodeClock(p.metaGet(tx, a.clockKey))
+	switch {
+	case !seen || t > clock.HighWater:
+		clock.HighWater = t
+	case clock.HighWater-t > clock.MaxLate:
+		clock.MaxLate = clock.HighWater - t
+	}
+	if err := p.metaPut(tx, a.clockKey, clock.encode()); err != nil {
+		return err
+	}
+	if err := appendOnly(tx, bucketAuditLedger).Put(a.ledgerKey, nil); err != nil {
+		return err
+	}
+	if err := appendOnly(tx, bucketAuditTime).Put(join(a.lk, timeKey(clock.HighWater), a.pos), nil); err != nil {
+		return err
+	}
+	for _, ix := range a.ix {
+		if ix.key == nil {
+			continue
+		}
+		if err := tx.Bucket(ix.bucket).Put(ix.key, nil); err != nil {
 			return err
 		}
-		countKey := join([]byte("C"), ix.bucket, []byte{0}, prefix)
-		if err := p.metaPut(tx, countKey, u64key(counter(p.metaGet(tx, countKey))+1)); err != nil {
+		if err := p.metaPut(tx, ix.countKey, u64key(counter(p.metaGet(tx, ix.countKey))+1)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+var _ preparer = (*Audit)(nil)
 
 // appendOnly returns a bucket whose keys only ever grow (within a ledger's range), with its pages
 // filled completely when they split: bbolt's default of half-full pages suits random inserts,

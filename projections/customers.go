@@ -65,25 +65,60 @@ func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
 // forgotten customer — CustomerForgotten, or an event whose personal data is erased — is kept
 // as domain.ForgottenState and leaves the national-identifier index (personal.go).
 func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
+	return p.applyPrepared(tx, e, p.prepare(e))
+}
+
+// customerEvent is an event of a customer stream decoded and opened: what applying it needs
+// that no transaction holds (prepare).
+type customerEvent struct {
+	ledgerNo, customerNo string
+	key                  string       // in the customers bucket
+	ev                   domain.Event // nil when it does not decode (then only a forgotten customer's)
+	opened               personal.Opened
+	natKey               []byte // a CustomerCreated's national-identifier key, if it has one
+	err                  error  // opening or decoding failed
+}
+
+// prepare implements preparer: it decodes and opens a customer's event (nil for every other
+// stream).
+func (p *Customers) prepare(e Event) any {
 	ledgerNo, customerNo, ok := ParseStream(e.Stream)
 	if !ok {
+		return (*customerEvent)(nil)
+	}
+	ce := &customerEvent{ledgerNo: ledgerNo, customerNo: customerNo, key: ledgerNo + "/" + customerNo}
+	ce.ev, ce.opened, ce.err = decodeEvent(p.pd, e)
+	switch {
+	case ce.err != nil:
+	case ce.ev == nil:
+		// Personal data erased: the card-registration index is kept from the clear members.
+		ce.ev, _ = domain.DecodeEvent(e.Type, e.SchemaVersion, ce.opened.Data)
+	default:
+		if created, ok := ce.ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
+			ce.natKey = []byte(p.natID(ledgerNo, *created.NationalIdentifier))
+		}
+	}
+	return ce
+}
+
+// applyPrepared implements preparer.
+func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
+	ce := prepared.(*customerEvent)
+	if ce == nil {
 		return nil // not a customer stream (e.g. look-ups): nothing of the customer changed
 	}
-	ev, opened, err := decodeEvent(p.pd, e)
-	if err != nil {
-		return err
+	if ce.err != nil {
+		return ce.err
 	}
-	key := ledgerNo + "/" + customerNo
+	ledgerNo, customerNo, key, ev, opened := ce.ledgerNo, ce.customerNo, ce.key, ce.ev, ce.opened
 	c, sealed, err := p.customer(tx, key)
 	if err != nil {
 		return fmt.Errorf("stored state of %s: %w", e.Stream, err)
 	}
 	if len(opened.Erased) > 0 || c.Forgotten() {
-		// The card-registration index is kept from the events' clear members, so it is the same
-		// whether an event was applied before the forget or after it (a rebuild).
-		if ev == nil {
-			ev, _ = domain.DecodeEvent(e.Type, e.SchemaVersion, opened.Data)
-		}
+		// The card-registration index is kept from the events' clear members (prepare decodes
+		// them when the personal ones are erased), so it is the same whether an event was applied
+		// before the forget or after it (a rebuild).
 		if ev != nil {
 			if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil {
 				return err
@@ -103,15 +138,16 @@ func (p *Customers) Apply(tx *bolt.Tx, e Event) error {
 	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go
 		return err
 	}
-	if created, ok := ev.(domain.CustomerCreated); ok && created.NationalIdentifier != nil {
-		natKey := []byte(p.natID(ledgerNo, *created.NationalIdentifier))
-		if err := tx.Bucket(bucketNatIDOf).Put([]byte(key), natKey); err != nil {
+	if ce.natKey != nil {
+		if err := tx.Bucket(bucketNatIDOf).Put([]byte(key), ce.natKey); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketNatIDs).Put(natKey, []byte(customerNo))
+		return tx.Bucket(bucketNatIDs).Put(ce.natKey, []byte(customerNo))
 	}
 	return nil
 }
+
+var _ preparer = (*Customers)(nil)
 
 // Customer returns a customer's current state; a forgotten customer's is its forgotten state
 // (Forgotten set, nothing personal).

@@ -15,12 +15,30 @@ type Log interface {
 	ReadAll(ctx context.Context, from uint64, limit int) ([]Event, error)
 }
 
+// preparer is a Projection that can do the part of applying an event that needs no transaction
+// — decoding it, opening its sealed data, encoding what is stored of it — apart from Apply:
+// Rebuild prepares the events of the next read in a second goroutine while the current one's
+// transaction applies. prepare must depend on nothing Apply changes (only on the event and on
+// what the projection was built with), so that applying a prepared event stores exactly what
+// Apply stores.
+type preparer interface {
+	Projection
+	// prepare returns what applyPrepared needs of e; it may run concurrently with
+	// applyPrepared of earlier events (never with another prepare).
+	prepare(e Event) any
+	// applyPrepared applies e, with prepared the result of prepare(e), like Apply(tx, e).
+	applyPrepared(tx *bolt.Tx, e Event, prepared any) error
+}
+
 // Rebuild drops the read models of ps in db and builds them again from the log's events 1 to
 // upTo: each read of eventstore.MaxReadLimit events is applied in one transaction, with the
 // projections' checkpoints and code versions, so ledgerd's runner later resumes after upTo.
 // progress, when set, is called after each transaction with the position reached. Rebuild is for
 // files no runner is running on (offline rebuilds, and the fresh copy verify compares with). A
 // log that skips a position, or ends before upTo, fails the rebuild with a *GapError.
+//
+// The next read is read and prepared (decoded, opened) in a second goroutine while a transaction
+// applies the current one; the goroutine has ended when Rebuild returns.
 func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(position uint64), ps ...Projection) error {
 	if db.readOnly {
 		return fmt.Errorf("projections: rebuild: the file is open read-only")
@@ -36,26 +54,38 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 	if err != nil {
 		return fmt.Errorf("projections: rebuild: %w", err)
 	}
+	reads := readAhead(ctx, log, upTo, ps)
+	defer reads.stop()
 	for next := uint64(1); next <= upTo; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		events, err := log.ReadAll(ctx, next, int(min(upTo-next+1, eventstore.MaxReadLimit)))
-		if err != nil {
-			return fmt.Errorf("projections: rebuild: reading the log at position %d: %w", next, err)
+		r := <-reads.c
+		if r.err != nil {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return r.err
 		}
+		events := r.events
 		if len(events) == 0 {
 			return &GapError{Projection: ps[0].Name(), Checkpoint: next - 1, Position: upTo + 1}
 		}
 		err = db.db.Update(func(tx *bolt.Tx) error {
 			bs := beginBatches(tx, ps...)
 			defer bs.end()
-			for _, e := range events {
+			for i, e := range events {
 				if e.Position != next {
 					return &GapError{Projection: ps[0].Name(), Checkpoint: next - 1, Position: e.Position}
 				}
-				for _, p := range ps {
-					if err := p.Apply(tx, e); err != nil {
+				for j, p := range ps {
+					var err error
+					if r.prepared[j] != nil {
+						err = p.(preparer).applyPrepared(tx, e, r.prepared[j][i])
+					} else {
+						err = p.Apply(tx, e)
+					}
+					if err != nil {
 						return fmt.Errorf("projections: %s: event %d (%s): %w", p.Name(), e.Position, e.Type, err)
 					}
 				}
@@ -80,6 +110,68 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 		}
 	}
 	return nil
+}
+
+// preparedRead is one read of the log with its events prepared: prepared[j][i] is projection
+// j's preparation of events[i] (prepared[j] is nil when projection j is no preparer).
+type preparedRead struct {
+	events   []Event
+	prepared [][]any
+	err      error
+}
+
+// reader delivers the prepared reads of a goroutine started by readAhead.
+type reader struct {
+	c      chan preparedRead
+	cancel context.CancelFunc
+}
+
+// readAhead reads the log's events 1 to upTo, eventstore.MaxReadLimit at a time, and prepares
+// them for ps in a goroutine, one read ahead of its receiver. A failed or empty read is the last
+// one delivered. The caller must call stop.
+func readAhead(ctx context.Context, log Log, upTo uint64, ps []Projection) *reader {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &reader{c: make(chan preparedRead, 1), cancel: cancel}
+	go func() {
+		defer close(r.c)
+		for next := uint64(1); next <= upTo; {
+			var read preparedRead
+			events, err := log.ReadAll(ctx, next, int(min(upTo-next+1, eventstore.MaxReadLimit)))
+			if err != nil {
+				read.err = fmt.Errorf("projections: rebuild: reading the log at position %d: %w", next, err)
+			} else {
+				read.events = events
+				read.prepared = make([][]any, len(ps))
+				for j, p := range ps {
+					pp, ok := p.(preparer)
+					if !ok {
+						continue
+					}
+					read.prepared[j] = make([]any, len(events))
+					for i, e := range events {
+						read.prepared[j][i] = pp.prepare(e)
+					}
+				}
+			}
+			select {
+			case r.c <- read:
+			case <-ctx.Done():
+				return
+			}
+			if read.err != nil || len(events) == 0 {
+				return
+			}
+			next += uint64(len(events))
+		}
+	}()
+	return r
+}
+
+// stop ends the reading goroutine and waits until it has ended.
+func (r *reader) stop() {
+	r.cancel()
+	for range r.c {
+	}
 }
 
 // reset drops p's read model and checkpoint and records its code version, leaving empty buckets.
