@@ -116,18 +116,21 @@ type auditIndexEntry struct {
 
 // prepare implements preparer.
 func (p *Audit) prepare(e Event) any {
-	a := &auditEvent{pos: u64key(e.Position)}
-	if a.rec, a.err = json.Marshal(e); a.err != nil {
+	a := &auditEvent{}
+	if a.rec, a.err = marshalEvent(e); a.err != nil {
 		return a
 	}
-	a.streamKey = append(lp(nil, e.Stream), u64key(e.Version)...)
+	// Every key in one allocation: a rebuild prepares every event of the log.
+	k := keys(make([]byte, 0, 160+2*len(e.Stream)+2*(len(e.Actor)+len(e.Type)+len(e.CorrelationID))))
+	a.pos = k.key(binary.BigEndian.AppendUint64(k.start(), e.Position))
+	a.streamKey = k.key(binary.BigEndian.AppendUint64(lp(k.start(), e.Stream), e.Version))
 	ledger := ledgerOf(e.Stream)
 	if ledger == "" {
 		return a // no ledger: reachable by stream only
 	}
-	a.lk = lp(nil, ledger)
-	a.clockKey = append([]byte("L"), a.lk...)
-	a.ledgerKey = join(a.lk, a.pos)
+	a.lk = k.key(lp(k.start(), ledger))
+	a.clockKey = k.key(append(append(k.start(), 'L'), a.lk...))
+	a.ledgerKey = k.key(append(append(k.start(), a.lk...), a.pos...))
 	for i, ix := range []struct {
 		bucket []byte
 		value  string
@@ -135,11 +138,26 @@ func (p *Audit) prepare(e Event) any {
 		if ix.value == "" {
 			continue
 		}
-		prefix := join(a.lk, lp(nil, ix.value))
-		a.ix[i] = auditIndexEntry{bucket: ix.bucket, key: join(prefix, a.pos),
-			countKey: join([]byte("C"), ix.bucket, []byte{0}, prefix)}
+		prefix := k.key(lp(append(k.start(), a.lk...), ix.value))
+		a.ix[i] = auditIndexEntry{bucket: ix.bucket, key: k.key(append(append(k.start(), prefix...), a.pos...)),
+			countKey: k.key(append(append(append(append(k.start(), 'C'), ix.bucket...), 0), prefix...))}
 	}
 	return a
+}
+
+// keys hands out keys appended one after the other in one buffer: k.key(append(k.start(), ...))
+// returns the bytes appended since start, capped so that no append to them reaches the next key.
+// (A buffer outgrown is left to the keys already in it.)
+type keys []byte
+
+func (k *keys) start() []byte { return (*k)[len(*k):] }
+
+func (k *keys) key(appended []byte) []byte {
+	if cap(appended) > 0 && cap(appended) == cap((*k)[len(*k):]) {
+		// Appended in place: the buffer grows by the key.
+		*k = (*k)[:len(*k)+len(appended)]
+	}
+	return appended[:len(appended):len(appended)]
 }
 
 // applyPrepared implements preparer.

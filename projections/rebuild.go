@@ -135,6 +135,9 @@ func readAhead(ctx context.Context, log Log, upTo uint64, ps []Projection) *read
 	go func() {
 		defer close(r.c)
 		for next := uint64(1); next <= upTo; {
+			if ctx.Err() != nil {
+				return // stopped (a send below may have gone to stop's draining)
+			}
 			var read preparedRead
 			events, err := log.ReadAll(ctx, next, int(min(upTo-next+1, eventstore.MaxReadLimit)))
 			if err != nil {

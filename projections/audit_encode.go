@@ -1,0 +1,84 @@
+package projections
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+)
+
+// marshalEvent returns the JSON of a stored event that the audit keeps (audit_events): exactly
+// json.Marshal(e), the stored layout, written without reflection. A rebuild encodes every event
+// of the log, and json.Marshal was a tenth of its work (BENCHMARKS.md); the tests compare the two
+// on every kind of value.
+func marshalEvent(e Event) ([]byte, error) {
+	t, err := e.Time.MarshalJSON()
+	if err != nil {
+		return json.Marshal(e) // its error, as json.Marshal reports it
+	}
+	b := make([]byte, 0, 256+len(e.Stream)+len(e.Actor)+len(e.CorrelationID)+len(e.CausationID)+
+		len(e.TraceParent)+len(e.TraceState)+base64.StdEncoding.EncodedLen(len(e.Data)))
+	b = append(b, `{"ID":"`...)
+	b = appendUUID(b, e.ID)
+	b = append(b, `","Stream":`...)
+	b = appendJSONString(b, e.Stream)
+	b = append(b, `,"Version":`...)
+	b = strconv.AppendUint(b, e.Version, 10)
+	b = append(b, `,"Position":`...)
+	b = strconv.AppendUint(b, e.Position, 10)
+	b = append(b, `,"Type":`...)
+	b = appendJSONString(b, e.Type)
+	b = append(b, `,"SchemaVersion":`...)
+	b = strconv.AppendInt(b, int64(e.SchemaVersion), 10)
+	b = append(b, `,"Time":`...)
+	b = append(b, t...)
+	b = append(b, `,"Actor":`...)
+	b = appendJSONString(b, e.Actor)
+	b = append(b, `,"CorrelationID":`...)
+	b = appendJSONString(b, e.CorrelationID)
+	b = append(b, `,"CausationID":`...)
+	b = appendJSONString(b, e.CausationID)
+	b = append(b, `,"TraceParent":`...)
+	b = appendJSONString(b, e.TraceParent)
+	b = append(b, `,"TraceState":`...)
+	b = appendJSONString(b, e.TraceState)
+	b = append(b, `,"Data":`...)
+	if e.Data == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, e.Data)
+		b = append(b, '"')
+	}
+	return append(b, '}'), nil
+}
+
+// appendUUID appends id's canonical form (what its MarshalText returns).
+func appendUUID(b []byte, id [16]byte) []byte {
+	var s [36]byte
+	hex.Encode(s[0:8], id[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], id[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], id[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], id[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], id[10:])
+	return append(b, s[:]...)
+}
+
+// appendJSONString appends s as json.Marshal encodes a string: in quotes as it is when it holds
+// only printable ASCII that encoding/json leaves alone, else as json.Marshal writes it (escapes,
+// HTML-safe characters, invalid UTF-8).
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
