@@ -86,7 +86,7 @@ func customerStream(key string) string {
 
 // putCustomer stores a customer's state under key, sealed with its data key when seal is set.
 func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
-	data, err := json.Marshal(c.State())
+	data, err := marshalState(c.State())
 	if err != nil {
 		return err
 	}
