@@ -102,3 +102,23 @@ func TestMarshalStateIsJSONMarshal(t *testing.T) {
 	check(domain.CustomerState{KycAnsweredAt: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)})
 	check(domain.CustomerState{CardRegistration: &domain.CardRegistration{EndedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}})
 }
+
+// BenchmarkMarshalState compares the customers' encoder with json.Marshal on a customer with the
+// members ledgerbench's seed gives it.
+func BenchmarkMarshalState(b *testing.B) {
+	s := domain.CustomerState{CustomerNo: "1000000096", NationalIdentifier: &domain.NationalIdentifier{RegNo: "199001011234", CountryCode: "SE"},
+		LegalEntity: "Person", Name: "Åsa Öberg", EmailAddress: "asa.oberg@example.se", PreferredLanguageCode: "sv",
+		LegalStatus: "Active", MSISDN: "+46701234567", DistributionType: "Email",
+		LegalAddress: &domain.Address{Addressee: "Åsa Öberg", StreetAddress: "Storgatan 1", City: "Stockholm", ZipCode: "11122", CountryCode: "SE"},
+		Version: 1, CreatedAt: time.Date(2026, 11, 21, 13, 50, 3, 362238087, time.UTC), UpdatedAt: time.Date(2026, 11, 21, 13, 50, 3, 362238087, time.UTC)}
+	b.Run("marshalState", func(b *testing.B) {
+		for b.Loop() {
+			marshalState(s)
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		for b.Loop() {
+			json.Marshal(s)
+		}
+	})
+}
