@@ -110,7 +110,10 @@ func BenchmarkMarshalState(b *testing.B) {
 		LegalEntity: "Person", Name: "Åsa Öberg", EmailAddress: "asa.oberg@example.se", PreferredLanguageCode: "sv",
 		LegalStatus: "Active", MSISDN: "+46701234567", DistributionType: "Email",
 		LegalAddress: &domain.Address{Addressee: "Åsa Öberg", StreetAddress: "Storgatan 1", City: "Stockholm", ZipCode: "11122", CountryCode: "SE"},
-		Version: 1, CreatedAt: time.Date(2026, 11, 21, 13, 50, 3, 362238087, time.UTC), UpdatedAt: time.Date(2026, 11, 21, 13, 50, 3, 362238087, time.UTC)}
+		Version:      1,
+		CreatedAt:    time.Date(2026, 11, 21, 13, 50, 3, 362238087, time.UTC),
+		UpdatedAt:    time.Date(2026, 11, 21, 13, 50, 3, 362238087, time.UTC),
+	}
 	b.Run("marshalState", func(b *testing.B) {
 		for b.Loop() {
 			marshalState(s)
