@@ -9,8 +9,8 @@ import (
 
 // marshalEvent returns the JSON of a stored event that the audit keeps (audit_events): exactly
 // json.Marshal(e), the stored layout, written without reflection. A rebuild encodes every event
-// of the log, and json.Marshal was a tenth of its work (BENCHMARKS.md); the tests compare the two
-// on every kind of value.
+// of the log: this takes about two thirds of json.Marshal's time, with half its allocations
+// (BenchmarkMarshalEvent). The tests compare the two on every kind of value.
 func marshalEvent(e Event) ([]byte, error) {
 	t, err := e.Time.MarshalJSON()
 	if err != nil {

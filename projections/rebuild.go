@@ -60,10 +60,10 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r := <-reads.c
-		if r.err != nil {
+		r, ok := <-reads.c
+		if !ok || r.err != nil {
 			if err := ctx.Err(); err != nil {
-				return err
+				return err // cancelled: the reader may have ended without a read
 			}
 			return r.err
 		}
