@@ -3,7 +3,6 @@ package personal
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -50,8 +49,6 @@ type StoreOptions struct {
 	// LockTimeout bounds the wait for a file another process holds (default 2s); the error then
 	// matches ErrLocked.
 	LockTimeout time.Duration
-	// BatchDelay is how long a new key waits for others to share its commit (default 500µs).
-	BatchDelay time.Duration
 }
 
 // Errors of the key store.
@@ -75,6 +72,14 @@ type Store struct {
 	ring    atomic.Pointer[MasterKeys]
 	cache   keyCache
 	changed chan struct{}
+
+	// The writer goroutine (store_writer.go), for writable stores.
+	creates    chan *createRequest
+	quit       chan struct{}
+	stopOnce   sync.Once
+	writerDone chan struct{}
+	marksMu    sync.Mutex
+	marks      map[string]uint64 // subject → revision the key bus holds, not yet written
 }
 
 // OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a
@@ -85,9 +90,6 @@ func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error)
 	}
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
-	}
-	if opts.BatchDelay <= 0 {
-		opts.BatchDelay = 500 * time.Microsecond
 	}
 	s := &Store{path: path, opts: opts, changed: make(chan struct{}, 1)}
 	s.ring.Store(ring)
@@ -106,6 +108,9 @@ func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error)
 		db.Close()
 		return nil, fmt.Errorf("personal: key store %s: %w", path, err)
 	}
+	if !opts.ReadOnly {
+		s.startWriter()
+	}
 	return s, nil
 }
 
@@ -122,7 +127,6 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("personal: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = s.opts.BatchDelay
 	return db, nil
 }
 
@@ -164,8 +168,9 @@ func (s *Store) init() error {
 	})
 }
 
-// Close closes the file.
+// Close writes what the writer holds and closes the file.
 func (s *Store) Close() error {
+	s.stopWriter()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.db.Close()
@@ -258,35 +263,6 @@ func (s *Store) unwrap(rec KeyRecord) (*DataKey, error) {
 	}
 	s.cache.put(rec.Subject, k)
 	return k, nil
-}
-
-// create makes subject's data key (or finds the one another caller made meanwhile). Concurrent
-// creations share commits (bbolt's Batch, with a short delay).
-func (s *Store) create(subject string) (KeyRecord, error) {
-	raw := make([]byte, dataKeyLen)
-	if _, err := rand.Read(raw); err != nil {
-		return KeyRecord{}, err
-	}
-	master, wrapped, err := s.ring.Load().wrap(subject, raw)
-	if err != nil {
-		return KeyRecord{}, err
-	}
-	var rec KeyRecord
-	err = s.db.Batch(func(tx *bolt.Tx) error {
-		r, found, err := getRecord(tx.Bucket(bucketKeys), subject)
-		if err != nil || found {
-			rec = r
-			return err
-		}
-		rec = KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}
-		return putRecord(tx, rec)
-	})
-	if err != nil {
-		// A full or failing disk: the event is not stored either (callers map it like the log's).
-		return rec, fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
-	}
-	s.signal()
-	return rec, nil
 }
 
 // Evict implements KeySource.
@@ -414,7 +390,10 @@ func (s *Store) Pending(limit int) ([]KeyRecord, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			if len(v) == 8 && s.markedPublished(string(k), binary.BigEndian.Uint64(v)) {
+				continue // published; the mark is not written yet
+			}
 			r, found, err := getRecord(keys, string(k))
 			if err != nil {
 				return err
@@ -434,27 +413,20 @@ func (s *Store) Published(subject string, rev uint64) error {
 }
 
 // PublishedAll records that the key bus holds each record's revision (Subject and Rev are
-// read), in one commit.
+// read). The marks are written with the next key creation's commit, or within markDelay, not
+// at once: a mark lost in a crash only has the key published again.
 func (s *Store) PublishedAll(recs []KeyRecord) error {
 	if s.opts.ReadOnly {
 		return ErrReadOnly
 	}
-	if len(recs) == 0 {
-		return nil
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.db.Update(func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bucketOutbox)
-		for _, r := range recs {
-			if v := ob.Get([]byte(r.Subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == r.Rev {
-				if err := ob.Delete([]byte(r.Subject)); err != nil {
-					return err
-				}
-			}
+	s.marksMu.Lock()
+	defer s.marksMu.Unlock()
+	for _, r := range recs {
+		if r.Rev > s.marks[r.Subject] {
+			s.marks[r.Subject] = r.Rev
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // keyCache keeps unwrapped data keys in memory: at most keyCacheSize in each of two
