@@ -93,13 +93,14 @@ type Store struct {
 func Open(path string, opts Options) (s *Store, err error) {
 	opts = opts.withDefaults()
 	// bbolt panics on damaged pages, at Open in a goroutine of its own where nothing can recover:
-	// read the whole file safely first, so a damaged log is an error naming the file, not a crash.
+	// read the whole file safely first, so a damaged log is an error naming the file, not a crash
+	// (skipped when the file is exactly as the last clean close left it: boltcheck.MarkClean).
 	// An empty file where a log should be is a failed copy or restore, not a new log: starting
 	// a new, empty ledger over it would hide the loss.
 	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
 		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "the file is empty, not an event store (remove it to start a new, empty log)"})
 	}
-	switch err := boltcheck.Check(path, opts.LockTimeout); {
+	switch _, err := boltcheck.CheckUnlessClean(path, opts.LockTimeout); {
 	case errors.Is(err, boltcheck.ErrLocked):
 		return nil, fmt.Errorf("eventstore: open %s: %w", path, ErrLocked)
 	case err != nil:
@@ -119,6 +120,12 @@ func Open(path string, opts Options) (s *Store, err error) {
 		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "not a bbolt file or damaged header: " + err.Error()})
 	case err != nil:
 		return nil, fmt.Errorf("eventstore: open %s: %w", path, err)
+	}
+	if !opts.ReadOnly {
+		if err := boltcheck.ForgetClean(path); err != nil { // written from now on
+			db.Close()
+			return nil, fmt.Errorf("eventstore: open %s: %w", path, err)
+		}
 	}
 	defer func() {
 		// bbolt panics on some kinds of damaged pages; a damaged file must give an error, not a crash.
@@ -227,10 +234,14 @@ func (s *Store) Close() error {
 		<-s.writerDone
 		s.subsWG.Wait()
 		var err error
+		path := s.db.Path()
 		if !s.opts.ReadOnly {
 			err = saveFreelist(s.db)
 		}
 		s.closeErr = errors.Join(err, s.db.Close())
+		if s.closeErr == nil && !s.opts.ReadOnly {
+			s.closeErr = boltcheck.MarkClean(path) // the next open need not read every page
+		}
 	})
 	return s.closeErr
 }

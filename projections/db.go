@@ -56,9 +56,10 @@ type DB struct {
 // projection from the log).
 func OpenDB(path string) (*DB, error) {
 	// Every page is read first, safely: bbolt panics on damaged pages, at Open in a goroutine
-	// where nothing can recover. A clean close is no proof (a disk, a copy or a person may have
-	// damaged the file since), so this runs at every open.
-	err := boltcheck.Check(path, 2*time.Second)
+	// where nothing can recover. Skipped when the file is exactly as the last clean close left it
+	// (size, modification time, device and inode: nothing wrote, truncated, replaced or copied
+	// over it since; see boltcheck.MarkClean), which spares a start reading gigabytes.
+	_, err := boltcheck.CheckUnlessClean(path, 2*time.Second)
 	if errors.Is(err, boltcheck.ErrLocked) {
 		return nil, fmt.Errorf("projections: open %s: %w", path, ErrLocked)
 	}
@@ -77,6 +78,10 @@ func OpenDB(path string) (*DB, error) {
 		if db, err = openBolt(path); err != nil {
 			return nil, fmt.Errorf("projections: open %s: %w", path, err)
 		}
+	}
+	if err := boltcheck.ForgetClean(path); err != nil { // written from now on
+		db.Close()
+		return nil, fmt.Errorf("projections: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketCheckpoints, bucketVersions, bucketState} {
@@ -137,7 +142,11 @@ func (d *DB) Close() error {
 	if err == nil {
 		err = d.db.Sync()
 	}
-	return errors.Join(err, d.db.Close())
+	path := d.db.Path()
+	if err = errors.Join(err, d.db.Close()); err != nil {
+		return err
+	}
+	return boltcheck.MarkClean(path) // the next open need not read every page
 }
 
 // Bolt returns the underlying database, for projections' queries.

@@ -15,6 +15,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/boltcheck"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -105,7 +106,7 @@ func rebuildOffline(ctx context.Context, dataDir, projection string, stderr io.W
 	if projection != "all" { // a partial read model: keep it apart from ledgerd's file
 		final = tmp + "." + projection
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := boltcheck.Rename(tmp, final); err != nil {
 		return res, err
 	}
 	res.Events, res.Seconds, res.CPUSeconds = head, took.Seconds(), cpu.Seconds()

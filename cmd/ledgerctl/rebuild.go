@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nordledger/ledger/internal/boltcheck"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -130,7 +131,7 @@ func rebuild(e *env, f *rebuildFlags) (sum rebuildSummary, err error) {
 	tmp.Close()
 	defer func() {
 		if err != nil {
-			os.Remove(tmpPath)
+			boltcheck.Remove(tmpPath)
 		}
 	}()
 	db, err := projections.OpenDB(tmpPath)
@@ -183,7 +184,7 @@ func keepOthers(db, old *projections.DB, set *projections.Set, rebuilt []project
 // replace renames tmp over path and syncs the directory, so the new file is in place after a
 // crash.
 func replace(tmp, path string) error {
-	if err := os.Rename(tmp, path); err != nil {
+	if err := boltcheck.Rename(tmp, path); err != nil { // with its clean-close marker, if any
 		return err
 	}
 	dir, err := os.Open(filepath.Dir(path))

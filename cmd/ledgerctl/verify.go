@@ -10,6 +10,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/boltcheck"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -231,7 +232,7 @@ func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *pro
 	}
 	tmpPath := tmp.Name()
 	tmp.Close()
-	defer os.Remove(tmpPath)
+	defer boltcheck.Remove(tmpPath)
 	fresh, err := projections.OpenDB(tmpPath)
 	if err != nil {
 		return err
