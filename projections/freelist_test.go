@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -35,7 +37,7 @@ func hasFreelistPage(t *testing.T, path string) bool {
 	return f0 != ^uint64(0)
 }
 
-// TestCloseSavesTheFreelist: a cleanly closed projections file and event log hold bbolt's
+// TestCloseSavesTheFreelist: a cleanly closed projections file, event log and key store hold bbolt's
 // free-page list, so the next open need not read the whole file to rebuild it.
 func TestCloseSavesTheFreelist(t *testing.T) {
 	dir := t.TempDir()
@@ -52,7 +54,20 @@ func TestCloseSavesTheFreelist(t *testing.T) {
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"p.db", "events.db"} {
+	ring, _ := personal.ParseMasterKeys("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if _, err := keys.DataKey(context.Background(), "1000/customers/"+strconv.Itoa(i), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := keys.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"p.db", "events.db", "keys.db"} {
 		if !hasFreelistPage(t, filepath.Join(dir, f)) {
 			t.Errorf("%s: no free-page list after a clean close", f)
 		}
