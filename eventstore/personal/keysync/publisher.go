@@ -19,6 +19,11 @@ type Publisher struct {
 	bucket   string
 	replicas int
 	log      *slog.Logger
+
+	// The bucket and its stream, made or opened once (Run's goroutine only); dropped after a
+	// failure so the next attempt opens them again.
+	kv     jetstream.KeyValue
+	stream jetstream.Stream
 }
 
 // PublisherConfig configures a Publisher.
@@ -93,17 +98,23 @@ func Bucket(ctx context.Context, js jetstream.JetStream, name string, replicas i
 	return js.KeyValue(ctx, name)
 }
 
-func (p *Publisher) publishPending(ctx context.Context) error {
+func (p *Publisher) publishPending(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	kv, err := Bucket(ctx, p.js, p.bucket, p.replicas)
-	if err != nil {
-		return err
+	defer func() {
+		if err != nil {
+			p.kv, p.stream = nil, nil
+		}
+	}()
+	if p.kv == nil {
+		if p.kv, err = Bucket(ctx, p.js, p.bucket, p.replicas); err != nil {
+			return err
+		}
+		if p.stream, err = p.js.Stream(ctx, "KV_"+p.bucket); err != nil {
+			return err
+		}
 	}
-	stream, err := p.js.Stream(ctx, "KV_"+p.bucket)
-	if err != nil {
-		return err
-	}
+	kv, stream := p.kv, p.stream
 	for {
 		pending, err := p.keys.Pending(pendingBatch)
 		if err != nil || len(pending) == 0 {
