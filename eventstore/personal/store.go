@@ -68,6 +68,7 @@ type Store struct {
 	path    string
 	opts    StoreOptions
 	mu      sync.RWMutex // held exclusively while the file is compacted and swapped
+	dbMu    sync.Mutex   // held by the writer goroutine while it commits, and while db is swapped
 	db      *bolt.DB
 	ring    atomic.Pointer[MasterKeys]
 	cache   keyCache
@@ -330,6 +331,8 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 // compactLocked rewrites the file with only its live data (bbolt's Compact into a new file,
 // renamed over the old one), so no freed page keeps a destroyed or re-wrapped key. s.mu is held.
 func (s *Store) compactLocked() error {
+	s.dbMu.Lock() // the writer goroutine commits without s.mu (see commitWrites)
+	defer s.dbMu.Unlock()
 	tmp := s.path + ".compact"
 	_ = os.Remove(tmp)
 	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout})

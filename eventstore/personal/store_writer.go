@@ -94,7 +94,10 @@ func (s *Store) commitWrites(batch []*createRequest) {
 		return
 	}
 	recs := make([]KeyRecord, len(batch))
-	s.mu.RLock()
+	// Not s.mu: DataKey holds it (shared) while it waits for this commit, and a Destroy waiting
+	// for it exclusively would block a second shared hold here: a deadlock. dbMu keeps db from
+	// being swapped by a compaction meanwhile.
+	s.dbMu.Lock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		for i, r := range batch {
@@ -120,7 +123,7 @@ func (s *Store) commitWrites(batch []*createRequest) {
 		}
 		return nil
 	})
-	s.mu.RUnlock()
+	s.dbMu.Unlock()
 	if err == nil {
 		s.dropMarks(marks)
 	} else {
