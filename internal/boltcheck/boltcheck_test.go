@@ -50,29 +50,31 @@ func newFile(t *testing.T) string {
 	return path
 }
 
+// damages are ways a closed bbolt file gets damaged, by name.
+var damages = map[string]func(t *testing.T, path string){
+	"scrambled pages": func(t *testing.T, path string) {
+		f, _ := os.OpenFile(path, os.O_WRONLY, 0)
+		defer f.Close()
+		for off := int64(2 * 4096); off < 40*4096; off += 3 * 4096 {
+			f.WriteAt(bytes.Repeat([]byte{0x5A}, 4096), off)
+		}
+	},
+	"truncated": func(t *testing.T, path string) { os.Truncate(path, 5*4096) },
+	"zeroed meta": func(t *testing.T, path string) {
+		f, _ := os.OpenFile(path, os.O_WRONLY, 0)
+		defer f.Close()
+		f.WriteAt(make([]byte, 8192), 0)
+	},
+}
+
 func TestCheck(t *testing.T) {
-	damage := map[string]func(t *testing.T, path string){
-		"scrambled pages": func(t *testing.T, path string) {
-			f, _ := os.OpenFile(path, os.O_WRONLY, 0)
-			defer f.Close()
-			for off := int64(2 * 4096); off < 40*4096; off += 3 * 4096 {
-				f.WriteAt(bytes.Repeat([]byte{0x5A}, 4096), off)
-			}
-		},
-		"truncated": func(t *testing.T, path string) { os.Truncate(path, 5*4096) },
-		"zeroed meta": func(t *testing.T, path string) {
-			f, _ := os.OpenFile(path, os.O_WRONLY, 0)
-			defer f.Close()
-			f.WriteAt(make([]byte, 8192), 0)
-		},
-	}
 	if err := boltcheck.Check(newFile(t), time.Second); err != nil {
 		t.Fatalf("an undamaged file: %v", err)
 	}
 	if err := boltcheck.Check(filepath.Join(t.TempDir(), "missing.db"), time.Second); err != nil {
 		t.Errorf("a missing file: %v", err)
 	}
-	for name, d := range damage {
+	for name, d := range damages {
 		t.Run(name, func(t *testing.T) {
 			path := newFile(t)
 			d(t, path)

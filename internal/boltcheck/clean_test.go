@@ -51,17 +51,8 @@ func TestCleanMarker(t *testing.T) {
 		}
 	})
 	changes := map[string]func(t *testing.T, path string){
-		"damaged in place": func(t *testing.T, path string) {
-			f, _ := os.OpenFile(path, os.O_WRONLY, 0)
-			defer f.Close()
-			for off := int64(2 * 4096); off < 40*4096; off += 3 * 4096 {
-				f.WriteAt(bytes.Repeat([]byte{0x5A}, 4096), off)
-			}
-		},
-		"truncated": func(t *testing.T, path string) {
-			fi, _ := os.Stat(path)
-			os.Truncate(path, fi.Size()/2)
-		},
+		"damaged in place": damages["scrambled pages"],
+		"truncated":        damages["truncated"],
 		"replaced by a damaged copy with the same time": func(t *testing.T, path string) {
 			fi, _ := os.Stat(path)
 			b, _ := os.ReadFile(path)

@@ -1,18 +1,14 @@
-package keysync
+package keysync_test
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/personal"
-	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/personal/keysync"
 )
 
 // TestPublisherPublishesManyNewKeysAtOnce: more new keys than one batch all reach the bus and
@@ -20,19 +16,8 @@ import (
 // before the outbox heard of it) is not put a second time.
 func TestPublisherPublishesManyNewKeysAtOnce(t *testing.T) {
 	dir := t.TempDir()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := relay.StartEmbedded(relay.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Port: -1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	ring, _ := personal.ParseMasterKeys("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+	js := jetStream(t, filepath.Join(dir, "nats"))
+	ring, _ := personal.ParseMasterKeys(masterKey)
 	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -41,31 +26,31 @@ func TestPublisherPublishesManyNewKeysAtOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	const n = 2*pendingBatch + 17
+	const n = 2*keysync.PendingBatch + 17
 	subject := func(i int) string { return fmt.Sprintf("1000/customers/%d", i) }
 	for i := range n {
 		if _, err := keys.DataKey(ctx, subject(i), true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	kv, err := Bucket(ctx, js, DefaultBucket, 1)
+	kv, err := keysync.Bucket(ctx, js, keysync.DefaultBucket, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	already, _, _ := keys.Record(subject(7))
-	v, _ := encodeEntry(already)
-	if _, err := kv.Put(ctx, entryKey(subject(7)), v); err != nil {
+	v, _ := keysync.EncodeEntry(already)
+	if _, err := kv.Put(ctx, keysync.EntryKey(subject(7)), v); err != nil {
 		t.Fatal(err)
 	}
 
-	pub, _ := NewPublisher(PublisherConfig{Keys: keys, JetStream: js, Logger: quiet})
-	if err := pub.publishPending(ctx); err != nil {
+	pub, _ := keysync.NewPublisher(keysync.PublisherConfig{Keys: keys, JetStream: js, Logger: quiet})
+	if err := pub.PublishPending(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := keys.Pending(10); len(left) > 0 {
 		t.Fatalf("%d records left in the outbox, first %s", len(left), left[0].Subject)
 	}
-	st, err := js.Stream(ctx, "KV_"+DefaultBucket)
+	st, err := js.Stream(ctx, "KV_"+keysync.DefaultBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +58,7 @@ func TestPublisherPublishesManyNewKeysAtOnce(t *testing.T) {
 		t.Fatalf("the bucket's stream took %d messages for %d keys (%v)", info.State.LastSeq, n, err)
 	}
 	for i := range n {
-		h, err := kv.History(ctx, entryKey(subject(i)))
+		h, err := kv.History(ctx, keysync.EntryKey(subject(i)))
 		if err != nil {
 			t.Fatalf("%s: %v", subject(i), err)
 		}
@@ -83,7 +68,7 @@ func TestPublisherPublishesManyNewKeysAtOnce(t *testing.T) {
 		if i == 7 && h[0].Revision() != 1 {
 			t.Fatalf("%s was put again (at %d) although the bus held it", subject(i), h[0].Revision())
 		}
-		r, err := decodeEntry(subject(i), h[0].Value())
+		r, err := keysync.DecodeEntry(subject(i), h[0].Value())
 		want, _, _ := keys.Record(subject(i))
 		if err != nil || r.Rev != 1 || string(r.Wrapped) != string(want.Wrapped) {
 			t.Fatalf("%s: bus holds %+v (%v), store %+v", subject(i), r, err, want)
