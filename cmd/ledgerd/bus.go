@@ -18,21 +18,63 @@ import (
 )
 
 // bus is the NATS side of ledgerd: the embedded server (unless an external URL is configured),
-// the connection, and the relay that publishes the log.
+// the connection, and the relay that publishes the log. On a writer it starts in the background
+// (startBus): its fields are set once up is closed.
 type bus struct {
 	server *server.Server // nil with an external NATS
 	conn   *nats.Conn
 	relay  *relay.Relay
 	url    string
+	up     chan struct{} // closed when the fields above are set, or the start failed (err)
+	err    error
 }
 
-// startBus connects to NATS (starting the embedded server first when no URL is configured) and
-// starts the relay. A NATS that is down never stops ledgerd: the connection keeps retrying, the
-// stream is created when NATS answers, and the relay catches up from the stream's last sequence.
+// started returns the bus once it is up, or nil while it is starting or when its start failed.
+func (b *bus) started() *bus {
+	if b == nil {
+		return nil
+	}
+	select {
+	case <-b.up:
+		if b.err == nil {
+			return b
+		}
+	default:
+	}
+	return nil
+}
+
+// relayStatus is the relay's status; while the bus is starting, the log's head with nothing
+// known to be published, and the start's error if it failed.
+func (m *Main) relayStatus() relay.Status {
+	if b := m.bus.started(); b != nil {
+		return b.relay.Status()
+	}
+	st := relay.Status{LastError: "NATS is starting"}
+	if m.bus != nil && m.bus.started() == nil {
+		select {
+		case <-m.bus.up:
+			st.LastError = m.bus.err.Error()
+		default:
+		}
+	}
+	st.Head, _ = m.store.Head(context.Background())
+	st.LagPositions = st.Head
+	return st
+}
+
+// startBus starts the NATS side in the background: the embedded server (unless a URL is
+// configured), the connection, the key bus publisher and the relay. The API does not wait for
+// it: events and keys are stored before NATS sees them (the outbox), so a writer serves as soon as
+// its read models are current, and the relay publishes what was stored in the meantime. The
+// embedded server restores its streams before it accepts connections, which takes seconds with
+// millions of customers (BENCHMARKS.md, start-up). A NATS that is down never stops ledgerd: the
+// connection keeps retrying, the stream is created when NATS answers, and the relay catches up
+// from the stream's last sequence. An embedded server that cannot start is fatal (Main.Fatal).
 func (m *Main) startBus(ctx context.Context, key []byte) error {
 	o := m.Options
-	b := &bus{url: o.NATSURL}
-	m.bus = b
+	b := &bus{url: o.NATSURL, up: make(chan struct{})}
+	var embedded relay.EmbeddedConfig
 	if b.url == "" {
 		host, port, err := splitListen(o.NATSListen)
 		if err != nil {
@@ -42,47 +84,81 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 		if err != nil {
 			return err
 		}
-		b.server, err = relay.StartEmbedded(relay.EmbeddedConfig{StoreDir: filepath.Join(o.DataDir, "nats"), Host: host, Port: port,
-			ServerName: "ledgerd", SyncInterval: interval, Logger: m.log.With("component", "nats")})
+		embedded = relay.EmbeddedConfig{StoreDir: filepath.Join(o.DataDir, "nats"), Host: host, Port: port,
+			ServerName: "ledgerd", SyncInterval: interval, Logger: m.log.With("component", "nats")}
+	}
+	m.bus = b
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		js, err := m.connectBus(ctx, b, embedded)
 		if err != nil {
-			return fmt.Errorf("embedded NATS: %w", err)
+			b.err = err
+			close(b.up)
+			if ctx.Err() == nil { // not a Close during the start
+				m.fail(err)
+			}
+			return
 		}
-		b.url = b.server.ClientURL()
+		close(b.up)
+		m.runRelay(ctx, b, js, key)
+	}()
+	return nil
+}
+
+// connectBus starts the embedded server when configured (embedded.StoreDir set), connects, and
+// makes the relay and the key bus publisher.
+func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedConfig) (jetstream.JetStream, error) {
+	if embedded.StoreDir != "" {
+		start := time.Now()
+		s, err := relay.StartEmbedded(embedded)
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS: %w", err)
+		}
+		if ctx.Err() != nil { // ledgerd stopped while the server restored its streams
+			s.Shutdown()
+			s.WaitForShutdown()
+			return nil, ctx.Err()
+		}
+		b.server, b.url = s, s.ClientURL()
+		m.log.Info("embedded NATS server ready", "url", b.url, "took", time.Since(start).Round(time.Millisecond))
 	}
 	var js jetstream.JetStream
 	var err error
 	if b.conn, js, err = m.connectNATS(b.url, "ledgerd relay"); err != nil {
-		return err
+		return nil, err
 	}
-	log := m.log.With("component", "relay")
-	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: o.NATSStream, Logger: log}); err != nil {
-		return err
+	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: m.Options.NATSStream,
+		Logger: m.log.With("component", "relay")}); err != nil {
+		return nil, err
 	}
-	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)}}
 	if err := m.startKeyPublisher(ctx, js); err != nil {
-		return err
+		return nil, err
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-			err := relay.EnsureStream(ctx, js, streamCfg)
-			if err == nil {
-				break
-			}
-			log.Warn("cannot set up the JetStream stream yet; retrying", "err", err, "retryIn", wait)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
-		if err := b.relay.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("relay stopped: events are no longer published", "err", err)
-		}
-	}()
+	return js, nil
+}
+
+// runRelay sets up the stream (retrying until NATS answers) and publishes the log until ctx ends.
+func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key []byte) {
+	o := m.Options
+	log := m.log.With("component", "relay")
+	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)}}
 	m.log.Info("publishing events on NATS", "url", b.url, "stream", streamCfg.Name, "embedded", b.server != nil)
-	return nil
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := relay.EnsureStream(ctx, js, streamCfg)
+		if err == nil {
+			break
+		}
+		log.Warn("cannot set up the JetStream stream yet; retrying", "err", err, "retryIn", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+	if err := b.relay.Run(ctx); err != nil && ctx.Err() == nil {
+		log.Error("relay stopped: events are no longer published", "err", err)
+	}
 }
 
 // connectNATS connects to url with the configured credentials and TLS, retrying forever (a NATS
@@ -119,8 +195,12 @@ func keyCheck(key []byte) string {
 	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
-// close closes the connection and stops the embedded server (after the relay has stopped).
+// close closes the connection and stops the embedded server (after the relay has stopped and
+// the start has ended).
 func (b *bus) close() {
+	if b.up != nil {
+		<-b.up
+	}
 	if b.conn != nil {
 		b.conn.Close()
 	}

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -164,5 +165,42 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	}
 	if err := second.cmd.Wait(); err != nil {
 		t.Errorf("ledgerd after SIGTERM: %v; stderr:\n%s", err, second.stderr.String())
+	}
+}
+
+// TestE2EBinaryExitsWhenEmbeddedNATSCannotStart: the embedded NATS starts in the background (the
+// API does not wait for it), but one that cannot start — its port is taken — still ends ledgerd
+// with exit status 1 and the reason, instead of a service that never publishes.
+func TestE2EBinaryExitsWhenEmbeddedNATSCannotStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildLedgerd(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-nats-listen", taken.Addr().String(), "-data-dir", t.TempDir())
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(readyDeadline):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("ledgerd still running %v after its NATS port was found taken; stderr:\n%s", readyDeadline, stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1; stderr:\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "embedded NATS") {
+		t.Errorf("stderr does not name the embedded NATS:\n%s", stderr.String())
 	}
 }

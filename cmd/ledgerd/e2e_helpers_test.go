@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -854,4 +856,20 @@ func ledgerConfig(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// waitStream returns the JetStream stream once the relay has created it: the bus starts in the
+// background, so a test can reach NATS before the stream exists.
+func waitStream(ctx context.Context, t *testing.T, js jetstream.JetStream, name string) jetstream.Stream {
+	t.Helper()
+	for {
+		stream, err := js.Stream(ctx, name)
+		if err == nil {
+			return stream
+		}
+		if !errors.Is(err, jetstream.ErrStreamNotFound) || ctx.Err() != nil {
+			t.Fatalf("stream %s: %v", name, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

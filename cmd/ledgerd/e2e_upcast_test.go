@@ -101,10 +101,7 @@ func TestE2ENATSCarriesSealedData(t *testing.T) {
 	js, _ := jetstream.New(nc)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	stream, err := js.Stream(ctx, "LEDGER")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := waitStream(ctx, t, js, "LEDGER")
 	var payloads [][]byte
 	for seq := uint64(1); seq <= 2; seq++ {
 		var m *jetstream.RawStreamMsg

@@ -24,11 +24,19 @@ func main() {
 		m.Close()
 		os.Exit(1)
 	}
-	<-ctx.Done()
+	var fatal error
+	select {
+	case <-ctx.Done():
+	case fatal = <-m.Fatal():
+	}
 	stop() // a second signal kills at once
 	m.log.Info("shutting down")
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "ledgerd: shutdown:", err)
+		os.Exit(1)
+	}
+	if fatal != nil {
+		fmt.Fprintln(os.Stderr, "ledgerd:", fatal)
 		os.Exit(1)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -31,8 +30,8 @@ func (m *Main) metricsHandler() http.Handler {
 			m.reader.info(ctx) // refresh; on failure the last value read stands
 			return m.reader.lastSeq.Load()
 		}
-		if m.bus != nil && m.bus.relay != nil {
-			return m.bus.relay.Status().Head
+		if b := m.bus.started(); b != nil {
+			return b.relay.Status().Head
 		}
 		return 0
 	}
@@ -66,7 +65,7 @@ func (m *Main) metricsHandler() http.Handler {
 	if m.reader != nil {
 		gauge("stream_last_sequence", "Last sequence of the JetStream stream, as last read.", func() float64 { return float64(m.reader.lastSeq.Load()) })
 	} else {
-		status := func() relay.Status { return m.bus.relay.Status() }
+		status := m.relayStatus
 		gauge("log_head_position", "Last position of the event log.", func() float64 { return float64(status().Head) })
 		gauge("relay_published_position", "Last log position published on NATS and acknowledged.", func() float64 { return float64(status().Published) })
 		gauge("relay_lag_positions", "Events stored but not yet published on NATS.", func() float64 { return float64(status().LagPositions) })

@@ -35,7 +35,8 @@ type Main struct {
 	Now func() time.Time
 
 	log       *slog.Logger
-	metrics   *metrics // metrics_observe.go
+	logBuf    *logBuffer // the log's output, buffered (logbuffer.go)
+	metrics   *metrics   // metrics_observe.go
 	store     *eventstore.Store
 	keys      *personal.Store // a writer's key store (personal.go)
 	keyBus    *keysync.Source // a reader's keys
@@ -58,10 +59,31 @@ type Main struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	token  string
+	fatal  chan error // a part started in the background failed (Fatal)
+	// fatalOnce makes fatal.
+	fatalOnce sync.Once
 }
 
 // NewMain returns a Main with default outputs.
 func NewMain() *Main { return &Main{Stdout: os.Stdout, LogOutput: os.Stderr} }
+
+// Fatal receives the error of a part that failed after Run returned, while starting in the
+// background (the embedded NATS server, bus.go): ledgerd cannot go on and should Close and exit.
+func (m *Main) Fatal() <-chan error { return m.fatalChan() }
+
+func (m *Main) fatalChan() chan error {
+	m.fatalOnce.Do(func() { m.fatal = make(chan error, 1) })
+	return m.fatal
+}
+
+// fail reports a fatal error of a background part (the first one only).
+func (m *Main) fail(err error) {
+	m.log.Error("ledgerd cannot go on", "err", err)
+	select {
+	case m.fatalChan() <- err:
+	default:
+	}
+}
 
 // Addr returns the HTTP address the service listens on (after Run).
 func (m *Main) Addr() string { return m.listener.Addr().String() }
@@ -72,7 +94,8 @@ func (m *Main) DevToken() string { return m.token }
 // Run opens the stores, starts the projections and serves HTTP. It returns once serving.
 func (m *Main) Run(ctx context.Context) (err error) {
 	o := m.Options
-	m.log = newLogger(m.LogOutput, o.LogFormat, o.LogLevel)
+	m.logBuf = newLogBuffer(m.LogOutput)
+	m.log = newLogger(m.logBuf, o.LogFormat, o.LogLevel)
 	m.metrics = newMetrics()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
@@ -261,8 +284,14 @@ func (m *Main) ready(ctx context.Context) error {
 	return nil
 }
 
-// NATSURL returns the URL of the NATS server events are published to (after Run).
-func (m *Main) NATSURL() string { return m.bus.url }
+// NATSURL returns the URL of the NATS server events are published to (after Run); on a writer
+// with the embedded server it waits until the server is up ("" if it failed to start).
+func (m *Main) NATSURL() string {
+	if m.bus.up != nil {
+		<-m.bus.up
+	}
+	return m.bus.url
+}
 
 // details is the /readyz detail: the projections' and the relay's positions.
 func (m *Main) details() map[string]any {
@@ -270,8 +299,8 @@ func (m *Main) details() map[string]any {
 	if m.reader != nil {
 		d["readerId"], d["streamLastSequence"] = m.reader.id, m.reader.lastSeq.Load()
 	}
-	if m.bus != nil && m.bus.relay != nil {
-		st := m.bus.relay.Status()
+	if m.reader == nil && m.store != nil {
+		st := m.relayStatus()
 		d["relay"] = map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,
 			"lagSeconds": st.LagSeconds, "connected": st.Connected, "lastError": st.LastError}
 	}
@@ -314,15 +343,20 @@ func (m *Main) Close() error {
 	if m.keys != nil {
 		errs = append(errs, m.keys.Close())
 	}
+	if m.logBuf != nil {
+		m.logBuf.Close() // a log that cannot be written is no reason to fail the close
+	}
 	return errors.Join(errs...)
 }
 
-func newLogger(w io.Writer, format, level string) *slog.Logger {
+// newLogger returns the logger writing to buf (logbuffer.go) in format at level.
+func newLogger(buf *logBuffer, format, level string) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(buf, opts)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(buf, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(flushingHandler{Handler: h, buf: buf})
 }
