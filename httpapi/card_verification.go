@@ -185,7 +185,7 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 	if !found {
 		return domain.CardRegistration{}, domain.ErrNoActiveCardRegistration()
 	}
-	meta := commands.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestID, Time: s.now().UTC()}
+	meta := commands.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC()}
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = uuid.Must(uuid.NewV7()).String()
 	}

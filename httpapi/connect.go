@@ -177,7 +177,7 @@ func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal
 		e.CustomerNo, e.Result = st.CustomerNo, domain.LookupResult(st)
 	}
 	ri := info(ctx)
-	meta := commands.Meta{Actor: p.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestID, Time: s.now().UTC(),
+	meta := commands.Meta{Actor: p.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
 		TraceParent: ri.traceParent, TraceState: ri.traceState}
 	if _, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta); err != nil {
 		s.writeConnectErr(w, r, err)

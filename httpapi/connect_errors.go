@@ -85,7 +85,7 @@ func (s *Server) writeConnectError(w http.ResponseWriter, r *http.Request, kind 
 func (s *Server) writeConnectProblems(w http.ResponseWriter, r *http.Request, ps []connectProblem) {
 	status := ps[0].kind.status
 	resp := connectErrorResponse{ErrorID: uuid.NewString(), Errors: make([]apiError, len(ps))}
-	reqID := info(r.Context()).requestID
+	reqID := info(r.Context()).requestIDOf()
 	ids := make([]string, len(ps))
 	for i, p := range ps {
 		msg := p.message

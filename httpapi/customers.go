@@ -222,6 +222,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd dom
 
 // expand parses $expand (case-insensitive names and values, comma-separated).
 func expand(r *http.Request) (legal, billing bool, problems []domain.Problem) {
+	if r.URL.RawQuery == "" {
+		return
+	}
 	for name, values := range r.URL.Query() {
 		if !strings.EqualFold(name, "$expand") {
 			continue

@@ -23,7 +23,7 @@ type ctxKey struct{}
 // reqInfo is what the middleware knows of a request, for logs.
 type reqInfo struct {
 	correlationID string
-	requestID     string // this request's own id: the causation id of the events it causes
+	requestID     string // this request's own id (requestIDOf): the causation id of the events it causes
 	route         string
 	// dependencyDown: the response is a 503 because a dependency (the population register) did
 	// not answer; logged as a warning, not an error.
@@ -44,6 +44,15 @@ func info(ctx context.Context) *reqInfo {
 }
 
 func correlationID(ctx context.Context) string { return info(ctx).correlationID }
+
+// requestIDOf returns the request's own id, made when first asked for: only requests that cause
+// events or answer Connect errors need one (a UUIDv7 was 1% of a GET's CPU).
+func (i *reqInfo) requestIDOf() string {
+	if i.requestID == "" {
+		i.requestID = uuid.Must(uuid.NewV7()).String()
+	}
+	return i.requestID
+}
 func routeOf(r *http.Request) string           { return info(r.Context()).route }
 func setRoute(r *http.Request, route string)   { info(r.Context()).route = route }
 
@@ -87,7 +96,7 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &reqInfo{route: "unmatched", requestID: uuid.Must(uuid.NewV7()).String()}
+		ri := &reqInfo{route: "unmatched"}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		rec := &statusRecorder{ResponseWriter: w}
 		cid := r.Header.Get(CorrelationHeader)
@@ -175,6 +184,6 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 // meta returns the command metadata of a call.
 func (s *Server) meta(r *http.Request, c *call) commands.Meta {
 	ri := info(r.Context())
-	return commands.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestID, Time: s.now().UTC(),
+	return commands.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
 		TraceParent: ri.traceParent, TraceState: ri.traceState}
 }
