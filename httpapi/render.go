@@ -140,7 +140,16 @@ func (c *call) billingAddressResource(s domain.CustomerState) addressResource {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	var err error
+	if r, ok := v.(customerResource); ok { // the most frequent body, without reflection
+		var b []byte
+		if b, err = appendCustomerResource(buf.AvailableBuffer(), &r); err == nil {
+			buf.Write(append(b, '\n'))
+		}
+	} else {
+		err = json.NewEncoder(buf).Encode(v)
+	}
+	if err != nil {
 		http.Error(w, `{"type":"ledger/customer/v1/problems/fatal","status":500}`, http.StatusInternalServerError)
 		return
 	}

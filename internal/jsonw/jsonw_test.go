@@ -1,0 +1,39 @@
+package jsonw
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+var samples = []string{"", "plain", "Åsa Öberg-Ängström", `quote " back \ slash`, "line\nfeed\r\ttab\b\f",
+	"\x00\x01\x1f\x7f", "<script>&amp;</script>", "\u2028\u2029", "bad \xff\xfe utf8 \xc3", "emoji 😀 and ß", "\xed\xa0\x80 surrogate"}
+
+func TestAppendStringIsMarshal(t *testing.T) {
+	for _, s := range samples {
+		want, _ := json.Marshal(s)
+		if got := AppendString(nil, s); string(got) != string(want) {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func TestAppendStringsIsMarshal(t *testing.T) {
+	for _, ss := range [][]string{nil, {}, samples} {
+		want, _ := json.Marshal(ss)
+		if got := AppendStrings(nil, ss); string(got) != string(want) {
+			t.Errorf("AppendStrings(%q) = %s, want %s", ss, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range samples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := AppendString([]byte("x"), s); string(got[1:]) != string(want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, got[1:], want)
+		}
+	})
+}
