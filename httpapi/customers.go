@@ -142,7 +142,7 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request, c *call, no string
 
 // caughtUp waits until the read models reached the read floor; it answers 503 when they do not in time.
 func (s *Server) caughtUp(w http.ResponseWriter, r *http.Request) bool {
-	if s.cfg.ReadFloor == 0 {
+	if s.cfg.ReadFloor == 0 || s.floorReached.Load() {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
@@ -151,6 +151,7 @@ func (s *Server) caughtUp(w http.ResponseWriter, r *http.Request) bool {
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the read models are being rebuilt; retry shortly", nil)
 		return false
 	}
+	s.floorReached.Store(true)
 	return true
 }
 
