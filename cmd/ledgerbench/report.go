@@ -63,8 +63,8 @@ func summary(rep *report) string {
 			strings.Join(r.Projections, "+"), r.Events, r.Seconds, r.PerSecond, r.PerCPUSecond, mib(r.FileBytes))
 	}
 	if s := rep.Startup; s != nil {
-		fmt.Fprintf(&b, "start-up: %d customers, %d events: ready in %.2f s, RSS %s (anon %s, file %s), full replay: %v\n",
-			s.Customers, s.Events, s.Seconds, mib(s.RSS), mib(s.RSSAnon), mib(s.RSSFile), s.FullReplay)
+		fmt.Fprintf(&b, "start-up: %d customers, %d events: ready in %.2f s, RSS %s (anon %s, file %s), full replay: %v; NATS up with the log published after %.2f s (anon %s)\n",
+			s.Customers, s.Events, s.Seconds, mib(s.RSS), mib(s.RSSAnon), mib(s.RSSFile), s.FullReplay, s.SecondsToPublished, mib(s.PublishedRSSAnon))
 	}
 	if c := rep.RelayCatchUp; c != nil {
 		fmt.Fprintf(&b, "relay catch-up after start: %d events in %.1f s = %.0f events/s\n", c.Events, c.Seconds, c.PerSecond)

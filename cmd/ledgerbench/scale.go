@@ -108,7 +108,7 @@ func scaleWorkloads(pts []scalePoint) []string {
 // scaleTable renders one line per size and, for each figure, the change from the smallest size.
 func scaleTable(pts []scalePoint) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%10s %9s %9s %9s %8s %8s %8s", "customers", "events", "rebuild/s", "startup", "RSS", "anonRSS", "stop")
+	fmt.Fprintf(&b, "%10s %9s %9s %9s %8s %8s %9s %10s %8s", "customers", "events", "rebuild/s", "startup", "RSS", "anonRSS", "NATS up", "anonRSS up", "stop")
 	names := scaleWorkloads(pts)
 	for _, n := range names {
 		fmt.Fprintf(&b, " | %-22s", n+" req/s p50 p99 ms")
@@ -123,7 +123,8 @@ func scaleTable(pts []scalePoint) string {
 		if p.Rebuild != nil {
 			rb = p.Rebuild.PerSecond
 		}
-		fmt.Fprintf(&b, "%10d %9d %9.0f %8.2fs %8s %8s %7.2fs", p.Customers, st.Events, rb, st.Seconds, mib(st.RSS), mib(st.RSSAnon), p.StopSeconds)
+		fmt.Fprintf(&b, "%10d %9d %9.0f %8.2fs %8s %8s %8.2fs %10s %7.2fs", p.Customers, st.Events, rb, st.Seconds, mib(st.RSS), mib(st.RSSAnon),
+			st.SecondsToPublished, mib(st.PublishedRSSAnon), p.StopSeconds)
 		for _, n := range names {
 			cell := "-"
 			for _, l := range p.Levels {
@@ -146,8 +147,10 @@ func scaleTable(pts []scalePoint) string {
 			fmt.Fprintf(&b, " rebuild rate %+.0f%%", change(first.Rebuild.PerSecond, last.Rebuild.PerSecond))
 		}
 		if first.Startup != nil && last.Startup != nil {
-			fmt.Fprintf(&b, ", start-up %+.0f%%, anon RSS %+.0f%%", change(first.Startup.Seconds, last.Startup.Seconds),
-				change(float64(first.Startup.RSSAnon), float64(last.Startup.RSSAnon)))
+			fmt.Fprintf(&b, ", start-up %+.0f%%, anon RSS %+.0f%%, NATS up %+.0f%%, anon RSS then %+.0f%%", change(first.Startup.Seconds, last.Startup.Seconds),
+				change(float64(first.Startup.RSSAnon), float64(last.Startup.RSSAnon)),
+				change(first.Startup.SecondsToPublished, last.Startup.SecondsToPublished),
+				change(float64(first.Startup.PublishedRSSAnon), float64(last.Startup.PublishedRSSAnon)))
 		}
 		for _, n := range names {
 			a, z := levelOf(first, n), levelOf(last, n)

@@ -47,6 +47,11 @@ type startupInfo struct {
 	RSSAnon    int64   `json:"rssAnonBytes"`
 	RSSFile    int64   `json:"rssFileBytes"`
 	FullReplay bool    `json:"fullReplay"` // the log said a projection was built from the start
+	// SecondsToPublished is the time from the start until NATS is up and holds the whole log
+	// (ledgerd is ready before: its embedded NATS starts in the background), PublishedRSSAnon
+	// the anonymous memory then.
+	SecondsToPublished float64 `json:"secondsToPublished"`
+	PublishedRSSAnon   int64   `json:"rssAnonBytesAtPublished"`
 }
 
 // catchUp is the relay publishing a backlog (the seeded events) after a start.
@@ -185,10 +190,14 @@ func (s *session) start(ctx context.Context) (*startupInfo, *catchUp, error) {
 		from = s.cfg.CreateFrom
 	}
 	s.pop.next.Store(int64(from))
+	waitFrom := time.Now()
 	cu, err := s.waitPublished(ctx)
 	if err != nil {
 		return info, nil, err
 	}
+	published := readProc(s.child.pid())
+	info.SecondsToPublished = info.Seconds + time.Since(waitFrom).Seconds()
+	info.PublishedRSSAnon = published.RSSAnon
 	if s.lag, err = newLagWatcher(s.natsURL); err != nil {
 		return info, cu, err
 	}
@@ -281,12 +290,29 @@ func (s *session) waitPublished(ctx context.Context) (*catchUp, error) {
 	var bar *progress
 	var first float64
 	t0 := time.Now()
+	connected := false
 	for {
 		m, err := scrapeMetrics(ctx, s.metrics, s.base)
 		if err != nil {
 			return nil, err
 		}
 		head, published := m["ledgerd_log_head_position"], m["ledgerd_relay_published_position"]
+		// ledgerd serves before its embedded NATS is up; until the relay is connected its
+		// published position is not known yet, so the catch-up starts counting then.
+		if !connected {
+			if connected = m["ledgerd_relay_connected"] == 1; !connected {
+				if time.Since(t0) > s.cfg.ReadyTimeout {
+					return nil, fmt.Errorf("the relay did not connect to NATS within %s", s.cfg.ReadyTimeout)
+				}
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(20 * time.Millisecond):
+				}
+				continue
+			}
+			t0 = time.Now()
+		}
 		if bar == nil {
 			first = published
 		}
