@@ -171,8 +171,8 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 		return Opened{Data: e.Data}, nil
 	}
 	delete(o, SealedMember)
-	var s sealedData
-	if err := json.Unmarshal(raw, &s); err != nil || s.V != sealedFormat {
+	s, err := parseSealed(raw)
+	if err != nil || s.V != sealedFormat {
 		return Opened{}, fmt.Errorf("personal: event %d: malformed %s", e.Position, SealedMember)
 	}
 	subject, ok := Subject(e.Stream)
