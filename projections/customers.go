@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -100,6 +101,27 @@ func (p *Customers) prepare(e Event) any {
 	}
 	return ce
 }
+
+// prepareRead implements readPreparer: the data keys of the customers whose sealed events the
+// read holds are loaded in one go (personal.Protector.Preload), not one lookup per customer. A
+// key that fails to load is looked up again, and its error reported, by the event's prepare.
+func (p *Customers) prepareRead(events []Event) {
+	if p.pd == nil {
+		return
+	}
+	subjects := make([]string, 0, len(events))
+	for _, e := range events {
+		if sub, ok := personal.Subject(e.Stream); ok && bytes.Contains(e.Data, sealedMarker) {
+			subjects = append(subjects, sub)
+		}
+	}
+	_ = p.pd.Preload(context.Background(), subjects)
+}
+
+// sealedMarker is in the data of every sealed event (decodeEvent looks for it too).
+var sealedMarker = []byte(`"` + personal.SealedMember + `"`)
+
+var _ readPreparer = (*Customers)(nil)
 
 // applyPrepared implements preparer.
 func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {

@@ -266,5 +266,21 @@ func (p *Protector) OpenState(ctx context.Context, subject string, v []byte) ([]
 	return plain, nil
 }
 
+// preloader is a KeySource that can load many subjects' keys at once (*Store).
+type preloader interface {
+	Preload(ctx context.Context, subjects []string) error
+}
+
+// Preload asks the key source to load the data keys of subjects in one go, when it can (the key
+// store reads them in one transaction); the keys then open the subjects' events without a
+// lookup each. It changes no result: a subject whose key is not loaded is looked up by the
+// call that needs it, which reports what is wrong with it.
+func (p *Protector) Preload(ctx context.Context, subjects []string) error {
+	if pl, ok := p.keys.(preloader); ok && len(subjects) > 0 {
+		return pl.Preload(ctx, subjects)
+	}
+	return nil
+}
+
 // Evict drops the source's cached key of subject (the customer is being forgotten).
 func (p *Protector) Evict(subject string) { p.keys.Evict(subject) }
