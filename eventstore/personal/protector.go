@@ -161,16 +161,30 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 		return Opened{Data: e.Data}, nil
 	}
 	// The store took only valid JSON (and what is put back is decoded, and so checked, by the
-	// caller): split without validating again.
-	o, isObject, err := splitObject(e.Data)
-	if err != nil || !isObject {
-		return Opened{}, fmt.Errorf("personal: event %d: the data is not a JSON object", e.Position)
+	// caller): split without validating again. The data as SealEvent writes it (sortedObject)
+	// is opened by merging member lists; any other object through maps (o).
+	var o object
+	var raw []byte
+	sorted, ok := splitSorted(e.Data, 16)
+	if ok {
+		i := sorted.index(SealedMember)
+		if i < 0 {
+			return Opened{Data: e.Data}, nil
+		}
+		raw = sorted[i].value
+		sorted = append(sorted[:i], sorted[i+1:]...)
+	} else {
+		var isObject bool
+		var err error
+		o, isObject, err = splitObject(e.Data)
+		if err != nil || !isObject {
+			return Opened{}, fmt.Errorf("personal: event %d: the data is not a JSON object", e.Position)
+		}
+		if raw, ok = o[SealedMember]; !ok {
+			return Opened{Data: e.Data}, nil
+		}
+		delete(o, SealedMember)
 	}
-	raw, ok := o[SealedMember]
-	if !ok {
-		return Opened{Data: e.Data}, nil
-	}
-	delete(o, SealedMember)
 	s, err := parseSealed(raw)
 	if err != nil || s.V != sealedFormat {
 		return Opened{}, fmt.Errorf("personal: event %d: malformed %s", e.Position, SealedMember)
@@ -181,6 +195,9 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	}
 	k, err := p.keys.DataKey(ctx, subject, false)
 	if errors.Is(err, ErrKeyDestroyed) {
+		if o == nil {
+			return Opened{Data: mergeEncode(sorted, nil), Sealed: true, Erased: s.F}, nil
+		}
 		return Opened{Data: encodeObject(o), Sealed: true, Erased: s.F}, nil
 	}
 	if err != nil {
@@ -189,6 +206,12 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	plain, err := k.c.open(eventAAD(e.Stream, e.ID, e.Type), s.C)
 	if err != nil {
 		return Opened{}, fmt.Errorf("event %d of %s: %w", e.Position, e.Stream, err)
+	}
+	if o == nil {
+		if vals, ok := splitSorted(plain, len(s.F)); ok && vals.topLevel() {
+			return Opened{Data: mergeEncode(sorted, vals), Sealed: true}, nil
+		}
+		o = sorted.object()
 	}
 	vals, isObject, err := splitObject(plain)
 	if err != nil || !isObject {
