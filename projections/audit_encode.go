@@ -16,7 +16,9 @@ func marshalEvent(e Event) ([]byte, error) {
 	if err != nil {
 		return json.Marshal(e) // its error, as json.Marshal reports it
 	}
-	b := make([]byte, 0, 256+len(e.Stream)+len(e.Actor)+len(e.CorrelationID)+len(e.CausationID)+
+	// The member names, the id, the time and the numbers take up to ~310 bytes: one allocation
+	// for all (the data's base64 had overflowed a smaller buffer, copying the record again).
+	b := make([]byte, 0, 320+len(e.Stream)+len(e.Type)+len(e.Actor)+len(e.CorrelationID)+len(e.CausationID)+
 		len(e.TraceParent)+len(e.TraceState)+base64.StdEncoding.EncodedLen(len(e.Data)))
 	b = append(b, `{"ID":"`...)
 	b = appendUUID(b, e.ID)

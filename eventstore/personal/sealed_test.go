@@ -47,6 +47,10 @@ func TestParseSealedEqualsUnmarshal(t *testing.T) {
 	for _, raw := range sealedSamples {
 		checkParseSealed(t, []byte(raw))
 	}
+	raw, _ := json.Marshal(sealedData{V: sealedFormat, F: []string{"answers.0.answerText", "name"}, C: []byte("0123456789")})
+	if _, ok := parseSealedFast(raw); !ok {
+		t.Errorf("%s is read by json.Unmarshal, not by hand", raw)
+	}
 }
 
 func checkParseSealed(t *testing.T, raw []byte) {

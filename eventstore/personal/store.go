@@ -207,8 +207,8 @@ func getRecord(b *bolt.Bucket, subject string) (KeyRecord, bool, error) {
 	if v == nil {
 		return KeyRecord{}, false, nil
 	}
-	var r KeyRecord
-	if err := json.Unmarshal(v, &r); err != nil {
+	r, err := parseKeyRecord(v)
+	if err != nil {
 		return KeyRecord{}, false, fmt.Errorf("personal: key record of %s: %w", subject, err)
 	}
 	r.Subject = subject
