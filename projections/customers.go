@@ -53,11 +53,15 @@ func (*Customers) Buckets() [][]byte {
 // and customer number; ok is false for every other stream, such as the look-up streams
 // ("{ledgerNo}/lookups/{customerNo}").
 func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
-	parts := strings.Split(stream, "/")
-	if len(parts) != 3 || parts[1] != "customers" || parts[0] == "" || parts[2] == "" {
+	ledgerNo, rest, ok := strings.Cut(stream, "/")
+	if !ok {
 		return "", "", false
 	}
-	return parts[0], parts[2], true
+	kind, customerNo, ok := strings.Cut(rest, "/") // without strings.Split's slice: a rebuild parses every event's stream
+	if !ok || kind != "customers" || ledgerNo == "" || customerNo == "" || strings.Contains(customerNo, "/") {
+		return "", "", false
+	}
+	return ledgerNo, customerNo, true
 }
 
 // Apply implements Projection. A customer's state is kept sealed with its data key from its

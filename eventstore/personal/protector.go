@@ -73,8 +73,12 @@ type sealedData struct {
 // stream ("{ledgerNo}/customers/{customerNo}"); ok is false for every other stream (the look-up
 // streams), which holds no personal data.
 func Subject(stream string) (string, bool) {
-	parts := strings.Split(stream, "/")
-	if len(parts) != 3 || parts[0] == "" || parts[1] != "customers" || parts[2] == "" {
+	ledgerNo, rest, ok := strings.Cut(stream, "/")
+	if !ok {
+		return "", false
+	}
+	kind, customerNo, ok := strings.Cut(rest, "/") // without strings.Split's slice: a rebuild asks for every event
+	if !ok || ledgerNo == "" || kind != "customers" || customerNo == "" || strings.Contains(customerNo, "/") {
 		return "", false
 	}
 	return stream, true

@@ -22,6 +22,7 @@ var sortedSamples = []string{
 	`{"a":1`,                       // cut
 	`{"a" 1}`,                      // no colon
 	`[1]`,                          // not an object
+	`{"a\\\\":1,"b\\"":"\\\\\\""}`, // escapes, and a string ending in a backslash pair
 	`{"answers.0.answerText":"x"}`, // taken; as sealed members, a nested path for put
 }
 
@@ -29,6 +30,7 @@ var sortedSamples = []string{
 // gives what the general path — splitObject, put, encodeObject — gives.
 func checkSorted(t *testing.T, b, plain []byte) {
 	t.Helper()
+	checkSkipString(t, b)
 	sorted, ok := splitSorted(b, 0)
 	if !ok {
 		return
@@ -77,4 +79,28 @@ func FuzzSplitSorted(f *testing.F) {
 		f.Add([]byte(b), []byte(`{"a":2,"name":"x","z":[1]}`))
 	}
 	f.Fuzz(func(t *testing.T, b, plain []byte) { checkSorted(t, b, plain) })
+}
+
+// checkSkipString: skipString finds the end of every string of b as a byte-by-byte scan does.
+func checkSkipString(t *testing.T, b []byte) {
+	t.Helper()
+	for i, c := range b {
+		if c != '"' {
+			continue
+		}
+		end, escaped, err := skipString(b, i)
+		wantEnd, wantEscaped, wantOK := 0, false, false
+		for j := i + 1; j < len(b); j++ {
+			if b[j] == '\\' {
+				wantEscaped = true
+				j++
+			} else if b[j] == '"' {
+				wantEnd, wantOK = j+1, true
+				break
+			}
+		}
+		if (err == nil) != wantOK || end != wantEnd || (wantOK && escaped != wantEscaped) {
+			t.Fatalf("%q at %d: %d %v %v, want %d %v %v", b, i, end, escaped, err, wantEnd, wantEscaped, wantOK)
+		}
+	}
 }
