@@ -165,7 +165,7 @@ func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 		return err
 	}
 	if ce.natKey != nil {
-		if err := tx.Bucket(bucketNatIDOf).Put([]byte(key), ce.natKey); err != nil {
+		if err := keyOrdered(tx, bucketNatIDOf).Put([]byte(key), ce.natKey); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketNatIDs).Put(ce.natKey, []byte(customerNo))
