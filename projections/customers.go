@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -52,11 +53,15 @@ func (*Customers) Buckets() [][]byte {
 // and customer number; ok is false for every other stream, such as the look-up streams
 // ("{ledgerNo}/lookups/{customerNo}").
 func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
-	parts := strings.Split(stream, "/")
-	if len(parts) != 3 || parts[1] != "customers" || parts[0] == "" || parts[2] == "" {
+	ledgerNo, rest, ok := strings.Cut(stream, "/")
+	if !ok {
 		return "", "", false
 	}
-	return parts[0], parts[2], true
+	kind, customerNo, ok := strings.Cut(rest, "/") // without strings.Split's slice: a rebuild parses every event's stream
+	if !ok || kind != "customers" || ledgerNo == "" || customerNo == "" || strings.Contains(customerNo, "/") {
+		return "", "", false
+	}
+	return ledgerNo, customerNo, true
 }
 
 // Apply implements Projection. A customer's state is kept sealed with its data key from its
@@ -101,6 +106,27 @@ func (p *Customers) prepare(e Event) any {
 	return ce
 }
 
+// prepareRead implements readPreparer: the data keys of the customers whose sealed events the
+// read holds are loaded in one go (personal.Protector.Preload), not one lookup per customer. A
+// key that fails to load is looked up again, and its error reported, by the event's prepare.
+func (p *Customers) prepareRead(events []Event) {
+	if p.pd == nil {
+		return
+	}
+	subjects := make([]string, 0, len(events))
+	for _, e := range events {
+		if sub, ok := personal.Subject(e.Stream); ok && bytes.Contains(e.Data, sealedMarker) {
+			subjects = append(subjects, sub)
+		}
+	}
+	_ = p.pd.Preload(context.Background(), subjects)
+}
+
+// sealedMarker is in the data of every sealed event (decodeEvent looks for it too).
+var sealedMarker = []byte(`"` + personal.SealedMember + `"`)
+
+var _ readPreparer = (*Customers)(nil)
+
 // applyPrepared implements preparer.
 func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 	ce := prepared.(*customerEvent)
@@ -139,7 +165,7 @@ func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 		return err
 	}
 	if ce.natKey != nil {
-		if err := tx.Bucket(bucketNatIDOf).Put([]byte(key), ce.natKey); err != nil {
+		if err := keyOrdered(tx, bucketNatIDOf).Put([]byte(key), ce.natKey); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketNatIDs).Put(ce.natKey, []byte(customerNo))

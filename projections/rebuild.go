@@ -30,6 +30,14 @@ type preparer interface {
 	applyPrepared(tx *bolt.Tx, e Event, prepared any) error
 }
 
+// readPreparer is a preparer that does something once for all the events of a read before it
+// prepares each (the customers load the read's data keys in one go). It must change nothing
+// prepare returns, only what preparing costs.
+type readPreparer interface {
+	preparer
+	prepareRead(events []Event)
+}
+
 // Rebuild drops the read models of ps in db and builds them again from the log's events 1 to
 // upTo: each read of eventstore.MaxReadLimit events is applied in one transaction, with the
 // projections' checkpoints and code versions, so ledgerd's runner later resumes after upTo.
@@ -149,6 +157,9 @@ func readAhead(ctx context.Context, log Log, upTo uint64, ps []Projection) *read
 					pp, ok := p.(preparer)
 					if !ok {
 						continue
+					}
+					if rp, ok := p.(readPreparer); ok {
+						rp.prepareRead(events)
 					}
 					read.prepared[j] = make([]any, len(events))
 					for i, e := range events {

@@ -11,9 +11,11 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
 
+// TestParseStream: customer streams, and only they, parse (and are data-key subjects).
 func TestParseStream(t *testing.T) {
 	tests := []struct {
 		stream             string
@@ -28,8 +30,16 @@ func TestParseStream(t *testing.T) {
 		{"1000/customers/9999/x", "", "", false},
 		{"1000/x/customers/9999", "", "", false},
 		{"1000", "", "", false},
+		{"1000/customers", "", "", false},
+		{"1000//9999", "", "", false},
+		{"", "", "", false},
+		{"//", "", "", false},
+		{"1000/customers/9999/", "", "", false},
 	}
 	for _, tt := range tests {
+		if sub, ok := personal.Subject(tt.stream); ok != tt.ok || (ok && sub != tt.stream) {
+			t.Errorf("personal.Subject(%q) = %q, %v; want ok %v", tt.stream, sub, ok, tt.ok)
+		}
 		l, c, ok := projections.ParseStream(tt.stream)
 		if l != tt.ledgerNo || c != tt.customer || ok != tt.ok {
 			t.Errorf("ParseStream(%q) = %q, %q, %v; want %q, %q, %v", tt.stream, l, c, ok, tt.ledgerNo, tt.customer, tt.ok)

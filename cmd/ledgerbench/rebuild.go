@@ -90,7 +90,9 @@ func rebuildOffline(ctx context.Context, dataDir, projection string, stderr io.W
 	}
 	bar := newProgress(stderr, fmt.Sprintf("rebuilding the read models from %d events", head), "events", int64(head))
 	t0, cpu0 := time.Now(), selfCPU()
+	restoreGC := rebuildGC()
 	err = projections.Rebuild(ctx, db, store, head, func(p uint64) { bar.update(int64(p)) }, ps...)
+	restoreGC()
 	took, cpu := time.Since(t0), selfCPU()-cpu0
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()

@@ -142,7 +142,9 @@ func rebuild(e *env, f *rebuildFlags) (sum rebuildSummary, err error) {
 	ps, _ := set.Select(f.projection)
 	start := e.now()
 	bar := newProgress(e, "rebuild "+f.projection, head)
+	restoreGC := rebuildGC()
 	err = projections.Rebuild(e.ctx, db, store, head, bar.update, ps...)
+	restoreGC()
 	bar.finish(head)
 	if err == nil && old != nil && f.projection != "all" {
 		err = keepOthers(db, old, set, ps, &sum)

@@ -240,7 +240,9 @@ func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *pro
 	defer fresh.Close()
 	ps, _ := projections.NewSet(fresh, natID).Protect(pd).Select(p.Name())
 	bar := newProgress(e, "rebuild "+p.Name(), rep.Checkpoint)
+	restoreGC := rebuildGC()
 	err = projections.Rebuild(e.ctx, fresh, store, rep.Checkpoint, bar.update, ps...)
+	restoreGC()
 	bar.finish(rep.Checkpoint)
 	if err != nil {
 		return fmt.Errorf("rebuilding %s to compare: %w", p.Name(), err)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash"
 )
 
 // dataKeyLen is the length of a data key: AES-256.
@@ -28,7 +29,8 @@ func newDataCipher(key []byte) (*dataCipher, error) {
 	if len(key) != dataKeyLen {
 		return nil, errors.New("personal: a data key must be 32 bytes")
 	}
-	block, err := aes.NewCipher(derive(key, "nordledger personal data v1: encryption"))
+	m := hmac.New(sha256.New, key) // both derivations with one keyed HMAC: a rebuild unwraps every customer's key
+	block, err := aes.NewCipher(derive(m, "nordledger personal data v1: encryption"))
 	if err != nil {
 		return nil, err
 	}
@@ -36,11 +38,12 @@ func newDataCipher(key []byte) (*dataCipher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dataCipher{aead: aead, nonceKey: derive(key, "nordledger personal data v1: nonce")}, nil
+	return &dataCipher{aead: aead, nonceKey: derive(m, "nordledger personal data v1: nonce")}, nil
 }
 
-func derive(key []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, key)
+// derive returns the HMAC of purpose under m's key (m is reset first).
+func derive(m hash.Hash, purpose string) []byte {
+	m.Reset()
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
 }

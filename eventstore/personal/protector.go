@@ -73,8 +73,12 @@ type sealedData struct {
 // stream ("{ledgerNo}/customers/{customerNo}"); ok is false for every other stream (the look-up
 // streams), which holds no personal data.
 func Subject(stream string) (string, bool) {
-	parts := strings.Split(stream, "/")
-	if len(parts) != 3 || parts[0] == "" || parts[1] != "customers" || parts[2] == "" {
+	ledgerNo, rest, ok := strings.Cut(stream, "/")
+	if !ok {
+		return "", false
+	}
+	kind, customerNo, ok := strings.Cut(rest, "/") // without strings.Split's slice: a rebuild asks for every event
+	if !ok || ledgerNo == "" || kind != "customers" || customerNo == "" || strings.Contains(customerNo, "/") {
 		return "", false
 	}
 	return stream, true
@@ -161,18 +165,32 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 		return Opened{Data: e.Data}, nil
 	}
 	// The store took only valid JSON (and what is put back is decoded, and so checked, by the
-	// caller): split without validating again.
-	o, isObject, err := splitObject(e.Data)
-	if err != nil || !isObject {
-		return Opened{}, fmt.Errorf("personal: event %d: the data is not a JSON object", e.Position)
+	// caller): split without validating again. The data as SealEvent writes it (sortedObject)
+	// is opened by merging member lists; any other object through maps (o).
+	var o object
+	var raw []byte
+	sorted, ok := splitSorted(e.Data, 16)
+	if ok {
+		i := sorted.index(SealedMember)
+		if i < 0 {
+			return Opened{Data: e.Data}, nil
+		}
+		raw = sorted[i].value
+		sorted = append(sorted[:i], sorted[i+1:]...)
+	} else {
+		var isObject bool
+		var err error
+		o, isObject, err = splitObject(e.Data)
+		if err != nil || !isObject {
+			return Opened{}, fmt.Errorf("personal: event %d: the data is not a JSON object", e.Position)
+		}
+		if raw, ok = o[SealedMember]; !ok {
+			return Opened{Data: e.Data}, nil
+		}
+		delete(o, SealedMember)
 	}
-	raw, ok := o[SealedMember]
-	if !ok {
-		return Opened{Data: e.Data}, nil
-	}
-	delete(o, SealedMember)
-	var s sealedData
-	if err := json.Unmarshal(raw, &s); err != nil || s.V != sealedFormat {
+	s, err := parseSealed(raw)
+	if err != nil || s.V != sealedFormat {
 		return Opened{}, fmt.Errorf("personal: event %d: malformed %s", e.Position, SealedMember)
 	}
 	subject, ok := Subject(e.Stream)
@@ -181,6 +199,9 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	}
 	k, err := p.keys.DataKey(ctx, subject, false)
 	if errors.Is(err, ErrKeyDestroyed) {
+		if o == nil {
+			return Opened{Data: mergeEncode(sorted, nil), Sealed: true, Erased: s.F}, nil
+		}
 		return Opened{Data: encodeObject(o), Sealed: true, Erased: s.F}, nil
 	}
 	if err != nil {
@@ -189,6 +210,12 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	plain, err := k.c.open(eventAAD(e.Stream, e.ID, e.Type), s.C)
 	if err != nil {
 		return Opened{}, fmt.Errorf("event %d of %s: %w", e.Position, e.Stream, err)
+	}
+	if o == nil {
+		if vals, ok := splitSorted(plain, len(s.F)); ok && vals.topLevel() {
+			return Opened{Data: mergeEncode(sorted, vals), Sealed: true}, nil
+		}
+		o = sorted.object()
 	}
 	vals, isObject, err := splitObject(plain)
 	if err != nil || !isObject {
@@ -264,6 +291,22 @@ func (p *Protector) OpenState(ctx context.Context, subject string, v []byte) ([]
 		return nil, fmt.Errorf("state of %s: %w", subject, err)
 	}
 	return plain, nil
+}
+
+// preloader is a KeySource that can load many subjects' keys at once (*Store).
+type preloader interface {
+	Preload(ctx context.Context, subjects []string) error
+}
+
+// Preload asks the key source to load the data keys of subjects in one go, when it can (the key
+// store reads them in one transaction); the keys then open the subjects' events without a
+// lookup each. It changes no result: a subject whose key is not loaded is looked up by the
+// call that needs it, which reports what is wrong with it.
+func (p *Protector) Preload(ctx context.Context, subjects []string) error {
+	if pl, ok := p.keys.(preloader); ok && len(subjects) > 0 {
+		return pl.Preload(ctx, subjects)
+	}
+	return nil
 }
 
 // Evict drops the source's cached key of subject (the customer is being forgotten).

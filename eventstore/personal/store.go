@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -206,8 +207,8 @@ func getRecord(b *bolt.Bucket, subject string) (KeyRecord, bool, error) {
 	if v == nil {
 		return KeyRecord{}, false, nil
 	}
-	var r KeyRecord
-	if err := json.Unmarshal(v, &r); err != nil {
+	r, err := parseKeyRecord(v)
+	if err != nil {
 		return KeyRecord{}, false, fmt.Errorf("personal: key record of %s: %w", subject, err)
 	}
 	r.Subject = subject
@@ -257,6 +258,53 @@ func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*Data
 		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, subject)
 	}
 	return s.unwrap(rec)
+}
+
+// Preload reads the keys of subjects that are not in memory yet in one read transaction and
+// unwraps them into the cache, so the DataKey calls that follow find them there: a rebuild opens
+// the first events of thousands of customers per read of the log, and one transaction and one
+// record lookup per customer were a tenth of its CPU. Subjects without a live key (none yet,
+// destroyed) are left for DataKey to report.
+func (s *Store) Preload(ctx context.Context, subjects []string) error {
+	missing := make([]string, 0, len(subjects))
+	for _, sub := range subjects {
+		if _, ok := s.cache.get(sub); !ok {
+			missing = append(missing, sub)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing) // in key order: the lookups walk the same pages
+	missing = slices.Compact(missing)
+	s.mu.RLock() // held until the keys are cached, as DataKey does: no Destroy in between
+	defer s.mu.RUnlock()
+	recs := make([]KeyRecord, 0, len(missing))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketKeys)
+		for _, sub := range missing {
+			rec, found, err := getRecord(b, sub)
+			if err != nil {
+				return err
+			}
+			if found && !rec.Destroyed {
+				recs = append(recs, rec)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := s.unwrap(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) unwrap(rec KeyRecord) (*DataKey, error) {

@@ -324,3 +324,72 @@ func TestReconcile(t *testing.T) {
 	}
 	dataKey(t, r, "1000/customers/3", false)
 }
+
+// TestPreload: keys loaded in one go open what DataKey's keys open; subjects without a live key
+// are left to DataKey, which reports them as before; a key destroyed after its preload is gone;
+// a ring that cannot unwrap the keys fails the preload.
+func TestPreload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s, err := personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := []string{"1000/customers/1", "1000/customers/2", "1000/customers/3"}
+	want := map[string][]byte{}
+	for _, sub := range live {
+		if want[sub], err = personal.NewProtector(s).SealState(ctx, sub, []byte(`{"x":1}`)); err == nil {
+			t.Fatalf("%s has no key yet, and sealed", sub)
+		}
+		dataKey(t, s, sub, true)
+		if want[sub], err = personal.NewProtector(s).SealState(ctx, sub, []byte(`{"x":1}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dataKey(t, s, "1000/customers/4", true)
+	if err := s.Destroy(ctx, "1000/customers/4"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{}) // nothing cached
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := personal.NewProtector(s)
+	subjects := append([]string{"1000/customers/4", "1000/customers/5", live[1]}, live...)
+	if err := p.Preload(ctx, subjects); err != nil {
+		t.Fatalf("Preload: %v", err)
+	}
+	for _, sub := range live {
+		got, err := p.SealState(ctx, sub, []byte(`{"x":1}`))
+		if err != nil || !bytes.Equal(got, want[sub]) {
+			t.Fatalf("%s after Preload: sealed %x (%v), want %x", sub, got, err, want[sub])
+		}
+	}
+	if _, err := s.DataKey(ctx, "1000/customers/4", false); !errors.Is(err, personal.ErrKeyDestroyed) {
+		t.Errorf("destroyed key after Preload: %v", err)
+	}
+	if _, err := s.DataKey(ctx, "1000/customers/5", false); !errors.Is(err, personal.ErrNoKey) {
+		t.Errorf("unknown key after Preload: %v", err)
+	}
+	if err := s.Destroy(ctx, live[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Preload(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DataKey(ctx, live[0], false); !errors.Is(err, personal.ErrKeyDestroyed) {
+		t.Errorf("key destroyed after its Preload: %v", err)
+	}
+
+	s.Close()
+
+	other, err := personal.OpenStore(path, ring(t, masterB), personal.StoreOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := personal.NewProtector(other).Preload(ctx, live); !errors.Is(err, personal.ErrMasterKey) {
+		t.Errorf("Preload with another master key: %v", err)
+	}
+}
