@@ -53,8 +53,9 @@ func (i *reqInfo) requestIDOf() string {
 	}
 	return i.requestID
 }
-func routeOf(r *http.Request) string           { return info(r.Context()).route }
-func setRoute(r *http.Request, route string)   { info(r.Context()).route = route }
+
+func routeOf(r *http.Request) string         { return info(r.Context()).route }
+func setRoute(r *http.Request, route string) { info(r.Context()).route = route }
 
 // validCorrelationID accepts 1–128 visible ASCII characters.
 func validCorrelationID(s string) bool {
