@@ -16,6 +16,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/rebuildgc"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -90,7 +91,7 @@ func rebuildOffline(ctx context.Context, dataDir, projection string, stderr io.W
 	}
 	bar := newProgress(stderr, fmt.Sprintf("rebuilding the read models from %d events", head), "events", int64(head))
 	t0, cpu0 := time.Now(), selfCPU()
-	restoreGC := rebuildGC()
+	restoreGC := rebuildgc.Set()
 	err = projections.Rebuild(ctx, db, store, head, func(p uint64) { bar.update(int64(p)) }, ps...)
 	restoreGC()
 	took, cpu := time.Since(t0), selfCPU()-cpu0

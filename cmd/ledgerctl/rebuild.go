@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/rebuildgc"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -142,7 +143,7 @@ func rebuild(e *env, f *rebuildFlags) (sum rebuildSummary, err error) {
 	ps, _ := set.Select(f.projection)
 	start := e.now()
 	bar := newProgress(e, "rebuild "+f.projection, head)
-	restoreGC := rebuildGC()
+	restoreGC := rebuildgc.Set()
 	err = projections.Rebuild(e.ctx, db, store, head, bar.update, ps...)
 	restoreGC()
 	bar.finish(head)

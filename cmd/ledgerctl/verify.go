@@ -11,6 +11,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/rebuildgc"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -240,7 +241,7 @@ func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *pro
 	defer fresh.Close()
 	ps, _ := projections.NewSet(fresh, natID).Protect(pd).Select(p.Name())
 	bar := newProgress(e, "rebuild "+p.Name(), rep.Checkpoint)
-	restoreGC := rebuildGC()
+	restoreGC := rebuildgc.Set()
 	err = projections.Rebuild(e.ctx, fresh, store, rep.Checkpoint, bar.update, ps...)
 	restoreGC()
 	bar.finish(rep.Checkpoint)
