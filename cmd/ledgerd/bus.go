@@ -51,9 +51,9 @@ func (m *Main) relayStatus() relay.Status {
 		return b.relay.Status()
 	}
 	st := relay.Status{LastError: "NATS is starting"}
-	if m.bus != nil && m.bus.started() == nil {
+	if m.bus != nil {
 		select {
-		case <-m.bus.up:
+		case <-m.bus.up: // up but not started: its start failed
 			st.LastError = m.bus.err.Error()
 		default:
 		}

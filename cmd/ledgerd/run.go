@@ -59,28 +59,23 @@ type Main struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	token  string
-	fatal  chan error // a part started in the background failed (Fatal)
-	// fatalOnce makes fatal.
-	fatalOnce sync.Once
+	fatal  chan error // a part started in the background failed (Fatal; made by NewMain)
 }
 
 // NewMain returns a Main with default outputs.
-func NewMain() *Main { return &Main{Stdout: os.Stdout, LogOutput: os.Stderr} }
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, LogOutput: os.Stderr, fatal: make(chan error, 1)}
+}
 
 // Fatal receives the error of a part that failed after Run returned, while starting in the
 // background (the embedded NATS server, bus.go): ledgerd cannot go on and should Close and exit.
-func (m *Main) Fatal() <-chan error { return m.fatalChan() }
-
-func (m *Main) fatalChan() chan error {
-	m.fatalOnce.Do(func() { m.fatal = make(chan error, 1) })
-	return m.fatal
-}
+func (m *Main) Fatal() <-chan error { return m.fatal }
 
 // fail reports a fatal error of a background part (the first one only).
 func (m *Main) fail(err error) {
 	m.log.Error("ledgerd cannot go on", "err", err)
 	select {
-	case m.fatalChan() <- err:
+	case m.fatal <- err:
 	default:
 	}
 }
