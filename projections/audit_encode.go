@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/nordledger/ledger/internal/jsonw"
 	"strconv"
 )
 
@@ -19,13 +20,13 @@ func marshalEvent(e Event) ([]byte, error) {
 	b = append(b, `{"ID":"`...)
 	b = appendUUID(b, e.ID)
 	b = append(b, `","Stream":`...)
-	b = appendJSONString(b, e.Stream)
+	b = jsonw.AppendString(b, e.Stream)
 	b = append(b, `,"Version":`...)
 	b = strconv.AppendUint(b, e.Version, 10)
 	b = append(b, `,"Position":`...)
 	b = strconv.AppendUint(b, e.Position, 10)
 	b = append(b, `,"Type":`...)
-	b = appendJSONString(b, e.Type)
+	b = jsonw.AppendString(b, e.Type)
 	b = append(b, `,"SchemaVersion":`...)
 	b = strconv.AppendInt(b, int64(e.SchemaVersion), 10)
 	b = append(b, `,"Time":"`...)
@@ -35,15 +36,15 @@ func marshalEvent(e Event) ([]byte, error) {
 	}
 	b = append(b, '"')
 	b = append(b, `,"Actor":`...)
-	b = appendJSONString(b, e.Actor)
+	b = jsonw.AppendString(b, e.Actor)
 	b = append(b, `,"CorrelationID":`...)
-	b = appendJSONString(b, e.CorrelationID)
+	b = jsonw.AppendString(b, e.CorrelationID)
 	b = append(b, `,"CausationID":`...)
-	b = appendJSONString(b, e.CausationID)
+	b = jsonw.AppendString(b, e.CausationID)
 	b = append(b, `,"TraceParent":`...)
-	b = appendJSONString(b, e.TraceParent)
+	b = jsonw.AppendString(b, e.TraceParent)
 	b = append(b, `,"TraceState":`...)
-	b = appendJSONString(b, e.TraceState)
+	b = jsonw.AppendString(b, e.TraceState)
 	b = append(b, `,"Data":`...)
 	if e.Data == nil {
 		b = append(b, "null"...)
@@ -68,19 +69,4 @@ func appendUUID(b []byte, id [16]byte) []byte {
 	s[23] = '-'
 	hex.Encode(s[24:], id[10:])
 	return append(b, s[:]...)
-}
-
-// appendJSONString appends s as json.Marshal encodes a string: in quotes as it is when it holds
-// only printable ASCII that encoding/json leaves alone, else as json.Marshal writes it (escapes,
-// HTML-safe characters, invalid UTF-8).
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

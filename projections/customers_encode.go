@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/jsonw"
 )
 
 // marshalState returns the JSON of a customer's state that the customers bucket keeps: exactly
@@ -17,37 +18,37 @@ import (
 func marshalState(s domain.CustomerState) ([]byte, error) {
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"CustomerNo":`...)
-	b = appendJSONString(b, s.CustomerNo)
+	b = jsonw.AppendString(b, s.CustomerNo)
 	b = append(b, `,"NationalIdentifier":`...)
 	if ni := s.NationalIdentifier; ni == nil {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, `{"regNo":`...)
-		b = appendJSONString(b, ni.RegNo)
+		b = jsonw.AppendString(b, ni.RegNo)
 		b = append(b, `,"countryCode":`...)
-		b = appendJSONString(b, ni.CountryCode)
+		b = jsonw.AppendString(b, ni.CountryCode)
 		b = append(b, '}')
 	}
 	b = append(b, `,"VATNo":`...)
-	b = appendJSONString(b, s.VATNo)
+	b = jsonw.AppendString(b, s.VATNo)
 	b = append(b, `,"LegalEntity":`...)
-	b = appendJSONString(b, s.LegalEntity)
+	b = jsonw.AppendString(b, s.LegalEntity)
 	b = append(b, `,"Name":`...)
-	b = appendJSONString(b, s.Name)
+	b = jsonw.AppendString(b, s.Name)
 	b = append(b, `,"EmailAddress":`...)
-	b = appendJSONString(b, s.EmailAddress)
+	b = jsonw.AppendString(b, s.EmailAddress)
 	b = append(b, `,"ProtectedIdentity":`...)
 	b = strconv.AppendBool(b, s.ProtectedIdentity)
 	b = append(b, `,"PreferredLanguageCode":`...)
-	b = appendJSONString(b, s.PreferredLanguageCode)
+	b = jsonw.AppendString(b, s.PreferredLanguageCode)
 	b = append(b, `,"LegalStatus":`...)
-	b = appendJSONString(b, s.LegalStatus)
+	b = jsonw.AppendString(b, s.LegalStatus)
 	b = append(b, `,"MSISDN":`...)
-	b = appendJSONString(b, s.MSISDN)
+	b = jsonw.AppendString(b, s.MSISDN)
 	b = append(b, `,"DistributionType":`...)
-	b = appendJSONString(b, s.DistributionType)
+	b = jsonw.AppendString(b, s.DistributionType)
 	b = append(b, `,"TaxIdentificationNumber":`...)
-	b = appendJSONString(b, s.TaxIdentificationNumber)
+	b = jsonw.AppendString(b, s.TaxIdentificationNumber)
 	b = append(b, `,"EDIAddressInfo":`...)
 	if edi := s.EDIAddressInfo; edi == nil {
 		b = append(b, "null"...)
@@ -55,16 +56,16 @@ func marshalState(s domain.CustomerState) ([]byte, error) {
 		b = append(b, '{')
 		if edi.VAN != "" {
 			b = append(b, `"van":`...)
-			b = appendJSONString(b, edi.VAN)
+			b = jsonw.AppendString(b, edi.VAN)
 			b = append(b, ',')
 		}
 		if edi.InterChangeRecipient != "" {
 			b = append(b, `"interChangeRecipient":`...)
-			b = appendJSONString(b, edi.InterChangeRecipient)
+			b = jsonw.AppendString(b, edi.InterChangeRecipient)
 			b = append(b, ',')
 		}
 		b = append(b, `"buyerId":`...)
-		b = appendJSONString(b, edi.BuyerID)
+		b = jsonw.AppendString(b, edi.BuyerID)
 		b = append(b, '}')
 	}
 	b = append(b, `,"LegalAddress":`...)
@@ -80,7 +81,7 @@ func marshalState(s domain.CustomerState) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, c)
+			b = jsonw.AppendString(b, c)
 		}
 		b = append(b, ']')
 	}
@@ -130,21 +131,21 @@ func appendAddress(b []byte, a *domain.Address) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, `{"addressee":`...)
-	b = appendJSONString(b, a.Addressee)
+	b = jsonw.AppendString(b, a.Addressee)
 	if a.StreetAddress != "" {
 		b = append(b, `,"streetAddress":`...)
-		b = appendJSONString(b, a.StreetAddress)
+		b = jsonw.AppendString(b, a.StreetAddress)
 	}
 	if a.CoAddress != "" {
 		b = append(b, `,"coAddress":`...)
-		b = appendJSONString(b, a.CoAddress)
+		b = jsonw.AppendString(b, a.CoAddress)
 	}
 	b = append(b, `,"city":`...)
-	b = appendJSONString(b, a.City)
+	b = jsonw.AppendString(b, a.City)
 	b = append(b, `,"zipCode":`...)
-	b = appendJSONString(b, a.ZipCode)
+	b = jsonw.AppendString(b, a.ZipCode)
 	b = append(b, `,"countryCode":`...)
-	b = appendJSONString(b, a.CountryCode)
+	b = jsonw.AppendString(b, a.CountryCode)
 	return append(b, '}')
 }
 
