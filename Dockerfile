@@ -3,7 +3,7 @@
 #   docker build -t nordledger/ledgerd .
 #   docker run -p 8080:8080 -v ledgerd-data:/data nordledger/ledgerd
 #
-# Build: static binaries (CGO_ENABLED=0, -trimpath) from golang:1.26. Runtime: distroless
+# Build: static binaries (CGO_ENABLED=0, -trimpath) from golang:1.26.10. Runtime: distroless
 # static (CA certificates and tzdata, no shell, no package manager) as user nonroot (65532).
 #
 # No HEALTHCHECK: distroless has no shell, curl or wget to run one, and ledgerd has no probe
@@ -11,7 +11,7 @@
 # GET /readyz (503 until caught up) from outside: the orchestrator's HTTP probe, or a compose
 # healthcheck once the image carries a probe binary. See docs/operations.md.
 
-FROM golang:1.26 AS build
+FROM golang:1.26.10 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
