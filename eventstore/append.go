@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -24,23 +25,29 @@ const (
 )
 
 type appendOp struct {
-	req  AppendRequest
-	done chan appendOutcome
-}
-
-type appendOutcome struct {
+	req AppendRequest
+	// res and err are the append's outcome, set before committed is closed.
 	res AppendResult
 	err error
+	// applyErr is the failure of the stages after the commit (set before answered is closed).
+	applyErr  error
+	committed chan struct{} // closed when the outcome is known: durable, refused, or failed
+	answered  chan struct{} // closed when the append's group is through the stages after the commit
 }
 
 // Append appends req.Events to req.Stream if the stream is at req.ExpectedVersion, together with
 // the key releases and claims of the request, in one transaction. It returns once the events are
-// durable. Errors: ErrWrongExpectedVersion, ErrReservationConflict, ErrEventIDReused,
-// ErrInvalidAppend, ErrClosed, ErrReadOnly, or ErrWriteFailed wrapping the I/O error (the
-// transaction was rolled back).
+// durable and through the commit pipeline's later stages (Options.Applier: ledgerd's read models
+// then hold them), and so does a refused append: its answer is given once everything it was
+// decided against has been applied. Errors: ErrWrongExpectedVersion, ErrReservationConflict,
+// ErrEventIDReused, ErrInvalidAppend, ErrClosed, ErrReadOnly, ErrWriteFailed wrapping the I/O
+// error (nothing of the append was written), or an error matching ErrNotApplied.
 //
-// If ctx ends before the append reaches the writer, Append returns ctx.Err() and nothing is written;
-// once handed to the writer the append completes regardless of ctx.
+// If ctx ends before the append reaches the writer, Append returns ctx.Err() and nothing is
+// written. Once handed to the writer the append's outcome is awaited regardless of ctx: a write
+// is never reported as not done when it was done. If ctx ends after the outcome is durable but
+// before the later stages are through, Append returns the outcome (res, and the refusal if it was
+// refused) joined with an error matching ErrNotApplied: the events are stored, their effects lag.
 func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, error) {
 	if s.opts.ReadOnly {
 		return AppendResult{}, ErrReadOnly
@@ -49,7 +56,7 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 		return AppendResult{}, err
 	}
 	start := time.Now()
-	op := &appendOp{req: req, done: make(chan appendOutcome, 1)}
+	op := &appendOp{req: req, committed: make(chan struct{}), answered: make(chan struct{})}
 	select {
 	case s.queue <- op:
 	case <-s.closing:
@@ -57,9 +64,20 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 	case <-ctx.Done():
 		return AppendResult{}, ctx.Err()
 	}
-	out := <-op.done
-	s.observeAppend(start, out.err)
-	return out.res, out.err
+	<-op.committed
+	s.observeAppend(start, op.err)
+	if op.err != nil && !isRequestError(op.err) {
+		return op.res, op.err // nothing of it was written
+	}
+	select {
+	case <-op.answered:
+		if op.applyErr != nil {
+			return op.res, errors.Join(op.err, op.applyErr)
+		}
+		return op.res, op.err
+	case <-ctx.Done():
+		return op.res, errors.Join(op.err, &NotAppliedError{Position: op.res.LastPosition, Err: ctx.Err()})
+	}
 }
 
 // validateRequest checks the request's shape and normalizes event times to UTC.
@@ -115,25 +133,59 @@ func validateRequest(req *AppendRequest) error {
 	return nil
 }
 
-// writer is the single goroutine that commits appends: it takes every append waiting when the
-// previous commit finished (up to MaxBatch) into one transaction and one fsync.
+// writer is the goroutine that commits appends: it takes every append waiting when the previous
+// commit finished (up to MaxBatch) into one transaction and one fsync. With Options.Prepare it
+// only gathers and prepares the groups, and committer commits them: a group is prepared while the
+// one before it commits.
 func (s *Store) writer() {
-	defer close(s.writerDone)
-	batch := make([]*appendOp, 0, s.opts.MaxBatch)
+	defer func() {
+		if s.commitQ != nil {
+			close(s.commitQ)
+		} else {
+			close(s.writerDone)
+		}
+	}()
 	var buf []byte
 	for {
+		var batch []*appendOp
 		select {
 		case op := <-s.queue:
-			batch = append(batch[:0], op)
+			batch = append(make([]*appendOp, 0, 64), op)
 		case <-s.closing:
 			return
 		}
-		batch = s.gather(batch)
-		buf = s.commit(batch, buf[:0])
+		g := &group{ops: s.gather(batch)}
+		if s.commitQ != nil {
+			if err := s.opts.Prepare(); err != nil {
+				g.err = fmt.Errorf("%w: preparing the group: %w", ErrWriteFailed, err)
+			}
+			s.commitQ <- g
+			continue
+		}
+		buf = s.commitGroup(g, buf)
+	}
+}
+
+// committer commits the groups the writer prepared (Options.Prepare), in order.
+func (s *Store) committer() {
+	defer close(s.writerDone)
+	var buf []byte
+	for g := range s.commitQ {
+		buf = s.commitGroup(g, buf)
+	}
+}
+
+// commitGroup commits a group (unless its preparation failed) and hands it on: to the applier,
+// or, without one, to its appenders. It returns the record buffer to reuse.
+func (s *Store) commitGroup(g *group, buf []byte) []byte {
+	if g.err == nil {
+		buf = s.commit(g, buf[:0])
 		if cap(buf) > 8<<20 {
 			buf = nil // do not keep a huge buffer after a burst of large events
 		}
 	}
+	s.committed(g)
+	return buf
 }
 
 // gather adds every append waiting to the batch. Appenders answered by the previous commit are
@@ -160,44 +212,39 @@ func (s *Store) gather(batch []*appendOp) []*appendOp {
 	return batch
 }
 
-// commit runs one write transaction for the batch and answers every op in it.
-func (s *Store) commit(batch []*appendOp, buf []byte) []byte {
-	outcomes := make([]appendOutcome, len(batch))
+// commit runs one write transaction for the group and sets each append's outcome. A transaction
+// that fails fails every append of the group, the refused ones too: nothing of the group is
+// written, and a refusal may have been decided against an earlier append of the group.
+func (s *Store) commit(g *group, buf []byte) []byte {
 	var head uint64
 	start := time.Now()
+	var events []Event
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newTxWriter(tx, buf)
-		for i, op := range batch {
+		for _, op := range g.ops {
 			res, err := w.apply(&op.req)
 			if err != nil && !isRequestError(err) {
 				return err // I/O or internal failure: the whole transaction rolls back
 			}
-			outcomes[i] = appendOutcome{res, err}
+			op.res, op.err = res, err
 		}
 		head = w.events.Sequence()
-		buf = w.buf
+		buf, events = w.buf, w.committed
 		return nil
 	})
 	if err != nil {
-		err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
-		for i := range outcomes {
-			if outcomes[i].err == nil || !isRequestError(outcomes[i].err) {
-				outcomes[i] = appendOutcome{err: err}
-			}
-		}
+		g.err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
 	} else {
+		g.events, g.head = events, head
 		s.stats.commits.Add(1)
-		s.stats.appends.Add(uint64(len(batch)))
+		s.stats.appends.Add(uint64(len(g.ops)))
 		if head != s.head.Load() {
 			s.head.Store(head)
 			s.notify()
 		}
 	}
 	if s.opts.Observer != nil {
-		s.opts.Observer.ObserveCommit(len(batch), time.Since(start), err)
-	}
-	for i, op := range batch {
-		op.done <- outcomes[i]
+		s.opts.Observer.ObserveCommit(len(g.ops), time.Since(start), err)
 	}
 	return buf
 }
@@ -214,6 +261,7 @@ func isRequestError(err error) bool {
 type txWriter struct {
 	events, index, ids, reservations *bolt.Bucket
 	buf                              []byte
+	committed                        []Event // the events written, in log order (for the applier)
 }
 
 func newTxWriter(tx *bolt.Tx, buf []byte) *txWriter {
@@ -288,6 +336,8 @@ func (w *txWriter) apply(req *AppendRequest) (AppendResult, error) {
 		if err := w.ids.Put(append([]byte(nil), d.ID[:]...), posKey); err != nil {
 			return AppendResult{}, err
 		}
+		e.Decided = d.Decided
+		w.committed = append(w.committed, e)
 		if i == 0 {
 			res.FirstPosition = pos
 		}

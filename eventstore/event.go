@@ -28,6 +28,10 @@ type EventData struct {
 	TraceParent, TraceState string
 	// Data is the event's payload, a JSON document.
 	Data []byte
+	// Decided is the event as its appender decided it, in memory (ledgerd: the domain event, in
+	// the clear). The store does not store or look at it: it hands it with the committed event to
+	// the commit pipeline's Applier (Event.Decided), so that stage need not decode Data again.
+	Decided any `json:"-"`
 }
 
 // Event is a stored event: the envelope of SPEC §9.
@@ -46,6 +50,9 @@ type Event struct {
 	// stored before trace context was recorded).
 	TraceParent, TraceState string
 	Data                    []byte
+	// Decided is EventData.Decided, in the commit pipeline only (Applier.Apply); nil for every
+	// event read from the log.
+	Decided any `json:"-"`
 }
 
 // ExpectedVersion is the stream version an append expects to find: Any (the zero value), NoStream,

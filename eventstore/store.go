@@ -49,6 +49,15 @@ type Options struct {
 	ReadOnly bool
 	// Observer is told of every append and group commit (observer.go); nil observes nothing.
 	Observer Observer
+	// Prepare, when set, runs before each group's transaction, while the group before it commits:
+	// it makes durable what the group's events need to be durable before them (ledgerd commits
+	// the new customers' data keys, personal.Store.CommitPending). An error fails every append
+	// of the group with ErrWriteFailed; nothing of the group is written. See pipeline.go.
+	Prepare func() error
+	// Applier, when set, is the pipeline's last stage: appends are answered once it applied
+	// their group (ledgerd: the read models, projections.Runner). nil answers appends once they
+	// are durable. See pipeline.go.
+	Applier Applier
 }
 
 func (o Options) withDefaults() Options {
@@ -70,10 +79,19 @@ type Store struct {
 	opts Options
 
 	queue      chan *appendOp
+	commitQ    chan *group   // from the writer to the committer, with Options.Prepare
+	applyQ     applyQueue    // from the commit to the applier, with Options.Applier
 	closing    chan struct{} // closed by Close: no new appends
-	writerDone chan struct{}
+	writerDone chan struct{} // closed when the last group is committed
 	closeOnce  sync.Once
 	closeErr   error
+
+	// The pipeline's apply stage (pipeline.go).
+	appliedMu   sync.Mutex
+	applied     uint64        // every event up to it is through the pipeline
+	appliedWake chan struct{} // closed and replaced when applied advances
+	applierDone chan struct{} // closed when the applier goroutine ended
+	stopApply   context.CancelFunc
 
 	head atomic.Uint64 // last committed position
 
@@ -151,18 +169,35 @@ func Open(path string, opts Options) (s *Store, err error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s = &Store{
-		db:         db,
-		opts:       opts,
-		queue:      make(chan *appendOp),
-		closing:    make(chan struct{}),
-		writerDone: make(chan struct{}),
-		wake:       make(chan struct{}),
+		db:          db,
+		opts:        opts,
+		queue:       make(chan *appendOp),
+		closing:     make(chan struct{}),
+		writerDone:  make(chan struct{}),
+		wake:        make(chan struct{}),
+		appliedWake: make(chan struct{}),
+		applierDone: make(chan struct{}),
 	}
+	s.applyQ.ready = make(chan struct{}, 1)
 	s.head.Store(head)
 	if opts.ReadOnly {
 		close(s.writerDone)
+		close(s.applierDone)
+		s.applied = head
+		return s, nil
+	}
+	if opts.Prepare != nil {
+		s.commitQ = make(chan *group)
+		go s.committer()
+	}
+	go s.writer()
+	if opts.Applier != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopApply = cancel
+		go s.applier(ctx)
 	} else {
-		go s.writer()
+		s.applied = head
+		close(s.applierDone)
 	}
 	return s, nil
 }
@@ -224,14 +259,19 @@ func checkLayout(tx *bolt.Tx) (uint64, error) {
 	return head, err
 }
 
-// Close stops accepting appends, commits the appends already handed to the writer, ends every
-// subscription and closes the file. It is safe to call more than once.
+// Close stops accepting appends, commits the appends already handed to the writer and takes them
+// through the pipeline's apply stage (an applier that cannot make progress is stopped: those
+// appends are answered with ErrNotApplied), ends every subscription and closes the file. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		close(s.closing)
 		s.mu.Unlock()
 		<-s.writerDone
+		if s.stopApply != nil {
+			s.stopApply() // an applier that cannot make progress gives up; the others finish
+		}
+		<-s.applierDone
 		s.subsWG.Wait()
 		var err error
 		path := s.db.Path()

@@ -189,27 +189,18 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = uuid.Must(uuid.NewV7()).String()
 	}
-	out, err := s.cfg.Commands.Execute(ctx, ledgerNo, no, nil, meta, func(cu *domain.Customer) ([]domain.Event, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
+	defer cancel()
+	out, err := s.cfg.Commands.Execute(cctx, ledgerNo, no, nil, meta, func(cu *domain.Customer) ([]domain.Event, error) {
 		return cu.FinishCardRegistration(id, res, meta.Time)
 	})
 	if err != nil {
 		return domain.CardRegistration{}, err
 	}
-	if out.Position > 0 {
-		wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-		defer cancel()
-		if err := s.cfg.Waiter.WaitFor(wctx, out.Position); err != nil {
-			return domain.CardRegistration{}, err
-		}
+	if st := out.State; st.CardRegistration != nil && st.CardRegistration.RegistrationID == id {
+		return *st.CardRegistration, nil
 	}
-	st, found, err := s.cfg.Customers.Customer(ctx, ledgerNo, no)
-	if err != nil {
-		return domain.CardRegistration{}, err
-	}
-	if !found || st.CardRegistration == nil || st.CardRegistration.RegistrationID != id {
-		return domain.CardRegistration{}, errMissingAfterWrite
-	}
-	return *st.CardRegistration, nil
+	return domain.CardRegistration{}, errMissingAfterWrite
 }
 
 // startCardVerification asks the provider to start a verification. A provider that could not

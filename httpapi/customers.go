@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 )
 
@@ -155,43 +157,40 @@ func (s *Server) caughtUp(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// execute runs a command on an existing customer and returns its state once the read model holds
-// the command's effect; it writes the problem and returns false on failure.
+// commandContext is the context a command runs in: the request's values, but not its
+// cancellation — a client that half-closes its connection, or goes away, after sending a
+// complete request has made it, and a command handed to the log is carried out and answered
+// truthfully — bounded by WriteTimeout.
+func (s *Server) commandContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.WriteTimeout)
+}
+
+// execute runs a command on an existing customer and returns the customer as the command left
+// it: the caller is told its own write's version and state, never a later writer's. The command
+// returns once the read models hold that state (read-your-writes); it writes the problem and
+// returns false on failure.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no string, match *uint64, decide commands.Decision) (domain.CustomerState, bool) {
-	res, err := s.cfg.Commands.Execute(r.Context(), c.ledgerNo, no, match, s.meta(r, c), decide)
-	if err != nil {
-		s.writeError(w, r, err)
-		return domain.CustomerState{}, false
-	}
-	return s.settle(w, r, c, res)
-}
-
-// settle waits until the read model holds a command's effect (read-your-writes), then returns the
-// customer as the command left it: the caller is told its own write's version and state, never a
-// later writer's (the read model may already hold more).
-func (s *Server) settle(w http.ResponseWriter, r *http.Request, c *call, res commands.Result) (domain.CustomerState, bool) {
-	if !s.applied(w, r, res) {
-		return domain.CustomerState{}, false
-	}
-	if res.Version > 0 && res.State.Version == res.Version {
-		return res.State, true
-	}
-	return s.load(w, r, c, res.CustomerNo)
-}
-
-// applied waits until the read models hold a command's effect (read-your-writes); it writes the
-// problem and returns false when they do not in time.
-func (s *Server) applied(w http.ResponseWriter, r *http.Request, res commands.Result) bool {
-	if res.Position == 0 {
-		return true
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+	ctx, cancel := s.commandContext(r)
 	defer cancel()
-	if err := s.cfg.Waiter.WaitFor(ctx, res.Position); err != nil {
-		s.writeError(w, r, err)
-		return false
+	res, err := s.cfg.Commands.Execute(ctx, c.ledgerNo, no, match, s.meta(r, c), decide)
+	if err != nil {
+		s.commandError(w, r, res, err)
+		return domain.CustomerState{}, false
 	}
-	return true
+	return res.State, true
+}
+
+// commandError writes a command's failure. A write that was stored but is not readable yet
+// (the read models lag: eventstore.ErrNotApplied) is told so, with its version: it must not be
+// repeated.
+func (s *Server) commandError(w http.ResponseWriter, r *http.Request, res commands.Result, err error) {
+	if res.Changed && errors.Is(err, eventstore.ErrNotApplied) {
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, r, http.StatusServiceUnavailable, "timeout",
+			fmt.Sprintf("the change was stored (customer %s, version %d), but the read models have not caught up yet, so it is not readable yet; do not repeat it", res.CustomerNo, res.Version), nil)
+		return
+	}
+	s.writeError(w, r, err)
 }
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call) {
@@ -207,12 +206,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call)
 // create runs a CreateCustomer command and answers 201 with the new customer's @id, Location and
 // ETag (create-customer and generate-consumer-customer-by-reg-no).
 func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd domain.CreateCustomer) {
-	res, err := s.cfg.Commands.Create(r.Context(), c.ledger, cmd, s.meta(r, c))
+	ctx, cancel := s.commandContext(r)
+	defer cancel()
+	res, err := s.cfg.Commands.Create(ctx, c.ledger, cmd, s.meta(r, c))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.applied(w, r, res) { // the answer holds nothing of the read model: no need to read it
+		s.commandError(w, r, res, err)
 		return
 	}
 	self := customerPath(c.ledgerNo, res.CustomerNo)

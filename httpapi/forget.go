@@ -30,15 +30,11 @@ func (s *Server) forgetCustomer(w http.ResponseWriter, r *http.Request, c *call)
 	if !s.emptyBody(w, r) {
 		return
 	}
-	res, err := s.cfg.Commands.Forget(r.Context(), c.ledger, no, s.meta(r, c))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+	ctx, cancel := s.commandContext(r)
 	defer cancel()
-	if err := s.cfg.Waiter.WaitFor(ctx, res.Position); err != nil {
-		s.writeError(w, r, err)
+	res, err := s.cfg.Commands.Forget(ctx, c.ledger, no, s.meta(r, c))
+	if err != nil {
+		s.commandError(w, r, res, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -14,7 +14,6 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -48,38 +47,39 @@ func newHarness(t testing.TB) *harness { return buildHarness(t, false) }
 func buildHarness(t testing.TB, full bool) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Personal data sealed as ledgerd does (docs/data-protection.md), so forget works too.
 	ring, err := personal.ParseMasterKeys("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{DeferCreates: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pd := personal.NewProtector(keys)
-	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys})
-	if err != nil {
-		t.Fatal(err)
-	}
 	pdb, err := projections.OpenDB(filepath.Join(dir, "projections.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := projections.NewSet(pdb, handler.NationalIDKey).Protect(pd)
+	set := projections.NewSet(pdb, func(ledgerNo string, ni domain.NationalIdentifier) string {
+		return commands.NationalIDKey(testSecret, ledgerNo, ni)
+	}).Protect(pd)
 	running := []projections.Projection{set.Customers}
 	if full {
 		running = set.All()
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	runner, _ := projections.NewRunner(pdb, log, running...)
+	// The writer's commit pipeline, as ledgerd wires it.
+	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{Prepare: keys.CommitPending, Applier: runner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); runner.Run(ctx, feed.NewLog(store, log)) }()
 	verifier, err := auth.NewVerifier(ctx, auth.Config{HS256Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
@@ -111,10 +111,9 @@ func buildHarness(t testing.TB, full bool) *harness {
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		<-done
 		verifier.Close()
-		pdb.Close()
 		store.Close()
+		pdb.Close()
 		keys.Close()
 	})
 	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "tester", Ledgers: []string{"1000"}, Scopes: auth.AllScopes, TTL: 24 * time.Hour}, time.Now())

@@ -98,6 +98,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var re *registerError
 	var ve *verifierError
 	switch {
+	case errors.Is(err, eventstore.ErrNotApplied):
+		// Decided (a refusal, or nothing to change) or stored, but the read models lag: the
+		// answer is not given before they show it.
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the read models have not caught up with the ledger yet; read before retrying", nil)
 	case errors.As(err, &ve):
 		// Like the register: a provider that is down is a state; nothing was recorded.
 		info(r.Context()).dependencyDown = true

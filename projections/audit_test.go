@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -58,7 +57,7 @@ func openAudit(t *testing.T, store *eventstore.Store) *projections.Audit {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, feed.NewLog(store, quiet)) }()
+	go func() { done <- r.Follow(ctx, store) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -48,7 +47,7 @@ func benchmarkRunner(b *testing.B, ps func(*projections.DB) []projections.Projec
 		r, _ := projections.NewRunner(db, quiet, ps(db)...)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { defer close(done); r.Run(ctx, feed.NewLog(store, quiet)) }()
+		go func() { defer close(done); r.Follow(ctx, store) }()
 		if err := r.WaitFor(context.Background(), head); err != nil {
 			b.Fatal(err)
 		}

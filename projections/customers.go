@@ -85,14 +85,23 @@ type customerEvent struct {
 }
 
 // prepare implements preparer: it decodes and opens a customer's event (nil for every other
-// stream).
+// stream) — unless the event carries the domain event its command decided (Event.Decided, on the
+// writer's commit pipeline), which is what decoding would give: then nothing is decoded.
 func (p *Customers) prepare(e Event) any {
 	ledgerNo, customerNo, ok := ParseStream(e.Stream)
 	if !ok {
 		return (*customerEvent)(nil)
 	}
 	ce := &customerEvent{ledgerNo: ledgerNo, customerNo: customerNo, key: ledgerNo + "/" + customerNo}
-	ce.ev, ce.opened, ce.err = decodeEvent(p.pd, e)
+	if decided, ok := e.Decided.(domain.Event); ok && decided != nil {
+		// Just committed by the writer: the event as its command decided it, in the clear.
+		ce.ev, ce.opened = decided, personal.Opened{Sealed: personal.IsSealed(e.Data)}
+		if ce.opened.Sealed && p.pd == nil {
+			ce.err = errNoProtector
+		}
+	} else {
+		ce.ev, ce.opened, ce.err = decodeEvent(p.pd, e)
+	}
 	switch {
 	case ce.err != nil:
 	case ce.ev == nil:
@@ -115,6 +124,9 @@ func (p *Customers) prepareRead(events []Event) {
 	}
 	subjects := make([]string, 0, len(events))
 	for _, e := range events {
+		if e.Decided != nil {
+			continue // nothing to open
+		}
 		if sub, ok := personal.Subject(e.Stream); ok && bytes.Contains(e.Data, sealedMarker) {
 			subjects = append(subjects, sub)
 		}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/personal"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -58,9 +59,13 @@ func (p *Customers) customer(tx *bolt.Tx, key string) (*domain.Customer, bool, e
 	var state domain.CustomerState
 	var sealed bool
 	if v := tx.Bucket(bucketCustomers).Get([]byte(key)); v != nil {
-		var err error
-		if state, sealed, err = p.decodeState(key, v); err != nil {
-			return nil, false, err
+		if cached, ok := p.states.get(key, v); ok {
+			state, sealed = cached, personal.IsSealedState(v)
+		} else {
+			var err error
+			if state, sealed, err = p.decodeState(key, v); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	c := domain.RestoreCustomer(state)

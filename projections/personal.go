@@ -85,8 +85,12 @@ func customerStream(key string) string {
 }
 
 // putCustomer stores a customer's state under key, sealed with its data key when seal is set.
+// The state is remembered decoded with the bytes stored (stateCache): the next change or read of
+// the customer need not open and decode it (should the transaction roll back, the file's bytes
+// differ from the remembered ones, which are then ignored).
 func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
-	data, err := marshalState(c.State())
+	state := c.State()
+	data, err := marshalState(state)
 	if err != nil {
 		return err
 	}
@@ -98,7 +102,11 @@ func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, sea
 			return err
 		}
 	}
-	return keyOrdered(tx, bucketCustomers).Put([]byte(key), data)
+	if err := keyOrdered(tx, bucketCustomers).Put([]byte(key), data); err != nil {
+		return err
+	}
+	p.states.put(key, data, state)
+	return nil
 }
 
 // keyOrdered returns a bucket keyed by customer ("{ledgerNo}/{customerNo}"), with its pages

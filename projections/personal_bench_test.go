@@ -8,7 +8,6 @@ import (
 
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
@@ -53,7 +52,7 @@ func BenchmarkRebuildSealed(b *testing.B) {
 				r, _ := projections.NewRunner(db, quiet, projections.NewCustomers(db, natID).Protect(run.pd))
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan struct{})
-				go func() { defer close(done); r.Run(ctx, feed.NewLog(run.store, quiet)) }()
+				go func() { defer close(done); r.Follow(ctx, run.store) }()
 				if err := r.WaitFor(context.Background(), head); err != nil {
 					b.Fatal(err)
 				}

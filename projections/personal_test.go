@@ -12,7 +12,6 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
@@ -114,7 +113,7 @@ func TestSealedProjections(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, feed.NewLog(l.store, quiet)) }()
+	go func() { done <- r.Follow(ctx, l.store) }()
 	defer func() {
 		cancel()
 		<-done

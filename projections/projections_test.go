@@ -15,7 +15,6 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -41,7 +40,7 @@ func run(t *testing.T, store *eventstore.Store, path string) (*projections.Custo
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, feed.NewLog(store, quiet)) }()
+	go func() { done <- r.Follow(ctx, store) }()
 	return customers, r, func() {
 		cancel()
 		if err := <-done; err != nil {

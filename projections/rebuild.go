@@ -9,11 +9,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Log is the event log a rebuild reads: *eventstore.Store implements it.
-type Log interface {
-	// ReadAll returns up to limit events in position order from position from.
-	ReadAll(ctx context.Context, from uint64, limit int) ([]Event, error)
-}
+// Log is the event log a rebuild or a catch-up reads: *eventstore.Store implements it.
+type Log = eventstore.Reader
 
 // preparer is a Projection that can do the part of applying an event that needs no transaction
 // — decoding it, opening its sealed data, encoding what is stored of it — apart from Apply:
@@ -62,7 +59,7 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 	if err != nil {
 		return fmt.Errorf("projections: rebuild: %w", err)
 	}
-	reads := readAhead(ctx, log, upTo, ps)
+	reads := readAhead(ctx, log, 1, upTo, ps)
 	defer reads.stop()
 	for next := uint64(1); next <= upTo; {
 		if err := ctx.Err(); err != nil {
@@ -87,13 +84,7 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 					return &GapError{Projection: ps[0].Name(), Checkpoint: next - 1, Position: e.Position}
 				}
 				for j, p := range ps {
-					var err error
-					if r.prepared[j] != nil {
-						err = p.(preparer).applyPrepared(tx, e, r.prepared[j][i])
-					} else {
-						err = p.Apply(tx, e)
-					}
-					if err != nil {
+					if err := applyOne(tx, p, e, r.prepared[j], i); err != nil {
 						return fmt.Errorf("projections: %s: event %d (%s): %w", p.Name(), e.Position, e.Type, err)
 					}
 				}
@@ -134,15 +125,15 @@ type reader struct {
 	cancel context.CancelFunc
 }
 
-// readAhead reads the log's events 1 to upTo, eventstore.MaxReadLimit at a time, and prepares
+// readAhead reads the log's events from to upTo, eventstore.MaxReadLimit at a time, and prepares
 // them for ps in a goroutine, one read ahead of its receiver. A failed or empty read is the last
 // one delivered. The caller must call stop.
-func readAhead(ctx context.Context, log Log, upTo uint64, ps []Projection) *reader {
+func readAhead(ctx context.Context, log Log, from, upTo uint64, ps []Projection) *reader {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{c: make(chan preparedRead, 1), cancel: cancel}
 	go func() {
 		defer close(r.c)
-		for next := uint64(1); next <= upTo; {
+		for next := from; next <= upTo; {
 			if ctx.Err() != nil {
 				return // stopped (a send below may have gone to stop's draining)
 			}
@@ -152,20 +143,7 @@ func readAhead(ctx context.Context, log Log, upTo uint64, ps []Projection) *read
 				read.err = fmt.Errorf("projections: rebuild: reading the log at position %d: %w", next, err)
 			} else {
 				read.events = events
-				read.prepared = make([][]any, len(ps))
-				for j, p := range ps {
-					pp, ok := p.(preparer)
-					if !ok {
-						continue
-					}
-					if rp, ok := p.(readPreparer); ok {
-						rp.prepareRead(events)
-					}
-					read.prepared[j] = make([]any, len(events))
-					for i, e := range events {
-						read.prepared[j][i] = pp.prepare(e)
-					}
-				}
+				read.prepared = prepareAll(ps, events)
 			}
 			select {
 			case r.c <- read:
@@ -179,6 +157,35 @@ func readAhead(ctx context.Context, log Log, upTo uint64, ps []Projection) *read
 		}
 	}()
 	return r
+}
+
+// prepareAll prepares events for each projection of ps that is a preparer: prepared[j][i] is
+// ps[j]'s preparation of events[i] (prepared[j] is nil for a projection that prepares nothing).
+func prepareAll(ps []Projection, events []Event) [][]any {
+	prepared := make([][]any, len(ps))
+	for j, p := range ps {
+		pp, ok := p.(preparer)
+		if !ok {
+			continue
+		}
+		if rp, ok := p.(readPreparer); ok {
+			rp.prepareRead(events)
+		}
+		prepared[j] = make([]any, len(events))
+		for i, e := range events {
+			prepared[j][i] = pp.prepare(e)
+		}
+	}
+	return prepared
+}
+
+// applyOne applies events[i], e, to p: with its preparation when p prepared it (prepared is p's
+// preparations of the events), else with Apply.
+func applyOne(tx *bolt.Tx, p Projection, e Event, prepared []any, i int) error {
+	if prepared != nil {
+		return p.(preparer).applyPrepared(tx, e, prepared[i])
+	}
+	return p.Apply(tx, e)
 }
 
 // stop ends the reading goroutine and waits until it has ended.

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 	bolt "go.etcd.io/bbolt"
 )
@@ -60,7 +59,7 @@ func runToHead(t *testing.T, store *eventstore.Store, db *projections.DB, rs []*
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, feed.NewLog(store, quiet)) }()
+	go func() { done <- r.Follow(ctx, store) }()
 	waitHead(t, store, r)
 	cancel()
 	if err := <-done; err != nil {

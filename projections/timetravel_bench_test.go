@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -39,7 +38,7 @@ func BenchmarkCustomerAt(b *testing.B) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
-			go func() { defer close(done); r.Run(ctx, feed.NewLog(store, quiet)) }()
+			go func() { defer close(done); r.Follow(ctx, store) }()
 			defer func() { cancel(); <-done }()
 			if err := r.WaitFor(context.Background(), head); err != nil {
 				b.Fatal(err)

@@ -7,22 +7,24 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 	bolt "go.etcd.io/bbolt"
 )
 
-// counting wraps the customer projection, counts applied events and can claim another version.
+// counting wraps the customer projection (as a plain Projection: the runner calls its Apply),
+// counts applied events and can claim another version.
 type counting struct {
-	*projections.Customers
+	c       *projections.Customers
 	version uint32
 	applied int
 }
 
-func (c *counting) Version() uint32 { return c.version }
+func (c *counting) Name() string      { return c.c.Name() }
+func (c *counting) Buckets() [][]byte { return c.c.Buckets() }
+func (c *counting) Version() uint32   { return c.version }
 func (c *counting) Apply(tx *bolt.Tx, e projections.Event) error {
 	c.applied++
-	return c.Customers.Apply(tx, e)
+	return c.c.Apply(tx, e)
 }
 
 // TestCodeVersionChangeRebuilds: the same projection version resumes from its checkpoint (applies
@@ -44,11 +46,11 @@ func TestCodeVersionChangeRebuilds(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		p := &counting{Customers: projections.NewCustomers(db, natID), version: version}
+		p := &counting{c: projections.NewCustomers(db, natID), version: version}
 		r, _ := projections.NewRunner(db, quiet, p)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { defer close(done); r.Run(ctx, feed.NewLog(store, quiet)) }()
+		go func() { defer close(done); r.Follow(ctx, store) }()
 		wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer wcancel()
 		if err := r.WaitFor(wctx, head); err != nil {

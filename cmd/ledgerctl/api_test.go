@@ -13,7 +13,6 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	cmds "github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/projections"
@@ -80,7 +79,7 @@ func startAPI(t *testing.T) *ledgerAPI {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); runner.Run(ctx, feed.NewLog(store, quiet)) }()
+	go func() { defer close(done); runner.Follow(ctx, store) }()
 	verifier, err := auth.NewVerifier(ctx, auth.Config{HS256Secret: []byte(fileSecret)})
 	if err != nil {
 		t.Fatal(err)

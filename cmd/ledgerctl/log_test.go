@@ -15,7 +15,6 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	cmds "github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -186,7 +185,7 @@ func ledgerdProjections(t testing.TB, dir string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, feed.NewLog(store, quiet)) }()
+	go func() { done <- r.Follow(ctx, store) }()
 	head, _ := store.Head(ctx)
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer wcancel()

@@ -11,7 +11,6 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	cmds "github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/projections"
 )
@@ -76,7 +75,7 @@ func sealedHistory(t *testing.T, dir string, customers, changes int, forgotten s
 	r, _ := projections.NewRunner(db, quiet, set.All()...)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- r.Run(rctx, feed.NewLog(store, quiet)) }()
+	go func() { done <- r.Follow(rctx, store) }()
 	head, _ := store.Head(ctx)
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer wcancel()

@@ -54,7 +54,7 @@ func (m *Main) configureConsents(ctx context.Context, cfg *httpapi.Config, key [
 	if !ok {
 		return fmt.Errorf("card registrations: the writer has no command handler")
 	}
-	m.expiry = &cardExpiry{handler: handler, customers: customers, waiter: m.runner, now: m.clock, log: m.log}
+	m.expiry = &cardExpiry{handler: handler, customers: customers, now: m.clock, log: m.log}
 	interval := min(max(o.CardRegistrationTTL/10, time.Second), time.Minute)
 	m.wg.Add(1)
 	go func() {
@@ -85,11 +85,8 @@ func deriveKey(key []byte, purpose string) []byte {
 type cardExpiry struct {
 	handler   *commands.Handler
 	customers *projections.Customers
-	waiter    interface {
-		WaitFor(ctx context.Context, position uint64) error
-	}
-	now func() time.Time
-	log *slog.Logger
+	now       func() time.Time
+	log       *slog.Logger
 }
 
 // run sweeps every interval until ctx ends.
@@ -112,7 +109,7 @@ func (e *cardExpiry) run(ctx context.Context, interval time.Duration) {
 const sweepBatch = 1000
 
 // sweep records the expiry of every registration expired at the clock's now and returns how
-// many it recorded, once the read models hold them.
+// many it recorded; the read models hold them when it returns (each command returns then).
 func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 	now := e.now().UTC()
 	total := 0
@@ -121,7 +118,7 @@ func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 		if err != nil || len(refs) == 0 {
 			return total, err
 		}
-		var last uint64
+		recorded := 0
 		for _, ref := range refs {
 			meta := commands.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now}
 			res, err := e.handler.Execute(ctx, ref.LedgerNo, ref.CustomerNo, nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
@@ -131,15 +128,12 @@ func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 				return total, fmt.Errorf("expiring a registration of %s/%s: %w", ref.LedgerNo, ref.CustomerNo, err)
 			}
 			if res.Changed {
-				total++
-				last = max(last, res.Position)
+				recorded++
 			}
 		}
-		if last == 0 {
-			return total, nil // nothing more to record (the index lags, or the rest were not expired after all)
-		}
-		if err := e.waiter.WaitFor(ctx, last); err != nil {
-			return total, err
+		total += recorded
+		if recorded == 0 {
+			return total, nil // nothing more to record (the rest were not expired after all)
 		}
 		if len(refs) < sweepBatch {
 			return total, nil

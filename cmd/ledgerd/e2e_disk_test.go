@@ -162,7 +162,7 @@ func TestE2EDiskFull(t *testing.T) {
 			outcome[cid] = "created"
 		case http.StatusServiceUnavailable:
 			// The log could not be written ("unavailable": nothing stored), or it was but the
-			// read models could not be ("timeout": it may have been applied).
+			// read models could not be ("timeout": stored, not readable yet).
 			p := checkProblemShape(t, resp)
 			outcome[cid] = strings.TrimPrefix(p.Type, problemTypePrefix)
 			if outcome[cid] == "unavailable" && resp.Header.Get("Retry-After") == "" {
@@ -232,7 +232,7 @@ func TestE2EDiskFull(t *testing.T) {
 
 // TestE2EReadModelDiskFull: the read models live on a disk of their own, which fills up while
 // the log's does not. A write is then stored but cannot become readable: it is answered 503
-// timeout ("it may have been applied") after -read-model-wait, and /readyz says the read models
+// timeout saying it was stored, with its version, after -read-model-wait, and /readyz says the read models
 // lag. When space returns the read models catch up by themselves — no restart — and the write
 // that was answered 503 is in the log and the read model.
 func TestE2EReadModelDiskFull(t *testing.T) {
@@ -257,7 +257,11 @@ func TestE2EReadModelDiskFull(t *testing.T) {
 		switch resp.Status {
 		case http.StatusCreated:
 		case http.StatusServiceUnavailable:
-			assertProblem(t, resp, http.StatusServiceUnavailable, "timeout")
+			// Stored, and told so: a write is never reported as not done when it was.
+			p := assertProblem(t, resp, http.StatusServiceUnavailable, "timeout")
+			if want := fmt.Sprintf("the change was stored (customer %s, version 1)", no); !strings.Contains(p.Detail, want) {
+				t.Errorf("a stored write answered %q, want it to say %q", p.Detail, want)
+			}
 			stalled, stalledNo = resp, no
 		default:
 			t.Fatalf("a write while the read models' disk is full: %s", resp)

@@ -104,7 +104,9 @@ func (m *Main) openPersonal() (*personal.Protector, error) {
 	if path == "" {
 		path = filepath.Join(m.Options.DataDir, "keys.db")
 	}
-	if m.keys, err = personal.OpenStore(path, ring, personal.StoreOptions{}); err != nil {
+	// New keys are committed by the event log's commit pipeline, before the events sealed with
+	// them (startWriter: eventstore.Options.Prepare).
+	if m.keys, err = personal.OpenStore(path, ring, personal.StoreOptions{DeferCreates: true}); err != nil {
 		return nil, err
 	}
 	return personal.NewProtector(m.keys), nil

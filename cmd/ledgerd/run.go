@@ -16,7 +16,6 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
-	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
@@ -198,7 +197,14 @@ func (m *Main) key() ([]byte, error) {
 // startWriter opens the event log, feeds the read models from it and starts publishing on NATS.
 func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config) error {
 	var err error
-	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), eventstore.Options{Observer: m.metrics}); err != nil {
+	// The commit pipeline (docs/architecture.md, "Write path"): each group's new data keys are
+	// committed before its events, and its events applied to the read models before its appends
+	// are answered. The runner catches up with the log first.
+	opts := eventstore.Options{Observer: m.metrics, Applier: m.runner}
+	if m.keys != nil {
+		opts.Prepare = m.keys.CommitPending
+	}
+	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), opts); err != nil {
 		return err
 	}
 	if err := m.reconcileKeys(ctx); err != nil {
@@ -212,11 +218,6 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config)
 	if cfg.ReadFloor, err = m.store.Head(ctx); err != nil {
 		return err
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		m.runner.Run(ctx, feed.NewLog(m.store, m.log))
-	}()
 	return m.startBus(ctx, key)
 }
 
@@ -329,11 +330,11 @@ func (m *Main) Close() error {
 	if m.verifier != nil {
 		m.verifier.Close()
 	}
+	if m.store != nil { // first: its pipeline's last groups are applied to the read models
+		errs = append(errs, m.store.Close())
+	}
 	if m.projDB != nil {
 		errs = append(errs, m.projDB.Close())
-	}
-	if m.store != nil {
-		errs = append(errs, m.store.Close())
 	}
 	if m.keys != nil {
 		errs = append(errs, m.keys.Close())

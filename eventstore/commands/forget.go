@@ -31,43 +31,49 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 	stream := domain.StreamName(p.LedgerNo, customerNo)
 	defer h.lock(stream)()
 	for attempt := 0; ; attempt++ {
-		c, plain, err := loadCustomer(ctx, h.store, h.pd, stream, 0, true)
+		l, err := loadCustomer(ctx, h.store, h.pd, stream, 0, true)
 		if err != nil {
 			return Result{}, err
 		}
+		c := l.c
+		var events []domain.Event
 		switch {
 		case !c.Exists():
 			return Result{}, domain.ErrCustomerNotFound
 		case c.Forgotten():
-			return Result{}, &domain.Error{Code: domain.CodeCustomerForgotten, Message: "the customer was forgotten already"}
-		case plain:
-			return Result{}, &domain.Error{Code: domain.CodeConflict, Message: "the customer cannot be forgotten: events stored before personal data was encrypted hold it in the clear, which destroying the customer's key cannot erase (see docs/data-protection.md)"}
+			err = &domain.Error{Code: domain.CodeCustomerForgotten, Message: "the customer was forgotten already"}
+		case l.plain:
+			err = &domain.Error{Code: domain.CodeConflict, Message: "the customer cannot be forgotten: events stored before personal data was encrypted hold it in the clear, which destroying the customer's key cannot erase (see docs/data-protection.md)"}
+		default:
+			events, err = c.Forget(meta.Time, p.Retention)
 		}
-		events, err := c.Forget(meta.Time, p.Retention)
 		if err != nil {
-			return Result{}, err
+			// Refused: answered once the read models hold what it was decided on.
+			return Result{}, h.settled(ctx, l.at, err)
 		}
 		var releases []string
 		if ni := c.State().NationalIdentifier; ni != nil {
 			releases = append(releases, h.NationalIDKey(p.LedgerNo, *ni))
 		}
 		res, err := h.append(ctx, p.LedgerNo, stream, eventstore.Exact(c.Version()), events, meta, releases)
-		if errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < h.retries {
+		switch {
+		case errors.Is(err, eventstore.ErrNotApplied) && res.Version == 0:
+			return Result{}, err
+		case errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < h.retries:
 			continue
-		}
-		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		case errors.Is(err, eventstore.ErrWrongExpectedVersion):
 			return Result{}, ErrTooMuchContention
-		}
-		if err != nil {
+		case err != nil && !errors.Is(err, eventstore.ErrNotApplied):
 			return Result{}, err
 		}
-		if err := h.keys.Destroy(ctx, stream); err != nil {
-			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %w", stream, err)
+		// Stored (and, unless err says otherwise, applied: the read models show it forgotten).
+		if derr := h.keys.Destroy(ctx, stream); derr != nil {
+			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %w", stream, derr)
 		}
-		st, err := stateAfter(c, events, meta.Time)
-		if err != nil {
-			return Result{}, err
+		st, serr := stateAfter(c, events, meta.Time)
+		if serr != nil {
+			return Result{}, fmt.Errorf("commands: %s is forgotten at version %d, but its state cannot be made: %w", stream, res.Version, serr)
 		}
-		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, nil
+		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, err
 	}
 }

@@ -1,13 +1,10 @@
-// Package feed delivers the event log to the projections as Watermill messages, from one of two
-// sources with the same message format (relay.NewMessage):
+// Package feed delivers the event log to a reader replica's projections as Watermill messages
+// (relay.NewMessage's format): JetStream reads the JetStream stream the relay publishes to,
+// through one durable pull consumer per subscriber (ledgerd's runner has one for all its
+// projections). The writer feeds its projections from its own commit pipeline instead
+// (projections.Runner.Apply).
 //
-//   - Log reads the local event log. The writer node uses it, so its read models follow its own
-//     writes even when NATS is down (read-your-writes).
-//   - JetStream reads the JetStream stream the relay publishes to, through one durable pull
-//     consumer per subscriber (ledgerd's runner has one for all its projections). Reader replicas
-//     use it.
-//
-// Both deliver one message at a time and wait for its acknowledgement before the next, so a
+// It delivers one message at a time and waits for its acknowledgement before the next, so a
 // projection sees the log in order. A nacked message is delivered again, after a pause, before
 // anything after it; it is never skipped. Where to start comes from the projections' checkpoints
 // (kept with their read models; the runner passes the lowest), not from the consumer's

@@ -74,7 +74,9 @@ type runningModel struct {
 }
 
 // runModel runs the customer projection in the file at path, fed by f.
-func runModel(t *testing.T, path string, f projections.Feed) *runningModel {
+// runModel runs a customers read model at path, fed by a reader's feed f — or, with f nil, by
+// the writer's log (Runner.Follow).
+func runModel(t *testing.T, path string, f projections.Feed, store ...*eventstore.Store) *runningModel {
 	t.Helper()
 	db, err := projections.OpenDB(path)
 	if err != nil {
@@ -87,7 +89,13 @@ func runModel(t *testing.T, path string, f projections.Feed) *runningModel {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx, f) }()
+	go func() {
+		if f == nil {
+			done <- r.Follow(ctx, store[0])
+			return
+		}
+		done <- r.Run(ctx, f)
+	}()
 	stopped := false
 	stop := func() error {
 		if stopped {
@@ -125,14 +133,14 @@ func (m *runningModel) snapshot(t *testing.T, n int) []domain.CustomerState {
 }
 
 // TestReplicaReadModelEqualsWriters: the read model a reader builds from JetStream equals the
-// writer's built from the local log, also after the reader restarts and more events arrive.
+// writer's built from its log, also after the reader restarts and more events arrive.
 func TestReplicaReadModelEqualsWriters(t *testing.T) {
 	store := openStore(t)
 	srv := startNATS(t, t.TempDir(), -1)
 	js := jetStream(t, srv.ClientURL())
 	startRelay(t, store, js)
 	dir := t.TempDir()
-	writer := runModel(t, filepath.Join(dir, "writer.db"), feed.NewLog(store, quiet))
+	writer := runModel(t, filepath.Join(dir, "writer.db"), nil, store)
 	f, _ := feed.NewJetStream(js, relay.DefaultStreamName, "reader", quiet)
 	reader := runModel(t, filepath.Join(dir, "reader.db"), f)
 

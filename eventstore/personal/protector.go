@@ -144,6 +144,26 @@ func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, 
 	return encodeObject(o), nil
 }
 
+// sealedMarker is in the data of every sealed event.
+var sealedMarker = []byte(`"` + SealedMember + `"`)
+
+// IsSealed reports whether stored event data holds sealed personal members (a top-level
+// SealedMember), as OpenEvent reports it in Opened.Sealed, without opening them.
+func IsSealed(data []byte) bool {
+	if !bytes.Contains(data, sealedMarker) {
+		return false
+	}
+	if sorted, ok := splitSorted(data, 16); ok {
+		return sorted.index(SealedMember) >= 0
+	}
+	o, isObject, err := splitObject(data)
+	if err != nil || !isObject {
+		return false
+	}
+	_, ok := o[SealedMember]
+	return ok
+}
+
 // Opened is a stored event's data opened.
 type Opened struct {
 	// Data is the event's JSON with its personal members back in place; when Erased is not
@@ -161,7 +181,7 @@ type Opened struct {
 // without personal data, and every event written before sealing: both forms are read). A
 // forgotten customer's event opens with its clear members only and Erased set.
 func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, error) {
-	if !bytes.Contains(e.Data, []byte(`"`+SealedMember+`"`)) {
+	if !bytes.Contains(e.Data, sealedMarker) {
 		return Opened{Data: e.Data}, nil
 	}
 	// The store took only valid JSON (and what is put back is decoded, and so checked, by the

@@ -50,6 +50,12 @@ type StoreOptions struct {
 	// LockTimeout bounds the wait for a file another process holds (default 2s); the error then
 	// matches ErrLocked.
 	LockTimeout time.Duration
+	// DeferCreates makes DataKey return a new subject's key at once, held in memory until
+	// CommitPending writes it, instead of waiting for its own commit. The owner must call
+	// CommitPending before any event sealed with such a key is durable: ledgerd runs it as the
+	// event log's Prepare stage, so every group's new keys are committed (while the group
+	// before commits) before the group's events (store_pending.go).
+	DeferCreates bool
 }
 
 // Errors of the key store.
@@ -82,6 +88,10 @@ type Store struct {
 	writerDone chan struct{}
 	marksMu    sync.Mutex
 	marks      map[string]uint64 // subject → revision the key bus holds, not yet written
+
+	// New keys held in memory until CommitPending (StoreOptions.DeferCreates; store_pending.go).
+	pendingMu sync.Mutex
+	pending   map[string]pendingKey
 }
 
 // OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a
@@ -245,6 +255,9 @@ func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*Data
 	if !found && create {
 		if s.opts.ReadOnly {
 			return nil, ErrReadOnly
+		}
+		if s.opts.DeferCreates {
+			return s.createPending(subject)
 		}
 		if rec, err = s.create(subject); err != nil {
 			return nil, err

@@ -113,15 +113,7 @@ func (s *Store) commitWrites(batch []*createRequest) {
 			}
 			recs[i] = rec
 		}
-		ob := tx.Bucket(bucketOutbox)
-		for subject, rev := range marks {
-			if v := ob.Get([]byte(subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == rev {
-				if err := ob.Delete([]byte(subject)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return writeMarks(tx, marks)
 	})
 	s.dbMu.Unlock()
 	if err == nil {
@@ -136,6 +128,20 @@ func (s *Store) commitWrites(batch []*createRequest) {
 	if len(batch) > 0 && err == nil {
 		s.signal()
 	}
+}
+
+// writeMarks removes the key bus's published marks from the outbox (those not replaced by a later
+// revision).
+func writeMarks(tx *bolt.Tx, marks map[string]uint64) error {
+	ob := tx.Bucket(bucketOutbox)
+	for subject, rev := range marks {
+		if v := ob.Get([]byte(subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == rev {
+			if err := ob.Delete([]byte(subject)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // create makes subject's data key (or finds the one another caller made meanwhile) and waits

@@ -1,0 +1,100 @@
+package personal_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
+)
+
+// TestDeferredCreates: with DeferCreates a new subject's key is usable at once, the same key for
+// every caller until it is committed, and written only by CommitPending — after which it opens
+// what it sealed from a reopened store. A key never committed is gone after a reopen.
+func TestDeferredCreates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s, err := personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{DeferCreates: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := personal.NewProtector(s)
+	data := []byte(`{"address":{"addressee":"Kalle Axelstopp","city":"STOCKHOLM","zipCode":"16872","countryCode":"SE"},"source":"api"}`)
+	id := uuid.New()
+	sealed, err := p.SealEvent(ctx, stream, id, domain.TypeLegalAddressReplaced, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := s.Record(stream); found {
+		t.Fatal("the key is written before CommitPending")
+	}
+	if pending, _ := s.Pending(10); len(pending) != 0 {
+		t.Fatalf("the key bus would publish a key not yet written: %v", pending)
+	}
+	again, err := s.DataKey(ctx, stream, true)
+	first, _ := s.DataKey(ctx, stream, false)
+	if err != nil || again != first {
+		t.Fatalf("a second DataKey before the commit: %v, %v (another key)", again, err)
+	}
+	if err := s.CommitPending(); err != nil {
+		t.Fatal(err)
+	}
+	if rec, found, err := s.Record(stream); err != nil || !found || rec.Rev != 1 {
+		t.Fatalf("after CommitPending: %+v %v %v", rec, found, err)
+	}
+	if pending, _ := s.Pending(10); len(pending) != 1 {
+		t.Fatalf("the key bus has %d keys to publish, want the new one", len(pending))
+	}
+	if err := s.CommitPending(); err != nil { // nothing pending: nothing written
+		t.Fatal(err)
+	}
+	// A key made and never committed.
+	if _, err := s.DataKey(ctx, "1000/customers/2", true); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	opened, err := personal.NewProtector(s).OpenEvent(ctx, eventstore.Event{ID: id, Stream: stream, Type: domain.TypeLegalAddressReplaced, Data: sealed})
+	if err != nil || !sameJSON(t, opened.Data, data) {
+		t.Fatalf("opened after reopen: %s %v", opened.Data, err)
+	}
+	if _, found, _ := s.Record("1000/customers/2"); found {
+		t.Fatal("a key never committed was written")
+	}
+}
+
+// TestIsSealed agrees with OpenEvent's Opened.Sealed: a top-level $pd member, not the text "$pd"
+// anywhere.
+func TestIsSealed(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "keys.db"), ring(t, masterA))
+	p := personal.NewProtector(s)
+	sealed, err := p.SealEvent(ctx, stream, uuid.New(), domain.TypeLegalAddressReplaced,
+		[]byte(`{"address":{"addressee":"Kalle","city":"STOCKHOLM","zipCode":"16872","countryCode":"SE"},"source":"api"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		data []byte
+		want bool
+	}{
+		{sealed, true},
+		{[]byte(`{"source":"api"}`), false},
+		{[]byte(`{"note":"$pd","source":"api"}`), false},
+		{[]byte(`{"nested":{"$pd":{"v":1}}}`), false},
+		{[]byte(`{ "z": 1, "$pd" : {"v":1,"f":[],"c":""} }`), true},
+	} {
+		if got := personal.IsSealed(c.data); got != c.want {
+			t.Errorf("IsSealed(%s) = %v, want %v", c.data, got, c.want)
+		}
+		if !bytes.Contains(c.data, []byte(`"$pd"`)) && c.want {
+			t.Errorf("case without the marker")
+		}
+	}
+}
