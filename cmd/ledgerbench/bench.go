@@ -47,7 +47,7 @@ type level struct {
 	Customers   int       `json:"customers"` // in the ledger when measured (seeded)
 	LoadAvg     [2]string `json:"loadAvg"`   // at the start and the end of the level
 	Service     runStats  `json:"service"`
-	CeilingKind string    `json:"ceilingKind,omitempty"` // disk or http
+	CeilingKind string    `json:"ceilingKind,omitempty"` // log (http+log), disk or http
 	Ceiling     *runStats `json:"ceiling,omitempty"`
 	// Ratio is the service's throughput over the ceiling's; P99Ratio the ceiling's p99 over the
 	// service's (1 is as fast as the ceiling, in both).
@@ -130,13 +130,11 @@ func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 			return err
 		}
 	}
-	var mini *minimalServer
-	if cfg.has("http") {
-		if mini, err = startMinimalServer(ctx); err != nil {
-			return err
-		}
-		defer mini.stop()
+	mini, err := startCeilingServer(ctx, s)
+	if err != nil {
+		return err
 	}
+	defer mini.stop()
 	fmt.Fprintln(stdout, tableHeader())
 	for _, name := range cfg.Workloads {
 		w, _ := workloadNamed(name)
@@ -202,11 +200,11 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 	cfg := s.cfg
 	l := level{Workload: w.Name, Concurrency: conc, Customers: s.pop.Seeded, LoadAvg: [2]string{loadAvg(), ""}}
 	ceiling := ""
-	switch {
-	case w.Ceiling == "http" && cfg.has("http"):
-		ceiling = "http"
-	case w.Ceiling == "disk" && cfg.has("disk"):
-		ceiling = "disk"
+	for _, k := range w.Ceilings {
+		if cfg.has(k) {
+			ceiling = k
+			break
+		}
 	}
 	l.CeilingKind = ceiling
 	var svcRuns, ceilRuns []runStats
@@ -235,15 +233,23 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			var st runStats
 			o := driveOptions{Concurrency: conc, Duration: cfg.Duration, Requests: cfg.Requests, Warmup: cfg.Warmup}
 			switch ceiling {
-			case "http":
+			case "http", "log":
+				route := "/minimal"
+				if ceiling == "log" {
+					route = "/log"
+				}
 				t := &target{client: newHTTPClient(conc), base: mini.base, token: s.svc.token}
 				var a, b procSample
-				o.OnStart = func() { a = readProc(mini.pid()) }
-				st = drive(ctx, t, o, func(wk int) requestSource { return ceilingSource(w.source(s.pop, wk, salt), sizes) })
+				var c0, p0 int64
+				o.OnStart = func() { a = readProc(mini.pid()); c0, p0 = mini.logStats() }
+				st = drive(ctx, t, o, func(wk int) requestSource { return ceilingSource(w.source(s.pop, wk, salt), route, sizes) })
 				b = readProc(mini.pid())
 				t.client.CloseIdleConnections()
 				if r == 0 {
 					l.CeilingServer = use(a, b)
+					if c1, p1 := mini.logStats(); ceiling == "log" && c1 > c0 {
+						l.CeilingPerCommit = float64(p1-p0) / float64(c1-c0)
+					}
 				}
 			case "disk":
 				var err error

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,17 +18,26 @@ import (
 	"time"
 )
 
-// The HTTP stack's ceiling: a minimal net/http server, in its own process like ledgerd, with the
+// The HTTP stack's ceilings: a minimal net/http server, in its own process like ledgerd, with the
 // same server timeouts, that reads the request body and answers a JSON body of the requested
-// size. The harness drives it with the same client code, concurrency and request bodies as the
-// service, so the ratio service/minimal is what the service's own work costs.
+// size (/minimal: the http ceiling, for reads) — or first appends the body to a bbolt file
+// through a group commit with fsync (/log: the http+log ceiling, for writes: the least a
+// durable write over HTTP costs here). The harness drives it with the same client code,
+// concurrency and request bodies as the service, so the ratio service/ceiling is what the
+// service's own work costs.
 
 // minimalServerEnv makes the harness's executable run as the minimal server (os.Args then hold
 // its address); the environment, not an argument, so a test binary can be the child too.
-const minimalServerEnv = "LEDGERBENCH_MINIMAL_SERVER"
+// minimalLogEnv names the file of its /log route's group-commit log.
+const (
+	minimalServerEnv = "LEDGERBENCH_MINIMAL_SERVER"
+	minimalLogEnv    = "LEDGERBENCH_MINIMAL_LOG"
+)
 
 // runMinimalServer serves until stdin closes or a signal arrives. It prints "listening ADDR".
-func runMinimalServer(addr string) error {
+// With logPath it serves /log, appending each request's body to a group-commit log there
+// (groupLog) before answering, and /log-stats, that log's commits and puts.
+func runMinimalServer(addr, logPath string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -51,6 +61,31 @@ func runMinimalServer(addr string) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body(min(max(size, 16), 1<<20)))
 	})
+	if logPath != "" {
+		os.Remove(logPath)
+		glog, err := openGroupLog(logPath, 1024)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(logPath)
+		defer glog.close()
+		mux.HandleFunc("/log", func(w http.ResponseWriter, r *http.Request) {
+			value, err := io.ReadAll(r.Body)
+			if err == nil {
+				err = glog.append(value, make(chan error, 1))
+			}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body(min(max(size, 16), 1<<20)))
+		})
+		mux.HandleFunc("/log-stats", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "%d %d", glog.commits.Load(), glog.puts.Load())
+		})
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: log.New(io.Discard, "", 0)}
@@ -83,8 +118,9 @@ type minimalServer struct {
 	done  chan struct{}
 }
 
-// startMinimalServer starts the harness's own executable as the minimal server on a free port.
-func startMinimalServer(ctx context.Context) (*minimalServer, error) {
+// startMinimalServer starts the harness's own executable as the minimal server on a free port,
+// with its /log route's file at logPath ("" serves no /log).
+func startMinimalServer(ctx context.Context, logPath string) (*minimalServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -94,7 +130,7 @@ func startMinimalServer(ctx context.Context) (*minimalServer, error) {
 		return nil, err
 	}
 	cmd := exec.Command(exe, addr)
-	cmd.Env = append(os.Environ(), minimalServerEnv+"=1")
+	cmd.Env = append(os.Environ(), minimalServerEnv+"=1", minimalLogEnv+"="+logPath)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -135,9 +171,26 @@ func startMinimalServer(ctx context.Context) (*minimalServer, error) {
 	return s, nil
 }
 
+// startCeilingServer starts the minimal server when the session measures the http or the
+// http+log ceiling (nil otherwise: stop is then a no-op), its log in the session's scratch
+// directory.
+func startCeilingServer(ctx context.Context, s *session) (*minimalServer, error) {
+	if !s.cfg.has("http") && !s.cfg.has("log") {
+		return nil, nil
+	}
+	logPath := ""
+	if s.cfg.has("log") {
+		logPath = filepath.Join(s.scratch, "ceiling-http-log.db")
+	}
+	return startMinimalServer(ctx, logPath)
+}
+
 func (s *minimalServer) pid() int { return s.cmd.Process.Pid }
 
 func (s *minimalServer) stop() {
+	if s == nil {
+		return
+	}
 	s.stdin.Close()
 	select {
 	case <-s.done:
@@ -145,4 +198,15 @@ func (s *minimalServer) stop() {
 		s.cmd.Process.Signal(syscall.SIGKILL)
 		<-s.done
 	}
+}
+
+// logStats returns the /log route's commits and puts so far.
+func (s *minimalServer) logStats() (commits, puts int64) {
+	resp, err := http.Get(s.base + "/log-stats")
+	if err != nil {
+		return 0, 0
+	}
+	defer resp.Body.Close()
+	fmt.Fscan(resp.Body, &commits, &puts)
+	return commits, puts
 }

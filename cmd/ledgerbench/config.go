@@ -140,7 +140,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ledgerbench "+cmd, flag.ContinueOnError)
 	c.Workloads = []string{"create", "patch", "read", "mixed", "lookup"}
 	c.Concurrency = []int{1, 16, 64, 256}
-	c.Ceilings = []string{"http", "disk", "bus"}
+	c.Ceilings = []string{"http", "log", "bus"}
 	c.Seed = 10_000
 	c.Sizes = []int{10_000, 100_000, 1_000_000}
 	c.Duration = 10 * time.Second
@@ -148,7 +148,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 	if cmd == "scale" {
 		c.Workloads = []string{"create", "read"}
 		c.Concurrency = []int{64}
-		c.Ceilings = []string{"http", "disk"}
+		c.Ceilings = []string{"http", "log"}
 	}
 	service := cmd == "run" || cmd == "scale"
 	if service {
@@ -168,7 +168,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 		fs.IntVar(&c.Requests, "requests", 0, "requests per measurement instead of --duration (0: use --duration)")
 		fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured warm-up before each measurement")
 		fs.IntVar(&c.Rounds, "rounds", 1, "rounds per level, service and ceiling alternating (round 0 runs the service first; medians reported)")
-		fs.Var(stringsFlag{&c.Ceilings}, "ceilings", "ceilings to measure: http, disk, bus (or none)")
+		fs.Var(stringsFlag{&c.Ceilings}, "ceilings", "ceilings to measure: http (reads), log (http+log: writes), disk (the group-commit loop without HTTP: writes, when log is not given), bus (or none)")
 		fs.IntVar(&c.BusMessages, "bus-messages", 20_000, "messages the bus ceiling publishes")
 		fs.DurationVar(&c.DrainTimeout, "drain-timeout", 2*time.Minute, "how long to wait after a write measurement for its events on NATS")
 		fs.IntVar(&c.CreateFrom, "create-from", -1, "first customer index for creates (-1: after the previous runs' in --data-dir, or time-based with --url)")
@@ -208,8 +208,8 @@ func (c *config) Validate() error {
 		}
 	}
 	for _, k := range c.Ceilings {
-		if k != "http" && k != "disk" && k != "bus" && k != "none" {
-			errs = append(errs, fmt.Errorf("--ceilings: unknown ceiling %q (http, disk, bus or none)", k))
+		if k != "http" && k != "log" && k != "disk" && k != "bus" && k != "none" {
+			errs = append(errs, fmt.Errorf("--ceilings: unknown ceiling %q (http, log, disk, bus or none)", k))
 		}
 	}
 	if c.Duration <= 0 && c.Requests <= 0 {

@@ -51,7 +51,7 @@ Run "ledgerbench <command> --help" for the command's flags.
 
 func main() {
 	if os.Getenv(minimalServerEnv) != "" {
-		if err := runMinimalServer(os.Args[len(os.Args)-1]); err != nil {
+		if err := runMinimalServer(os.Args[len(os.Args)-1], os.Getenv(minimalLogEnv)); err != nil {
 			fmt.Fprintln(os.Stderr, "ledgerbench minimal server:", err)
 			os.Exit(1)
 		}

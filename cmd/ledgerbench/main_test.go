@@ -20,7 +20,7 @@ import (
 // binary is when it runs (it re-executes itself with minimalServerEnv set).
 func TestMain(m *testing.M) {
 	if os.Getenv(minimalServerEnv) != "" {
-		if err := runMinimalServer(os.Args[len(os.Args)-1]); err != nil {
+		if err := runMinimalServer(os.Args[len(os.Args)-1], os.Getenv(minimalLogEnv)); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -120,6 +120,9 @@ func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
 		}
 		if l.Ceiling == nil || l.Ratio <= 0 {
 			t.Errorf("%s: no ceiling or ratio", name)
+		}
+		if w, _ := workloadNamed(l.Workload); w.Ceilings[0] == "log" && (l.CeilingKind != "log" || l.CeilingPerCommit <= 0) {
+			t.Errorf("%s: measured against %q (%.1f puts per commit), want the http+log ceiling", name, l.CeilingKind, l.CeilingPerCommit)
 		}
 		if l.Server == nil || l.Server.RSS == 0 {
 			t.Errorf("%s: the server's CPU and memory were not read", name)

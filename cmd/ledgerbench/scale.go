@@ -42,13 +42,11 @@ func runScale(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 			err = cerr
 		}
 	}()
-	var mini *minimalServer
-	if cfg.has("http") {
-		if mini, err = startMinimalServer(ctx); err != nil {
-			return err
-		}
-		defer mini.stop()
+	mini, err := startCeilingServer(ctx, s)
+	if err != nil {
+		return err
 	}
+	defer mini.stop()
 	for _, size := range cfg.Sizes {
 		if s.child != nil {
 			d, err := s.stop()

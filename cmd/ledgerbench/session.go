@@ -23,7 +23,7 @@ type session struct {
 
 	tempRoot string // removed on close ("" when the data dir was given)
 	dataDir  string // of the started ledgerd
-	scratch  string // for the disk ceiling's file: the data dir's file system
+	scratch  string // for the ceilings' log files: the data dir's file system
 	bin      string
 	binDir   string // a temporary directory holding bin, removed on close
 	child    *child
