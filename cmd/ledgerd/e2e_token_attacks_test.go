@@ -106,7 +106,7 @@ func TestE2ETokenAttacks(t *testing.T) {
 	for name, tok := range attacks {
 		for _, rq := range []struct{ method, path, body string }{
 			{http.MethodGet, self, ""},
-			{http.MethodPost, customersPath(demoLedger), `{"customerNo":"4711","name":"Mallory","legalAddress":{"addressee":"M","city":"X","zipCode":"1","countryCode":"SE"}}`},
+			{http.MethodPost, customersPath(demoLedger), `{"customerNo":"4711","name":"Mallory","legalAddress":{"addressee":"M","city":"X","zipCode":"11122","countryCode":"SE"}}`},
 		} {
 			var body any
 			if rq.body != "" {
