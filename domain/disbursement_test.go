@@ -178,6 +178,11 @@ func TestParseDestinationRejects(t *testing.T) {
 			NationalIdentifier: domain.Set(domain.NationalIdentifierInput{RegNo: s("41018512430"), CountryCode: s("NO")}),
 			Address:            domain.Set(payexBillingAddress()),
 		})}, []string{"swedishSus.nationalIdentifier.countryCode"}, []string{"41018512430"}},
+		{"SUS address with a 4-digit Swedish zip code", domain.DisbursementOrderInput{SwedishSus: domain.Set(domain.SwedishSusInput{
+			NationalIdentifier: domain.Set(domain.NationalIdentifierInput{RegNo: s(tolvan), CountryCode: s("SE")}),
+			Address: domain.Set(domain.AddressInput{Addressee: s("Kalle Axelstopp"), City: s("STOCKHOLM"), ZipCode: s("1687"),
+				CountryCode: s("SE")}),
+		})}, []string{"swedishSus.address.zipCode"}, []string{"1687"}},
 		{"SUS without anything", domain.DisbursementOrderInput{SwedishSus: domain.Set(domain.SwedishSusInput{})}, []string{"swedishSus.address", "swedishSus.nationalIdentifier"}, nil},
 		{"SUS with a bad address", domain.DisbursementOrderInput{SwedishSus: domain.Set(domain.SwedishSusInput{
 			NationalIdentifier: domain.Set(domain.NationalIdentifierInput{RegNo: s(tolvan), CountryCode: s("SE")}),

@@ -26,6 +26,9 @@ func FuzzParseCreateCustomer(f *testing.F) {
 	f.Add("0", "556036-0793", "se", "se556036079301", "CONSUMER", " ", "a@b", "sv", "DECEASED", "+1234", "NODISTRIBUTION", "", "", "", "", "", "\t", "se", true)
 	f.Add("\x00", "131052Y308T", "FI", "FI20774740", "business", strings.Repeat("ö", 72), "\x01", "\x00", "\x01", "\x00", "noDistribution", "\x01", "\x01", "\x00", "\x01", "HELSINKI", "00100", "FI", true)
 	f.Add("1234567", "41018512430", "NO", "NO995525828MVA", "buſiness", "N\x00", "x@y.z", "NO", "dead", "+0", "email", strings.Repeat("9", 21), "V", "B", "\xff", "Oslo", "1 2 3 4 5 6 7 8 9", "no", false)
+	f.Add("1234568", "261227+3033", "SE", "\x00", "consumer", "Hundra Åring", "\x00", "SV", "active", "\x00", "postal", "\x00", "\x00", "\x00", "Storgatan 1", "OSLO", "01540", "NO", false)
+	f.Add("1234569", "15108695088", "NO", "\x00", "consumer", "Ola Nordmann", "\x00", "NO", "active", "\x00", "postal", "\x00", "\x00", "\x00", "Karl Johans gate 1", "OSLO", "0154", "NO", false)
+	f.Add("1234570", "211062-5629", "DK", "\x00", "consumer", "Jens Hansen", "\x00", "DA", "active", "\x00", "postal", "\x00", "\x00", "\x00", "Rådhuspladsen 1", "KØBENHAVN V", "ABC", "SE", false)
 	f.Fuzz(func(t *testing.T, customerNo, regNo, niCountry, vatNo, legalEntity, name, email, language, legalStatus, msisdn, distribution, taxID, van, buyerID, street, city, zip, country string, protected bool) {
 		in := domain.CustomerInput{
 			CustomerNo:              field(customerNo),
@@ -132,6 +135,10 @@ func checkAddress(t *testing.T, a domain.Address) {
 	}
 	if len(a.CountryCode) != 2 || a.CountryCode != strings.ToUpper(a.CountryCode) {
 		t.Fatalf("countryCode %q", a.CountryCode)
+	}
+	digits := map[string]int{"SE": 5, "FI": 5, "NO": 4, "DK": 4}[a.CountryCode]
+	if digits > 0 && (len(a.ZipCode) != digits || strings.Trim(a.ZipCode, "0123456789") != "") {
+		t.Fatalf("zipCode %q is not %d digits (%s)", a.ZipCode, digits, a.CountryCode)
 	}
 }
 

@@ -39,6 +39,8 @@ func TestParseRegisteredPerson(t *testing.T) {
 		{"no name", func(in *domain.RegisteredPersonInput) { in.Name = domain.Field[string]{} }, []string{"name"}},
 		{"bad regNo", func(in *domain.RegisteredPersonInput) { in.NationalIdentifier.RegNo = s("19121212-1213") }, []string{"nationalIdentifier.regNo"}},
 		{"city too long", func(in *domain.RegisteredPersonInput) { in.Address.City = s("ABCDEFGHIJKLMNOPQRSTUVWXYZAB") }, []string{"address.city"}},
+		{"zip code not Swedish", func(in *domain.RegisteredPersonInput) { in.Address.ZipCode = s("ABC") }, []string{"address.zipCode"}},
+		{"zip code not Norwegian", func(in *domain.RegisteredPersonInput) { in.Address.CountryCode = s("NO") }, []string{"address.zipCode"}},
 		{"protected outside Sweden", func(in *domain.RegisteredPersonInput) {
 			in.NationalIdentifier = domain.NationalIdentifierInput{RegNo: s("15108695088"), CountryCode: s("NO")}
 			in.ProtectedIdentity = true

@@ -37,6 +37,9 @@ func TestParseCreateCustomerProtectedIdentity(t *testing.T) {
 				in.NationalIdentifier = tt.ni
 				a := validAddress()
 				a.CountryCode = s(tt.addressCC)
+				if tt.addressCC == "NO" {
+					a.ZipCode = s("0154")
+				}
 				in.LegalAddress = domain.Set(a)
 				in.ProtectedIdentity = tt.protected
 			})
@@ -56,7 +59,7 @@ func TestPatchProtectedIdentity(t *testing.T) {
 	norwegian.NationalIdentifier = domain.Set(domain.NationalIdentifierInput{RegNo: s("15108695088"), CountryCode: s("NO")})
 	addressOnlyNO := minimalInput()
 	a := validAddress()
-	a.CountryCode = s("NO")
+	a.CountryCode, a.ZipCode = s("NO"), s("0154")
 	addressOnlyNO.LegalAddress = domain.Set(a)
 
 	tests := []struct {

@@ -16,6 +16,7 @@ func FuzzParseDestination(f *testing.F) {
 	f.Add("\x00", "\x01", "3300-1010101010", "bkse", "\x00", "\x00", "\x00", "\x00", "\x00", uint8(2))
 	f.Add("\x00", "\x00", "160-9908", "BgSe", "no93 8601 1117 947", "dnbanokkxxx", "121212-1212", "se", "168 72", uint8(4))
 	f.Add("1234", "8327-9", "123 456 789-7", "PGSE", "123456", "SWED...", "YYYYMMDD-NNNN", "NO", "", uint8(15))
+	f.Add("\x00", "\x00", "\x00", "\x00", "\x00", "\x00", "261227+3033", "SE", "ABC", uint8(8))
 	f.Fuzz(func(t *testing.T, no, clearing, account, typ, iban, bic, regNo, country, zip string, which uint8) {
 		var in domain.DisbursementOrderInput
 		if which&1 != 0 {

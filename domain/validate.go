@@ -118,7 +118,9 @@ func path(field, name string) string {
 // ParseAddress validates an address; field is its property path ("legalAddress", ...; "" for an
 // address that is the whole request body), used in problem names. Text is trimmed, zipCode loses
 // all its whitespace and countryCode is upper-cased; blank streetAddress and coAddress count as
-// not given.
+// not given. zipCode (at most 9 characters) must also have its country's format where
+// nordic.ParsePostalCode knows one: SE and FI 5 digits, NO and DK 4 (so the Swedish "NNN NN" is
+// stored as "NNNNN").
 func ParseAddress(in AddressInput, field string) (Address, error) {
 	var ps problems
 	a := parseAddress(&ps, in, field)
@@ -135,8 +137,15 @@ func parseAddress(ps *problems, in AddressInput, field string) Address {
 	if zip.HasValue() {
 		zip.Value = strings.Join(strings.Fields(zip.Value), "")
 	}
-	a.ZipCode = text(ps, path(field, "zipCode"), zip, textRequired, 9)
+	zipName := path(field, "zipCode")
+	a.ZipCode = text(ps, zipName, zip, textRequired, 9)
 	a.CountryCode = countryCode(ps, path(field, "countryCode"), in.CountryCode)
+	if a.ZipCode != "" && a.CountryCode != "" {
+		if _, err := nordic.ParsePostalCode(a.CountryCode, a.ZipCode); err != nil {
+			ps.add(zipName, fmt.Sprintf("%s is not a valid %s postal code: %s", zipName, a.CountryCode, describe(err)))
+			a.ZipCode = ""
+		}
+	}
 	return a
 }
 

@@ -15,6 +15,7 @@ func FuzzDecodeCustomer(f *testing.F) {
 		`{"amount":1e3}`, `{"balance":"10.00","currency":"sek"}`, `{"swedishBankAccount":{"accountNo":"3300-1010101010","accountType":"bkse"}}`,
 		`{"answers":[{"questionCode":"multiple_citizenship","answerCode":"yes"},{"questionCode":"citizen_ship_country_codes","answerCode":"SWE"}]}`,
 		`{"answers":[{"questionCode":"occupation","answerCode":"Snickare"},1,{"a":1,"A":2}]}`, `{"answers":{}}`,
+		`{"addressee":"A","city":"OSLO","zipCode":"01540","countryCode":"no"}`, `{"addressee":"A","city":"C","zipCode":"111 22","countryCode":"SE"}`,
 	} {
 		f.Add(seed)
 	}

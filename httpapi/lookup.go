@@ -10,8 +10,9 @@ import (
 )
 
 // lookupCandidates returns the national identifiers a look-up by ni may mean. A Swedish personal
-// number given in 10 digits with "-" has an inferred century (the latest one not in the future,
-// so 121212-1212 reads as 2012); someone that old may be registered in the century before, and
+// number given in 10 digits with "-" has an inferred century (the latest year ending in its YY
+// that is not after this year, so 121212-1212 reads as 2012; "+" from the year a person turns 100);
+// someone that old may be registered in the century before, and
 // a look-up must still find them (SPEC: 191212121212, 19121212-1212 and 121212-1212 find the
 // same person). Creating a customer never guesses: it uses the rule.
 func lookupCandidates(ni domain.NationalIdentifier, id nordic.NationalID, raw string) []domain.NationalIdentifier {

@@ -41,7 +41,7 @@ func TestCardRegistrationIndex(t *testing.T) {
 	for i, id := range ids {
 		no := fmt.Sprint(100 + i)
 		cmd, err := domain.ParseCreateCustomer(domain.CustomerInput{CustomerNo: domain.Set(no), Name: domain.Set("C"),
-			LegalAddress: domain.Set(domain.AddressInput{Addressee: domain.Set("C"), City: domain.Set("X"), ZipCode: domain.Set("1"), CountryCode: domain.Set("SE")})}, p, t0)
+			LegalAddress: domain.Set(domain.AddressInput{Addressee: domain.Set("C"), City: domain.Set("X"), ZipCode: domain.Set("11122"), CountryCode: domain.Set("SE")})}, p, t0)
 		if err != nil {
 			t.Fatal(err)
 		}

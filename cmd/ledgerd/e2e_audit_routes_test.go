@@ -104,7 +104,7 @@ func TestE2EAuditRoutes(t *testing.T) {
 		{bob, http.MethodPatch, c2, `{"emailAddress": "b@example.se"}`, "c-batch"},
 		{carol, http.MethodPatch, other, `{"emailAddress": "o@example.se"}`, "c-batch"}, // same correlation id, other ledger
 		{alice, http.MethodPatch, c1, `{"msisdn": "+46701234567"}`, ""},
-		{alice, http.MethodPost, c1 + "/billing-address", `{"addressee": "A", "city": "C", "zipCode": "1", "countryCode": "SE"}`, ""},
+		{alice, http.MethodPost, c1 + "/billing-address", `{"addressee": "A", "city": "C", "zipCode": "11122", "countryCode": "SE"}`, ""},
 		{bob, http.MethodPatch, c1, `{"msisdn": null}`, ""},
 		{alice, http.MethodPatch, c2, `{"preferredLanguageCode": "en"}`, ""},
 		{carol, http.MethodPatch, other, `{"msisdn": "+46701234568"}`, ""},

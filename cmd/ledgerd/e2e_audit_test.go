@@ -26,7 +26,7 @@ func TestE2EAuditMetadata(t *testing.T) {
 		events                                          []string // the event types it must store
 	}
 	create := newCustomer(no, "Audit Test")
-	create["billingAddress"] = map[string]any{"addressee": "B", "city": "C", "zipCode": "1", "countryCode": "SE"}
+	create["billingAddress"] = map[string]any{"addressee": "B", "city": "C", "zipCode": "11122", "countryCode": "SE"}
 	steps := []step{
 		{alice, "alice@example.se", http.MethodPost, customersPath(demoLedger), show(create), "corr-create-1",
 			[]string{"CustomerCreated", "BillingAddressAdded"}},

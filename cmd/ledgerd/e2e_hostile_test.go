@@ -315,7 +315,7 @@ func slowClient(t *testing.T, addr string, body bool, token string) bool {
 		return false
 	}
 	defer conn.Close()
-	payload := `{"customerNo":"5555","name":"Slow Person","legalAddress":{"addressee":"Slow","city":"X","zipCode":"1","countryCode":"SE"}}`
+	payload := `{"customerNo":"5555","name":"Slow Person","legalAddress":{"addressee":"Slow","city":"X","zipCode":"11122","countryCode":"SE"}}`
 	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Slow: %s\r\n\r\n",
 		customersPath(demoLedger), token, len(payload), strings.Repeat("s", 40))
 	trickle := head + payload

@@ -118,6 +118,7 @@ func TestE2EInputNormalisation(t *testing.T) {
 
 		n := newCustomer("5005", "Ola Nordmann")
 		n["legalAddress"].(map[string]any)["countryCode"] = "NO"
+		n["legalAddress"].(map[string]any)["zipCode"] = "0154"
 		n["protectedIdentity"] = true
 		assertValidation(t, s.do(t, http.MethodPost, customersPath(demoLedger), tok, n), "protectedIdentity")
 		delete(n, "protectedIdentity")

@@ -127,6 +127,37 @@ func TestE2EProblems(t *testing.T) {
 		}
 	})
 
+	t.Run("postal-codes-by-country", func(t *testing.T) {
+		// SE and FI take 5 digits, NO and DK 4, in every address; the problem names the property
+		// path and never the value.
+		b := newCustomer("5010", "Nils Nordmann")
+		b["legalAddress"] = map[string]any{"addressee": "Nils", "city": "OSLO", "zipCode": "01540", "countryCode": "NO"}
+		b["billingAddress"] = map[string]any{"addressee": "Nils", "city": "STOCKHOLM", "zipCode": "ABC", "countryCode": "se"}
+		for _, r := range []*response{
+			s.do(t, http.MethodPost, create, tok, b),
+			s.do(t, http.MethodPut, self+"/legal-address", tok, `{"addressee": "A", "city": "KØBENHAVN", "zipCode": "015409", "countryCode": "DK"}`),
+			s.do(t, http.MethodPost, self+"/billing-address", tok, `{"addressee": "A", "city": "HELSINKI", "zipCode": "0010", "countryCode": "FI"}`),
+		} {
+			names := []string{"zipCode"}
+			if r.Method == http.MethodPost && r.Path == create {
+				names = []string{"legalAddress.zipCode", "billingAddress.zipCode"}
+			}
+			p := assertValidation(t, r, names...)
+			if got := p.names(); len(got) != len(names) {
+				t.Errorf("%s: problems %q, want only %q", r, got, names)
+			}
+			for _, v := range []string{"01540", "ABC", "015409", "0010"} {
+				if strings.Contains(string(r.Body), v) {
+					t.Errorf("%s: the problem echoes the zip code %q", r, v)
+				}
+			}
+		}
+		assertProblem(t, s.do(t, http.MethodGet, customersPath(demoLedger, "5010"), tok, nil), http.StatusNotFound, "customer-not-found")
+		if tag := s.do(t, http.MethodGet, self, tok, nil).Header.Get("ETag"); tag != `"1"` {
+			t.Errorf("rejected addresses changed the customer: ETag %s", tag)
+		}
+	})
+
 	t.Run("unknown-patch-property", func(t *testing.T) {
 		for _, tc := range []struct{ body, name string }{
 			{`{"name": "Someone Else"}`, "name"},

@@ -42,7 +42,7 @@ func TestE2ETimeTravel(t *testing.T) {
 		return fmt.Sprintf(`{"addressee": "Kalle", "streetAddress": %q, "city": "STOCKHOLM", "zipCode": "16872", "countryCode": "SE"}`, street)
 	}
 	create := newCustomer(no, "Time Traveller")
-	create["billingAddress"] = map[string]any{"addressee": "B", "city": "C", "zipCode": "1", "countryCode": "SE"}
+	create["billingAddress"] = map[string]any{"addressee": "B", "city": "C", "zipCode": "11122", "countryCode": "SE"}
 	kyc := `{"answers": [{"questionCode": "taxable_outside_sweden", "answerCode": "no"}, {"questionCode": "multiple_citizenship", "answerCode": "no"}]}`
 	steps := []struct {
 		token, method, path string

@@ -94,6 +94,9 @@ func TestE2ETokenAttacks(t *testing.T) {
 		"not yet valid":                 rs(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() }),
 		"issued in the future":          hs(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Hour).Unix() }),
 		"no exp":                        rs(func(c jwt.MapClaims) { delete(c, "exp") }),
+		"exp a JSON string":             rs(func(c jwt.MapClaims) { c["exp"] = fmt.Sprint(now.Add(time.Hour).Unix()) }),
+		"exp a JSON string HS256":       hs(func(c jwt.MapClaims) { c["exp"] = fmt.Sprint(now.Add(time.Hour).Unix()) }),
+		"nbf a JSON string":             rs(func(c jwt.MapClaims) { c["nbf"] = fmt.Sprint(now.Unix()) }),
 		"wrong issuer":                  rs(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" }),
 		"no issuer":                     hs(func(c jwt.MapClaims) { delete(c, "iss") }),
 		"wrong audience":                rs(func(c jwt.MapClaims) { c["aud"] = "another-api" }),
@@ -106,7 +109,7 @@ func TestE2ETokenAttacks(t *testing.T) {
 	for name, tok := range attacks {
 		for _, rq := range []struct{ method, path, body string }{
 			{http.MethodGet, self, ""},
-			{http.MethodPost, customersPath(demoLedger), `{"customerNo":"4711","name":"Mallory","legalAddress":{"addressee":"M","city":"X","zipCode":"1","countryCode":"SE"}}`},
+			{http.MethodPost, customersPath(demoLedger), `{"customerNo":"4711","name":"Mallory","legalAddress":{"addressee":"M","city":"X","zipCode":"11122","countryCode":"SE"}}`},
 		} {
 			var body any
 			if rq.body != "" {
@@ -140,4 +143,26 @@ func TestE2ETokenAttacks(t *testing.T) {
 	if r := s.do(t, http.MethodGet, self, good, nil); r.Status != http.StatusNotFound {
 		t.Errorf("after the attacks: %s", r)
 	}
+}
+
+// TestE2EJWTLeeway: -jwt-leeway sets the clock skew allowed on exp (default 30s). The margins are
+// minutes either side of the limits, so a slow machine cannot change the outcome.
+func TestE2EJWTLeeway(t *testing.T) {
+	const secret = "jwt-leeway-secret-0123456789abcdefghij"
+	s := startServer(t, withArgs("-jwt-secret", secret, "-jwt-leeway", "5m"))
+	token := func(exp time.Time) string {
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "skewed", "exp": exp.Unix(),
+			"ledgers": []string{"*"}, "scope": "customer:read customer:write"}).SignedString([]byte(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	s.createCustomer(t, token(time.Now().Add(time.Hour)), newCustomer("4711", "Skewed Clock"))
+	self := customersPath(demoLedger, "4711")
+	if r := s.do(t, http.MethodGet, self, token(time.Now().Add(-2*time.Minute)), nil); r.Status != http.StatusOK {
+		t.Errorf("a token expired 2 minutes ago, 5m leeway: %s, want 200", r)
+	}
+	r := s.do(t, http.MethodGet, self, token(time.Now().Add(-10*time.Minute)), nil)
+	assertProblem(t, r, http.StatusUnauthorized, "unauthorized")
 }

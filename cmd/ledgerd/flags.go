@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/httpapi/auth"
 )
 
 // Options are ledgerd's settings: flags win over environment variables, which win over defaults.
@@ -24,6 +25,7 @@ type Options struct {
 	JWKSURL       string
 	JWTIssuer     string
 	JWTAudience   string
+	JWTLeeway     time.Duration
 	LogFormat     string
 	LogLevel      string
 	ShutdownGrace time.Duration
@@ -93,6 +95,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&o.JWKSURL, "jwks-url", env("LEDGERD_JWKS_URL", ""), "JWKS URL for RS256/ES256 tokens (LEDGERD_JWKS_URL)")
 	fs.StringVar(&o.JWTIssuer, "jwt-issuer", env("LEDGERD_JWT_ISSUER", ""), "required token issuer, when set (LEDGERD_JWT_ISSUER)")
 	fs.StringVar(&o.JWTAudience, "jwt-audience", env("LEDGERD_JWT_AUDIENCE", ""), "required token audience, when set (LEDGERD_JWT_AUDIENCE)")
+	fs.DurationVar(&o.JWTLeeway, "jwt-leeway", envDuration(getenv, "LEDGERD_JWT_LEEWAY", auth.DefaultLeeway), "clock skew allowed when checking a token's exp, nbf and iat; at most 5m (LEDGERD_JWT_LEEWAY)")
 	fs.StringVar(&o.LogFormat, "log-format", env("LEDGERD_LOG_FORMAT", "text"), "log format: text or json (LEDGERD_LOG_FORMAT)")
 	fs.StringVar(&o.LogLevel, "log-level", env("LEDGERD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (LEDGERD_LOG_LEVEL)")
 	fs.StringVar(&o.NATSURL, "nats-url", env("LEDGERD_NATS_URL", ""), "external NATS server or cluster (comma-separated URLs); empty runs NATS embedded (LEDGERD_NATS_URL)")
@@ -145,6 +148,9 @@ const (
 
 var readerIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
+// maxJWTLeeway bounds -jwt-leeway: more would accept tokens long expired and hide a broken clock.
+const maxJWTLeeway = 5 * time.Minute
+
 func envInt(getenv func(string) string, name string, def int) int {
 	if v, err := strconv.Atoi(getenv(name)); err == nil {
 		return v
@@ -161,6 +167,9 @@ func envDuration(getenv func(string) string, name string, def time.Duration) tim
 
 func (o *Options) validate() error {
 	var errs []error
+	if o.JWTLeeway <= 0 || o.JWTLeeway > maxJWTLeeway {
+		errs = append(errs, fmt.Errorf("jwt leeway %v: want a positive duration of at most %v", o.JWTLeeway, maxJWTLeeway))
+	}
 	if o.PopulationRegisterTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("population register timeout %v: want a positive duration", o.PopulationRegisterTimeout))
 	}

@@ -28,6 +28,11 @@ func TestParseFlagsRoles(t *testing.T) {
 		{"embedded NATS sync from the environment", nil, map[string]string{"LEDGERD_NATS_SYNC": "250ms"}, ""},
 		{"embedded NATS sync not a duration", []string{"-nats-sync", "sometimes"}, nil, `sync interval "sometimes"`},
 		{"embedded NATS sync zero", []string{"-nats-sync", "0s"}, nil, `sync interval "0s"`},
+		{"jwt leeway", []string{"-jwt-leeway", "5m"}, nil, ""},
+		{"jwt leeway from the environment", nil, map[string]string{"LEDGERD_JWT_LEEWAY": "2s"}, ""},
+		{"jwt leeway zero", []string{"-jwt-leeway", "0s"}, nil, "jwt leeway 0s"},
+		{"jwt leeway negative", []string{"-jwt-leeway", "-1s"}, nil, "jwt leeway -1s"},
+		{"jwt leeway above 5m", []string{"-jwt-leeway", "6m"}, nil, "jwt leeway 6m0s"},
 		{"reader id with a dot", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-reader-id", "a.b"}, nil, `reader id "a.b"`},
 	}
 	for _, tt := range tests {

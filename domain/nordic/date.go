@@ -45,6 +45,11 @@ func latestCentury(yy, m, d int, today time.Time) int {
 	return year
 }
 
+// latestYearEnding returns the latest year ending in the two digits yy that is not after limit.
+func latestYearEnding(yy, limit int) int {
+	return limit - ((limit-yy)%100+100)%100
+}
+
 func utcDate(y, m, d int) time.Time {
 	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 }

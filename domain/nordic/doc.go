@@ -1,6 +1,7 @@
 // Package nordic holds pure, standard-library-only Normalize → Validate
-// functions for Nordic identifiers, bank accounts and a few international
-// codes (ISO 3166-1, ISO 4217, IBAN, BIC, E.164, VAT numbers, e-mail).
+// functions for Nordic identifiers, bank accounts, postal codes and a few
+// international codes (ISO 3166-1, ISO 4217, IBAN, BIC, E.164, VAT numbers,
+// e-mail).
 //
 // Every parser trims or compacts its input, checks it and returns a canonical
 // form, or an *Error whose Reason is machine readable and whose Message never

@@ -55,9 +55,10 @@ func parseSwedishID(s string, today time.Time) (NationalID, error) {
 //
 // Accepted input (surrounding whitespace trimmed, nothing else): YYMMDD-NNNC,
 // YYMMDD+NNNC, YYMMDDNNNC, YYYYMMDD-NNNC, YYYYMMDDNNNC. The century of the
-// 10-digit forms is the latest one that does not put the birth date after
-// today, one century earlier with "+" (the person is 100 or older). The
-// 12-digit forms must start with 18, 19 or 20. The check digit is Luhn over the
+// 10-digit forms follows from the separator and today's year (see
+// seBirthYear): with "+" the birth year is the latest year ending in YY that is
+// not after today's year − 100, with "-" or no separator the latest that is not
+// after today's year. The 12-digit forms must start with 18, 19 or 20. The check digit is Luhn over the
 // 10-digit form; the date must be real and not after today; serial 000 and
 // interim numbers (a letter in the first serial position, ReasonUnsupported)
 // are rejected.
@@ -85,15 +86,15 @@ func ParseSwedishPersonnummer(regNo string, today time.Time) (NationalID, error)
 		}
 		year = atoi(head[:4])
 	} else {
-		year = latestCentury(yy, month, day, today)
-		if sep == '+' {
-			year -= 100
-		}
+		year = seBirthYear(yy, sep, today)
 	}
 	if !validDate(year, month, day) {
 		return NationalID{}, fail(ReasonDate, "The personnummer does not contain a valid date.")
 	}
 	if dateAfter(year, month, day, today) {
+		if len(head) == 6 {
+			return NationalID{}, fail(ReasonFuture, "The birth date of the personnummer is in the future; from the start of the year a person turns 100 the separator is +.")
+		}
 		return NationalID{}, fail(ReasonFuture, "The birth date of the personnummer is in the future.")
 	}
 	if tail[:3] == "000" {
@@ -104,6 +105,20 @@ func ParseSwedishPersonnummer(regNo string, today time.Time) (NationalID, error)
 	}
 	canonical := pad4(year) + short[2:] + "-" + tail
 	return NationalID{CountryCode: "SE", Canonical: canonical, Kind: kind, Person: true, BirthDate: utcDate(year, month, day)}, nil
+}
+
+// seBirthYear returns the birth year of a 10-digit Swedish number with the two-digit year yy and
+// separator sep ('-', '+' or 0 for none, read as '-'). The separator changes to "+" at the start
+// of the year the person turns 100 (Folkbokföringslagen 1991:481 §18; Skatteverket), not on the
+// birthday: so a "+" number belongs to the latest year ending in yy that is not after
+// today's year − 100, and a "-" number to the latest that is not after today's year (whose date
+// may still lie after today: then the number is refused as a future birth date).
+func seBirthYear(yy int, sep byte, today time.Time) int {
+	limit := today.Year()
+	if sep == '+' {
+		limit -= 100
+	}
+	return latestYearEnding(yy, limit)
 }
 
 func pad4(n int) string {

@@ -19,8 +19,8 @@ func TestParseNationalIDSweden(t *testing.T) {
 		{"191212121212", today, "19121212-1212", KindPersonnummer, true, date(1912, 12, 12), ""},
 		{"19121212-1212", today, "19121212-1212", KindPersonnummer, true, date(1912, 12, 12), ""},
 		{"121212+1212", today, "19121212-1212", KindPersonnummer, true, date(1912, 12, 12), ""},
-		// With "-" the 10-digit form means the latest century not in the future:
-		// in 2026 that is 2012; before 2012-12-12 it was 1912.
+		// With "-" the 10-digit form means the latest year ending in YY that is not
+		// after this year: in 2026 that is 2012, in 2011 it was 1912 (TestSwedishCenturyByYear).
 		{"121212-1212", date(2011, 1, 1), "19121212-1212", KindPersonnummer, true, date(1912, 12, 12), ""},
 		{"121212-1212", today, "20121212-1212", KindPersonnummer, true, date(2012, 12, 12), ""},
 		{"1212121212", today, "20121212-1212", KindPersonnummer, true, date(2012, 12, 12), ""},
@@ -33,7 +33,7 @@ func TestParseNationalIDSweden(t *testing.T) {
 		{"670919-9530", today, "19670919-9530", KindPersonnummer, true, date(1967, 9, 19), ""},
 		{"000229-1235", today, "20000229-1235", KindPersonnummer, true, date(2000, 2, 29), ""},
 		{"20260615-1237", today, "20260615-1237", KindPersonnummer, true, date(2026, 6, 15), ""},
-		{"260616-1236", today, "19260616-1236", KindPersonnummer, true, date(1926, 6, 16), ""},
+		{"260616+1236", today, "19260616-1236", KindPersonnummer, true, date(1926, 6, 16), ""},
 		// Samordningsnummer: day + 60.
 		{"701063-2391", today, "19701063-2391", KindSamordningsnummer, true, date(1970, 10, 3), ""},
 		{"7010632391", today, "19701063-2391", KindSamordningsnummer, true, date(1970, 10, 3), ""},
@@ -59,6 +59,7 @@ func TestParseNationalIDSweden(t *testing.T) {
 		{"811200-9874", today, "", "", false, time.Time{}, ReasonDate},
 		{"811260-9874", today, "", "", false, time.Time{}, ReasonDate},
 		{"20260616-1236", today, "", "", false, time.Time{}, ReasonFuture},
+		{"260616-1236", today, "", "", false, time.Time{}, ReasonFuture}, // "+" from 1 Jan 2026 for someone born 1926
 		{"20991231-1231", today, "", "", false, time.Time{}, ReasonFuture},
 		{"209912311231", today, "", "", false, time.Time{}, ReasonFuture},
 		{"811228-0006", today, "", "", false, time.Time{}, ReasonFormat}, // serial 000

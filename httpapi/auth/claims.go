@@ -13,9 +13,26 @@ import (
 // learns nothing from how they are parsed.
 type tokenClaims struct {
 	jwt.RegisteredClaims
-	Ledgers json.RawMessage `json:"ledgers,omitempty"`
-	Scope   json.RawMessage `json:"scope,omitempty"`
+	// ExpiresAt, NotBefore and IssuedAt shadow the embedded fields of the same
+	// JSON names (encoding/json takes the shallower field), so that they must
+	// be JSON numbers; the Get methods below hand them to the parser's checks.
+	// Like every registered claim they are decoded before the signature is
+	// checked (golang-jwt decodes the claims first).
+	ExpiresAt *numericDate    `json:"exp,omitempty"`
+	NotBefore *numericDate    `json:"nbf,omitempty"`
+	IssuedAt  *numericDate    `json:"iat,omitempty"`
+	Ledgers   json.RawMessage `json:"ledgers,omitempty"`
+	Scope     json.RawMessage `json:"scope,omitempty"`
 }
+
+// GetExpirationTime implements jwt.Claims with the strictly decoded "exp".
+func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt.date(), nil }
+
+// GetNotBefore implements jwt.Claims with the strictly decoded "nbf".
+func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error) { return c.NotBefore.date(), nil }
+
+// GetIssuedAt implements jwt.Claims with the strictly decoded "iat".
+func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error) { return c.IssuedAt.date(), nil }
 
 // principal turns verified claims into a Principal, or says which claim is
 // unusable.

@@ -13,6 +13,8 @@ import (
 // may quote parts of the token.
 func (v *Verifier) reason(err error, t *jwt.Token, c *tokenClaims) string {
 	switch {
+	case errors.Is(err, errNumericDate):
+		return "malformed token: " + errNumericDate.Error()
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "malformed token"
 	case !v.algorithmAllowed(t), errors.Is(err, errAlgorithm):

@@ -2,7 +2,9 @@ package auth_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -71,6 +73,14 @@ func TestVerifyRejects(t *testing.T) {
 		{"ledgers with empty entry", signHS(t, claims(set("ledgers", []string{"1000", ""}))), "claim ledgers"},
 		{"ledgers with fraction", signHS(t, claims(set("ledgers", []any{1000.5}))), "claim ledgers"},
 		{"scope an array", signHS(t, claims(set("scope", []string{"customer:read"}))), "claim scope"},
+		// RFC 7519 §2: a NumericDate is a JSON number; golang-jwt's NumericDate also takes a JSON
+		// string holding one.
+		{"exp a string", signHS(t, claims(set("exp", fmt.Sprint(testNow.Add(time.Hour).Unix())))), "must be JSON numbers"},
+		{"nbf a string", signHS(t, claims(set("nbf", fmt.Sprint(testNow.Unix())))), "must be JSON numbers"},
+		{"iat a string", signHS(t, claims(set("iat", fmt.Sprint(testNow.Unix())))), "must be JSON numbers"},
+		{"exp a date string", signHS(t, claims(set("exp", testNow.Add(time.Hour).Format(time.RFC3339)))), "must be JSON numbers"},
+		{"exp true", signHS(t, claims(set("exp", true))), "must be JSON numbers"},
+		{"exp an array", signHS(t, claims(set("exp", []int64{testNow.Add(time.Hour).Unix()}))), "must be JSON numbers"},
 	}
 	v := newVerifier(t, auth.Config{HS256Secret: testSecret})
 	for _, tt := range tests {
@@ -94,6 +104,27 @@ func TestVerifyRejects(t *testing.T) {
 				t.Errorf("Subject on error = %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestVerifyNumericDates: NumericDate claims are JSON numbers, fractions and null included (RFC
+// 7519 §2); only their type is strict (TestVerifyRejects).
+func TestVerifyNumericDates(t *testing.T) {
+	v := newVerifier(t, auth.Config{HS256Secret: testSecret})
+	exp := float64(testNow.Add(time.Hour).Unix()) + 0.5
+	for name, c := range map[string]jwt.MapClaims{
+		"fractions": claims(set("exp", exp), set("nbf", float64(testNow.Unix())-0.25), set("iat", float64(testNow.Unix())-0.25)),
+		"exponent":  claims(set("exp", json.Number(fmt.Sprintf("%de0", testNow.Add(time.Hour).Unix())))),
+		"null nbf":  claims(set("nbf", nil), set("iat", nil)),
+	} {
+		p, err := v.Verify(signHS(t, c))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if p.ExpiresAt.Before(testNow.Add(time.Hour)) {
+			t.Errorf("%s: ExpiresAt %v", name, p.ExpiresAt)
+		}
 	}
 }
 

@@ -66,6 +66,7 @@ func TestParseFile(t *testing.T) {
 		{"unknown property", `{"persons": []}`},
 		{"duplicate", `{"people": [` + tolvanJSON + `,` + strings.Replace(tolvanJSON, "191212121212", "19121212-1212", 1) + `]}`},
 		{"invalid person", `{"people": [{"nationalIdentifier": {"regNo": "19121212-1213", "countryCode": "SE"}, "name": "", "address": {}}]}`},
+		{"Swedish zip code not 5 digits", `{"people": [` + strings.Replace(tolvanJSON, `"112 12"`, `"1121"`, 1) + `]}`},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +74,7 @@ func TestParseFile(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if strings.Contains(err.Error(), "1212") {
+			if strings.Contains(err.Error(), "1212") || strings.Contains(err.Error(), "1121") {
 				t.Errorf("the error reveals the identifier: %v", err)
 			}
 		})
