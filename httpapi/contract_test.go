@@ -64,15 +64,20 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 }
 
 // TestContractValidatorCatchesMismatches: the validating transport is not vacuous — a response
-// that breaks its schema, an undocumented status and an undocumented path are reported.
+// that breaks its schema, lacks a declared header, has an undocumented status or an undocumented
+// path is reported.
 func TestContractValidatorCatchesMismatches(t *testing.T) {
 	v := contracttest.New(contracttest.MustLoad(t))
 	get := func(path string) *http.Request {
 		r, _ := http.NewRequest(http.MethodGet, "http://ledger.test"+path, nil)
 		return r
 	}
-	json := http.Header{"Content-Type": {"application/json"}}
-	problem := http.Header{"Content-Type": {"application/problem+json"}}
+	// Every response carries the correlation id and the trace response.
+	sent := func(contentType string) http.Header {
+		return http.Header{"Content-Type": {contentType}, "X-Correlation-Id": {"c-1"},
+			"Traceresponse": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
+	}
+	json, problem := sent("application/json"), sent("application/problem+json")
 	cases := []struct {
 		name   string
 		req    *http.Request
@@ -83,6 +88,8 @@ func TestContractValidatorCatchesMismatches(t *testing.T) {
 	}{
 		{"a valid customer", get("/ledger/customer/v1/1000/customers/9999"), 200, json,
 			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[]}`, true},
+		{"no correlation id and trace response", get("/ledger/customer/v1/1000/customers/9999"), 200, http.Header{"Content-Type": {"application/json"}},
+			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[]}`, false},
 		{"an undocumented property", get("/ledger/customer/v1/1000/customers/9999"), 200, json,
 			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[],"secret":1}`, false},
 		{"a missing required property", get("/ledger/customer/v1/1000/customers/9999"), 200, json, `{"@id":"/x"}`, false},

@@ -43,8 +43,9 @@ func newHarness(t testing.TB) *harness { return buildHarness(t, false) }
 // buildHarness builds the API over a real store and read models in a temp dir. With full it
 // also serves everything ledgerd wires: the audit routes and time travel (every projection),
 // the built-in population register and the sandbox card verifier — for the route fuzzers, so
-// its client is not contract-checked.
-func buildHarness(t testing.TB, full bool) *harness {
+// its client is not contract-checked. adjust, if any, change the configuration before the API
+// is built.
+func buildHarness(t testing.TB, full bool, adjust ...func(*httpapi.Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	// Personal data sealed as ledgerd does (docs/data-protection.md), so forget works too.
@@ -98,6 +99,9 @@ func buildHarness(t testing.TB, full bool) *harness {
 		}
 		cfg.Audit, cfg.PopulationRegister = auditAdapter{set.Audit}, popreg.Default()
 		cfg.CardVerifier, cfg.CardRegistrations = sandbox, set.Customers
+	}
+	for _, a := range adjust {
+		a(&cfg)
 	}
 	api, err := httpapi.New(cfg)
 	if err != nil {

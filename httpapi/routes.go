@@ -85,9 +85,9 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeCustomerEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.customerEvents}})
 	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
 	s.route(mux, routeForget, map[string]endpoint{http.MethodPost: {auth.ScopeCustomerErase, s.forgetCustomer}})
-	s.uiRoutes(mux) // ui.go: the audit page under /ui/
-	s.handle(mux, routeHealth, []string{http.MethodGet}, s.healthz)
-	s.handle(mux, routeReady, []string{http.MethodGet}, s.readyz)
+	s.uiRoutes(mux)                                                                            // ui.go: the audit page under /ui/
+	s.handle(mux, routeHealth, []string{http.MethodGet}, getOnly(http.HandlerFunc(s.healthz))) // documents.go: 405 for other methods
+	s.handle(mux, routeReady, []string{http.MethodGet}, getOnly(http.HandlerFunc(s.readyz)))
 	s.documentRoutes(mux) // documents.go: /openapi.json, /asyncapi.json, /docs, /metrics
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)

@@ -1,13 +1,16 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/nordledger/ledger/domain"
 )
 
-// amount reads a money amount: a JSON number (kept as its exact text, never a float) or, as the
-// document's property table types balance as a string, a JSON string holding the number.
+// amount reads a money amount: a JSON number, kept as its exact text (never a float). SPEC §5
+// makes it a number, so a string holding one ("10.00") is refused like any other type.
+// (encoding/json would put a quoted number into a json.Number, hence the check of the first
+// byte.)
 func (f *fields) amount(o *object, name string) domain.Field[string] {
 	v, ok := o.raw(name)
 	switch {
@@ -16,15 +19,12 @@ func (f *fields) amount(o *object, name string) domain.Field[string] {
 	case isNull(v):
 		return domain.Null[string]()
 	}
+	v = bytes.TrimSpace(v)
 	var n json.Number
-	if err := json.Unmarshal(v, &n); err == nil {
+	if len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') && json.Unmarshal(v, &n) == nil {
 		return domain.Set(n.String())
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err == nil {
-		return domain.Set(s)
-	}
-	f.add(o.path+name, o.path+name+" must be a number such as 10.00")
+	f.add(o.path+name, o.path+name+" must be a JSON number such as 10.00, not a string or another type")
 	return domain.Field[string]{}
 }
 

@@ -141,3 +141,37 @@ func TestSurplusPagingAndMoney(t *testing.T) {
 	h.mustDo(http.MethodGet, base+"/surpluses?take=1001", "", http.StatusBadRequest)
 	h.mustDo(http.MethodGet, base+"/surpluses?skip=-1", "", http.StatusBadRequest)
 }
+
+// TestAmountMustBeANumber: SPEC §5 makes an amount a JSON number; a string holding one (or any
+// other JSON type) is a 400 validation problem naming the property, and nothing is stored.
+func TestAmountMustBeANumber(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	for _, balance := range []string{`"10.00"`, `"10"`, `true`, `{"amount":10}`, `[10]`} {
+		got := h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("s1", balance, "SEK"), http.StatusBadRequest)
+		if names := problemNames(got); len(names) != 1 || names[0] != "balance" {
+			t.Errorf("balance %s: problems %v, want [balance]", balance, got["problems"])
+		}
+		if detail := fmt.Sprint(got["problems"]); !strings.Contains(detail, "must be a JSON number") {
+			t.Errorf("balance %s: problems %v do not say a number is wanted", balance, got["problems"])
+		}
+	}
+	h.mustDo(http.MethodGet, base+"/surpluses/s1", "", http.StatusNotFound)
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("s1", "10.00", "SEK"), http.StatusCreated)
+	got := h.mustDo(http.MethodPost, base+"/surpluses/s1/settle", `{"amount": "4.00"}`, http.StatusBadRequest)
+	if names := problemNames(got); len(names) != 1 || names[0] != "amount" {
+		t.Errorf("settle with a string amount: problems %v, want [amount]", got["problems"])
+	}
+	if s := h.mustDo(http.MethodGet, base+"/surpluses/s1", "", http.StatusOK); s["status"] != "open" {
+		t.Errorf("a refused settlement changed the surplus: %v", s)
+	}
+}
+
+func problemNames(problem map[string]any) []string {
+	var names []string
+	list, _ := problem["problems"].([]any)
+	for _, p := range list {
+		names = append(names, fmt.Sprint(p.(map[string]any)["name"]))
+	}
+	return names
+}

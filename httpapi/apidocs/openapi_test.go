@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/nordledger/ledger/httpapi/apidocs"
 	"github.com/nordledger/ledger/internal/contracttest"
 )
@@ -19,9 +20,19 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	scopes := doc.Components.SecuritySchemes["bearer"].Value.Extensions["x-scopes"].(map[string]any)
 	ids := map[string]string{}
+	tags := map[string]bool{}
+	for _, tag := range doc.Tags {
+		tags[tag.Name] = true
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			where := method + " " + path
+			for _, tag := range op.Tags {
+				if !tags[tag] {
+					t.Errorf("%s: tag %q is not one of the document's tags", where, tag)
+				}
+			}
+			checkResponses(t, where, path, op)
 			if op.OperationID == "" {
 				t.Errorf("%s: no operationId", where)
 			} else if other, dup := ids[op.OperationID]; dup {
@@ -96,6 +107,41 @@ func TestYAMLToJSON(t *testing.T) {
 		var v map[string]any
 		if err := json.Unmarshal(b, &v); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// commonHeaders are sent on every response (httpapi's middleware), so every response declares them.
+var commonHeaders = []string{"X-Correlation-ID", "traceresponse"}
+
+// checkResponses: every response declares the common headers; every ledger operation declares
+// the answers any ledger request can get (a bad request, no or a bad token, a token without the
+// ledger or the scope, an unknown ledger or customer, a failure, an unavailable store), and every
+// ledger operation that changes something (a scope other than customer:read and audit:read) the
+// read replica's 421. The statuses particular to an
+// operation are held to what the service answers by httpapi's TestEveryAnswerIsDocumented and
+// by every end-to-end test (internal/contracttest).
+func checkResponses(t *testing.T, where, path string, op *openapi3.Operation) {
+	t.Helper()
+	for status, ref := range op.Responses.Map() {
+		for _, name := range commonHeaders {
+			if _, ok := ref.Value.Headers[name]; !ok {
+				t.Errorf("%s → %s: the response does not declare the header %s", where, status, name)
+			}
+		}
+	}
+	if !strings.HasPrefix(path, "/ledger/") {
+		return
+	}
+	want := []string{"400", "401", "403", "404", "500", "503"}
+	if op.Security != nil && len(*op.Security) == 1 {
+		if scopes := (*op.Security)[0]["bearer"]; len(scopes) == 1 && scopes[0] != "customer:read" && scopes[0] != "audit:read" {
+			want = append(want, "421") // a read replica serves only the reading scopes
+		}
+	}
+	for _, status := range want {
+		if op.Responses.Value(status) == nil {
+			t.Errorf("%s: no %s response", where, status)
 		}
 	}
 }

@@ -111,8 +111,10 @@ func (s *Sandbox) Pages(regs httpapi.CardRegistrations) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+cssPath, serveCSS)
 	mux.HandleFunc(SandboxPath+"{id}", p.page)
+	// Anything else the server mounts here is not for a browser: the callback route, which this
+	// provider does not use (an external provider's), answers like every API route, with a problem.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		p.message(w, http.StatusNotFound, "", textsOf("").NotFound, "", nil)
+		httpapi.WriteProblem(w, r, http.StatusNotFound, "not-found", "this card-verification provider takes no callbacks", nil)
 	})
 	return mux
 }
