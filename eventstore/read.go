@@ -57,6 +57,26 @@ func (s *Store) ReadAll(ctx context.Context, from uint64, limit int) ([]Event, e
 	return out, err
 }
 
+// StreamHead returns a stream's version — its last event's — and that event's position (0, 0
+// for a stream without events): one index lookup, no event read.
+func (s *Store) StreamHead(ctx context.Context, stream string) (version, position uint64, err error) {
+	if err := s.readable(ctx); err != nil {
+		return 0, 0, err
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		index := tx.Bucket(bucketStreamIndex)
+		if version = streamVersion(index, stream); version > 0 {
+			v := index.Get(streamIndexKey(stream, version))
+			if len(v) != 8 {
+				return &CorruptError{Reason: "stream index entry of " + stream + " is not a position"}
+			}
+			position = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return version, position, err
+}
+
 // ReadStream returns up to limit events of one stream in version order, starting at version from
 // (1 is the first event). An unknown stream gives an empty result.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]Event, error) {

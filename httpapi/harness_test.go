@@ -76,7 +76,7 @@ func buildHarness(t testing.TB, full bool, adjust ...func(*httpapi.Config)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys})
+	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys, Snapshots: set.Customers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
-	} else if err := m.startWriter(ctx, resKey, &cfg); err != nil {
+	} else if err := m.startWriter(ctx, resKey, &cfg, customers); err != nil {
 		return err
 	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
 		return err
@@ -195,7 +195,7 @@ func (m *Main) key() ([]byte, error) {
 }
 
 // startWriter opens the event log, feeds the read models from it and starts publishing on NATS.
-func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config) error {
+func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config, customers *projections.Customers) error {
 	var err error
 	// The commit pipeline (docs/architecture.md, "Write path"): each group's new data keys are
 	// committed before its events, and its events applied to the read models before its appends
@@ -210,7 +210,7 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config)
 	if err := m.reconcileKeys(ctx); err != nil {
 		return err
 	}
-	handler, err := commands.New(m.store, commands.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys})
+	handler, err := commands.New(m.store, commands.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys, Snapshots: customers})
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,17 @@ type Config struct {
 	// Keys destroys a forgotten customer's data key (the key store, *personal.Store); required
 	// for Forget.
 	Keys KeyDestroyer
+	// Snapshots gives a customer's state as the read models hold it (*projections.Customers):
+	// Execute starts from it instead of replaying the customer's stream when it is at the
+	// stream's version — which it is whenever the writer's commit pipeline applied the stream's
+	// last event — and replays otherwise. nil always replays.
+	Snapshots Snapshots
+}
+
+// Snapshots gives customers' states as the read models hold them (implemented by
+// *projections.Customers); a state's Version says which event it is the state after.
+type Snapshots interface {
+	Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error)
 }
 
 // KeyDestroyer destroys data keys (implemented by *personal.Store).
@@ -92,6 +103,7 @@ type Handler struct {
 	retries int
 	pd      *personal.Protector
 	keys    KeyDestroyer
+	snaps   Snapshots
 	locks   [lockStripes]sync.Mutex
 }
 
@@ -113,7 +125,7 @@ func New(store *eventstore.Store, cfg Config) (*Handler, error) {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 8
 	}
-	return &Handler{store: store, key: cfg.ReservationKey, retries: cfg.Retries, pd: cfg.Protector, keys: cfg.Keys}, nil
+	return &Handler{store: store, key: cfg.ReservationKey, retries: cfg.Retries, pd: cfg.Protector, keys: cfg.Keys, snaps: cfg.Snapshots}, nil
 }
 
 // NationalIDKey returns the reservation key of a national identifier in a ledger: a keyed hash,
@@ -140,6 +152,25 @@ func (h *Handler) Load(ctx context.Context, ledgerNo, customerNo string) (*domai
 func LoadCustomer(ctx context.Context, store *eventstore.Store, stream string, upTo uint64) (*domain.Customer, error) {
 	l, err := loadCustomer(ctx, store, nil, stream, upTo, false)
 	return l.c, err
+}
+
+// current returns the customer as its stream has it now: the read models' state when it is at
+// the stream's version (Config.Snapshots), else rebuilt from the stream. The caller holds the
+// stream's lock, so the stream does not change meanwhile.
+func (h *Handler) current(ctx context.Context, ledgerNo, customerNo, stream string) (loaded, error) {
+	if h.snaps != nil {
+		version, at, err := h.store.StreamHead(ctx, stream)
+		if err != nil {
+			return loaded{}, err
+		}
+		if version == 0 {
+			return loaded{c: &domain.Customer{}}, nil
+		}
+		if st, found, err := h.snaps.Customer(ctx, ledgerNo, customerNo); err == nil && found && st.Version == version {
+			return loaded{c: domain.RestoreCustomer(st), at: at}, nil
+		}
+	}
+	return loadCustomer(ctx, h.store, h.pd, stream, 0, false)
 }
 
 // loaded is a customer rebuilt from its stream.
@@ -219,7 +250,7 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 	stream := domain.StreamName(ledgerNo, customerNo)
 	defer h.lock(stream)()
 	for attempt := 0; ; attempt++ {
-		l, err := loadCustomer(ctx, h.store, h.pd, stream, 0, false)
+		l, err := h.current(ctx, ledgerNo, customerNo, stream)
 		if err != nil {
 			return Result{}, err
 		}
