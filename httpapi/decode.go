@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/jsonscan"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless Config.MaxBodyBytes says
@@ -75,8 +76,41 @@ type object struct {
 }
 
 // parseObject decodes raw as a JSON object. Malformed JSON and duplicate property names are
-// errors (duplicates are ambiguous: JSON parsers disagree on which one wins).
+// errors (duplicates are ambiguous: JSON parsers disagree on which one wins). Well-formed input
+// is split into its members in one pass without decoding the values (jsonscan; the body's one
+// decode); malformed input goes through encoding/json's decoder, for its error.
 func parseObject(raw []byte, path string) (*object, error) {
+	if !json.Valid(raw) {
+		return decodeObject(raw, path)
+	}
+	return splitObject(raw, path)
+}
+
+// splitObject is parseObject of well-formed JSON: nested objects of a parsed body are split
+// without being validated again.
+func splitObject(raw []byte, path string) (*object, error) {
+	o := &object{path: path, fields: make(map[string]json.RawMessage, 8), names: make(map[string]string, 8), used: make(map[string]bool, 8)}
+	isObject, err := jsonscan.Members(raw, func(name string, v []byte) error {
+		key := strings.ToLower(name)
+		if _, dup := o.fields[key]; dup {
+			return &duplicateError{name: path + name}
+		}
+		o.fields[key], o.names[key] = v, name
+		return nil
+	})
+	switch {
+	case !isObject:
+		return nil, errNotObject
+	case errors.Is(err, jsonscan.ErrMalformed):
+		return decodeObject(raw, path)
+	case err != nil:
+		return nil, err
+	}
+	return o, nil
+}
+
+// decodeObject is parseObject through encoding/json's decoder: the errors of malformed input.
+func decodeObject(raw []byte, path string) (*object, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -159,6 +193,9 @@ func (f *fields) str(o *object, name string) domain.Field[string] {
 	case isNull(v):
 		return domain.Null[string]()
 	}
+	if s, ok := jsonscan.PlainString(v); ok {
+		return domain.Set(s) // most strings hold no escape
+	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
 		f.add(o.path+name, o.path+name+" must be a string")
@@ -194,7 +231,7 @@ func (f *fields) obj(o *object, name string) (*object, bool, bool) {
 	case isNull(v):
 		return nil, true, true
 	}
-	child, err := parseObject(v, o.path+name+".")
+	child, err := splitObject(v, o.path+name+".") // a member of a well-formed object
 	if err != nil {
 		var dup *duplicateError
 		if errors.As(err, &dup) {

@@ -3,6 +3,8 @@ package personal
 import (
 	"bytes"
 	"testing"
+
+	"github.com/nordledger/ledger/internal/jsonscan"
 )
 
 // sortedSamples are objects splitSorted takes and objects it must leave to the general path.
@@ -81,14 +83,14 @@ func FuzzSplitSorted(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b, plain []byte) { checkSorted(t, b, plain) })
 }
 
-// checkSkipString: skipString finds the end of every string of b as a byte-by-byte scan does.
+// checkSkipString: jsonscan.SkipString finds the end of every string of b as a byte-by-byte scan does.
 func checkSkipString(t *testing.T, b []byte) {
 	t.Helper()
 	for i, c := range b {
 		if c != '"' {
 			continue
 		}
-		end, escaped, err := skipString(b, i)
+		end, escaped, err := jsonscan.SkipString(b, i)
 		wantEnd, wantEscaped, wantOK := 0, false, false
 		for j := i + 1; j < len(b); j++ {
 			if b[j] == '\\' {
