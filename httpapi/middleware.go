@@ -135,6 +135,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			writeValidation(rec, r, []domain.Problem{{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}})
 			return
 		}
+		if r.Method != http.MethodConnect && !canonicalPath(r.URL.Path) { // paths.go: no redirect to a cleaned path
+			refuseNonCanonical(rec, r)
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
 }
