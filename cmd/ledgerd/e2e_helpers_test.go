@@ -125,6 +125,9 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		if errs := errorLines(logs); errs != "" {
 			t.Errorf("the service logged errors:\n%s", errs)
 		}
+		if lines := logLinesWithRepeatedKeys(logs); len(lines) > 0 { // logkeys_test.go
+			t.Errorf("log lines repeat a key:\n%s", strings.Join(lines, "\n"))
+		}
 		if leaks := append(personalDataIn(logs), s.sent.foundIn(logs)...); len(leaks) > 0 {
 			t.Errorf("the service logged personal data: %q", leaks)
 		}
@@ -155,12 +158,11 @@ func personalDataIn(logs string) []string {
 	return out
 }
 
-// errorLines returns the ERROR records of a log, except the request records of /readyz answering
-// 503 while the read models catch up (which waitReady polls for).
+// errorLines returns the ERROR records of a log.
 func errorLines(logs string) string {
 	var out []string
 	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, "level=ERROR") && !strings.Contains(l, "route=/readyz status=503") {
+		if strings.Contains(l, "level=ERROR") {
 			out = append(out, l)
 		}
 	}
