@@ -17,8 +17,8 @@ import (
 func TestDeclaredTooLargeBodyRefusedUnread(t *testing.T) {
 	h := newHarness(t)
 	for path, want := range map[string]string{
-		"/ledger/customer/v1/1000/customers":                     `"type":"ledger/customer/v1/problems/payload-too-large"`,
-		"/client/v1/1000/products/9000/customerDetails":          `"id":"REQUEST_TOO_LARGE"`,
+		"/ledger/customer/v1/1000/customers":                      `"type":"ledger/customer/v1/problems/payload-too-large"`,
+		"/client/v1/1000/products/9000/customerDetails":           `"id":"REQUEST_TOO_LARGE"`,
 		"/ledger/customer/v1/1000/customers/9999/billing-address": `"type":"ledger/customer/v1/problems/payload-too-large"`,
 	} {
 		conn, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL, "http://"))
