@@ -284,3 +284,28 @@ func mapf(in []string, f func(string) string) []string {
 	}
 	return out
 }
+
+// TestSecretsCreatedByTheDocs: every page that tells how to start the compose file creates every
+// secret file it reads, readable by the containers (docs/operations.md missed master.key, so
+// `docker compose up` failed as that page has it).
+func TestSecretsCreatedByTheDocs(t *testing.T) {
+	c, _ := loadCompose(t)
+	for _, page := range []string{"README.md", "docs/operations.md", "secrets/README.md"} {
+		text := readFile(t, page)
+		var chmod string
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, "chmod ") {
+				chmod = l
+			}
+		}
+		for name, sec := range c.Secrets {
+			file := strings.TrimPrefix(sec.File, "./")
+			if !regexp.MustCompile(`openssl rand -hex 32 > ` + regexp.QuoteMeta(file) + `\b`).MatchString(text) {
+				t.Errorf("%s does not create %s (secret %s) with openssl rand -hex 32", page, file, name)
+			}
+			if !strings.Contains(chmod+" ", " "+file+" ") {
+				t.Errorf("%s does not make %s (secret %s) readable by the containers (chmod 644)", page, file, name)
+			}
+		}
+	}
+}

@@ -261,7 +261,9 @@ func checkLayout(tx *bolt.Tx) (uint64, error) {
 
 // Close stops accepting appends, commits the appends already handed to the writer and takes them
 // through the pipeline's apply stage (an applier that cannot make progress is stopped: those
-// appends are answered with ErrNotApplied), ends every subscription and closes the file. It is safe to call more than once.
+// appends are answered with ErrNotApplied), ends every subscription and closes the file. It is
+// safe to call more than once. An error wrapping boltcheck.ErrNotMarkedClean means the file was
+// closed whole but not marked clean (a full disk): the next Open reads every page.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -273,13 +275,21 @@ func (s *Store) Close() error {
 		}
 		<-s.applierDone
 		s.subsWG.Wait()
-		var err error
+		var listErr error
 		path := s.db.Path()
 		if !s.opts.ReadOnly {
-			err = saveFreelist(s.db)
+			listErr = saveFreelist(s.db) // only spares the next open a search for free pages
 		}
-		s.closeErr = errors.Join(err, s.db.Close())
-		if s.closeErr == nil && !s.opts.ReadOnly {
+		err := s.db.Close()
+		switch {
+		case err != nil:
+			if listErr != nil {
+				err = fmt.Errorf("%w (and saving the free-page list: %v)", err, listErr)
+			}
+			s.closeErr = err
+		case listErr != nil:
+			s.closeErr = fmt.Errorf("eventstore: %s %w: saving the free-page list: %w", path, boltcheck.ErrNotMarkedClean, listErr)
+		case !s.opts.ReadOnly:
 			s.closeErr = boltcheck.MarkClean(path) // the next open need not read every page
 		}
 	})

@@ -25,6 +25,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			status, body = http.StatusServiceUnavailable, map[string]any{"status": "not ready", "detail": err.Error()}
 		}
 	}
+	if status == http.StatusOK {
+		s.wasReady.Store(true)
+	}
 	if s.cfg.Details != nil {
 		for k, v := range s.cfg.Details() {
 			body[k] = v

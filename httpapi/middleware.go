@@ -121,8 +121,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			level := slog.LevelInfo
 			switch {
+			case rec.status >= 500 && ri.route == routeReady && !s.wasReady.Load():
+				level = slog.LevelDebug // starting: "not ready yet" is what a poller expects to hear
 			case rec.status >= 500 && (ri.route == routeReady || ri.dependencyDown):
-				level = slog.LevelWarn // "not ready yet" is a state, not a failure
+				level = slog.LevelWarn // not ready (any more) is a state, not a failure
 			case rec.status >= 500:
 				level = slog.LevelError
 			}
@@ -133,6 +135,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		if badCID {
 			writeValidation(rec, r, []domain.Problem{{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}})
+			return
+		}
+		if r.Method != http.MethodConnect && !canonicalPath(r.URL.Path) { // paths.go: no redirect to a cleaned path
+			refuseNonCanonical(rec, r)
 			return
 		}
 		next.ServeHTTP(rec, r)

@@ -140,6 +140,9 @@ type Server struct {
 	// floorReached is set once the read models reached the read floor: positions only grow, so
 	// later reads need not wait (a timeout context per GET was 5% of its CPU).
 	floorReached atomic.Bool
+	// wasReady is set once /readyz answered 200: its 503s are logged at debug before (starting),
+	// as warnings after.
+	wasReady atomic.Bool
 }
 
 // New returns a Server.

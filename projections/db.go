@@ -130,7 +130,9 @@ func openBolt(path string) (db *bolt.DB, err error) {
 	return db, err
 }
 
-// Close marks the file clean, syncs and closes it (a read-only file is only closed).
+// Close marks the file clean, syncs and closes it (a read-only file is only closed). An error
+// wrapping boltcheck.ErrNotMarkedClean means the file was closed but could not be marked clean (a
+// full disk): the next OpenDB reads every page and rebuilds the read models if they are damaged.
 func (d *DB) Close() error {
 	if d.readOnly {
 		return d.db.Close()
@@ -138,13 +140,20 @@ func (d *DB) Close() error {
 	// The last commit writes bbolt's free-page list too (the file is written without it), so the
 	// next open reads the list instead of every page of the file to find the free ones.
 	d.db.NoFreelistSync = false
-	err := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
-	if err == nil {
-		err = d.db.Sync()
+	markErr := d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keyClean, []byte{1}) })
+	if markErr == nil {
+		markErr = d.db.Sync()
 	}
 	path := d.db.Path()
-	if err = errors.Join(err, d.db.Close()); err != nil {
+	err := d.db.Close()
+	switch {
+	case err != nil:
+		if markErr != nil {
+			err = fmt.Errorf("%w (and marking it clean: %v)", err, markErr)
+		}
 		return err
+	case markErr != nil:
+		return fmt.Errorf("projections: %s %w: %w", path, boltcheck.ErrNotMarkedClean, markErr)
 	}
 	return boltcheck.MarkClean(path) // the next open need not read every page
 }

@@ -214,7 +214,7 @@ func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID pr
 			rep.Status, rep.Detail = statusSkipped, "not compared: the log has problems"
 		default:
 			if err := compareWithRebuild(e, f, store, db, p, natID, pd, &rep); err != nil {
-				return nil, err
+				return nil, noSpaceForRebuild(f, err) // verify_space.go
 			}
 			if st.Checkpoint < head {
 				rep.Detail = fmt.Sprintf("behind the log (checkpoint %d, head %d): compared with a rebuild to %d; ledgerd catches up on start", st.Checkpoint, head, st.Checkpoint)

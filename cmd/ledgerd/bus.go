@@ -85,7 +85,12 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 			return err
 		}
 		embedded = relay.EmbeddedConfig{StoreDir: filepath.Join(o.DataDir, "nats"), Host: host, Port: port,
-			ServerName: "ledgerd", SyncInterval: interval, Logger: m.log.With("component", "nats")}
+			ServerName: "ledgerd", SyncInterval: interval, Logger: m.log}
+		// The server starts in the background, after ledgerd announced itself: a port that is
+		// taken must stop ledgerd here, before the announcement.
+		if err := embedded.CheckPort(); err != nil {
+			return fmt.Errorf("embedded NATS (-nats-listen %s): %w", o.NATSListen, err)
+		}
 	}
 	m.bus = b
 	m.wg.Add(1)
@@ -129,7 +134,7 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 		return nil, err
 	}
 	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: m.Options.NATSStream,
-		Logger: m.log.With("component", "relay")}); err != nil {
+		Logger: m.log}); err != nil { // the relay names itself (component=relay)
 		return nil, err
 	}
 	if err := m.startKeyPublisher(ctx, js); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,6 +82,9 @@ func startBinary(t *testing.T, bin, dataDir string, extra ...string) *binaryRun 
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
 			cmd.Wait()
+		}
+		if lines := logLinesWithRepeatedKeys(run.stderr.String()); len(lines) > 0 { // logkeys_test.go
+			t.Errorf("log lines repeat a key:\n%s", strings.Join(lines, "\n"))
 		}
 		if t.Failed() {
 			t.Logf("ledgerd stdout:\n%s\nledgerd stderr:\n%s", stdout.String(), run.stderr.String())
@@ -169,24 +173,25 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 }
 
 // TestE2EBinaryExitsWhenEmbeddedNATSCannotStart: the embedded NATS starts in the background (the
-// API does not wait for it), but one that cannot start — its port is taken — still ends ledgerd
-// with exit status 1 and the reason, instead of a service that never publishes.
+// API does not wait for it), but one that cannot start — its store directory is a file — still
+// ends ledgerd with exit status 1 and the reason, instead of a service that never publishes. (A
+// port that is taken is found before ledgerd announces itself: TestE2ENATSPortTaken.)
 func TestE2EBinaryExitsWhenEmbeddedNATSCannotStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildLedgerd(t)
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nats"), []byte("not a directory"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-nats-listen", taken.Addr().String(), "-data-dir", t.TempDir())
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0", "-data-dir", dir)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -194,7 +199,7 @@ func TestE2EBinaryExitsWhenEmbeddedNATSCannotStart(t *testing.T) {
 	case <-time.After(readyDeadline):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("ledgerd still running %v after its NATS port was found taken; stderr:\n%s", readyDeadline, stderr.String())
+		t.Fatalf("ledgerd still running %v although its embedded NATS cannot start; stderr:\n%s", readyDeadline, stderr.String())
 	}
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {

@@ -50,13 +50,7 @@ type tmpfsRun struct {
 // With separateReadModels the read models get a tmpfs of their own, of the same size.
 func startOnTmpfs(t *testing.T, bin string, size int, separateReadModels bool, args ...string) *tmpfsRun {
 	t.Helper()
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("no unshare(1): cannot mount a tmpfs of the test's own")
-	}
-	if err := exec.Command(unshare, "-rm", "true").Run(); err != nil {
-		t.Skipf("unshare -rm is not permitted here (%v): cannot mount a tmpfs of the test's own", err)
-	}
+	unshare := unshareTool(t)
 	data, out, proj := t.TempDir(), t.TempDir(), ""
 	if separateReadModels {
 		proj = t.TempDir()
@@ -87,6 +81,20 @@ func startOnTmpfs(t *testing.T, bin string, size int, separateReadModels bool, a
 	})
 	waitReady(t, &http.Client{Timeout: 10 * time.Second}, r.base)
 	return r
+}
+
+// unshareTool returns the path of unshare(1), or skips the test when it is missing or the kernel
+// does not let an unprivileged process mount a tmpfs of its own (no user namespaces).
+func unshareTool(t *testing.T) string {
+	t.Helper()
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare(1): cannot mount a tmpfs of the test's own")
+	}
+	if err := exec.Command(unshare, "-rm", "true").Run(); err != nil {
+		t.Skipf("unshare -rm is not permitted here (%v): cannot mount a tmpfs of the test's own", err)
+	}
+	return unshare
 }
 
 // pid returns ledgerd's pid (0 while unknown).

@@ -20,8 +20,8 @@ func main() {
 		os.Exit(2)
 	}
 	if err := m.Run(ctx); err != nil {
+		m.Close() // flushes the log first: the reason is the last line
 		fmt.Fprintln(os.Stderr, "ledgerd:", err)
-		m.Close()
 		os.Exit(1)
 	}
 	var fatal error

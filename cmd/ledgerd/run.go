@@ -339,6 +339,7 @@ func (m *Main) Close() error {
 	if m.keys != nil {
 		errs = append(errs, m.keys.Close())
 	}
+	errs = m.warnNotMarkedClean(errs) // shutdown.go
 	if m.logBuf != nil {
 		m.logBuf.Close() // a log that cannot be written is no reason to fail the close
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -185,17 +186,30 @@ func (s *Store) init() error {
 	})
 }
 
-// Close writes what the writer holds and the free-page list, and closes the file.
+// Close writes what the writer holds and the free-page list, and closes the file. An error wrapping
+// boltcheck.ErrNotMarkedClean means only the free-page list could not be written (a full disk):
+// the next Open searches the file for free pages.
 func (s *Store) Close() error {
 	s.stopWriter()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var err error
+	var listErr error
 	if !s.opts.ReadOnly {
 		s.db.NoFreelistSync = false // the last commit writes the list: the next Open reads it
-		err = s.db.Update(func(*bolt.Tx) error { return nil })
+		listErr = s.db.Update(func(*bolt.Tx) error { return nil })
 	}
-	return errors.Join(err, s.db.Close())
+	path := s.db.Path()
+	err := s.db.Close()
+	switch {
+	case err != nil:
+		if listErr != nil {
+			err = fmt.Errorf("%w (and saving the free-page list: %v)", err, listErr)
+		}
+		return err
+	case listErr != nil: // the next Open searches the file for free pages instead
+		return fmt.Errorf("personal: %s %w: saving the free-page list: %w", path, boltcheck.ErrNotMarkedClean, listErr)
+	}
+	return nil
 }
 
 // MasterKeys returns the ring in use.

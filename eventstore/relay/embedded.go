@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -90,7 +92,10 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 	if !waitReady(s, logger, cfg.ReadyTimeout) {
 		s.Shutdown()
 		s.WaitForShutdown()
-		return nil, fmt.Errorf("relay: embedded nats-server not ready within %s%s", cfg.ReadyTimeout, logger.fatalSuffix())
+		if fatal := logger.fatalSuffix(); fatal != "" {
+			return nil, fmt.Errorf("relay: embedded nats-server failed%s", fatal)
+		}
+		return nil, fmt.Errorf("relay: embedded nats-server not ready within %s", cfg.ReadyTimeout)
 	}
 	if !s.JetStreamEnabled() {
 		s.Shutdown()
@@ -98,6 +103,29 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 		return nil, fmt.Errorf("relay: embedded nats-server started without JetStream%s", logger.fatalSuffix())
 	}
 	return s, nil
+}
+
+// CheckPort reports an error when the server's client port cannot be bound at this moment (a
+// fixed Port only; -1 asks for a free one). StartEmbedded binds the port only once the server has
+// restored its streams, which a caller may let run in the background: checking first lets it fail
+// before it announces itself, with the reason in one line. The port is released again at once, so
+// another process can still take it before the server does (StartEmbedded then fails as before).
+func (cfg EmbeddedConfig) CheckPort() error {
+	if cfg.Port < 0 {
+		return nil
+	}
+	host, port := cfg.Host, cfg.Port
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == 0 {
+		port = server.DEFAULT_PORT
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("relay: the embedded nats-server cannot listen: %w", err)
+	}
+	return l.Close()
 }
 
 // waitReady waits until s accepts connections; it gives up early when the server reported a

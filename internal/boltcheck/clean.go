@@ -17,6 +17,13 @@ import (
 // file (ForgetClean) and writes it after it closed the file (MarkClean), so a crash never leaves
 // one behind.
 
+// ErrNotMarkedClean reports that a file was closed whole but could not be marked cleanly closed:
+// MarkClean failed, or a closer's last commit that only spares the next open some work (bbolt's
+// free-page list) did — on a full disk, typically. The next open then reads every page, as after
+// a crash; nothing is lost. Closers return it wrapped, and only when the close itself succeeded, so
+// that their callers can warn and go on (errors.Is).
+var ErrNotMarkedClean = errors.New("not marked cleanly closed")
+
 func markerPath(path string) string { return path + ".clean" }
 
 // identity describes the file as the marker records it.
@@ -42,11 +49,12 @@ func CheckUnlessClean(path string, lockTimeout time.Duration) (checked bool, err
 	return true, Check(path, lockTimeout)
 }
 
-// MarkClean writes the clean marker of the file at path, which its writer has just closed.
+// MarkClean writes the clean marker of the file at path, which its writer has just closed. Its
+// errors wrap ErrNotMarkedClean.
 func MarkClean(path string) error {
 	id, err := identity(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("boltcheck: %s %w: %w", path, ErrNotMarkedClean, err)
 	}
 	tmp := markerPath(path) + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -65,7 +73,7 @@ func MarkClean(path string) error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("boltcheck: marking %s cleanly closed: %w", path, err)
+		return fmt.Errorf("boltcheck: %s %w: %w", path, ErrNotMarkedClean, err)
 	}
 	if dir, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = dir.Sync()
