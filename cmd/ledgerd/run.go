@@ -18,6 +18,7 @@ import (
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -34,24 +35,26 @@ type Main struct {
 	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
 	Now func() time.Time
 
-	log       *slog.Logger
-	logBuf    *logBuffer // the log's output, buffered (logbuffer.go)
-	metrics   *metrics   // metrics_observe.go
-	store     *eventstore.Store
-	keys      *personal.Store // a writer's key store (personal.go)
-	keyBus    *keysync.Source // a reader's keys
-	pd        *personal.Protector
-	projDB    *projections.DB
-	runner    *projections.Runner
-	verifier  *auth.Verifier
-	bus       *bus
-	reader    *reader
-	api       *httpapi.Server
-	expiry    *cardExpiry // records expired card registrations (a writer's; consents.go)
-	http      *http.Server
-	pprof     *http.Server
-	pprofAddr string
-	listener  net.Listener
+	log     *slog.Logger
+	logBuf  *logBuffer // the log's output, buffered (logbuffer.go)
+	metrics *metrics   // metrics_observe.go
+	store   *eventstore.Store
+	keys    *personal.Store // a writer's key store (personal.go)
+	// disclosures holds a writer's grants of personal data to consumers (consumers.go)
+	disclosures *disclosure.Store
+	keyBus      *keysync.Source // a reader's keys
+	pd          *personal.Protector
+	projDB      *projections.DB
+	runner      *projections.Runner
+	verifier    *auth.Verifier
+	bus         *bus
+	reader      *reader
+	api         *httpapi.Server
+	expiry      *cardExpiry // records expired card registrations (a writer's; consents.go)
+	http        *http.Server
+	pprof       *http.Server
+	pprofAddr   string
+	listener    net.Listener
 	// the admin socket (admin.go)
 	admin         *http.Server
 	adminListener net.Listener
@@ -209,6 +212,9 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config)
 		return err
 	}
 	cfg.Commands, cfg.Lookups = handler, handler
+	if err := m.openDisclosures(cfg); err != nil {
+		return err
+	}
 	if cfg.ReadFloor, err = m.store.Head(ctx); err != nil {
 		return err
 	}
@@ -337,6 +343,9 @@ func (m *Main) Close() error {
 	}
 	if m.keys != nil {
 		errs = append(errs, m.keys.Close())
+	}
+	if m.disclosures != nil {
+		errs = append(errs, m.disclosures.Close())
 	}
 	if m.logBuf != nil {
 		m.logBuf.Close() // a log that cannot be written is no reason to fail the close

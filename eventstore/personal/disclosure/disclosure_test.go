@@ -175,7 +175,7 @@ func TestDiscloseWithheld(t *testing.T) {
 	p := w.appendEvent(t, "1000/customers/9999", created)
 	w.store.Grant("1000", "crm", "", "", w.now)
 	resp, err := w.svc.Disclose(ctx, disclosure.Request{LedgerNo: "1000", Consumer: "crm", Positions: []uint64{p},
-		Withhold: func(_ context.Context, no string) (bool, error) { return no == "9999", nil }})
+		Withhold: func(_ context.Context, no string, _ uint64) (bool, error) { return no == "9999", nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

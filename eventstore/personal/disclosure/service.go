@@ -98,8 +98,9 @@ type Request struct {
 	// Positions are the log positions of the events (at most MaxPositions).
 	Positions []uint64
 	// Withhold reports whether a customer's personal data must be withheld from this consumer
-	// (a protected identity it may not see); nil withholds nothing.
-	Withhold func(ctx context.Context, customerNo string) (bool, error)
+	// (a protected identity it may not see), judged once the read models hold log position upTo
+	// (the last event of the request); nil withholds nothing.
+	Withhold func(ctx context.Context, customerNo string, upTo uint64) (bool, error)
 }
 
 // Statuses of an Item.
@@ -164,11 +165,15 @@ func (s *Service) Disclose(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	var upTo uint64
 	resp := Response{Items: make([]Item, 0, len(req.Positions)), MaxAge: int(s.cfg.MaxAge / time.Second)}
 	withheld := map[string]bool{}
+	for p := range events {
+		upTo = max(upTo, p)
+	}
 	disclosed := map[string][]uint64{} // customer → positions opened
 	for _, p := range req.Positions {
-		item, customerNo, err := s.item(ctx, req, events[p], p, withheld)
+		item, customerNo, err := s.item(ctx, req, events[p], p, upTo, withheld)
 		if err != nil {
 			return Response{}, err
 		}
@@ -201,7 +206,7 @@ func (s *Service) Disclose(ctx context.Context, req Request) (Response, error) {
 }
 
 // item answers one position; customerNo is the customer of an opened event.
-func (s *Service) item(ctx context.Context, req Request, e *eventstore.Event, p uint64, withheld map[string]bool) (Item, string, error) {
+func (s *Service) item(ctx context.Context, req Request, e *eventstore.Event, p, upTo uint64, withheld map[string]bool) (Item, string, error) {
 	ledgerNo, subject, ok := strings.Cut(eventStream(e), "/")
 	if !ok || ledgerNo != req.LedgerNo { // another ledger's event is not found here
 		return Item{Position: p, Status: StatusNotFound}, "", nil
@@ -219,7 +224,7 @@ func (s *Service) item(ctx context.Context, req Request, e *eventstore.Event, p 
 	if req.Withhold != nil {
 		w, seen := withheld[customerNo]
 		if !seen {
-			if w, err = req.Withhold(ctx, customerNo); err != nil {
+			if w, err = req.Withhold(ctx, customerNo, upTo); err != nil {
 				return Item{}, "", err
 			}
 			withheld[customerNo] = w
@@ -270,4 +275,10 @@ func (s *Service) read(ctx context.Context, positions []uint64) (map[uint64]*eve
 		i = j
 	}
 	return out, nil
+}
+
+// Disclosures returns up to limit of the disclosures of a customer after the record numbered
+// after, and the number to continue after (0: no more): Store.Disclosures.
+func (s *Service) Disclosures(ledgerNo, customerNo string, after uint64, limit int) ([]Record, uint64, error) {
+	return s.cfg.Store.Disclosures(ledgerNo, customerNo, after, limit)
 }
