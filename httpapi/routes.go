@@ -86,7 +86,7 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
 	s.route(mux, routeForget, map[string]endpoint{http.MethodPost: {auth.ScopeCustomerErase, s.forgetCustomer}})
 	s.personalDataRoutes(mux) // personal_data.go
-	s.uiRoutes(mux) // ui.go: the audit page under /ui/
+	s.uiRoutes(mux)           // ui.go: the audit page under /ui/
 	s.handle(mux, routeHealth, []string{http.MethodGet}, s.healthz)
 	s.handle(mux, routeReady, []string{http.MethodGet}, s.readyz)
 	s.documentRoutes(mux) // documents.go: /openapi.json, /asyncapi.json, /docs, /metrics
