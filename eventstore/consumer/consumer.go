@@ -344,6 +344,9 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		if ctx.Err() != nil { // stopped: the rest stays unacknowledged, for the next run
 			return handled, ctx.Err()
 		}
+		if d.ev.Type == domain.TypeCustomerForgotten && c.cfg.Opener != nil {
+			c.cfg.Opener.Forget(d.ev.Stream()) // before the handler: nothing kept opens the customer's events once it knows
+		}
 		if err := c.handle(ctx, h, d.ev); err != nil {
 			return handled, err
 		}
@@ -351,9 +354,6 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 			c.log.Debug("consumer: ack not sent", "position", d.ev.Position, "err", err)
 		}
 		*last, handled = d.ev.Position, true
-		if d.ev.Type == domain.TypeCustomerForgotten && c.cfg.Opener != nil {
-			c.cfg.Opener.Forget(d.ev.Stream())
-		}
 	}
 	return handled, nil
 }
