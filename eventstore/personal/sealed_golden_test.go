@@ -37,7 +37,7 @@ const (
 type fixedKey struct{ k *personal.DataKey }
 
 func (f fixedKey) DataKey(context.Context, string, bool) (*personal.DataKey, error) { return f.k, nil }
-func (fixedKey) Evict(string)                                                      {}
+func (fixedKey) Evict(string)                                                       {}
 
 // TestSealedGolden: every golden event sealed with the test vector's key is byte for byte its file
 // in domain/testdata/golden/sealed — the stored (and published) form of personal data is a
