@@ -310,3 +310,47 @@ func TestE2EConsumerRevokedAndForgotten(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EConsumerProtectedIdentity: a granted consumer gets a protected-identity customer's
+// events with the personal members withheld — the rule of the audit routes — unless its token
+// has the population-register scope; the customer's protection set by a PATCH counts for its
+// earlier events too, and nothing withheld is recorded as disclosed.
+func TestE2EConsumerProtectedIdentity(t *testing.T) {
+	s := startServer(t, withConfig(consumerConfig(t)))
+	s.grant(t, "crm", true)
+	expectStatus(t, s.createCustomer(t, s.token, newCustomer("8301", "Sigrid Skyddad")), http.StatusCreated)
+	expectStatus(t, s.do(t, http.MethodPatch, customersPath(demoLedger, "8301"), s.token, `{"protectedIdentity":true}`), http.StatusOK)
+	nc, err := nats.Connect(s.m.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	head := s.logHead(t)
+	events := func() []*consumer.Event {
+		var es []*consumer.Event
+		for p := uint64(1); p <= head; p++ {
+			es = append(es, streamEvent(t, js, p))
+		}
+		return es
+	}
+	es := events()
+	if err := s.opener(t, "crm", nil).Open(t.Context(), es...); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.Personal != consumer.PersonalWithheld || !errors.Is(e.Withheld, consumer.ErrProtectedIdentity) || strings.Contains(string(e.Data), "Sigrid") {
+			t.Errorf("event %d of a protected identity: %s %v %s", e.Position, e.Personal, e.Withheld, e.Data)
+		}
+	}
+	if recs := s.disclosures(t, "8301"); len(recs) != 0 {
+		t.Errorf("withheld events recorded as disclosed: %v", recs)
+	}
+	es = events()
+	if err := mustOpener(t, s, s.consumerToken(t, "crm", auth.ScopePersonalDataRead, auth.ScopePopulationRegister)).Open(t.Context(), es...); err != nil {
+		t.Fatal(err)
+	}
+	if created, _ := es[0].Domain.(domain.CustomerCreated); es[0].Personal != consumer.PersonalOpened || created.Name != "Sigrid Skyddad" {
+		t.Errorf("with the population-register scope: %s %+v", es[0].Personal, es[0].Domain)
+	}
+}
