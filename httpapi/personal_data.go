@@ -41,7 +41,7 @@ func (s *Server) personalDataServed(w http.ResponseWriter, r *http.Request) bool
 	case s.cfg.PersonalData != nil:
 		return true
 	case s.cfg.ReadOnly:
-		s.refuseWrite(w, r)
+		s.referToWriter(w, r, "the grants and the record of disclosures are the writer's: a read replica discloses no personal data to consumers")
 	default:
 		writeProblem(w, r, http.StatusNotFound, "not-found", "this server discloses no personal data to consumers", nil)
 	}

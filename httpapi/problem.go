@@ -78,11 +78,16 @@ func sendProblem(w http.ResponseWriter, p Problem) {
 // refuseWrite answers a change sent to a read replica: 421 Misdirected Request (RFC 9110 §15.5.20:
 // this server will not produce an authoritative response for it), naming the writer.
 func (s *Server) refuseWrite(w http.ResponseWriter, r *http.Request) {
+	s.referToWriter(w, r, "this server is a read replica and changes nothing")
+}
+
+// referToWriter answers a request only the writer serves (421, naming the writer), saying why.
+func (s *Server) referToWriter(w http.ResponseWriter, r *http.Request, why string) {
 	info(r.Context()).problem = "read-only-replica"
 	p := Problem{Type: ProblemTypePrefix + "read-only-replica", Title: titles["read-only-replica"], Status: http.StatusMisdirectedRequest,
-		Detail: "this server is a read replica and changes nothing; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
+		Detail: why + "; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
 	if p.Writer == "" {
-		p.Detail = "this server is a read replica and changes nothing; send the request to the writer of this ledger"
+		p.Detail = why + "; send the request to the writer of this ledger"
 	}
 	sendProblem(w, p)
 }

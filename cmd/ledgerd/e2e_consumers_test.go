@@ -354,3 +354,21 @@ func TestE2EConsumerProtectedIdentity(t *testing.T) {
 		t.Errorf("with the population-register scope: %s %+v", es[0].Personal, es[0].Domain)
 	}
 }
+
+// TestE2EConsumerRoutesOnReader: a read replica refers consumers and auditors to the writer — it
+// keeps no grants and no record of disclosures — with 421 read-only-replica.
+func TestE2EConsumerRoutesOnReader(t *testing.T) {
+	s := startServer(t, withConfig(consumerConfig(t)))
+	s.grant(t, "crm", true)
+	expectStatus(t, s.createCustomer(t, s.token, newCustomer("8401", "Rita Reader")), http.StatusCreated)
+	r, _ := startReaderOf(t, s)
+	p := assertProblem(t, r.do(t, http.MethodPost, "/ledger/customer/v1/1000/events/personal-data", s.consumerToken(t, "crm"), `{"positions":[1]}`),
+		http.StatusMisdirectedRequest, "read-only-replica")
+	if p.Detail == "" {
+		t.Error("no detail")
+	}
+	p = assertProblem(t, r.do(t, http.MethodGet, customersPath(demoLedger, "8401", "disclosures"), s.token, nil), http.StatusMisdirectedRequest, "read-only-replica")
+	if !strings.Contains(p.Detail, "writer") {
+		t.Errorf("detail %q", p.Detail)
+	}
+}

@@ -31,7 +31,8 @@ type Config struct {
 	LedgerNo string
 	// Durable names the durable JetStream consumer that remembers what was acknowledged (1 to 64
 	// letters, digits, '-' or '_'). It is created on the first Run and kept on the server after
-	// Run returns — also across restarts of this process and of NATS — until Delete.
+	// Run returns — also across restarts of this process and of NATS — until Delete. Run one
+	// process per Durable at a time: order needs a single reader.
 	Durable string
 	// Opener obtains the events' personal data; nil hands every sealed event over with its
 	// personal members withheld (ErrNoOpener).
