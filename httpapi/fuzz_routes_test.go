@@ -147,6 +147,12 @@ func FuzzRouteBodies(f *testing.F) {
 	f.Add(uint16(1), "application/json", `{"emailAddress":null,"msisdn":"+46701234567"}`)
 	h := newRouteHarness(f)
 	eps := h.endpoints(func(m string) bool { return m != http.MethodGet && m != http.MethodHead })
+	for i, ep := range eps { // the disclosure of personal data, with positions of events and beyond
+		if strings.HasSuffix(ep.route.Pattern, "/events/personal-data") {
+			f.Add(uint16(i), "application/json", `{"positions":[1,2,3,4,5,6,7,99,1]}`)
+			f.Add(uint16(i), "application/json", `{"positions":[0,-1,1.5,"1"]}`)
+		}
+	}
 	f.Fuzz(func(t *testing.T, i uint16, contentType, body string) {
 		h.t = t
 		ep := pick(eps, i)

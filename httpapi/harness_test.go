@@ -15,6 +15,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/cardverify"
@@ -42,9 +43,9 @@ func newHarness(t testing.TB) *harness { return buildHarness(t, false) }
 
 // buildHarness builds the API over a real store and read models in a temp dir. With full it
 // also serves everything ledgerd wires: the audit routes and time travel (every projection),
-// the built-in population register and the sandbox card verifier — for the route fuzzers, so
-// its client is not contract-checked. adjust, if any, change the configuration before the API
-// is built.
+// the built-in population register, the sandbox card verifier and the disclosure of personal
+// data to consumers (the token's subject granted) — for the route fuzzers, so its client is not
+// contract-checked. adjust, if any, change the configuration before the API is built.
 func buildHarness(t testing.TB, full bool, adjust ...func(*httpapi.Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
@@ -99,6 +100,17 @@ func buildHarness(t testing.TB, full bool, adjust ...func(*httpapi.Config)) *har
 		}
 		cfg.Audit, cfg.PopulationRegister = auditAdapter{set.Audit}, popreg.Default()
 		cfg.CardVerifier, cfg.CardRegistrations = sandbox, set.Customers
+		disclosures, err := disclosure.Open(filepath.Join(dir, "disclosures.db"), disclosure.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { disclosures.Close() })
+		if _, err := disclosures.Grant("1000", "tester", "harness", "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.PersonalData, err = disclosure.NewService(disclosure.Config{Store: disclosures, Log: store, Opener: pd}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, a := range adjust {
 		a(&cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 )
 
 // ProblemTypePrefix precedes every problem code in a problem's type (SPEC §8).
@@ -54,6 +55,7 @@ var titles = map[string]string{
 	"timeout":                              "Timeout",
 	"fatal":                                "Internal error",
 	"read-only-replica":                    "Read-only replica",
+	"personal-data-not-granted":            "Personal data not granted",
 }
 
 // writeProblem writes a problem response.
@@ -76,11 +78,16 @@ func sendProblem(w http.ResponseWriter, p Problem) {
 // refuseWrite answers a change sent to a read replica: 421 Misdirected Request (RFC 9110 §15.5.20:
 // this server will not produce an authoritative response for it), naming the writer.
 func (s *Server) refuseWrite(w http.ResponseWriter, r *http.Request) {
+	s.referToWriter(w, r, "this server is a read replica and changes nothing")
+}
+
+// referToWriter answers a request only the writer serves (421, naming the writer), saying why.
+func (s *Server) referToWriter(w http.ResponseWriter, r *http.Request, why string) {
 	info(r.Context()).problem = "read-only-replica"
 	p := Problem{Type: ProblemTypePrefix + "read-only-replica", Title: titles["read-only-replica"], Status: http.StatusMisdirectedRequest,
-		Detail: "this server is a read replica and changes nothing; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
+		Detail: why + "; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
 	if p.Writer == "" {
-		p.Detail = "this server is a read replica and changes nothing; send the request to the writer of this ledger"
+		p.Detail = why + "; send the request to the writer of this ledger"
 	}
 	sendProblem(w, p)
 }
@@ -138,6 +145,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			detail = "the customer does not exist"
 		}
 		writeProblem(w, r, status, string(de.Code), detail, de.Problems)
+	case errors.Is(err, disclosure.ErrNotGranted):
+		writeProblem(w, r, http.StatusForbidden, "personal-data-not-granted",
+			"the consumer (the token's subject) holds no grant of this ledger's personal data: an operator grants it (ledgerctl consumer grant)", nil)
+	case errors.Is(err, disclosure.ErrWriteFailed):
+		s.log.ErrorContext(r.Context(), "the disclosure record could not be written", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the disclosure record cannot be written right now; nothing was disclosed; retry later", nil)
 	case errors.Is(err, commands.ErrPreconditionFailed):
 		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "the customer has changed since the version in If-Match", nil)
 	case errors.Is(err, commands.ErrTooMuchContention):

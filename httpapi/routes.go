@@ -85,6 +85,7 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeCustomerEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.customerEvents}})
 	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
 	s.route(mux, routeForget, map[string]endpoint{http.MethodPost: {auth.ScopeCustomerErase, s.forgetCustomer}})
+	s.personalDataRoutes(mux)                                                                  // personal_data.go
 	s.uiRoutes(mux)                                                                            // ui.go: the audit page under /ui/
 	s.handle(mux, routeHealth, []string{http.MethodGet}, getOnly(http.HandlerFunc(s.healthz))) // documents.go: 405 for other methods
 	s.handle(mux, routeReady, []string{http.MethodGet}, getOnly(http.HandlerFunc(s.readyz)))

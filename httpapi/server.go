@@ -85,6 +85,10 @@ type Config struct {
 	// Personal opens the sealed personal members of the events the audit routes show; nil shows
 	// events as stored.
 	Personal EventOpener
+	// PersonalData discloses the personal data of events to the consumers an operator granted
+	// it to, and lists a customer's disclosures (personal_data.go); nil answers those routes 404
+	// (a read replica: 421, naming the writer).
+	PersonalData PersonalData
 	// CardVerifier is the card-verification provider of recurring-card registrations
 	// (card_verification.go); nil: starting a registration answers 503. When it implements
 	// CardVerifierPages its requests are served on the card-verification routes

@@ -15,13 +15,16 @@ import (
 
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 )
 
 var backupHelp = `
-Usage: ledgerctl backup --out FILE [--keys] [--data-dir DIR] [flags]
+Usage: ledgerctl backup --out FILE [--keys | --disclosures] [--data-dir DIR] [flags]
 
 Writes a consistent copy of ledgerd's event log (events.db) — or with --keys of
-its key store (keys.db) — to FILE, while ledgerd runs: ledgerd copies the file
+its key store (keys.db), with --disclosures of its grants of personal data to
+consumers and their record of disclosures (disclosures.db) — to FILE, while
+ledgerd runs: ledgerd copies the file
 in one read transaction and streams it over its admin socket
 (<data-dir>/admin.sock, --socket). When no ledgerd is running the command copies
 the file itself. The copy is checked to open before it is renamed into place.
@@ -30,24 +33,39 @@ Back the two up apart, and keep them apart (docs/data-protection.md): the log's
 backups hold the customers' personal data sealed, the key store's the keys that
 open it. A forgotten customer's key is gone from every key-store backup taken
 after the forget; keep key-store backups no longer than the erasure must take.
+The disclosure store holds no personal data (consumers, customer numbers,
+positions, times): keep its backups with the log's.
 
 Examples:
 
   ledgerctl backup --data-dir /var/lib/ledgerd --out /backup/events-$(date +%F).db
   ledgerctl backup --data-dir /var/lib/ledgerd --keys --out /secure/keys-$(date +%F).db
+  ledgerctl backup --data-dir /var/lib/ledgerd --disclosures --out /backup/disclosures-$(date +%F).db
 `
 
 type backupFlags struct {
 	adminFlags
-	out  string
-	keys bool
-	json bool
+	out         string
+	keys        bool
+	disclosures bool
+	json        bool
+}
+
+// what names the file backed up: "events", "keys" or "disclosures".
+func (f *backupFlags) what() string {
+	switch {
+	case f.keys:
+		return "keys"
+	case f.disclosures:
+		return "disclosures"
+	}
+	return "events"
 }
 
 // backupSummary is what backup prints.
 type backupSummary struct {
 	File    string  `json:"file"`
-	What    string  `json:"what"` // "events" or "keys"
+	What    string  `json:"what"` // "events", "keys" or "disclosures"
 	Bytes   int64   `json:"bytes"`
 	Head    uint64  `json:"head,omitempty"` // the event log's last position in the copy
 	Online  bool    `json:"online"`         // copied by a running ledgerd
@@ -60,12 +78,16 @@ func runBackup(e *env, args []string) int {
 	f.register(fs, e)
 	fs.StringVar(&f.out, "out", "", "the `file` to write (required; not overwritten)")
 	fs.BoolVar(&f.keys, "keys", false, "back up the key store instead of the event log")
+	fs.BoolVar(&f.disclosures, "disclosures", false, "back up the disclosure store (consumers' grants, disclosures) instead of the event log")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
 	if code, ok := parseFlags(e, fs, backupHelp, args); !ok {
 		return code
 	}
 	if f.out == "" {
 		return fail(e, fs, usagef("--out is required"))
+	}
+	if f.keys && f.disclosures {
+		return fail(e, fs, usagef("give --keys or --disclosures, not both"))
 	}
 	sum, err := backup(e, &f)
 	if err != nil {
@@ -74,8 +96,8 @@ func runBackup(e *env, args []string) int {
 	if f.json {
 		err = writeJSON(e.stdout, sum)
 	} else {
-		_, err = fmt.Fprintf(e.stdout, "backed up the %s (%d bytes%s) to %s\n", map[bool]string{false: "event log", true: "key store"}[f.keys],
-			sum.Bytes, map[bool]string{false: "", true: ", head " + strconv.FormatUint(sum.Head, 10)}[!f.keys], sum.File)
+		_, err = fmt.Fprintf(e.stdout, "backed up the %s (%d bytes%s) to %s\n", map[string]string{"events": "event log", "keys": "key store", "disclosures": "disclosure store"}[f.what()],
+			sum.Bytes, map[bool]string{false: "", true: ", head " + strconv.FormatUint(sum.Head, 10)}[f.what() == "events"], sum.File)
 	}
 	if err != nil {
 		return fail(e, fs, err)
@@ -84,10 +106,7 @@ func runBackup(e *env, args []string) int {
 }
 
 func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
-	sum.File, sum.What = f.out, "events"
-	if f.keys {
-		sum.What = "keys"
-	}
+	sum.File, sum.What = f.out, f.what()
 	if _, err := os.Stat(f.out); err == nil {
 		return sum, fmt.Errorf("%s exists: choose another --out", f.out)
 	}
@@ -108,9 +127,9 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 	}
 	if client != nil {
 		sum.Online = true
-		sum.Bytes, err = backupOnline(e.ctx, client, f.keys, tmp)
+		sum.Bytes, err = backupOnline(e.ctx, client, sum.What, tmp)
 	} else {
-		sum.Bytes, err = backupOffline(e.ctx, &f.dataFlags, f.keys, tmp)
+		sum.Bytes, err = backupOffline(e.ctx, &f.dataFlags, sum.What, tmp)
 	}
 	if err == nil {
 		err = tmp.Sync()
@@ -121,7 +140,7 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 	if err != nil {
 		return sum, err
 	}
-	if sum.Head, err = checkCopy(tmp.Name(), f.keys); err != nil {
+	if sum.Head, err = checkCopy(tmp.Name(), sum.What); err != nil {
 		return sum, fmt.Errorf("the copy does not open: %w", err)
 	}
 	if err = replace(tmp.Name(), f.out); err != nil {
@@ -131,11 +150,8 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 	return sum, nil
 }
 
-func backupOnline(ctx context.Context, client *http.Client, keys bool, w io.Writer) (int64, error) {
-	path := adminBackupEvents
-	if keys {
-		path = adminBackupKeys
-	}
+func backupOnline(ctx context.Context, client *http.Client, what string, w io.Writer) (int64, error) {
+	path := map[string]string{"events": adminBackupEvents, "keys": adminBackupKeys, "disclosures": adminBackupDisclosures}[what]
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://ledgerd"+path, nil)
 	if err != nil {
 		return 0, err
@@ -158,8 +174,19 @@ func backupOnline(ctx context.Context, client *http.Client, keys bool, w io.Writ
 }
 
 // backupOffline copies a file no ledgerd holds, in one read transaction.
-func backupOffline(ctx context.Context, d *dataFlags, keys bool, w io.Writer) (int64, error) {
-	if keys {
+func backupOffline(ctx context.Context, d *dataFlags, what string, w io.Writer) (int64, error) {
+	if what == "disclosures" {
+		s, err := disclosure.Open(d.path(disclosuresFile), disclosure.Options{ReadOnly: true, LockTimeout: d.wait})
+		if errors.Is(err, disclosure.ErrLocked) {
+			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", errInUse(d.path(disclosuresFile)))
+		}
+		if err != nil {
+			return 0, err
+		}
+		defer s.Close()
+		return s.Backup(w)
+	}
+	if what == "keys" {
 		s, err := personal.OpenStore(d.keyStorePath(), nil, personal.StoreOptions{ReadOnly: true, LockTimeout: d.wait})
 		if errors.Is(err, personal.ErrLocked) {
 			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", errInUse(d.keyStorePath()))
@@ -183,9 +210,16 @@ func backupOffline(ctx context.Context, d *dataFlags, keys bool, w io.Writer) (i
 }
 
 // checkCopy opens a copy as ledgerd would and returns the log's head (0 for a key store).
-func checkCopy(path string, keys bool) (uint64, error) {
-	if keys {
+func checkCopy(path string, what string) (uint64, error) {
+	switch what {
+	case "keys":
 		return 0, personal.CheckFile(path)
+	case "disclosures":
+		s, err := disclosure.Open(path, disclosure.Options{ReadOnly: true, LockTimeout: time.Second})
+		if err != nil {
+			return 0, err
+		}
+		return 0, s.Close()
 	}
 	s, err := eventstore.Open(path, eventstore.Options{ReadOnly: true, LockTimeout: time.Second})
 	if err != nil {

@@ -88,7 +88,7 @@ func compact(f *compactFlags) (sum compactSummary, err error) {
 		err = cerr
 	}
 	if err == nil {
-		sum.Head, err = checkCopy(tmp, false)
+		sum.Head, err = checkCopy(tmp, "events")
 	}
 	if err != nil {
 		os.Remove(tmp)

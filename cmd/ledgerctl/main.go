@@ -11,6 +11,7 @@
 //	tail     follow the ledger's events on NATS
 //	backup   copy the event log or the key store consistently, while ledgerd runs
 //	master-key rotate the master key that wraps the customers' data keys, or make a new one
+//	consumer grant or revoke a downstream consumer the personal data of a ledger's events
 //	compact  rewrite the event log without freed pages, offline
 //	events   print a customer's audit trail (asks a running ledgerd)
 //	audit    query the ledger's audit index (asks a running ledgerd)

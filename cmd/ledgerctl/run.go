@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "tail", summary: "follow the ledger's events on NATS", run: runTail},
 		{name: "backup", summary: "copy the event log or the key store consistently, while ledgerd runs", run: runBackup},
 		{name: "master-key", summary: "rotate the master key that wraps the customers' data keys, or make a new one", run: runMasterKey},
+		{name: "consumer", summary: "grant or revoke a downstream consumer the personal data of a ledger's events, or list the grants", run: runConsumer},
 		{name: "compact", summary: "rewrite the event log without freed pages, offline", run: runCompact},
 		{name: "events", summary: "print a customer's audit trail (asks a running ledgerd)", run: runEvents},
 		{name: "audit", summary: "query the ledger's audit index by type, actor, time, correlation id (asks a running ledgerd)", run: runAudit},

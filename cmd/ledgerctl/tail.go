@@ -9,19 +9,30 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
+	"net/http"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/httpapi/auth"
 )
 
 var tailHelp = `
-Usage: ledgerctl tail [--nats-url URL] [--subject SUBJECT] [--from-start] [flags]
+Usage: ledgerctl tail [--nats-url URL] [--subject SUBJECT] [--from-start] [--open] [flags]
 
 Follows the ledger's events on NATS and prints one line per event: log
 position, time, subject (ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType})
 and actor. With --json each line is a JSON object with the whole event (its
 envelope and data). It runs until interrupted, or until --count events.
+
+The events' personal members are published sealed ("$pd"). With --open tail
+asks ledgerd (--url) for them, as a downstream consumer does (docs/consumers.md):
+the token's subject must be a consumer granted the ledger's personal data
+("ledgerctl consumer grant --ledger 1000 --consumer ledgerctl" for the token
+ledgerctl mints), and every event opened is recorded as disclosed to it. Each
+event then shows its data opened, or says that its personal members are
+withheld (and why) or erased (the customer was forgotten).
 
 By default it subscribes to the subject and shows events as they are published
 (a plain NATS subscription). --from-start reads the JetStream stream from its
@@ -36,7 +47,8 @@ Examples:
   ledgerctl tail
   ledgerctl tail --subject 'ledger.customer.v1.1000.9999.>' --from-start
   ledgerctl tail --subject 'ledger.customer.v1.*.*.CustomerCreated' --json --count 10
-`
+  ledgerctl tail --open --ledger 1000 --from-start --json
+` + apiHelp
 
 const (
 	natsURLEnv     = "LEDGERD_NATS_URL"
@@ -49,6 +61,8 @@ type tailFlags struct {
 	fromStart            bool
 	count                int
 	json                 bool
+	open                 bool
+	api                  apiFlags // with --open: the ledgerd that discloses the personal data
 }
 
 func runTail(e *env, args []string) int {
@@ -66,8 +80,14 @@ func runTail(e *env, args []string) int {
 	fs.StringVar(&f.creds, "creds", "", "NATS credentials `file`")
 	fs.StringVar(&f.ca, "ca", "", "TLS CA `file` of the NATS server")
 	fs.BoolVar(&f.json, "json", false, "print each event as a JSON object on one line")
+	fs.BoolVar(&f.open, "open", false, "show the events' personal members, asking ledgerd (--url) as a granted consumer")
+	f.api.register(fs, e)
+	f.api.scopes = []string{auth.ScopePersonalDataRead}
 	if code, ok := parseFlags(e, fs, tailHelp, args); !ok {
 		return code
+	}
+	if err := f.api.check(fs); err != nil {
+		return fail(e, fs, err)
 	}
 	switch {
 	case f.count < 0:
@@ -98,6 +118,17 @@ func tail(e *env, f *tailFlags) error {
 	}
 	defer nc.Close()
 	p := &printer{w: e.stdout, stderr: e.stderr, json: f.json, left: f.count}
+	if f.open {
+		tok, err := f.api.bearer(e)
+		if err != nil {
+			return err
+		}
+		if p.opener, err = consumer.NewOpener(consumer.OpenerConfig{URL: f.api.url, Token: consumer.StaticToken(tok),
+			Client: &http.Client{Timeout: f.api.timeout}}); err != nil {
+			return err
+		}
+		p.ctx = e.ctx
+	}
 	if f.fromStart {
 		err = tailStream(e.ctx, nc, f, p)
 	} else {
@@ -166,14 +197,18 @@ func tailStream(ctx context.Context, nc *nats.Conn, f *tailFlags, p *printer) er
 	}
 }
 
-// printer prints events, as lines or JSON lines, until left reaches 0 (when it started above 0).
+// printer prints events, as lines or JSON lines, until left reaches 0 (when it started above 0);
+// with an opener, opened.
 type printer struct {
 	w, stderr io.Writer
 	json      bool
 	left      int
+	opener    *consumer.Opener
+	ctx       context.Context
 }
 
-// tailEvent is an event as tail --json prints it: the envelope of SPEC §9 and the subject.
+// tailEvent is an event as tail --json prints it: the envelope of SPEC §9 and the subject; with
+// --open, what became of its personal members.
 type tailEvent struct {
 	Position      uint64          `json:"position"`
 	ID            string          `json:"id"`
@@ -187,30 +222,48 @@ type tailEvent struct {
 	CausationID   string          `json:"causationId,omitempty"`
 	Subject       string          `json:"subject"`
 	Data          jsonRawOrString `json:"data"`
+	// Personal (with --open): "none", "opened", "withheld" or "erased"; PersonalMembers the
+	// members withheld or erased, Withheld why.
+	Personal        string   `json:"personal,omitempty"`
+	PersonalMembers []string `json:"personalMembers,omitempty"`
+	Withheld        string   `json:"withheld,omitempty"`
 }
 
 func (p *printer) print(subject string, h nats.Header, data []byte) error {
-	msg := message.NewMessage(h.Get(relay.HeaderMsgID), data)
-	for k, vs := range h {
-		if len(vs) > 0 {
-			msg.Metadata.Set(k, vs[0])
-		}
-	}
-	ev, err := relay.EventFromMessage(msg)
+	ev, err := consumer.Decode(h, data)
 	if err != nil {
 		fmt.Fprintf(p.stderr, "ledgerctl tail: a message on %s is not a ledger event: %v\n", subject, err)
 		return nil
 	}
+	shown := jsonRawOrString(ev.Payload)
+	var personal, withheld string
+	var members []string
+	if p.opener != nil {
+		if err := p.opener.Open(p.ctx, ev); err != nil {
+			return fmt.Errorf("opening event %d: %w", ev.Position, err)
+		}
+		shown, personal = jsonRawOrString(ev.Data), string(ev.Personal)
+		if ev.Personal == consumer.PersonalWithheld || ev.Personal == consumer.PersonalErased {
+			members = ev.PersonalMembers
+		}
+		if ev.Withheld != nil {
+			withheld = ev.Withheld.Error()
+		}
+	}
 	if p.json {
-		err = writeJSONLine(p.w, tailEvent{Position: ev.Position, ID: ev.ID.String(), Stream: ev.Stream, Version: ev.Version,
+		err = writeJSONLine(p.w, tailEvent{Position: ev.Position, ID: ev.ID.String(), Stream: ev.Stream(), Version: ev.Version,
 			Type: ev.Type, SchemaVersion: ev.SchemaVersion, Time: ev.Time, Actor: ev.Actor, CorrelationID: ev.CorrelationID,
-			CausationID: ev.CausationID, Subject: subject, Data: jsonRawOrString(ev.Data)})
+			CausationID: ev.CausationID, Subject: subject, Data: shown, Personal: personal, PersonalMembers: members, Withheld: withheld})
 	} else {
 		actor := ev.Actor
 		if actor == "" {
 			actor = "-"
 		}
-		_, err = fmt.Fprintf(p.w, "%d\t%s\t%s\t%s\n", ev.Position, ev.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"), subject, actor)
+		line := fmt.Sprintf("%d\t%s\t%s\t%s", ev.Position, ev.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"), subject, actor)
+		if p.opener != nil {
+			line += "\t" + personal + "\t" + string(ev.Data)
+		}
+		_, err = fmt.Fprintln(p.w, line)
 	}
 	if err != nil {
 		return err

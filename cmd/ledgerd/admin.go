@@ -61,6 +61,7 @@ func (m *Main) startAdmin() error {
 	mux.HandleFunc("GET "+AdminBackupEvents, m.backupEvents)
 	mux.HandleFunc("GET "+AdminBackupKeys, m.backupKeys)
 	mux.HandleFunc("POST "+AdminRotate, m.rotateMasterKeys)
+	m.adminConsumerRoutes(mux) // consumers.go
 	m.admin = &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
 	m.adminListener = l
 	m.wg.Add(1)

@@ -66,6 +66,10 @@ type Options struct {
 	CardVerificationToken          string
 	CardVerificationCallbackSecret string
 	CardVerificationTimeout        time.Duration
+	// PersonalDataMaxAge is how long a consumer may keep the personal data it obtained (the
+	// maxAge of POST .../events/personal-data), and so how long a forget or a revocation takes to
+	// reach every consumer (docs/consumers.md).
+	PersonalDataMaxAge time.Duration
 	// CardRegistrationTTL is how long a recurring-card registration may stay Initialized.
 	CardRegistrationTTL time.Duration
 	// HTTP are the HTTP server's timeouts and size limits.
@@ -121,6 +125,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&o.CardVerificationCallbackSecret, "card-verification-callback-secret", env("LEDGERD_CARD_VERIFICATION_CALLBACK_SECRET", ""), "key (≥ 32 bytes) an external provider signs its callbacks with (LEDGERD_CARD_VERIFICATION_CALLBACK_SECRET)")
 	fs.DurationVar(&o.CardVerificationTimeout, "card-verification-timeout", envDuration(getenv, "LEDGERD_CARD_VERIFICATION_TIMEOUT", 10*time.Second), "how long starting a verification at an external provider may take (LEDGERD_CARD_VERIFICATION_TIMEOUT)")
 	fs.DurationVar(&o.CardRegistrationTTL, "card-registration-ttl", envDuration(getenv, "LEDGERD_CARD_REGISTRATION_TTL", 30*time.Minute), "how long a recurring-card registration may stay Initialized before it expires (LEDGERD_CARD_REGISTRATION_TTL)")
+	fs.DurationVar(&o.PersonalDataMaxAge, "personal-data-max-age", envDuration(getenv, "LEDGERD_PERSONAL_DATA_MAX_AGE", 5*time.Minute), "how long a downstream consumer may keep the personal data it obtained; a forget or a revocation reaches every consumer within it (LEDGERD_PERSONAL_DATA_MAX_AGE)")
 	fs.StringVar(&o.PprofAddr, "pprof-addr", env("LEDGERD_PPROF_ADDR", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty (LEDGERD_PPROF_ADDR)")
 	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish on shutdown")
 	o.HTTP.register(fs, getenv)
@@ -178,6 +183,9 @@ func (o *Options) validate() error {
 	}
 	if o.CardRegistrationTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("card registration ttl %v: want at least 1m", o.CardRegistrationTTL))
+	}
+	if o.PersonalDataMaxAge < time.Second || o.PersonalDataMaxAge > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("personal data max age %v: want 1s to 24h", o.PersonalDataMaxAge))
 	}
 	if o.PublicURL != "" {
 		if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

@@ -17,6 +17,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -33,24 +34,26 @@ type Main struct {
 	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
 	Now func() time.Time
 
-	log       *slog.Logger
-	logBuf    *logBuffer // the log's output, buffered (logbuffer.go)
-	metrics   *metrics   // metrics_observe.go
-	store     *eventstore.Store
-	keys      *personal.Store // a writer's key store (personal.go)
-	keyBus    *keysync.Source // a reader's keys
-	pd        *personal.Protector
-	projDB    *projections.DB
-	runner    *projections.Runner
-	verifier  *auth.Verifier
-	bus       *bus
-	reader    *reader
-	api       *httpapi.Server
-	expiry    *cardExpiry // records expired card registrations (a writer's; consents.go)
-	http      *http.Server
-	pprof     *http.Server
-	pprofAddr string
-	listener  net.Listener
+	log     *slog.Logger
+	logBuf  *logBuffer // the log's output, buffered (logbuffer.go)
+	metrics *metrics   // metrics_observe.go
+	store   *eventstore.Store
+	keys    *personal.Store // a writer's key store (personal.go)
+	// disclosures holds a writer's grants of personal data to consumers (consumers.go)
+	disclosures *disclosure.Store
+	keyBus      *keysync.Source // a reader's keys
+	pd          *personal.Protector
+	projDB      *projections.DB
+	runner      *projections.Runner
+	verifier    *auth.Verifier
+	bus         *bus
+	reader      *reader
+	api         *httpapi.Server
+	expiry      *cardExpiry // records expired card registrations (a writer's; consents.go)
+	http        *http.Server
+	pprof       *http.Server
+	pprofAddr   string
+	listener    net.Listener
 	// the admin socket (admin.go)
 	admin         *http.Server
 	adminListener net.Listener
@@ -215,6 +218,9 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 		return err
 	}
 	cfg.Commands, cfg.Lookups = handler, handler
+	if err := m.openDisclosures(cfg); err != nil {
+		return err
+	}
 	if cfg.ReadFloor, err = m.store.Head(ctx); err != nil {
 		return err
 	}
@@ -338,6 +344,9 @@ func (m *Main) Close() error {
 	}
 	if m.keys != nil {
 		errs = append(errs, m.keys.Close())
+	}
+	if m.disclosures != nil {
+		errs = append(errs, m.disclosures.Close())
 	}
 	errs = m.warnNotMarkedClean(errs) // shutdown.go
 	if m.logBuf != nil {

@@ -67,7 +67,7 @@ func TestPrincipalZeroValue(t *testing.T) {
 
 func TestAllScopes(t *testing.T) {
 	want := []string{"customer:read", "customer:write", "surplus:write", "disbursement:write", "kyc:write",
-		"consent:write", "population-register", "audit:read", "customer:erase"}
+		"consent:write", "population-register", "audit:read", "customer:erase", "personal-data:read"}
 	if got := auth.AllScopes; !slices.Equal(got, want) {
 		t.Errorf("AllScopes = %q, want %q", got, want)
 	}

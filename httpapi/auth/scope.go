@@ -22,6 +22,10 @@ const (
 	ScopeAuditRead = "audit:read"
 	// ScopeCustomerErase allows erasing a customer's personal data.
 	ScopeCustomerErase = "customer:erase"
+	// ScopePersonalDataRead allows a downstream consumer to obtain the personal data of the
+	// ledger's events (POST .../events/personal-data); the consumer also needs an operator's
+	// grant (docs/consumers.md).
+	ScopePersonalDataRead = "personal-data:read"
 )
 
 // AllScopes lists every scope the service knows, in the order above. It is
@@ -37,4 +41,5 @@ var AllScopes = []string{
 	ScopePopulationRegister,
 	ScopeAuditRead,
 	ScopeCustomerErase,
+	ScopePersonalDataRead,
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/consumer"
+)
+
+// apply applies one event of the ledger to the book: the customer's name and addresses as they
+// change, and the customer dropped when it is forgotten. It is the consumer's Handler; the book
+// records the event's position with the change, which is the consumer's Checkpoint, so an event
+// is applied once even when it is delivered again.
+func (b *Book) apply(log *slog.Logger) consumer.Handler {
+	return func(ctx context.Context, e *consumer.Event) error {
+		no := e.CustomerNo
+		if e.Subject != "customers/"+no { // look-ups of a customer are not changes of it
+			no = ""
+		}
+		err := b.update(no, e.Position, func(cur Entry, found bool) (*Entry, error) {
+			cur.CustomerNo, cur.Updated = no, e.Time
+			switch ev := e.Domain.(type) {
+			case domain.CustomerForgotten:
+				return nil, nil // everything the book holds of the customer goes
+			case domain.CustomerCreated:
+				if e.Personal == consumer.PersonalErased {
+					return nil, errSkip // forgotten: its CustomerForgotten follows
+				}
+				if !personal(log, e, &cur) {
+					return &cur, nil
+				}
+				cur.Name, cur.LegalAddress = ev.Name, &ev.LegalAddress
+			case domain.LegalAddressReplaced:
+				if !found || !personal(log, e, &cur) {
+					return nil, errSkip
+				}
+				cur.LegalAddress = &ev.Address
+			case domain.BillingAddressAdded:
+				if !found || !personal(log, e, &cur) {
+					return nil, errSkip
+				}
+				cur.BillingAddress = &ev.Address
+			case domain.BillingAddressReplaced:
+				if !found || !personal(log, e, &cur) {
+					return nil, errSkip
+				}
+				cur.BillingAddress = &ev.Address
+			case domain.BillingAddressRemoved:
+				if !found {
+					return nil, errSkip
+				}
+				cur.BillingAddress = nil
+			default:
+				return nil, errSkip
+			}
+			return &cur, nil
+		})
+		if err == nil && e.Type == domain.TypeCustomerForgotten {
+			err = b.compact() // and no freed page of the file keeps it
+		}
+		return err
+	}
+}
+
+// personal reports whether the event's personal members are at hand. When the ledger withheld
+// them the entry says why; when the customer was forgotten (its CustomerForgotten follows, and
+// drops the entry) there is nothing to keep.
+func personal(log *slog.Logger, e *consumer.Event, cur *Entry) bool {
+	switch e.Personal {
+	case consumer.PersonalOpened, consumer.PersonalNone:
+		cur.Withheld = ""
+		return true
+	case consumer.PersonalWithheld:
+		log.Warn("the ledger withheld a customer's personal data", "position", e.Position, "type", e.Type, "reason", e.Withheld)
+		cur.Withheld = e.Withheld.Error()
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/httpapi"
+)
+
+// Personal data for downstream consumers (docs/consumers.md): a writer keeps the grants and the
+// record of every disclosure in data/disclosures.db, serves POST .../events/personal-data and
+// GET .../customers/{customerNo}/disclosures, and lets the operator grant and revoke on the
+// admin socket (ledgerctl consumer).
+
+// Admin routes of the consumers' grants.
+const (
+	AdminConsumers         = "/admin/v1/consumers"        // GET: grants and their history
+	AdminConsumersGrant    = "/admin/v1/consumers/grant"  // POST {"ledgerNo","consumer","by","note"}
+	AdminConsumersRevoke   = "/admin/v1/consumers/revoke" // POST {"ledgerNo","consumer","by"}
+	AdminBackupDisclosures = "/admin/v1/backup/disclosures"
+	disclosuresFile        = "disclosures.db"
+)
+
+// openDisclosures opens the disclosure store and its service (a writer's).
+func (m *Main) openDisclosures(cfg *httpapi.Config) error {
+	store, err := disclosure.Open(filepath.Join(m.Options.DataDir, disclosuresFile), disclosure.Options{})
+	if err != nil {
+		return err
+	}
+	m.disclosures = store
+	svc, err := disclosure.NewService(disclosure.Config{Store: store, Log: m.store, Opener: m.pd, MaxAge: m.Options.PersonalDataMaxAge})
+	if err != nil {
+		return err
+	}
+	cfg.PersonalData = svc
+	return nil
+}
+
+// grantRequest is the body of the grant and revoke admin routes.
+type grantRequest struct {
+	LedgerNo string `json:"ledgerNo"`
+	Consumer string `json:"consumer"`
+	By       string `json:"by"`
+	Note     string `json:"note"`
+}
+
+// grantsResponse is the body of GET AdminConsumers.
+type grantsResponse struct {
+	Grants  []disclosure.Grant       `json:"grants"`
+	History []disclosure.GrantChange `json:"history"`
+}
+
+func (m *Main) adminConsumerRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+AdminConsumers, m.listGrants)
+	mux.HandleFunc("POST "+AdminConsumersGrant, func(w http.ResponseWriter, r *http.Request) { m.changeGrant(w, r, true) })
+	mux.HandleFunc("POST "+AdminConsumersRevoke, func(w http.ResponseWriter, r *http.Request) { m.changeGrant(w, r, false) })
+	mux.HandleFunc("GET "+AdminBackupDisclosures, m.backupDisclosures)
+}
+
+func (m *Main) listGrants(w http.ResponseWriter, r *http.Request) {
+	grants, err := m.disclosures.Grants()
+	if err != nil {
+		adminError(w, http.StatusInternalServerError, err)
+		return
+	}
+	hist, err := m.disclosures.History()
+	if err != nil {
+		adminError(w, http.StatusInternalServerError, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(grantsResponse{Grants: grants, History: hist})
+}
+
+func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
+	var req grantRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		adminError(w, http.StatusBadRequest, err)
+		return
+	}
+	var g disclosure.Grant
+	var err error
+	if grant {
+		g, err = m.disclosures.Grant(req.LedgerNo, req.Consumer, req.By, req.Note, time.Now())
+	} else {
+		g, err = m.disclosures.Revoke(req.LedgerNo, req.Consumer, req.By, time.Now())
+	}
+	switch {
+	case errors.Is(err, disclosure.ErrInvalidName):
+		adminError(w, http.StatusBadRequest, err)
+		return
+	case errors.Is(err, disclosure.ErrNotGranted):
+		adminError(w, http.StatusConflict, err)
+		return
+	case err != nil:
+		adminError(w, http.StatusInternalServerError, err)
+		return
+	}
+	action := "granted personal data to a consumer"
+	if !grant {
+		action = "revoked a consumer's personal data"
+	}
+	m.log.Info(action, "ledgerNo", g.LedgerNo, "consumer", g.Consumer, "by", req.By)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(g)
+}
+
+func (m *Main) backupDisclosures(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	n, err := m.disclosures.Backup(w)
+	if err != nil {
+		m.log.Warn("backup of the disclosure store failed", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	m.log.Info("backed up the disclosure store", "bytes", n)
+}

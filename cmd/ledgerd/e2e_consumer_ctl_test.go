@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestE2ELedgerctlConsumer: the operator grants a consumer through ledgerctl (the admin socket of
+// the running ledgerd) and lists the grants; ledgerctl tail --open, as that consumer, shows the
+// events opened; after ledgerctl revokes the grant it shows them withheld; the disclosure store is
+// backed up while ledgerd runs, and the grants are listed from the file when it does not.
+func TestE2ELedgerctlConsumer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerctl")
+	}
+	ctl := buildLedgerctl(t)
+	s := startServer(t)
+	expectStatus(t, s.createCustomer(t, s.token, newCustomer("8801", "Tailed Person")), http.StatusCreated)
+	head := s.logHead(t)
+	nats := s.m.NATSURL()
+
+	ledgerctl(t, ctl, "consumer", "grant", "--data-dir", s.dir, "--ledger", demoLedger, "--consumer", "ledgerctl", "--note", "operator tail", "--by", "ops")
+	var list grantsResponse
+	if err := json.Unmarshal([]byte(ledgerctl(t, ctl, "consumer", "list", "--data-dir", s.dir, "--json", "--history")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Grants) != 1 || list.Grants[0].Consumer != "ledgerctl" || !list.Grants[0].Active() || list.Grants[0].GrantedBy != "ops" || len(list.History) != 1 {
+		t.Fatalf("consumer list: %+v", list)
+	}
+
+	tail := func() []map[string]any {
+		t.Helper()
+		out := ledgerctl(t, ctl, "tail", "--nats-url", nats, "--from-start", "--count", fmt.Sprint(head), "--json",
+			"--open", "--url", s.base, "--secret-file", filepath.Join(s.dir, "jwt-secret"), "--ledger", demoLedger)
+		var events []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("tail line %q: %v", l, err)
+			}
+			events = append(events, m)
+		}
+		return events
+	}
+	events := tail()
+	data, _ := events[0]["data"].(map[string]any)
+	if events[0]["personal"] != "opened" || data["name"] != "Tailed Person" {
+		t.Errorf("tail --open as a granted consumer: %v", events[0])
+	}
+
+	ledgerctl(t, ctl, "consumer", "revoke", "--data-dir", s.dir, "--ledger", demoLedger, "--consumer", "ledgerctl")
+	events = tail()
+	data, _ = events[0]["data"].(map[string]any)
+	members, _ := events[0]["personalMembers"].([]any)
+	if events[0]["personal"] != "withheld" || data["name"] != nil || data["customerNo"] != "8801" || !slices.Contains(members, any("name")) ||
+		!strings.Contains(fmt.Sprint(events[0]["withheld"]), "grant") {
+		t.Errorf("tail --open after the revocation: %v", events[0])
+	}
+	if recs := s.disclosures(t, "8801"); len(recs) != 1 || recs[0]["consumer"] != "ledgerctl" {
+		t.Errorf("disclosures: %v", recs)
+	}
+
+	backup := filepath.Join(t.TempDir(), "disclosures.db")
+	ledgerctl(t, ctl, "backup", "--data-dir", s.dir, "--disclosures", "--out", backup)
+	s.stop(t)
+	out := ledgerctl(t, ctl, "consumer", "list", "--data-dir", s.dir, "--history")
+	if !strings.Contains(out, "revoked") || !strings.Contains(out, "operator tail") {
+		t.Errorf("consumer list offline:\n%s", out)
+	}
+	restored := t.TempDir()
+	copyFile(t, backup, filepath.Join(restored, disclosuresFile))
+	if out := ledgerctl(t, ctl, "consumer", "list", "--data-dir", restored); !strings.Contains(out, "ledgerctl") {
+		t.Errorf("consumer list of the backup:\n%s", out)
+	}
+}

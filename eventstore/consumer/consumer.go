@@ -1,0 +1,462 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/domain"
+)
+
+// Handler handles one event. It is called for one event at a time, in log order; the event is
+// acknowledged once the Handler returns nil. An error has the same event handed again (after a
+// backoff) — nothing later is handed over before it succeeds. The Handler must tolerate an event
+// it has handled before (at-least-once: Event.Redelivered, or use Config.Checkpoint).
+type Handler func(ctx context.Context, e *Event) error
+
+// Config configures a Consumer. JetStream, LedgerNo and Durable are required.
+type Config struct {
+	// JetStream is the connection to the ledger's NATS. Connect with reconnects that never end
+	// (nats.MaxReconnects(-1)): the Consumer rides out outages on it.
+	JetStream jetstream.JetStream
+	// Stream is the JetStream stream of the events (default DefaultStream, "LEDGER").
+	Stream string
+	// LedgerNo is the ledger to follow: the consumer filters
+	// "ledger.customer.v1.{LedgerNo}.>".
+	LedgerNo string
+	// Durable names the durable JetStream consumer that remembers what was acknowledged (1 to 64
+	// letters, digits, '-' or '_'). It is created on the first Run and kept on the server after
+	// Run returns — also across restarts of this process and of NATS — until Delete. Run one
+	// process per Durable at a time: order needs a single reader.
+	Durable string
+	// Opener obtains the events' personal data; nil hands every sealed event over with its
+	// personal members withheld (ErrNoOpener).
+	Opener *Opener
+	// Checkpoint, when set, returns the position of the last event the handler applied durably
+	// (0: none), e.g. stored with the handler's own data in one transaction. Events up to it are
+	// acknowledged without being handed over again, and a durable that is missing (or ahead of
+	// it, after the application's store was restored) is made again from the event after it. With
+	// it a handler sees each event once, even across crashes.
+	Checkpoint func(ctx context.Context) (uint64, error)
+	// AckWait is how long JetStream waits for an acknowledgement before delivering again
+	// (default 30s); the Consumer extends it while a handler is busy.
+	AckWait time.Duration
+	// MaxBatch is how many messages are pulled ahead and opened together (default 256).
+	MaxBatch int
+	// MaxAttempts bounds the attempts of the Handler at one event; after the last, Run returns
+	// its error (the event stays unacknowledged). 0 retries until it succeeds or Run stops.
+	MaxAttempts int
+	// Logger logs retries and interruptions (default slog.Default()). It never logs data.
+	Logger *slog.Logger
+}
+
+var durableRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Validate reports every missing or invalid field at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.JetStream == nil {
+		errs = append(errs, errors.New("consumer: JetStream is required"))
+	}
+	if c.LedgerNo == "" || !durableRE.MatchString(c.LedgerNo) {
+		errs = append(errs, fmt.Errorf("consumer: LedgerNo %q: want a ledger number", c.LedgerNo))
+	}
+	if !durableRE.MatchString(c.Durable) {
+		errs = append(errs, fmt.Errorf("consumer: Durable %q: want 1 to 64 letters, digits, '-' or '_'", c.Durable))
+	}
+	if c.AckWait < 0 || (c.AckWait > 0 && c.AckWait < time.Second) {
+		errs = append(errs, fmt.Errorf("consumer: AckWait %v: want at least 1s", c.AckWait))
+	}
+	if c.MaxBatch < 0 || c.MaxAttempts < 0 {
+		errs = append(errs, errors.New("consumer: MaxBatch and MaxAttempts must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Consumer follows a ledger's events on NATS JetStream through a durable consumer: in log order,
+// at least once, each acknowledged only after its Handler succeeded, resuming after the last
+// acknowledged event when it runs again — after a restart of this process or an outage of NATS.
+type Consumer struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Consumer. Nothing is created on the server until Run.
+func New(cfg Config) (*Consumer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Stream == "" {
+		cfg.Stream = DefaultStream
+	}
+	if cfg.AckWait == 0 {
+		cfg.AckWait = 30 * time.Second
+	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Consumer{cfg: cfg, log: cfg.Logger.With("durable", cfg.Durable)}, nil
+}
+
+// FilterSubject is the subject filter of a ledger's events.
+func FilterSubject(ledgerNo string) string { return SubjectPrefix + "." + ledgerNo + ".>" }
+
+// Delete removes a durable consumer from the server: the next Run with its name starts from the
+// first event (or from Checkpoint).
+func Delete(ctx context.Context, js jetstream.JetStream, stream, durable string) error {
+	if stream == "" {
+		stream = DefaultStream
+	}
+	err := js.DeleteConsumer(ctx, stream, durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil
+	}
+	return err
+}
+
+// errFatal marks an error Run cannot ride out.
+type errFatal struct{ err error }
+
+func (e errFatal) Error() string { return e.err.Error() }
+func (e errFatal) Unwrap() error { return e.err }
+
+// Run hands the ledger's events to h until ctx ends (then it returns nil) or an error no retry
+// can mend: the Handler failing MaxAttempts times, the ledger refusing the Opener's token
+// (ErrUnauthorized), answering about other events (ErrMismatch), or a stream that is not the
+// ledger's. NATS being down, the ledger's writer being unavailable or the durable being lost are
+// ridden out: Run waits, backing off, and resumes after the last event it handed over.
+func (c *Consumer) Run(ctx context.Context, h Handler) error {
+	var last uint64 // the position handed over last: redeliveries up to it are skipped
+	if c.cfg.Checkpoint != nil {
+		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+			p, err := c.cfg.Checkpoint(ctx)
+			if err == nil {
+				last = p
+				break
+			}
+			c.log.Warn("consumer: the checkpoint cannot be read; retrying", "err", err, "retryIn", wait)
+			if !sleep(ctx, wait) {
+				return nil
+			}
+		}
+	}
+	defer c.flush()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		progressed, err := c.consume(ctx, h, &last)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var fatal errFatal
+		if errors.As(err, &fatal) {
+			return fatal.err
+		}
+		if progressed {
+			wait = 100 * time.Millisecond
+		}
+		c.log.Warn("consumer: interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
+		if !sleep(ctx, wait) {
+			return nil
+		}
+	}
+}
+
+// flush sends the acknowledgements still buffered in the connection.
+func (c *Consumer) flush() {
+	if nc := c.cfg.JetStream.Conn(); nc != nil && nc.IsConnected() {
+		_ = nc.FlushTimeout(2 * time.Second)
+	}
+}
+
+// durable returns the durable consumer, positioned after the last event handed over: *last, or
+// without a Checkpoint at the start of Run the durable's acknowledgement floor. The durable is
+// used as it is when it delivered exactly that far with nothing unacknowledged; otherwise — it
+// is missing, messages delivered to a client that is gone await redelivery (which JetStream
+// would only send after AckWait, behind newer ones), or it acknowledged past a Checkpoint — it
+// is made again starting at the event after. So events are always handed over in log order.
+func (c *Consumer) durable(ctx context.Context, last *uint64) (jetstream.Consumer, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	js, stream, filter := c.cfg.JetStream, c.cfg.Stream, FilterSubject(c.cfg.LedgerNo)
+	cons, err := js.Consumer(ctx, stream, c.cfg.Durable)
+	switch {
+	case err == nil:
+		info := cons.CachedInfo()
+		if info.Config.FilterSubject != filter {
+			return nil, errFatal{fmt.Errorf("consumer: the durable %s on stream %s follows %q, not ledger %s: choose another name or Delete it",
+				c.cfg.Durable, stream, info.Config.FilterSubject, c.cfg.LedgerNo)}
+		}
+		if c.cfg.Checkpoint == nil {
+			*last = max(*last, info.AckFloor.Stream)
+		} else if info.AckFloor.Stream > *last {
+			c.log.Warn("consumer: the durable acknowledged past the checkpoint (was the application's store restored?); resuming from the checkpoint",
+				"ackFloor", info.AckFloor.Stream, "checkpoint", *last)
+		}
+		if info.NumAckPending == 0 && info.Delivered.Stream == *last && info.AckFloor.Stream == *last {
+			return cons, nil
+		}
+		if err := js.DeleteConsumer(ctx, stream, c.cfg.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, err
+		}
+	case !errors.Is(err, jetstream.ErrConsumerNotFound):
+		return nil, err
+	}
+	after := *last
+	cfg := jetstream.ConsumerConfig{
+		Durable:       c.cfg.Durable,
+		Description:   "nordledger events of ledger " + c.cfg.LedgerNo + " (eventstore/consumer)",
+		FilterSubject: filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: 2 * c.cfg.MaxBatch,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	if after > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
+	}
+	c.log.Info("consumer: making the durable consumer", "stream", stream, "filter", filter, "startPosition", after+1)
+	return js.CreateConsumer(ctx, stream, cfg)
+}
+
+// pulled is one message of the iterator, or its error.
+type pulled struct {
+	msg jetstream.Msg
+	err error
+}
+
+// consume hands events over until an error; progressed reports whether any was handed over.
+func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64) (progressed bool, err error) {
+	cons, err := c.durable(ctx, last)
+	if err != nil {
+		return false, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(c.cfg.MaxBatch))
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	ch := make(chan pulled, c.cfg.MaxBatch)
+	go func() {
+		for {
+			m, err := it.Next()
+			select {
+			case ch <- pulled{m, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		batch, err := c.next(ctx, ch)
+		if len(batch) > 0 {
+			handled, herr := c.handleBatch(ctx, h, batch, last)
+			progressed = progressed || handled
+			if herr != nil {
+				return progressed, herr
+			}
+		}
+		if err != nil {
+			return progressed, err
+		}
+	}
+}
+
+// next waits for a message and takes those already pulled behind it, up to MaxBatch; err is the
+// iterator's error that ended the batch.
+func (c *Consumer) next(ctx context.Context, ch <-chan pulled) ([]jetstream.Msg, error) {
+	var batch []jetstream.Msg
+	select {
+	case p := <-ch:
+		if p.err != nil {
+			return nil, p.err
+		}
+		batch = append(batch, p.msg)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	for len(batch) < c.cfg.MaxBatch {
+		select {
+		case p := <-ch:
+			if p.err != nil {
+				return batch, p.err
+			}
+			batch = append(batch, p.msg)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
+// delivery is a message of a batch and its event.
+type delivery struct {
+	msg jetstream.Msg
+	ev  *Event
+}
+
+// handleBatch decodes a batch, opens its personal data together and hands its events over one by
+// one, acknowledging each after its handler succeeded.
+func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64) (handled bool, err error) {
+	ds := make([]delivery, 0, len(batch))
+	for _, m := range batch {
+		md, err := m.Metadata()
+		if err != nil {
+			return handled, err
+		}
+		seq := md.Sequence.Stream
+		if seq <= *last {
+			_ = m.Ack() // a redelivery of an event handed over already
+			continue
+		}
+		e, err := Decode(m.Headers(), m.Data())
+		if err != nil {
+			return handled, errFatal{fmt.Errorf("stream sequence %d: %w", seq, err)}
+		}
+		if e.Position != seq || e.LedgerNo != c.cfg.LedgerNo {
+			return handled, errFatal{fmt.Errorf("consumer: stream sequence %d holds event %d of ledger %s: %s is not the ledger's event stream", seq, e.Position, e.LedgerNo, c.cfg.Stream)}
+		}
+		e.Redelivered = md.NumDelivered > 1
+		ds = append(ds, delivery{msg: m, ev: e})
+	}
+	if len(ds) == 0 {
+		return handled, nil
+	}
+	keep := c.keepInProgress(ctx, ds)
+	defer keep()
+	if err := c.open(ctx, ds); err != nil {
+		return handled, err
+	}
+	for _, d := range ds {
+		if ctx.Err() != nil { // stopped: the rest stays unacknowledged, for the next run
+			return handled, ctx.Err()
+		}
+		if d.ev.Type == domain.TypeCustomerForgotten && c.cfg.Opener != nil {
+			c.cfg.Opener.Forget(d.ev.Stream()) // before the handler: nothing kept opens the customer's events once it knows
+		}
+		if err := c.handle(ctx, h, d.ev); err != nil {
+			return handled, err
+		}
+		if err := d.msg.Ack(); err != nil {
+			c.log.Debug("consumer: ack not sent", "position", d.ev.Position, "err", err)
+		}
+		*last, handled = d.ev.Position, true
+	}
+	return handled, nil
+}
+
+// open opens the batch's personal data, waiting out a ledger that is unavailable.
+func (c *Consumer) open(ctx context.Context, ds []delivery) error {
+	events := make([]*Event, len(ds))
+	for i, d := range ds {
+		events[i] = d.ev
+	}
+	if c.cfg.Opener == nil {
+		for _, e := range events {
+			if e.Personal == PersonalSealed {
+				e.withhold(ErrNoOpener)
+			}
+		}
+		return nil
+	}
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 30*time.Second) {
+		err := c.cfg.Opener.Open(ctx, events...)
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !errors.Is(err, ErrUnavailable):
+			return errFatal{err}
+		}
+		c.log.Warn("consumer: the ledger cannot disclose personal data now; retrying", "err", err, "retryIn", wait)
+		if !sleep(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+}
+
+// handle runs the handler on one event, again after each failure (backing off) until it succeeds,
+// MaxAttempts is reached or ctx ends.
+func (c *Consumer) handle(ctx context.Context, h Handler, e *Event) error {
+	for attempt, wait := 1, 100*time.Millisecond; ; attempt, wait = attempt+1, min(2*wait, 30*time.Second) {
+		err := h(ctx, e)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if c.cfg.MaxAttempts > 0 && attempt >= c.cfg.MaxAttempts {
+			return errFatal{&HandlerError{Position: e.Position, ID: e.ID.String(), Attempts: attempt, Err: err}}
+		}
+		c.log.Warn("consumer: the handler failed; handing the event over again", "position", e.Position, "type", e.Type, "attempt", attempt, "err", err, "retryIn", wait)
+		if !sleep(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+}
+
+// HandlerError is Run's error when the Handler failed MaxAttempts times at one event.
+type HandlerError struct {
+	Position uint64
+	ID       string
+	Attempts int
+	Err      error
+}
+
+func (e *HandlerError) Error() string {
+	return "consumer: the handler failed " + strconv.Itoa(e.Attempts) + " times at event " + strconv.FormatUint(e.Position, 10) + ": " + e.Err.Error()
+}
+
+func (e *HandlerError) Unwrap() error { return e.Err }
+
+// keepInProgress tells JetStream, every third of AckWait, that the batch's unacknowledged
+// messages are being worked on, so a slow handler does not have them delivered again; the
+// returned func stops it.
+func (c *Consumer) keepInProgress(ctx context.Context, ds []delivery) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(c.cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				for _, d := range ds {
+					_ = d.msg.InProgress() // an acknowledged message ignores it
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

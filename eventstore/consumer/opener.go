@@ -1,0 +1,318 @@
+package consumer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// OpenerConfig configures an Opener. URL and Token are required.
+type OpenerConfig struct {
+	// URL is the base URL of the ledger's writer (ledgerd with the writer role), e.g.
+	// "https://ledger.example.com". Read replicas do not disclose personal data.
+	URL string
+	// Token returns the bearer token to send: a JWT whose subject is this consumer (the name an
+	// operator granted the ledger's personal data to), with the scope personal-data:read and
+	// the ledger. It is asked for every request, so it may renew the token (StaticToken for a
+	// fixed one).
+	Token func(ctx context.Context) (string, error)
+	// Client sends the requests (default: a client with a 30 s timeout).
+	Client *http.Client
+	// MaxAge bounds how long the Opener keeps what the ledger disclosed, to open the same events
+	// again (redeliveries, replays) without asking. The ledger's own bound (the maxAge of its
+	// answers, ledgerd's -personal-data-max-age) always applies; 0 uses it alone.
+	MaxAge time.Duration
+	// Now is the clock the kept answers expire by (default time.Now).
+	Now func() time.Time
+	// BatchSize is the most events asked for in one request (default and at most 1000).
+	BatchSize int
+	// MaxKept is the most answers kept (default 100 000); the oldest go first.
+	MaxKept int
+}
+
+// StaticToken returns a Token function that always gives token.
+func StaticToken(token string) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) { return token, nil }
+}
+
+// Opener obtains the personal data of events from the ledger's writer — POST
+// /ledger/customer/v1/{ledgerNo}/events/personal-data, the protocol of docs/consumers.md — and
+// keeps each answer for at most its maxAge. It is safe for concurrent use.
+type Opener struct {
+	cfg OpenerConfig
+	mu  sync.Mutex
+	// kept holds the answers by event position, each until it expires.
+	kept map[uint64]keptItem
+}
+
+type keptItem struct {
+	item    disclosed
+	stream  string
+	expires time.Time
+}
+
+// disclosed is one item of the ledger's answer.
+type disclosed struct {
+	Position uint64          `json:"position"`
+	Status   string          `json:"status"`
+	ID       string          `json:"id"`
+	Subject  string          `json:"subject"`
+	Type     string          `json:"type"`
+	Data     json.RawMessage `json:"data"`
+	Erased   []string        `json:"erased"`
+	Withheld []string        `json:"withheld"`
+	Reason   string          `json:"reason"`
+}
+
+type disclosedPage struct {
+	Items  []disclosed `json:"items"`
+	MaxAge int         `json:"maxAge"`
+}
+
+// NewOpener returns an Opener.
+func NewOpener(cfg OpenerConfig) (*Opener, error) {
+	var errs []error
+	if u, err := url.Parse(cfg.URL); cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("consumer: URL %q: want the http(s) base URL of the ledger's writer", cfg.URL))
+	}
+	if cfg.Token == nil {
+		errs = append(errs, errors.New("consumer: Token is required"))
+	}
+	if cfg.MaxAge < 0 || cfg.BatchSize < 0 || cfg.BatchSize > 1000 || cfg.MaxKept < 0 {
+		errs = append(errs, errors.New("consumer: MaxAge, BatchSize (at most 1000) and MaxKept must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cfg.URL = strings.TrimSuffix(cfg.URL, "/")
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 1000
+	}
+	if cfg.MaxKept == 0 {
+		cfg.MaxKept = 100_000
+	}
+	return &Opener{cfg: cfg, kept: map[uint64]keptItem{}}, nil
+}
+
+// Open opens the personal members of the events that are PersonalSealed: each becomes
+// PersonalOpened, PersonalErased (the customer was forgotten) or PersonalWithheld (Withheld
+// says why: ErrNotGranted, ErrForbidden, ErrProtectedIdentity), with Data and Domain set
+// accordingly. Other events are left as they are. An event answered within the last maxAge is
+// not asked for again. It fails — leaving the events not yet answered sealed — with an error
+// matching ErrUnavailable when the ledger cannot be asked now (retry later), ErrUnauthorized
+// when it refuses the token, ErrMismatch when its answer is about another event, and otherwise
+// with the ledger's problem.
+func (o *Opener) Open(ctx context.Context, events ...*Event) error {
+	byLedger := map[string][]*Event{}
+	now := o.cfg.Now()
+	for _, e := range events {
+		if e.Personal != PersonalSealed {
+			continue
+		}
+		if it, ok := o.lookup(e, now); ok {
+			if err := e.apply(it); err != nil {
+				return err
+			}
+			continue
+		}
+		byLedger[e.LedgerNo] = append(byLedger[e.LedgerNo], e)
+	}
+	for ledgerNo, es := range byLedger {
+		for len(es) > 0 {
+			n := min(len(es), o.cfg.BatchSize)
+			if err := o.ask(ctx, ledgerNo, es[:n]); err != nil {
+				return err
+			}
+			es = es[n:]
+		}
+	}
+	return nil
+}
+
+// Forget drops every kept answer about the events of a stream ("{ledgerNo}/{subject}"): the
+// customer was forgotten (a consumer calls it when it sees CustomerForgotten; the Consumer does).
+func (o *Opener) Forget(stream string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for p, k := range o.kept {
+		if k.stream == stream {
+			delete(o.kept, p)
+		}
+	}
+}
+
+func (o *Opener) lookup(e *Event, now time.Time) (disclosed, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k, ok := o.kept[e.Position]
+	switch {
+	case !ok:
+		return disclosed{}, false
+	case !now.Before(k.expires):
+		delete(o.kept, e.Position)
+		return disclosed{}, false
+	case k.item.ID != e.ID.String():
+		return disclosed{}, false
+	}
+	return k.item, true
+}
+
+func (o *Opener) keep(items []disclosed, streams map[uint64]string, expires time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.kept)+len(items) > o.cfg.MaxKept {
+		now := o.cfg.Now()
+		for p, k := range o.kept {
+			if !now.Before(k.expires) || len(o.kept)+len(items) > o.cfg.MaxKept {
+				delete(o.kept, p)
+			}
+		}
+	}
+	for _, it := range items {
+		if it.Status != "not-found" {
+			o.kept[it.Position] = keptItem{item: it, stream: streams[it.Position], expires: expires}
+		}
+	}
+}
+
+// ask asks the ledger for the events (of one ledger) and applies the answer.
+func (o *Opener) ask(ctx context.Context, ledgerNo string, es []*Event) error {
+	positions := make([]uint64, len(es))
+	streams := make(map[uint64]string, len(es))
+	for i, e := range es {
+		positions[i] = e.Position
+		streams[e.Position] = e.Stream()
+	}
+	asked := o.cfg.Now()
+	page, err := o.post(ctx, ledgerNo, positions)
+	var withheld error
+	switch {
+	case errors.Is(err, ErrNotGranted) || errors.Is(err, ErrForbidden):
+		withheld = err
+	case err != nil:
+		return err
+	}
+	if withheld != nil {
+		for _, e := range es {
+			e.withhold(withheld)
+		}
+		return nil
+	}
+	if len(page.Items) != len(es) {
+		return fmt.Errorf("%w: %d items for %d positions", ErrMismatch, len(page.Items), len(es))
+	}
+	maxAge := time.Duration(page.MaxAge) * time.Second
+	if o.cfg.MaxAge > 0 && o.cfg.MaxAge < maxAge {
+		maxAge = o.cfg.MaxAge
+	}
+	for i, e := range es {
+		if err := e.apply(page.Items[i]); err != nil {
+			return err
+		}
+	}
+	if maxAge > 0 {
+		o.keep(page.Items, streams, asked.Add(maxAge))
+	}
+	for i, e := range es {
+		if page.Items[i].Status == "erased" {
+			o.Forget(e.Stream())
+		}
+	}
+	return nil
+}
+
+// post sends one request.
+func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {
+	var page disclosedPage
+	token, err := o.cfg.Token(ctx)
+	if err != nil {
+		return page, fmt.Errorf("consumer: token: %w", err)
+	}
+	body, _ := json.Marshal(map[string][]uint64{"positions": positions})
+	u := o.cfg.URL + "/ledger/customer/v1/" + url.PathEscape(ledgerNo) + "/events/personal-data"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return page, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := o.cfg.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return page, ctx.Err()
+		}
+		return page, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return page, fmt.Errorf("%w: reading the answer: %v", ErrUnavailable, err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return page, fmt.Errorf("%w: the answer is not JSON: %v", ErrMismatch, err)
+		}
+		return page, nil
+	}
+	var p struct {
+		Type   string `json:"type"`
+		Detail string `json:"detail"`
+	}
+	_ = json.Unmarshal(raw, &p)
+	perr := &problemError{Status: resp.StatusCode, Type: p.Type, Detail: p.Detail}
+	switch {
+	case resp.StatusCode == http.StatusForbidden && strings.HasSuffix(p.Type, "/personal-data-not-granted"):
+		return page, fmt.Errorf("%w (%v)", ErrNotGranted, perr)
+	case resp.StatusCode == http.StatusForbidden:
+		return page, fmt.Errorf("%w (%v)", ErrForbidden, perr)
+	case resp.StatusCode == http.StatusUnauthorized:
+		return page, fmt.Errorf("%w (%v)", ErrUnauthorized, perr)
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return page, fmt.Errorf("%w (%v)", ErrUnavailable, perr)
+	}
+	return page, fmt.Errorf("consumer: asking %s for personal data: %w", o.cfg.URL, perr)
+}
+
+// apply sets an event's data from the ledger's answer about it.
+func (e *Event) apply(it disclosed) error {
+	if it.Position != e.Position || it.ID != e.ID.String() {
+		return fmt.Errorf("%w: asked for event %s at position %d, the ledger answered %q at %d (%s)", ErrMismatch, e.ID, e.Position, it.ID, it.Position, it.Status)
+	}
+	switch it.Status {
+	case "opened", "clear":
+		e.Data, e.Personal = it.Data, PersonalOpened
+	case "erased":
+		e.Data, e.Personal = it.Data, PersonalErased
+		if len(it.Erased) > 0 {
+			e.PersonalMembers = it.Erased
+		}
+	case "withheld":
+		e.Data = it.Data
+		e.withhold(fmt.Errorf("%w (%s)", ErrProtectedIdentity, it.Reason))
+		return nil
+	default:
+		return fmt.Errorf("%w: the ledger answered %q for event %d", ErrMismatch, it.Status, e.Position)
+	}
+	e.decodeDomain()
+	return nil
+}
+
+// withhold marks an event's personal members withheld for reason; Data keeps the clear members.
+func (e *Event) withhold(reason error) {
+	e.Personal, e.Withheld = PersonalWithheld, reason
+	e.decodeDomain()
+}

@@ -1,0 +1,75 @@
+package disclosure
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Record is one disclosure: the events of one customer whose personal data one consumer
+// obtained in one request. Seq orders the records of the whole store.
+type Record struct {
+	Seq        uint64    `json:"seq"`
+	Time       time.Time `json:"time"`
+	LedgerNo   string    `json:"ledgerNo"`
+	CustomerNo string    `json:"customerNo"`
+	Consumer   string    `json:"consumer"`
+	// Positions are the log positions of the events disclosed, ascending.
+	Positions []uint64 `json:"positions"`
+}
+
+func customerPrefix(ledgerNo, customerNo string) []byte {
+	return []byte(ledgerNo + "\x00" + customerNo + "\x00")
+}
+
+// putRecords records disclosures in tx, each under the next sequence number.
+func putRecords(tx *bolt.Tx, rs []Record) error {
+	b := tx.Bucket(bucketDisclosures)
+	for _, r := range rs {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.Seq = seq
+		v, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(append(customerPrefix(r.LedgerNo, r.CustomerNo), u64(seq)...), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Disclosures returns up to limit of the disclosures of customer customerNo of ledger ledgerNo
+// (to any consumer) with a Seq above after, oldest first, and the Seq to continue after (0:
+// there are no more).
+func (s *Store) Disclosures(ledgerNo, customerNo string, after uint64, limit int) (rs []Record, next uint64, err error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	prefix := customerPrefix(ledgerNo, customerNo)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDisclosures).Cursor()
+		for k, v := c.Seek(append(bytes.Clone(prefix), u64(after+1)...)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(rs) == limit {
+				next = rs[len(rs)-1].Seq
+				return nil
+			}
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("disclosure: record %x: %w", k, err)
+			}
+			rs = append(rs, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return rs, next, nil
+}

@@ -1,0 +1,165 @@
+package disclosure
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// The store's buckets.
+var (
+	bucketMeta        = []byte("meta")        // "magic", "format"
+	bucketGrants      = []byte("grants")      // ledgerNo \x00 consumer → JSON of Grant
+	bucketGrantLog    = []byte("grantlog")    // big-endian sequence → JSON of GrantChange
+	bucketDisclosures = []byte("disclosures") // ledgerNo \x00 customerNo \x00 big-endian sequence → JSON of Record
+	keyMagic          = []byte("magic")
+	keyFormat         = []byte("format")
+	storeMagic        = []byte("nordledger-disclosures")
+)
+
+const storeFormat = 1
+
+// Errors of the store.
+var (
+	// ErrLocked: another process holds the file (a running ledgerd).
+	ErrLocked = errors.New("disclosure: the store is locked by another process")
+	// ErrReadOnly: a change asked of a store opened read-only.
+	ErrReadOnly = errors.New("disclosure: the store is open read-only")
+	// ErrWriteFailed: the store could not be written (disk full or failing); nothing changed.
+	ErrWriteFailed = errors.New("disclosure: the store could not be written")
+)
+
+// Options configure a Store. The zero value is a writable store.
+type Options struct {
+	// ReadOnly opens an existing file for reading only (operator tools); nothing is created.
+	ReadOnly bool
+	// LockTimeout bounds the wait for a file another process holds (default 2s); the error then
+	// matches ErrLocked.
+	LockTimeout time.Duration
+}
+
+// Store holds the grants of personal data to consumers, their history, and the record of every
+// disclosure, in a bbolt file of its own. Every change is fsynced before its method returns. Safe
+// for concurrent use.
+type Store struct {
+	db       *bolt.DB
+	readOnly bool
+}
+
+// Open opens the store at path, creating it unless read-only.
+func Open(path string, opts Options) (s *Store, err error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("disclosure: %w", err)
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil { // bbolt panics on some damaged files
+			err = fmt.Errorf("disclosure: %s: unreadable file: %v", path, r)
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("disclosure: open %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("disclosure: open %s: %w", path, err)
+	}
+	s = &Store{db: db, readOnly: opts.ReadOnly}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("disclosure: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	check := func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || !bytes.Equal(meta.Get(keyMagic), storeMagic) {
+			return errors.New("not a disclosure store")
+		}
+		if v := meta.Get(keyFormat); len(v) != 4 || binary.BigEndian.Uint32(v) != storeFormat {
+			return errors.New("unknown disclosure store format")
+		}
+		for _, b := range [][]byte{bucketGrants, bucketGrantLog, bucketDisclosures} {
+			if tx.Bucket(b) == nil {
+				return errors.New("not a disclosure store")
+			}
+		}
+		return nil
+	}
+	if s.readOnly {
+		return s.db.View(check)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			empty := true
+			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return errors.New("not a disclosure store")
+			}
+			meta, err := tx.CreateBucket(bucketMeta)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put(keyMagic, storeMagic); err != nil {
+				return err
+			}
+			if err := meta.Put(keyFormat, binary.BigEndian.AppendUint32(nil, storeFormat)); err != nil {
+				return err
+			}
+			for _, b := range [][]byte{bucketGrants, bucketGrantLog, bucketDisclosures} {
+				if _, err := tx.CreateBucket(b); err != nil {
+					return err
+				}
+			}
+		}
+		return check(tx)
+	})
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Backup writes a consistent copy of the store (one read transaction) to w.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// update runs fn in a write transaction, failing with ErrReadOnly on a read-only store and with
+// an error matching ErrWriteFailed when the commit fails.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	var fnErr error
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
+		return fmt.Errorf("%w: %w", ErrWriteFailed, err)
+	}
+	return err
+}
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }

@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// Personal data for downstream consumers (docs/consumers.md, docs/data-protection.md): a consumer
+// the operator granted the ledger's personal data to asks for the opened data of events by their
+// log positions; every disclosure is recorded, and an auditor lists a customer's disclosures.
+// Both are the writer's: a read replica refers them to it.
+const (
+	routePersonalData = routeEvents + "/personal-data"
+	routeDisclosures  = routeCustomer + "/disclosures"
+)
+
+// PersonalData discloses the personal data of events to granted consumers and lists the
+// disclosures of a customer (implemented by *disclosure.Service in cmd/ledgerd).
+type PersonalData interface {
+	Disclose(ctx context.Context, req disclosure.Request) (disclosure.Response, error)
+	Disclosures(ledgerNo, customerNo string, after uint64, limit int) ([]disclosure.Record, uint64, error)
+}
+
+func (s *Server) personalDataRoutes(mux *http.ServeMux) {
+	s.route(mux, routePersonalData, map[string]endpoint{http.MethodPost: {auth.ScopePersonalDataRead, s.disclosePersonalData}})
+	s.route(mux, routeDisclosures, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.listDisclosures}})
+}
+
+// personalDataServed answers a request the server keeps no disclosures for: a read replica
+// refers it to the writer (421), a server without them answers 404.
+func (s *Server) personalDataServed(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case s.cfg.PersonalData != nil:
+		return true
+	case s.cfg.ReadOnly:
+		s.referToWriter(w, r, "the grants and the record of disclosures are the writer's: a read replica discloses no personal data to consumers")
+	default:
+		writeProblem(w, r, http.StatusNotFound, "not-found", "this server discloses no personal data to consumers", nil)
+	}
+	return false
+}
+
+// readPositions reads the body {"positions": [n, ...]}: 1 to disclosure.MaxPositions log
+// positions, each a whole number ≥ 1.
+func (s *Server) readPositions(w http.ResponseWriter, r *http.Request) ([]uint64, bool) {
+	o, ok := s.decodeObjectBody(w, r, true)
+	if !ok {
+		return nil, false
+	}
+	var f fields
+	raw, present := o.raw("positions")
+	var positions []uint64
+	switch {
+	case !present || isNull(raw):
+		f.add("positions", "positions is required: the log positions (ce-ledgerposition) of the events")
+	case json.Unmarshal(raw, &positions) != nil:
+		f.add("positions", "positions must be an array of whole numbers ≥ 1")
+	case len(positions) == 0 || len(positions) > disclosure.MaxPositions:
+		f.add("positions", fmt.Sprintf("positions must hold 1 to %d positions", disclosure.MaxPositions))
+	case slices.Contains(positions, 0):
+		f.add("positions", "positions must be whole numbers ≥ 1")
+	}
+	f.unknown(o, "of this request (send {\"positions\": [...]})")
+	if len(f.problems) > 0 {
+		writeValidation(w, r, f.problems)
+		return nil, false
+	}
+	return positions, true
+}
+
+func (s *Server) disclosePersonalData(w http.ResponseWriter, r *http.Request, c *call) {
+	if !s.personalDataServed(w, r) {
+		return
+	}
+	positions, ok := s.readPositions(w, r)
+	if !ok {
+		return
+	}
+	req := disclosure.Request{LedgerNo: c.ledgerNo, Consumer: c.principal.Subject, Positions: positions}
+	if !c.principal.HasScope(auth.ScopePopulationRegister) { // as the audit routes: protected identities stay hidden
+		req.Withhold = s.protectedIdentity(c)
+	}
+	resp, err := s.cfg.PersonalData.Disclose(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store") // personal data: no shared cache keeps it
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// protectedIdentity reports whether a customer's identity is protected now, once the read models
+// hold position upTo (the customer's newest event in the request may have made it so).
+func (s *Server) protectedIdentity(c *call) func(ctx context.Context, no string, upTo uint64) (bool, error) {
+	return func(ctx context.Context, no string, upTo uint64) (bool, error) {
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+		defer cancel()
+		if err := s.cfg.Waiter.WaitFor(wctx, upTo); err != nil {
+			return false, err
+		}
+		cur, found, err := s.cfg.Customers.Customer(ctx, c.ledgerNo, no)
+		return found && cur.ProtectedIdentity, err
+	}
+}
+
+func (s *Server) listDisclosures(w http.ResponseWriter, r *http.Request, c *call) {
+	no, ok := customerNo(w, r, c)
+	if !ok {
+		return
+	}
+	p := queryParams{q: r.URL.Query()}
+	after := p.uint("after", 0, 0, ^uint64(0))
+	limit := p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)
+	if len(p.problems) > 0 {
+		writeValidation(w, r, p.problems)
+		return
+	}
+	if !s.personalDataServed(w, r) {
+		return
+	}
+	recs, next, err := s.cfg.PersonalData.Disclosures(c.ledgerNo, no, after, int(limit))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	base := customerPath(c.ledgerNo, no) + "/disclosures"
+	link := func(after uint64) string {
+		q := url.Values{}
+		if after > 0 {
+			q.Set("after", strconv.FormatUint(after, 10))
+		}
+		if limit != defaultAuditLimit {
+			q.Set("limit", strconv.FormatUint(limit, 10))
+		}
+		if len(q) == 0 {
+			return base
+		}
+		return base + "?" + q.Encode()
+	}
+	nav := navigation{ID: base, First: link(0)}
+	if next > 0 {
+		nav.Next = link(next)
+	}
+	if recs == nil {
+		recs = []disclosure.Record{}
+	}
+	writeJSON(w, http.StatusOK, listResource{Items: recs, Navigation: nav})
+}
