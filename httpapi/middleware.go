@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -146,11 +147,14 @@ type call struct {
 	ledgerNo  string
 	now       time.Time // the server's clock when the request arrived
 	register  bool      // a population register is configured
+	// query holds the request's query parameters by their declared names (query.go): the
+	// handlers read them here, never from the URL.
+	query url.Values
 }
 
 // serveLedger authenticates the caller, checks ledger access and scope, and runs the endpoint.
 // Order matters for tenancy: a caller without access to the ledger learns nothing about it.
-func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint) {
+func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint, query url.Values) {
 	token, err := auth.BearerToken(r)
 	var p auth.Principal
 	if err == nil {
@@ -179,7 +183,7 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 		writeProblem(w, r, http.StatusNotFound, "not-found", "the ledger does not exist", nil)
 		return
 	}
-	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil})
+	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil, query: query})
 }
 
 // meta returns the command metadata of a call.
