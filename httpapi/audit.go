@@ -201,7 +201,10 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call)
 		}
 		return base + "?" + q.Encode()
 	}
-	nav := navigation{ID: base, First: link(1), Previous: link(max(1, from-min(from, limit)))}
+	nav := navigation{ID: base, First: link(1)}
+	if from > 1 { // the first page has none, as the last has no next
+		nav.Previous = link(max(1, from-min(from, limit)))
+	}
 	if n := len(events); n > 0 && events[n-1].Version < version {
 		nav.Next = link(events[n-1].Version + 1)
 	}

@@ -93,8 +93,10 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware adds the correlation id, recovers panics into 500 problems and logs each request
-// (method, route pattern, status, duration, correlation id — never paths with identifiers or bodies).
+// middleware adds the correlation id, forbids content sniffing (a JSON answer is never read as
+// HTML: render.go writes them without HTML escaping), recovers panics into 500 problems and logs
+// each request (method, route pattern, status, duration, correlation id — never paths with
+// identifiers or bodies).
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -108,6 +110,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		ri.correlationID = cid
 		rec.Header().Set(CorrelationHeader, cid)
+		rec.Header().Set("X-Content-Type-Options", "nosniff")
 		traceID := startTrace(r, rec, ri) // trace.go
 		defer func() {
 			if p := recover(); p != nil {

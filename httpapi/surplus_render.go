@@ -120,7 +120,10 @@ func (p page) window(base string, total int) (from, to int, nav navigation) {
 		return base + "?skip=" + strconv.Itoa(skip) + "&take=" + strconv.Itoa(p.take)
 	}
 	from, to = min(p.skip, total), min(p.skip+p.take, total)
-	nav = navigation{ID: base, First: link(0), Previous: link(max(0, p.skip-p.take))}
+	nav = navigation{ID: base, First: link(0)}
+	if p.skip > 0 { // the first page has none, as the last has no next
+		nav.Previous = link(max(0, p.skip-p.take))
+	}
 	if to < total {
 		nav.Next = link(to)
 	}

@@ -267,12 +267,13 @@ func writeVerifyReport(w io.Writer, r *verifyReport) error {
 	case l.Error != "":
 		ew.printf(" cannot be checked: %s\n", l.Error)
 	default:
-		ew.printf(" %d events, head %d, %d streams, %d unique keys\n", l.Events, l.Head, l.Streams, l.Reservations)
+		ew.printf(" %s, head %d, %s, %s\n", quantity(l.Events, "event", "events"), l.Head, quantity(l.Streams, "stream", "streams"),
+			quantity(l.Reservations, "unique key", "unique keys"))
 		for _, p := range l.Problems {
 			ew.printf("  %s\n", p)
 		}
 		if more := l.ProblemCount - len(l.Problems); more > 0 {
-			ew.printf("  ... and %d more problems (--max-problems)\n", more)
+			ew.printf("  ... and %s (--max-problems)\n", quantity(more, "more problem", "more problems"))
 		}
 		if l.OK() {
 			ew.printf("  ok\n")
@@ -284,7 +285,7 @@ func writeVerifyReport(w io.Writer, r *verifyReport) error {
 			ew.printf(" (checkpoint %d, version %d)", p.Checkpoint, p.Version)
 		}
 		if p.DifferenceCount > 0 {
-			ew.printf(", %d keys differ from a rebuild", p.DifferenceCount)
+			ew.printf(", %s from a rebuild", quantity(p.DifferenceCount, "key differs", "keys differ"))
 		}
 		ew.printf("\n")
 		if p.Detail != "" {
@@ -294,7 +295,7 @@ func writeVerifyReport(w io.Writer, r *verifyReport) error {
 			ew.printf("  %s\n", d)
 		}
 		if more := p.DifferenceCount - len(p.Differences); more > 0 {
-			ew.printf("  ... and %d more differences (--max-problems)\n", more)
+			ew.printf("  ... and %s (--max-problems)\n", quantity(more, "more difference", "more differences"))
 		}
 	}
 	if r.OK {

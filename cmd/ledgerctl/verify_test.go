@@ -150,6 +150,28 @@ func TestVerifyProjectionDiffers(t *testing.T) {
 	}
 }
 
+// TestVerifyReportSingular: the report counts one of a thing in the singular — "1 event",
+// "1 stream", "1 unique key", "1 key differs".
+func TestVerifyReportSingular(t *testing.T) {
+	dir := newDataDir(t)
+	history(t, dir, 1, 0)
+	ledgerdProjections(t, dir)
+	db, err := bolt.Open(filepath.Join(dir, projectionsFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("customers")).Delete([]byte("1000/100")) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, code := runCLI(t, nil, "verify", "--data-dir", dir, "--max-problems", "1")
+	if code != exitFailure {
+		t.Errorf("exit code = %d, want %d", code, exitFailure)
+	}
+	wantContains(t, "stdout", stdout, ": 1 event, head 1, 1 stream, 1 unique key\n", ", 1 key differs from a rebuild\n")
+}
+
 // TestVerifyNotes: a projection missing or behind the log is reported but is no failure.
 func TestVerifyNotes(t *testing.T) {
 	dir := newDataDir(t)
