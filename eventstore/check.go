@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/nordledger/ledger/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -88,7 +89,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (report CheckRepor
 	defer func() {
 		// bbolt panics on some kinds of damaged pages.
 		if r := recover(); r != nil {
-			err = &CorruptError{Reason: fmt.Sprint("unreadable file: ", r)}
+			err = &CorruptError{Reason: boltcheck.Unreadable(s.db.Path(), r).Error()}
 		}
 	}()
 	err = s.db.View(func(tx *bolt.Tx) error {

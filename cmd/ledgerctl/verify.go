@@ -56,6 +56,7 @@ const (
 	statusNotBuilt = "not-built"   // note: ledgerd builds it on start
 	statusVersion  = "old-version" // note: another code version built it; ledgerd rebuilds it on start
 	statusSkipped  = "skipped"     // note: not compared (the log has problems)
+	statusDamaged  = "damaged"     // failure: projections.db cannot be read; ledgerd rebuilds it on start
 )
 
 // verifyReport is verify's output.
@@ -81,7 +82,9 @@ type projectionReport struct {
 	DifferenceCount int                      `json:"differenceCount,omitempty"`
 }
 
-func (p projectionReport) failed() bool { return p.Status == statusDiffers || p.Status == statusAhead }
+func (p projectionReport) failed() bool {
+	return p.Status == statusDiffers || p.Status == statusAhead || p.Status == statusDamaged
+}
 
 func runVerify(e *env, args []string) int {
 	var f verifyFlags
@@ -184,6 +187,20 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 // verifyProjections compares each selected projection in projections.db with a fresh rebuild up
 // to its checkpoint, made in a temporary file in the data directory.
 func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID projections.NationalIDKeyFunc, pd *personal.Protector, logOK bool) ([]projectionReport, error) {
+	// bbolt panics on a damaged page: every page is read safely first, so that a damaged file is
+	// reported, naming the page, instead of crashing verify.
+	switch err := boltcheck.Check(f.path(projectionsFile), f.wait); {
+	case errors.Is(err, boltcheck.ErrLocked):
+		return nil, errInUse(f.path(projectionsFile))
+	case err != nil:
+		ps, _ := projections.NewSet(nil, natID).Select(f.projection)
+		reports := make([]projectionReport, 0, len(ps))
+		for _, p := range ps {
+			reports = append(reports, projectionReport{Name: p.Name(), Status: statusDamaged,
+				Detail: projectionsFile + " cannot be read: " + err.Error() + "; ledgerd rebuilds it on start (or run ledgerctl rebuild)"})
+		}
+		return reports, nil
+	}
 	db, err := f.openProjections()
 	if err != nil {
 		return nil, err
