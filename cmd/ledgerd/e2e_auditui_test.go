@@ -170,8 +170,8 @@ func checkDiffLayout(t *testing.T, ctx context.Context) {
 }
 
 // checkEventsLayout: the ledger's events table shows each event's data in a cell as wide as
-// the table, at least 80 characters a line (a short one on one line) — not squeezed into a
-// narrow column wrapping every few characters — and no cell runs out of the table.
+// the table, at least 60 characters a line — not squeezed into a narrow column wrapping every
+// few characters —, each event's time and type on one line, and no cell runs out of the table.
 func checkEventsLayout(t *testing.T, ctx context.Context) {
 	t.Helper()
 	table := browsertest.OneBox(t, ctx, "#events")
@@ -179,18 +179,21 @@ func checkEventsLayout(t *testing.T, ctx context.Context) {
 	if len(data) == 0 {
 		t.Fatal("no event data shown")
 	}
-	lineHeight, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`parseFloat(getComputedStyle(document.querySelector("#events tbody .data code")).lineHeight)`))
-	if err != nil {
-		t.Fatal(err)
-	}
 	chars := texts(t, ctx, "#events tbody .data code")
+	lines := browsertest.Lines(t, ctx, "#events tbody .data code")
 	for i, d := range data {
 		if d.Width < 0.8*table.Width {
 			t.Errorf("event %d's data is %.0f px wide in a table of %.0f px", i, d.Width, table.Width)
 		}
-		lines := math.Round(d.Height / lineHeight)
-		if n := float64(len([]rune(chars[i]))); n/lines < min(n, 80) {
-			t.Errorf("event %d's data takes %.0f lines for %.0f characters", i, lines, n)
+		if n := float64(len([]rune(chars[i]))); float64(lines[i]) > math.Ceil(n/60) {
+			t.Errorf("event %d's data takes %d lines for %.0f characters", i, lines[i], n)
+		}
+	}
+	for _, sel := range []string{"#events tbody td.when", "#events tbody td.type"} {
+		for i, n := range browsertest.Lines(t, ctx, sel) {
+			if n != 1 {
+				t.Errorf("%s %d takes %d lines", sel, i, n)
+			}
 		}
 	}
 	for _, c := range browsertest.Boxes(t, ctx, "#events tbody td") {
@@ -198,8 +201,9 @@ func checkEventsLayout(t *testing.T, ctx context.Context) {
 			t.Errorf("a cell runs out of its column or the table: %+v (table %+v)", c, table)
 		}
 	}
-	if table.Overflows() {
-		t.Errorf("the events table is wider than the page shows: %+v", table)
+	page := browsertest.OneBox(t, ctx, "html")
+	if table.Overflows() || page.Overflows() || table.Right() > page.ClientWidth {
+		t.Errorf("the events table %+v is wider than the window shows (%+v)", table, page)
 	}
 }
 
@@ -399,6 +403,15 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 	}
 	checkEventsLayout(t, ctx)
 	browsertest.Screenshot(t, ctx, "ledger-events")
+	// On a narrower window as well.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(800, 900)); err != nil {
+		t.Fatal(err)
+	}
+	checkEventsLayout(t, ctx)
+	browsertest.Screenshot(t, ctx, "ledger-events-800")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
 
 	// The ledger's events, filtered by actor.
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/ui/?view=events&ledger=1000&actor=carol")); err != nil {

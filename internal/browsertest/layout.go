@@ -47,3 +47,18 @@ func OneBox(t testing.TB, ctx context.Context, selector string) Box {
 	}
 	return boxes[0]
 }
+
+// Lines returns how many lines the text of every element matching a CSS selector takes, in
+// document order (the distinct tops of its text's line boxes).
+func Lines(t testing.TB, ctx context.Context, selector string) []int {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => {
+		const r = document.createRange();
+		r.selectNodeContents(e);
+		return new Set(Array.from(r.getClientRects(), b => Math.round(b.top))).size;
+	})`, selector)))
+	if err != nil {
+		t.Fatalf("lines of %s: %v", selector, err)
+	}
+	return got
+}

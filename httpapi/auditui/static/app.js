@@ -472,8 +472,9 @@
       b.addEventListener('click', () => { $('customer').value = m[1]; view('customer'); showTimeline($('ledger').value.trim(), m[1], String(ev.version)); });
       cust.append(b);
     } else {
-      cust.textContent = (ev.stream || '').replace(/^[^/]+\//, '');
+      cust.append((ev.stream || '').replace(/^[^/]+\//, ''));
     }
+    cust.append(' ', el('span', 'version', 'v' + ev.version)); // the stream's version, as the timeline names it
     const cid = el('td', 'correlation');
     if (ev.correlationId) {
       const b = el('button', 'link', ev.correlationId);
@@ -489,11 +490,10 @@
     const when = el('td', 'when');
     when.title = ev.time;
     when.append(timeEl('', ev.time));
-    tr.append(el('td', 'position', ev.position), when, cust, el('td', 'version', ev.version),
-      el('td', 'type', ev.type), el('td', 'actor', ev.actor || '—'), cid);
+    tr.append(el('td', 'position', ev.position), when, cust, el('td', 'type', ev.type), el('td', 'actor', ev.actor || '—'), cid);
     const dataRow = el('tr', 'data-row');
     const data = el('td', 'data');
-    data.colSpan = 7;
+    data.colSpan = tr.cells.length;
     data.append(el('code', '', ev.dataWithheld ? '(withheld: protected identity)' : dataText(ev.data)));
     dataRow.append(data);
     return [tr, dataRow];
