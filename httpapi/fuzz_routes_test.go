@@ -188,6 +188,8 @@ func FuzzRouteQueries(f *testing.F) {
 	f.Add(uint16(2), "asOfVersion=1")
 	f.Add(uint16(12), "type=customercreated") // the ledger's events: a type in another case
 	f.Add(uint16(12), "actr=alice")           // a misspelt filter
+	f.Add(uint16(3), "$expand=legaladdress")  // another route's parameter
+	f.Add(uint16(8), "skip=1&take=1")         // the paging of a list that has none
 	h := newRouteHarness(f)
 	eps := h.endpoints(func(m string) bool { return m == http.MethodGet })
 	f.Fuzz(func(t *testing.T, i uint16, query string) {
