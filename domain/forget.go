@@ -90,10 +90,14 @@ func (c *Customer) Forget(now time.Time, retention RetentionPeriod) ([]Event, er
 		}
 	}
 	switch {
-	case orders > 0:
-		return nil, newError(CodeConflict, fmt.Sprintf("the customer cannot be forgotten: %d surplus(es) have an active disbursement order; complete it first", orders))
-	case open > 0:
-		return nil, newError(CodeConflict, fmt.Sprintf("the customer cannot be forgotten: %d surplus(es) are not depleted (open or being settled); settle or pay them out first", open))
+	case orders == 1:
+		return nil, newError(CodeConflict, "the customer cannot be forgotten: 1 surplus has an active disbursement order; complete it first")
+	case orders > 1:
+		return nil, newError(CodeConflict, fmt.Sprintf("the customer cannot be forgotten: %d surpluses have an active disbursement order; complete them first", orders))
+	case open == 1:
+		return nil, newError(CodeConflict, "the customer cannot be forgotten: 1 surplus is not depleted (open or being settled); settle or pay it out first")
+	case open > 1:
+		return nil, newError(CodeConflict, fmt.Sprintf("the customer cannot be forgotten: %d surpluses are not depleted (open or being settled); settle or pay them out first", open))
 	}
 	last := c.state.UpdatedAt
 	if ends := retention.Ends(last); now.Before(ends) {

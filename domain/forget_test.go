@@ -91,7 +91,16 @@ func TestForgetRefused(t *testing.T) {
 		{"retention not over", func(t *testing.T) *domain.Customer { return newCustomer(t, validInput()) },
 			today.AddDate(7, 0, 0).Add(-time.Second), sevenYears, domain.ErrConflict, "retention period (P7Y)"},
 		{"open surplus", func(t *testing.T) *domain.Customer { return withSurplus(t, "1", "10.00") },
-			today.AddDate(8, 0, 0), sevenYears, domain.ErrConflict, "not depleted"},
+			today.AddDate(8, 0, 0), sevenYears, domain.ErrConflict, "1 surplus is not depleted (open or being settled); settle or pay it out first"},
+		{"two open surpluses", func(t *testing.T) *domain.Customer {
+			c := withSurplus(t, "1", "10.00")
+			cmd, err := domain.ParseRegisterSurplus(surplusInput("2", "5.00"), today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			decided(t, c)(c.RegisterSurplus(cmd))
+			return c
+		}, today.AddDate(8, 0, 0), sevenYears, domain.ErrConflict, "2 surpluses are not depleted (open or being settled); settle or pay them out first"},
 		{"surplus being settled", func(t *testing.T) *domain.Customer {
 			c := withSurplus(t, "1", "10.00")
 			decided(t, c)(c.SettleSurplus("1", domain.SettleSurplus{}))
@@ -101,7 +110,7 @@ func TestForgetRefused(t *testing.T) {
 			c := withSurplus(t, "1", "10.00")
 			decided(t, c)(c.OrderDisbursement("1", "o-1", norwegian))
 			return c
-		}, today.AddDate(8, 0, 0), sevenYears, domain.ErrConflict, "active disbursement order"},
+		}, today.AddDate(8, 0, 0), sevenYears, domain.ErrConflict, "1 surplus has an active disbursement order; complete it first"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/nordledger/ledger/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -88,7 +89,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (report CheckRepor
 	defer func() {
 		// bbolt panics on some kinds of damaged pages.
 		if r := recover(); r != nil {
-			err = &CorruptError{Reason: fmt.Sprint("unreadable file: ", r)}
+			err = &CorruptError{Reason: boltcheck.Unreadable(s.db.Path(), r).Error()}
 		}
 	}()
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -148,7 +149,7 @@ func (c *checker) events(ctx context.Context, tx *bolt.Tx) error {
 		}
 		pos := binary.BigEndian.Uint64(k)
 		if pos > next {
-			c.add(Problem{Kind: ProblemGap, Position: next, Detail: fmt.Sprintf("positions %d to %d are missing", next, pos-1)})
+			c.add(Problem{Kind: ProblemGap, Position: next, Detail: missing(next, pos-1, "")})
 		}
 		if pos > head {
 			c.add(Problem{Kind: ProblemGap, Position: pos, Detail: fmt.Sprintf("event beyond the head position %d", head)})
@@ -168,7 +169,7 @@ func (c *checker) events(ctx context.Context, tx *bolt.Tx) error {
 		c.event(e, index, ids, events)
 	}
 	if next <= head {
-		c.add(Problem{Kind: ProblemGap, Position: next, Detail: fmt.Sprintf("positions %d to %d (the head) are missing", next, head)})
+		c.add(Problem{Kind: ProblemGap, Position: next, Detail: missing(next, head, " (the head)")})
 	}
 	if c.opts.Progress != nil {
 		c.opts.Progress(next-1, head)
@@ -246,7 +247,7 @@ func (c *checker) streamIndex(index *bolt.Bucket) {
 		return nil
 	})
 	if entries > c.indexed && !reported && c.readable == c.report.Events {
-		c.add(Problem{Kind: ProblemStreamIndex, Detail: fmt.Sprintf("%d entries for %d events", entries, c.indexed)})
+		c.add(Problem{Kind: ProblemStreamIndex, Detail: quantity(entries, "entry", "entries") + " for " + quantity(c.indexed, "event", "events")})
 	}
 }
 
@@ -262,7 +263,7 @@ func (c *checker) eventIDs(ids *bolt.Bucket) {
 		return nil
 	})
 	if malformed || (entries != c.report.Events && c.readable == c.report.Events) {
-		c.add(Problem{Kind: ProblemEventID, Detail: fmt.Sprintf("the id index holds %d entries for %d events", entries, c.report.Events)})
+		c.add(Problem{Kind: ProblemEventID, Detail: "the id index holds " + quantity(entries, "entry", "entries") + " for " + quantity(c.report.Events, "event", "events")})
 	}
 }
 
@@ -276,4 +277,20 @@ func (c *checker) reservations(res *bolt.Bucket) {
 		}
 		return nil
 	})
+}
+
+// missing describes the positions from to to (inclusive) as missing; suffix follows the last.
+func missing(from, to uint64, suffix string) string {
+	if from == to {
+		return fmt.Sprintf("position %d%s is missing", from, suffix)
+	}
+	return fmt.Sprintf("positions %d to %d%s are missing", from, to, suffix)
+}
+
+// quantity says how many of something there are, in the singular for one: "1 entry", "2 entries".
+func quantity[N int | uint64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprint(n) + " " + many
 }

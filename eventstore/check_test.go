@@ -123,7 +123,7 @@ func TestCheckFindsDamage(t *testing.T) {
 		}, nil, eventstore.ProblemCorrupt, "checksum mismatch"},
 		{"missing event", func(t *testing.T, tx *bolt.Tx) {
 			tx.Bucket([]byte("events")).Delete(pos(2))
-		}, nil, eventstore.ProblemGap, "positions 2 to 2 are missing"},
+		}, nil, eventstore.ProblemGap, "position 2 is missing"},
 		{"missing index entry", func(t *testing.T, tx *bolt.Tx) {
 			tx.Bucket([]byte("stream_index")).Delete(indexKey("a", 2))
 		}, nil, eventstore.ProblemStreamIndex, "version 2 is not in the stream index"},

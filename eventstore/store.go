@@ -149,7 +149,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 		// bbolt panics on some kinds of damaged pages; a damaged file must give an error, not a crash.
 		if r := recover(); r != nil {
 			db.Close()
-			s, err = nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: fmt.Sprint("unreadable file: ", r)})
+			s, err = nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: boltcheck.Unreadable(path, r).Error()})
 		}
 	}()
 	var head uint64

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nordledger/ledger/domain"
@@ -138,6 +139,23 @@ func (p *queryParams) uint(name string, def, lo, hi uint64) uint64 {
 	return n
 }
 
+// eventType reads an event type, matched case-insensitively and returned as the domain spells
+// it; a type that does not exist is a problem listing those that do ("" when absent).
+func (p *queryParams) eventType(name string) string {
+	v := p.str(name)
+	if v == "" {
+		return ""
+	}
+	types := domain.EventTypes()
+	for _, t := range types {
+		if strings.EqualFold(t, v) {
+			return t
+		}
+	}
+	p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be one of the event types: " + strings.Join(types, ", ")})
+	return ""
+}
+
 // time reads an RFC 3339 time (zero when absent).
 func (p *queryParams) time(name string) time.Time {
 	v := p.str(name)
@@ -156,7 +174,7 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call)
 	if !ok {
 		return
 	}
-	p := queryParams{q: r.URL.Query()}
+	p := queryParams{q: c.query}
 	from := p.uint("fromVersion", 1, 1, ^uint64(0))
 	limit := p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)
 	if len(p.problems) > 0 {
@@ -183,7 +201,10 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call)
 		}
 		return base + "?" + q.Encode()
 	}
-	nav := navigation{ID: base, First: link(1), Previous: link(max(1, from-min(from, limit)))}
+	nav := navigation{ID: base, First: link(1)}
+	if from > 1 { // the first page has none, as the last has no next
+		nav.Previous = link(max(1, from-min(from, limit)))
+	}
 	if n := len(events); n > 0 && events[n-1].Version < version {
 		nav.Next = link(events[n-1].Version + 1)
 	}
@@ -196,12 +217,12 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
-	p := queryParams{q: r.URL.Query()}
+	p := queryParams{q: c.query}
 	q := AuditQuery{
 		LedgerNo:     c.ledgerNo,
 		FromPosition: p.uint("fromPosition", 1, 1, ^uint64(0)),
 		Limit:        int(p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)),
-		Type:         p.str("type"), Actor: p.str("actor"), CorrelationID: p.str("correlationId"),
+		Type:         p.eventType("type"), Actor: p.str("actor"), CorrelationID: p.str("correlationId"),
 		Since: p.time("since"), Until: p.time("until"),
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {

@@ -44,8 +44,8 @@ type recurringCardResource struct {
 	CardExpiryDate        string `json:"cardExpiryDate"`
 }
 
-// cardRegistrationResource is a recurring-card redirect registration; @id only in the start
-// response, as the document shows it.
+// cardRegistrationResource is a recurring-card redirect registration, with its @id in the start
+// response and on GET alike (the document's GET example omits it; every other resource has one).
 type cardRegistrationResource struct {
 	RedirectURL string `json:"redirectUrl"`
 	Status      string `json:"status"`
@@ -121,7 +121,8 @@ func (s *Server) getCardRegistration(w http.ResponseWriter, r *http.Request, c *
 		return
 	}
 	w.Header().Set("ETag", etag(st.Version))
-	writeJSON(w, http.StatusOK, cardRegistrationResource{RedirectURL: reg.RedirectURL, Status: string(reg.StatusAt(view.now))})
+	writeJSON(w, http.StatusOK, cardRegistrationResource{RedirectURL: reg.RedirectURL, Status: string(reg.StatusAt(view.now)),
+		ID: customerPath(c.ledgerNo, st.CustomerNo) + "/consent/recurring-card-redirect-registration"})
 }
 
 // startCardRegistrationInput reads a start-recurring-card-registration body.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -219,27 +220,20 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd dom
 	writeJSON(w, http.StatusCreated, createdResource{ID: self, CustomerNo: res.CustomerNo})
 }
 
-// expand parses $expand (case-insensitive names and values, comma-separated).
-func expand(r *http.Request) (legal, billing bool, problems []domain.Problem) {
-	if r.URL.RawQuery == "" {
-		return
-	}
-	for name, values := range r.URL.Query() {
-		if !strings.EqualFold(name, "$expand") {
-			continue
-		}
-		for _, v := range values {
-			for _, part := range strings.Split(v, ",") {
-				switch strings.ToLower(strings.TrimSpace(part)) {
-				case "legaladdress":
-					legal = true
-				case "billingaddress":
-					billing = true
-				case "":
-				default:
-					problems = append(problems, domain.Problem{Name: "$expand", Description: "$expand takes a comma-separated list of legaladdress and billingaddress"})
-					return
-				}
+// expand parses $expand (its name matched case-insensitively by query.go; values
+// case-insensitive, comma-separated).
+func expand(q url.Values) (legal, billing bool, problems []domain.Problem) {
+	for _, v := range q["$expand"] {
+		for _, part := range strings.Split(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(part)) {
+			case "legaladdress":
+				legal = true
+			case "billingaddress":
+				billing = true
+			case "":
+			default:
+				problems = append(problems, domain.Problem{Name: "$expand", Description: "$expand takes a comma-separated list of legaladdress and billingaddress"})
+				return
 			}
 		}
 	}
@@ -251,7 +245,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) {
 	if !ok {
 		return
 	}
-	legal, billing, ps := expand(r)
+	legal, billing, ps := expand(c.query)
 	if len(ps) > 0 {
 		writeValidation(w, r, ps)
 		return

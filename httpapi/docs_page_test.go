@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 func TestDocsPageRenders(t *testing.T) {
 	h := newHarness(t)
 	ctx := browsertest.New(t, 2*time.Minute)
-	if err := chromedp.Do(ctx, chromedp.Navigate(h.srv.URL+"/docs"), chromedp.WaitVisible(chromedp.CSS("details.op"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(h.srv.URL+"/docs"), chromedp.WaitVisible(chromedp.CSS("details.op"))); err != nil {
 		t.Fatal(err)
 	}
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
@@ -27,6 +28,25 @@ func TestDocsPageRenders(t *testing.T) {
 			t.Errorf("the OpenAPI tab lacks %q", want)
 		}
 	}
+	// The descriptions' Markdown emphasis is rendered, not shown as asterisks.
+	if strings.Contains(text, "*Get customer details*") || strings.Contains(text, "**") {
+		t.Errorf("the page shows Markdown's asterisks: %.600s", text)
+	}
+	for sel, want := range map[string][]string{
+		"main em":     {"Get customer details"},
+		"main strong": {"Ledger Customer API", "Extensions", "Errors", "Property names", "Tracing"},
+	} {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("`+sel+`"), e => e.textContent)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: %q, want %q among them", sel, got, w)
+			}
+		}
+	}
+	browsertest.ViewportScreenshot(t, ctx, "openapi")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#tab-asyncapi")), chromedp.WaitVisible(chromedp.CSS("details.op"))); err != nil {
 		t.Fatal(err)
 	}

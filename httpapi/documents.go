@@ -29,11 +29,25 @@ func (s *Server) Routes() []Route {
 }
 
 // handle registers a handler that is not a ledger endpoint (it does its own method checks),
-// recording its route; the request's route label is the pattern.
+// recording its route; the request's route label is the pattern. A request with query
+// parameters the route does not take is refused before h runs (query.go).
 func (s *Server) handle(mux *http.ServeMux, pattern string, methods []string, h http.HandlerFunc) {
 	s.registered = append(s.registered, Route{Pattern: pattern, Methods: methods})
+	accepted := make(map[string]acceptedQuery, len(methods)+1)
+	for _, m := range methods {
+		accepted[m] = acceptedQueryOf(m, pattern)
+	}
+	if a, ok := accepted[http.MethodGet]; ok {
+		accepted[http.MethodHead] = a
+	}
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, pattern)
+		if a, ok := accepted[r.Method]; ok { // another method: h answers 405
+			if _, ps := a.parse(r); len(ps) > 0 {
+				s.refuseQuery(w, r, pattern, ps)
+				return
+			}
+		}
 		h(w, r)
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/httpapi/apidocs"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/projections"
 )
@@ -106,8 +107,9 @@ func (h *routeHarness) path(r httpapi.Route, fuzzed, value string) string {
 	return p
 }
 
-// send sends a request and fails on a 5xx, or a 4xx that is not a problem document.
-func (h *routeHarness) send(t *testing.T, method, target, contentType, body string) {
+// send sends a request and fails on a 5xx, or a 4xx that is not a problem document; it returns
+// the status.
+func (h *routeHarness) send(t *testing.T, method, target, contentType, body string) int {
 	t.Helper()
 	u, err := url.Parse(h.srv.URL)
 	if err != nil {
@@ -136,6 +138,7 @@ func (h *routeHarness) send(t *testing.T, method, target, contentType, body stri
 		(!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") || !strings.Contains(string(data), `"type":"ledger/customer/v1/problems/`)):
 		t.Fatalf("%s %q: %d without a problem document: %s", method, target, resp.StatusCode, data)
 	}
+	return resp.StatusCode
 }
 
 func pick[T any](list []T, i uint16) T { return list[int(i)%len(list)] }
@@ -184,10 +187,15 @@ func FuzzRoutePaths(f *testing.F) {
 }
 
 // FuzzRouteQueries sends arbitrary query strings (sent as they are, unescaped) to every route's
-// GET: never a 5xx, every 4xx a problem.
+// GET: never a 5xx, every 4xx a problem, and a 400 for a query string that is not URL encoding
+// or names a parameter the route's operation does not declare in the OpenAPI document.
 func FuzzRouteQueries(f *testing.F) {
 	f.Add(uint16(1), "$expand=legaladdress,billingaddress")
 	f.Add(uint16(2), "asOfVersion=1")
+	f.Add(uint16(12), "type=customercreated") // the ledger's events: a type in another case
+	f.Add(uint16(12), "actr=alice")           // a misspelt filter
+	f.Add(uint16(3), "$expand=legaladdress")  // another route's parameter
+	f.Add(uint16(8), "skip=1&take=1")         // the paging of a list that has none
 	h := newRouteHarness(f)
 	eps := h.endpoints(func(m string) bool { return m == http.MethodGet })
 	f.Fuzz(func(t *testing.T, i uint16, query string) {
@@ -196,8 +204,25 @@ func FuzzRouteQueries(f *testing.F) {
 		if strings.ContainsAny(query, " #\r\n\x00") || !isASCIIPrintable(query) {
 			query = url.QueryEscape(query) // what a client library would send
 		}
-		h.send(t, ep.method, h.path(ep.route, "", "")+"?"+query, "", "")
+		code := h.send(t, ep.method, h.path(ep.route, "", "")+"?"+query, "", "")
+		if refused(query, apidocs.QueryParameters(ep.method, ep.route.Pattern)) && code != http.StatusBadRequest {
+			t.Fatalf("GET %s?%s: %d, want 400 (the route declares %q)", ep.route.Pattern, query, code, apidocs.QueryParameters(ep.method, ep.route.Pattern))
+		}
 	})
+}
+
+// refused reports whether a route declaring the query parameters declared must refuse query.
+func refused(query string, declared []string) bool {
+	values, err := url.ParseQuery(query)
+	if err != nil {
+		return true
+	}
+	for name := range values {
+		if !slices.ContainsFunc(declared, func(d string) bool { return strings.EqualFold(d, name) }) {
+			return true
+		}
+	}
+	return false
 }
 
 func isASCIIPrintable(s string) bool {

@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
+	"net/url"
 
 	"github.com/nordledger/ledger/domain"
 )
@@ -56,15 +56,10 @@ func kycQuestionResources(qs []domain.TranslatedKycQuestion) []kycQuestionResour
 }
 
 // kycLanguage reads the optional language query parameter (its name in any case, as the
-// document writes both "Language" and "language"): "" when absent; a validation problem when
-// malformed or given more than once.
-func kycLanguage(r *http.Request) (string, []domain.Problem) {
-	var values []string
-	for name, vs := range r.URL.Query() {
-		if strings.EqualFold(name, "language") {
-			values = append(values, vs...)
-		}
-	}
+// document writes both "Language" and "language": query.go): "" when absent; a validation
+// problem when malformed or given more than once.
+func kycLanguage(q url.Values) (string, []domain.Problem) {
+	values := q["language"]
 	switch len(values) {
 	case 0:
 		return "", nil
@@ -78,7 +73,7 @@ func kycLanguage(r *http.Request) (string, []domain.Problem) {
 // getKycQuestions answers the ledger's KYC questions in a language, English standing in for
 // texts missing in it (and for an absent language).
 func (s *Server) getKycQuestions(w http.ResponseWriter, r *http.Request, c *call) {
-	lang, ps := kycLanguage(r)
+	lang, ps := kycLanguage(c.query)
 	if len(ps) > 0 {
 		writeValidation(w, r, ps)
 		return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -92,8 +93,10 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware adds the correlation id, recovers panics into 500 problems and logs each request
-// (method, route pattern, status, duration, correlation id — never paths with identifiers or bodies).
+// middleware adds the correlation id, forbids content sniffing (a JSON answer is never read as
+// HTML: render.go writes them without HTML escaping), recovers panics into 500 problems and logs
+// each request (method, route pattern, status, duration, correlation id — never paths with
+// identifiers or bodies).
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -107,6 +110,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		ri.correlationID = cid
 		rec.Header().Set(CorrelationHeader, cid)
+		rec.Header().Set("X-Content-Type-Options", "nosniff")
 		traceID := startTrace(r, rec, ri) // trace.go
 		defer func() {
 			if p := recover(); p != nil {
@@ -152,11 +156,14 @@ type call struct {
 	ledgerNo  string
 	now       time.Time // the server's clock when the request arrived
 	register  bool      // a population register is configured
+	// query holds the request's query parameters by their declared names (query.go): the
+	// handlers read them here, never from the URL.
+	query url.Values
 }
 
 // serveLedger authenticates the caller, checks ledger access and scope, and runs the endpoint.
 // Order matters for tenancy: a caller without access to the ledger learns nothing about it.
-func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint) {
+func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint, query url.Values) {
 	token, err := auth.BearerToken(r)
 	var p auth.Principal
 	if err == nil {
@@ -185,7 +192,7 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 		writeProblem(w, r, http.StatusNotFound, "not-found", "the ledger does not exist", nil)
 		return
 	}
-	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil})
+	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil, query: query})
 }
 
 // meta returns the command metadata of a call.

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
@@ -58,21 +60,58 @@ var titles = map[string]string{
 	"personal-data-not-granted":            "Personal data not granted",
 }
 
-// writeProblem writes a problem response.
+// writeProblem writes a problem response, its problems in order (problemOrder).
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, ps []domain.Problem) {
 	info(r.Context()).problem = code
 	p := Problem{Type: ProblemTypePrefix + code, Title: titles[code], Status: status, Detail: detail, Instance: r.URL.Path}
 	for _, x := range ps {
 		p.Problems = append(p.Problems, ProblemDetails{Name: x.Name, Description: x.Description})
 	}
+	slices.SortStableFunc(p.Problems, problemOrder)
 	sendProblem(w, p)
+}
+
+// problemOrder orders a problem document's problems by name, the numbers in names by value
+// (answers[2] before answers[10]; answers before answers[0]), and keeps the order in which one
+// name's problems were found: the same request always lists its problems the same way, however
+// the checks that found them ran.
+func problemOrder(a, b ProblemDetails) int {
+	x, y := a.Name, b.Name
+	for x != "" && y != "" {
+		dx, dy := digitsPrefix(x), digitsPrefix(y)
+		switch {
+		case dx > 0 && dy > 0:
+			nx, ny := strings.TrimLeft(x[:dx], "0"), strings.TrimLeft(y[:dy], "0")
+			if c := cmp.Compare(len(nx), len(ny)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(nx, ny); c != 0 {
+				return c
+			}
+			x, y = x[dx:], y[dy:]
+		case x[0] != y[0]:
+			return cmp.Compare(x[0], y[0])
+		default:
+			x, y = x[1:], y[1:]
+		}
+	}
+	return cmp.Compare(len(x), len(y))
+}
+
+// digitsPrefix is the length of s's leading run of ASCII digits.
+func digitsPrefix(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 func sendProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	_ = encodeJSON(w, p) // render.go
 }
 
 // refuseWrite answers a change sent to a read replica: 421 Misdirected Request (RFC 9110 §15.5.20:
@@ -125,6 +164,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the population register did not answer; nothing was changed; retry later", nil)
 	case errors.As(err, &be):
 		writeProblem(w, r, be.status, be.code, be.detail, nil)
+	case errors.As(err, &de) && de.Code == domain.CodeCustomerForgotten:
+		writeForgotten(w, r) // forget.go: every 410 says the same, whichever route found it
 	case errors.As(err, &de):
 		status := map[domain.Code]int{
 			domain.CodeValidation:             http.StatusBadRequest,
@@ -135,7 +176,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			domain.CodeBillingAddressNotFound: http.StatusNotFound,
 			domain.CodeKycNotConfigured:       http.StatusNotFound,
 			domain.CodeKycConfiguration:       http.StatusConflict,
-			domain.CodeCustomerForgotten:      http.StatusGone,
 		}[de.Code]
 		if status == 0 {
 			status = http.StatusBadRequest

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -135,8 +136,17 @@ func (c *call) billingAddressResource(s domain.CustomerState) addressResource {
 	return addressResource{Address: *s.BillingAddress, Operations: ops}
 }
 
-// writeJSON writes a JSON response: compact, one line ending in a newline (pretty-printing took
-// a sixth of a GET's CPU; clients parse it, people pipe it through jq).
+// encodeJSON writes v as every JSON answer of the API is written: compact, one line ending in a
+// newline (pretty-printing took a sixth of a GET's CPU; clients parse it, people pipe it through
+// jq), and without Go's HTML escaping — a link's & is an &, not \u0026: the answers are
+// application/json, never HTML, and the middleware forbids sniffing them as anything else.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeJSON writes a JSON response with encodeJSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	buf := getBuffer()
 	defer putBuffer(buf)
@@ -147,7 +157,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			buf.Write(append(b, '\n'))
 		}
 	} else {
-		err = json.NewEncoder(buf).Encode(v)
+		err = encodeJSON(buf, v)
 	}
 	if err != nil {
 		http.Error(w, `{"type":"ledger/customer/v1/problems/fatal","status":500}`, http.StatusInternalServerError)

@@ -1,58 +1,58 @@
 package httpapi
 
 import (
-	"encoding/json"
+	"bytes"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/internal/jsonw"
 )
 
-// appendCustomerResource appends r as json.Marshal encodes it, without reflection: encoding/json
-// was a tenth of a GET's CPU (BENCHMARKS.md). TestAppendCustomerResourceIsMarshal holds the two
-// byte for byte; a value this writer does not know (an address of another type) goes through
-// json.Marshal.
+// appendCustomerResource appends r as encodeJSON encodes it (without its newline), without
+// reflection: encoding/json was a tenth of a GET's CPU (BENCHMARKS.md).
+// TestAppendCustomerResourceIsEncoded holds the two byte for byte; a value this writer does not
+// know (an address of another type) goes through encodeJSON.
 func appendCustomerResource(b []byte, r *customerResource) ([]byte, error) {
 	b = append(b, `{"@id":`...)
-	b = jsonw.AppendString(b, r.ID)
+	b = appendString(b, r.ID)
 	b = append(b, `,"customerNo":`...)
-	b = jsonw.AppendString(b, r.CustomerNo)
+	b = appendString(b, r.CustomerNo)
 	if ni := r.NationalIdentifier; ni != nil {
 		b = append(b, `,"nationalIdentifier":{"regNo":`...)
-		b = jsonw.AppendString(b, ni.RegNo)
+		b = appendString(b, ni.RegNo)
 		b = append(b, `,"countryCode":`...)
-		b = jsonw.AppendString(b, ni.CountryCode)
+		b = appendString(b, ni.CountryCode)
 		b = append(b, '}')
 	}
 	b = appendOptional(b, `,"vatNo":`, r.VATNo)
 	b = appendOptional(b, `,"legalEntity":`, r.LegalEntity)
 	b = append(b, `,"name":`...)
-	b = jsonw.AppendString(b, r.Name)
+	b = appendString(b, r.Name)
 	b = appendOptional(b, `,"emailAddress":`, r.EmailAddress)
 	b = append(b, `,"protectedIdentity":`...)
 	b = jsonw.AppendBool(b, r.ProtectedIdentity)
 	b = appendOptional(b, `,"preferredLanguageCode":`, r.PreferredLanguageCode)
 	b = append(b, `,"legalStatus":`...)
-	b = jsonw.AppendString(b, r.LegalStatus)
+	b = appendString(b, r.LegalStatus)
 	b = appendOptional(b, `,"msisdn":`, r.MSISDN)
 	b = appendOptional(b, `,"distributionType":`, r.DistributionType)
 	b = appendOptional(b, `,"taxIdentificationNumber":`, r.TaxIdentificationNumber)
 	b = append(b, `,"activeConsents":`...)
-	b = jsonw.AppendStrings(b, r.ActiveConsents)
+	b = appendStrings(b, r.ActiveConsents)
 	if e := r.EDIAddressInfo; e != nil {
 		b = append(b, `,"eDIAddressInfo":{`...)
 		sep := ""
 		if e.VAN != "" {
 			b = append(b, `"VAN":`...)
-			b = jsonw.AppendString(b, e.VAN)
+			b = appendString(b, e.VAN)
 			sep = ","
 		}
 		if e.InterChangeRecipient != "" {
 			b = append(b, sep+`"InterChangeRecipient":`...)
-			b = jsonw.AppendString(b, e.InterChangeRecipient)
+			b = appendString(b, e.InterChangeRecipient)
 			sep = ","
 		}
 		b = append(b, sep+`"BuyerId":`...)
-		b = jsonw.AppendString(b, e.BuyerID)
+		b = appendString(b, e.BuyerID)
 		b = append(b, '}')
 	}
 	var err error
@@ -63,10 +63,28 @@ func appendCustomerResource(b []byte, r *customerResource) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"surpluses":`...)
-	b = jsonw.AppendString(b, r.Surpluses)
+	b = appendString(b, r.Surpluses)
 	b = append(b, `,"operations":`...)
 	b = appendOperations(b, r.Operations)
 	return append(b, '}'), nil
+}
+
+// appendString appends a string as encodeJSON writes it.
+func appendString(b []byte, s string) []byte { return jsonw.AppendStringNoEscapeHTML(b, s) }
+
+// appendStrings appends a []string as encodeJSON writes it: null when nil.
+func appendStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
 }
 
 // appendOptional appends a member with omitempty: nothing when v is empty.
@@ -75,7 +93,7 @@ func appendOptional(b []byte, member, v string) []byte {
 		return b
 	}
 	b = append(b, member...)
-	return jsonw.AppendString(b, v)
+	return appendString(b, v)
 }
 
 // appendAddressLink appends legalAddress or billingAddress: a URI or an expanded address;
@@ -86,21 +104,21 @@ func appendAddressLink(b []byte, member string, v any) ([]byte, error) {
 		return b, nil
 	case string:
 		b = append(b, member...)
-		return jsonw.AppendString(b, v), nil
+		return appendString(b, v), nil
 	case addressResource:
 		b = append(b, member...)
 		return appendAddressResource(b, &v), nil
 	default:
-		j, err := json.Marshal(v)
-		if err != nil {
+		var j bytes.Buffer
+		if err := encodeJSON(&j, v); err != nil {
 			return nil, err
 		}
 		b = append(b, member...)
-		return append(b, j...), nil
+		return append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...), nil
 	}
 }
 
-// appendAddressResource appends an address with its operations as json.Marshal encodes it.
+// appendAddressResource appends an address with its operations as encodeJSON encodes it.
 func appendAddressResource(b []byte, a *addressResource) []byte {
 	b = appendAddress(b, &a.Address)
 	b = append(b[:len(b)-1], `,"operations":`...) // reopen the address object
@@ -108,22 +126,22 @@ func appendAddressResource(b []byte, a *addressResource) []byte {
 	return append(b, '}')
 }
 
-// appendAddress appends a as json.Marshal encodes a domain.Address.
+// appendAddress appends a as encodeJSON encodes a domain.Address.
 func appendAddress(b []byte, a *domain.Address) []byte {
 	b = append(b, `{"addressee":`...)
-	b = jsonw.AppendString(b, a.Addressee)
+	b = appendString(b, a.Addressee)
 	b = appendOptional(b, `,"streetAddress":`, a.StreetAddress)
 	b = appendOptional(b, `,"coAddress":`, a.CoAddress)
 	b = append(b, `,"city":`...)
-	b = jsonw.AppendString(b, a.City)
+	b = appendString(b, a.City)
 	b = append(b, `,"zipCode":`...)
-	b = jsonw.AppendString(b, a.ZipCode)
+	b = appendString(b, a.ZipCode)
 	b = append(b, `,"countryCode":`...)
-	b = jsonw.AppendString(b, a.CountryCode)
+	b = appendString(b, a.CountryCode)
 	return append(b, '}')
 }
 
-// appendOperations appends operations as json.Marshal encodes them: null when nil.
+// appendOperations appends operations as encodeJSON encodes them: null when nil.
 func appendOperations(b []byte, ops []Operation) []byte {
 	if ops == nil {
 		return append(b, "null"...)
@@ -134,11 +152,11 @@ func appendOperations(b []byte, ops []Operation) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"rel":`...)
-		b = jsonw.AppendString(b, op.Rel)
+		b = appendString(b, op.Rel)
 		b = append(b, `,"method":`...)
-		b = jsonw.AppendString(b, op.Method)
+		b = appendString(b, op.Method)
 		b = append(b, `,"href":`...)
-		b = jsonw.AppendString(b, op.Href)
+		b = appendString(b, op.Href)
 		b = append(b, '}')
 	}
 	return append(b, ']')

@@ -6,15 +6,16 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nordledger/ledger/domain"
 )
 
-// TestAppendCustomerResourceIsMarshal: the reflection-free writer and json.Marshal write the same
+// TestAppendCustomerResourceIsEncoded: the reflection-free writer and encodeJSON write the same
 // bytes, for resources with every member present, absent, empty or holding characters JSON
 // escapes.
-func TestAppendCustomerResourceIsMarshal(t *testing.T) {
+func TestAppendCustomerResourceIsEncoded(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	texts := []string{"", "5560001234", "Åsa Öberg-Ängström", `"quoted" \ back`, "<b>&</b>", "tab\tnew\nline\x01",
 		"bad \xff utf8", "\u2028", "/ledger/customer/v1/1000/customers/42", "SE"}
@@ -44,7 +45,7 @@ func TestAppendCustomerResourceIsMarshal(t *testing.T) {
 		case 2:
 			return addressResource{Address: address(), Operations: ops()}
 		}
-		return map[string]int{"other": 1} // a type the writer hands to json.Marshal
+		return map[string]string{"other": "<&>"} // a type the writer hands to encodeJSON
 	}
 	for i := range 5000 {
 		r := customerResource{ID: str(), CustomerNo: str(), VATNo: str(), LegalEntity: str(), Name: str(), EmailAddress: str(),
@@ -63,10 +64,11 @@ func TestAppendCustomerResourceIsMarshal(t *testing.T) {
 		case 2:
 			r.ActiveConsents = []string{str(), str()}
 		}
-		want, err := json.Marshal(r)
-		if err != nil {
+		var enc bytes.Buffer
+		if err := encodeJSON(&enc, r); err != nil {
 			t.Fatal(err)
 		}
+		want := bytes.TrimSuffix(enc.Bytes(), []byte("\n"))
 		got, err := appendCustomerResource(nil, &r)
 		if err != nil {
 			t.Fatal(err)
@@ -77,14 +79,20 @@ func TestAppendCustomerResourceIsMarshal(t *testing.T) {
 	}
 }
 
-// TestWriteJSONCustomerResource: a customer resource's body is what json.Encoder writes.
+// TestWriteJSONCustomerResource: a customer resource's body is what json.Encoder writes without
+// escaping HTML, as every other answer is.
 func TestWriteJSONCustomerResource(t *testing.T) {
-	r := customerResource{ID: "/ledger/customer/v1/1000/customers/1", CustomerNo: "1", Name: "Åsa <Öberg>",
+	r := customerResource{ID: "/ledger/customer/v1/1000/customers/1", CustomerNo: "1", Name: "Åsa <Öberg> & Co",
 		LegalStatus: "active", ActiveConsents: []string{}, Surpluses: "/s", Operations: []Operation{}}
 	rec := httptest.NewRecorder()
 	writeJSON(rec, 200, r)
 	var want bytes.Buffer
-	json.NewEncoder(&want).Encode(r)
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	enc.Encode(r)
+	if !strings.Contains(rec.Body.String(), `"Åsa <Öberg> & Co"`) {
+		t.Errorf("body %s escapes HTML", rec.Body.String())
+	}
 	if rec.Body.String() != want.String() {
 		t.Fatalf("body %q, want %q", rec.Body.String(), want.String())
 	}

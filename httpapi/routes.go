@@ -109,8 +109,10 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 	slices.Sort(allowed)
 	allow := strings.Join(allowed, ", ")
 	scopes := make(map[string]string, len(methods))
+	accepted := make(map[string]acceptedQuery, len(methods))
 	for m, ep := range methods {
 		scopes[m] = ep.scope
+		accepted[m] = acceptedQueryOf(m, pattern)
 	}
 	s.registered = append(s.registered, Route{Pattern: pattern, Methods: slices.DeleteFunc(slices.Clone(allowed), func(m string) bool { return m == http.MethodHead }), Scopes: scopes})
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -128,11 +130,16 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 		if !readScope(ep.scope) {
 			info(r.Context()).command = commandName(r.Method, pattern) // observe.go
 		}
+		query, ps := accepted[method].parse(r) // query.go
+		if len(ps) > 0 {
+			writeValidation(w, r, ps)
+			return
+		}
 		if s.cfg.ReadOnly && !readScope(ep.scope) {
 			s.refuseWrite(w, r)
 			return
 		}
-		s.serveLedger(w, r, ep)
+		s.serveLedger(w, r, ep, query)
 	})
 }
 

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/nordledger/ledger/domain"
@@ -101,26 +103,12 @@ const (
 	maxTake     = 1000
 )
 
-// parsePage reads skip (≥ 0, default 0) and take (1–1000, default 50).
-func parsePage(r *http.Request) (page, []domain.Problem) {
-	p := page{take: defaultTake}
-	var ps []domain.Problem
-	q := r.URL.Query()
-	if v := q.Get("skip"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			ps = append(ps, domain.Problem{Name: "skip", Description: "skip must be a whole number ≥ 0"})
-		}
-		p.skip = n
-	}
-	if v := q.Get("take"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxTake {
-			ps = append(ps, domain.Problem{Name: "take", Description: "take must be a whole number from 1 to 1000"})
-		}
-		p.take = n
-	}
-	return p, ps
+// parsePage reads skip (≥ 0, default 0) and take (1–1000, default 50), each given at most once.
+func parsePage(q url.Values) (page, []domain.Problem) {
+	p := queryParams{q: q}
+	skip := min(p.uint("skip", 0, 0, ^uint64(0)), math.MaxInt32) // beyond any list
+	take := p.uint("take", defaultTake, 1, maxTake)
+	return page{skip: int(skip), take: int(take)}, p.problems
 }
 
 // window returns the slice bounds of the page within total items, and its navigation.
@@ -132,7 +120,10 @@ func (p page) window(base string, total int) (from, to int, nav navigation) {
 		return base + "?skip=" + strconv.Itoa(skip) + "&take=" + strconv.Itoa(p.take)
 	}
 	from, to = min(p.skip, total), min(p.skip+p.take, total)
-	nav = navigation{ID: base, First: link(0), Previous: link(max(0, p.skip-p.take))}
+	nav = navigation{ID: base, First: link(0)}
+	if p.skip > 0 { // the first page has none, as the last has no next
+		nav.Previous = link(max(0, p.skip-p.take))
+	}
 	if to < total {
 		nav.Next = link(to)
 	}

@@ -36,7 +36,7 @@ func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) 
 	if !ok {
 		return
 	}
-	p, ps := parsePage(r)
+	p, ps := parsePage(c.query)
 	if len(ps) > 0 {
 		writeValidation(w, r, ps)
 		return

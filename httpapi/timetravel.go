@@ -15,11 +15,7 @@ import (
 // the ones offered then (the renewal of KYC answers depends on the clock). ok is false when a
 // response was written.
 func (s *Server) loadView(w http.ResponseWriter, r *http.Request, c *call, no string) (domain.CustomerState, *call, bool) {
-	if r.URL.RawQuery == "" { // the common case, without parsing a query
-		st, ok := s.load(w, r, c, no)
-		return st, c, ok
-	}
-	p := queryParams{q: r.URL.Query()}
+	p := queryParams{q: c.query}
 	_, hasAt := p.q["asOf"]
 	_, hasVersion := p.q["asOfVersion"]
 	if !hasAt && !hasVersion {

@@ -107,7 +107,7 @@ func OpenDB(path string) (*DB, error) {
 func OpenReadOnly(path string, timeout time.Duration) (d *DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("projections: open %s: unreadable file: %v", path, r)
+			err = fmt.Errorf("projections: open %s: %w", path, boltcheck.Unreadable(path, r))
 		}
 	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
@@ -123,7 +123,7 @@ func OpenReadOnly(path string, timeout time.Duration) (d *DB, err error) {
 func openBolt(path string) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("unreadable file: %v", r)
+			err = boltcheck.Unreadable(path, r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmapSize})

@@ -22,6 +22,9 @@ exactly as it was. ledgerd must be stopped. Rebuild the projections the same
 way (ledgerctl rebuild writes a fresh file). See docs/data-protection.md.
 `
 
+// compactTxBytes is how much data one transaction of the copy holds (a variable for the tests).
+var compactTxBytes int64 = 64 << 20
+
 type compactFlags struct {
 	dataFlags
 	json bool
@@ -32,6 +35,8 @@ type compactSummary struct {
 	Before int64  `json:"bytesBefore"`
 	After  int64  `json:"bytesAfter"`
 	Head   uint64 `json:"head"`
+	// Kept: the copy was not smaller than the log, which was left as it was (already compact).
+	Kept bool `json:"kept,omitempty"`
 }
 
 func runCompact(e *env, args []string) int {
@@ -46,9 +51,12 @@ func runCompact(e *env, args []string) int {
 	if err != nil {
 		return fail(e, fs, err)
 	}
-	if f.json {
+	switch {
+	case f.json:
 		err = writeJSON(e.stdout, sum)
-	} else {
+	case sum.Kept:
+		_, err = fmt.Fprintf(e.stdout, "%s is compact already (%d bytes, head %d): left as it was\n", sum.File, sum.Before, sum.Head)
+	default:
 		_, err = fmt.Fprintf(e.stdout, "compacted %s: %d → %d bytes, head %d\n", sum.File, sum.Before, sum.After, sum.Head)
 	}
 	if err != nil {
@@ -80,19 +88,38 @@ func compact(f *compactFlags) (sum compactSummary, err error) {
 	if err != nil {
 		return sum, err
 	}
-	err = bolt.Compact(dst, src, 64<<20)
+	// bbolt grows a file past what its pages need, by up to AllocSize (16 MiB) at a time, so
+	// that a growing database truncates and syncs its file less often. The copy is written once
+	// and grows no more: without the headroom it is its pages (Compact fills every page full),
+	// where the headroom had made a 65k-event log 16 MiB larger than the log it compacted.
+	dst.AllocSize = 0
+	err = bolt.Compact(dst, src, compactTxBytes)
+	var pages int64
 	if err == nil {
-		err = dst.Sync()
+		err = dst.View(func(tx *bolt.Tx) error { pages = tx.Size(); return nil })
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
+		err = trimTo(tmp, pages)
+	}
+	if err == nil {
 		sum.Head, err = checkCopy(tmp, "events")
+	}
+	var copied os.FileInfo
+	if err == nil {
+		copied, err = os.Stat(tmp)
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return sum, fmt.Errorf("compacting %s: %w", path, err)
+	}
+	if copied.Size() > sum.Before {
+		// An append-only log that was compact already (a restored backup has no headroom): the
+		// copy's last transaction leaves a few pages of its own free. Compaction never grows it.
+		sum.Kept, sum.After = true, sum.Before
+		return sum, os.Remove(tmp)
 	}
 	if err := replace(tmp, path); err != nil {
 		return sum, err
@@ -101,4 +128,25 @@ func compact(f *compactFlags) (sum compactSummary, err error) {
 		sum.After = st.Size()
 	}
 	return sum, nil
+}
+
+// trimTo cuts the file at path to size bytes, the end of its last page (bbolt leaves a spare
+// page past it when it grows a file: a backup, bbolt's own WriteTo, has none either), and syncs
+// it.
+func trimTo(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() > size {
+		err = f.Truncate(size)
+	}
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

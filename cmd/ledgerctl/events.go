@@ -39,9 +39,10 @@ Usage: ledgerctl audit [--type T] [--actor A] [--since T] [--until T] [--correla
 
 Queries the ledger's audit index, asking a running ledgerd
 (GET /ledger/customer/v1/{ledger}/events, scope audit:read): the ledger's
-events in log order from --from-position, filtered by event type, actor (the
-token's sub), correlation id (the X-Correlation-ID of the request that caused
-them) and a time window since <= time < until. Times are RFC 3339
+events in log order from --from-position, filtered by event type (in any
+case; one that does not exist is refused, exit status 1), actor (the token's
+sub), correlation id (the X-Correlation-ID of the request that caused them)
+and a time window since <= time < until. Times are RFC 3339
 (2026-03-03T12:00:00Z), a date (2026-03-03, midnight UTC) or a duration back
 from now (36h). The table shows one event a line; --json prints each event as
 the API returns it, one JSON object a line. The events of customers whose

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/nordledger/ledger/eventstore/personal"
 )
@@ -75,8 +76,12 @@ func runMasterKey(e *env, args []string) int {
 		if online {
 			where = "ledgerd"
 		}
-		_, err = fmt.Fprintf(e.stdout, "%s re-wrapped %d data keys: all %d are wrapped by %s (%d forgotten customers have none)\n",
-			where, rep.Rewrapped, rep.Keys, rep.Current, rep.Destroyed)
+		all := "all " + strconv.Itoa(rep.Keys) + " are"
+		if rep.Keys == 1 {
+			all = "the one is"
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s re-wrapped %s: %s wrapped by %s (%s none)\n",
+			where, quantity(rep.Rewrapped, "data key", "data keys"), all, rep.Current, quantity(rep.Destroyed, "forgotten customer has", "forgotten customers have"))
 	}
 	if err != nil {
 		return fail(e, fs, err)

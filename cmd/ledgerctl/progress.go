@@ -36,7 +36,7 @@ func newProgress(e *env, label string, total uint64) *progress {
 	if p.tty {
 		p.every = barEvery
 	} else {
-		fmt.Fprintf(p.w, "%s: %d events\n", label, total)
+		fmt.Fprintf(p.w, "%s: %s\n", label, quantity(total, "event", "events"))
 	}
 	p.last = p.start
 	return p

@@ -205,8 +205,8 @@ func writeRebuildSummary(w io.Writer, s rebuildSummary, asJSON bool) error {
 		}
 		return writeJSON(w, s)
 	}
-	_, err := fmt.Fprintf(w, "rebuilt %v from %d events in %s (%.0f events/s): %s\n",
-		s.Projections, s.Events, time.Duration(s.Seconds*float64(time.Second)).Round(time.Millisecond), s.EventsPerSecond, s.File)
+	_, err := fmt.Fprintf(w, "rebuilt %v from %s in %s (%.0f events/s): %s\n",
+		s.Projections, quantity(s.Events, "event", "events"), time.Duration(s.Seconds*float64(time.Second)).Round(time.Millisecond), s.EventsPerSecond, s.File)
 	if err == nil && len(s.Kept) > 0 {
 		_, err = fmt.Fprintf(w, "kept %v unchanged\n", s.Kept)
 	}

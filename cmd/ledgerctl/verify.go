@@ -56,6 +56,7 @@ const (
 	statusNotBuilt = "not-built"   // note: ledgerd builds it on start
 	statusVersion  = "old-version" // note: another code version built it; ledgerd rebuilds it on start
 	statusSkipped  = "skipped"     // note: not compared (the log has problems)
+	statusDamaged  = "damaged"     // failure: projections.db cannot be read; ledgerd rebuilds it on start
 )
 
 // verifyReport is verify's output.
@@ -81,7 +82,9 @@ type projectionReport struct {
 	DifferenceCount int                      `json:"differenceCount,omitempty"`
 }
 
-func (p projectionReport) failed() bool { return p.Status == statusDiffers || p.Status == statusAhead }
+func (p projectionReport) failed() bool {
+	return p.Status == statusDiffers || p.Status == statusAhead || p.Status == statusDamaged
+}
 
 func runVerify(e *env, args []string) int {
 	var f verifyFlags
@@ -184,6 +187,20 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 // verifyProjections compares each selected projection in projections.db with a fresh rebuild up
 // to its checkpoint, made in a temporary file in the data directory.
 func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID projections.NationalIDKeyFunc, pd *personal.Protector, logOK bool) ([]projectionReport, error) {
+	// bbolt panics on a damaged page: every page is read safely first, so that a damaged file is
+	// reported, naming the page, instead of crashing verify.
+	switch err := boltcheck.Check(f.path(projectionsFile), f.wait); {
+	case errors.Is(err, boltcheck.ErrLocked):
+		return nil, errInUse(f.path(projectionsFile))
+	case err != nil:
+		ps, _ := projections.NewSet(nil, natID).Select(f.projection)
+		reports := make([]projectionReport, 0, len(ps))
+		for _, p := range ps {
+			reports = append(reports, projectionReport{Name: p.Name(), Status: statusDamaged,
+				Detail: projectionsFile + " cannot be read: " + err.Error() + "; ledgerd rebuilds it on start (or run ledgerctl rebuild)"})
+		}
+		return reports, nil
+	}
 	db, err := f.openProjections()
 	if err != nil {
 		return nil, err
@@ -267,12 +284,13 @@ func writeVerifyReport(w io.Writer, r *verifyReport) error {
 	case l.Error != "":
 		ew.printf(" cannot be checked: %s\n", l.Error)
 	default:
-		ew.printf(" %d events, head %d, %d streams, %d unique keys\n", l.Events, l.Head, l.Streams, l.Reservations)
+		ew.printf(" %s, head %d, %s, %s\n", quantity(l.Events, "event", "events"), l.Head, quantity(l.Streams, "stream", "streams"),
+			quantity(l.Reservations, "unique key", "unique keys"))
 		for _, p := range l.Problems {
 			ew.printf("  %s\n", p)
 		}
 		if more := l.ProblemCount - len(l.Problems); more > 0 {
-			ew.printf("  ... and %d more problems (--max-problems)\n", more)
+			ew.printf("  ... and %s (--max-problems)\n", quantity(more, "more problem", "more problems"))
 		}
 		if l.OK() {
 			ew.printf("  ok\n")
@@ -284,7 +302,7 @@ func writeVerifyReport(w io.Writer, r *verifyReport) error {
 			ew.printf(" (checkpoint %d, version %d)", p.Checkpoint, p.Version)
 		}
 		if p.DifferenceCount > 0 {
-			ew.printf(", %d keys differ from a rebuild", p.DifferenceCount)
+			ew.printf(", %s from a rebuild", quantity(p.DifferenceCount, "key differs", "keys differ"))
 		}
 		ew.printf("\n")
 		if p.Detail != "" {
@@ -294,7 +312,7 @@ func writeVerifyReport(w io.Writer, r *verifyReport) error {
 			ew.printf("  %s\n", d)
 		}
 		if more := p.DifferenceCount - len(p.Differences); more > 0 {
-			ew.printf("  ... and %d more differences (--max-problems)\n", more)
+			ew.printf("  ... and %s (--max-problems)\n", quantity(more, "more difference", "more differences"))
 		}
 	}
 	if r.OK {

@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -127,9 +128,92 @@ func flattenResource(v any, prefix string, out map[string]string) map[string]str
 	return out
 }
 
+// attrs returns an attribute of every element matching a CSS selector, in document order.
+func attrs(t *testing.T, ctx context.Context, selector, attr string) []string {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => e.getAttribute(%q) || "")`, selector, attr)))
+	if err != nil {
+		t.Fatalf("%s: %v", selector, err)
+	}
+	return got
+}
+
+// visible reports whether the element matching selector is shown (it and its ancestors).
+func visible(t *testing.T, ctx context.Context, selector string) bool {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.checkVisibility(); })()`, selector)))
+	if err != nil {
+		t.Fatalf("%s: %v", selector, err)
+	}
+	return got
+}
+
+// checkDiffLayout: in every change table of the timeline, each field name stays in its column —
+// it wraps rather than running into the Before column — and the value columns are wide enough
+// to read.
+func checkDiffLayout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	names := browsertest.Boxes(t, ctx, "#timeline table.diff tbody th.field")
+	before := browsertest.Boxes(t, ctx, "#timeline table.diff tbody td.old")
+	if len(names) == 0 || len(names) != len(before) {
+		t.Fatalf("%d field names, %d before cells", len(names), len(before))
+	}
+	for i, n := range names {
+		if n.Overflows() || n.Right() > before[i].X+0.5 {
+			t.Errorf("field name %d runs into the Before column: name %+v, before %+v", i, n, before[i])
+		}
+		if before[i].Width < 120 {
+			t.Errorf("before cell %d is %.0f px wide", i, before[i].Width)
+		}
+	}
+}
+
+// checkEventsLayout: the ledger's events table shows each event's data in a cell as wide as
+// the table, at least 60 characters a line — not squeezed into a narrow column wrapping every
+// few characters —, each event's time and type on one line, and no cell runs out of the table.
+func checkEventsLayout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	table := browsertest.OneBox(t, ctx, "#events")
+	data := browsertest.Boxes(t, ctx, "#events tbody .data code")
+	if len(data) == 0 {
+		t.Fatal("no event data shown")
+	}
+	chars := texts(t, ctx, "#events tbody .data code")
+	lines := browsertest.Lines(t, ctx, "#events tbody .data code")
+	for i, d := range data {
+		if d.Width < 0.8*table.Width {
+			t.Errorf("event %d's data is %.0f px wide in a table of %.0f px", i, d.Width, table.Width)
+		}
+		if n := float64(len([]rune(chars[i]))); float64(lines[i]) > math.Ceil(n/60) {
+			t.Errorf("event %d's data takes %d lines for %.0f characters", i, lines[i], n)
+		}
+	}
+	for _, sel := range []string{"#events tbody td.when", "#events tbody td.type"} {
+		for i, n := range browsertest.Lines(t, ctx, sel) {
+			if n != 1 {
+				t.Errorf("%s %d takes %d lines", sel, i, n)
+			}
+		}
+	}
+	for _, c := range browsertest.Boxes(t, ctx, "#events tbody td") {
+		if c.Overflows() || c.Right() > table.Right()+0.5 {
+			t.Errorf("a cell runs out of its column or the table: %+v (table %+v)", c, table)
+		}
+	}
+	page := browsertest.OneBox(t, ctx, "html")
+	if table.Overflows() || page.Overflows() || table.Right() > page.ClientWidth {
+		t.Errorf("the events table %+v is wider than the window shows (%+v)", table, page)
+	}
+}
+
 func TestE2EAuditPageTimeline(t *testing.T) {
 	ctx := browsertest.New(t, 3*time.Minute)
-	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	// Times with nanoseconds, as a real clock gives them: the page shows them to the second.
+	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 123456789, time.UTC)}
 	s := startServer(t, withClock(clock.now))
 	scopes := []string{auth.ScopeCustomerRead, auth.ScopeCustomerWrite, auth.ScopeKycWrite}
 	alice := s.mint(t, "alice@example.se", []string{demoLedger}, scopes...)
@@ -141,6 +225,7 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 	self := customersPath(demoLedger, no)
 	create := newCustomer(no, "Ada Lovelace")
 	create["emailAddress"] = "ada@example.se"
+	create["eDIAddressInfo"] = map[string]any{"VAN": "VANNET-0001", "InterChangeRecipient": "7350000000001", "BuyerId": "BUYER-7001"}
 	create["billingAddress"] = map[string]any{"addressee": "Ada", "city": "STOCKHOLM", "zipCode": "11120", "countryCode": "SE"}
 	kyc := `{"answers": [{"questionCode": "taxable_outside_sweden", "answerCode": "no"}, {"questionCode": "multiple_citizenship", "answerCode": "no"}]}`
 	steps := []struct {
@@ -193,9 +278,21 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 	if got, want := texts(t, ctx, "#timeline li .correlation"), []string{"ui-create", "ui-create", "ui-mail", "ui-move", "ui-msisdn", "ui-billing", "ui-kyc"}; !slices.Equal(got, want) {
 		t.Errorf("correlation ids %q, want %q", got, want)
 	}
-	if got := texts(t, ctx, "#timeline li .when"); len(got) != 7 || got[2] != "2026-03-01T08:02:00Z" || got[6] != "2026-03-01T08:06:00Z" {
+	// Times readable, to the second; the exact time (as the API gives it) on hover.
+	if got := texts(t, ctx, "#timeline li .when"); len(got) != 7 || got[2] != "2026-03-01 08:02:00 UTC" || got[6] != "2026-03-01 08:06:00 UTC" {
 		t.Errorf("times %q", got)
 	}
+	if got := attrs(t, ctx, "#timeline li .when", "title"); len(got) != 7 || got[2] != "2026-03-01T08:02:00.123456789Z" || got[6] != "2026-03-01T08:06:00.123456789Z" {
+		t.Errorf("exact times on hover %q", got)
+	}
+	if got := attrs(t, ctx, "#timeline li .when", "datetime"); len(got) != 7 || got[2] != "2026-03-01T08:02:00.123456789Z" {
+		t.Errorf("datetime attributes %q", got)
+	}
+	if got := text(t, ctx, "#timeline-title"); got != "Timeline of customer 7001 (7 events)" {
+		t.Errorf("timeline title %q", got)
+	}
+	checkDiffLayout(t, ctx)
+	browsertest.Screenshot(t, ctx, "timeline")
 
 	whole := texts(t, ctx, "#timeline li") // every entry's text, for the paged timeline below
 
@@ -245,9 +342,10 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 	if got := text(t, ctx, "#asof-title"); got != "Customer 7001 as of version 3" {
 		t.Errorf("as-of title %q", got)
 	}
-	if got := text(t, ctx, "#asof-meta"); got != "Right after CustomerDetailsChanged by svc:crm-sync at 2026-03-01T08:02:00Z" {
+	if got := text(t, ctx, "#asof-meta"); got != "Right after CustomerDetailsChanged by svc:crm-sync at 2026-03-01 08:02:00 UTC" {
 		t.Errorf("as-of meta %q", got)
 	}
+	browsertest.Screenshot(t, ctx, "as-of-version-3")
 	asOf3 := fields(t, ctx, "#asof-fields")
 	if fmt.Sprint(asOf3) != fmt.Sprint(after[3]) {
 		t.Errorf("as of version 3:\n got %v\nwant %v (the API right after the change)", asOf3, after[3])
@@ -288,6 +386,31 @@ func TestE2EAuditPageTimeline(t *testing.T) {
 	}
 	if strings.Contains(loc, "token") || strings.Contains(loc, viewer) || !strings.Contains(loc, "customer=7001") {
 		t.Errorf("location %s", loc)
+	}
+
+	// The ledger's events: every event's data in a readable cell, times to the second.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/ui/?view=events&ledger=1000")); err != nil {
+		t.Fatal(err)
+	}
+	if state := pageLoaded(t, ctx); state != "ready" {
+		t.Fatalf("ledger events: %s %q", state, text(t, ctx, "#error"))
+	}
+	if got := texts(t, ctx, "#events tbody .when"); len(got) != 7 || got[2] != "2026-03-01 08:02:00 UTC" {
+		t.Errorf("ledger events' times %q", got)
+	}
+	if got := attrs(t, ctx, "#events tbody .when", "title"); len(got) != 7 || got[2] != "2026-03-01T08:02:00.123456789Z" {
+		t.Errorf("ledger events' exact times %q", got)
+	}
+	checkEventsLayout(t, ctx)
+	browsertest.Screenshot(t, ctx, "ledger-events")
+	// On a narrower window as well.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(800, 900)); err != nil {
+		t.Fatal(err)
+	}
+	checkEventsLayout(t, ctx)
+	browsertest.Screenshot(t, ctx, "ledger-events-800")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
 	}
 
 	// The ledger's events, filtered by actor.
@@ -407,6 +530,13 @@ func TestE2EAuditPageRefused(t *testing.T) {
 			}
 			if n := len(texts(t, ctx, "#timeline li")); n != 0 {
 				t.Errorf("%d timeline entries shown", n)
+			}
+			// No heading of a timeline that is not there.
+			if visible(t, ctx, "#timeline-title") {
+				t.Errorf("the timeline's heading %q is shown over no timeline", text(t, ctx, "#timeline-title"))
+			}
+			if tt.name == "another ledger" {
+				browsertest.Screenshot(t, ctx, "refused")
 			}
 			body := text(t, ctx, "body")
 			for _, secret := range []string{"Secret Person", "secret@example.se", "HIDDENTOWN", "Protected Person", "SKYDDAD", "CustomerCreated"} {

@@ -6,7 +6,9 @@ package main
 // the registration Aborted.
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -58,6 +60,11 @@ func TestE2ESandboxInBrowser(t *testing.T) {
 	if err != nil || badge != "uppercase" {
 		t.Fatalf("the page's stylesheet is not applied (badge text-transform %q, %v)", badge, err)
 	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	checkSideBySide(t, ctx, 1280)
+	browsertest.Screenshot(t, ctx, "desktop")
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#pan"), "5510 0000 0000 1232"),
 		chromedp.SendKeys(chromedp.CSS("#expiry"), "04/35"),
@@ -128,5 +135,73 @@ func TestE2ESandboxInBrowser(t *testing.T) {
 	}
 	if st := s.registrationStatus(t, no); st != "Initialized" {
 		t.Fatalf("status %q, want Initialized", st)
+	}
+}
+
+// TestE2ESandboxOnAPhone: on a 390 px wide screen, in each of the page's languages, the expiry
+// and CVC fields sit side by side, their boxes level and as tall as each other whatever their
+// labels' lengths, with the form's errors shown; nothing is wider than the screen. A 16-digit
+// number with a wrong check digit is called not valid, not "13 to 19 digits".
+func TestE2ESandboxOnAPhone(t *testing.T) {
+	ctx := browsertest.New(t, 3*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t)
+	shop := shopServer(t)
+	notValid := map[string]string{
+		"en-US": "This card number is not valid.", "sv-SE": "Kortnumret är inte giltigt.", "nb-NO": "Kortnummeret er ikke gyldig.",
+		"da-DK": "Kortnummeret er ikke gyldigt.", "fi-FI": "Kortin numero ei ole kelvollinen.",
+	}
+	for i, lang := range []string{"en-US", "sv-SE", "nb-NO", "da-DK", "fi-FI"} {
+		t.Run(lang, func(t *testing.T) {
+			no := fmt.Sprint(7700 + i)
+			s.createCustomer(t, s.token, newCustomer(no, "Phone Test"))
+			u := s.startRegistration(t, no, shop.URL+"/complete", shop.URL+"/cancel", lang)
+			if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#pan"))); err != nil {
+				t.Fatal(err)
+			}
+			checkSideBySide(t, ctx, 390)
+			browsertest.Screenshot(t, ctx, "form")
+
+			// A wrong check digit, an expiry in the past, a short CVC: every error shown, the
+			// fields still level.
+			if err := chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.CSS("#pan"), "5510 0000 0000 1233"),
+				chromedp.SendKeys(chromedp.CSS("#expiry"), "01/20"),
+				chromedp.SendKeys(chromedp.CSS("#cvc"), "12"),
+				chromedp.Click(chromedp.CSS("#verify")),
+				chromedp.WaitVisible(chromedp.CSS("#pan-error")),
+			); err != nil {
+				t.Fatal(err)
+			}
+			got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#pan-error")))
+			if err != nil || !strings.HasPrefix(got, notValid[lang]) {
+				t.Errorf("the error of a wrong check digit: %q (%v), want %q", got, err, notValid[lang])
+			}
+			checkSideBySide(t, ctx, 390)
+			browsertest.Screenshot(t, ctx, "errors")
+			if st := s.registrationStatus(t, no); st != "Initialized" {
+				t.Errorf("status %q, want Initialized", st)
+			}
+		})
+	}
+}
+
+// checkSideBySide: the expiry and CVC inputs are level, equally tall, side by side within the
+// form, and the page is no wider than the screen.
+func checkSideBySide(t *testing.T, ctx context.Context, screen float64) {
+	t.Helper()
+	form := browsertest.OneBox(t, ctx, "form")
+	expiry, cvc := browsertest.OneBox(t, ctx, "#expiry"), browsertest.OneBox(t, ctx, "#cvc")
+	if math.Abs(expiry.Y-cvc.Y) > 0.5 || math.Abs(expiry.Height-cvc.Height) > 0.5 {
+		t.Errorf("expiry %+v and CVC %+v are not level", expiry, cvc)
+	}
+	if expiry.Right() > cvc.X || expiry.X < form.X-0.5 || cvc.Right() > form.Right()+0.5 || cvc.Width < 100 || expiry.Width < 100 {
+		t.Errorf("expiry %+v and CVC %+v are not side by side within the form %+v", expiry, cvc, form)
+	}
+	page := browsertest.OneBox(t, ctx, "html")
+	if page.Overflows() || page.ScrollWidth > screen {
+		t.Errorf("the page is %.0f px wide on a %.0f px screen", page.ScrollWidth, screen)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -88,34 +89,81 @@ func serveJSON(w http.ResponseWriter, doc func() ([]byte, error)) {
 
 var (
 	opsOnce sync.Once
-	ops     map[string]string // "METHOD path" → operationId
+	ops     map[string]operation // "METHOD path" → the operation
 )
 
-// OperationID returns the operationId of a method on a path of the OpenAPI document ("" when
-// the document has none).
-func OperationID(method, path string) string {
+// operation is what the service itself reads from an operation of the OpenAPI document.
+type operation struct {
+	id    string
+	query []string // the query parameters, the path item's and the operation's
+}
+
+// parameter is an OpenAPI parameter object, or a reference to one.
+type parameter struct {
+	Ref  string `json:"$ref"`
+	Name string `json:"name"`
+	In   string `json:"in"`
+}
+
+// operations indexes the document's operations once.
+func operations() map[string]operation {
 	opsOnce.Do(func() {
-		ops = map[string]string{}
+		ops = map[string]operation{}
 		b, err := OpenAPI()
 		if err != nil {
 			return
 		}
 		var doc struct {
-			Paths map[string]map[string]json.RawMessage `json:"paths"`
+			Paths      map[string]map[string]json.RawMessage `json:"paths"`
+			Components struct {
+				Parameters map[string]parameter `json:"parameters"`
+			} `json:"components"`
 		}
 		if json.Unmarshal(b, &doc) != nil {
 			return
 		}
-		for p, item := range doc.Paths {
+		resolve := func(p parameter) parameter {
+			if name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+				return doc.Components.Parameters[name]
+			}
+			return p
+		}
+		for path, item := range doc.Paths {
+			var shared []parameter
+			if raw, ok := item["parameters"]; ok {
+				_ = json.Unmarshal(raw, &shared)
+			}
 			for m, raw := range item {
 				var op struct {
-					OperationID string `json:"operationId"`
+					OperationID string      `json:"operationId"`
+					Parameters  []parameter `json:"parameters"`
 				}
-				if json.Unmarshal(raw, &op) == nil && op.OperationID != "" {
-					ops[strings.ToUpper(m)+" "+p] = op.OperationID
+				if m == "parameters" || json.Unmarshal(raw, &op) != nil {
+					continue
 				}
+				o := operation{id: op.OperationID}
+				for _, p := range append(slices.Clone(shared), op.Parameters...) {
+					if p = resolve(p); p.In == "query" {
+						o.query = append(o.query, p.Name)
+					}
+				}
+				ops[strings.ToUpper(m)+" "+path] = o
 			}
 		}
 	})
-	return ops[method+" "+path]
+	return ops
+}
+
+// OperationID returns the operationId of a method on a path of the OpenAPI document ("" when
+// the document has none).
+func OperationID(method, path string) string { return operations()[method+" "+path].id }
+
+// QueryParameters returns the names of the query parameters the OpenAPI document declares for a
+// method on a path (HEAD: GET's), in the document's order: the only ones the service accepts
+// there. It is nil when the operation declares none, or the document has no such operation.
+func QueryParameters(method, path string) []string {
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	return slices.Clone(operations()[method+" "+path].query)
 }

@@ -86,11 +86,11 @@ func TestOperationID(t *testing.T) {
 
 // TestYAMLToJSON: key order and number literals survive; what JSON cannot say is refused.
 func TestYAMLToJSON(t *testing.T) {
-	got, err := apidocs.YAMLToJSON([]byte("b: 1\na: {z: 10.00, y: [true, null, 'x', \"1\"]}\nc: &x {k: v}\nd: *x\n"))
+	got, err := apidocs.YAMLToJSON([]byte("b: 1\na: {z: 10.00, y: [true, null, 'x', \"1\"]}\nc: &x {k: v}\nd: *x\ne: a=1&b=<2>\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"b":1,"a":{"z":10.00,"y":[true,null,"x","1"]},"c":{"k":"v"},"d":{"k":"v"}}`
+	want := `{"b":1,"a":{"z":10.00,"y":[true,null,"x","1"]},"c":{"k":"v"},"d":{"k":"v"},"e":"a=1&b=<2>"}`
 	if string(got) != want {
 		t.Errorf("got %s, want %s", got, want)
 	}

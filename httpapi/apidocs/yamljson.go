@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nordledger/ledger/internal/jsonw"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -100,7 +101,7 @@ func writeScalar(buf *bytes.Buffer, n *yaml.Node) error {
 	return nil
 }
 
+// writeString writes a string as the service writes every JSON answer: without HTML escaping.
 func writeString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
-	buf.Write(b)
+	buf.Write(jsonw.AppendStringNoEscapeHTML(buf.AvailableBuffer(), s))
 }

@@ -58,7 +58,9 @@ func TestParseCardForm(t *testing.T) {
 		want             map[string]string
 	}{
 		{"", "", "", map[string]string{"pan": errNumber, "expiry": errExpiry, "cvc": errCVC}},
-		{"5510000000001233", "04/35", "123", map[string]string{"pan": errNumber}},                   // Luhn
+		{"5510000000001233", "04/35", "123", map[string]string{"pan": errNotValid}},                 // a wrong check digit
+		{"5510 0000 0000 1233", "04/35", "123", map[string]string{"pan": errNotValid}},              // as typed
+		{"551000000000123", "04/35", "123", map[string]string{"pan": errNotValid}},                  // a digit left out, 15 left
 		{"4111111111111111", "04/35", "123", map[string]string{"pan": errNotTestCard}},              // a real-looking card
 		{"55100000000012320000", "04/35", "123", map[string]string{"pan": errNumber}},               // 20 digits
 		{"5510abcd00001232", "04/35", "123", map[string]string{"pan": errNumber}},                   // letters
@@ -87,10 +89,15 @@ func TestPageTexts(t *testing.T) {
 				t.Errorf("%s: %s is empty", lang, v.Type().Field(i).Name)
 			}
 		}
-		for _, k := range []string{errNumber, errNotTestCard, errExpiry, errExpired, errCVC} {
+		seen := map[string]string{}
+		for _, k := range []string{errNumber, errNotValid, errNotTestCard, errExpiry, errExpired, errCVC} {
 			if tx.errors[k] == "" {
 				t.Errorf("%s: no text for %s", lang, k)
 			}
+			if other, dup := seen[tx.errors[k]]; dup {
+				t.Errorf("%s: %s says what %s says: %q", lang, k, other, tx.errors[k])
+			}
+			seen[tx.errors[k]] = k
 		}
 	}
 	if lang, _ := textsFor("de-DE"); lang != "en-US" {

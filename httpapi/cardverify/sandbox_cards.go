@@ -30,7 +30,8 @@ type cardForm struct {
 
 // Problems of the sandbox form (keys of the page's texts).
 const (
-	errNumber      = "errNumber"
+	errNumber      = "errNumber"   // not 13 to 19 digits
+	errNotValid    = "errNotValid" // 13 to 19 digits, but the check digit is wrong: a typing error
 	errNotTestCard = "errNotTestCard"
 	errExpiry      = "errExpiry"
 	errExpired     = "errExpired"
@@ -51,8 +52,10 @@ func parseCardForm(number, expiry, cvc string, now time.Time) (cardForm, TestCar
 		return r
 	}, number)
 	switch {
-	case len(f.number) < 13 || len(f.number) > 19 || !digits(f.number) || !luhn(f.number):
+	case len(f.number) < 13 || len(f.number) > 19 || !digits(f.number):
 		problems["pan"] = errNumber
+	case !luhn(f.number):
+		problems["pan"] = errNotValid
 	default:
 		known := false
 		for _, c := range TestCards {

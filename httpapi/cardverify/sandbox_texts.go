@@ -22,8 +22,9 @@ var pageTexts = map[string]texts{
 		NotFound:    "This card registration link is not valid.",
 		FormExpired: "This form is no longer valid. Reload the page and try again.", Back: "Back",
 		errors: map[string]string{
-			errNumber: "Enter a card number of 13 to 19 digits.", errNotTestCard: "This is not a test card. Use one of the test cards below.",
-			errExpiry: "Enter the expiry date as MM/YY.", errExpired: "The card has expired.", errCVC: "Enter the 3-digit security code.",
+			errNumber: "Enter a card number of 13 to 19 digits.", errNotValid: "This card number is not valid. Check that you entered it correctly.",
+			errNotTestCard: "This is not a test card. Use one of the test cards below.",
+			errExpiry:      "Enter the expiry date as MM/YY.", errExpired: "The card has expired.", errCVC: "Enter the 3-digit security code.",
 		},
 	},
 	"sv-SE": {
@@ -36,8 +37,9 @@ var pageTexts = map[string]texts{
 		NotFound:    "Länken till kortregistreringen är inte giltig.",
 		FormExpired: "Formuläret är inte längre giltigt. Ladda om sidan och försök igen.", Back: "Tillbaka",
 		errors: map[string]string{
-			errNumber: "Ange ett kortnummer med 13 till 19 siffror.", errNotTestCard: "Det här är inget testkort. Använd ett av testkorten nedan.",
-			errExpiry: "Ange giltighetstiden som MM/ÅÅ.", errExpired: "Kortets giltighetstid har gått ut.", errCVC: "Ange den tresiffriga säkerhetskoden.",
+			errNumber: "Ange ett kortnummer med 13 till 19 siffror.", errNotValid: "Kortnumret är inte giltigt. Kontrollera att du har skrivit det rätt.",
+			errNotTestCard: "Det här är inget testkort. Använd ett av testkorten nedan.",
+			errExpiry:      "Ange giltighetstiden som MM/ÅÅ.", errExpired: "Kortets giltighetstid har gått ut.", errCVC: "Ange den tresiffriga säkerhetskoden.",
 		},
 	},
 	"nb-NO": {
@@ -50,8 +52,9 @@ var pageTexts = map[string]texts{
 		NotFound:    "Lenken til kortregistreringen er ikke gyldig.",
 		FormExpired: "Skjemaet er ikke lenger gyldig. Last inn siden på nytt og prøv igjen.", Back: "Tilbake",
 		errors: map[string]string{
-			errNumber: "Oppgi et kortnummer med 13 til 19 sifre.", errNotTestCard: "Dette er ikke et testkort. Bruk et av testkortene nedenfor.",
-			errExpiry: "Oppgi utløpsdatoen som MM/ÅÅ.", errExpired: "Kortet er utløpt.", errCVC: "Oppgi den tresifrede sikkerhetskoden.",
+			errNumber: "Oppgi et kortnummer med 13 til 19 sifre.", errNotValid: "Kortnummeret er ikke gyldig. Kontroller at du har skrevet det riktig.",
+			errNotTestCard: "Dette er ikke et testkort. Bruk et av testkortene nedenfor.",
+			errExpiry:      "Oppgi utløpsdatoen som MM/ÅÅ.", errExpired: "Kortet er utløpt.", errCVC: "Oppgi den tresifrede sikkerhetskoden.",
 		},
 	},
 	"da-DK": {
@@ -64,8 +67,9 @@ var pageTexts = map[string]texts{
 		NotFound:    "Linket til kortregistreringen er ikke gyldigt.",
 		FormExpired: "Formularen er ikke længere gyldig. Genindlæs siden, og prøv igen.", Back: "Tilbage",
 		errors: map[string]string{
-			errNumber: "Indtast et kortnummer på 13 til 19 cifre.", errNotTestCard: "Dette er ikke et testkort. Brug et af testkortene nedenfor.",
-			errExpiry: "Indtast udløbsdatoen som MM/ÅÅ.", errExpired: "Kortet er udløbet.", errCVC: "Indtast den trecifrede sikkerhedskode.",
+			errNumber: "Indtast et kortnummer på 13 til 19 cifre.", errNotValid: "Kortnummeret er ikke gyldigt. Kontrollér, at du har skrevet det korrekt.",
+			errNotTestCard: "Dette er ikke et testkort. Brug et af testkortene nedenfor.",
+			errExpiry:      "Indtast udløbsdatoen som MM/ÅÅ.", errExpired: "Kortet er udløbet.", errCVC: "Indtast den trecifrede sikkerhedskode.",
 		},
 	},
 	"fi-FI": {
@@ -78,8 +82,9 @@ var pageTexts = map[string]texts{
 		NotFound:    "Korttirekisteröinnin linkki ei ole voimassa.",
 		FormExpired: "Lomake ei ole enää voimassa. Lataa sivu uudelleen ja yritä uudelleen.", Back: "Takaisin",
 		errors: map[string]string{
-			errNumber: "Syötä 13–19-numeroinen kortin numero.", errNotTestCard: "Tämä ei ole testikortti. Käytä jotakin alla olevista testikorteista.",
-			errExpiry: "Syötä voimassaoloaika muodossa KK/VV.", errExpired: "Kortti on vanhentunut.", errCVC: "Syötä kolminumeroinen turvakoodi.",
+			errNumber: "Syötä 13–19-numeroinen kortin numero.", errNotValid: "Kortin numero ei ole kelvollinen. Tarkista, että kirjoitit sen oikein.",
+			errNotTestCard: "Tämä ei ole testikortti. Käytä jotakin alla olevista testikorteista.",
+			errExpiry:      "Syötä voimassaoloaika muodossa KK/VV.", errExpired: "Kortti on vanhentunut.", errCVC: "Syötä kolminumeroinen turvakoodi.",
 		},
 	},
 }

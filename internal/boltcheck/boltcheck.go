@@ -39,7 +39,7 @@ func Check(path string, lockTimeout time.Duration) error {
 		debug.SetPanicOnFault(true) // this goroutine only: a fault in the mapped file panics
 		defer func() {
 			if r := recover(); r != nil {
-				done <- fmt.Errorf("unreadable page: %v", r)
+				done <- Unreadable(path, r)
 			}
 		}()
 		done <- walk(path, fi.Size(), lockTimeout)
@@ -81,4 +81,15 @@ func walkBucket(b *bolt.Bucket, sink *byte) error {
 		}
 		return nil
 	})
+}
+
+// Unreadable is the error of the bbolt file at path that bbolt panicked on (r) while reading it,
+// for Check and for callers that recover from bbolt's panics themselves: the damaged page, as
+// FindDamage names it, or — when it finds none — bbolt's own words.
+func Unreadable(path string, r any) error {
+	var pe *PageError
+	if err := FindDamage(path); errors.As(err, &pe) {
+		return fmt.Errorf("damaged %w", pe)
+	}
+	return fmt.Errorf("unreadable page: %v", r)
 }

@@ -1,6 +1,7 @@
 // Package jsonw appends JSON values exactly as encoding/json's Marshal writes them, without
 // reflection, for the hot paths that encode the same few types many times per second (the
-// customer resource of a GET). Each writer is tested against json.Marshal.
+// customer resource of a GET). Each writer is tested against json.Marshal (and the NoEscapeHTML
+// one against a json.Encoder that does not escape HTML, as the API's answers are written).
 package jsonw
 
 import (
@@ -13,12 +14,18 @@ const hex = "0123456789abcdef"
 // characters escaped (\n, \r, \t, \b, \f by name); <, > and & escaped as \u003c, \u003e and
 // \u0026 (Marshal's HTML-safe default); U+2028 and U+2029 escaped; each invalid UTF-8 byte
 // replaced by \ufffd; everything else, non-ASCII letters included, as it is.
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendString(b, s, true) }
+
+// AppendStringNoEscapeHTML appends s as a json.Encoder with SetEscapeHTML(false) encodes a
+// string: as AppendString, but <, > and & as they are.
+func AppendStringNoEscapeHTML(b []byte, s string) []byte { return appendString(b, s, false) }
+
+func appendString(b []byte, s string, escapeHTML bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || c != '<' && c != '>' && c != '&') {
 				i++
 				continue
 			}

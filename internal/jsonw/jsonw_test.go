@@ -1,9 +1,19 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
+
+// encodeNoHTML encodes v as a json.Encoder with SetEscapeHTML(false) does, without its newline.
+func encodeNoHTML(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
 
 var samples = []string{"", "plain", "Åsa Öberg-Ängström", `quote " back \ slash`, "line\nfeed\r\ttab\b\f",
 	"\x00\x01\x1f\x7f", "<script>&amp;</script>", "\u2028\u2029", "bad \xff\xfe utf8 \xc3", "emoji 😀 and ß", "\xed\xa0\x80 surrogate"}
@@ -13,6 +23,14 @@ func TestAppendStringIsMarshal(t *testing.T) {
 		want, _ := json.Marshal(s)
 		if got := AppendString(nil, s); string(got) != string(want) {
 			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func TestAppendStringNoEscapeHTMLIsEncoder(t *testing.T) {
+	for _, s := range samples {
+		if got, want := string(AppendStringNoEscapeHTML(nil, s)), encodeNoHTML(s); got != want {
+			t.Errorf("AppendStringNoEscapeHTML(%q) = %s, want %s", s, got, want)
 		}
 	}
 }
@@ -34,6 +52,9 @@ func FuzzAppendString(f *testing.F) {
 		want, _ := json.Marshal(s)
 		if got := AppendString([]byte("x"), s); string(got[1:]) != string(want) {
 			t.Fatalf("AppendString(%q) = %s, want %s", s, got[1:], want)
+		}
+		if got, want := AppendStringNoEscapeHTML([]byte("x"), s), encodeNoHTML(s); string(got[1:]) != want {
+			t.Fatalf("AppendStringNoEscapeHTML(%q) = %s, want %s", s, got[1:], want)
 		}
 	})
 }

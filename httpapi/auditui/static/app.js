@@ -130,6 +130,46 @@
     return e;
   }
 
+  // readableTime shows an API time (RFC 3339 in UTC, to the nanosecond) to the second:
+  // 2026-03-01T08:02:00.123456789Z → 2026-03-01 08:02:00 UTC.
+  function readableTime(t) {
+    const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(t || '');
+    return m ? m[1] + ' ' + m[2] + ' UTC' : String(t || '—');
+  }
+
+  // timeEl is a time element showing t readably, the exact time on hover (title) and in its
+  // datetime attribute.
+  function timeEl(cls, t) {
+    const e = el('time', cls, readableTime(t));
+    if (t) {
+      e.dateTime = t;
+      e.title = t;
+    }
+    return e;
+  }
+
+  // fieldName shows a field path (legalAddress.zipCode) with a line-break opportunity after each
+  // dot, so that a long one wraps at its parts rather than running into the next column.
+  function fieldName(name) {
+    const parts = name.split('.');
+    const out = [];
+    parts.forEach((p, i) => {
+      out.push(document.createTextNode(i < parts.length - 1 ? p + '.' : p));
+      if (i < parts.length - 1) out.push(document.createElement('wbr'));
+    });
+    return out;
+  }
+
+  // dataText is an event's data as one line of JSON with a space after each comma and colon,
+  // so that it wraps between members rather than inside them.
+  function dataText(v) {
+    if (Array.isArray(v)) return '[' + v.map(dataText).join(', ') + ']';
+    if (v !== null && typeof v === 'object') {
+      return '{' + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ': ' + dataText(x)).join(', ') + '}';
+    }
+    return JSON.stringify(v === undefined ? null : v);
+  }
+
   // The page's address holds what it shows (never the token), so it can be bookmarked.
   function setAddress(params) {
     const q = new URLSearchParams();
@@ -200,8 +240,8 @@
     $('timeline').replaceChildren();
     $('timeline').classList.remove('loaded');
     $('timeline-more').hidden = true;
+    $('timeline-pane').hidden = true; // shown with the first page: an error leaves no empty timeline
     $('asof').hidden = true;
-    $('timeline-title').textContent = 'Timeline of customer ' + customer;
     setAddress({ ledger, customer, version });
     busy('Loading the timeline of customer ' + customer + '…');
     try {
@@ -234,7 +274,9 @@
     tl.next = (body.navigation && body.navigation.next) || '';
     $('timeline-more').hidden = !tl.next;
     list.classList.add('loaded');
-    $('timeline-title').textContent = 'Timeline of customer ' + tl.customer + ' (' + tl.events.size + ' events' + (tl.next ? ', more to load' : '') + ')';
+    const n = tl.events.size;
+    $('timeline-title').textContent = 'Timeline of customer ' + tl.customer + ' (' + n + (n === 1 ? ' event' : ' events') + (tl.next ? ', more to load' : '') + ')';
+    $('timeline-pane').hidden = false;
   }
 
   function timelineEntry(ev, diff) {
@@ -244,8 +286,7 @@
     head.type = 'button';
     head.title = 'Show the customer as of version ' + ev.version;
     head.setAttribute('aria-pressed', 'false');
-    head.append(el('span', 'version', 'v' + ev.version), el('time', 'when', ev.time), el('span', 'type', ev.type));
-    head.querySelector('time').dateTime = ev.time;
+    head.append(el('span', 'version', 'v' + ev.version), timeEl('when', ev.time), el('span', 'type', ev.type));
     head.addEventListener('click', () => { showAsOfVersion(ev.version).catch(showError); });
     li.append(head);
 
@@ -266,7 +307,9 @@
         const tr = el('tr');
         tr.dataset.field = c.field;
         tr.className = c.before === undefined ? 'added' : c.after === undefined ? 'removed' : 'changed';
-        tr.append(el('th', 'field', c.field), valueCell('old', c.before), el('td', 'arrow', '→'), valueCell('new', c.after));
+        const name = el('th', 'field');
+        name.append(...fieldName(c.field));
+        tr.append(name, valueCell('old', c.before), el('td', 'arrow', '→'), valueCell('new', c.after));
         body.append(tr);
       }
       table.append(body);
@@ -315,7 +358,7 @@
     if (gen !== generation) return;
     const ev = tl.events.get(v);
     renderAsOf(state, 'as of version ' + v,
-      ev ? 'Right after ' + ev.type + ' by ' + (ev.actor || '—') + ' at ' + ev.time : '');
+      ev ? 'Right after ' + ev.type + ' by ' + (ev.actor || '—') + ' at ' + readableTime(ev.time) : '');
     select(v);
     setAddress({ ledger: tl.ledger, customer: tl.customer, version: String(v) });
     done();
@@ -346,7 +389,9 @@
     for (const [k, v] of flatten(state, '', new Map())) {
       const tr = el('tr');
       tr.dataset.field = k;
-      tr.append(el('th', '', k), el('td', '', v));
+      const name = el('th');
+      name.append(...fieldName(k));
+      tr.append(name, el('td', '', v));
       body.append(tr);
     }
     $('asof-json').textContent = JSON.stringify(state, null, 2);
@@ -402,7 +447,7 @@
       const { body } = await get(target);
       if (gen !== generation) return;
       for (const ev of body.items || []) {
-        $('events').tBodies[0].append(eventRow(ev));
+        $('events').tBodies[0].append(...eventRows(ev));
         shown++;
       }
       target = (body.navigation && body.navigation.next) || '';
@@ -413,8 +458,10 @@
     done($('events').tBodies[0].rows.length ? '' : 'No events match.');
   }
 
-  function eventRow(ev) {
-    const tr = el('tr');
+  // eventRows are an event's two rows: what happened, by whom and when; then its data, as wide
+  // as the table.
+  function eventRows(ev) {
+    const tr = el('tr', 'event');
     tr.dataset.position = ev.position;
     const m = /^[^/]+\/customers\/(.+)$/.exec(ev.stream || '');
     const cust = el('td', 'customer');
@@ -425,8 +472,9 @@
       b.addEventListener('click', () => { $('customer').value = m[1]; view('customer'); showTimeline($('ledger').value.trim(), m[1], String(ev.version)); });
       cust.append(b);
     } else {
-      cust.textContent = (ev.stream || '').replace(/^[^/]+\//, '');
+      cust.append((ev.stream || '').replace(/^[^/]+\//, ''));
     }
+    cust.append(' ', el('span', 'version', 'v' + ev.version)); // the stream's version, as the timeline names it
     const cid = el('td', 'correlation');
     if (ev.correlationId) {
       const b = el('button', 'link', ev.correlationId);
@@ -439,11 +487,16 @@
       });
       cid.append(b);
     }
+    const when = el('td', 'when');
+    when.title = ev.time;
+    when.append(timeEl('', ev.time));
+    tr.append(el('td', 'position', ev.position), when, cust, el('td', 'type', ev.type), el('td', 'actor', ev.actor || '—'), cid);
+    const dataRow = el('tr', 'data-row');
     const data = el('td', 'data');
-    data.append(el('code', '', ev.dataWithheld ? '(withheld: protected identity)' : JSON.stringify(ev.data)));
-    tr.append(el('td', 'position', ev.position), el('td', 'when', ev.time), cust, el('td', 'version', ev.version),
-      el('td', 'type', ev.type), el('td', 'actor', ev.actor || '—'), cid, data);
-    return tr;
+    data.colSpan = tr.cells.length;
+    data.append(el('code', '', ev.dataWithheld ? '(withheld: protected identity)' : dataText(ev.data)));
+    dataRow.append(data);
+    return [tr, dataRow];
   }
 
   async function moreEvents() {
