@@ -53,6 +53,10 @@ type Config struct {
 	Verifier  Verifier
 	// Ready reports whether the service can serve (store open, projections caught up); nil = ready.
 	Ready func(ctx context.Context) error
+	// Degraded reports a part that does not work while the service still serves (a stuck relay:
+	// writes are stored, the log is the outbox); /readyz then answers 200 with status "degraded"
+	// and the error as detail. nil = never degraded.
+	Degraded func(ctx context.Context) error
 	// Details adds detail to /readyz (e.g. the relay's lag); nil adds none.
 	Details func() map[string]any
 	// Now is the clock (default time.Now).

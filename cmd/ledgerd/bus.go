@@ -5,15 +5,19 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/eventstore/relay"
 )
 
@@ -21,12 +25,16 @@ import (
 // the connection, and the relay that publishes the log. On a writer it starts in the background
 // (startBus): its fields are set once up is closed.
 type bus struct {
-	server *server.Server // nil with an external NATS
+	server *server.Server     // nil with an external NATS
+	healer *relay.Healer      // restarts the embedded server when it cannot store; nil with an external NATS
+	keys   *keysync.Publisher // the key bus publisher
 	conn   *nats.Conn
 	relay  *relay.Relay
 	url    string
 	up     chan struct{} // closed when the fields above are set, or the start failed (err)
 	err    error
+
+	setupErr atomic.Pointer[string] // why the stream cannot be set up yet (the relay has not started)
 }
 
 // started returns the bus once it is up, or nil while it is starting or when its start failed.
@@ -44,11 +52,20 @@ func (b *bus) started() *bus {
 	return nil
 }
 
+// status is the relay's status, with the stream's set-up error while the relay waits for it.
+func (b *bus) status() relay.Status {
+	st := b.relay.Status()
+	if e := b.setupErr.Load(); e != nil && st.LastError == "" {
+		st.LastError = *e
+	}
+	return st
+}
+
 // relayStatus is the relay's status; while the bus is starting, the log's head with nothing
 // known to be published, and the start's error if it failed.
 func (m *Main) relayStatus() relay.Status {
 	if b := m.bus.started(); b != nil {
-		return b.relay.Status()
+		return b.status()
 	}
 	st := relay.Status{LastError: "NATS is starting"}
 	if m.bus != nil {
@@ -61,6 +78,57 @@ func (m *Main) relayStatus() relay.Status {
 	st.Head, _ = m.store.Head(context.Background())
 	st.LagPositions = st.Head
 	return st
+}
+
+// degraded reports what keeps the bus from carrying what the writer stores: the embedded
+// JetStream cannot store, the relay publishes nothing while events wait, or the key bus publisher
+// keeps failing. nil when nothing does, while the bus starts (relayStatus says so) and on a
+// reader. The writer still takes writes meanwhile: the log and the key store are the outboxes,
+// and everything is published once the bus works again.
+func (m *Main) degraded(context.Context) error {
+	b := m.bus.started()
+	if b == nil {
+		return nil
+	}
+	var problems []string
+	if stuck, why := b.relayStuck(); stuck {
+		problems = append(problems, "the relay is stuck: "+why)
+	}
+	if since, stuck := b.keys.Stuck(); stuck {
+		problems = append(problems, fmt.Sprintf("the key bus is stuck: no data key published since %s; keys wait in the key store",
+			since.UTC().Format(time.RFC3339)))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "; "))
+}
+
+// relayStuck says whether the relay is stuck, and why: the embedded JetStream cannot store
+// (known at once) or nothing was published for relay.DefaultStuckAfter while events wait.
+func (b *bus) relayStuck() (bool, string) {
+	if b.healer != nil {
+		if problem, since := b.healer.Problem(); problem != "" {
+			return true, fmt.Sprintf("the embedded NATS server cannot store since %s (%s); events wait in the log",
+				since.UTC().Format(time.RFC3339), problem)
+		}
+	}
+	if st := b.status(); st.Stuck {
+		return true, fmt.Sprintf("nothing published since %s while %d events wait in the log (%s)",
+			st.Since.UTC().Format(time.RFC3339), st.LagPositions, st.LastError)
+	}
+	return false, ""
+}
+
+// relayDetails is the relay's part of /readyz.
+func (m *Main) relayDetails() map[string]any {
+	st := m.relayStatus()
+	stuck := false
+	if b := m.bus.started(); b != nil {
+		stuck, _ = b.relayStuck()
+	}
+	return map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,
+		"lagSeconds": st.LagSeconds, "connected": st.Connected, "lastError": st.LastError, "stuck": stuck}
 }
 
 // startBus starts the NATS side in the background: the embedded server (unless a URL is
@@ -127,6 +195,14 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 		}
 		b.server, b.url = s, s.ClientURL()
 		m.log.Info("embedded NATS server ready", "url", b.url, "took", time.Since(start).Round(time.Millisecond))
+		if b.healer, err = relay.NewHealer(s, embedded, relay.HealerConfig{Logger: embedded.Logger}); err != nil {
+			return nil, err
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done() // before bus.close shuts the (current) server down
+			b.healer.Run(ctx)
+		}()
 	}
 	var js jetstream.JetStream
 	var err error
@@ -137,7 +213,7 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 		Logger: m.log}); err != nil { // the relay names itself (component=relay)
 		return nil, err
 	}
-	if err := m.startKeyPublisher(ctx, js); err != nil {
+	if b.keys, err = m.startKeyPublisher(ctx, js); err != nil {
 		return nil, err
 	}
 	return js, nil
@@ -152,8 +228,11 @@ func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := relay.EnsureStream(ctx, js, streamCfg)
 		if err == nil {
+			b.setupErr.Store(nil)
 			break
 		}
+		msg := "cannot set up the stream: " + err.Error()
+		b.setupErr.Store(&msg)
 		log.Warn("cannot set up the JetStream stream yet; retrying", "err", err, "retryIn", wait)
 		select {
 		case <-ctx.Done():
@@ -209,9 +288,13 @@ func (b *bus) close() {
 	if b.conn != nil {
 		b.conn.Close()
 	}
-	if b.server != nil {
-		b.server.Shutdown()
-		b.server.WaitForShutdown()
+	s := b.server
+	if b.healer != nil {
+		s = b.healer.Server() // the healer may have restarted it
+	}
+	if s != nil {
+		s.Shutdown()
+		s.WaitForShutdown()
 	}
 }
 

@@ -58,7 +58,7 @@ func TestE2EStopOnFullDisk(t *testing.T) {
 	}
 	bin := buildLedgerd(t)
 	const secret = "disk-test-secret-0123456789abcdef0123"
-	r := startOnTmpfs(t, bin, 16<<20, false, "-jwt-secret", secret)
+	r := startOnTmpfs(t, bin, tmpfsLayout{size: 16 << 20}, "-jwt-secret", secret)
 	s := &testServer{base: r.base, client: &http.Client{Timeout: 60 * time.Second}}
 	defer s.client.CloseIdleConnections()
 	token := mintWith(t, secret, "disk-tester")

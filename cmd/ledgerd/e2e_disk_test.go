@@ -19,46 +19,68 @@ import (
 )
 
 // tmpfsScript mounts a small tmpfs on the data directory $1 inside a private user and mount
-// namespace (unshare -rm: no privileges needed), runs ledgerd ($5 and on) there and, once it has
+// namespace (unshare -rm: no privileges needed), runs ledgerd ($6 and on) there and, once it has
 // exited, copies the data directory to $2 so that the test can examine the files. With a
-// directory $4, the read models (projections.db) live on a second tmpfs of their own there.
-const tmpfsScript = `data="$1"; out="$2"; size="$3"; proj="$4"; shift 4
+// directory $4, the read models (projections.db) live on a second tmpfs of their own there; with
+// a size $5, the embedded NATS server's store ({data}/nats) lives on a tmpfs of that size. When
+// ledgerd exits while a file $2/restart exists, the file is removed and ledgerd is started again
+// on the same mounts (its pid is always in $2/pid).
+const tmpfsScript = `data="$1"; out="$2"; size="$3"; proj="$4"; natssize="$5"; shift 5
 mount -t tmpfs -o size="$size" tmpfs "$data" || exit 97
 if [ -n "$proj" ]; then
   mount -t tmpfs -o size="$size" tmpfs "$proj" || exit 97
   ln -s "$proj/projections.db" "$data/projections.db" || exit 97
 fi
-"$@" &
-pid=$!
-echo "$pid" > "$out/pid"
-wait "$pid"; status=$?
+if [ -n "$natssize" ]; then
+  mkdir "$data/nats" && mount -t tmpfs -o size="$natssize" tmpfs "$data/nats" || exit 97
+fi
+while :; do
+  "$@" &
+  pid=$!
+  echo "$pid" > "$out/pid"
+  wait "$pid"; status=$?
+  [ -e "$out/restart" ] || break
+  rm -f "$out/restart"
+done
 mkdir -p "$out/data" && cp -a -L "$data"/. "$out/data"/ || exit 98
 exit "$status"`
+
+// tmpfsLayout says which tmpfs mounts ledgerd gets.
+type tmpfsLayout struct {
+	size       int  // the data directory's tmpfs, in bytes
+	readModels bool // the read models on a tmpfs of their own, of the same size
+	natsSize   int  // > 0: the embedded NATS store ({data}/nats) on a tmpfs of its own of this size
+}
 
 // tmpfsRun is ledgerd running on a tmpfs of its own.
 type tmpfsRun struct {
 	cmd    *exec.Cmd
 	mount  string // the data directory, as seen from the test: /proc/<pid>/root/<data dir>
+	data   string // the data directory, as seen inside the namespace
 	proj   string // the read models' tmpfs, as seen from the test ("" when there is none)
 	out    string // where the script copies the data directory after ledgerd exits
 	base   string
 	stderr *syncBuffer
 }
 
-// startOnTmpfs runs the ledgerd binary with its data directory on a tmpfs of size bytes. It skips
-// the test when the kernel does not let an unprivileged process mount one (no user namespaces).
-// With separateReadModels the read models get a tmpfs of their own, of the same size.
-func startOnTmpfs(t *testing.T, bin string, size int, separateReadModels bool, args ...string) *tmpfsRun {
+// startOnTmpfs runs the ledgerd binary with its data directory on tmpfs mounts as layout says. It
+// skips the test when the kernel does not let an unprivileged process mount one (no user
+// namespaces).
+func startOnTmpfs(t *testing.T, bin string, layout tmpfsLayout, args ...string) *tmpfsRun {
 	t.Helper()
 	unshare := unshareTool(t)
 	data, out, proj := t.TempDir(), t.TempDir(), ""
-	if separateReadModels {
+	if layout.readModels {
 		proj = t.TempDir()
 	}
+	natsSize := ""
+	if layout.natsSize > 0 {
+		natsSize = strconv.Itoa(layout.natsSize)
+	}
 	port := freePort(t)
-	cmdArgs := append([]string{"-rm", "sh", "-c", tmpfsScript, "sh", data, out, strconv.Itoa(size), proj, bin,
+	cmdArgs := append([]string{"-rm", "sh", "-c", tmpfsScript, "sh", data, out, strconv.Itoa(layout.size), proj, natsSize, bin,
 		"-http-addr", "127.0.0.1:" + strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", data}, args...)
-	r := &tmpfsRun{cmd: exec.Command(unshare, cmdArgs...), out: out, base: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}}
+	r := &tmpfsRun{cmd: exec.Command(unshare, cmdArgs...), out: out, data: data, base: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}}
 	r.cmd.Stdout, r.cmd.Stderr = io.Discard, r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -116,6 +138,40 @@ func (r *tmpfsRun) stop(t *testing.T) string {
 	return filepath.Join(r.out, "data")
 }
 
+// restart stops ledgerd with SIGTERM and starts it again on the same mounts, and waits until the
+// new process serves.
+func (r *tmpfsRun) restart(t *testing.T) {
+	t.Helper()
+	old := r.pid()
+	if err := os.WriteFile(filepath.Join(r.out, "restart"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(old, syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM: %v", err)
+	}
+	waitFor(t, "ledgerd to start again", func() bool {
+		pid := r.pid()
+		return pid > 0 && pid != old
+	})
+	waitReady(t, &http.Client{Timeout: 10 * time.Second}, r.base)
+}
+
+// remount gives the tmpfs at dir (a path inside the namespace, such as r.data+"/nats") a new
+// size, from inside ledgerd's user and mount namespace (nsenter): the disk grows under the
+// running process.
+func (r *tmpfsRun) remount(t *testing.T, dir string, size int) {
+	t.Helper()
+	nsenter, err := exec.LookPath("nsenter")
+	if err != nil {
+		t.Skip("no nsenter(1): cannot grow the tmpfs")
+	}
+	cmd := exec.Command(nsenter, "-t", strconv.Itoa(r.pid()), "-U", "-m", "--preserve-credentials",
+		"mount", "-o", "remount,size="+strconv.Itoa(size), dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("remounting %s: %v\n%s", dir, err, out)
+	}
+}
+
 // fill writes a file into the tmpfs at dir until it is full and returns its path.
 func fill(t *testing.T, dir string) string {
 	t.Helper()
@@ -149,7 +205,7 @@ func TestE2EDiskFull(t *testing.T) {
 	}
 	bin := buildLedgerd(t)
 	const secret = "disk-test-secret-0123456789abcdef0123"
-	r := startOnTmpfs(t, bin, 32<<20, false, "-jwt-secret", secret, "-read-model-wait", "1s")
+	r := startOnTmpfs(t, bin, tmpfsLayout{size: 32 << 20}, "-jwt-secret", secret, "-read-model-wait", "1s")
 	s := &testServer{base: r.base, client: &http.Client{Timeout: 60 * time.Second}}
 	defer s.client.CloseIdleConnections()
 	token := mintWith(t, secret, "disk-tester")
@@ -249,7 +305,7 @@ func TestE2EReadModelDiskFull(t *testing.T) {
 	}
 	bin := buildLedgerd(t)
 	const secret = "disk-test-secret-0123456789abcdef0123"
-	r := startOnTmpfs(t, bin, 16<<20, true, "-jwt-secret", secret, "-read-model-wait", "1s")
+	r := startOnTmpfs(t, bin, tmpfsLayout{size: 16 << 20, readModels: true}, "-jwt-secret", secret, "-read-model-wait", "1s")
 	s := &testServer{base: r.base, client: &http.Client{Timeout: 60 * time.Second}}
 	defer s.client.CloseIdleConnections()
 	token := mintWith(t, secret, "disk-tester")

@@ -76,6 +76,12 @@ func (m *Main) metricsHandler() http.Handler {
 			}
 			return 0
 		})
+		gauge("bus_stuck", "1 while the relay or the key bus is stuck: events or keys wait and nothing is published (/readyz says why).", func() float64 {
+			if m.degraded(context.Background()) != nil {
+				return 1
+			}
+			return 0
+		})
 		counter := func(name, help string, f func() float64) {
 			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "ledgerd", Name: name, Help: help}, f))
 		}

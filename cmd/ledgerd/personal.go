@@ -141,16 +141,16 @@ func (o eventOpener) OpenEvent(ctx context.Context, e eventstore.Event) ([]byte,
 }
 
 // startKeyPublisher copies the key store's changes to the key bus, for the readers.
-func (m *Main) startKeyPublisher(ctx context.Context, js jetstream.JetStream) error {
+func (m *Main) startKeyPublisher(ctx context.Context, js jetstream.JetStream) (*keysync.Publisher, error) {
 	pub, err := keysync.NewPublisher(keysync.PublisherConfig{Keys: m.keys, JetStream: js, Replicas: m.Options.NATSReplicas,
 		Logger: m.log.With("component", "keybus")})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		pub.Run(ctx)
 	}()
-	return nil
+	return pub, nil
 }

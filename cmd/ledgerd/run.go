@@ -133,7 +133,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	cfg := httpapi.Config{
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
-		Verifier: m.verifier, Ready: m.ready, Details: m.details, Logger: m.log,
+		Verifier: m.verifier, Ready: m.ready, Degraded: m.degraded, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
 		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd},
 	}
@@ -302,9 +302,7 @@ func (m *Main) details() map[string]any {
 		d["readerId"], d["streamLastSequence"] = m.reader.id, m.reader.lastSeq.Load()
 	}
 	if m.reader == nil && m.store != nil {
-		st := m.relayStatus()
-		d["relay"] = map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,
-			"lagSeconds": st.LagSeconds, "connected": st.Connected, "lastError": st.LastError}
+		d["relay"] = m.relayDetails()
 	}
 	return d
 }

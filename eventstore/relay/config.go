@@ -28,6 +28,7 @@ const (
 	MaxMaxInFlight     = 65536
 	DefaultMinBackoff  = 100 * time.Millisecond
 	DefaultMaxBackoff  = 5 * time.Second
+	DefaultStuckAfter  = 30 * time.Second
 )
 
 // Config configures a Relay. Log and JetStream are required; every other field has a default.
@@ -52,6 +53,10 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait between retries after a failure; the wait doubles
 	// from MinBackoff up to MaxBackoff and resets after a success. Defaults 100ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
+	// StuckAfter is how long events may wait with no progress before Status reports the relay
+	// stuck: the oldest unpublished event is at least this old and nothing was published for at
+	// least this long. Default 30s.
+	StuckAfter time.Duration
 	// AckTimeout is the default publisher's AckTimeout. Default 10s.
 	AckTimeout time.Duration
 	// Logger receives the relay's log lines (no personal data: positions, ids, errors). Default
@@ -71,6 +76,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBackoff == 0 {
 		c.MaxBackoff = max(DefaultMaxBackoff, c.MinBackoff)
+	}
+	if c.StuckAfter == 0 {
+		c.StuckAfter = DefaultStuckAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -105,6 +113,9 @@ func (c Config) Validate() error {
 	}
 	if c.AckTimeout < 0 {
 		errs = append(errs, errors.New("AckTimeout must not be negative"))
+	}
+	if c.StuckAfter < 0 {
+		errs = append(errs, errors.New("StuckAfter must not be negative"))
 	}
 	return errors.Join(errs...)
 }

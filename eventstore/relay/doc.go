@@ -96,6 +96,16 @@
 //     so the relay resumes after the last sequence without comparing ids.
 //   - Run returns the error, never skips: conflicts need an operator (point the relay at a fresh
 //     stream, or restore the matching log).
+//   - The stream's disk is full: nats-server stores nothing more on that stream — it logs the
+//     write error and does not even answer the publisher (ack timeouts) — until the stream is
+//     loaded again, however much space returns. Status reports the relay stuck (Stuck: events
+//     wait and nothing was published for StuckAfter). For an embedded server a Healer notices
+//     the write error at once and, once the disk has room, restarts the server in this process
+//     on its address; the relay reconnects, finds the stream behind its cursor if the stream
+//     lost what it had not written, and republishes from the log. StartEmbedded sets JetStream's
+//     storage limit explicitly (EmbeddedConfig.MaxStore): nats-server's own default, computed
+//     from the free space at start, left a server started on a full disk unable to store
+//     anything until the next restart.
 //
 // JetStream is the distribution log, not the system of record: the bbolt log is. A stream that
 // lost its unsynced tail in a machine crash is found behind the relay's cursor and refilled from

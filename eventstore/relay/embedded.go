@@ -32,12 +32,23 @@ type EmbeddedConfig struct {
 	// both settings are safe; SyncAlways costs throughput (see BENCHMARKS.md). A process crash
 	// (kill -9) loses nothing either way: written data is in the OS page cache.
 	SyncInterval time.Duration
+	// MaxStore is JetStream's storage limit in bytes. Default DefaultMaxStore. The limit is always
+	// set explicitly: without one, nats-server derives it from the disk's free space at start (75%
+	// of it, plus most of what the streams already hold), so a server started on a full disk got
+	// a limit below what its streams held ("Max Storage: 0 B") and refused every message, even
+	// after space returned, until another restart. The disk is the real limit: when it is full,
+	// JetStream cannot store and a Healer restarts it once space returns.
+	MaxStore int64
 	// ReadyTimeout bounds the wait for the server to accept connections. Default 10s.
 	ReadyTimeout time.Duration
 	// Logger receives the server's log lines. Default slog.Default(). Debug lines are passed on
 	// only when the logger is enabled for slog.LevelDebug; trace lines never are.
 	Logger *slog.Logger
 }
+
+// DefaultMaxStore is EmbeddedConfig's default MaxStore: nats-server's own default when it cannot
+// measure the disk (1 TiB).
+const DefaultMaxStore = server.JetStreamMaxStoreDefault
 
 // ParseSyncInterval parses an embedded server's fsync setting: "always" (SyncAlways, returned as
 // 0) or a positive Go duration such as "1s" or "2m".
@@ -58,31 +69,11 @@ func ParseSyncInterval(s string) (time.Duration, error) {
 // Fatalf logs at error level and never exits the process: a failure to start is returned as an
 // error (carrying the fatal message). Stop it with Shutdown and WaitForShutdown.
 func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
-	if cfg.StoreDir == "" {
-		return nil, errors.New("relay: StartEmbedded: StoreDir is required")
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Host == "" {
-		cfg.Host = "127.0.0.1"
-	}
-	if cfg.ReadyTimeout <= 0 {
-		cfg.ReadyTimeout = 10 * time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.SyncInterval < 0 {
-		return nil, fmt.Errorf("relay: StartEmbedded: negative SyncInterval %s", cfg.SyncInterval)
-	}
-	s, err := server.NewServer(&server.Options{
-		ServerName:   cfg.ServerName,
-		Host:         cfg.Host,
-		Port:         cfg.Port,
-		JetStream:    true,
-		StoreDir:     cfg.StoreDir,
-		SyncAlways:   cfg.SyncInterval == 0,
-		SyncInterval: cfg.SyncInterval,
-		NoSigs:       true,
-	})
+	s, err := server.NewServer(cfg.options())
 	if err != nil {
 		return nil, fmt.Errorf("relay: embedded nats-server: %w", err)
 	}
@@ -126,6 +117,46 @@ func (cfg EmbeddedConfig) CheckPort() error {
 		return fmt.Errorf("relay: the embedded nats-server cannot listen: %w", err)
 	}
 	return l.Close()
+}
+
+func (cfg EmbeddedConfig) withDefaults() (EmbeddedConfig, error) {
+	if cfg.StoreDir == "" {
+		return cfg, errors.New("relay: StartEmbedded: StoreDir is required")
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SyncInterval < 0 {
+		return cfg, fmt.Errorf("relay: StartEmbedded: negative SyncInterval %s", cfg.SyncInterval)
+	}
+	if cfg.MaxStore < 0 {
+		return cfg, fmt.Errorf("relay: StartEmbedded: negative MaxStore %d", cfg.MaxStore)
+	}
+	if cfg.MaxStore == 0 {
+		cfg.MaxStore = DefaultMaxStore
+	}
+	return cfg, nil
+}
+
+// options are the server's options (cfg with its defaults).
+func (cfg EmbeddedConfig) options() *server.Options {
+	return &server.Options{
+		ServerName:        cfg.ServerName,
+		Host:              cfg.Host,
+		Port:              cfg.Port,
+		JetStream:         true,
+		StoreDir:          cfg.StoreDir,
+		SyncAlways:        cfg.SyncInterval == 0,
+		SyncInterval:      cfg.SyncInterval,
+		JetStreamMaxStore: cfg.MaxStore,
+		NoSigs:            true,
+	}
 }
 
 // waitReady waits until s accepts connections; it gives up early when the server reported a

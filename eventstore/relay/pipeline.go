@@ -55,7 +55,7 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 			}
 			return err
 		}
-		r.cursor.Store(f.last)
+		r.setCursor(f.last)
 		r.setError(nil)
 		b.reset()
 		return nil

@@ -19,8 +19,9 @@ type Relay struct {
 	cfg Config
 	log *slog.Logger
 
-	running atomic.Bool
-	cursor  atomic.Uint64 // last position known to be in the stream
+	running  atomic.Bool
+	cursor   atomic.Uint64 // last position known to be in the stream
+	progress atomic.Int64  // when the cursor last moved (or the relay was made), Unix nanoseconds
 
 	mu      sync.Mutex
 	lastErr string
@@ -32,7 +33,16 @@ func New(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay: invalid Config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	return &Relay{cfg: cfg, log: cfg.Logger.With("component", "relay", "stream", cfg.Stream)}, nil
+	r := &Relay{cfg: cfg, log: cfg.Logger.With("component", "relay", "stream", cfg.Stream)}
+	r.progress.Store(time.Now().UnixNano())
+	return r, nil
+}
+
+// setCursor moves the cursor and notes progress when it moved forward.
+func (r *Relay) setCursor(c uint64) {
+	if r.cursor.Swap(c) < c {
+		r.progress.Store(time.Now().UnixNano())
+	}
 }
 
 // Status is a snapshot of the relay's progress, for readiness checks and metrics.
@@ -50,6 +60,12 @@ type Status struct {
 	LastError string
 	// Connected is true when the NATS connection is up.
 	Connected bool
+	// Stuck is true when events wait and nothing moves: the oldest unpublished event is at least
+	// Config.StuckAfter old and nothing was published for at least as long (NATS unreachable, the
+	// stream refusing or not answering, or Run stopped). The log keeps every event meanwhile.
+	Stuck bool
+	// Since is when the relay last published (or was made); set when Stuck.
+	Since time.Time
 }
 
 // Status returns the relay's current status. It is safe to call at any time, from any goroutine.
@@ -61,6 +77,10 @@ func (r *Relay) Status() Status {
 		st.LagPositions = st.Head - st.Published
 		if evs, err := r.cfg.Log.ReadAll(ctx, st.Published+1, 1); err == nil && len(evs) == 1 {
 			st.LagSeconds = max(0, time.Since(evs[0].Time).Seconds())
+		}
+		since := time.Unix(0, r.progress.Load())
+		if wait := r.cfg.StuckAfter.Seconds(); st.LagSeconds >= wait && time.Since(since).Seconds() >= wait {
+			st.Stuck, st.Since = true, since
 		}
 	}
 	r.mu.Lock()
@@ -135,7 +155,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		if failure != nil && isWrongLastSequence(failure) && cursor <= prev && !b.wait(ctx) {
 			return nil
 		}
-		r.cursor.Store(cursor)
+		r.setCursor(cursor)
 		failure = r.publishFrom(ctx, snd, cursor, &b)
 		prev = r.cursor.Load()
 		switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -24,6 +25,11 @@ type Publisher struct {
 	// failure so the next attempt opens them again.
 	kv     jetstream.KeyValue
 	stream jetstream.Stream
+
+	stuckAfter time.Duration
+	mu         sync.Mutex
+	failing    time.Time // start of the current failure streak; zero after a success
+	lastErr    error
 }
 
 // PublisherConfig configures a Publisher.
@@ -33,8 +39,13 @@ type PublisherConfig struct {
 	// Bucket is the key-value bucket (default DefaultBucket); Replicas its replicas (default 1).
 	Bucket   string
 	Replicas int
-	Logger   *slog.Logger
+	// StuckAfter is how long publishing may keep failing before Stuck reports it. Default 30s.
+	StuckAfter time.Duration
+	Logger     *slog.Logger
 }
+
+// DefaultStuckAfter is PublisherConfig's default StuckAfter.
+const DefaultStuckAfter = 30 * time.Second
 
 // NewPublisher returns a Publisher.
 func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
@@ -47,10 +58,36 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
 	}
+	if cfg.StuckAfter <= 0 {
+		cfg.StuckAfter = DefaultStuckAfter
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Publisher{keys: cfg.Keys, js: cfg.JetStream, bucket: cfg.Bucket, replicas: cfg.Replicas, log: cfg.Logger}, nil
+	return &Publisher{keys: cfg.Keys, js: cfg.JetStream, bucket: cfg.Bucket, replicas: cfg.Replicas, log: cfg.Logger,
+		stuckAfter: cfg.StuckAfter}, nil
+}
+
+// Stuck reports whether publishing has kept failing for StuckAfter (changes then wait in the key
+// store, and readers cannot open what the writer seals), and since when.
+func (p *Publisher) Stuck() (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failing, p.lastErr != nil && time.Since(p.failing) >= p.stuckAfter
+}
+
+// note records an attempt's outcome.
+func (p *Publisher) note(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case err == nil:
+		p.failing, p.lastErr = time.Time{}, nil
+	case p.lastErr == nil:
+		p.failing, p.lastErr = time.Now(), err
+	default:
+		p.lastErr = err
+	}
 }
 
 // Run publishes every pending change of the key store, and every later one, until ctx ends. A
@@ -62,6 +99,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		p.note(err)
 		if err != nil {
 			p.log.Warn("cannot publish data keys to the key bus yet; retrying", "err", err, "retryIn", wait)
 			select {
@@ -98,19 +136,22 @@ func Bucket(ctx context.Context, js jetstream.JetStream, name string, replicas i
 	return js.KeyValue(ctx, name)
 }
 
+// publishPending publishes what the key store holds unpublished. Every request to NATS waits at
+// most opWait: one whose answer is lost (a server restarting under it) must not hold up the next
+// attempt.
 func (p *Publisher) publishPending(ctx context.Context) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
 	defer func() {
 		if err != nil {
 			p.kv, p.stream = nil, nil
 		}
 	}()
 	if p.kv == nil {
-		if p.kv, err = Bucket(ctx, p.js, p.bucket, p.replicas); err != nil {
+		opCtx, cancel := context.WithTimeout(ctx, 2*opWait)
+		defer cancel()
+		if p.kv, err = Bucket(opCtx, p.js, p.bucket, p.replicas); err != nil {
 			return err
 		}
-		if p.stream, err = p.js.Stream(ctx, "KV_"+p.bucket); err != nil {
+		if p.stream, err = p.js.Stream(opCtx, "KV_"+p.bucket); err != nil {
 			return err
 		}
 	}
@@ -125,7 +166,7 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 			return err
 		}
 		for _, r := range slow {
-			if err := publish(ctx, kv, stream, r); err != nil {
+			if err := publishOne(ctx, kv, stream, r); err != nil {
 				p.keys.PublishedAll(done) // keep what is on the bus; the rest is tried again
 				return fmt.Errorf("keysync: publishing the key of %s: %w", r.Subject, err)
 			}
@@ -167,6 +208,10 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 		}
 		puts = append(puts, put{r, f})
 	}
+	// Wait for the acknowledgements at most opWait: a stream that cannot write (a full disk) does
+	// not answer at all.
+	ackCtx, cancel := context.WithTimeout(ctx, opWait)
+	defer cancel()
 	for _, pu := range puts {
 		select {
 		case <-pu.f.Ok():
@@ -180,12 +225,22 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 			}
 			p.keys.PublishedAll(done)
 			return nil, nil, fmt.Errorf("keysync: publishing the key of %s: %w", pu.r.Subject, err)
-		case <-ctx.Done():
+		case <-ackCtx.Done():
 			p.keys.PublishedAll(done)
-			return nil, nil, ctx.Err()
+			return nil, nil, fmt.Errorf("keysync: waiting for the bus to acknowledge the key of %s: %w", pu.r.Subject, ackCtx.Err())
 		}
 	}
 	return done, slow, nil
+}
+
+// opWait bounds the wait for an answer from NATS: a batch's acknowledgements, or a request.
+const opWait = 10 * time.Second
+
+// publishOne is publish with its requests bounded by opWait.
+func publishOne(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*opWait) // up to three requests
+	defer cancel()
+	return publish(ctx, kv, stream, r)
 }
 
 // publish puts a record's current revision in the bucket. The message holding the previous

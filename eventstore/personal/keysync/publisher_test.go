@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
+	"github.com/nordledger/ledger/eventstore/relay"
 )
 
 // TestPublisherPublishesManyNewKeysAtOnce: more new keys than one batch all reach the bus and
@@ -72,6 +75,105 @@ func TestPublisherPublishesManyNewKeysAtOnce(t *testing.T) {
 		want, _, _ := keys.Record(subject(i))
 		if err != nil || r.Rev != 1 || string(r.Wrapped) != string(want.Wrapped) {
 			t.Fatalf("%s: bus holds %+v (%v), store %+v", subject(i), r, err, want)
+		}
+	}
+}
+
+// TestPublisherRecoversWhenJetStreamReturns: the embedded JetStream stops storing (nats-server
+// shuts it down on some out-of-space paths) while keys are made and destroyed. The changes wait in
+// the key store, the publisher says it is stuck, and once a healer has restarted the server every
+// change reaches the bus by itself: new keys, and the destroyed key as a tombstone.
+func TestPublisherRecoversWhenJetStreamReturns(t *testing.T) {
+	dir := t.TempDir()
+	emb := relay.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Port: -1, Logger: quiet}
+	s, err := relay.StartEmbedded(emb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	nc, err := nats.Connect(s.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	ring, _ := personal.ParseMasterKeys(masterKey)
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	subject := func(i int) string { return fmt.Sprintf("1000/customers/%d", i) }
+	if _, err := keys.DataKey(ctx, subject(0), true); err != nil {
+		t.Fatal(err)
+	}
+
+	pub, _ := keysync.NewPublisher(keysync.PublisherConfig{Keys: keys, JetStream: js, StuckAfter: 50 * time.Millisecond, Logger: quiet})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pub.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	waitUntil(t, "the first key on the bus", func() bool { left, _ := keys.Pending(1); return len(left) == 0 })
+
+	if err := s.ShutdownJetStream(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 20; i++ {
+		if _, err := keys.DataKey(ctx, subject(i), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := keys.Destroy(ctx, subject(0)); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the publisher to say it is stuck", func() bool { _, stuck := pub.Stuck(); return stuck })
+
+	h, err := relay.NewHealer(s, emb, relay.HealerConfig{Interval: 10 * time.Millisecond, MinBackoff: 10 * time.Millisecond, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	healed := make(chan struct{})
+	go func() {
+		defer close(healed)
+		h.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-healed
+		h.Server().Shutdown() // the server it restarted
+		h.Server().WaitForShutdown()
+	}()
+	waitUntil(t, "every change on the bus", func() bool { left, _ := keys.Pending(1); return len(left) == 0 })
+	if _, stuck := pub.Stuck(); stuck {
+		t.Error("the publisher still says it is stuck")
+	}
+	kv, err := js.KeyValue(ctx, keysync.DefaultBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i <= 20; i++ {
+		e, err := kv.Get(ctx, keysync.EntryKey(subject(i)))
+		if err != nil {
+			t.Fatalf("%s: %v", subject(i), err)
+		}
+		r, err := keysync.DecodeEntry(subject(i), e.Value())
+		if err != nil || r.Destroyed != (i == 0) {
+			t.Fatalf("%s on the bus: %+v (%v)", subject(i), r, err)
+		}
+	}
+}
+
+// waitUntil polls cond until it holds; it fails the test after a generous deadline (a hang, not a
+// timing assertion).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }
