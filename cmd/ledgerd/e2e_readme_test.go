@@ -25,8 +25,12 @@ const readmeBase = "http://127.0.0.1:8080"
 // readmeStatus is how the README writes the status an example answers, in its comment.
 var readmeStatus = regexp.MustCompile(`→ ([1-5][0-9][0-9])\b`)
 
-// assignment is a command that sets a shell variable (optionally exported).
-var assignment = regexp.MustCompile(`^(export +)?[A-Za-z_][A-Za-z0-9_]*=`)
+// assignment is a command that sets a shell variable (optionally exported); envPrefixed one that
+// only sets variables for the command after them (VAR=1 go test ...).
+var (
+	assignment  = regexp.MustCompile(`^(export +)?[A-Za-z_][A-Za-z0-9_]*=`)
+	envPrefixed = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*=[^\s'"$]*\s+)+[a-z]`)
+)
 
 // otherService reports whether a curl command asks another service than the README's ledgerd: a
 // URL written out (not $B) before any option that takes a body.
@@ -58,7 +62,7 @@ func TestE2EReadmeExamples(t *testing.T) {
 		for _, c := range cmds {
 			isCurl := strings.HasPrefix(c.text, "curl ") || strings.Contains(c.text, "$(curl ")
 			granting := strings.HasPrefix(c.text, "ledgerctl consumer grant ")
-			if !isCurl && !assignment.MatchString(c.text) && !granting {
+			if !isCurl && (!assignment.MatchString(c.text) || envPrefixed.MatchString(c.text)) && !granting {
 				continue // not an HTTP example: go, ledgerctl, nats, xdg-open, docker
 			}
 			if isCurl && otherService(c.text) {
