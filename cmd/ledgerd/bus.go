@@ -206,7 +206,14 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 	}
 	var js jetstream.JetStream
 	var err error
-	if b.conn, js, err = m.connectNATS(b.url, "ledgerd relay"); err != nil {
+	var opts []nats.Option
+	if b.healer != nil {
+		// In the process, without the loopback TCP stack: about a tenth of a create's CPU was the
+		// two sides' socket reads and writes (BENCHMARKS.md). The server the healer runs now, so a
+		// reconnect after a restart reaches the new one.
+		opts = append(opts, nats.InProcessServer(inProcess{b.healer}))
+	}
+	if b.conn, js, err = m.connectNATS(b.url, "ledgerd relay", opts...); err != nil {
 		return nil, err
 	}
 	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: m.Options.NATSStream,
@@ -245,9 +252,14 @@ func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key
 	}
 }
 
+// inProcess connects to the embedded server the healer runs, in the process (nats.InProcessServer).
+type inProcess struct{ h *relay.Healer }
+
+func (p inProcess) InProcessConn() (net.Conn, error) { return p.h.Server().InProcessConn() }
+
 // connectNATS connects to url with the configured credentials and TLS, retrying forever (a NATS
-// that is down never stops ledgerd).
-func (m *Main) connectNATS(url, name string) (*nats.Conn, jetstream.JetStream, error) {
+// that is down never stops ledgerd); extra options come last.
+func (m *Main) connectNATS(url, name string, extra ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
 	o := m.Options
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true), nats.ReconnectWait(time.Second)}
 	if o.NATSCreds != "" {
@@ -256,7 +268,7 @@ func (m *Main) connectNATS(url, name string) (*nats.Conn, jetstream.JetStream, e
 	if o.NATSCA != "" {
 		opts = append(opts, nats.RootCAs(o.NATSCA))
 	}
-	conn, err := nats.Connect(url, opts...)
+	conn, err := nats.Connect(url, append(opts, extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nats: %w", err)
 	}
