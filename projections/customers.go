@@ -82,6 +82,9 @@ type customerEvent struct {
 	opened               personal.Opened
 	natKey               []byte // a CustomerCreated's national-identifier key, if it has one
 	err                  error  // opening or decoding failed
+	// decided: the writer's pipeline handed the event over as its command decided it, so the
+	// customer is likely read soon: its state is remembered decoded (stateCache) when written.
+	decided bool
 }
 
 // prepare implements preparer: it decodes and opens a customer's event (nil for every other
@@ -95,7 +98,7 @@ func (p *Customers) prepare(e Event) any {
 	ce := &customerEvent{ledgerNo: ledgerNo, customerNo: customerNo, key: ledgerNo + "/" + customerNo}
 	if decided, ok := e.Decided.(domain.Event); ok && decided != nil {
 		// Just committed by the writer: the event as its command decided it, in the clear.
-		ce.ev, ce.opened = decided, personal.Opened{Sealed: personal.IsSealed(e.Data)}
+		ce.ev, ce.opened, ce.decided = decided, personal.Opened{Sealed: personal.IsSealed(e.Data)}, true
 		if ce.opened.Sealed && p.pd == nil {
 			ce.err = errNoProtector
 		}
@@ -170,7 +173,7 @@ func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 	if c.Forgotten() {
 		return p.forget(tx, key, c.State())
 	}
-	if err := p.changed(tx, key, c, sealed || opened.Sealed); err != nil {
+	if err := p.changed(tx, key, c, sealed || opened.Sealed, ce.decided); err != nil {
 		return err
 	}
 	if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil { // card_registrations.go

@@ -15,11 +15,12 @@ type customerBatch struct {
 	tx        *bolt.Tx
 	customers map[string]*domain.Customer
 	sealed    map[string]bool // the customers whose states are kept sealed (personal.go)
+	remember  map[string]bool // the customers whose states are remembered decoded when written
 }
 
 // BeginBatch implements Batcher.
 func (p *Customers) BeginBatch(tx *bolt.Tx) {
-	p.batch = &customerBatch{tx: tx, customers: make(map[string]*domain.Customer), sealed: make(map[string]bool)}
+	p.batch = &customerBatch{tx: tx, customers: make(map[string]*domain.Customer), sealed: make(map[string]bool), remember: make(map[string]bool)}
 }
 
 // EndBatch implements Batcher.
@@ -37,12 +38,13 @@ func (p *Customers) FlushBatch(tx *bolt.Tx) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := p.putCustomer(tx, k, b.customers[k], b.sealed[k]); err != nil {
+		if err := p.putCustomer(tx, k, b.customers[k], b.sealed[k], b.remember[k]); err != nil {
 			return err
 		}
 	}
 	clear(b.customers)
 	clear(b.sealed)
+	clear(b.remember)
 	return nil
 }
 
@@ -75,14 +77,15 @@ func (p *Customers) customer(tx *bolt.Tx, key string) (*domain.Customer, bool, e
 	return c, sealed, nil
 }
 
-// changed records that c changed, its state kept sealed when seal is set: kept for FlushBatch in
-// a batch of tx, written at once otherwise.
-func (p *Customers) changed(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
+// changed records that c changed, its state kept sealed when seal is set (and remembered decoded
+// when remember is): kept for FlushBatch in a batch of tx, written at once otherwise.
+func (p *Customers) changed(tx *bolt.Tx, key string, c *domain.Customer, seal, remember bool) error {
 	if b := p.batch; b != nil && b.tx == tx {
 		b.customers[key], b.sealed[key] = c, seal // FlushBatch writes it
+		b.remember[key] = b.remember[key] || remember
 		return nil
 	}
-	return p.putCustomer(tx, key, c, seal)
+	return p.putCustomer(tx, key, c, seal, remember)
 }
 
 var _ Batcher = (*Customers)(nil)

@@ -85,10 +85,11 @@ func customerStream(key string) string {
 }
 
 // putCustomer stores a customer's state under key, sealed with its data key when seal is set.
-// The state is remembered decoded with the bytes stored (stateCache): the next change or read of
-// the customer need not open and decode it (should the transaction roll back, the file's bytes
-// differ from the remembered ones, which are then ignored).
-func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, seal bool) error {
+// With remember, the state is remembered decoded with the bytes stored (stateCache): the next
+// change or read of the customer need not open and decode it (should the transaction roll back,
+// the file's bytes differ from the remembered ones, which are then ignored). A rebuild or a
+// catch-up does not remember what it writes.
+func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, seal, remember bool) error {
 	state := c.State()
 	data, err := marshalState(state)
 	if err != nil {
@@ -105,7 +106,9 @@ func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, sea
 	if err := keyOrdered(tx, bucketCustomers).Put([]byte(key), data); err != nil {
 		return err
 	}
-	p.states.put(key, data, state)
+	if remember {
+		p.states.put(key, data, state)
+	}
 	return nil
 }
 
@@ -126,7 +129,7 @@ func keyOrdered(tx *bolt.Tx, name []byte) *bolt.Bucket {
 // removes it from the national-identifier index and the card registrations' expiry index, and
 // drops what this process holds of it (its key, its decoded state).
 func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) error {
-	if err := p.changed(tx, key, domain.RestoreCustomer(s), false); err != nil {
+	if err := p.changed(tx, key, domain.RestoreCustomer(s), false, false); err != nil {
 		return err
 	}
 	of := tx.Bucket(bucketNatIDOf)
