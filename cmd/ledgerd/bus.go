@@ -230,7 +230,8 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key []byte) {
 	o := m.Options
 	log := m.log.With("component", "relay")
-	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)}}
+	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)},
+		AsyncPersist: b.server != nil} // the embedded server's stream is derived from our log: the relay refills what it loses
 	m.log.Info("publishing events on NATS", "url", b.url, "stream", streamCfg.Name, "embedded", b.server != nil)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := relay.EnsureStream(ctx, js, streamCfg)

@@ -30,6 +30,13 @@ type StreamConfig struct {
 	// Metadata is stored with the stream's configuration for its consumers to read (ledgerd
 	// puts a check value of its national-identifier key there, so readers can tell they share it).
 	Metadata map[string]string
+	// AsyncPersist makes the server write the stream's messages to its files in batches after it
+	// acknowledged them (JetStream's async persist mode), instead of one write per message: the
+	// stream then may lose its newest messages when the server's process dies, which the relay
+	// republishes from the log, with the same sequences, ids and bytes (consumers see them
+	// again: they de-duplicate by event id). For a server ledgerd embeds, whose stream is derived
+	// from ledgerd's own log. Default false.
+	AsyncPersist bool
 }
 
 func (c StreamConfig) withDefaults() StreamConfig {
@@ -78,7 +85,12 @@ func validStreamName(name string) error {
 // jetStreamConfig is the stream's JetStream configuration.
 func (c StreamConfig) jetStreamConfig() jetstream.StreamConfig {
 	c = c.withDefaults()
+	mode := jetstream.DefaultPersistMode
+	if c.AsyncPersist {
+		mode = jetstream.AsyncPersistMode
+	}
 	return jetstream.StreamConfig{
+		PersistMode: mode,
 		Name:        c.Name,
 		Description: "Every event of the ledger's event log, in log order (stream sequence = log position).",
 		Subjects:    []string{StreamSubjects},
