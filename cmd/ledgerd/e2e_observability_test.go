@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nordledger/ledger/internal/tracecontext"
+	"github.com/nordledger/ledger/internal/tracing"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -168,16 +168,17 @@ func TestE2ETraceContext(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := s.createCustomer(t, s.token, newCustomer(c.customerNo, "Traced Person"), "traceparent", c.traceparent, "tracestate", state)
 			expectStatus(t, r, http.StatusCreated)
-			span, ok := tracecontext.Parse(r.Header.Get("traceresponse"))
-			if !ok {
-				t.Fatalf("traceresponse %q is not a traceparent", r.Header.Get("traceresponse"))
+			span := r.Header.Get("traceresponse")
+			sc := tracing.Parse(span, "")
+			if !sc.IsValid() {
+				t.Fatalf("traceresponse %q is not a traceparent", span)
 			}
-			callerTP, _ := tracecontext.Parse(caller)
+			callerSC := tracing.Parse(caller, "")
 			if c.continued {
-				if span.TraceID != callerTP.TraceID || span.ParentID == callerTP.ParentID {
-					t.Fatalf("traceresponse %s: want trace %s with a new span", span, callerTP.TraceIDString())
+				if sc.TraceID() != callerSC.TraceID() || sc.SpanID() == callerSC.SpanID() || !sc.IsSampled() {
+					t.Fatalf("traceresponse %s: want trace %s with a new span, sampled as the caller's", span, callerSC.TraceID())
 				}
-			} else if span.TraceID == callerTP.TraceID {
+			} else if sc.TraceID() == callerSC.TraceID() {
 				t.Fatalf("traceresponse %s continues a trace it was not given", span)
 			}
 			wantState := ""
@@ -193,7 +194,7 @@ func TestE2ETraceContext(t *testing.T) {
 				t.Fatalf("events: %s", ev)
 			}
 			item := items[0].(map[string]any)
-			if item["traceparent"] != span.String() || (item["tracestate"] != nil) != (wantState != "") || (wantState != "" && item["tracestate"] != wantState) {
+			if item["traceparent"] != span || (item["tracestate"] != nil) != (wantState != "") || (wantState != "" && item["tracestate"] != wantState) {
 				t.Errorf("event traceparent %v tracestate %v, want %s %q", item["traceparent"], item["tracestate"], span, wantState)
 			}
 
@@ -203,10 +204,10 @@ func TestE2ETraceContext(t *testing.T) {
 				if m.Subject != "ledger.customer.v1.1000."+c.customerNo+".CustomerCreated" {
 					t.Fatalf("message on %s", m.Subject)
 				}
-				if got := m.Header.Get("traceparent"); got != span.String() {
+				if got := m.Header.Get("traceparent"); got != span {
 					t.Errorf("NATS traceparent %q, want %s", got, span)
 				}
-				if got := m.Header.Get("ce-traceparent"); got != span.String() {
+				if got := m.Header.Get("ce-traceparent"); got != span {
 					t.Errorf("NATS ce-traceparent %q, want %s", got, span)
 				}
 				if got := m.Header.Get("tracestate"); got != wantState {

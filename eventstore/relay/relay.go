@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Relay publishes every event of the log to the JetStream stream, in log order, at least once and
@@ -24,6 +26,9 @@ type Relay struct {
 
 	mu      sync.Mutex
 	lastErr string
+
+	tracing bool         // cfg.TracerProvider may record (trace.go)
+	tracer  trace.Tracer // SpanPublish
 }
 
 // New returns a relay; Run starts it.
@@ -32,7 +37,8 @@ func New(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay: invalid Config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	return &Relay{cfg: cfg, log: cfg.Logger.With("component", "relay", "stream", cfg.Stream)}, nil
+	return &Relay{cfg: cfg, log: cfg.Logger.With("component", "relay", "stream", cfg.Stream),
+		tracing: tracing.Enabled(cfg.TracerProvider), tracer: tracing.Provider(cfg.TracerProvider).Tracer(tracing.Scope)}, nil
 }
 
 // Status is a snapshot of the relay's progress, for readiness checks and metrics.
