@@ -150,10 +150,25 @@ func TestE2EMetricFamilies(t *testing.T) {
 // TestE2ETraceContext: a request's W3C traceparent continues into the events it causes — the
 // audit route shows the same trace id with the service's span for the request (answered in
 // traceresponse) as parent, and the NATS message carries the same in its headers; a request
-// without one (or with an invalid one) starts a new trace that is recorded the same way.
+// without one (or with an invalid one) starts a new trace that is recorded the same way. So it
+// is whether the service records spans (an SDK tracer provider) or not (no OTEL_* configuration),
+// and the request's log line carries the trace id.
 func TestE2ETraceContext(t *testing.T) {
-	s := startServer(t)
+	t.Run("without tracing", func(t *testing.T) { testTraceContext(t, startServer(t, withoutTracing())) })
+	t.Run("tracing", func(t *testing.T) { testTraceContext(t, startServer(t)) })
+}
+
+func testTraceContext(t *testing.T, s *testServer) {
 	msgs := subscribeEvents(t, s)
+	var logged []string // each request's span, as its log line names it
+	defer func() {
+		s.stop(t) // every request's log line is written
+		for _, want := range logged {
+			if !strings.Contains(s.logs.String(), want) {
+				t.Errorf("no log line names the request's span: %s", want)
+			}
+		}
+	}()
 
 	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	const state = "vendor=abc,other=xyz"
@@ -185,6 +200,7 @@ func TestE2ETraceContext(t *testing.T) {
 			if c.continued {
 				wantState = state // a tracestate belongs to the trace it came with
 			}
+			logged = append(logged, "traceId="+sc.TraceID().String()+" spanId="+sc.SpanID().String())
 
 			// The audit route shows the trace context on the event.
 			ev := s.do(t, http.MethodGet, customersPath(demoLedger, c.customerNo, "events"), s.token, nil)
