@@ -74,16 +74,16 @@ func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
 type requestCarrier http.Header
 
 func (c requestCarrier) Get(key string) string {
-	values := http.Header(c).Values(key)
-	switch {
-	case len(values) == 0:
+	switch key { // the propagator asks in lower case; the header map is keyed canonically
+	case tracing.HeaderTraceParent:
+		if values := c["Traceparent"]; len(values) == 1 {
+			return values[0]
+		}
 		return ""
-	case strings.EqualFold(key, tracing.HeaderTraceState):
-		return strings.Join(values, ",")
-	case len(values) != 1:
-		return ""
+	case tracing.HeaderTraceState:
+		return strings.Join(c["Tracestate"], ",")
 	}
-	return values[0]
+	return http.Header(c).Get(key)
 }
 
 func (c requestCarrier) Set(key, value string) { http.Header(c).Set(key, value) }

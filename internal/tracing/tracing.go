@@ -45,9 +45,11 @@ func Enabled(tp trace.TracerProvider) bool {
 // that consumers who record traces record this one), and records nothing.
 func StartEntry(ctx context.Context, tracer trace.Tracer, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	parent := trace.SpanContextFromContext(ctx)
-	sctx, span := tracer.Start(ctx, name, opts...)
-	if sc := span.SpanContext(); sc.IsValid() && sc.SpanID() != parent.SpanID() {
-		return sctx, span
+	if _, none := tracer.(noop.Tracer); !none { // the no-op tracer's span would be the parent's
+		sctx, span := tracer.Start(ctx, name, opts...)
+		if sc := span.SpanContext(); sc.IsValid() && sc.SpanID() != parent.SpanID() {
+			return sctx, span
+		}
 	}
 	cfg := trace.SpanContextConfig{SpanID: newSpanID()}
 	if parent.IsValid() {
