@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nordledger/ledger/internal/tracing"
 	bolt "go.etcd.io/bbolt"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Limits of an append request.
@@ -33,6 +35,10 @@ type appendOp struct {
 	applyErr  error
 	committed chan struct{} // closed when the outcome is known: durable, refused, or failed
 	answered  chan struct{} // closed when the append's group is through the stages after the commit
+	// span is the append's span (tracing.NoSpan when its trace is not recorded); group the span
+	// context of the group commit it joined, when that records (trace.go).
+	span  trace.Span
+	group trace.SpanContext
 }
 
 // Append appends req.Events to req.Stream if the stream is at req.ExpectedVersion, together with
@@ -48,7 +54,12 @@ type appendOp struct {
 // is never reported as not done when it was done. If ctx ends after the outcome is durable but
 // before the later stages are through, Append returns the outcome (res, and the refusal if it was
 // refused) joined with an error matching ErrNotApplied: the events are stored, their effects lag.
-func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, error) {
+func (s *Store) Append(ctx context.Context, req AppendRequest) (res AppendResult, err error) {
+	_, span := tracing.StartChild(ctx, SpanAppend)
+	var op *appendOp
+	if span.IsRecording() {
+		defer func() { traceAppend(span, op, len(req.Events), res, err) }()
+	}
 	if s.opts.ReadOnly {
 		return AppendResult{}, ErrReadOnly
 	}
@@ -56,7 +67,7 @@ func (s *Store) Append(ctx context.Context, req AppendRequest) (AppendResult, er
 		return AppendResult{}, err
 	}
 	start := time.Now()
-	op := &appendOp{req: req, committed: make(chan struct{}), answered: make(chan struct{})}
+	op = &appendOp{req: req, span: span, committed: make(chan struct{}), answered: make(chan struct{})}
 	select {
 	case s.queue <- op:
 	case <-s.closing:
@@ -155,10 +166,13 @@ func (s *Store) writer() {
 			return
 		}
 		g := &group{ops: s.gather(batch)}
+		s.traceGroup(g) // trace.go
 		if s.commitQ != nil {
+			start := g.stageStart()
 			if err := s.opts.Prepare(); err != nil {
 				g.err = fmt.Errorf("%w: preparing the group: %w", ErrWriteFailed, err)
 			}
+			g.traceStage(SpanPrepare, start, g.err)
 			s.commitQ <- g
 			continue
 		}
@@ -218,6 +232,7 @@ func (s *Store) gather(batch []*appendOp) []*appendOp {
 func (s *Store) commit(g *group, buf []byte) []byte {
 	var head uint64
 	start := time.Now()
+	var synced time.Time // when the transaction's commit (pages written, fsync) began
 	var events []Event
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newTxWriter(tx, buf)
@@ -230,6 +245,7 @@ func (s *Store) commit(g *group, buf []byte) []byte {
 		}
 		head = w.events.Sequence()
 		buf, events = w.buf, w.committed
+		synced = g.stageStart()
 		return nil
 	})
 	if err != nil {
@@ -246,6 +262,7 @@ func (s *Store) commit(g *group, buf []byte) []byte {
 	if s.opts.Observer != nil {
 		s.opts.Observer.ObserveCommit(len(g.ops), time.Since(start), err)
 	}
+	g.traceCommit(start, synced, err) // trace.go
 	return buf
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // The commit pipeline. Every append goes through these steps, each group of appends together:
@@ -72,6 +74,7 @@ type group struct {
 	head   uint64  // the log's head after its commit
 	// dropped: its events were let go while the applier was behind; it reads them from the log.
 	dropped bool
+	span    trace.Span // tracing.NoSpan unless one of its appends is recorded (trace.go)
 }
 
 // maxHeldEvents bounds the events the pipeline keeps for an applier that is behind (a full disk
@@ -97,6 +100,7 @@ func (s *Store) committed(g *group) {
 			close(op.committed)
 			close(op.answered)
 		}
+		g.endGroup(g.err)
 		return
 	}
 	for _, op := range g.ops {
@@ -107,6 +111,7 @@ func (s *Store) committed(g *group) {
 		for _, op := range g.ops {
 			close(op.answered)
 		}
+		g.endGroup(nil)
 		return
 	}
 	q := &s.applyQ
@@ -164,7 +169,9 @@ func (s *Store) applier(ctx context.Context) {
 			}
 			events = append(events, g.events...)
 		}
-		err := s.opts.Applier.Apply(ctx, s, upTo, events)
+		actx, span := traceApply(ctx, groups, len(events)) // trace.go
+		err := s.opts.Applier.Apply(actx, s, upTo, events)
+		endApply(span, groups, err)
 		if err == nil {
 			s.setApplied(upTo)
 		} else {

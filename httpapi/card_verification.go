@@ -185,7 +185,10 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 	if !found {
 		return domain.CardRegistration{}, domain.ErrNoActiveCardRegistration()
 	}
-	meta := commands.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC()}
+	// The trace context is the request's span (the sandbox form's or the provider's callback),
+	// which the handler takes from ctx.
+	meta := commands.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC(),
+		Command: "finishCardRegistration"}
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = uuid.Must(uuid.NewV7()).String()
 	}

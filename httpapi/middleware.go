@@ -101,8 +101,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ri := &reqInfo{route: "unmatched"}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
 		rec := &statusRecorder{ResponseWriter: w}
+		ctx, span := s.startSpan(context.WithValue(r.Context(), ctxKey{}, ri), r, rec, ri) // trace.go
+		r = r.WithContext(ctx)
 		cid := r.Header.Get(CorrelationHeader)
 		badCID := cid != "" && !validCorrelationID(cid)
 		if cid == "" || badCID {
@@ -111,7 +112,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ri.correlationID = cid
 		rec.Header().Set(CorrelationHeader, cid)
 		rec.Header().Set("X-Content-Type-Options", "nosniff")
-		traceID := startTrace(r, rec, ri) // trace.go
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -133,9 +133,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				level = slog.LevelError
 			}
 			elapsed := time.Since(start)
+			// The log handler adds traceId and spanId: the request's span (tracing.LogHandler).
 			s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", ri.route),
-				slog.Int("status", rec.status), slog.Duration("duration", elapsed), slog.String("correlationId", cid), slog.String("traceId", traceID))
+				slog.Int("status", rec.status), slog.Duration("duration", elapsed), slog.String("correlationId", cid))
 			s.observe(r, ri, rec.status, elapsed) // observe.go
+			endSpan(span, r, ri, rec.status)      // trace.go
 		}()
 		if badCID {
 			writeValidation(rec, r, []domain.Problem{{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}})
@@ -199,5 +201,5 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 func (s *Server) meta(r *http.Request, c *call) commands.Meta {
 	ri := info(r.Context())
 	return commands.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
-		TraceParent: ri.traceParent, TraceState: ri.traceState}
+		TraceParent: ri.traceParent, TraceState: ri.traceState, Command: ri.command}
 }

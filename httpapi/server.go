@@ -14,6 +14,8 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Ledgers looks up a ledger's configuration.
@@ -111,6 +113,10 @@ type Config struct {
 	// MaxBodyBytes is the largest request body accepted; a larger one is a 413 problem (default
 	// DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// TracerProvider records each request's span, and through it the spans of what the request
+	// causes (trace.go); nil records none, but requests still continue or start a W3C trace
+	// (traceresponse, and the trace context stored with events).
+	TracerProvider trace.TracerProvider
 }
 
 // Validate reports every missing field at once.
@@ -151,6 +157,7 @@ type Server struct {
 	// wasReady is set once /readyz answered 200: its 503s are logged at debug before (starting),
 	// as warnings after.
 	wasReady atomic.Bool
+	tracer   trace.Tracer // the requests' spans (trace.go)
 }
 
 // New returns a Server.
@@ -170,7 +177,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: slog.New(tracing.LogHandler(cfg.Logger.Handler())), now: cfg.Now,
+		tracer: tracing.Provider(cfg.TracerProvider).Tracer(tracing.Scope)}
 	s.handler = s.limitBody(s.middleware(s.routes()))
 	return s, nil
 }

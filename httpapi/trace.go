@@ -1,33 +1,97 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
-	"github.com/nordledger/ledger/internal/tracecontext"
+	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
-// startTrace makes the request a span of the caller's W3C trace: a valid traceparent (exactly
-// one header) is continued with a new span id for this request, anything else starts a new
-// trace. The request's span is answered in traceresponse (Trace Context Level 2) and recorded on
-// the events the request causes, with the caller's tracestate when it is valid. It returns the
-// trace id, for the request log.
-func startTrace(r *http.Request, w http.ResponseWriter, ri *reqInfo) string {
-	var span tracecontext.TraceParent
-	values := r.Header.Values(tracecontext.HeaderTraceParent)
-	parent, ok := tracecontext.TraceParent{}, false
-	if len(values) == 1 {
-		parent, ok = tracecontext.Parse(values[0])
+// Attributes of a request's span (OpenTelemetry's HTTP semantic conventions, and the
+// service's own). None holds a path, a query, a header value or an address: only the route
+// pattern, the method, the status and bounded names.
+const (
+	attrMethod  = attribute.Key("http.request.method")
+	attrRoute   = attribute.Key("http.route")
+	attrStatus  = attribute.Key("http.response.status_code")
+	attrCommand = attribute.Key("ledger.command") // the operation id of a request that changes data
+	attrProblem = attribute.Key("ledger.problem") // the problem code answered
+)
+
+// startSpan starts the request's span, a server span in the caller's W3C trace: a single valid
+// traceparent (exactly one header) is continued — the same trace, a new span for this request —
+// with the caller's tracestate when it is valid; anything else starts a new trace. The request's
+// span is answered in traceresponse (Trace Context Level 2) and recorded on the events the
+// request causes (ri.traceParent, ri.traceState). Without a tracer provider that records (no
+// OTEL_* configuration) the span records nothing but still has a context of its own
+// (tracing.StartEntry).
+func (s *Server) startSpan(ctx context.Context, r *http.Request, w http.ResponseWriter, ri *reqInfo) (context.Context, trace.Span) {
+	ctx = propagation.TraceContext{}.Extract(ctx, requestCarrier(r.Header))
+	tracer := s.tracer
+	if tracer == nil { // a Server not made by New (tests)
+		tracer = noop.Tracer{}
 	}
-	if ok {
-		span = parent.Child()
-		if state := strings.Join(r.Header.Values(tracecontext.HeaderTraceState), ","); tracecontext.ValidState(state) {
-			ri.traceState = state
+	ctx, span := tracing.StartEntry(ctx, tracer, r.Method, trace.WithSpanKind(trace.SpanKindServer))
+	ri.traceParent, ri.traceState = tracing.Format(ctx)
+	w.Header().Set(tracing.HeaderTraceResponse, ri.traceParent)
+	return ctx, span
+}
+
+// endSpan ends the request's span, named and described by its route pattern once routing knows
+// it ("{method} {route}"; the method alone for a request no route matched).
+func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
+	if !span.IsRecording() {
+		return
+	}
+	method := metricMethod(r.Method)
+	attrs := []attribute.KeyValue{attrMethod.String(method), attrStatus.Int(status)}
+	if ri.route != "unmatched" {
+		span.SetName(method + " " + ri.route)
+		attrs = append(attrs, attrRoute.String(ri.route))
+	}
+	if ri.command != "" {
+		attrs = append(attrs, attrCommand.String(ri.command))
+	}
+	if ri.problem != "" {
+		attrs = append(attrs, attrProblem.String(ri.problem))
+	}
+	span.SetAttributes(attrs...)
+	if status >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(status))
+	}
+	span.End()
+}
+
+// requestCarrier reads a request's trace context headers for the W3C propagator: traceparent
+// only when there is exactly one (two make it invalid), tracestate as the comma-joined list of
+// every tracestate header.
+type requestCarrier http.Header
+
+func (c requestCarrier) Get(key string) string {
+	switch key { // the propagator asks in lower case; the header map is keyed canonically
+	case tracing.HeaderTraceParent:
+		if values := c["Traceparent"]; len(values) == 1 {
+			return values[0]
 		}
-	} else {
-		span = tracecontext.New()
+		return ""
+	case tracing.HeaderTraceState:
+		return strings.Join(c["Tracestate"], ",")
 	}
-	ri.traceParent = span.String()
-	w.Header().Set(tracecontext.HeaderTraceResponse, ri.traceParent)
-	return span.TraceIDString()
+	return http.Header(c).Get(key)
+}
+
+func (c requestCarrier) Set(key, value string) { http.Header(c).Set(key, value) }
+
+func (c requestCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/tracing"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -95,7 +96,11 @@ func (r *Runner) start() error {
 // event they carry. It returns once every projection holds upTo. A transaction that cannot be
 // written (a full disk) is tried again until it is written or ctx ends; a projection that fails
 // stops the runner, and Apply returns its error from then on.
-func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, events []Event) error {
+func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, events []Event) (err error) {
+	ctx, span := tracing.StartChild(ctx, SpanApply) // trace.go
+	if span.IsRecording() {
+		defer func() { endApply(span, len(events), upTo, err) }()
+	}
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
 	if err := r.Err(); err != nil {
@@ -109,6 +114,7 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 		next = events[0].Position
 	}
 	if next > r.low+1 {
+		span.SetAttributes(AttrCatchUp.Int64(int64(next - 1 - r.low)))
 		if err := r.catchUp(ctx, log, next-1); err != nil {
 			return r.failUnlessLagging(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // The reader replica's driver: Run feeds the runner from a Feed (JetStream, package feed) through
@@ -86,7 +87,8 @@ func (r *Runner) Run(ctx context.Context, feed Feed) error {
 type handler struct {
 	r       *Runner
 	ctx     context.Context
-	pending []Event // low+1, low+2, ...
+	pending []Event      // low+1, low+2, ...
+	spans   []trace.Span // the pending events' delivery spans (trace.go)
 }
 
 func (h *handler) handle(msg *message.Message) error {
@@ -109,7 +111,7 @@ func (h *handler) handle(msg *message.Message) error {
 	case e.Position <= r.low:
 		return nil // every projection applied it before: a redelivery
 	case e.Position <= last:
-		h.pending = h.pending[:0] // the feed started again from the checkpoint
+		h.pending, h.spans = h.pending[:0], h.spans[:0] // the feed started again from the checkpoint
 		if e.Position != r.low+1 {
 			return r.fail(&GapError{Projection: r.lowName(), Checkpoint: r.low, Position: e.Position})
 		}
@@ -122,6 +124,7 @@ func (h *handler) handle(msg *message.Message) error {
 		return r.fail(&GapError{Projection: r.lowName(), Checkpoint: r.low, Position: e.Position})
 	}
 	h.pending = append(h.pending, e)
+	h.spans = append(h.spans, trace.SpanFromContext(msg.Context()))
 	if msg.Metadata.Get(MetadataMore) != "" && len(h.pending) < maxBatch {
 		return nil
 	}
@@ -133,8 +136,12 @@ func (h *handler) handle(msg *message.Message) error {
 
 // commit applies the pending events (Runner.commit). r.applyMu is held.
 func (h *handler) commit() error {
-	err := h.r.commit(h.ctx, h.pending, nil)
-	h.pending = h.pending[:0]
+	ctx, span := startBatchApply(h.ctx, h.spans) // trace.go
+	err := h.r.commit(ctx, h.pending, nil)
+	if span.IsRecording() {
+		endApply(span, len(h.pending), h.pending[len(h.pending)-1].Position, err)
+	}
+	h.pending, h.spans = h.pending[:0], h.spans[:0]
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("projections: stopped while the read models could not be written: %w", err)
 	}

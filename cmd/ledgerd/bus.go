@@ -217,7 +217,7 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 		return nil, err
 	}
 	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: m.Options.NATSStream,
-		Logger: m.log}); err != nil { // the relay names itself (component=relay)
+		Logger: m.log, TracerProvider: m.tracing.Provider}); err != nil { // the relay names itself (component=relay)
 		return nil, err
 	}
 	if b.keys, err = m.startKeyPublisher(ctx, js); err != nil {

@@ -15,7 +15,10 @@ import (
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/cardverify"
+	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // expiryActor is the actor of the expiries ledgerd records on its own.
@@ -54,7 +57,7 @@ func (m *Main) configureConsents(ctx context.Context, cfg *httpapi.Config, key [
 	if !ok {
 		return fmt.Errorf("card registrations: the writer has no command handler")
 	}
-	m.expiry = &cardExpiry{handler: handler, customers: customers, now: m.clock, log: m.log}
+	m.expiry = &cardExpiry{handler: handler, customers: customers, now: m.clock, log: m.log, tracer: m.tracing.Provider.Tracer(tracing.Scope)}
 	interval := min(max(o.CardRegistrationTTL/10, time.Second), time.Minute)
 	m.wg.Add(1)
 	go func() {
@@ -87,7 +90,12 @@ type cardExpiry struct {
 	customers *projections.Customers
 	now       func() time.Time
 	log       *slog.Logger
+	tracer    trace.Tracer // each expiry is a trace of its own (spanExpiry)
 }
+
+// spanExpiry is the span of one registration's expiry recorded by the sweep: the entry of its
+// trace, the trace context its event records.
+const spanExpiry = "ledgerd.expire_card_registration"
 
 // run sweeps every interval until ctx ends.
 func (e *cardExpiry) run(ctx context.Context, interval time.Duration) {
@@ -120,10 +128,16 @@ func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 		}
 		recorded := 0
 		for _, ref := range refs {
-			meta := commands.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now}
-			res, err := e.handler.Execute(ctx, ref.LedgerNo, ref.CustomerNo, nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
+			// The span's context is the trace context the event records (commands.Meta).
+			sctx, span := tracing.StartEntry(ctx, e.tracer, spanExpiry, trace.WithNewRoot())
+			meta := commands.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now, Command: "expireCardRegistration"}
+			res, err := e.handler.Execute(sctx, ref.LedgerNo, ref.CustomerNo, nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
 				return c.ExpireCardRegistration(ref.RegistrationID, now)
 			})
+			if err != nil {
+				span.SetStatus(codes.Error, "not recorded")
+			}
+			span.End()
 			if err != nil {
 				return total, fmt.Errorf("expiring a registration of %s/%s: %w", ref.LedgerNo, ref.CustomerNo, err)
 			}

@@ -62,12 +62,18 @@ type binaryRun struct {
 // it is ready. Without a -jwt-secret among them it also waits for the development token.
 func startBinary(t *testing.T, bin, dataDir string, extra ...string) *binaryRun {
 	t.Helper()
+	return startBinaryEnv(t, bin, dataDir, nil, extra...)
+}
+
+// startBinaryEnv is startBinary with the environment variables env (KEY=value) added to the
+// test's own, less its LEDGERD_* and OTEL_* ones.
+func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...string) *binaryRun {
+	t.Helper()
 	port := freePort(t)
 	args := append([]string{"-http-addr", "127.0.0.1:" + strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", dataDir}, extra...)
 	cmd := exec.Command(bin, args...)
-	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LEDGERD_") {
+		if !strings.HasPrefix(kv, "LEDGERD_") && !strings.HasPrefix(kv, "OTEL_") {
 			env = append(env, kv)
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/tracing"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 const (
@@ -155,6 +157,13 @@ func TestE2ESandboxFlows(t *testing.T) {
 	if !strings.Contains(string(events[2].Data), `"reason":"cancelled"`) || !strings.Contains(string(events[4].Data), `"reason":"declined"`) {
 		t.Errorf("reasons: %s %s", events[2].Data, events[4].Data)
 	}
+	// The results the sandbox form recorded are in the trace of the form's request, as every
+	// event is in its request's.
+	for _, e := range events {
+		if !tracing.Parse(e.TraceParent, e.TraceState).IsValid() {
+			t.Errorf("%s (version %d) has no trace context: %q", e.Type, e.Version, e.TraceParent)
+		}
+	}
 }
 
 // TestE2ESandboxPageLanguages: the page speaks the registration's language.
@@ -281,7 +290,7 @@ func TestE2ESandboxSafety(t *testing.T) {
 func TestE2ECardRegistrationExpiry(t *testing.T) {
 	start := time.Now().UTC().Truncate(time.Second)
 	clock := &testClock{t: start}
-	s := startServer(t, withClock(clock.now), withArgs("-card-registration-ttl", "10m"))
+	s := startServer(t, withClock(clock.now), withArgs("-card-registration-ttl", "10m"), keepSpans())
 	b := newSandboxBrowser(t)
 	for _, no := range []string{"7500", "7501", "7502"} {
 		s.createCustomer(t, s.token, newCustomer(no, "Expiry Test"))
@@ -347,7 +356,19 @@ func TestE2ECardRegistrationExpiry(t *testing.T) {
 			t.Errorf("%s: %s", no, events[2].Data)
 		}
 	}
-	if e := streamEvents(all, demoLedger, "7500")[2]; e.Actor != expiryActor {
+	e := streamEvents(all, demoLedger, "7500")[2]
+	if e.Actor != expiryActor {
 		t.Errorf("the sweep's expiry was recorded by %q", e.Actor)
+	}
+	// The sweep's expiry has a trace of its own: the event records the sweep's span, which the
+	// command's span is a child of.
+	sc := tracing.Parse(e.TraceParent, e.TraceState)
+	if !sc.IsValid() {
+		t.Fatalf("the sweep's expiry has no trace context: %q", e.TraceParent)
+	}
+	spans := inTrace(s.spans.await(t, "the sweep's spans", func(s []sdktrace.ReadOnlySpan) bool { return hasNamed(inTrace(s, sc.TraceID()), spanExpiry) }), sc.TraceID())
+	expiry, cmd := named(spans, spanExpiry), named(spans, "command expireCardRegistration")
+	if len(expiry) != 1 || expiry[0].SpanContext().SpanID() != sc.SpanID() || expiry[0].Parent().IsValid() || len(cmd) != 1 || !childOf(cmd[0], sc) {
+		t.Errorf("the sweep's trace: %d expiry spans, %d command spans\n%s", len(expiry), len(cmd), s.spans.Text())
 	}
 }

@@ -199,11 +199,20 @@ func streamEvent(t *testing.T, js jetstream.JetStream, position uint64) *consume
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := st.GetMsg(context.Background(), position)
+	// The relay publishes after the write is answered: the message is awaited, not assumed.
+	cons, err := st.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: position})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := consumer.Decode(m.Header, m.Data)
+	m, err := cons.Next(jetstream.FetchMaxWait(30 * time.Second))
+	if err != nil {
+		t.Fatalf("stream message %d: %v", position, err)
+	}
+	if md, err := m.Metadata(); err != nil || md.Sequence.Stream != position {
+		t.Fatalf("stream message %d: metadata %+v %v", position, md, err)
+	}
+	e, err := consumer.Decode(m.Headers(), m.Data())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/internal/contracttest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
@@ -86,6 +87,10 @@ type testServer struct {
 	client     *http.Client
 	now        func() time.Time // the API's clock (nil: time.Now)
 	sent       personalSet      // personal values the test sent (e2e_personal_test.go)
+	// spans records the service's spans (e2e_tracing_helpers_test.go); nil runs it without a
+	// tracer provider, as without OTEL_* configuration (withoutTracing).
+	spans  *spanSink
+	tracer trace.TracerProvider
 }
 
 type serverOption func(*testServer)
@@ -98,6 +103,13 @@ func withArgs(args ...string) serverOption {
 // withConfig runs the server with a ledger configuration file.
 func withConfig(path string) serverOption { return func(s *testServer) { s.configFile = path } }
 
+// withoutTracing runs the server without a tracer provider, as ledgerd runs without OTEL_*
+// configuration: it records no spans.
+func withoutTracing() serverOption { return func(s *testServer) { s.spans = nil } }
+
+// keepSpans keeps the service's spans for the test to inspect (testServer.spans.await).
+func keepSpans() serverOption { return func(s *testServer) { s.spans.keep = true } }
+
 // withClock runs the server's API on a clock of the test's (Main.Now).
 func withClock(now func() time.Time) serverOption { return func(s *testServer) { s.now = now } }
 
@@ -109,9 +121,13 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		dir:    t.TempDir(),
 		logs:   &syncBuffer{},
 		client: &http.Client{Timeout: 60 * time.Second, Transport: newTestTransport(false)},
+		spans:  newSpanSink(false),
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.spans != nil {
+		s.tracer = s.spans.provider(t)
 	}
 	// Every response the test receives is validated against the OpenAPI document; mismatches
 	// fail the test when it ends (this cleanup runs before the one below prints the log).
@@ -130,6 +146,12 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		}
 		if leaks := append(personalDataIn(logs), s.sent.foundIn(logs)...); len(leaks) > 0 {
 			t.Errorf("the service logged personal data: %q", leaks)
+		}
+		if s.spans != nil {
+			spans := s.spans.Text()
+			if leaks := append(personalDataIn(spans), s.sent.foundIn(spans)...); len(leaks) > 0 {
+				t.Errorf("the service recorded personal data in spans: %q\n%s", leaks, spans)
+			}
 		}
 		if t.Failed() {
 			t.Logf("service log:\n%s", logs)
@@ -215,6 +237,7 @@ func (s *testServer) start(t testing.TB) {
 	s.stdout = &syncBuffer{}
 	m.Stdout, m.LogOutput = s.stdout, s.logs
 	m.Now = s.now
+	m.TracerProvider = s.tracer
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatalf("Run: %v", err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nordledger/ledger/internal/tracecontext"
+	"github.com/nordledger/ledger/internal/tracing"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -150,10 +150,25 @@ func TestE2EMetricFamilies(t *testing.T) {
 // TestE2ETraceContext: a request's W3C traceparent continues into the events it causes — the
 // audit route shows the same trace id with the service's span for the request (answered in
 // traceresponse) as parent, and the NATS message carries the same in its headers; a request
-// without one (or with an invalid one) starts a new trace that is recorded the same way.
+// without one (or with an invalid one) starts a new trace that is recorded the same way. So it
+// is whether the service records spans (an SDK tracer provider) or not (no OTEL_* configuration),
+// and the request's log line carries the trace id.
 func TestE2ETraceContext(t *testing.T) {
-	s := startServer(t)
+	t.Run("without tracing", func(t *testing.T) { testTraceContext(t, startServer(t, withoutTracing())) })
+	t.Run("tracing", func(t *testing.T) { testTraceContext(t, startServer(t)) })
+}
+
+func testTraceContext(t *testing.T, s *testServer) {
 	msgs := subscribeEvents(t, s)
+	var logged []string // each request's span, as its log line names it
+	defer func() {
+		s.stop(t) // every request's log line is written
+		for _, want := range logged {
+			if !strings.Contains(s.logs.String(), want) {
+				t.Errorf("no log line names the request's span: %s", want)
+			}
+		}
+	}()
 
 	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	const state = "vendor=abc,other=xyz"
@@ -168,22 +183,24 @@ func TestE2ETraceContext(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := s.createCustomer(t, s.token, newCustomer(c.customerNo, "Traced Person"), "traceparent", c.traceparent, "tracestate", state)
 			expectStatus(t, r, http.StatusCreated)
-			span, ok := tracecontext.Parse(r.Header.Get("traceresponse"))
-			if !ok {
-				t.Fatalf("traceresponse %q is not a traceparent", r.Header.Get("traceresponse"))
+			span := r.Header.Get("traceresponse")
+			sc := tracing.Parse(span, "")
+			if !sc.IsValid() {
+				t.Fatalf("traceresponse %q is not a traceparent", span)
 			}
-			callerTP, _ := tracecontext.Parse(caller)
+			callerSC := tracing.Parse(caller, "")
 			if c.continued {
-				if span.TraceID != callerTP.TraceID || span.ParentID == callerTP.ParentID {
-					t.Fatalf("traceresponse %s: want trace %s with a new span", span, callerTP.TraceIDString())
+				if sc.TraceID() != callerSC.TraceID() || sc.SpanID() == callerSC.SpanID() || !sc.IsSampled() {
+					t.Fatalf("traceresponse %s: want trace %s with a new span, sampled as the caller's", span, callerSC.TraceID())
 				}
-			} else if span.TraceID == callerTP.TraceID {
+			} else if sc.TraceID() == callerSC.TraceID() {
 				t.Fatalf("traceresponse %s continues a trace it was not given", span)
 			}
 			wantState := ""
 			if c.continued {
 				wantState = state // a tracestate belongs to the trace it came with
 			}
+			logged = append(logged, "traceId="+sc.TraceID().String()+" spanId="+sc.SpanID().String())
 
 			// The audit route shows the trace context on the event.
 			ev := s.do(t, http.MethodGet, customersPath(demoLedger, c.customerNo, "events"), s.token, nil)
@@ -193,7 +210,7 @@ func TestE2ETraceContext(t *testing.T) {
 				t.Fatalf("events: %s", ev)
 			}
 			item := items[0].(map[string]any)
-			if item["traceparent"] != span.String() || (item["tracestate"] != nil) != (wantState != "") || (wantState != "" && item["tracestate"] != wantState) {
+			if item["traceparent"] != span || (item["tracestate"] != nil) != (wantState != "") || (wantState != "" && item["tracestate"] != wantState) {
 				t.Errorf("event traceparent %v tracestate %v, want %s %q", item["traceparent"], item["tracestate"], span, wantState)
 			}
 
@@ -203,10 +220,10 @@ func TestE2ETraceContext(t *testing.T) {
 				if m.Subject != "ledger.customer.v1.1000."+c.customerNo+".CustomerCreated" {
 					t.Fatalf("message on %s", m.Subject)
 				}
-				if got := m.Header.Get("traceparent"); got != span.String() {
+				if got := m.Header.Get("traceparent"); got != span {
 					t.Errorf("NATS traceparent %q, want %s", got, span)
 				}
-				if got := m.Header.Get("ce-traceparent"); got != span.String() {
+				if got := m.Header.Get("ce-traceparent"); got != span {
 					t.Errorf("NATS ce-traceparent %q, want %s", got, span)
 				}
 				if got := m.Header.Get("tracestate"); got != wantState {

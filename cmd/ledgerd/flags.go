@@ -83,6 +83,7 @@ type Options struct {
 
 // ParseFlags reads options from args and the environment.
 func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	m.getenv = getenv // the OTEL_* variables are read when Run sets tracing up (tracing.go)
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v

@@ -57,6 +57,7 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	f.TracerProvider = m.tracing.Provider
 
 	var floor uint64
 	first, cancel := context.WithTimeout(ctx, 5*time.Second)

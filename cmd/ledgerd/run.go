@@ -22,7 +22,9 @@ import (
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/popreg"
+	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Main is the ledgerd program: ParseFlags, Run, then Close. Tests run it in-process on port 0.
@@ -33,10 +35,15 @@ type Main struct {
 	Stdout, LogOutput io.Writer
 	// Now is the API's clock (nil: time.Now): event times and KYC renewal. Tests move it.
 	Now func() time.Time
+	// TracerProvider, when set, records ledgerd's spans instead of what the OTEL_* environment
+	// variables configure (tracing.go): tests record them in memory.
+	TracerProvider trace.TracerProvider
 
 	log     *slog.Logger
-	logBuf  *logBuffer // the log's output, buffered (logbuffer.go)
-	metrics *metrics   // metrics_observe.go
+	logBuf  *logBuffer          // the log's output, buffered (logbuffer.go)
+	getenv  func(string) string // the environment ParseFlags read (nil: os.Getenv)
+	tracing tracingSetup        // tracing.go
+	metrics *metrics            // metrics_observe.go
 	store   *eventstore.Store
 	keys    *personal.Store // a writer's key store (personal.go)
 	// disclosures holds a writer's grants of personal data to consumers (consumers.go)
@@ -94,6 +101,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.logBuf = newLogBuffer(m.LogOutput)
 	m.log = newLogger(m.logBuf, o.LogFormat, o.LogLevel)
 	m.metrics = newMetrics()
+	if err := m.startTracing(); err != nil { // tracing.go
+		return err
+	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -135,7 +145,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Degraded: m.degraded, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
-		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd},
+		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd}, TracerProvider: m.tracing.Provider,
 	}
 	// Listening first: the card-verification provider's URLs name the address.
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
@@ -347,6 +357,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.disclosures.Close())
 	}
 	errs = m.warnNotMarkedClean(errs) // shutdown.go
+	m.stopTracing()                   // tracing.go: the spans still buffered are exported
 	if m.logBuf != nil {
 		m.logBuf.Close() // a log that cannot be written is no reason to fail the close
 	}
@@ -362,5 +373,5 @@ func newLogger(buf *logBuffer, format, level string) *slog.Logger {
 	if format == "json" {
 		h = slog.NewJSONHandler(buf, opts)
 	}
-	return slog.New(flushingHandler{Handler: h, buf: buf})
+	return slog.New(tracing.LogHandler(flushingHandler{Handler: h, buf: buf})) // traceId and spanId of the span logged in
 }

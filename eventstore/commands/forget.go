@@ -24,7 +24,11 @@ var ErrErasureNotConfigured = errors.New("commands: erasure needs a protector an
 //
 // Should the key's destruction fail after the event is stored (or the process stop between the
 // two), the key store's Reconcile destroys it when the writer next starts; the error is returned.
-func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta Meta) (Result, error) {
+func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta Meta) (res Result, err error) {
+	ctx, meta, span := startCommand(ctx, meta, "forget") // trace.go
+	if span.IsRecording() {
+		defer func() { endCommand(span, 1, res, err) }()
+	}
 	if h.pd == nil || h.keys == nil {
 		return Result{}, ErrErasureNotConfigured
 	}

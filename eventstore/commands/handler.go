@@ -23,6 +23,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/tracing"
 )
 
 // Meta describes who asked for a change, and why.
@@ -32,8 +33,11 @@ type Meta struct {
 	CausationID   string    // id of the request or message that caused the command
 	Time          time.Time // when the command was received
 	// TraceParent and TraceState are the W3C trace context of the request (its span), recorded
-	// on every event; empty records none.
+	// on every event; empty records the context's span (the request's, a sweep's), if any.
 	TraceParent, TraceState string
+	// Command names the command in traces (the OpenAPI operation id, e.g. "createCustomer"); ""
+	// names it after the handler's method.
+	Command string
 }
 
 // Result describes a command's outcome.
@@ -246,18 +250,27 @@ func decode(ctx context.Context, pd *personal.Protector, e eventstore.Event) (ev
 // nothing changed, a refusal — once the read models hold everything it was decided against
 // (eventstore.Store.Await). Errors matching eventstore.ErrNotApplied say the read models did not
 // get there before ctx ended; Result then still describes a write that was stored.
-func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta Meta, decide Decision) (Result, error) {
+func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta Meta, decide Decision) (res Result, err error) {
+	ctx, meta, span := startCommand(ctx, meta, "execute") // trace.go
+	attempts := 0
+	if span.IsRecording() {
+		defer func() { endCommand(span, attempts, res, err) }()
+	}
 	stream := domain.StreamName(ledgerNo, customerNo)
 	defer h.lock(stream)()
 	for attempt := 0; ; attempt++ {
-		l, err := h.current(ctx, ledgerNo, customerNo, stream)
+		attempts++
+		dctx, decided := tracing.StartChild(ctx, SpanDecide)
+		l, err := h.current(dctx, ledgerNo, customerNo, stream)
 		if err != nil {
+			decided.End()
 			return Result{}, err
 		}
 		c := l.c
 		var events []domain.Event
 		switch {
 		case !c.Exists():
+			decided.End()
 			return Result{}, domain.ErrCustomerNotFound // nothing to wait for: it is in no read model either
 		case c.Forgotten():
 			err = domain.ErrCustomerForgotten
@@ -266,6 +279,7 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 		default:
 			events, err = decide(c)
 		}
+		decided.End()
 		if err != nil {
 			return Result{}, h.settled(ctx, l.at, err)
 		}
@@ -309,13 +323,21 @@ func (h *Handler) settled(ctx context.Context, at uint64, err error) error {
 
 // Create creates a customer. When the ledger generates customer numbers, a free one is chosen.
 // A taken customerNo or national identifier is a domain conflict.
-func (h *Handler) Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta Meta) (Result, error) {
+func (h *Handler) Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta Meta) (res Result, err error) {
+	ctx, meta, span := startCommand(ctx, meta, "create") // trace.go
+	attempts := 0
+	if span.IsRecording() {
+		defer func() { endCommand(span, attempts, res, err) }()
+	}
 	for attempt := 0; ; attempt++ {
+		attempts++
 		if p.GenerateCustomerNumbers {
 			cmd = cmd.WithCustomerNo(generateCustomerNo(p))
 		}
 		var c domain.Customer
+		_, decided := tracing.StartChild(ctx, SpanDecide)
 		events, err := c.Create(cmd)
+		decided.End()
 		if err != nil {
 			return Result{}, err
 		}
@@ -361,19 +383,30 @@ func stateAfter(c *domain.Customer, events []domain.Event, at time.Time) (domain
 // append encodes, seals and appends events with the reservations they need, releasing the keys
 // in releases.
 func (h *Handler) append(ctx context.Context, ledgerNo, stream string, expected eventstore.ExpectedVersion, events []domain.Event, meta Meta, releases []string) (eventstore.AppendResult, error) {
+	sctx, sealed := tracing.StartChild(ctx, SpanSeal)
+	req, err := h.seal(sctx, ledgerNo, stream, expected, events, meta, releases)
+	sealed.End()
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	return h.store.Append(ctx, req)
+}
+
+// seal encodes events, seals their personal members and makes the append request.
+func (h *Handler) seal(ctx context.Context, ledgerNo, stream string, expected eventstore.ExpectedVersion, events []domain.Event, meta Meta, releases []string) (eventstore.AppendRequest, error) {
 	req := eventstore.AppendRequest{Stream: stream, ExpectedVersion: expected, Events: make([]eventstore.EventData, len(events)), Releases: releases}
 	for i, e := range events {
 		typ, schema, data, err := domain.EncodeEvent(e)
 		if err != nil {
-			return eventstore.AppendResult{}, err
+			return req, err
 		}
 		id, err := uuid.NewV7()
 		if err != nil {
-			return eventstore.AppendResult{}, err
+			return req, err
 		}
 		if h.pd != nil {
 			if data, err = h.pd.SealEvent(ctx, stream, id, typ, data); err != nil {
-				return eventstore.AppendResult{}, err
+				return req, err
 			}
 		}
 		req.Events[i] = eventstore.EventData{ID: id, Type: typ, SchemaVersion: schema, Time: meta.Time,
@@ -383,7 +416,7 @@ func (h *Handler) append(ctx context.Context, ledgerNo, stream string, expected 
 			req.Claims = append(req.Claims, h.NationalIDKey(ledgerNo, *created.NationalIdentifier))
 		}
 	}
-	return h.store.Append(ctx, req)
+	return req, nil
 }
 
 // generateCustomerNo draws a customer number of the ledger's length (10 digits when not fixed),

@@ -16,7 +16,11 @@ import (
 //
 // The stream is an append-only record nothing decides on, so the append expects any version:
 // concurrent look-ups of one customer never conflict.
-func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta Meta) (Result, error) {
+func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta Meta) (res Result, err error) {
+	ctx, meta, span := startCommand(ctx, meta, "recordLookup") // trace.go
+	if span.IsRecording() {
+		defer func() { endCommand(span, 1, res, err) }()
+	}
 	switch e.Result {
 	case domain.LookupFound, domain.LookupWithheld:
 		if e.CustomerNo == "" {
@@ -29,9 +33,9 @@ func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.Cu
 	default:
 		return Result{}, fmt.Errorf("commands: unknown look-up result %q", e.Result)
 	}
-	res, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta, nil)
+	appended, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta, nil)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{CustomerNo: e.CustomerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, nil
+	return Result{CustomerNo: e.CustomerNo, Version: appended.Version, Position: appended.LastPosition, Changed: true}, nil
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Handler handles one event. It is called for one event at a time, in log order; the event is
@@ -53,6 +56,10 @@ type Config struct {
 	MaxAttempts int
 	// Logger logs retries and interruptions (default slog.Default()). It never logs data.
 	Logger *slog.Logger
+	// TracerProvider records a span for each event's handling (SpanHandle), a child of the
+	// event's trace context — the request that caused it — and hands it to the Handler in its
+	// ctx (default otel.GetTracerProvider(): nothing unless the program set one up).
+	TracerProvider trace.TracerProvider
 }
 
 var durableRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -82,8 +89,9 @@ func (c Config) Validate() error {
 // at least once, each acknowledged only after its Handler succeeded, resuming after the last
 // acknowledged event when it runs again — after a restart of this process or an outage of NATS.
 type Consumer struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	tracer trace.Tracer
 }
 
 // New returns a Consumer. Nothing is created on the server until Run.
@@ -103,7 +111,10 @@ func New(cfg Config) (*Consumer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Consumer{cfg: cfg, log: cfg.Logger.With("durable", cfg.Durable)}, nil
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = otel.GetTracerProvider()
+	}
+	return &Consumer{cfg: cfg, log: cfg.Logger.With("durable", cfg.Durable), tracer: cfg.TracerProvider.Tracer(tracing.Scope)}, nil
 }
 
 // FilterSubject is the subject filter of a ledger's events.
@@ -392,8 +403,12 @@ func (c *Consumer) open(ctx context.Context, ds []delivery) error {
 
 // handle runs the handler on one event, again after each failure (backing off) until it succeeds,
 // MaxAttempts is reached or ctx ends.
-func (c *Consumer) handle(ctx context.Context, h Handler, e *Event) error {
+func (c *Consumer) handle(ctx context.Context, h Handler, e *Event) (err error) {
+	ctx, span := c.startHandle(ctx, e) // trace.go
+	attempts := 0
+	defer func() { endHandle(span, attempts, err) }()
 	for attempt, wait := 1, 100*time.Millisecond; ; attempt, wait = attempt+1, min(2*wait, 30*time.Second) {
+		attempts = attempt
 		err := h(ctx, e)
 		if err == nil {
 			return nil

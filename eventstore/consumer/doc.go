@@ -25,6 +25,8 @@
 //     ids), the W3C trace context (Event.TraceParent; Event.ChildTraceParent continues the
 //     trace) and Domain, the typed event of package domain — the types the ledger itself uses,
 //     upcast from older schema versions.
+//   - Traced: each event's handling is an OpenTelemetry span (SpanHandle), a child of the
+//     event's trace context, in the Handler's ctx (Config.TracerProvider, default the global).
 //
 // # Personal data
 //

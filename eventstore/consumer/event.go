@@ -1,12 +1,15 @@
 package consumer
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/internal/tracecontext"
+	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Event is one event of the ledger as a consumer receives it: the CloudEvents attributes decoded,
@@ -77,12 +80,17 @@ func (e *Event) Stream() string { return e.LedgerNo + "/" + e.Subject }
 // ChildTraceParent returns a traceparent for work the event causes — the same trace, a new span
 // — to send on (as the "traceparent" header of an HTTP request or a message); "" when the event
 // carries no trace context.
+//
+// Within Run a Handler has better: its ctx holds the span of the event's handling (a child of
+// the event's trace context), which OpenTelemetry instrumentation continues by itself.
 func (e *Event) ChildTraceParent() string {
-	tp, ok := tracecontext.Parse(e.TraceParent)
-	if !ok {
+	ctx := tracing.Extract(context.Background(), e.TraceParent, "")
+	if !trace.SpanContextFromContext(ctx).IsValid() {
 		return ""
 	}
-	return tp.Child().String()
+	ctx, _ = tracing.StartEntry(ctx, noop.Tracer{}, "")
+	tp, _ := tracing.Format(ctx)
+	return tp
 }
 
 // Personal says how much of an event's personal data a consumer holds.

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/projections"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Consumer settings of the JetStream feed.
@@ -36,6 +37,10 @@ type JetStream struct {
 	stream   string
 	readerID string
 	log      *slog.Logger
+	// TracerProvider records a span for each message's delivery to the projections (SpanDeliver,
+	// trace.go), a child of the trace context the message carries; nil records none. Set it
+	// before Subscriber.
+	TracerProvider trace.TracerProvider
 }
 
 var consumerNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -138,7 +143,10 @@ func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *me
 		if md.NumPending > 0 { // more is on its way: the projection may batch
 			msg.Metadata.Set(projections.MetadataMore, "1")
 		}
-		if !deliver(ctx, out, msg) {
+		mctx, span := s.startDeliver(ctx, msg, md) // trace.go
+		delivered := deliver(mctx, out, msg)
+		endDeliver(span, delivered)
+		if !delivered {
 			return progressed, ctx.Err()
 		}
 		progressed = true

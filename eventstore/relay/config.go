@@ -10,6 +10,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Log is the event log the relay publishes: *eventstore.Store implements it.
@@ -62,6 +63,9 @@ type Config struct {
 	// Logger receives the relay's log lines (no personal data: positions, ids, errors). Default
 	// slog.Default().
 	Logger *slog.Logger
+	// TracerProvider records a span for each event's publication (SpanPublish), a child of the
+	// trace context stored with the event; nil records none.
+	TracerProvider trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {

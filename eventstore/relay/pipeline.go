@@ -7,6 +7,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nordledger/ledger/eventstore"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // sender sends a batch of messages and returns its pending result; AsyncPublisher is one.
@@ -29,6 +30,7 @@ type inFlight struct {
 	last    uint64 // position of its last event
 	n       int
 	pending *Pending
+	spans   []trace.Span // its events' SpanPublish, when the relay records spans (trace.go)
 }
 
 // publishFrom follows the log from cursor+1 and keeps up to MaxInFlight events in flight: events
@@ -46,7 +48,14 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 	next := cursor + 1 // next position to send
 	events := make([]eventstore.Event, 0, r.cfg.MaxInFlight)
 
+	defer func() { // batches still in flight when publishing stops: their spans end unsettled
+		for _, f := range queue {
+			endPublish(f.spans, errUnsettled)
+		}
+	}()
 	settle := func(f inFlight) error {
+		endPublish(f.spans, f.pending.Err()) // trace.go
+		f.spans = nil
 		if err := f.pending.Err(); err != nil {
 			if errors.Is(err, ErrUnexpectedSequence) {
 				head, _ := r.cfg.Log.Head(ctx)
@@ -62,7 +71,9 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 	}
 	// finish settles every batch in flight, for an orderly stop.
 	finish := func() {
-		for _, f := range queue {
+		for len(queue) > 0 {
+			f := queue[0]
+			queue = queue[1:]
 			if settle(f) != nil {
 				return
 			}
@@ -131,12 +142,14 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 			m.SetContext(msgCtx)
 			msgs[i] = m
 		}
+		spans := r.startPublish(msgCtx, events) // trace.go
 		pending, err := snd.Send("", msgs...)
 		if err != nil {
+			endPublish(spans, err)
 			return err
 		}
 		next += uint64(len(events))
-		queue = append(queue, inFlight{last: next - 1, n: len(events), pending: pending})
+		queue = append(queue, inFlight{last: next - 1, n: len(events), pending: pending, spans: spans})
 		sent += len(events)
 	}
 }

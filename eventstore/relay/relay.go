@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Relay publishes every event of the log to the JetStream stream, in log order, at least once and
@@ -25,6 +27,9 @@ type Relay struct {
 
 	mu      sync.Mutex
 	lastErr string
+
+	tracing bool         // cfg.TracerProvider may record (trace.go)
+	tracer  trace.Tracer // SpanPublish
 }
 
 // New returns a relay; Run starts it.
@@ -33,7 +38,8 @@ func New(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("relay: invalid Config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	r := &Relay{cfg: cfg, log: cfg.Logger.With("component", "relay", "stream", cfg.Stream)}
+	r := &Relay{cfg: cfg, log: cfg.Logger.With("component", "relay", "stream", cfg.Stream),
+		tracing: tracing.Enabled(cfg.TracerProvider), tracer: tracing.Provider(cfg.TracerProvider).Tracer(tracing.Scope)}
 	r.progress.Store(time.Now().UnixNano())
 	return r, nil
 }

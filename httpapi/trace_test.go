@@ -1,0 +1,81 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/internal/tracing"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// TestRequestSpans: a request's span continues the caller's W3C trace (one valid traceparent,
+// the tracestate headers joined), is named by the route pattern with bounded attributes only,
+// follows the caller's sampling decision, and is what traceresponse answers; two traceparent
+// headers start a new trace.
+func TestRequestSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	h := buildHarness(t, false, func(c *httpapi.Config) {
+		c.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	})
+	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	get := func(path string, headers ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		for i := 0; i < len(headers); i += 2 {
+			req.Header.Add(headers[i], headers[i+1])
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	resp := get("/ledger/customer/v1/1000/customers/4711", "traceparent", caller, "tracestate", "a=1", "tracestate", "b=2")
+	sc := tracing.Parse(resp.Header.Get("traceresponse"), "")
+	if sc.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" || !sc.IsSampled() {
+		t.Fatalf("traceresponse %q does not continue the caller's trace", resp.Header.Get("traceresponse"))
+	}
+	ended := rec.Ended()
+	if len(ended) != 1 {
+		t.Fatalf("%d spans", len(ended))
+	}
+	sp := ended[0]
+	if sp.Name() != "GET /ledger/customer/v1/{ledgerNo}/customers/{customerNo}" || sp.SpanContext().SpanID() != sc.SpanID() ||
+		sp.Parent().SpanID().String() != "00f067aa0ba902b7" || sp.SpanContext().TraceState().String() != "a=1,b=2" {
+		t.Errorf("span %q %v, parent %v, tracestate %q", sp.Name(), sp.SpanContext(), sp.Parent(), sp.SpanContext().TraceState())
+	}
+	got := map[string]string{}
+	for _, a := range sp.Attributes() {
+		got[string(a.Key)] = a.Value.Emit()
+		if strings.Contains(a.Value.Emit(), "4711") {
+			t.Errorf("attribute %s holds the path's customer number: %q", a.Key, a.Value.Emit())
+		}
+	}
+	if got["http.route"] != "/ledger/customer/v1/{ledgerNo}/customers/{customerNo}" || got["http.response.status_code"] != "404" ||
+		got["ledger.problem"] != "customer-not-found" || got["http.request.method"] != "GET" {
+		t.Errorf("attributes %v", got)
+	}
+
+	// Two traceparent headers: invalid, a new trace.
+	resp = get("/ledger/customer/v1/1000/customers/4711", "traceparent", caller, "traceparent", caller)
+	if sc := tracing.Parse(resp.Header.Get("traceresponse"), ""); !sc.IsValid() || sc.TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("two traceparents: traceresponse %q", resp.Header.Get("traceresponse"))
+	}
+	// A caller that did not sample: neither does the service (parent-based sampling), and says so.
+	before := len(rec.Ended())
+	resp = get("/ledger/customer/v1/1000/customers/4711", "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+	if sc := tracing.Parse(resp.Header.Get("traceresponse"), ""); !sc.IsValid() || sc.IsSampled() || len(rec.Ended()) != before {
+		t.Errorf("unsampled caller: traceresponse %q, %d spans recorded", resp.Header.Get("traceresponse"), len(rec.Ended())-before)
+	}
+	// A request no route matches is named by its method alone.
+	get("/no/such/route")
+	if last := rec.Ended()[len(rec.Ended())-1]; last.Name() != "GET" {
+		t.Errorf("unmatched: span %q", last.Name())
+	}
+}
