@@ -192,12 +192,14 @@ func (s *Store) committer() {
 // commitGroup commits a group (unless its preparation failed) and hands it on: to the applier,
 // or, without one, to its appenders. It returns the record buffer to reuse.
 func (s *Store) commitGroup(g *group, buf []byte) []byte {
+	s.committing.Store(true)
 	if g.err == nil {
 		buf = s.commit(g, buf[:0])
 		if cap(buf) > 8<<20 {
 			buf = nil // do not keep a huge buffer after a burst of large events
 		}
 	}
+	s.committing.Store(false)
 	s.committed(g)
 	return buf
 }

@@ -101,6 +101,7 @@ func (s *Store) committed(g *group) {
 			close(op.answered)
 		}
 		g.endGroup(g.err)
+		s.applyQ.signal() // an applier waiting for this commit goes on
 		return
 	}
 	for _, op := range g.ops {
@@ -125,10 +126,24 @@ func (s *Store) committed(g *group) {
 	}
 	q.groups = append(q.groups, g)
 	q.mu.Unlock()
+	q.signal()
+}
+
+// signal wakes the applier (never blocking; at most one wake-up pending).
+func (q *applyQueue) signal() {
 	select {
 	case q.ready <- struct{}{}:
 	default:
 	}
+}
+
+// take returns the groups queued and empties the queue.
+func (q *applyQueue) take() []*group {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	groups := q.groups
+	q.groups, q.held = nil, 0
+	return groups
 }
 
 // applier is the goroutine of the pipeline's apply stage: it catches the Applier up with the log,
@@ -141,10 +156,18 @@ func (s *Store) applier(ctx context.Context) {
 	}
 	q := &s.applyQ
 	for {
-		q.mu.Lock()
-		groups := q.groups
-		q.groups, q.held = nil, 0
-		q.mu.Unlock()
+		groups := q.take()
+		if len(groups) > 0 && s.committing.Load() {
+			// A commit is in flight: its group joins this transaction of the read models, which
+			// then cost one transaction for two groups (a third of a create's read-model cost is
+			// its transaction's commit), for at most one commit's wait. Without a commit in
+			// flight (a lone writer) nothing waits.
+			select {
+			case <-q.ready:
+			case <-s.writerDone:
+			}
+			groups = append(groups, q.take()...)
+		}
 		if len(groups) == 0 {
 			select {
 			case <-q.ready:

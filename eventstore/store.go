@@ -91,6 +91,7 @@ type Store struct {
 	applied     uint64        // every event up to it is through the pipeline
 	appliedWake chan struct{} // closed and replaced when applied advances
 	applierDone chan struct{} // closed when the applier goroutine ended
+	committing  atomic.Bool   // a group's transaction is being committed
 	stopApply   context.CancelFunc
 
 	head atomic.Uint64 // last committed position
