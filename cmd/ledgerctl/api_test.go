@@ -15,6 +15,7 @@ import (
 	cmds "github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -68,7 +69,7 @@ func startAPI(t *testing.T) *ledgerAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := projections.OpenDB(filepath.Join(dir, projectionsFile))
+	db, err := projections.OpenDB(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -44,7 +45,7 @@ func checkLog(t *testing.T, dir string) uint64 {
 func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 	t.Helper()
 	ctx := context.Background()
-	key, _, err := fileSecret(filepath.Join(dir, "reservation.key"))
+	key, _, err := datadir.EnsureSecret(filepath.Join(dir, "reservation.key"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // Options are ledgerd's settings: flags win over environment variables, which win over defaults.
@@ -223,7 +224,7 @@ func (o *Options) validate() error {
 		errs = append(errs, errors.New("data dir must not be empty"))
 	}
 	if o.MasterKey != "" && o.MasterKeyFile != "" {
-		errs = append(errs, errors.New("give the master keys once: LEDGERD_MASTER_KEY or a master key file, not both"))
+		errs = append(errs, datadir.ErrMasterKeysTwice)
 	}
 	errs = append(errs, o.HTTP.validate())
 	return errors.Join(errs...)

@@ -9,11 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
@@ -22,6 +20,7 @@ import (
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/popreg"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
 	"go.opentelemetry.io/otel/trace"
@@ -125,12 +124,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.pd, err = m.openPersonal(); err != nil {
 		return err
 	}
-	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
+	if m.projDB, err = projections.OpenDB(m.dir().File(datadir.Projections)); err != nil {
 		return err
 	}
-	set := projections.NewSet(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
-		return commands.NationalIDKey(resKey, ledgerNo, ni)
-	}).Protect(m.pd)
+	set := projections.NewSet(m.projDB, datadir.NatID(resKey)).Protect(m.pd)
 	customers, audit := set.Customers, set.Audit
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, set.All()...); err != nil {
 		return err
@@ -191,16 +188,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // key returns the national-identifier key: a writer creates it when missing; a reader must be
 // given the writer's.
 func (m *Main) key() ([]byte, error) {
-	path := m.Options.KeyFile
-	if path == "" {
-		path = filepath.Join(m.Options.DataDir, "reservation.key")
-	}
+	path := m.dir().KeyFilePath()
 	if m.Options.Role == RoleReader {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("key file: a reader needs the writer's key (LEDGERD_KEY_FILE): %w", err)
 		}
 	}
-	key, _, err := fileSecret(path)
+	key, _, err := datadir.EnsureSecret(path)
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
@@ -217,7 +211,7 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 	if m.keys != nil {
 		opts.Prepare = m.keys.CommitPending
 	}
-	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), opts); err != nil {
+	if m.store, err = eventstore.Open(m.dir().File(datadir.Events), opts); err != nil {
 		return err
 	}
 	if err := m.reconcileKeys(ctx); err != nil {
@@ -245,12 +239,13 @@ func (m *Main) openVerifier(ctx context.Context, lf LedgerFile) (*auth.Verifier,
 	if o.JWTSecret != "" {
 		cfg.HS256Secret = []byte(o.JWTSecret)
 	} else if o.JWKSURL == "" {
-		secret, created, err := fileSecret(filepath.Join(o.DataDir, "jwt-secret"))
+		path := m.dir().File(datadir.JWTSecret)
+		secret, created, err := datadir.EnsureSecret(path)
 		if err != nil {
 			return nil, fmt.Errorf("jwt secret: %w", err)
 		}
 		if created {
-			m.log.Info("generated a development JWT secret", "file", filepath.Join(o.DataDir, "jwt-secret"))
+			m.log.Info("generated a development JWT secret", "file", path)
 		}
 		cfg.HS256Secret = secret
 		var nos []string
