@@ -7,10 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/nordledger/ledger/internal/datadir"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
-
-	"github.com/nordledger/ledger/internal/datadir"
 )
 
 var compactHelp = `

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	cmds "github.com/nordledger/ledger/eventstore/commands"

@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	cmds "github.com/nordledger/ledger/eventstore/commands"

@@ -12,11 +12,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
+	bolt "go.etcd.io/bbolt"
 )
 
 // verifyJSON runs verify --json and decodes its report.

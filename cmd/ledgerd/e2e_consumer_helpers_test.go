@@ -20,7 +20,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/httpapi/auth"

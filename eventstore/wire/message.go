@@ -1,4 +1,4 @@
-package relay
+package wire
 
 import (
 	"fmt"
@@ -142,16 +142,16 @@ func subjectParts(e eventstore.Event) (subject, ledgerNo, ceSubject string, err 
 	}
 	ledgerNo, customerNo := parts[0], parts[2]
 	for _, tok := range []struct{ name, value string }{{"ledgerNo", ledgerNo}, {"customerNo", customerNo}, {"event type", e.Type}} {
-		if reason := invalidToken(tok.value); reason != "" {
+		if reason := InvalidToken(tok.value); reason != "" {
 			return fail(fmt.Sprintf("%s %q %s", tok.name, tok.value, reason))
 		}
 	}
 	return SubjectPrefix + "." + ledgerNo + "." + customerNo + "." + e.Type, ledgerNo, parts[1] + "/" + customerNo, nil
 }
 
-// invalidToken says why s cannot be one token of a NATS subject, or "" when it can. A token must
+// InvalidToken says why s cannot be one token of a NATS subject, or "" when it can. A token must
 // be non-empty valid UTF-8 without '.', '*', '>', whitespace or control characters.
-func invalidToken(s string) string {
+func InvalidToken(s string) string {
 	if s == "" {
 		return "is empty"
 	}
@@ -210,17 +210,30 @@ func DecodeHeaderValue(s string) (string, error) {
 			continue
 		}
 		if i+2 >= len(s) {
-			return "", fmt.Errorf("relay: truncated percent-encoding in header value")
+			return "", fmt.Errorf("wire: truncated percent-encoding in header value")
 		}
 		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
 		if err != nil {
-			return "", fmt.Errorf("relay: bad percent-encoding %q in header value", s[i:i+3])
+			return "", fmt.Errorf("wire: bad percent-encoding %q in header value", s[i:i+3])
 		}
 		b = append(b, byte(v))
 		i += 2
 	}
 	if !utf8.Valid(b) {
-		return "", fmt.Errorf("relay: percent-decoded header value is not valid UTF-8")
+		return "", fmt.Errorf("wire: percent-decoded header value is not valid UTF-8")
 	}
 	return string(b), nil
 }
+
+// UnmappableEventError names an event that cannot be published and why.
+type UnmappableEventError struct {
+	Position uint64
+	Reason   string
+}
+
+func (e *UnmappableEventError) Error() string {
+	return fmt.Sprintf("wire: event at position %d cannot be mapped to a subject: %s", e.Position, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrUnmappableEvent) true.
+func (e *UnmappableEventError) Is(target error) bool { return target == ErrUnmappableEvent }
