@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -58,7 +57,7 @@ func (s *Server) withholdProtected(ctx context.Context, c *call, items []auditEv
 	}
 	protected := map[string]bool{}
 	for i := range items {
-		ledgerNo, no, ok := strings.Cut(items[i].Stream, "/customers/")
+		ledgerNo, no, ok := domain.ParseStream(items[i].Stream)
 		if !ok || ledgerNo != c.ledgerNo {
 			continue // look-up streams hold no personal data
 		}

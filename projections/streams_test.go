@@ -12,7 +12,6 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
-	"github.com/nordledger/ledger/projections"
 )
 
 // TestParseStream: customer streams, and only they, parse (and are data-key subjects).
@@ -40,7 +39,7 @@ func TestParseStream(t *testing.T) {
 		if sub, ok := personal.Subject(tt.stream); ok != tt.ok || (ok && sub != tt.stream) {
 			t.Errorf("personal.Subject(%q) = %q, %v; want ok %v", tt.stream, sub, ok, tt.ok)
 		}
-		l, c, ok := projections.ParseStream(tt.stream)
+		l, c, ok := domain.ParseStream(tt.stream)
 		if l != tt.ledgerNo || c != tt.customer || ok != tt.ok {
 			t.Errorf("ParseStream(%q) = %q, %q, %v; want %q, %q, %v", tt.stream, l, c, ok, tt.ledgerNo, tt.customer, tt.ok)
 		}

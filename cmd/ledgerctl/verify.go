@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/internal/boltcheck"
@@ -154,11 +153,9 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 	bar := newProgress(e, "verify log", head)
 	r.Log.CheckReport, err = store.Check(e.ctx, eventstore.CheckOptions{
 		Data: func(ev eventstore.Event) error {
-			if pd != nil { // opens sealed members too; an erased (forgotten) event is fine
-				_, _, err := pd.Decode(e.ctx, ev)
-				return err
-			}
-			_, err := domain.DecodeEvent(ev.Type, ev.SchemaVersion, ev.Data)
+			// Opens sealed members too (an erased, forgotten, event is fine); without a key store
+			// a sealed event is a problem.
+			_, _, err := pd.Decode(e.ctx, ev)
 			return err
 		},
 		Progress:    func(pos, _ uint64) { bar.Update(pos) },

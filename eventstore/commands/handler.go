@@ -6,7 +6,6 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -193,7 +192,7 @@ type loaded struct {
 // (domain.ForgottenState).
 func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Protector, stream string, upTo uint64, checkPlain bool) (loaded, error) {
 	l := loaded{c: &domain.Customer{}}
-	customerNo := stream[strings.LastIndexByte(stream, '/')+1:]
+	_, customerNo, _ := domain.ParseStream(stream)
 	for from := uint64(1); ; {
 		batch, err := store.ReadStream(ctx, stream, from, eventstore.MaxReadLimit)
 		if err != nil {
@@ -204,19 +203,14 @@ func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Pro
 				return l, nil
 			}
 			l.at = e.Position
-			ev, erased, err := decode(ctx, pd, e)
+			ev, opened, err := pd.Decode(ctx, e) // refuses a sealed event without pd
 			if err != nil {
 				return loaded{}, fmt.Errorf("commands: stream %s version %d: %w", stream, e.Version, err)
 			}
-			if erased || l.c.Forgotten() {
-				// Once one event is erased every later one is of a forgotten customer too.
-				l.c = domain.RestoreCustomer(domain.ForgottenState(customerNo, e.Version, e.Time))
-				continue
-			}
-			if checkPlain && !l.plain {
+			if checkPlain && !l.plain && !l.c.Forgotten() && len(opened.Erased) == 0 {
 				l.plain = personal.HasPlainPersonalData(e.Type, e.Data)
 			}
-			if err := l.c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
+			if err := l.c.ApplyStored(customerNo, domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}, len(opened.Erased) > 0); err != nil {
 				return loaded{}, err
 			}
 		}
@@ -225,20 +219,6 @@ func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Pro
 		}
 		from = batch[len(batch)-1].Version + 1
 	}
-}
-
-// decode opens (with pd) and decodes a stored event; erased is true when its personal data was
-// erased. Without pd a sealed event is an error, never silently read without its personal data.
-func decode(ctx context.Context, pd *personal.Protector, e eventstore.Event) (ev domain.Event, erased bool, err error) {
-	if pd == nil {
-		if bytes.Contains(e.Data, []byte(`"`+personal.SealedMember+`"`)) {
-			return nil, false, errors.New("the event is sealed and no protector opens it")
-		}
-		ev, err = domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
-		return ev, false, err
-	}
-	ev, opened, err := pd.Decode(ctx, e)
-	return ev, len(opened.Erased) > 0, err
 }
 
 // Execute runs a decision against an existing customer. ifMatch, when not nil, is the version the
