@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // CardVerificationPrefix is the path under which a card-verification provider's own requests
@@ -187,7 +187,7 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 	}
 	// The trace context is the request's span (the sandbox form's or the provider's callback),
 	// which the handler takes from ctx.
-	meta := commands.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC(),
+	meta := app.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC(),
 		Command: "finishCardRegistration"}
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = uuid.Must(uuid.NewV7()).String()

@@ -12,7 +12,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // decodeObjectBody reads a request body that must be a JSON object. It writes the problem and
@@ -170,7 +170,7 @@ func (s *Server) commandContext(r *http.Request) (context.Context, context.Cance
 // it: the caller is told its own write's version and state, never a later writer's. The command
 // returns once the read models hold that state (read-your-writes); it writes the problem and
 // returns false on failure.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no string, match *uint64, decide commands.Decision) (domain.CustomerState, bool) {
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no string, match *uint64, decide app.Decision) (domain.CustomerState, bool) {
 	ctx, cancel := s.commandContext(r)
 	defer cancel()
 	res, err := s.cfg.Commands.Execute(ctx, c.ledgerNo, no, match, s.meta(r, c), decide)
@@ -184,7 +184,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no str
 // commandError writes a command's failure. A write that was stored but is not readable yet
 // (the read models lag: eventstore.ErrNotApplied) is told so, with its version: it must not be
 // repeated.
-func (s *Server) commandError(w http.ResponseWriter, r *http.Request, res commands.Result, err error) {
+func (s *Server) commandError(w http.ResponseWriter, r *http.Request, res app.Result, err error) {
 	if res.Changed && errors.Is(err, eventstore.ErrNotApplied) {
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout",

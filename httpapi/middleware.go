@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // CorrelationHeader carries the correlation id: taken from the request (or generated) and echoed.
@@ -198,8 +198,8 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 }
 
 // meta returns the command metadata of a call.
-func (s *Server) meta(r *http.Request, c *call) commands.Meta {
+func (s *Server) meta(r *http.Request, c *call) app.Meta {
 	ri := info(r.Context())
-	return commands.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
+	return app.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
 		TraceParent: ri.traceParent, TraceState: ri.traceState, Command: ri.command}
 }

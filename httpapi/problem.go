@@ -11,8 +11,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // ProblemTypePrefix precedes every problem code in a problem's type (SPEC §8).
@@ -192,9 +192,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "the disclosure record could not be written", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
 		w.Header().Set("Retry-After", "30")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the disclosure record cannot be written right now; nothing was disclosed; retry later", nil)
-	case errors.Is(err, commands.ErrPreconditionFailed):
+	case errors.Is(err, app.ErrPreconditionFailed):
 		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "the customer has changed since the version in If-Match", nil)
-	case errors.Is(err, commands.ErrTooMuchContention):
+	case errors.Is(err, app.ErrTooMuchContention):
 		writeProblem(w, r, http.StatusConflict, "conflict", "the customer is being changed by others; retry", nil)
 	case errors.Is(err, context.DeadlineExceeded):
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the request took too long; it may have been applied: read before retrying", nil)

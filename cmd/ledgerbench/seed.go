@@ -15,8 +15,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/internal/progress"
 )
@@ -81,8 +81,8 @@ type seedResult struct {
 }
 
 // seedMeta is the command metadata of seeded customers.
-func seedMeta(i int) commands.Meta {
-	return commands.Meta{Actor: "ledgerbench-seed", CorrelationID: fmt.Sprintf("ledgerbench-seed-%d", i), Time: time.Now()}
+func seedMeta(i int) app.Meta {
+	return app.Meta{Actor: "ledgerbench-seed", CorrelationID: fmt.Sprintf("ledgerbench-seed-%d", i), Time: time.Now()}
 }
 
 // seedOffline creates customers from..to-1 in the event log of dataDir (ledgerd stopped) with
@@ -106,7 +106,7 @@ func seedOffline(ctx context.Context, dataDir, ledger string, from, to, conc int
 		return res, err
 	}
 	defer keys.Close()
-	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: keys})
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: keys})
 	if err != nil {
 		return res, err
 	}

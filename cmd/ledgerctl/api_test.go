@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	cmds "github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )

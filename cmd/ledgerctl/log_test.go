@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
+	cmds "github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )

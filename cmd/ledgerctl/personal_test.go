@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	cmds "github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )

@@ -12,7 +12,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
@@ -50,7 +50,7 @@ func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 		t.Fatal(err)
 	}
 	natID := func(ledgerNo string, ni domain.NationalIdentifier) string {
-		return commands.NationalIDKey(key, ledgerNo, ni)
+		return app.NationalIDKey(key, ledgerNo, ni)
 	}
 	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{ReadOnly: true})
 	if err != nil {

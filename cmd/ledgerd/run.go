@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/popreg"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
@@ -217,7 +217,7 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 	if err := m.reconcileKeys(ctx); err != nil {
 		return err
 	}
-	handler, err := commands.New(m.store, commands.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys, Snapshots: customers})
+	handler, err := app.New(m.store, app.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys, Snapshots: customers})
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -31,10 +31,10 @@ func (d Dir) ReadReservationKey() ([]byte, error) {
 }
 
 // NatID returns the projections' keying of national identifiers with key: the command handler's
-// reservations' (commands.NationalIDKey), which a rebuild must match.
+// reservations' (app.NationalIDKey), which a rebuild must match.
 func NatID(key []byte) projections.NationalIDKeyFunc {
 	return func(ledgerNo string, ni domain.NationalIdentifier) string {
-		return commands.NationalIDKey(key, ledgerNo, ni)
+		return app.NationalIDKey(key, ledgerNo, ni)
 	}
 }
 

@@ -1,9 +1,15 @@
-// Package commands runs the ledger's commands: it loads a customer's stream from the event store,
-// rebuilds the aggregate, lets it decide, and appends the resulting events with the loaded version
-// as the expected version, retrying the whole load-decide-append when another writer got there
-// first. Unique national identifiers are enforced by the store's reservations in the same
-// transaction as the events.
-package commands
+// Package app is the ledger's application layer: the use cases — every command on a customer,
+// its creation, forgetting it, recording a look-up — run against the event log. A command loads
+// the customer's stream, rebuilds the aggregate (package domain), lets it decide, seals the
+// decided events' personal members and appends them with the loaded version as the expected
+// version, retrying the whole load-decide-append when another writer got there first. Unique
+// national identifiers are enforced by the log's reservations in the same transaction as the
+// events.
+//
+// It depends on ports it declares (EventLog, Snapshots, KeyDestroyer), which the adapters
+// implement (*eventstore.Store, *projections.Customers, *personal.Store), and is driven by the
+// HTTP API (httpapi) and ledgerd's background work; only cmd/* wires them.
+package app
 
 import (
 	"context"
@@ -83,25 +89,14 @@ type Config struct {
 	Snapshots Snapshots
 }
 
-// Snapshots gives customers' states as the read models hold them (implemented by
-// *projections.Customers); a state's Version says which event it is the state after.
-type Snapshots interface {
-	Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error)
-}
-
-// KeyDestroyer destroys data keys (implemented by *personal.Store).
-type KeyDestroyer interface {
-	Destroy(ctx context.Context, subjects ...string) error
-}
-
-// Handler executes commands against an event store. It is safe for concurrent use.
+// Handler executes commands against the event log. It is safe for concurrent use.
 //
 // Commands on one customer run one at a time in this process (a striped lock keyed by stream), so
 // concurrent changes of one customer queue instead of racing, losing and retrying; commands on
 // different customers still run in parallel and share group commits. The expected-version check
 // stays the guarantee: the lock only avoids wasted work.
 type Handler struct {
-	store   *eventstore.Store
+	store   EventLog
 	key     []byte
 	retries int
 	pd      *personal.Protector
@@ -121,7 +116,7 @@ func (h *Handler) lock(stream string) func() {
 }
 
 // New returns a Handler.
-func New(store *eventstore.Store, cfg Config) (*Handler, error) {
+func New(store EventLog, cfg Config) (*Handler, error) {
 	if len(cfg.ReservationKey) < 32 {
 		return nil, fmt.Errorf("commands: reservation key must be at least 32 bytes")
 	}
@@ -152,7 +147,7 @@ func (h *Handler) Load(ctx context.Context, ledgerNo, customerNo string) (*domai
 
 // LoadCustomer rebuilds a customer from a stream whose events are stored in the clear, up to
 // version upTo (0 for all); a sealed event fails (Handler.Load opens them).
-func LoadCustomer(ctx context.Context, store *eventstore.Store, stream string, upTo uint64) (*domain.Customer, error) {
+func LoadCustomer(ctx context.Context, store StreamReader, stream string, upTo uint64) (*domain.Customer, error) {
 	l, err := loadCustomer(ctx, store, nil, stream, upTo, false)
 	return l.c, err
 }
@@ -190,7 +185,7 @@ type loaded struct {
 // loadCustomer rebuilds a customer from a stream up to version upTo (0 for all), opening sealed
 // events with pd. An event whose personal data is erased makes the customer forgotten
 // (domain.ForgottenState).
-func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Protector, stream string, upTo uint64, checkPlain bool) (loaded, error) {
+func loadCustomer(ctx context.Context, store StreamReader, pd *personal.Protector, stream string, upTo uint64, checkPlain bool) (loaded, error) {
 	l := loaded{c: &domain.Customer{}}
 	_, customerNo, _ := domain.ParseStream(stream)
 	for from := uint64(1); ; {
