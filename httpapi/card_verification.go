@@ -110,14 +110,12 @@ func newRegistrationID() (string, error) {
 // record events, and the page belongs with them. A method a route does not take is a 405
 // problem, as on every route.
 func (s *Server) cardVerificationPages(mux *http.ServeMux) {
-	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
-	})
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNoResource) })
 	switch pv, ok := s.cfg.CardVerifier.(CardVerifierPages); {
 	case s.cfg.ReadOnly:
 		pages = func(w http.ResponseWriter, r *http.Request) {
 			if s.cfg.WriterURL == "" {
-				s.refuseWrite(w, r)
+				s.writeError(w, r, s.errReadOnly())
 				return
 			}
 			w.Header().Set("Cache-Control", "no-store")
@@ -131,12 +129,12 @@ func (s *Server) cardVerificationPages(mux *http.ServeMux) {
 		{Pattern: RouteSandboxStylesheet, Methods: []string{http.MethodGet}},
 		{Pattern: RouteCardVerificationCallback, Methods: []string{http.MethodPost}},
 	} {
-		s.handle(mux, rt.Pattern, rt.Methods, onlyMethods(rt.Methods, pages))
+		s.handle(mux, rt.Pattern, rt.Methods, s.onlyMethods(rt.Methods, pages))
 	}
 }
 
 // onlyMethods answers methods other than methods (and HEAD where GET is one) with a 405 problem.
-func onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
 	allowed := slices.Clone(methods)
 	if slices.Contains(methods, http.MethodGet) {
 		allowed = append(allowed, http.MethodHead)
@@ -145,8 +143,7 @@ func onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
 	allow := strings.Join(allowed, ", ")
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(allowed, r.Method) {
-			w.Header().Set("Allow", allow)
-			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
+			s.writeError(w, r, methodNotAllowed(r.Method, allow))
 			return
 		}
 		h(w, r)

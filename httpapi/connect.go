@@ -122,7 +122,7 @@ func (s *Server) connectCustomerDetails(w http.ResponseWriter, r *http.Request) 
 		s.writeConnectProblems(w, r, []connectProblem{{kind: connectUnknownProduct, property: "paymentProductId"}})
 		return
 	}
-	body, empty, err := readBody(w, r)
+	body, empty, err := readBody(r)
 	if err != nil {
 		s.writeConnectErr(w, r, err)
 		return
