@@ -94,8 +94,14 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 // DevToken returns the development token minted at start ("" when tokens come from elsewhere).
 func (m *Main) DevToken() string { return m.token }
 
-// Run opens the stores, starts the projections and serves HTTP. It returns once serving.
+// Run opens the stores, starts the projections and serves HTTP. It returns once serving; with
+// ctx's error, having opened nothing, when ctx has ended already. What it starts runs with ctx's
+// values until Close, not until ctx ends: Close stops it in order (the HTTP server first, the
+// stores last).
 func (m *Main) Run(ctx context.Context) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	o := m.Options
 	m.logBuf = newLogBuffer(m.LogOutput)
 	m.log = newLogger(m.logBuf, o.LogFormat, o.LogLevel)
@@ -117,7 +123,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	ctx, m.cancel = context.WithCancel(context.Background())
+	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if m.verifier, err = m.openVerifier(ctx, lf); err != nil {
 		return err
 	}
