@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // addressBody reads an address request body: a validation problem when it is not a valid address.
@@ -55,26 +56,21 @@ func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, ren
 }
 
 func (s *Server) putLegalAddress(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
-		return cu.ReplaceLegalAddress(a, domain.SourceAPI)
-	}, func(st domain.CustomerState) any { return c.legalAddressResource(st, false) })
+	return s.changeAddress(w, r, c, http.StatusOK, func(a domain.Address) app.Decision { return app.ReplaceLegalAddress(a, domain.SourceAPI) },
+		func(st domain.CustomerState) any { return c.legalAddressResource(st, false) })
 }
 
 func (s *Server) postBillingAddress(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.changeAddress(w, r, c, http.StatusCreated, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
-		return cu.AddBillingAddress(a)
-	}, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
+	return s.changeAddress(w, r, c, http.StatusCreated, app.AddBillingAddress, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
 }
 
 func (s *Server) putBillingAddress(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
-		return cu.ReplaceBillingAddress(a)
-	}, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
+	return s.changeAddress(w, r, c, http.StatusOK, app.ReplaceBillingAddress, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
 }
 
 // changeAddress runs an address command and answers with the address resource.
 func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, status int,
-	decide func(*domain.Customer, domain.Address) ([]domain.Event, error), render func(domain.CustomerState) any) error {
+	useCase func(domain.Address) app.Decision, render func(domain.CustomerState) any) error {
 	no, err := customerNo(r, c)
 	if err != nil {
 		return err
@@ -87,7 +83,7 @@ func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, 
 	if err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return decide(cu, a) })
+	st, err := s.execute(r, c, no, match, useCase(a))
 	if err != nil {
 		return err
 	}
@@ -121,7 +117,7 @@ func (s *Server) deleteBillingAddress(w http.ResponseWriter, r *http.Request, c 
 	if len(f.problems) > 0 {
 		return invalid(f.problems...)
 	}
-	st, err := s.execute(r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.RemoveBillingAddress() })
+	st, err := s.execute(r, c, no, match, app.RemoveBillingAddress())
 	if err != nil {
 		return err
 	}

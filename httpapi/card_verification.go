@@ -191,9 +191,7 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
 	defer cancel()
-	out, err := s.cfg.Commands.Execute(cctx, ledgerNo, no, nil, meta, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.FinishCardRegistration(id, res, meta.Time)
-	})
+	out, err := s.cfg.Commands.Execute(cctx, ledgerNo, no, nil, meta, app.FinishCardRegistration(id, res, meta.Time))
 	if err != nil {
 		return domain.CardRegistration{}, err
 	}

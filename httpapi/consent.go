@@ -5,6 +5,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // The consent routes (SPEC §3, §7; the document's "Consent" section). Reading needs
@@ -100,9 +101,7 @@ func (s *Server) deleteRecurringCard(w http.ResponseWriter, r *http.Request, c *
 	if err := emptyBody(r); err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.RemoveRecurringCardConsent(s.now())
-	})
+	st, err := s.execute(r, c, no, match, app.RemoveRecurringCardConsent(s.now()))
 	if err != nil {
 		return err
 	}
@@ -180,9 +179,7 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 	if err != nil {
 		return err
 	}
-	st, err = s.execute(r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.StartCardRegistration(cmd, id, session, now, expiresAt)
-	})
+	st, err = s.execute(r, c, no, match, app.StartCardRegistration(cmd, id, session, now, expiresAt))
 	if err != nil {
 		return err
 	}

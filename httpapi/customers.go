@@ -263,7 +263,7 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.Patch(cmd) })
+	st, err := s.execute(r, c, no, match, app.PatchCustomer(cmd))
 	if err != nil {
 		return err
 	}

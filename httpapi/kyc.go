@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // kycQuestionsResource is GET kyc-questions, in the document's shape.
@@ -115,7 +116,7 @@ func (s *Server) updateKycAnswers(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	if _, err := s.execute(r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.AnswerKyc(cmd) }); err != nil {
+	if _, err := s.execute(r, c, no, nil, app.AnswerKyc(cmd)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

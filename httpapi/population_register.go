@@ -7,6 +7,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // The population register's routes (SPEC §3, §7), scope population-register. POST on
@@ -86,9 +87,7 @@ func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.R
 	if err != nil {
 		return err
 	}
-	st, err = s.execute(r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.UpdateFromPopulationRegister(p)
-	})
+	st, err = s.execute(r, c, no, match, app.UpdateFromPopulationRegister(p))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // surplus finds a current (not depleted) surplus of a customer (not-found when there is none).
@@ -73,7 +74,7 @@ func (s *Server) registerSurplus(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.RegisterSurplus(cmd) })
+	st, err := s.execute(r, c, no, nil, app.RegisterSurplus(cmd))
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func (s *Server) settleSurplus(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.SettleSurplus(sp.SurplusID, cmd) })
+	st, err := s.execute(r, c, no, nil, app.SettleSurplus(sp.SurplusID, cmd))
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (s *Server) confirmRegulation(w http.ResponseWriter, r *http.Request, c *ca
 	if err := emptyBody(r); err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.ConfirmRegulation(sp.SurplusID) })
+	st, err := s.execute(r, c, no, nil, app.ConfirmRegulation(sp.SurplusID))
 	if err != nil {
 		return err
 	}
@@ -179,9 +180,7 @@ func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *ca
 		return err
 	}
 	orderID := uuid.Must(uuid.NewV7()).String()
-	st, err := s.execute(r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.OrderDisbursement(sp.SurplusID, orderID, dest)
-	})
+	st, err := s.execute(r, c, no, nil, app.OrderDisbursement(sp.SurplusID, orderID, dest))
 	if err != nil {
 		return err
 	}
@@ -208,9 +207,7 @@ func (s *Server) completeDisbursement(w http.ResponseWriter, r *http.Request, c 
 		return err
 	}
 	orderID := r.PathValue("orderId")
-	if _, err := s.execute(r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.CompleteDisbursement(sp.SurplusID, orderID)
-	}); err != nil {
+	if _, err := s.execute(r, c, no, nil, app.CompleteDisbursement(sp.SurplusID, orderID)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent) // paid out: the surplus is depleted and leaves the API

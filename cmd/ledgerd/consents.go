@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/cardverify"
 	"github.com/nordledger/ledger/internal/app"
@@ -131,9 +130,7 @@ func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 			// The span's context is the trace context the event records (app.Meta).
 			sctx, span := tracing.StartEntry(ctx, e.tracer, spanExpiry, trace.WithNewRoot())
 			meta := app.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now, Command: "expireCardRegistration"}
-			res, err := e.handler.Execute(sctx, ref.LedgerNo, ref.CustomerNo, nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
-				return c.ExpireCardRegistration(ref.RegistrationID, now)
-			})
+			res, err := e.handler.Execute(sctx, ref.LedgerNo, ref.CustomerNo, nil, meta, app.ExpireCardRegistration(ref.RegistrationID, now))
 			if err != nil {
 				span.SetStatus(codes.Error, "not recorded")
 			}
