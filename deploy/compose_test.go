@@ -245,7 +245,9 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
-// TestSettingsKnown: every LEDGERD_* name in the deployment files is a setting ledgerd reads.
+// TestSettingsKnown: every LEDGERD_* name in the deployment files is a setting ledgerd reads: a
+// flag's variable (LEDGERD_ and the flag's name in capitals, cmd/ledgerd/flags.go) but for the
+// flags without one, or a variable named in the sources (the master keys: internal/datadir).
 func TestSettingsKnown(t *testing.T) {
 	known := map[string]bool{}
 	setting := regexp.MustCompile(`LEDGERD_[A-Z0-9_]+`)
@@ -253,7 +255,9 @@ func TestSettingsKnown(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("cmd/ledgerd sources: %v", err)
 	}
-	for _, f := range files {
+	more, _ := filepath.Glob(filepath.Join(root, "internal", "datadir", "*.go"))
+	noEnv := map[string]bool{}
+	for _, f := range append(files, more...) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
@@ -264,6 +268,17 @@ func TestSettingsKnown(t *testing.T) {
 		for _, m := range regexp.MustCompile(`"(LEDGERD_[A-Z0-9_]+)"`).FindAllSubmatch(src, -1) {
 			known[string(m[1])] = true
 		}
+		for _, m := range regexp.MustCompile(`fs\.[A-Za-z0-9]+Var\([^,]+, "([a-z0-9-]+)"`).FindAllSubmatch(src, -1) {
+			known["LEDGERD_"+strings.ToUpper(strings.ReplaceAll(string(m[1]), "-", "_"))] = true
+		}
+		if m := regexp.MustCompile(`noEnv = map\[string\]bool\{([^}]*)\}`).FindSubmatch(src); m != nil {
+			for _, name := range regexp.MustCompile(`"([a-z0-9-]+)"`).FindAllSubmatch(m[1], -1) {
+				noEnv["LEDGERD_"+strings.ToUpper(strings.ReplaceAll(string(name[1]), "-", "_"))] = true
+			}
+		}
+	}
+	for name := range noEnv {
+		delete(known, name)
 	}
 	if !known["LEDGERD_NATS_URL"] {
 		t.Fatal("found no LEDGERD_NATS_URL in cmd/ledgerd: the scan is broken")

@@ -115,3 +115,16 @@ func (c *Customer) Forget(now time.Time, retention RetentionPeriod) ([]Event, er
 func ForgottenState(customerNo string, version uint64, at time.Time) CustomerState {
 	return CustomerState{CustomerNo: customerNo, Forgotten: true, Version: version, UpdatedAt: at.UTC()}
 }
+
+// ApplyStored applies an event read back from the customer's stream: the fold every reader of a
+// stream shares (the command handler's load, the customer read model, time travel). erased says
+// the event's personal data is erased (its data key destroyed: the customer is being forgotten).
+// An erased event, or any event after the customer was forgotten, leaves the customer forgotten
+// at the event's version (ForgottenState): a forgotten customer's past is erased too.
+func (c *Customer) ApplyStored(customerNo string, r Recorded, erased bool) error {
+	if erased || c.state.Forgotten {
+		*c = Customer{state: ForgottenState(customerNo, r.Version, r.Time), exists: customerNo != ""}
+		return nil
+	}
+	return c.Apply(r)
+}

@@ -51,6 +51,3 @@ func (p LedgerPolicy) customerNoProblem(s string) string {
 	}
 	return ""
 }
-
-// StreamName returns the event stream of a customer: "{ledgerNo}/customers/{customerNo}".
-func StreamName(ledgerNo, customerNo string) string { return ledgerNo + "/customers/" + customerNo }

@@ -40,18 +40,6 @@ type CustomerDetailsLookedUp struct {
 // EventType implements Event.
 func (CustomerDetailsLookedUp) EventType() string { return TypeCustomerDetailsLookedUp }
 
-// LookupStreamName returns the stream that records a customer-details look-up:
-// "{ledgerNo}/lookups/{customerNo}" for one that matched a customer, and
-// "{ledgerNo}/lookups/unmatched" for one that matched nobody (customerNo ""). It is never the
-// customer's own stream: a look-up changes nothing about the customer, so it must not move the
-// customer's version (its ETag).
-func LookupStreamName(ledgerNo, customerNo string) string {
-	if customerNo == "" {
-		customerNo = UnmatchedLookups
-	}
-	return ledgerNo + "/lookups/" + customerNo
-}
-
 // Disclosable reports whether a look-up may disclose the customer's details: never for a
 // protected identity (skyddad identitet) or a deceased customer.
 func (s CustomerState) Disclosable() bool {

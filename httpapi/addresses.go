@@ -4,18 +4,18 @@ import (
 	"net/http"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/app"
 )
 
-// addressBody reads an address request body; it writes the problem and returns false when the
-// body is not a valid address.
-func (s *Server) addressBody(w http.ResponseWriter, r *http.Request) (domain.Address, bool) {
-	return parseBody(s, w, r, true, (*fields).address, func(in domain.AddressInput) (domain.Address, error) {
+// addressBody reads an address request body: a validation problem when it is not a valid address.
+func addressBody(r *http.Request) (domain.Address, error) {
+	return parseBody(r, true, (*fields).address, func(in domain.AddressInput) (domain.Address, error) {
 		return domain.ParseAddress(in, "")
 	})
 }
 
-func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.getAddress(w, r, c, func(c *call, st domain.CustomerState) (any, bool) {
+func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.getAddress(w, r, c, func(c *call, st domain.CustomerState) (any, bool) {
 		if st.LegalAddress == nil {
 			return nil, false
 		}
@@ -23,8 +23,8 @@ func (s *Server) getLegalAddress(w http.ResponseWriter, r *http.Request, c *call
 	}, domain.CodeLegalAddressNotFound, "the customer has no legal address")
 }
 
-func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.getAddress(w, r, c, func(c *call, st domain.CustomerState) (any, bool) {
+func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.getAddress(w, r, c, func(c *call, st domain.CustomerState) (any, bool) {
 		if st.BillingAddress == nil {
 			return nil, false
 		}
@@ -34,64 +34,58 @@ func (s *Server) getBillingAddress(w http.ResponseWriter, r *http.Request, c *ca
 
 // getAddress answers an address sub-resource (now, or as of a time or version), or the given
 // not-found problem.
-func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, render func(*call, domain.CustomerState) (any, bool), missing domain.Code, detail string) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) getAddress(w http.ResponseWriter, r *http.Request, c *call, render func(*call, domain.CustomerState) (any, bool), missing domain.Code, detail string) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	st, view, ok := s.loadView(w, r, c, no)
-	if !ok {
-		return
+	st, view, err := s.loadView(r, c, no)
+	if err != nil {
+		return err
 	}
 	if !c.mayDisclose(st) {
-		writeProtected(w, r)
-		return
+		return errProtected
 	}
 	res, ok := render(view, st)
 	if !ok {
-		writeProblem(w, r, http.StatusNotFound, string(missing), detail, nil)
-		return
+		return &domain.Error{Code: missing, Message: detail}
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
-func (s *Server) putLegalAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
-		return cu.ReplaceLegalAddress(a, domain.SourceAPI)
-	}, func(st domain.CustomerState) any { return c.legalAddressResource(st, false) })
+func (s *Server) putLegalAddress(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.changeAddress(w, r, c, http.StatusOK, func(a domain.Address) app.Decision { return app.ReplaceLegalAddress(a, domain.SourceAPI) },
+		func(st domain.CustomerState) any { return c.legalAddressResource(st, false) })
 }
 
-func (s *Server) postBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.changeAddress(w, r, c, http.StatusCreated, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
-		return cu.AddBillingAddress(a)
-	}, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
+func (s *Server) postBillingAddress(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.changeAddress(w, r, c, http.StatusCreated, app.AddBillingAddress, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
 }
 
-func (s *Server) putBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	s.changeAddress(w, r, c, http.StatusOK, func(cu *domain.Customer, a domain.Address) ([]domain.Event, error) {
-		return cu.ReplaceBillingAddress(a)
-	}, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
+func (s *Server) putBillingAddress(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.changeAddress(w, r, c, http.StatusOK, app.ReplaceBillingAddress, func(st domain.CustomerState) any { return c.billingAddressResource(st) })
 }
 
 // changeAddress runs an address command and answers with the address resource.
 func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, status int,
-	decide func(*domain.Customer, domain.Address) ([]domain.Event, error), render func(domain.CustomerState) any) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+	useCase func(domain.Address) app.Decision, render func(domain.CustomerState) any) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	match, ok := ifMatch(w, r)
-	if !ok {
-		return
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
-	a, ok := s.addressBody(w, r)
-	if !ok {
-		return
+	a, err := addressBody(r)
+	if err != nil {
+		return err
 	}
-	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return decide(cu, a) })
-	if !ok {
-		return
+	st, err := s.execute(r, c, no, match, useCase(a))
+	if err != nil {
+		return err
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	if status == http.StatusCreated {
@@ -99,34 +93,35 @@ func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, 
 	}
 	if !c.mayDisclose(st) { // protected.go: changed, but not shown
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	writeJSON(w, status, render(st))
+	return nil
 }
 
-func (s *Server) deleteBillingAddress(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) deleteBillingAddress(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	match, ok := ifMatch(w, r)
-	if !ok {
-		return
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
-	o, ok := s.decodeObjectBody(w, r, false) // the document sends "{ }"; nothing else is meaningful
-	if !ok {
-		return
+	o, err := decodeObjectBody(r, false) // the document sends "{ }"; nothing else is meaningful
+	if err != nil {
+		return err
 	}
 	var f fields
 	f.unknown(o, "of a delete request (send an empty body or {})")
 	if len(f.problems) > 0 {
-		writeValidation(w, r, f.problems)
-		return
+		return invalid(f.problems...)
 	}
-	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.RemoveBillingAddress() })
-	if !ok {
-		return
+	st, err := s.execute(r, c, no, match, app.RemoveBillingAddress())
+	if err != nil {
+		return err
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -169,29 +169,26 @@ func (p *queryParams) time(name string) time.Time {
 	return t
 }
 
-func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
 	p := queryParams{q: c.query}
 	from := p.uint("fromVersion", 1, 1, ^uint64(0))
 	limit := p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)
 	if len(p.problems) > 0 {
-		writeValidation(w, r, p.problems)
-		return
+		return invalid(p.problems...)
 	}
-	if !s.auditServed(w, r) || !s.caughtUp(w, r) || !s.historyDisclosed(w, r, c, no) {
-		return
+	if err := s.readHistory(r, c, no); err != nil {
+		return err
 	}
 	events, version, err := s.cfg.Audit.StreamEvents(r.Context(), domain.StreamName(c.ledgerNo, no), from, int(limit))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if version == 0 {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
-		return
+		return errNoCustomer
 	}
 	base := customerPath(c.ledgerNo, no) + "/events"
 	link := func(v uint64) string {
@@ -210,13 +207,13 @@ func (s *Server) customerEvents(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	items, err := s.auditEvents(r.Context(), events)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, listResource{Items: items, Navigation: nav})
+	return nil
 }
 
-func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
+func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) error {
 	p := queryParams{q: c.query}
 	q := AuditQuery{
 		LedgerNo:     c.ledgerNo,
@@ -229,16 +226,17 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
 		p.problems = append(p.problems, domain.Problem{Name: "until", Description: "until must be later than since"})
 	}
 	if len(p.problems) > 0 {
-		writeValidation(w, r, p.problems)
-		return
+		return invalid(p.problems...)
 	}
-	if !s.auditServed(w, r) || !s.caughtUp(w, r) {
-		return
+	if err := s.auditServed(); err != nil {
+		return err
+	}
+	if err := s.caughtUp(r); err != nil {
+		return err
 	}
 	page, err := s.cfg.Audit.Query(r.Context(), q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := "/ledger/customer/v1/" + c.ledgerNo + "/events"
 	link := func(from uint64) string {
@@ -273,17 +271,32 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) {
 		err = s.withholdProtected(r.Context(), c, items)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, listResource{Items: items, Navigation: nav})
+	return nil
 }
 
-// auditServed answers 404 when the server was built without an audit index.
-func (s *Server) auditServed(w http.ResponseWriter, r *http.Request) bool {
+// errNoAuditIndex: the server was built without an audit index.
+var errNoAuditIndex = notFound("this server keeps no audit index")
+
+// auditServed is errNoAuditIndex when the server was built without an audit index.
+func (s *Server) auditServed() error {
 	if s.cfg.Audit == nil {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "this server keeps no audit index", nil)
-		return false
+		return errNoAuditIndex
 	}
-	return true
+	return nil
+}
+
+// readHistory checks that customer no's history (its events, its past states) can be read, and
+// by this caller: the audit index is kept, the read models reached the read floor, and the
+// customer's history is disclosed to the caller (protected.go).
+func (s *Server) readHistory(r *http.Request, c *call, no string) error {
+	if err := s.auditServed(); err != nil {
+		return err
+	}
+	if err := s.caughtUp(r); err != nil {
+		return err
+	}
+	return s.historyDisclosed(r, c, no)
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // CardVerificationPrefix is the path under which a card-verification provider's own requests
@@ -110,14 +110,12 @@ func newRegistrationID() (string, error) {
 // record events, and the page belongs with them. A method a route does not take is a 405
 // problem, as on every route.
 func (s *Server) cardVerificationPages(mux *http.ServeMux) {
-	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
-	})
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNoResource) })
 	switch pv, ok := s.cfg.CardVerifier.(CardVerifierPages); {
 	case s.cfg.ReadOnly:
 		pages = func(w http.ResponseWriter, r *http.Request) {
 			if s.cfg.WriterURL == "" {
-				s.refuseWrite(w, r)
+				s.writeError(w, r, s.errReadOnly())
 				return
 			}
 			w.Header().Set("Cache-Control", "no-store")
@@ -131,12 +129,12 @@ func (s *Server) cardVerificationPages(mux *http.ServeMux) {
 		{Pattern: RouteSandboxStylesheet, Methods: []string{http.MethodGet}},
 		{Pattern: RouteCardVerificationCallback, Methods: []string{http.MethodPost}},
 	} {
-		s.handle(mux, rt.Pattern, rt.Methods, onlyMethods(rt.Methods, pages))
+		s.handle(mux, rt.Pattern, rt.Methods, s.onlyMethods(rt.Methods, pages))
 	}
 }
 
 // onlyMethods answers methods other than methods (and HEAD where GET is one) with a 405 problem.
-func onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
 	allowed := slices.Clone(methods)
 	if slices.Contains(methods, http.MethodGet) {
 		allowed = append(allowed, http.MethodHead)
@@ -145,8 +143,7 @@ func onlyMethods(methods []string, h http.HandlerFunc) http.HandlerFunc {
 	allow := strings.Join(allowed, ", ")
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(allowed, r.Method) {
-			w.Header().Set("Allow", allow)
-			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
+			s.writeError(w, r, methodNotAllowed(r.Method, allow))
 			return
 		}
 		h(w, r)
@@ -187,16 +184,14 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 	}
 	// The trace context is the request's span (the sandbox form's or the provider's callback),
 	// which the handler takes from ctx.
-	meta := commands.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC(),
+	meta := app.Meta{Actor: actor, CorrelationID: correlationID(ctx), CausationID: info(ctx).requestIDOf(), Time: s.now().UTC(),
 		Command: "finishCardRegistration"}
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = uuid.Must(uuid.NewV7()).String()
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout)
 	defer cancel()
-	out, err := s.cfg.Commands.Execute(cctx, ledgerNo, no, nil, meta, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.FinishCardRegistration(id, res, meta.Time)
-	})
+	out, err := s.cfg.Commands.Execute(cctx, ledgerNo, no, nil, meta, app.FinishCardRegistration(id, res, meta.Time))
 	if err != nil {
 		return domain.CardRegistration{}, err
 	}

@@ -11,8 +11,8 @@ import (
 	"unicode"
 
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // routeConnectCustomerDetails is the Connect client API's "Get customer details" (SPEC §3, the
@@ -64,9 +64,9 @@ func (c Config) validateMerchants() []error {
 	return errs
 }
 
-// LookupRecorder records customer-details look-ups (implemented by *commands.Handler).
+// LookupRecorder records customer-details look-ups (implemented by *app.Handler).
 type LookupRecorder interface {
-	RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta commands.Meta) (commands.Result, error)
+	RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta app.Meta) (app.Result, error)
 }
 
 // customerDetails is Connect's GetCustomerDetailsResponse. Every property is present; one the
@@ -122,7 +122,7 @@ func (s *Server) connectCustomerDetails(w http.ResponseWriter, r *http.Request) 
 		s.writeConnectProblems(w, r, []connectProblem{{kind: connectUnknownProduct, property: "paymentProductId"}})
 		return
 	}
-	body, empty, err := readBody(w, r)
+	body, empty, err := readBody(r)
 	if err != nil {
 		s.writeConnectErr(w, r, err)
 		return
@@ -177,7 +177,7 @@ func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal
 		e.CustomerNo, e.Result = st.CustomerNo, domain.LookupResult(st)
 	}
 	ri := info(ctx)
-	meta := commands.Meta{Actor: p.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
+	meta := app.Meta{Actor: p.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
 		TraceParent: ri.traceParent, TraceState: ri.traceState}
 	if _, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta); err != nil {
 		s.writeConnectErr(w, r, err)

@@ -106,7 +106,7 @@ func (s *Server) writeConnectProblems(w http.ResponseWriter, r *http.Request, ps
 // Connect look-up's errors become HTTP statuses; anything unknown is a 500 whose body reveals
 // nothing (the log has it, with the correlation id).
 func (s *Server) writeConnectErr(w http.ResponseWriter, r *http.Request, err error) {
-	var be *errBody
+	var be *problem
 	switch {
 	case errors.As(err, &be):
 		kind := map[int]connectError{http.StatusRequestEntityTooLarge: connectTooLarge, http.StatusUnsupportedMediaType: connectMediaType}[be.status]

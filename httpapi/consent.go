@@ -5,6 +5,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // The consent routes (SPEC §3, §7; the document's "Consent" section). Reading needs
@@ -52,77 +53,80 @@ type cardRegistrationResource struct {
 	ID          string `json:"@id,omitempty"`
 }
 
-func (s *Server) getConsent(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) getConsent(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	st, _, ok := s.loadView(w, r, c, no)
-	if !ok {
-		return
+	st, _, err := s.loadView(r, c, no)
+	if err != nil {
+		return err
 	}
 	self := customerPath(c.ledgerNo, st.CustomerNo) + "/consent"
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, consentResource{RecurringCard: self + "/recurring-card", RecurringCardRedirectRegistration: self + "/recurring-card-redirect-registration"})
+	return nil
 }
 
-func (s *Server) getRecurringCard(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) getRecurringCard(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	st, view, ok := s.loadView(w, r, c, no)
-	if !ok {
-		return
+	st, view, err := s.loadView(r, c, no)
+	if err != nil {
+		return err
 	}
 	consent, ok := st.RecurringCardAt(view.now)
 	if !ok {
-		s.writeError(w, r, domain.ErrNoRecurringCardConsent())
-		return
+		return domain.ErrNoRecurringCardConsent()
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, recurringCardResource{CardToken: consent.CardToken, ConsentExpiryDate: consent.ConsentExpiryDate,
 		InstrumentDisplayName: consent.InstrumentDisplayName, CardExpiryDate: consent.CardExpiryDate})
+	return nil
 }
 
 // deleteRecurringCard withdraws the consent: 204, or 404 when there is none in force. The
 // document sends "{ }"; nothing else is meaningful.
-func (s *Server) deleteRecurringCard(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) deleteRecurringCard(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	match, ok := ifMatch(w, r)
-	if !ok || !s.emptyBody(w, r) {
-		return
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
-	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.RemoveRecurringCardConsent(s.now())
-	})
-	if !ok {
-		return
+	if err := emptyBody(r); err != nil {
+		return err
+	}
+	st, err := s.execute(r, c, no, match, app.RemoveRecurringCardConsent(s.now()))
+	if err != nil {
+		return err
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) getCardRegistration(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) getCardRegistration(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	st, view, ok := s.loadView(w, r, c, no)
-	if !ok {
-		return
+	st, view, err := s.loadView(r, c, no)
+	if err != nil {
+		return err
 	}
 	reg := st.CardRegistration
 	if reg == nil {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeNotFound), "the customer has no recurring card registration", nil)
-		return
+		return &domain.Error{Code: domain.CodeNotFound, Message: "the customer has no recurring card registration"}
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, cardRegistrationResource{RedirectURL: reg.RedirectURL, Status: string(reg.StatusAt(view.now)),
 		ID: customerPath(c.ledgerNo, st.CustomerNo) + "/consent/recurring-card-redirect-registration"})
+	return nil
 }
 
 // startCardRegistrationInput reads a start-recurring-card-registration body.
@@ -140,32 +144,30 @@ func (f *fields) startCardRegistrationInput(o *object) domain.StartCardRegistrat
 // no active registration (409), the provider is asked for a verification (503 when it cannot
 // answer; nothing is recorded), and RecurringCardRegistrationStarted is recorded. 200 with the
 // redirect URL, as the document shows.
-func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	match, ok := ifMatch(w, r)
-	if !ok {
-		return
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
-	cmd, ok := parseBody(s, w, r, true, (*fields).startCardRegistrationInput, domain.ParseStartCardRegistration)
-	if !ok {
-		return
+	cmd, err := parseBody(r, true, (*fields).startCardRegistrationInput, domain.ParseStartCardRegistration)
+	if err != nil {
+		return err
 	}
-	st, ok := s.load(w, r, c, no)
-	if !ok {
-		return
+	st, err := s.load(r, c, no)
+	if err != nil {
+		return err
 	}
 	now := s.now().UTC()
 	if err := domain.RestoreCustomer(st).CheckCardRegistrationStart(now); err != nil {
-		s.writeError(w, r, err) // before asking the provider for a verification nobody will use
-		return
+		return err // before asking the provider for a verification nobody will use
 	}
 	id, err := newRegistrationID()
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	ttl := s.cfg.CardRegistrationTTL
 	if ttl <= 0 {
@@ -175,16 +177,14 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 	session, err := s.startCardVerification(r.Context(), CardVerification{RegistrationID: id, Language: cmd.Language(),
 		CompleteURL: cmd.CompleteURL(), CancelURL: cmd.CancelURL(), ExpiresAt: expiresAt})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	st, ok = s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.StartCardRegistration(cmd, id, session, now, expiresAt)
-	})
-	if !ok {
-		return
+	st, err = s.execute(r, c, no, match, app.StartCardRegistration(cmd, id, session, now, expiresAt))
+	if err != nil {
+		return err
 	}
 	self := customerPath(c.ledgerNo, no) + "/consent/recurring-card-redirect-registration"
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, cardRegistrationResource{RedirectURL: session.RedirectURL, Status: string(domain.CardRegistrationInitialized), ID: self})
+	return nil
 }

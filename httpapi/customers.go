@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,23 +11,21 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
-// decodeObjectBody reads a request body that must be a JSON object. It writes the problem and
-// returns nil when the body is missing, too large, not JSON or not an object.
-func (s *Server) decodeObjectBody(w http.ResponseWriter, r *http.Request, required bool) (*object, bool) {
-	body, empty, err := readBody(w, r)
+// decodeObjectBody reads a request body that must be a JSON object: a problem when the body is
+// missing, too large, not JSON or not an object.
+func decodeObjectBody(r *http.Request, required bool) (*object, error) {
+	body, empty, err := readBody(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return nil, false
+		return nil, err
 	}
 	if empty {
 		if required {
-			writeValidation(w, r, []domain.Problem{{Name: "body", Description: "a JSON object is required as the request body"}})
-			return nil, false
+			return nil, invalid(domain.Problem{Name: "body", Description: "a JSON object is required as the request body"})
 		}
-		return &object{fields: map[string]json.RawMessage{}, names: map[string]string{}, used: map[string]bool{}}, true
+		return &object{fields: map[string]json.RawMessage{}, names: map[string]string{}, used: map[string]bool{}}, nil
 	}
 	o, err := parseObject(body, "")
 	if err != nil {
@@ -41,58 +38,52 @@ func (s *Server) decodeObjectBody(w http.ResponseWriter, r *http.Request, requir
 		if err == errNotObject {
 			desc = "the request body must be a JSON object"
 		}
-		writeValidation(w, r, []domain.Problem{{Name: name, Description: desc}})
-		return nil, false
+		return nil, invalid(domain.Problem{Name: name, Description: desc})
 	}
-	return o, true
+	return o, nil
 }
 
 // parseBody decodes a JSON object body, reads it into a domain input and validates that with the
-// domain's parser, answering every problem at once. ok is false when a response was written.
-func parseBody[In, Cmd any](s *Server, w http.ResponseWriter, r *http.Request, required bool,
-	read func(*fields, *object) In, validate func(In) (Cmd, error)) (cmd Cmd, ok bool) {
-	o, ok := s.decodeObjectBody(w, r, required)
-	if !ok {
-		return cmd, false
+// domain's parser: every problem at once.
+func parseBody[In, Cmd any](r *http.Request, required bool, read func(*fields, *object) In, validate func(In) (Cmd, error)) (cmd Cmd, err error) {
+	o, err := decodeObjectBody(r, required)
+	if err != nil {
+		return cmd, err
 	}
 	var f fields
 	in := read(&f, o)
-	cmd, err := validate(in)
+	cmd, err = validate(in)
 	if ps := merge(f.problems, err); len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return cmd, false
+		return cmd, invalid(ps...)
 	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return cmd, false
-	}
-	return cmd, true
+	return cmd, err
 }
 
-// customerNo returns the path's customer number, answering 404 when it cannot be one.
-func customerNo(w http.ResponseWriter, r *http.Request, c *call) (string, bool) {
+// errNoCustomer: the customer of the path does not exist.
+var errNoCustomer = customerNotFound("the customer does not exist")
+
+// customerNo returns the path's customer number (customer-not-found when it cannot be one).
+func customerNo(r *http.Request, c *call) (string, error) {
 	no := r.PathValue("customerNo")
 	if !c.ledger.ValidCustomerNo(no) {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
-		return "", false
+		return "", errNoCustomer
 	}
-	return no, true
+	return no, nil
 }
 
-// ifMatch parses If-Match: nil when absent or "*"; ok false (and a 412 written) when it cannot
-// match any version. If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never
-// matches. With a list, the customer must be at one of its versions: only a single tag can be
-// checked atomically, so a list of more than one tag is refused.
-func ifMatch(w http.ResponseWriter, r *http.Request) (*uint64, bool) {
+// ifMatch parses If-Match: nil when absent or "*"; precondition-failed when it cannot match any
+// version. If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+// With a list, the customer must be at one of its versions: only a single tag can be checked
+// atomically, so a list of more than one tag is refused.
+func ifMatch(r *http.Request) (*uint64, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
-		return nil, true
+		return nil, nil
 	}
 	if v, ok := parseETag(h); ok {
-		return &v, true
+		return &v, nil
 	}
-	writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "If-Match must be one strong ETag of this resource", nil)
-	return nil, false
+	return nil, preconditionFailed("If-Match must be one strong ETag of this resource")
 }
 
 // parseETag parses one strong entity tag `"<version>"`.
@@ -122,40 +113,39 @@ func noneMatch(r *http.Request, version uint64) bool {
 	return false
 }
 
-// load reads a customer from the read model, answering 404 when it does not exist.
-func (s *Server) load(w http.ResponseWriter, r *http.Request, c *call, no string) (domain.CustomerState, bool) {
-	if !s.caughtUp(w, r) {
-		return domain.CustomerState{}, false
+// load reads a customer from the read model (customer-not-found, customer-forgotten).
+func (s *Server) load(r *http.Request, c *call, no string) (domain.CustomerState, error) {
+	if err := s.caughtUp(r); err != nil {
+		return domain.CustomerState{}, err
 	}
 	st, found, err := s.cfg.Customers.Customer(r.Context(), c.ledgerNo, no)
-	if err != nil {
-		s.writeError(w, r, err)
-		return st, false
+	switch {
+	case err != nil:
+		return st, err
+	case !found:
+		return st, errNoCustomer
+	case st.Forgotten:
+		return st, errForgotten
 	}
-	if !found {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist", nil)
-		return st, false
-	}
-	if st.Forgotten {
-		writeForgotten(w, r)
-		return st, false
-	}
-	return st, true
+	return st, nil
 }
 
-// caughtUp waits until the read models reached the read floor; it answers 503 when they do not in time.
-func (s *Server) caughtUp(w http.ResponseWriter, r *http.Request) bool {
+// errRebuilding: the read models have not reached the read floor in time.
+var errRebuilding = unavailable("the read models are being rebuilt; retry shortly")
+
+// caughtUp waits until the read models reached the read floor (unavailable when they do not in
+// time).
+func (s *Server) caughtUp(r *http.Request) error {
 	if s.cfg.ReadFloor == 0 || s.floorReached.Load() {
-		return true
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
 	defer cancel()
 	if err := s.cfg.Waiter.WaitFor(ctx, s.cfg.ReadFloor); err != nil {
-		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the read models are being rebuilt; retry shortly", nil)
-		return false
+		return errRebuilding
 	}
 	s.floorReached.Store(true)
-	return true
+	return nil
 }
 
 // commandContext is the context a command runs in: the request's values, but not its
@@ -168,56 +158,50 @@ func (s *Server) commandContext(r *http.Request) (context.Context, context.Cance
 
 // execute runs a command on an existing customer and returns the customer as the command left
 // it: the caller is told its own write's version and state, never a later writer's. The command
-// returns once the read models hold that state (read-your-writes); it writes the problem and
-// returns false on failure.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, c *call, no string, match *uint64, decide commands.Decision) (domain.CustomerState, bool) {
+// returns once the read models hold that state (read-your-writes).
+func (s *Server) execute(r *http.Request, c *call, no string, match *uint64, decide app.Decision) (domain.CustomerState, error) {
 	ctx, cancel := s.commandContext(r)
 	defer cancel()
 	res, err := s.cfg.Commands.Execute(ctx, c.ledgerNo, no, match, s.meta(r, c), decide)
 	if err != nil {
-		s.commandError(w, r, res, err)
-		return domain.CustomerState{}, false
+		return domain.CustomerState{}, commandError(res, err)
 	}
-	return res.State, true
+	return res.State, nil
 }
 
-// commandError writes a command's failure. A write that was stored but is not readable yet
-// (the read models lag: eventstore.ErrNotApplied) is told so, with its version: it must not be
-// repeated.
-func (s *Server) commandError(w http.ResponseWriter, r *http.Request, res commands.Result, err error) {
+// commandError is a command's failure. A write that was stored but is not readable yet (the read
+// models lag: eventstore.ErrNotApplied) is told so, with its version: it must not be repeated.
+func commandError(res app.Result, err error) error {
 	if res.Changed && errors.Is(err, eventstore.ErrNotApplied) {
-		w.Header().Set("Retry-After", "1")
-		writeProblem(w, r, http.StatusServiceUnavailable, "timeout",
-			fmt.Sprintf("the change was stored (customer %s, version %d), but the read models have not caught up yet, so it is not readable yet; do not repeat it", res.CustomerNo, res.Version), nil)
-		return
+		return notReadableYet(res.CustomerNo, res.Version)
 	}
-	s.writeError(w, r, err)
+	return err
 }
 
-func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	cmd, ok := parseBody(s, w, r, true, (*fields).customerInput, func(in domain.CustomerInput) (domain.CreateCustomer, error) {
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
+	cmd, err := parseBody(r, true, (*fields).customerInput, func(in domain.CustomerInput) (domain.CreateCustomer, error) {
 		return domain.ParseCreateCustomer(in, c.ledger, s.now())
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
-	s.create(w, r, c, cmd)
+	return s.create(w, r, c, cmd)
 }
 
 // create runs a CreateCustomer command and answers 201 with the new customer's @id, Location and
 // ETag (create-customer and generate-consumer-customer-by-reg-no).
-func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd domain.CreateCustomer) {
+func (s *Server) create(w http.ResponseWriter, r *http.Request, c *call, cmd domain.CreateCustomer) error {
 	ctx, cancel := s.commandContext(r)
 	defer cancel()
 	res, err := s.cfg.Commands.Create(ctx, c.ledger, cmd, s.meta(r, c))
 	if err != nil {
-		s.commandError(w, r, res, err)
-		return
+		return commandError(res, err)
 	}
 	self := customerPath(c.ledgerNo, res.CustomerNo)
 	w.Header().Set("Location", self)
 	w.Header().Set("ETag", etag(res.Version))
 	writeJSON(w, http.StatusCreated, createdResource{ID: self, CustomerNo: res.CustomerNo})
+	return nil
 }
 
 // expand parses $expand (its name matched case-insensitively by query.go; values
@@ -240,21 +224,21 @@ func expand(q url.Values) (legal, billing bool, problems []domain.Problem) {
 	return
 }
 
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
 	legal, billing, ps := expand(c.query)
 	if len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return
+		return invalid(ps...)
 	}
-	st, view, ok := s.loadView(w, r, c, no)
-	if !ok {
-		return
+	st, view, err := s.loadView(r, c, no)
+	if err != nil {
+		return err
 	}
 	s.writeCustomer(w, r, view, st, legal, billing)
+	return nil
 }
 
 func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, c *call, st domain.CustomerState, legal, billing bool) {
@@ -266,31 +250,32 @@ func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, c *call, 
 	writeJSON(w, http.StatusOK, c.customerResource(st, legal, billing))
 }
 
-func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	match, ok := ifMatch(w, r)
-	if !ok {
-		return
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
-	cmd, ok := parseBody(s, w, r, true, (*fields).patchInput, domain.ParsePatchCustomer)
-	if !ok {
-		return
+	cmd, err := parseBody(r, true, (*fields).patchInput, domain.ParsePatchCustomer)
+	if err != nil {
+		return err
 	}
-	st, ok := s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) { return cu.Patch(cmd) })
-	if !ok {
-		return
+	st, err := s.execute(r, c, no, match, app.PatchCustomer(cmd))
+	if err != nil {
+		return err
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, c.customerResource(st, false, false))
+	return nil
 }
 
-func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	o, ok := s.decodeObjectBody(w, r, true)
-	if !ok {
-		return
+func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
+	o, err := decodeObjectBody(r, true)
+	if err != nil {
+		return err
 	}
 	var f fields
 	ni := f.nationalIdentifier(o, domain.PropNationalIdentifier)
@@ -305,23 +290,21 @@ func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) {
 		candidates = lookupCandidates(p, id, ni.Value.RegNo.Value)
 	}
 	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return
+		return invalid(ps...)
 	}
-	if !s.caughtUp(w, r) {
-		return
+	if err := s.caughtUp(r); err != nil {
+		return err
 	}
 	for _, cand := range candidates {
 		no, found, err := s.cfg.Customers.FindByNationalID(r.Context(), c.ledgerNo, cand)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if found {
 			self := customerPath(c.ledgerNo, no)
 			writeJSON(w, http.StatusOK, createdResource{ID: self, CustomerNo: no})
-			return
+			return nil
 		}
 	}
-	writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "no customer with this national identifier in this ledger", nil)
+	return customerNotFound("no customer with this national identifier in this ledger")
 }

@@ -21,38 +21,29 @@ import (
 // otherwise (413 above it).
 const DefaultMaxBodyBytes = 1 << 20
 
-// errBody is a request-body problem that is not about one property.
-type errBody struct {
-	status int
-	code   string
-	detail string
-}
-
-func (e *errBody) Error() string { return e.detail }
-
 // readBody reads a JSON request body. empty reports whether the body was empty (no bytes or only
 // whitespace). A body with a non-JSON content type is 415, a body over Config.MaxBodyBytes (the
 // Server limits every request body: limitBody) 413, a body the client was too slow to send 408.
-func readBody(w http.ResponseWriter, r *http.Request) (body []byte, empty bool, err error) {
+func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	var ne net.Error
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, false, &errBody{http.StatusRequestEntityTooLarge, "payload-too-large", fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit)}
+		return nil, false, payloadTooLarge(tooBig.Limit)
 	case errors.As(err, &ne) && ne.Timeout():
-		return nil, false, &errBody{http.StatusRequestTimeout, "timeout", "the request body was not received in time"}
+		return nil, false, bodyTimeout()
 	case err != nil:
-		return nil, false, &errBody{http.StatusBadRequest, "validation", "the request body could not be read"}
+		return nil, false, invalidBody("the request body could not be read")
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, true, nil
 	}
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
-		return nil, false, &errBody{http.StatusUnsupportedMediaType, "unsupported-media-type", "the request body must be application/json"}
+		return nil, false, unsupportedMediaType()
 	}
 	if !utf8.Valid(data) {
-		return nil, false, &errBody{http.StatusBadRequest, "validation", "the request body is not valid UTF-8"}
+		return nil, false, invalidBody("the request body is not valid UTF-8")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is harmless
 	return data, false, nil

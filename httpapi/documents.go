@@ -58,7 +58,7 @@ func (s *Server) documentRoutes(mux *http.ServeMux) {
 	metrics := s.cfg.Metrics
 	if metrics == nil {
 		metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeProblem(w, r, http.StatusNotFound, "not-found", "this server exports no metrics", nil)
+			s.writeError(w, r, notFound("this server exports no metrics"))
 		})
 	}
 	for pattern, h := range map[string]http.Handler{
@@ -67,16 +67,15 @@ func (s *Server) documentRoutes(mux *http.ServeMux) {
 		apidocs.PathDocs:     http.HandlerFunc(apidocs.ServeDocs),
 		routeMetrics:         metrics,
 	} {
-		s.handle(mux, pattern, []string{http.MethodGet}, getOnly(h))
+		s.handle(mux, pattern, []string{http.MethodGet}, s.getOnly(h))
 	}
 }
 
 // getOnly answers methods other than GET and HEAD with a 405 problem.
-func getOnly(h http.Handler) http.HandlerFunc {
+func (s *Server) getOnly(h http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: GET, HEAD", nil)
+			s.writeError(w, r, methodNotAllowed(r.Method, "GET, HEAD"))
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -22,25 +22,20 @@ type EventOpener interface {
 	OpenEvent(ctx context.Context, e eventstore.Event) (data []byte, erased []string, err error)
 }
 
-func (s *Server) forgetCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) forgetCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	if !s.emptyBody(w, r) {
-		return
+	if err := emptyBody(r); err != nil {
+		return err
 	}
 	ctx, cancel := s.commandContext(r)
 	defer cancel()
 	res, err := s.cfg.Commands.Forget(ctx, c.ledger, no, s.meta(r, c))
 	if err != nil {
-		s.commandError(w, r, res, err)
-		return
+		return commandError(res, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// writeForgotten answers a request about a forgotten customer.
-func writeForgotten(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, http.StatusGone, "customer-forgotten", "the customer was forgotten: its personal data is erased", nil)
+	return nil
 }

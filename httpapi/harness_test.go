@@ -13,13 +13,13 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/cardverify"
 	"github.com/nordledger/ledger/httpapi/popreg"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/contracttest"
 	"github.com/nordledger/ledger/projections"
 )
@@ -64,7 +64,7 @@ func buildHarness(t testing.TB, full bool, adjust ...func(*httpapi.Config)) *har
 		t.Fatal(err)
 	}
 	set := projections.NewSet(pdb, func(ledgerNo string, ni domain.NationalIdentifier) string {
-		return commands.NationalIDKey(testSecret, ledgerNo, ni)
+		return app.NationalIDKey(testSecret, ledgerNo, ni)
 	}).Protect(pd)
 	running := []projections.Projection{set.Customers}
 	if full {
@@ -77,7 +77,7 @@ func buildHarness(t testing.TB, full bool, adjust ...func(*httpapi.Config)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err := commands.New(store, commands.Config{ReservationKey: testSecret, Protector: pd, Keys: keys, Snapshots: set.Customers})
+	handler, err := app.New(store, app.Config{ReservationKey: testSecret, Protector: pd, Keys: keys, Snapshots: set.Customers})
 	if err != nil {
 		t.Fatal(err)
 	}

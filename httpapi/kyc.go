@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // kycQuestionsResource is GET kyc-questions, in the document's shape.
@@ -72,11 +73,10 @@ func kycLanguage(q url.Values) (string, []domain.Problem) {
 
 // getKycQuestions answers the ledger's KYC questions in a language, English standing in for
 // texts missing in it (and for an absent language).
-func (s *Server) getKycQuestions(w http.ResponseWriter, r *http.Request, c *call) {
+func (s *Server) getKycQuestions(w http.ResponseWriter, r *http.Request, c *call) error {
 	lang, ps := kycLanguage(c.query)
 	if len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return
+		return invalid(ps...)
 	}
 	k := c.ledger.Kyc
 	qs := []domain.TranslatedKycQuestion(nil)
@@ -84,8 +84,7 @@ func (s *Server) getKycQuestions(w http.ResponseWriter, r *http.Request, c *call
 		qs = k.Questions(lang)
 	}
 	if len(qs) == 0 {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeKycNotConfigured), "this ledger has no KYC questions configured", nil)
-		return
+		return &domain.Error{Code: domain.CodeKycNotConfigured, Message: "this ledger has no KYC questions configured"}
 	}
 	served := domain.KycFallbackLanguage
 	for _, l := range k.Languages() {
@@ -98,26 +97,28 @@ func (s *Server) getKycQuestions(w http.ResponseWriter, r *http.Request, c *call
 		KycQuestions: kycQuestionResources(qs),
 		Operations:   []Operation{},
 	})
+	return nil
 }
 
 // updateKycAnswers records a customer's answers to the ledger's KYC questions: 204.
-func (s *Server) updateKycAnswers(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) updateKycAnswers(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
 	k, err := c.ledger.KycForAnswers()
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	cmd, ok := parseBody(s, w, r, true, (*fields).kycAnswersInput, func(in domain.KycAnswersInput) (domain.AnswerKyc, error) {
+	cmd, err := parseBody(r, true, (*fields).kycAnswersInput, func(in domain.KycAnswersInput) (domain.AnswerKyc, error) {
 		return domain.ParseKycAnswers(in, k)
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
-	if _, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.AnswerKyc(cmd) }); ok {
-		w.WriteHeader(http.StatusNoContent)
+	if _, err := s.execute(r, c, no, nil, app.AnswerKyc(cmd)); err != nil {
+		return err
 	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

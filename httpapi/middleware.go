@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // CorrelationHeader carries the correlation id: taken from the request (or generated) and echoed.
@@ -120,7 +120,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.log.ErrorContext(r.Context(), "panic serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()),
 					"route", ri.route, "correlationId", cid)
 				if rec.status == 0 {
-					writeProblem(rec, r, http.StatusInternalServerError, "fatal", "an unexpected error occurred; the correlation id identifies it in the logs", nil)
+					send(rec, r, errFatal)
 				}
 			}
 			level := slog.LevelInfo
@@ -140,11 +140,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			endSpan(span, r, ri, rec.status)      // trace.go
 		}()
 		if badCID {
-			writeValidation(rec, r, []domain.Problem{{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}})
+			s.writeError(rec, r, invalid(domain.Problem{Name: CorrelationHeader, Description: "X-Correlation-ID must be 1 to 128 visible ASCII characters"}))
 			return
 		}
 		if r.Method != http.MethodConnect && !canonicalPath(r.URL.Path) { // paths.go: no redirect to a cleaned path
-			refuseNonCanonical(rec, r)
+			s.writeError(rec, r, errNonCanonical)
 			return
 		}
 		next.ServeHTTP(rec, r)
@@ -165,41 +165,45 @@ type call struct {
 
 // serveLedger authenticates the caller, checks ledger access and scope, and runs the endpoint.
 // Order matters for tenancy: a caller without access to the ledger learns nothing about it.
-func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint, query url.Values) {
+func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint, query url.Values) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
+	}
+	ledgerNo := r.PathValue("ledgerNo")
+	if !p.CanAccessLedger(ledgerNo) {
+		return forbidden("the token does not grant access to this ledger")
+	}
+	if !p.HasScope(ep.scope) {
+		return forbidden("the token lacks the scope " + ep.scope)
+	}
+	ledger, ok := s.cfg.Ledgers.Ledger(ledgerNo)
+	if !ok {
+		return notFound("the ledger does not exist")
+	}
+	return ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil, query: query})
+}
+
+// principal verifies the request's bearer token (401 unauthorized without a valid one).
+func (s *Server) principal(r *http.Request) (auth.Principal, error) {
 	token, err := auth.BearerToken(r)
 	var p auth.Principal
 	if err == nil {
 		p, err = s.cfg.Verifier.Verify(token)
 	}
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ledger", error="invalid_token"`)
 		detail := "a valid bearer token is required"
 		if !errors.Is(err, auth.ErrMissingToken) {
 			detail = "the bearer token is not valid: " + err.Error()
 		}
-		writeProblem(w, r, http.StatusUnauthorized, "unauthorized", detail, nil)
-		return
+		return p, unauthorized(detail)
 	}
-	ledgerNo := r.PathValue("ledgerNo")
-	if !p.CanAccessLedger(ledgerNo) {
-		writeProblem(w, r, http.StatusForbidden, "forbidden", "the token does not grant access to this ledger", nil)
-		return
-	}
-	if !p.HasScope(ep.scope) {
-		writeProblem(w, r, http.StatusForbidden, "forbidden", "the token lacks the scope "+ep.scope, nil)
-		return
-	}
-	ledger, ok := s.cfg.Ledgers.Ledger(ledgerNo)
-	if !ok {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "the ledger does not exist", nil)
-		return
-	}
-	ep.handler(w, r, &call{principal: p, ledger: ledger, ledgerNo: ledgerNo, now: s.now(), register: s.cfg.PopulationRegister != nil, query: query})
+	return p, nil
 }
 
 // meta returns the command metadata of a call.
-func (s *Server) meta(r *http.Request, c *call) commands.Meta {
+func (s *Server) meta(r *http.Request, c *call) app.Meta {
 	ri := info(r.Context())
-	return commands.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
+	return app.Meta{Actor: c.principal.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
 		TraceParent: ri.traceParent, TraceState: ri.traceState, Command: ri.command}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net/http"
 	"path"
 	"strings"
 )
@@ -22,9 +21,8 @@ func canonicalPath(p string) bool {
 	return clean == p
 }
 
-// refuseNonCanonical answers a request whose path is not canonical (canonicalPath) with a 404
-// not-found problem, on every route.
-func refuseNonCanonical(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, http.StatusNotFound, "not-found",
-		`no resource at this path: paths with "." or ".." segments or empty segments ("//") are not resolved`, nil)
-}
+// errNonCanonical answers a request whose path is not canonical (canonicalPath), on every route.
+var errNonCanonical = notFound(`no resource at this path: paths with "." or ".." segments or empty segments ("//") are not resolved`)
+
+// errNoResource answers a path no route serves.
+var errNoResource = notFound("no resource at this path")

@@ -34,26 +34,25 @@ func (s *Server) personalDataRoutes(mux *http.ServeMux) {
 	s.route(mux, routeDisclosures, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.listDisclosures}})
 }
 
-// personalDataServed answers a request the server keeps no disclosures for: a read replica
-// refers it to the writer (421), a server without them answers 404.
-func (s *Server) personalDataServed(w http.ResponseWriter, r *http.Request) bool {
+// personalDataServed is the answer to a request the server keeps no disclosures for: a read
+// replica refers it to the writer (421), a server without them answers 404.
+func (s *Server) personalDataServed() error {
 	switch {
 	case s.cfg.PersonalData != nil:
-		return true
+		return nil
 	case s.cfg.ReadOnly:
-		s.referToWriter(w, r, "the grants and the record of disclosures are the writer's: a read replica discloses no personal data to consumers")
+		return s.misdirected("the grants and the record of disclosures are the writer's: a read replica discloses no personal data to consumers")
 	default:
-		writeProblem(w, r, http.StatusNotFound, "not-found", "this server discloses no personal data to consumers", nil)
+		return notFound("this server discloses no personal data to consumers")
 	}
-	return false
 }
 
 // readPositions reads the body {"positions": [n, ...]}: 1 to disclosure.MaxPositions log
 // positions, each a whole number ≥ 1.
-func (s *Server) readPositions(w http.ResponseWriter, r *http.Request) ([]uint64, bool) {
-	o, ok := s.decodeObjectBody(w, r, true)
-	if !ok {
-		return nil, false
+func readPositions(r *http.Request) ([]uint64, error) {
+	o, err := decodeObjectBody(r, true)
+	if err != nil {
+		return nil, err
 	}
 	var f fields
 	raw, present := o.raw("positions")
@@ -70,19 +69,18 @@ func (s *Server) readPositions(w http.ResponseWriter, r *http.Request) ([]uint64
 	}
 	f.unknown(o, "of this request (send {\"positions\": [...]})")
 	if len(f.problems) > 0 {
-		writeValidation(w, r, f.problems)
-		return nil, false
+		return nil, invalid(f.problems...)
 	}
-	return positions, true
+	return positions, nil
 }
 
-func (s *Server) disclosePersonalData(w http.ResponseWriter, r *http.Request, c *call) {
-	if !s.personalDataServed(w, r) {
-		return
+func (s *Server) disclosePersonalData(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.personalDataServed(); err != nil {
+		return err
 	}
-	positions, ok := s.readPositions(w, r)
-	if !ok {
-		return
+	positions, err := readPositions(r)
+	if err != nil {
+		return err
 	}
 	req := disclosure.Request{LedgerNo: c.ledgerNo, Consumer: c.principal.Subject, Positions: positions}
 	if !c.principal.HasScope(auth.ScopePopulationRegister) { // as the audit routes: protected identities stay hidden
@@ -90,11 +88,11 @@ func (s *Server) disclosePersonalData(w http.ResponseWriter, r *http.Request, c 
 	}
 	resp, err := s.cfg.PersonalData.Disclose(r.Context(), req)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store") // personal data: no shared cache keeps it
 	writeJSON(w, http.StatusOK, resp)
+	return nil
 }
 
 // protectedIdentity reports whether a customer's identity is protected now, once the read models
@@ -111,25 +109,23 @@ func (s *Server) protectedIdentity(c *call) func(ctx context.Context, no string,
 	}
 }
 
-func (s *Server) listDisclosures(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) listDisclosures(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
 	p := queryParams{q: r.URL.Query()}
 	after := p.uint("after", 0, 0, ^uint64(0))
 	limit := p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)
 	if len(p.problems) > 0 {
-		writeValidation(w, r, p.problems)
-		return
+		return invalid(p.problems...)
 	}
-	if !s.personalDataServed(w, r) {
-		return
+	if err := s.personalDataServed(); err != nil {
+		return err
 	}
 	recs, next, err := s.cfg.PersonalData.Disclosures(c.ledgerNo, no, after, int(limit))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := customerPath(c.ledgerNo, no) + "/disclosures"
 	link := func(after uint64) string {
@@ -153,4 +149,5 @@ func (s *Server) listDisclosures(w http.ResponseWriter, r *http.Request, c *call
 		recs = []disclosure.Record{}
 	}
 	writeJSON(w, http.StatusOK, listResource{Items: recs, Navigation: nav})
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // The population register's routes (SPEC §3, §7), scope population-register. POST on
@@ -62,40 +63,37 @@ func (s *Server) person(ctx context.Context, ni domain.NationalIdentifier) (doma
 
 // updateLegalAddressFromRegister replaces the legal address with the register's. The register is
 // asked before anything is written: when it cannot answer, nothing changes (503).
-func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	match, ok := ifMatch(w, r)
-	if !ok {
-		return
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
-	if !s.emptyBody(w, r) { // surpluses.go
-		return
+	if err := emptyBody(r); err != nil { // surpluses.go
+		return err
 	}
-	st, ok := s.load(w, r, c, no)
-	if !ok {
-		return
+	st, err := s.load(r, c, no)
+	if err != nil {
+		return err
 	}
 	ni, err := st.PopulationRegisterKey()
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	p, err := s.person(r.Context(), ni)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	st, ok = s.execute(w, r, c, no, match, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.UpdateFromPopulationRegister(p)
-	})
-	if !ok {
-		return
+	st, err = s.execute(r, c, no, match, app.UpdateFromPopulationRegister(p))
+	if err != nil {
+		return err
 	}
 	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, c.legalAddressResource(st, false))
+	return nil
 }
 
 // generateInput reads a generate-consumer-customer-by-reg-no body.
@@ -112,22 +110,20 @@ func (f *fields) generateInput(o *object) domain.GenerateCustomerInput {
 
 // generateCustomer creates a consumer customer from the register's name and address, with the
 // rules of create (customerNo, the national identifier reserved in the ledger).
-func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *call) {
-	g, ok := parseBody(s, w, r, true, (*fields).generateInput, func(in domain.GenerateCustomerInput) (domain.GenerateCustomer, error) {
+func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
+	g, err := parseBody(r, true, (*fields).generateInput, func(in domain.GenerateCustomerInput) (domain.GenerateCustomer, error) {
 		return domain.ParseGenerateCustomer(in, c.ledger, s.now())
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
 	p, err := s.person(r.Context(), g.NationalIdentifier())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	cmd, err := g.FromRegister(p)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	s.create(w, r, c, cmd)
+	return s.create(w, r, c, cmd)
 }

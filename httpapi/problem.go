@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -11,8 +12,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // ProblemTypePrefix precedes every problem code in a problem's type (SPEC §8).
@@ -60,15 +61,139 @@ var titles = map[string]string{
 	"personal-data-not-granted":            "Personal data not granted",
 }
 
+// problem is an answer a handler decided on, returned as an error and answered by writeError. The
+// constructors below are where statuses are chosen; writeError maps every other error.
+type problem struct {
+	status   int
+	code     string
+	detail   string
+	problems []domain.Problem
+	// header, when set, goes with the answer with value (Allow, Retry-After, WWW-Authenticate).
+	header, value string
+	// writer is the writer's base URL, in a read-only-replica problem.
+	writer string
+}
+
+func (p *problem) Error() string { return p.code + ": " + p.detail }
+
+// withHeader returns p answered with a header.
+func (p *problem) withHeader(name, value string) *problem {
+	p.header, p.value = name, value
+	return p
+}
+
+// The problems handlers return.
+
+// invalid: 400, the request is not valid; ps lists every failing input.
+func invalid(ps ...domain.Problem) error {
+	return &problem{status: http.StatusBadRequest, code: "validation", detail: "the request is not valid: see problems", problems: ps}
+}
+
+// invalidBody: 400, a request body that cannot be read at all (no property to name).
+func invalidBody(detail string) error {
+	return &problem{status: http.StatusBadRequest, code: "validation", detail: detail}
+}
+
+// notFound: 404 not-found (a resource that is not a customer's: a route, the audit index, ...).
+func notFound(detail string) error {
+	return &problem{status: http.StatusNotFound, code: "not-found", detail: detail}
+}
+
+// customerNotFound: 404 customer-not-found, saying why.
+func customerNotFound(detail string) error {
+	return &domain.Error{Code: domain.CodeCustomerNotFound, Message: detail}
+}
+
+// unauthorized: 401, no valid bearer token.
+func unauthorized(detail string) error {
+	return (&problem{status: http.StatusUnauthorized, code: "unauthorized", detail: detail}).
+		withHeader("WWW-Authenticate", `Bearer realm="ledger", error="invalid_token"`)
+}
+
+// forbidden: 403, the token does not allow it.
+func forbidden(detail string) error {
+	return &problem{status: http.StatusForbidden, code: "forbidden", detail: detail}
+}
+
+// methodNotAllowed: 405 with the methods allowed.
+func methodNotAllowed(method, allow string) error {
+	return (&problem{status: http.StatusMethodNotAllowed, code: "method-not-allowed", detail: method + " is not supported here; allowed: " + allow}).
+		withHeader("Allow", allow)
+}
+
+// preconditionFailed: 412.
+func preconditionFailed(detail string) error {
+	return &problem{status: http.StatusPreconditionFailed, code: "precondition-failed", detail: detail}
+}
+
+// payloadTooLarge: 413.
+func payloadTooLarge(limit int64) error {
+	return &problem{status: http.StatusRequestEntityTooLarge, code: "payload-too-large", detail: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+}
+
+// bodyTimeout: 408, the body was not received in time.
+func bodyTimeout() error {
+	return &problem{status: http.StatusRequestTimeout, code: "timeout", detail: "the request body was not received in time"}
+}
+
+// unsupportedMediaType: 415.
+func unsupportedMediaType() error {
+	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type", detail: "the request body must be application/json"}
+}
+
+// unavailable: 503, the service cannot answer now; retry.
+func unavailable(detail string) error {
+	return &problem{status: http.StatusServiceUnavailable, code: "unavailable", detail: detail}
+}
+
+// notReadableYet: 503 timeout, a write stored (the customer at version) that the read models do
+// not show yet; it must not be repeated.
+func notReadableYet(customerNo string, version uint64) error {
+	return (&problem{status: http.StatusServiceUnavailable, code: "timeout",
+		detail: fmt.Sprintf("the change was stored (customer %s, version %d), but the read models have not caught up yet, so it is not readable yet; do not repeat it", customerNo, version)}).
+		withHeader("Retry-After", "1")
+}
+
+// Problems of the customer's state, the same whichever route met them.
+var (
+	// errForgotten: 410, the customer was forgotten.
+	errForgotten = &problem{status: http.StatusGone, code: "customer-forgotten", detail: "the customer was forgotten: its personal data is erased"}
+	// errProtected: 403, an address the caller may not see (protected.go).
+	errProtected = forbidden("the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope")
+	// errProtectedHistory: 403, the history of a protected customer (protected.go).
+	errProtectedHistory = forbidden("the customer has a protected identity: its history is disclosed only to callers with the population-register scope")
+)
+
+// misdirected: 421 Misdirected Request (RFC 9110 §15.5.20: this server will not produce an
+// authoritative response to the request), naming the writer, saying why.
+func (s *Server) misdirected(why string) error {
+	p := &problem{status: http.StatusMisdirectedRequest, code: "read-only-replica", detail: why + "; send the request to the writer", writer: s.cfg.WriterURL}
+	if p.writer == "" {
+		p.detail = why + "; send the request to the writer of this ledger"
+	}
+	return p
+}
+
+// errFatal: 500, anything unknown; the body reveals nothing (the log has it).
+var errFatal = &problem{status: http.StatusInternalServerError, code: "fatal", detail: "an unexpected error occurred; the correlation id identifies it in the logs"}
+
 // writeProblem writes a problem response, its problems in order (problemOrder).
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, ps []domain.Problem) {
-	info(r.Context()).problem = code
-	p := Problem{Type: ProblemTypePrefix + code, Title: titles[code], Status: status, Detail: detail, Instance: r.URL.Path}
-	for _, x := range ps {
-		p.Problems = append(p.Problems, ProblemDetails{Name: x.Name, Description: x.Description})
+	send(w, r, &problem{status: status, code: code, detail: detail, problems: ps})
+}
+
+// send writes p's problem document.
+func send(w http.ResponseWriter, r *http.Request, p *problem) {
+	info(r.Context()).problem = p.code
+	if p.header != "" {
+		w.Header().Set(p.header, p.value)
 	}
-	slices.SortStableFunc(p.Problems, problemOrder)
-	sendProblem(w, p)
+	doc := Problem{Type: ProblemTypePrefix + p.code, Title: titles[p.code], Status: p.status, Detail: p.detail, Instance: r.URL.Path, Writer: p.writer}
+	for _, x := range p.problems {
+		doc.Problems = append(doc.Problems, ProblemDetails{Name: x.Name, Description: x.Description})
+	}
+	slices.SortStableFunc(doc.Problems, problemOrder)
+	sendProblem(w, doc)
 }
 
 // problemOrder orders a problem document's problems by name, the numbers in names by value
@@ -114,33 +239,18 @@ func sendProblem(w http.ResponseWriter, p Problem) {
 	_ = encodeJSON(w, p) // render.go
 }
 
-// refuseWrite answers a change sent to a read replica: 421 Misdirected Request (RFC 9110 §15.5.20:
-// this server will not produce an authoritative response for it), naming the writer.
-func (s *Server) refuseWrite(w http.ResponseWriter, r *http.Request) {
-	s.referToWriter(w, r, "this server is a read replica and changes nothing")
+// errReadOnly answers a change sent to a read replica.
+func (s *Server) errReadOnly() error {
+	return s.misdirected("this server is a read replica and changes nothing")
 }
 
-// referToWriter answers a request only the writer serves (421, naming the writer), saying why.
-func (s *Server) referToWriter(w http.ResponseWriter, r *http.Request, why string) {
-	info(r.Context()).problem = "read-only-replica"
-	p := Problem{Type: ProblemTypePrefix + "read-only-replica", Title: titles["read-only-replica"], Status: http.StatusMisdirectedRequest,
-		Detail: why + "; send the request to the writer", Instance: r.URL.Path, Writer: s.cfg.WriterURL}
-	if p.Writer == "" {
-		p.Detail = why + "; send the request to the writer of this ledger"
-	}
-	sendProblem(w, p)
-}
-
-// writeValidation writes a 400 validation problem listing every failing property.
-func writeValidation(w http.ResponseWriter, r *http.Request, ps []domain.Problem) {
-	writeProblem(w, r, http.StatusBadRequest, "validation", "the request is not valid: see problems", ps)
-}
-
-// writeError maps an error to its problem response. This is the one place where errors become
-// HTTP statuses; anything unknown is a 500 "fatal" whose body reveals nothing.
+// writeError answers an error: the one function mapping every error to its status and problem
+// document (the problems handlers decide on are *problem, made above). Anything unknown is a 500
+// "fatal" whose body reveals nothing. The Connect routes answer in Connect's format instead
+// (connect_errors.go).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var de *domain.Error
-	var be *errBody
+	var p *problem
 	var re *registerError
 	var ve *verifierError
 	switch {
@@ -162,10 +272,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.WarnContext(r.Context(), "population register unavailable", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
 		w.Header().Set("Retry-After", "5")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the population register did not answer; nothing was changed; retry later", nil)
-	case errors.As(err, &be):
-		writeProblem(w, r, be.status, be.code, be.detail, nil)
+	case errors.As(err, &p):
+		send(w, r, p)
 	case errors.As(err, &de) && de.Code == domain.CodeCustomerForgotten:
-		writeForgotten(w, r) // forget.go: every 410 says the same, whichever route found it
+		s.writeError(w, r, errForgotten) // every 410 says the same, whichever route found it
 	case errors.As(err, &de):
 		status := map[domain.Code]int{
 			domain.CodeValidation:             http.StatusBadRequest,
@@ -192,9 +302,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "the disclosure record could not be written", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
 		w.Header().Set("Retry-After", "30")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the disclosure record cannot be written right now; nothing was disclosed; retry later", nil)
-	case errors.Is(err, commands.ErrPreconditionFailed):
+	case errors.Is(err, app.ErrPreconditionFailed):
 		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "the customer has changed since the version in If-Match", nil)
-	case errors.Is(err, commands.ErrTooMuchContention):
+	case errors.Is(err, app.ErrTooMuchContention):
 		writeProblem(w, r, http.StatusConflict, "conflict", "the customer is being changed by others; retry", nil)
 	case errors.Is(err, context.DeadlineExceeded):
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the request took too long; it may have been applied: read before retrying", nil)
@@ -210,7 +320,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the service is shutting down", nil)
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
-		writeProblem(w, r, http.StatusInternalServerError, "fatal", "an unexpected error occurred; the correlation id identifies it in the logs", nil)
+		send(w, r, errFatal)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
@@ -22,31 +21,22 @@ func (c *call) mayDisclose(s domain.CustomerState) bool {
 	return !s.ProtectedIdentity || c.principal.HasScope(auth.ScopePopulationRegister)
 }
 
-// writeProtected answers a request for an address the caller may not see.
-func writeProtected(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, http.StatusForbidden, "forbidden",
-		"the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope", nil)
-}
-
 // historyDisclosed reports whether the caller may see customer no's history (its events, its past
 // states): not when the customer is protected now and the caller lacks the population-register
 // scope, since past events and states hold the addresses the protection hides (and a customer
-// protected later was not protected then). It answers the request when the caller may not.
-func (s *Server) historyDisclosed(w http.ResponseWriter, r *http.Request, c *call, no string) bool {
+// protected later was not protected then): errProtectedHistory when the caller may not.
+func (s *Server) historyDisclosed(r *http.Request, c *call, no string) error {
 	if c.principal.HasScope(auth.ScopePopulationRegister) {
-		return true
+		return nil
 	}
 	cur, found, err := s.cfg.Customers.Customer(r.Context(), c.ledgerNo, no)
 	if err != nil {
-		s.writeError(w, r, err)
-		return false
+		return err
 	}
 	if found && cur.ProtectedIdentity {
-		writeProblem(w, r, http.StatusForbidden, "forbidden",
-			"the customer has a protected identity: its history is disclosed only to callers with the population-register scope", nil)
-		return false
+		return errProtectedHistory
 	}
-	return true
+	return nil
 }
 
 // withholdProtected nulls the data of the events of customers whose identity is protected now,
@@ -58,7 +48,7 @@ func (s *Server) withholdProtected(ctx context.Context, c *call, items []auditEv
 	}
 	protected := map[string]bool{}
 	for i := range items {
-		ledgerNo, no, ok := strings.Cut(items[i].Stream, "/customers/")
+		ledgerNo, no, ok := domain.ParseStream(items[i].Stream)
 		if !ok || ledgerNo != c.ledgerNo {
 			continue // look-up streams hold no personal data
 		}

@@ -78,7 +78,7 @@ func (a acceptedQuery) parse(r *http.Request) (url.Values, []domain.Problem) {
 // or on the Connect route Connect's own error response.
 func (s *Server) refuseQuery(w http.ResponseWriter, r *http.Request, pattern string, ps []domain.Problem) {
 	if pattern != routeConnectCustomerDetails {
-		writeValidation(w, r, ps)
+		s.writeError(w, r, invalid(ps...))
 		return
 	}
 	cps := make([]connectProblem, len(ps))

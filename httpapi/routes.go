@@ -32,8 +32,9 @@ const (
 	routeMetrics        = "/metrics"
 )
 
-// ledgerHandler handles a request on a ledger route for an authenticated caller.
-type ledgerHandler func(w http.ResponseWriter, r *http.Request, c *call)
+// ledgerHandler handles a request on a ledger route for an authenticated caller. It writes its
+// answer, or returns an error, which writeError answers (problem.go).
+type ledgerHandler func(w http.ResponseWriter, r *http.Request, c *call) error
 
 // endpoint is one method of a route: the scope it needs and its handler.
 type endpoint struct {
@@ -85,14 +86,12 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, routeCustomerEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.customerEvents}})
 	s.route(mux, routeEvents, map[string]endpoint{http.MethodGet: {auth.ScopeAuditRead, s.ledgerEvents}})
 	s.route(mux, routeForget, map[string]endpoint{http.MethodPost: {auth.ScopeCustomerErase, s.forgetCustomer}})
-	s.personalDataRoutes(mux)                                                                  // personal_data.go
-	s.uiRoutes(mux)                                                                            // ui.go: the audit page under /ui/
-	s.handle(mux, routeHealth, []string{http.MethodGet}, getOnly(http.HandlerFunc(s.healthz))) // documents.go: 405 for other methods
-	s.handle(mux, routeReady, []string{http.MethodGet}, getOnly(http.HandlerFunc(s.readyz)))
+	s.personalDataRoutes(mux)                                                                    // personal_data.go
+	s.uiRoutes(mux)                                                                              // ui.go: the audit page under /ui/
+	s.handle(mux, routeHealth, []string{http.MethodGet}, s.getOnly(http.HandlerFunc(s.healthz))) // documents.go: 405 for other methods
+	s.handle(mux, routeReady, []string{http.MethodGet}, s.getOnly(http.HandlerFunc(s.readyz)))
 	s.documentRoutes(mux) // documents.go: /openapi.json, /asyncapi.json, /docs, /metrics
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNoResource) })
 	return mux
 }
 
@@ -123,8 +122,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 		}
 		ep, ok := methods[method]
 		if !ok {
-			w.Header().Set("Allow", allow)
-			writeProblem(w, r, http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not supported here; allowed: "+allow, nil)
+			s.writeError(w, r, methodNotAllowed(r.Method, allow))
 			return
 		}
 		if !readScope(ep.scope) {
@@ -132,14 +130,16 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 		}
 		query, ps := accepted[method].parse(r) // query.go
 		if len(ps) > 0 {
-			writeValidation(w, r, ps)
+			s.writeError(w, r, invalid(ps...))
 			return
 		}
 		if s.cfg.ReadOnly && !readScope(ep.scope) {
-			s.refuseWrite(w, r)
+			s.writeError(w, r, s.errReadOnly())
 			return
 		}
-		s.serveLedger(w, r, ep, query)
+		if err := s.serveLedger(w, r, ep, query); err != nil {
+			s.writeError(w, r, err)
+		}
 	})
 }
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/tracing"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -23,11 +23,11 @@ type Ledgers interface {
 	Ledger(ledgerNo string) (domain.LedgerPolicy, bool)
 }
 
-// Commands executes commands (implemented by *commands.Handler).
+// Commands executes commands (implemented by *app.Handler).
 type Commands interface {
-	Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta commands.Meta) (commands.Result, error)
-	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta commands.Meta, decide commands.Decision) (commands.Result, error)
-	Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta commands.Meta) (commands.Result, error)
+	Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta app.Meta) (app.Result, error)
+	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta app.Meta, decide app.Decision) (app.Result, error)
+	Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta app.Meta) (app.Result, error)
 }
 
 // Customers reads the customer read model (implemented by *projections.Customers).

@@ -5,45 +5,44 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/app"
 )
 
-// surplus finds a current (not depleted) surplus of a customer, answering 404 when there is none.
-func (s *Server) surplus(w http.ResponseWriter, r *http.Request, st domain.CustomerState) (domain.SurplusState, bool) {
+// surplus finds a current (not depleted) surplus of a customer (not-found when there is none).
+func surplus(r *http.Request, st domain.CustomerState) (domain.SurplusState, error) {
 	sp, ok := st.Surplus(r.PathValue("surplusId"))
 	if !ok || sp.Depleted() {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeNotFound), "the customer has no such surplus", nil)
-		return sp, false
+		return sp, &domain.Error{Code: domain.CodeNotFound, Message: "the customer has no such surplus"}
 	}
-	return sp, true
+	return sp, nil
 }
 
 // loadSurplus reads the customer of the path and its surplus.
-func (s *Server) loadSurplus(w http.ResponseWriter, r *http.Request, c *call) (string, domain.SurplusState, bool) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return "", domain.SurplusState{}, false
+func (s *Server) loadSurplus(r *http.Request, c *call) (string, domain.SurplusState, error) {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return "", domain.SurplusState{}, err
 	}
-	st, ok := s.load(w, r, c, no)
-	if !ok {
-		return "", domain.SurplusState{}, false
+	st, err := s.load(r, c, no)
+	if err != nil {
+		return "", domain.SurplusState{}, err
 	}
-	sp, ok := s.surplus(w, r, st)
-	return no, sp, ok
+	sp, err := surplus(r, st)
+	return no, sp, err
 }
 
-func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
 	p, ps := parsePage(c.query)
 	if len(ps) > 0 {
-		writeValidation(w, r, ps)
-		return
+		return invalid(ps...)
 	}
-	st, ok := s.load(w, r, c, no)
-	if !ok {
-		return
+	st, err := s.load(r, c, no)
+	if err != nil {
+		return err
 	}
 	current := st.CurrentSurpluses()
 	from, to, nav := p.window(customerPath(c.ledgerNo, no)+"/surpluses", len(current))
@@ -52,106 +51,113 @@ func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) 
 		items = append(items, c.surplusResource(no, sp))
 	}
 	writeJSON(w, http.StatusOK, listResource{Items: items, Navigation: nav})
+	return nil
 }
 
-func (s *Server) getSurplus(w http.ResponseWriter, r *http.Request, c *call) {
-	no, sp, ok := s.loadSurplus(w, r, c)
-	if !ok {
-		return
+func (s *Server) getSurplus(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
+	return nil
 }
 
-func (s *Server) registerSurplus(w http.ResponseWriter, r *http.Request, c *call) {
-	no, ok := customerNo(w, r, c)
-	if !ok {
-		return
+func (s *Server) registerSurplus(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, err := customerNo(r, c)
+	if err != nil {
+		return err
 	}
-	cmd, ok := parseBody(s, w, r, true, (*fields).surplusInput, func(in domain.SurplusInput) (domain.RegisterSurplus, error) {
+	cmd, err := parseBody(r, true, (*fields).surplusInput, func(in domain.SurplusInput) (domain.RegisterSurplus, error) {
 		return domain.ParseRegisterSurplus(in, s.now())
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
-	st, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.RegisterSurplus(cmd) })
-	if !ok {
-		return
+	st, err := s.execute(r, c, no, nil, app.RegisterSurplus(cmd))
+	if err != nil {
+		return err
 	}
-	sp, ok := s.surplusByID(w, r, st, cmd.SurplusID())
-	if !ok {
-		return
+	sp, err := surplusByID(st, cmd.SurplusID())
+	if err != nil {
+		return err
 	}
 	res := c.surplusResource(no, sp)
 	w.Header().Set("Location", res.ID)
 	writeJSON(w, http.StatusCreated, res)
+	return nil
 }
 
 // surplusByID returns a surplus just written (500 if the read model lacks it: a bug, not input).
-func (s *Server) surplusByID(w http.ResponseWriter, r *http.Request, st domain.CustomerState, id string) (domain.SurplusState, bool) {
+func surplusByID(st domain.CustomerState, id string) (domain.SurplusState, error) {
 	sp, ok := st.Surplus(id)
 	if !ok {
-		s.writeError(w, r, errMissingAfterWrite)
-		return sp, false
+		return sp, errMissingAfterWrite
 	}
-	return sp, true
+	return sp, nil
 }
 
-func (s *Server) settleSurplus(w http.ResponseWriter, r *http.Request, c *call) {
-	no, sp, ok := s.loadSurplus(w, r, c)
-	if !ok {
-		return
+func (s *Server) settleSurplus(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
 	}
-	cmd, ok := parseBody(s, w, r, false, (*fields).settleInput, domain.ParseSettleSurplus) // no body: the whole balance
-	if !ok {
-		return
+	cmd, err := parseBody(r, false, (*fields).settleInput, domain.ParseSettleSurplus) // no body: the whole balance
+	if err != nil {
+		return err
 	}
-	st, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.SettleSurplus(sp.SurplusID, cmd) })
-	if !ok {
-		return
+	st, err := s.execute(r, c, no, nil, app.SettleSurplus(sp.SurplusID, cmd))
+	if err != nil {
+		return err
 	}
-	if sp, ok = s.surplusByID(w, r, st, sp.SurplusID); ok {
-		writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
+	if sp, err = surplusByID(st, sp.SurplusID); err != nil {
+		return err
 	}
+	writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
+	return nil
 }
 
-func (s *Server) confirmRegulation(w http.ResponseWriter, r *http.Request, c *call) {
-	no, sp, ok := s.loadSurplus(w, r, c)
-	if !ok || !s.emptyBody(w, r) {
-		return
+func (s *Server) confirmRegulation(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
 	}
-	st, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) { return cu.ConfirmRegulation(sp.SurplusID) })
-	if !ok {
-		return
+	if err := emptyBody(r); err != nil {
+		return err
 	}
-	if sp, ok = s.surplusByID(w, r, st, sp.SurplusID); !ok {
-		return
+	st, err := s.execute(r, c, no, nil, app.ConfirmRegulation(sp.SurplusID))
+	if err != nil {
+		return err
+	}
+	if sp, err = surplusByID(st, sp.SurplusID); err != nil {
+		return err
 	}
 	if sp.Depleted() {
 		w.WriteHeader(http.StatusNoContent) // used up: it leaves the API
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
+	return nil
 }
 
 // emptyBody accepts no body or an empty JSON object (as the document sends "{ }").
-func (s *Server) emptyBody(w http.ResponseWriter, r *http.Request) bool {
-	o, ok := s.decodeObjectBody(w, r, false)
-	if !ok {
-		return false
+func emptyBody(r *http.Request) error {
+	o, err := decodeObjectBody(r, false)
+	if err != nil {
+		return err
 	}
 	var f fields
 	f.unknown(o, "of this request (send no body or {})")
 	if len(f.problems) > 0 {
-		writeValidation(w, r, f.problems)
-		return false
+		return invalid(f.problems...)
 	}
-	return true
+	return nil
 }
 
-func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) {
-	no, sp, ok := s.loadSurplus(w, r, c)
-	if !ok {
-		return
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
 	}
 	items := make([]orderResource, 0, len(sp.ActiveDisbursementOrders))
 	for _, o := range sp.ActiveDisbursementOrders {
@@ -159,49 +165,51 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	writeJSON(w, http.StatusOK, listResource{Items: items,
 		Navigation: navigation{ID: surplusPath(c.ledgerNo, no, sp.SurplusID) + "/active-disbursement-orders"}})
+	return nil
 }
 
-func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *call) {
-	no, sp, ok := s.loadSurplus(w, r, c)
-	if !ok {
-		return
+func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
 	}
-	dest, ok := parseBody(s, w, r, true, (*fields).disbursementInput, func(in domain.DisbursementOrderInput) (domain.Destination, error) {
+	dest, err := parseBody(r, true, (*fields).disbursementInput, func(in domain.DisbursementOrderInput) (domain.Destination, error) {
 		return domain.ParseDestination(in, s.now())
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
 	orderID := uuid.Must(uuid.NewV7()).String()
-	st, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.OrderDisbursement(sp.SurplusID, orderID, dest)
-	})
-	if !ok {
-		return
+	st, err := s.execute(r, c, no, nil, app.OrderDisbursement(sp.SurplusID, orderID, dest))
+	if err != nil {
+		return err
 	}
-	if sp, ok = s.surplusByID(w, r, st, sp.SurplusID); !ok {
-		return
+	if sp, err = surplusByID(st, sp.SurplusID); err != nil {
+		return err
 	}
 	for _, ord := range sp.ActiveDisbursementOrders {
 		if ord.OrderID == orderID {
 			res := c.orderResource(no, sp.SurplusID, ord)
 			w.Header().Set("Location", res.ID)
 			writeJSON(w, http.StatusCreated, res)
-			return
+			return nil
 		}
 	}
-	s.writeError(w, r, errMissingAfterWrite)
+	return errMissingAfterWrite
 }
 
-func (s *Server) completeDisbursement(w http.ResponseWriter, r *http.Request, c *call) {
-	no, sp, ok := s.loadSurplus(w, r, c)
-	if !ok || !s.emptyBody(w, r) {
-		return
+func (s *Server) completeDisbursement(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
+	}
+	if err := emptyBody(r); err != nil {
+		return err
 	}
 	orderID := r.PathValue("orderId")
-	if _, ok := s.execute(w, r, c, no, nil, func(cu *domain.Customer) ([]domain.Event, error) {
-		return cu.CompleteDisbursement(sp.SurplusID, orderID)
-	}); ok {
-		w.WriteHeader(http.StatusNoContent) // paid out: the surplus is depleted and leaves the API
+	if _, err := s.execute(r, c, no, nil, app.CompleteDisbursement(sp.SurplusID, orderID)); err != nil {
+		return err
 	}
+	w.WriteHeader(http.StatusNoContent) // paid out: the surplus is depleted and leaves the API
+	return nil
 }

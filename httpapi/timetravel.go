@@ -12,15 +12,14 @@ import (
 // ?asOfVersion=<n> its state then, rebuilt from its stream in the audit index. A past state
 // holds values since changed or removed, so it also needs audit:read. The returned call renders
 // it: for a past state its clock is the time of the state's last event, so the operations are
-// the ones offered then (the renewal of KYC answers depends on the clock). ok is false when a
-// response was written.
-func (s *Server) loadView(w http.ResponseWriter, r *http.Request, c *call, no string) (domain.CustomerState, *call, bool) {
+// the ones offered then (the renewal of KYC answers depends on the clock).
+func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerState, *call, error) {
 	p := queryParams{q: c.query}
 	_, hasAt := p.q["asOf"]
 	_, hasVersion := p.q["asOfVersion"]
 	if !hasAt && !hasVersion {
-		st, ok := s.load(w, r, c, no)
-		return st, c, ok
+		st, err := s.load(r, c, no)
+		return st, c, err
 	}
 	at := p.time("asOf")
 	version := p.uint("asOfVersion", 0, 1, ^uint64(0))
@@ -33,34 +32,26 @@ func (s *Server) loadView(w http.ResponseWriter, r *http.Request, c *call, no st
 		p.problems = append(p.problems, domain.Problem{Name: "asOfVersion", Description: "asOfVersion must be a whole number ≥ 1"})
 	}
 	if len(p.problems) > 0 {
-		writeValidation(w, r, p.problems)
-		return domain.CustomerState{}, nil, false
+		return domain.CustomerState{}, nil, invalid(p.problems...)
 	}
 	if !c.principal.HasScope(auth.ScopeAuditRead) {
-		writeProblem(w, r, http.StatusForbidden, "forbidden", "the token lacks the scope "+auth.ScopeAuditRead+" (needed for asOf and asOfVersion)", nil)
-		return domain.CustomerState{}, nil, false
+		return domain.CustomerState{}, nil, forbidden("the token lacks the scope " + auth.ScopeAuditRead + " (needed for asOf and asOfVersion)")
 	}
-	if !s.auditServed(w, r) || !s.caughtUp(w, r) || !s.historyDisclosed(w, r, c, no) {
-		return domain.CustomerState{}, nil, false
+	if err := s.readHistory(r, c, no); err != nil {
+		return domain.CustomerState{}, nil, err
 	}
 	st, found, err := s.cfg.Audit.CustomerAt(r.Context(), c.ledgerNo, no, version, at)
-	if err != nil {
-		s.writeError(w, r, err)
-		return st, nil, false
-	}
-	if !found {
-		writeProblem(w, r, http.StatusNotFound, string(domain.CodeCustomerNotFound), "the customer does not exist at that time or version", nil)
-		return st, nil, false
-	}
-	if st.Forgotten { // forgotten now: its past states are erased too
-		writeForgotten(w, r)
-		return st, nil, false
-	}
-	if version > 0 && st.Version != version {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "the customer has no version "+strconv.FormatUint(version, 10)+" yet", nil)
-		return st, nil, false
+	switch {
+	case err != nil:
+		return st, nil, err
+	case !found:
+		return st, nil, customerNotFound("the customer does not exist at that time or version")
+	case st.Forgotten: // forgotten now: its past states are erased too
+		return st, nil, errForgotten
+	case version > 0 && st.Version != version:
+		return st, nil, notFound("the customer has no version " + strconv.FormatUint(version, 10) + " yet")
 	}
 	then := *c
 	then.now = st.UpdatedAt
-	return st, &then, true
+	return st, &then, nil
 }

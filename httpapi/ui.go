@@ -14,10 +14,10 @@ const routeUI = auditui.Prefix
 func (s *Server) uiRoutes(mux *http.ServeMux) {
 	h := auditui.Handler(func(w http.ResponseWriter, r *http.Request, status int) {
 		if status == http.StatusMethodNotAllowed {
-			writeProblem(w, r, status, "method-not-allowed", r.Method+" is not supported here; allowed: GET, HEAD", nil)
+			s.writeError(w, r, methodNotAllowed(r.Method, "GET, HEAD"))
 			return
 		}
-		writeProblem(w, r, http.StatusNotFound, "not-found", "no resource at this path", nil)
+		s.writeError(w, r, errNoResource)
 	})
 	s.handle(mux, routeUI, []string{http.MethodGet}, h.ServeHTTP) // documents.go: recorded for the contract test
 

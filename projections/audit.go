@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/personal"
 	bolt "go.etcd.io/bbolt"
 )
@@ -55,15 +55,6 @@ func (*Audit) Version() uint32 { return 1 }
 func (*Audit) Buckets() [][]byte {
 	return [][]byte{bucketAuditEvents, bucketAuditStream, bucketAuditLedger, bucketAuditTime,
 		bucketAuditActor, bucketAuditType, bucketAuditCorr, bucketAuditMeta}
-}
-
-// ledgerOf returns the ledger an event stream belongs to ("" when the name has none).
-func ledgerOf(stream string) string {
-	ledger, _, ok := strings.Cut(stream, "/")
-	if !ok {
-		return ""
-	}
-	return ledger
 }
 
 // ledgerClock is a ledger's time index state. HighWater is the latest event time seen so far in
@@ -124,7 +115,7 @@ func (p *Audit) prepare(e Event) any {
 	k := keys(make([]byte, 0, 160+2*len(e.Stream)+2*(len(e.Actor)+len(e.Type)+len(e.CorrelationID))))
 	a.pos = k.key(binary.BigEndian.AppendUint64(k.start(), e.Position))
 	a.streamKey = k.key(binary.BigEndian.AppendUint64(lp(k.start(), e.Stream), e.Version))
-	ledger := ledgerOf(e.Stream)
+	ledger := domain.StreamLedger(e.Stream)
 	if ledger == "" {
 		return a // no ledger: reachable by stream only
 	}

@@ -4,8 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/nordledger/ledger/internal/jsonw"
 	"strconv"
+
+	"github.com/nordledger/ledger/internal/jsonw"
 )
 
 // marshalEvent returns the JSON of a stored event that the audit keeps (audit_events): exactly

@@ -97,7 +97,7 @@ func (p *Audit) Query(ctx context.Context, q AuditQuery) (AuditPage, error) {
 			if err != nil {
 				return err
 			}
-			if ledgerOf(e.Stream) != q.LedgerNo {
+			if domain.StreamLedger(e.Stream) != q.LedgerNo {
 				return fmt.Errorf("projections: audit: position %d of ledger %s's index holds an event of stream %s", pos, q.LedgerNo, e.Stream)
 			}
 			if q.matches(e) {
@@ -222,15 +222,11 @@ func (p *Audit) CustomerAt(ctx context.Context, ledgerNo, customerNo string, upT
 			if (upTo > 0 && e.Version > upTo) || (!at.IsZero() && e.Time.After(at)) {
 				return c.State(), c.Exists(), nil
 			}
-			ev, opened, err := decodeEvent(p.pd, e)
+			ev, opened, err := p.pd.Decode(context.Background(), e)
 			if err != nil {
 				return domain.CustomerState{}, false, fmt.Errorf("projections: audit: stream %s version %d: %w", stream, e.Version, err)
 			}
-			if len(opened.Erased) > 0 || c.Forgotten() { // forgotten: its past is erased too
-				c = domain.RestoreCustomer(domain.ForgottenState(customerNo, e.Version, e.Time))
-				continue
-			}
-			if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
+			if err := c.ApplyStored(customerNo, domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}, len(opened.Erased) > 0); err != nil {
 				return domain.CustomerState{}, false, err
 			}
 		}

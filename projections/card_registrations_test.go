@@ -10,7 +10,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -24,13 +24,13 @@ func TestCardRegistrationIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	h, err := app.New(store, app.Config{ReservationKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	meta := commands.Meta{Actor: "t", CorrelationID: "c", Time: t0}
+	meta := app.Meta{Actor: "t", CorrelationID: "c", Time: t0}
 	p := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
 	start, err := domain.ParseStartCardRegistration(domain.StartCardRegistrationInput{
 		CompleteURL: domain.Set("https://shop.example/done"), CancelURL: domain.Set("https://shop.example/cancel"), Language: domain.Set("sv-SE")})

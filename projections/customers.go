@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/personal"
@@ -49,21 +48,6 @@ func (*Customers) Buckets() [][]byte {
 	return [][]byte{bucketCustomers, bucketNatIDs, bucketNatIDOf, bucketCardRegistrations, bucketCardPending}
 }
 
-// ParseStream splits a customer stream name ("{ledgerNo}/customers/{customerNo}") into ledger
-// and customer number; ok is false for every other stream, such as the look-up streams
-// ("{ledgerNo}/lookups/{customerNo}").
-func ParseStream(stream string) (ledgerNo, customerNo string, ok bool) {
-	ledgerNo, rest, ok := strings.Cut(stream, "/")
-	if !ok {
-		return "", "", false
-	}
-	kind, customerNo, ok := strings.Cut(rest, "/") // without strings.Split's slice: a rebuild parses every event's stream
-	if !ok || kind != "customers" || ledgerNo == "" || customerNo == "" || strings.Contains(customerNo, "/") {
-		return "", "", false
-	}
-	return ledgerNo, customerNo, true
-}
-
 // Apply implements Projection. A customer's state is kept sealed with its data key from its
 // first sealed event on (so an incremental and a rebuilt read model are byte for byte equal),
 // and in the clear before (customers whose events were all stored before sealing existed). A
@@ -91,7 +75,7 @@ type customerEvent struct {
 // stream) — unless the event carries the domain event its command decided (Event.Decided, on the
 // writer's commit pipeline), which is what decoding would give: then nothing is decoded.
 func (p *Customers) prepare(e Event) any {
-	ledgerNo, customerNo, ok := ParseStream(e.Stream)
+	ledgerNo, customerNo, ok := domain.ParseStream(e.Stream)
 	if !ok {
 		return (*customerEvent)(nil)
 	}
@@ -103,7 +87,7 @@ func (p *Customers) prepare(e Event) any {
 			ce.err = errNoProtector
 		}
 	} else {
-		ce.ev, ce.opened, ce.err = decodeEvent(p.pd, e)
+		ce.ev, ce.opened, ce.err = p.pd.Decode(context.Background(), e)
 	}
 	switch {
 	case ce.err != nil:
@@ -137,7 +121,7 @@ func (p *Customers) prepareRead(events []Event) {
 	_ = p.pd.Preload(context.Background(), subjects)
 }
 
-// sealedMarker is in the data of every sealed event (decodeEvent looks for it too).
+// sealedMarker is in the data of every sealed event (personal.Protector.Decode looks for it too).
 var sealedMarker = []byte(`"` + personal.SealedMember + `"`)
 
 var _ readPreparer = (*Customers)(nil)
@@ -156,19 +140,17 @@ func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 	if err != nil {
 		return fmt.Errorf("stored state of %s: %w", e.Stream, err)
 	}
-	if len(opened.Erased) > 0 || c.Forgotten() {
+	erased := len(opened.Erased) > 0 || c.Forgotten() // the event is of a forgotten customer
+	if err := c.ApplyStored(customerNo, domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}, erased); err != nil {
+		return err
+	}
+	if erased && ev != nil {
 		// The card-registration index is kept from the events' clear members (prepare decodes
 		// them when the personal ones are erased), so it is the same whether an event was applied
 		// before the forget or after it (a rebuild).
-		if ev != nil {
-			if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil {
-				return err
-			}
+		if err := applyCardRegistration(tx, ledgerNo, customerNo, ev); err != nil {
+			return err
 		}
-		return p.forget(tx, key, domain.ForgottenState(customerNo, e.Version, e.Time))
-	}
-	if err := c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
-		return err
 	}
 	if c.Forgotten() {
 		return p.forget(tx, key, c.State())

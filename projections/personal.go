@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,18 +36,6 @@ func (p *Audit) Protect(pd *personal.Protector) *Audit {
 
 // errNoProtector: a sealed event met a projection without a protector.
 var errNoProtector = errors.New("projections: the event is sealed and the projection has no protector (Set.Protect)")
-
-// decodeEvent opens (with pd) and decodes a stored event.
-func decodeEvent(pd *personal.Protector, e Event) (domain.Event, personal.Opened, error) {
-	if pd == nil {
-		if bytes.Contains(e.Data, []byte(`"`+personal.SealedMember+`"`)) {
-			return nil, personal.Opened{}, errNoProtector
-		}
-		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
-		return ev, personal.Opened{Data: e.Data}, err
-	}
-	return pd.Decode(context.Background(), e)
-}
 
 // bucketNatIDOf maps a customer to its key in the national-identifier index, so a forgotten
 // customer's entry is removed without its national identifier, which is no longer readable.

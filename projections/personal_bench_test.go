@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -36,7 +36,7 @@ func BenchmarkRebuildSealed(b *testing.B) {
 	}
 	defer keys.Close()
 	pd := personal.NewProtector(keys)
-	historyWith(b, sealed, commands.Config{ReservationKey: key, Protector: pd, Keys: keys}, 1000, 9000, 7)
+	historyWith(b, sealed, app.Config{ReservationKey: key, Protector: pd, Keys: keys}, 1000, 9000, 7)
 	for _, run := range []struct {
 		name  string
 		store *eventstore.Store

@@ -11,8 +11,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -24,7 +24,7 @@ type sealedLog struct {
 	store *eventstore.Store
 	keys  *personal.Store
 	pd    *personal.Protector
-	h     *commands.Handler
+	h     *app.Handler
 }
 
 func newSealedLog(t *testing.T, dir string) *sealedLog {
@@ -43,7 +43,7 @@ func newSealedLog(t *testing.T, dir string) *sealedLog {
 	}
 	t.Cleanup(func() { keys.Close() })
 	pd := personal.NewProtector(keys)
-	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: pd, Keys: keys})
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: pd, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func newSealedLog(t *testing.T, dir string) *sealedLog {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.Create(context.Background(), p, cmd, commands.Meta{Actor: "t", Time: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		if _, err := h.Create(context.Background(), p, cmd, app.Meta{Actor: "t", Time: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 			t.Fatal(err)
 		}
 		email := fmt.Sprintf("sealed.person.%02d@example.com", i)
@@ -75,9 +75,9 @@ func newSealedLog(t *testing.T, dir string) *sealedLog {
 var personnummer = []string{"19121212-1212", "19811218-9876", "19900101-0017", "19800101-1231", "19700101-2348",
 	"19850505-3457", "19750303-4568", "19950202-5670", "19600606-6788", "19550505-7892"}
 
-func (l *sealedLog) exec(t *testing.T, no string, d commands.Decision) {
+func (l *sealedLog) exec(t *testing.T, no string, d app.Decision) {
 	t.Helper()
-	if _, err := l.h.Execute(context.Background(), "1000", no, nil, commands.Meta{Actor: "t", Time: time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC)}, d); err != nil {
+	if _, err := l.h.Execute(context.Background(), "1000", no, nil, app.Meta{Actor: "t", Time: time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC)}, d); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -138,7 +138,7 @@ func TestSealedProjections(t *testing.T) {
 	}
 
 	// Forget customer 503.
-	if _, err := l.h.Forget(ctx, domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}, "503", commands.Meta{Actor: "dpo", Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if _, err := l.h.Forget(ctx, domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}, "503", app.Meta{Actor: "dpo", Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	waitHead(t, l.store, r)

@@ -14,14 +14,14 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
 var key = []byte("projection-test-key-projection-test-key")
 
 func natID(ledgerNo string, ni domain.NationalIdentifier) string {
-	return commands.NationalIDKey(key, ledgerNo, ni)
+	return app.NationalIDKey(key, ledgerNo, ni)
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -65,20 +65,20 @@ func waitHead(t *testing.T, store *eventstore.Store, r *projections.Runner) {
 // history creates customers and changes them at random through the real command handler.
 func history(t testing.TB, store *eventstore.Store, customers, changes int, seed uint64) {
 	t.Helper()
-	historyWith(t, store, commands.Config{ReservationKey: key}, customers, changes, seed)
+	historyWith(t, store, app.Config{ReservationKey: key}, customers, changes, seed)
 }
 
 // historyWith is history through a handler of cfg (with a protector: sealed events).
-func historyWith(t testing.TB, store *eventstore.Store, cfg commands.Config, customers, changes int, seed uint64) {
+func historyWith(t testing.TB, store *eventstore.Store, cfg app.Config, customers, changes int, seed uint64) {
 	t.Helper()
-	h, err := commands.New(store, cfg)
+	h, err := app.New(store, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, seed))
 	p := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
-	meta := commands.Meta{Actor: "t", CorrelationID: "c", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	meta := app.Meta{Actor: "t", CorrelationID: "c", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	addr := func(i int) domain.AddressInput {
 		return domain.AddressInput{Addressee: domain.Set(fmt.Sprint("A ", i)), City: domain.Set("STOCKHOLM"), ZipCode: domain.Set(fmt.Sprint(10000 + i)), CountryCode: domain.Set("se")}
 	}
@@ -94,7 +94,7 @@ func historyWith(t testing.TB, store *eventstore.Store, cfg commands.Config, cus
 	}
 	for i := 0; i < changes; i++ {
 		no := fmt.Sprint(100 + rng.IntN(customers))
-		var decide commands.Decision
+		var decide app.Decision
 		switch rng.IntN(4) {
 		case 0:
 			patch, err := domain.ParsePatchCustomer(domain.PatchInput{EmailAddress: domain.Set(fmt.Sprintf("c%d@example.com", i))})
@@ -164,7 +164,7 @@ func TestIncrementalEqualsRebuild(t *testing.T) {
 		t.Fatal("incremental projection differs from a rebuild")
 	}
 	for i, s := range incremental {
-		c, err := commands.LoadCustomer(context.Background(), store, domain.StreamName("1000", fmt.Sprint(100+i)), 0)
+		c, err := app.LoadCustomer(context.Background(), store, domain.StreamName("1000", fmt.Sprint(100+i)), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

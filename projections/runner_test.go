@@ -7,57 +7,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/projections"
 )
 
 // scriptedFeed delivers, in turn, each round's positions (a round is a subscription that ends
-// early, as a JetStream feed does when the connection drops), marking all but the last message
-// of a round MetadataMore, and then nothing.
+// early, as a JetStream feed does when the connection drops), marking all but the last event of a
+// round more, and then nothing.
 type scriptedFeed struct {
 	events []eventstore.Event // by position-1
 	rounds [][]uint64
 }
 
-func (f *scriptedFeed) Subscriber(string, func() uint64) (message.Subscriber, string, error) {
-	return f, "t", nil
-}
-
-func (f *scriptedFeed) Subscribe(ctx context.Context, _ string) (<-chan *message.Message, error) {
-	out := make(chan *message.Message)
-	go func() {
-		defer close(out) // on every way out: the router waits for the channel to close
-		for _, round := range f.rounds {
-			for i, pos := range round {
-				msg, err := relay.NewMessage(f.events[pos-1])
-				if err != nil {
-					panic(err)
-				}
-				if i < len(round)-1 {
-					msg.Metadata.Set(projections.MetadataMore, "1")
-				}
-				select {
-				case out <- msg:
-				case <-ctx.Done():
-					return
-				}
-				select {
-				case <-msg.Acked():
-				case <-msg.Nacked():
-					return
-				case <-ctx.Done():
-					return
-				}
+func (f *scriptedFeed) Deliver(ctx context.Context, _ string, _ func() uint64, apply func(context.Context, eventstore.Event, bool) error) error {
+	for _, round := range f.rounds {
+		for i, pos := range round {
+			if err := apply(ctx, f.events[pos-1], i < len(round)-1); err != nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return nil
 			}
 		}
-		<-ctx.Done()
-	}()
-	return out, nil
+	}
+	<-ctx.Done()
+	return nil
 }
-
-func (f *scriptedFeed) Close() error { return nil }
 
 // TestBatchesSurviveAFeedRestart: events delivered as "more" are held for a batch; when the feed
 // starts again from the checkpoint the held events are dropped and taken again, and the read model

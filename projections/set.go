@@ -14,7 +14,7 @@ type Set struct {
 }
 
 // NewSet returns ledgerd's projections over db. natID keys national identifiers the way the
-// command handler keys its reservations (commands.NationalIDKey with the writer's key).
+// command handler keys its reservations (app.NationalIDKey with the writer's key).
 func NewSet(db *DB, natID NationalIDKeyFunc) *Set {
 	return &Set{Customers: NewCustomers(db, natID), Audit: NewAudit(db)}
 }

@@ -10,9 +10,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
-	"github.com/nordledger/ledger/projections"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // TestParseStream: customer streams, and only they, parse (and are data-key subjects).
@@ -40,7 +39,7 @@ func TestParseStream(t *testing.T) {
 		if sub, ok := personal.Subject(tt.stream); ok != tt.ok || (ok && sub != tt.stream) {
 			t.Errorf("personal.Subject(%q) = %q, %v; want ok %v", tt.stream, sub, ok, tt.ok)
 		}
-		l, c, ok := projections.ParseStream(tt.stream)
+		l, c, ok := domain.ParseStream(tt.stream)
 		if l != tt.ledgerNo || c != tt.customer || ok != tt.ok {
 			t.Errorf("ParseStream(%q) = %q, %q, %v; want %q, %q, %v", tt.stream, l, c, ok, tt.ledgerNo, tt.customer, tt.ok)
 		}
@@ -64,12 +63,12 @@ func TestProjectionIgnoresOtherStreams(t *testing.T) {
 	waitHead(t, store, r)
 	before := snapshot(t, c, n)
 
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	h, err := app.New(store, app.Config{ReservationKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	meta := commands.Meta{Actor: "t", Time: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
+	meta := app.Meta{Actor: "t", Time: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}
 	for i := 0; i < n; i++ {
 		e := domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE",
 			Keys: []string{"fiscalNumber"}, CustomerNo: fmt.Sprint(100 + i), Result: domain.LookupFound}

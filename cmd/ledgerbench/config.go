@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // config is one invocation's settings. Validate reports every problem at once.
@@ -154,7 +156,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 	if service {
 		fs.StringVar(&c.URL, "url", "", "base URL of a running ledgerd; empty: start ledgerd in --data-dir")
 		fs.StringVar(&c.Token, "token", getenv("LEDGERBENCH_TOKEN"), "bearer token for --url (default $LEDGERBENCH_TOKEN; else minted from --secret-file or $LEDGERD_JWT_SECRET)")
-		fs.StringVar(&c.SecretFile, "secret-file", "data/jwt-secret", "HS256 secret file to mint a token for --url (as `ledgerctl token`)")
+		fs.StringVar(&c.SecretFile, "secret-file", datadir.DefaultPath+"/"+datadir.JWTSecret, "HS256 secret file to mint a token for --url (as `ledgerctl token`)")
 		fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS of the running ledgerd (--url), for the publish lag and the bus ceiling")
 		fs.IntVar(&c.PID, "pid", 0, "process id of the running ledgerd (--url), to read its CPU time and memory from /proc")
 		fs.StringVar(&c.Ledgerd, "ledgerd", "", "ledgerd binary to start (default: built from this checkout)")

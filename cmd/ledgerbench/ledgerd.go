@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -267,27 +265,4 @@ func scrapeMetrics(ctx context.Context, client *http.Client, base string) (map[s
 		}
 	}
 	return out, sc.Err()
-}
-
-// ensureSecret returns the secret kept in path, creating a random one in ledgerd's format (32
-// random bytes, hex, a newline; owner-only) when the file is missing.
-func ensureSecret(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil {
-		s := strings.TrimSpace(string(b))
-		if len(s) < 32 {
-			return nil, fmt.Errorf("%s: secret shorter than 32 characters", path)
-		}
-		return []byte(s), nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, err
-	}
-	s := hex.EncodeToString(raw)
-	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	return []byte(s), nil
 }

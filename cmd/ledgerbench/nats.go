@@ -15,6 +15,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // lagWatcher is a plain nats.go subscriber on every ledger subject (what `nats sub
@@ -40,7 +41,7 @@ func newLagWatcher(url string) (*lagWatcher, error) {
 		return nil, fmt.Errorf("connecting to NATS at %s: %w", url, err)
 	}
 	w := &lagWatcher{conn: nc, wake: make(chan struct{}), from: ^uint64(0)}
-	w.sub, err = nc.Subscribe(relay.StreamSubjects, w.handle)
+	w.sub, err = nc.Subscribe(wire.StreamSubjects, w.handle)
 	if err == nil {
 		err = w.sub.SetPendingLimits(-1, -1) // never drop: a slow observer must not lose lags
 	}
@@ -56,11 +57,11 @@ func newLagWatcher(url string) (*lagWatcher, error) {
 
 func (w *lagWatcher) handle(m *nats.Msg) {
 	now := time.Now()
-	pos, err := strconv.ParseUint(m.Header.Get(relay.HeaderLedgerPosition), 10, 64)
+	pos, err := strconv.ParseUint(m.Header.Get(wire.HeaderLedgerPosition), 10, 64)
 	if err != nil {
 		return
 	}
-	t, err := time.Parse(time.RFC3339Nano, m.Header.Get(relay.HeaderTime))
+	t, err := time.Parse(time.RFC3339Nano, m.Header.Get(wire.HeaderTime))
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if pos > w.highest {
@@ -193,7 +194,7 @@ func busCeiling(ctx context.Context, url string, n int) (busResult, error) {
 	return busResult{Messages: n, Seconds: took.Seconds(), PerSecond: float64(n) / took.Seconds(), DataBytes: size}, nil
 }
 
-// ceilingMessages makes n relay messages (relay.NewMessage of CustomerCreated events of generated
+// ceilingMessages makes n relay messages (wire.NewMessage of CustomerCreated events of generated
 // customers) on subjects under prefix, at sequences 1..n of a new stream.
 func ceilingMessages(n int, prefix string) ([]*nats.Msg, int, error) {
 	msgs := make([]*nats.Msg, 0, n)
@@ -216,7 +217,7 @@ func ceilingMessages(n int, prefix string) ([]*nats.Msg, int, error) {
 		}
 		e := eventstore.Event{ID: uuid.Must(uuid.NewV7()), Stream: domain.StreamName("1000", p.CustomerNo), Version: 1,
 			Position: uint64(i + 1), Type: typ, SchemaVersion: sv, Time: now, Actor: "ledgerbench", CorrelationID: uuid.NewString(), Data: data}
-		wm, err := relay.NewMessage(e)
+		wm, err := wire.NewMessage(e)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -224,8 +225,8 @@ func ceilingMessages(n int, prefix string) ([]*nats.Msg, int, error) {
 		hdr.Set(relay.WatermillUUIDHeader, wm.UUID)
 		subject := ""
 		for k, v := range wm.Metadata {
-			if k == relay.MetadataSubject {
-				subject = prefix + strings.TrimPrefix(v, relay.SubjectPrefix)
+			if k == wire.MetadataSubject {
+				subject = prefix + strings.TrimPrefix(v, wire.SubjectPrefix)
 				continue
 			}
 			hdr.Set(k, v)

@@ -15,7 +15,10 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/internal/datadir"
+	"github.com/nordledger/ledger/internal/progress"
 )
 
 // Preloading customers ("the seed").
@@ -78,29 +81,32 @@ type seedResult struct {
 }
 
 // seedMeta is the command metadata of seeded customers.
-func seedMeta(i int) commands.Meta {
-	return commands.Meta{Actor: "ledgerbench-seed", CorrelationID: fmt.Sprintf("ledgerbench-seed-%d", i), Time: time.Now()}
+func seedMeta(i int) app.Meta {
+	return app.Meta{Actor: "ledgerbench-seed", CorrelationID: fmt.Sprintf("ledgerbench-seed-%d", i), Time: time.Now()}
 }
 
 // seedOffline creates customers from..to-1 in the event log of dataDir (ledgerd stopped) with
 // conc concurrent commands.
 func seedOffline(ctx context.Context, dataDir, ledger string, from, to, conc int, stderr io.Writer) (seedResult, error) {
 	res := seedResult{Mode: "offline", From: from, To: to}
-	key, err := ensureSecret(filepath.Join(dataDir, "reservation.key"))
+	dir := datadir.FromEnv(dataDir, os.Getenv)
+	key, _, err := datadir.EnsureSecret(dir.KeyFilePath())
 	if err != nil {
 		return res, err
 	}
-	store, err := eventstore.Open(filepath.Join(dataDir, "events.db"), eventstore.Options{})
+	store, err := eventstore.Open(dir.File(datadir.Events), eventstore.Options{})
 	if err != nil {
 		return res, err
 	}
 	defer store.Close()
-	pd, keys, err := sealing(dataDir)
+	// Sealed like the customers ledgerd creates (docs/data-protection.md), with the master keys
+	// ledgerd would use (made when missing, as a writer does).
+	keys, err := dir.OpenKeyStore(true, personal.StoreOptions{})
 	if err != nil {
 		return res, err
 	}
 	defer keys.Close()
-	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: pd, Keys: keys})
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: keys})
 	if err != nil {
 		return res, err
 	}
@@ -143,7 +149,7 @@ func seedAPI(ctx context.Context, t *target, pop *population, from, to, conc int
 
 // seedConcurrently creates customers from..to-1 with conc workers, each calling create(i), which
 // reports whether the customer existed already. The first error stops every worker.
-func seedConcurrently(ctx context.Context, res seedResult, from, to, conc int, bar *progress, create func(context.Context, int) (bool, error)) (seedResult, error) {
+func seedConcurrently(ctx context.Context, res seedResult, from, to, conc int, bar *progress.Bar, create func(context.Context, int) (bool, error)) (seedResult, error) {
 	var next, done, existing atomic.Int64
 	next.Store(int64(from))
 	var firstErr error
@@ -169,12 +175,12 @@ func seedConcurrently(ctx context.Context, res seedResult, from, to, conc int, b
 				if existed {
 					existing.Add(1)
 				}
-				bar.update(done.Add(1))
+				bar.Update(uint64(done.Add(1)))
 			}
 		}()
 	}
 	wg.Wait()
-	bar.finish(done.Load())
+	bar.Finish(uint64(done.Load()))
 	took := time.Since(t0)
 	res.Added, res.Existing = int(done.Load()-existing.Load()), int(existing.Load())
 	res.Seconds, res.PerSecond = took.Seconds(), float64(done.Load())/took.Seconds()

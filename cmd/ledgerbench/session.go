@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/datadir"
+	"github.com/nordledger/ledger/internal/progress"
 )
 
 // session is the service under test and what the harness knows about it: the ledgerd it started
@@ -86,7 +88,7 @@ func newSession(cfg *config, stderr io.Writer) (*session, error) {
 		return nil, err
 	}
 	if !ok {
-		if fileSize(filepath.Join(s.dataDir, "events.db")) > 0 {
+		if fileSize(filepath.Join(s.dataDir, datadir.Events)) > 0 {
 			return nil, fmt.Errorf("%s holds an event log the harness did not make (no %s): use an empty or a ledgerbench data directory", s.dataDir, markerFile)
 		}
 		m = marker{Ledger: cfg.Ledger}
@@ -114,10 +116,10 @@ func (s *session) seedTo(ctx context.Context, n int) (*seedResult, *rebuildResul
 		}
 		sr = &r
 	}
-	if sr == nil && fileSize(filepath.Join(s.dataDir, "projections.db")) > 0 {
+	if sr == nil && fileSize(filepath.Join(s.dataDir, datadir.Projections)) > 0 {
 		return nil, nil, nil
 	}
-	if fileSize(filepath.Join(s.dataDir, "events.db")) == 0 {
+	if fileSize(filepath.Join(s.dataDir, datadir.Events)) == 0 {
 		return sr, nil, nil // nothing to rebuild: ledgerd creates the files
 	}
 	rr, err := rebuildOffline(ctx, s.dataDir, "all", s.stderr, "", "")
@@ -150,7 +152,7 @@ func (s *session) start(ctx context.Context) (*startupInfo, *catchUp, error) {
 			s.bin = bin
 		}
 	}
-	secret, err := ensureSecret(filepath.Join(s.dataDir, "jwt-secret"))
+	secret, _, err := datadir.EnsureSecret(filepath.Join(s.dataDir, datadir.JWTSecret))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -161,19 +163,21 @@ func (s *session) start(ctx context.Context) (*startupInfo, *catchUp, error) {
 	logPath := filepath.Join(s.dataDir, "ledgerd.log")
 	offset := fileSize(logPath)
 	fmt.Fprintln(s.stderr, "starting ledgerd ...")
-	var bar *progress
+	var bar *progress.Bar
+	var lastHead uint64
 	s.child, err = startChild(ctx, childOptions{Bin: s.bin, DataDir: s.dataDir, LogPath: logPath, Pprof: s.cfg.Profile, Extra: strings.Fields(s.cfg.LedgerdArgs),
 		ReadyTimeout: s.cfg.ReadyTimeout, Progress: func(pos, head uint64) {
 			if bar == nil {
 				bar = newProgress(s.stderr, "ledgerd building its read models", "events", int64(head))
 			}
-			bar.update(int64(pos))
+			lastHead = head
+			bar.Update(pos)
 		}})
 	if err != nil {
 		return nil, nil, err
 	}
 	if bar != nil {
-		bar.finish(bar.total)
+		bar.Finish(lastHead)
 	}
 	after := readProc(s.child.pid())
 	s.base, s.natsURL, s.pid = s.child.base, s.child.natsURL, s.child.pid()
@@ -287,7 +291,7 @@ func (s *session) head(ctx context.Context) (uint64, error) {
 // there is a backlog) and returns the catch-up when it was large enough to be a rate (≥ 5,000
 // events).
 func (s *session) waitPublished(ctx context.Context) (*catchUp, error) {
-	var bar *progress
+	var bar *progress.Bar
 	var first float64
 	t0 := time.Now()
 	connected := false
@@ -318,7 +322,7 @@ func (s *session) waitPublished(ctx context.Context) (*catchUp, error) {
 		}
 		if published >= head {
 			if bar != nil {
-				bar.finish(int64(published))
+				bar.Finish(uint64(published))
 			}
 			n := published - first
 			if n < 5000 {
@@ -331,7 +335,7 @@ func (s *session) waitPublished(ctx context.Context) (*catchUp, error) {
 			bar = newProgress(s.stderr, "relay publishing the log on NATS", "events", int64(head))
 		}
 		if bar != nil {
-			bar.update(int64(published))
+			bar.Update(uint64(published))
 		}
 		if time.Since(t0) > s.cfg.ReadyTimeout {
 			return nil, fmt.Errorf("the relay did not publish the log within %s (at %.0f of %.0f)", s.cfg.ReadyTimeout, published, head)

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
+	cmds "github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -68,7 +69,7 @@ func startAPI(t *testing.T) *ledgerAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := projections.OpenDB(filepath.Join(dir, projectionsFile))
+	db, err := projections.OpenDB(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}

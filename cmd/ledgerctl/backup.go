@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/internal/admin"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 var backupHelp = `
@@ -143,7 +144,7 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 	if sum.Head, err = checkCopy(tmp.Name(), sum.What); err != nil {
 		return sum, fmt.Errorf("the copy does not open: %w", err)
 	}
-	if err = replace(tmp.Name(), f.out); err != nil {
+	if err = datadir.Replace(tmp.Name(), f.out); err != nil {
 		return sum, err
 	}
 	sum.Seconds = e.now().Sub(start).Seconds()
@@ -151,8 +152,8 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 }
 
 func backupOnline(ctx context.Context, client *http.Client, what string, w io.Writer) (int64, error) {
-	path := map[string]string{"events": adminBackupEvents, "keys": adminBackupKeys, "disclosures": adminBackupDisclosures}[what]
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://ledgerd"+path, nil)
+	route := map[string]string{"events": admin.BackupEvents, "keys": admin.BackupKeys, "disclosures": admin.BackupDisclosures}[what]
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, admin.URL(route), nil)
 	if err != nil {
 		return 0, err
 	}
@@ -162,9 +163,7 @@ func backupOnline(ctx context.Context, client *http.Client, what string, w io.Wr
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var body struct{ Error string }
-		json.NewDecoder(resp.Body).Decode(&body)
-		return 0, fmt.Errorf("ledgerd refused the backup: %s %s", resp.Status, body.Error)
+		return 0, fmt.Errorf("ledgerd refused the backup: %s %s", resp.Status, admin.ReadError(resp))
 	}
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
@@ -176,9 +175,9 @@ func backupOnline(ctx context.Context, client *http.Client, what string, w io.Wr
 // backupOffline copies a file no ledgerd holds, in one read transaction.
 func backupOffline(ctx context.Context, d *dataFlags, what string, w io.Writer) (int64, error) {
 	if what == "disclosures" {
-		s, err := disclosure.Open(d.path(disclosuresFile), disclosure.Options{ReadOnly: true, LockTimeout: d.wait})
+		s, err := disclosure.Open(d.path(datadir.Disclosures), disclosure.Options{ReadOnly: true, LockTimeout: d.wait})
 		if errors.Is(err, disclosure.ErrLocked) {
-			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", errInUse(d.path(disclosuresFile)))
+			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", errInUse(d.path(datadir.Disclosures)))
 		}
 		if err != nil {
 			return 0, err
@@ -199,7 +198,7 @@ func backupOffline(ctx context.Context, d *dataFlags, what string, w io.Writer) 
 	}
 	store, err := d.openLog()
 	if err != nil {
-		if errors.As(err, new(inUseError)) {
+		if errors.As(err, new(*datadir.InUseError)) {
 			return 0, fmt.Errorf("%w\n(ledgerd runs without its admin socket: give --socket, or enable it)", err)
 		}
 		return 0, err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nordledger/ledger/internal/datadir"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -66,7 +67,7 @@ func runCompact(e *env, args []string) int {
 }
 
 func compact(f *compactFlags) (sum compactSummary, err error) {
-	path := f.path(eventsFile)
+	path := f.path(datadir.Events)
 	sum.File = path
 	st, err := os.Stat(path)
 	if err != nil {
@@ -121,7 +122,7 @@ func compact(f *compactFlags) (sum compactSummary, err error) {
 		sum.Kept, sum.After = true, sum.Before
 		return sum, os.Remove(tmp)
 	}
-	if err := replace(tmp, path); err != nil {
+	if err := datadir.Replace(tmp, path); err != nil {
 		return sum, err
 	}
 	if st, err := os.Stat(path); err == nil {

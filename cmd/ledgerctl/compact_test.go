@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // TestCompactNeverGrows: compacting the log never makes its file larger — not a log written by
@@ -13,7 +15,7 @@ import (
 func TestCompactNeverGrows(t *testing.T) {
 	dir := newDataDir(t)
 	head := history(t, dir, 40, 1200)
-	events := filepath.Join(dir, eventsFile)
+	events := filepath.Join(dir, datadir.Events)
 	size := func() int64 {
 		t.Helper()
 		fi, err := os.Stat(events)

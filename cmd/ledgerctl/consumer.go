@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/internal/admin"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 var consumerHelp = `
@@ -41,32 +43,10 @@ Examples:
   ledgerctl consumer revoke --ledger 1000 --consumer crm-sync
 `
 
-const (
-	adminConsumers         = "/admin/v1/consumers"
-	adminConsumersGrant    = "/admin/v1/consumers/grant"
-	adminConsumersRevoke   = "/admin/v1/consumers/revoke"
-	adminBackupDisclosures = "/admin/v1/backup/disclosures"
-	disclosuresFile        = "disclosures.db"
-)
-
 type consumerFlags struct {
 	adminFlags
 	ledger, consumer, note, by string
 	history, json              bool
-}
-
-// grantChange is the body of the admin socket's grant and revoke routes.
-type grantChange struct {
-	LedgerNo string `json:"ledgerNo"`
-	Consumer string `json:"consumer"`
-	By       string `json:"by"`
-	Note     string `json:"note,omitempty"`
-}
-
-// grantList is the answer of the admin socket's list route.
-type grantList struct {
-	Grants  []disclosure.Grant       `json:"grants"`
-	History []disclosure.GrantChange `json:"history,omitempty"`
 }
 
 func runConsumer(e *env, args []string) int {
@@ -132,7 +112,7 @@ func runConsumer(e *env, args []string) int {
 	return fail(e, fs, usagef("give a subcommand: grant, revoke or list"))
 }
 
-func printGrants(e *env, list grantList) error {
+func printGrants(e *env, list admin.Grants) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LEDGER\tCONSUMER\tSTATE\tGRANTED\tBY\tREVOKED\tBY\tNOTE")
 	for _, g := range list.Grants {
@@ -160,7 +140,7 @@ func dash(s string) string {
 
 // openDisclosures opens the disclosure store of the data directory (no ledgerd running).
 func (f *consumerFlags) openDisclosures(readOnly bool) (*disclosure.Store, error) {
-	return disclosure.Open(f.path(disclosuresFile), disclosure.Options{ReadOnly: readOnly, LockTimeout: f.wait})
+	return disclosure.Open(f.path(datadir.Disclosures), disclosure.Options{ReadOnly: readOnly, LockTimeout: f.wait})
 }
 
 func changeGrant(e *env, f *consumerFlags, grant bool) (disclosure.Grant, error) {
@@ -179,24 +159,24 @@ func changeGrant(e *env, f *consumerFlags, grant bool) (disclosure.Grant, error)
 		}
 		return s.Revoke(f.ledger, f.consumer, f.by, e.now())
 	}
-	route := adminConsumersRevoke
+	route := admin.ConsumersRevoke
 	if grant {
-		route = adminConsumersGrant
+		route = admin.ConsumersGrant
 	}
-	body, _ := json.Marshal(grantChange{LedgerNo: f.ledger, Consumer: f.consumer, By: f.by, Note: f.note})
+	body, _ := json.Marshal(admin.GrantChange{LedgerNo: f.ledger, Consumer: f.consumer, By: f.by, Note: f.note})
 	var g disclosure.Grant
 	err = adminCall(e.ctx, client, http.MethodPost, route, body, &g)
 	return g, err
 }
 
-func listGrants(e *env, f *consumerFlags) (grantList, error) {
-	var list grantList
+func listGrants(e *env, f *consumerFlags) (admin.Grants, error) {
+	var list admin.Grants
 	client, err := f.adminClient(e.ctx)
 	if err != nil {
 		return list, err
 	}
 	if client != nil {
-		err = adminCall(e.ctx, client, http.MethodGet, adminConsumers, nil, &list)
+		err = adminCall(e.ctx, client, http.MethodGet, admin.Consumers, nil, &list)
 		return list, err
 	}
 	s, err := f.openDisclosures(true)
@@ -213,7 +193,7 @@ func listGrants(e *env, f *consumerFlags) (grantList, error) {
 
 // adminCall sends a request to ledgerd's admin socket and decodes its JSON answer into out.
 func adminCall(ctx context.Context, client *http.Client, method, route string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, "http://ledgerd"+route, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, admin.URL(route), bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -224,12 +204,11 @@ func adminCall(ctx context.Context, client *http.Client, method, route string, b
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var e struct{ Error string }
-		json.NewDecoder(resp.Body).Decode(&e)
-		if e.Error == "" {
-			e.Error = resp.Status
+		reason := admin.ReadError(resp)
+		if reason == "" {
+			reason = resp.Status
 		}
-		return errors.New("ledgerd refused: " + e.Error)
+		return errors.New("ledgerd refused: " + reason)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
+	cmds "github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -31,7 +32,7 @@ var (
 func newDataDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, keyFileName), []byte(testKey+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, datadir.ReservationKey), []byte(testKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -40,7 +41,7 @@ func newDataDir(t testing.TB) string {
 // openTestLog opens the data directory's event log for writing, as ledgerd does.
 func openTestLog(t testing.TB, dir string) *eventstore.Store {
 	t.Helper()
-	store, err := eventstore.Open(filepath.Join(dir, eventsFile), eventstore.Options{})
+	store, err := eventstore.Open(filepath.Join(dir, datadir.Events), eventstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func ledgerdProjections(t testing.TB, dir string) {
 	t.Helper()
 	store := openTestLog(t, dir)
 	defer store.Close()
-	db, err := projections.OpenDB(filepath.Join(dir, projectionsFile))
+	db, err := projections.OpenDB(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func ledgerdProjections(t testing.TB, dir string) {
 // find-customer answer for customer i's national identifier.
 func readModel(t testing.TB, dir string, customers int) (states []domain.CustomerState, found []string) {
 	t.Helper()
-	db, err := projections.OpenReadOnly(filepath.Join(dir, projectionsFile), time.Second)
+	db, err := projections.OpenReadOnly(filepath.Join(dir, datadir.Projections), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

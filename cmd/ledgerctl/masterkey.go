@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/admin"
 )
 
 var masterKeyHelp = `
@@ -113,7 +114,7 @@ func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, 
 
 func rotateOnline(ctx context.Context, client *http.Client) (personal.RotateReport, error) {
 	var rep personal.RotateReport
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://ledgerd"+adminRotate, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, admin.URL(admin.RotateMasterKeys), nil)
 	if err != nil {
 		return rep, err
 	}
@@ -123,9 +124,7 @@ func rotateOnline(ctx context.Context, client *http.Client) (personal.RotateRepo
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var body struct{ Error string }
-		json.NewDecoder(resp.Body).Decode(&body)
-		return rep, fmt.Errorf("ledgerd refused the rotation: %s", body.Error)
+		return rep, fmt.Errorf("ledgerd refused the rotation: %s", admin.ReadError(resp))
 	}
 	return rep, json.NewDecoder(resp.Body).Decode(&rep)
 }

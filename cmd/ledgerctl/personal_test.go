@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	cmds "github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -24,11 +25,11 @@ const testMasterKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1
 // runner. It returns the head.
 func sealedHistory(t *testing.T, dir string, customers, changes int, forgotten string) uint64 {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, masterKeyFile), []byte(testMasterKey+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, datadir.MasterKey), []byte(testMasterKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ring, _ := personal.ParseMasterKeys(testMasterKey)
-	keys, err := personal.OpenStore(filepath.Join(dir, keyStoreFile), ring, personal.StoreOptions{})
+	keys, err := personal.OpenStore(filepath.Join(dir, datadir.KeyStore), ring, personal.StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func sealedHistory(t *testing.T, dir string, customers, changes int, forgotten s
 	if _, err := h.Forget(ctx, testLedger, forgotten, cmds.Meta{Actor: "dpo", Time: testTime.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	db, err := projections.OpenDB(filepath.Join(dir, projectionsFile))
+	db, err := projections.OpenDB(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,12 +109,12 @@ func TestVerifyAndRebuildAfterForget(t *testing.T) {
 		}
 	}
 	ring, _ := personal.ParseMasterKeys(testMasterKey)
-	keys, err := personal.OpenStore(filepath.Join(dir, keyStoreFile), ring, personal.StoreOptions{ReadOnly: true})
+	keys, err := personal.OpenStore(filepath.Join(dir, datadir.KeyStore), ring, personal.StoreOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer keys.Close()
-	db, err := projections.OpenReadOnly(filepath.Join(dir, projectionsFile), time.Second)
+	db, err := projections.OpenReadOnly(filepath.Join(dir, datadir.Projections), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestCompact(t *testing.T) {
 	head := sealedHistory(t, dir, 4, 8, "101")
 	hash := cmds.NationalIDKey([]byte(testKey), "1000", domain.NationalIdentifier{RegNo: regNo(1), CountryCode: "SE"})
 	kept := cmds.NationalIDKey([]byte(testKey), "1000", domain.NationalIdentifier{RegNo: regNo(2), CountryCode: "SE"})
-	events := filepath.Join(dir, eventsFile)
+	events := filepath.Join(dir, datadir.Events)
 	before, _ := os.ReadFile(events)
 	if !strings.Contains(string(before), hash) {
 		t.Skip("the released reservation is not in a freed page this time: nothing to show")

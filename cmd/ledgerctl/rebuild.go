@@ -1,16 +1,12 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/nordledger/ledger/internal/boltcheck"
-	"github.com/nordledger/ledger/internal/rebuildgc"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -92,110 +88,20 @@ func projectionNames() string {
 }
 
 func rebuild(e *env, f *rebuildFlags) (sum rebuildSummary, err error) {
-	natID, err := f.natID()
-	if err != nil {
-		return sum, err
-	}
-	store, err := f.openLog()
-	if err != nil {
-		return sum, err
-	}
-	defer store.Close()
-	pd, closeKeys, err := f.protector()
-	if err != nil {
-		return sum, err
-	}
-	defer closeKeys()
-	old, err := f.openProjections()
-	if err != nil {
-		if f.projection != "all" {
-			return sum, fmt.Errorf("%w\n(the other projections cannot be kept; --projection all rebuilds everything)", err)
-		}
-		if errors.As(err, new(inUseError)) || errors.Is(err, os.ErrPermission) {
-			return sum, err
-		}
-		fmt.Fprintf(e.stderr, "ledgerctl rebuild: the current %s is unreadable (%v); replacing it\n", projectionsFile, err)
-	}
-	if old != nil {
-		defer old.Close() // after the rename: ledgerd cannot start on the old file meanwhile
-	}
-	head, err := store.Head(e.ctx)
-	if err != nil {
-		return sum, err
-	}
-
-	tmp, err := os.CreateTemp(f.dataDir, projectionsFile+".rebuild-*")
-	if err != nil {
-		return sum, err
-	}
-	tmpPath := tmp.Name()
-	tmp.Close()
-	defer func() {
-		if err != nil {
-			boltcheck.Remove(tmpPath)
-		}
-	}()
-	db, err := projections.OpenDB(tmpPath)
-	if err != nil {
-		return sum, err
-	}
-	set := projections.NewSet(db, natID).Protect(pd)
-	ps, _ := set.Select(f.projection)
 	start := e.now()
-	bar := newProgress(e, "rebuild "+f.projection, head)
-	restoreGC := rebuildgc.Set()
-	err = projections.Rebuild(e.ctx, db, store, head, bar.update, ps...)
-	restoreGC()
-	bar.finish(head)
-	if err == nil && old != nil && f.projection != "all" {
-		err = keepOthers(db, old, set, ps, &sum)
+	r, err := f.dir().Rebuild(e.ctx, datadir.RebuildOptions{Projection: f.projection, Progress: e.progress("rebuild " + f.projection)})
+	if r.Unreadable != nil {
+		fmt.Fprintf(e.stderr, "ledgerctl rebuild: the current %s is unreadable (%v); replacing it\n", datadir.Projections, r.Unreadable)
 	}
-	if err = errors.Join(err, db.Close()); err != nil {
-		if e.ctx.Err() != nil {
-			return sum, fmt.Errorf("interrupted: %s is unchanged", f.path(projectionsFile))
-		}
-		return sum, err
-	}
-	if err = replace(tmpPath, f.path(projectionsFile)); err != nil {
+	if err != nil {
 		return sum, err
 	}
 	elapsed := e.now().Sub(start)
-	sum.File, sum.Events, sum.Seconds = f.path(projectionsFile), head, elapsed.Seconds()
-	for _, p := range ps {
-		sum.Projections = append(sum.Projections, p.Name())
-	}
+	sum = rebuildSummary{File: r.File, Projections: r.Projections, Kept: r.Kept, Events: r.Head, Seconds: elapsed.Seconds()}
 	if elapsed > 0 {
-		sum.EventsPerSecond = float64(head) / elapsed.Seconds()
+		sum.EventsPerSecond = float64(r.Head) / elapsed.Seconds()
 	}
 	return sum, nil
-}
-
-// keepOthers copies every projection but the rebuilt ones from the old file.
-func keepOthers(db, old *projections.DB, set *projections.Set, rebuilt []projections.Projection, sum *rebuildSummary) error {
-	for _, p := range set.All() {
-		if p == rebuilt[0] {
-			continue
-		}
-		if err := projections.CopyProjection(db, old, p); err != nil {
-			return fmt.Errorf("keeping %s: %w", p.Name(), err)
-		}
-		sum.Kept = append(sum.Kept, p.Name())
-	}
-	return nil
-}
-
-// replace renames tmp over path and syncs the directory, so the new file is in place after a
-// crash.
-func replace(tmp, path string) error {
-	if err := boltcheck.Rename(tmp, path); err != nil { // with its clean-close marker, if any
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
 }
 
 func writeRebuildSummary(w io.Writer, s rebuildSummary, asJSON bool) error {

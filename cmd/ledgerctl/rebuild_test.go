@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -54,7 +55,7 @@ func TestRebuildEqualsLedgerd(t *testing.T) {
 		}
 	}
 	// Damage the read model: the rebuild must not depend on it.
-	if err := os.WriteFile(filepath.Join(dir, projectionsFile), []byte("not a bbolt file"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, datadir.Projections), []byte("not a bbolt file"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -74,7 +75,7 @@ func TestRebuildEqualsLedgerd(t *testing.T) {
 	if !reflect.DeepEqual(states, wantStates) || !slices.Equal(found, wantFound) {
 		t.Error("the rebuilt read model differs from ledgerd's")
 	}
-	if got, want := dirFiles(t, dir), []string{eventsFile, projectionsFile, keyFileName}; !slices.Equal(got, want) {
+	if got, want := dirFiles(t, dir), []string{datadir.Events, datadir.Projections, datadir.ReservationKey}; !slices.Equal(got, want) {
 		t.Errorf("data dir holds %q, want %q", got, want)
 	}
 
@@ -87,7 +88,7 @@ func TestRebuildEqualsLedgerd(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("stdout %q: %v", stdout, err)
 	}
-	if sum.Events != head || !slices.Equal(sum.Projections, []string{"customers"}) || sum.File != filepath.Join(dir, projectionsFile) || sum.Kept == nil {
+	if sum.Events != head || !slices.Equal(sum.Projections, []string{"customers"}) || sum.File != filepath.Join(dir, datadir.Projections) || sum.Kept == nil {
 		t.Errorf("summary = %+v", sum)
 	}
 	if states, _ := readModel(t, dir, customers); !reflect.DeepEqual(states, wantStates) {
@@ -103,35 +104,35 @@ func TestRebuildRefusesFilesInUse(t *testing.T) {
 	dir := newDataDir(t)
 	history(t, dir, 2, 2)
 	ledgerdProjections(t, dir)
-	before, err := os.ReadFile(filepath.Join(dir, projectionsFile))
+	before, err := os.ReadFile(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	store, err := eventstore.Open(filepath.Join(dir, eventsFile), eventstore.Options{})
+	store, err := eventstore.Open(filepath.Join(dir, datadir.Events), eventstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, stderr, code := runCLI(t, nil, "rebuild", "--data-dir", dir, "--wait", "50ms")
 	store.Close()
-	if code != exitFailure || !strings.Contains(stderr, filepath.Join(dir, eventsFile)+" is in use by another process (a running ledgerd?): stop ledgerd first") {
+	if code != exitFailure || !strings.Contains(stderr, filepath.Join(dir, datadir.Events)+" is in use by another process (a running ledgerd?): stop ledgerd first") {
 		t.Errorf("with the log held: exit code %d, stderr %q", code, stderr)
 	}
 
-	db, err := projections.OpenDB(filepath.Join(dir, projectionsFile))
+	db, err := projections.OpenDB(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, stderr, code = runCLI(t, nil, "rebuild", "--data-dir", dir, "--wait", "50ms")
 	db.Close()
-	if code != exitFailure || !strings.Contains(stderr, filepath.Join(dir, projectionsFile)+" is in use by another process") {
+	if code != exitFailure || !strings.Contains(stderr, filepath.Join(dir, datadir.Projections)+" is in use by another process") {
 		t.Errorf("with the projections held: exit code %d, stderr %q", code, stderr)
 	}
-	after, err := os.ReadFile(filepath.Join(dir, projectionsFile))
+	after, err := os.ReadFile(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after) != len(before) || !slices.Contains(dirFiles(t, dir), projectionsFile) || len(dirFiles(t, dir)) != 3 {
+	if len(after) != len(before) || !slices.Contains(dirFiles(t, dir), datadir.Projections) || len(dirFiles(t, dir)) != 3 {
 		t.Errorf("the data dir changed: %q", dirFiles(t, dir))
 	}
 }
@@ -146,7 +147,7 @@ func TestRebuildFails(t *testing.T) {
 		wantCode   int
 		wantStderr string
 	}{
-		{"no event log", []string{"--data-dir", empty}, exitFailure, "no event log at " + filepath.Join(empty, eventsFile)},
+		{"no event log", []string{"--data-dir", empty}, exitFailure, "no event log at " + filepath.Join(empty, datadir.Events)},
 		{"no key", []string{"--data-dir", noKey}, exitFailure, "reading the national-identifier key"},
 		{"unknown projection", []string{"--data-dir", empty, "--projection", "orders"}, exitUsage, `no projection named "orders" (known: customers, audit, or all)`},
 		{"stray argument", []string{"--data-dir", empty, "now"}, exitUsage, `unexpected argument "now"`},
@@ -161,7 +162,7 @@ func TestRebuildFails(t *testing.T) {
 			checkOutput(t, "stderr", stderr, tt.wantStderr)
 		})
 	}
-	if _, err := os.Stat(filepath.Join(empty, eventsFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(empty, datadir.Events)); err == nil {
 		t.Error("rebuild created an event log")
 	}
 }
@@ -169,11 +170,11 @@ func TestRebuildFails(t *testing.T) {
 func TestRebuildDataDirFromEnvironment(t *testing.T) {
 	dir := newDataDir(t)
 	history(t, dir, 1, 1)
-	_, stderr, code := runCLI(t, map[string]string{dataDirEnv: dir}, "rebuild")
+	_, stderr, code := runCLI(t, map[string]string{datadir.EnvDataDir: dir}, "rebuild")
 	if code != exitOK {
 		t.Fatalf("exit code = %d; stderr %q", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, projectionsFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, datadir.Projections)); err != nil {
 		t.Error(err)
 	}
 }

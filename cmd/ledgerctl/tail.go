@@ -6,15 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
-
-	"net/http"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 	"github.com/nordledger/ledger/httpapi/auth"
 )
 
@@ -73,7 +73,7 @@ func runTail(e *env, args []string) int {
 		url = defaultNATSURL
 	}
 	fs.StringVar(&f.url, "nats-url", url, "the NATS `URL` ($"+natsURLEnv+")")
-	fs.StringVar(&f.subject, "subject", relay.StreamSubjects, "the `subject` to follow (wildcards allowed)")
+	fs.StringVar(&f.subject, "subject", wire.StreamSubjects, "the `subject` to follow (wildcards allowed)")
 	fs.StringVar(&f.stream, "stream", relay.DefaultStreamName, "the JetStream `stream` of the events (with --from-start)")
 	fs.BoolVar(&f.fromStart, "from-start", false, "read the stream from its first event, then follow it")
 	fs.IntVar(&f.count, "count", 0, "stop after `n` events (0: run until interrupted)")
@@ -92,8 +92,8 @@ func runTail(e *env, args []string) int {
 	switch {
 	case f.count < 0:
 		return fail(e, fs, usagef("--count %d is negative", f.count))
-	case f.subject == "" || !strings.HasPrefix(f.subject, relay.SubjectPrefix+".") && f.subject != ">":
-		return fail(e, fs, usagef("--subject %q is not under %s.>", f.subject, relay.SubjectPrefix))
+	case f.subject == "" || !strings.HasPrefix(f.subject, wire.SubjectPrefix+".") && f.subject != ">":
+		return fail(e, fs, usagef("--subject %q is not under %s.>", f.subject, wire.SubjectPrefix))
 	}
 	if err := tail(e, &f); err != nil {
 		return fail(e, fs, err)

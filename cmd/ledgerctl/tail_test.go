@@ -14,8 +14,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	cmds "github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/relay"
+	cmds "github.com/nordledger/ledger/internal/app"
 )
 
 // bus is an embedded NATS server with the ledger's stream, and the relay publishing a log to it.

@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // Where the development secret comes from when no flag names it.
 const (
 	secretEnv         = "LEDGERD_JWT_SECRET"
-	defaultSecretFile = "data/jwt-secret"
+	defaultSecretFile = datadir.DefaultPath + "/" + datadir.JWTSecret
 )
 
 var tokenHelp = `

@@ -5,13 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/internal/boltcheck"
-	"github.com/nordledger/ledger/internal/rebuildgc"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -125,7 +123,7 @@ func runVerify(e *env, args []string) int {
 // verifyDataDir checks the log, then the projections. An error means the check could not run (files in
 // use, no key, interrupted); what it finds is in the report.
 func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
-	r := &verifyReport{Log: logReport{File: f.path(eventsFile)}, Projections: []projectionReport{}}
+	r := &verifyReport{Log: logReport{File: f.path(datadir.Events)}, Projections: []projectionReport{}}
 	var natID projections.NationalIDKeyFunc
 	if f.projection != "none" {
 		var err error
@@ -155,17 +153,15 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 	bar := newProgress(e, "verify log", head)
 	r.Log.CheckReport, err = store.Check(e.ctx, eventstore.CheckOptions{
 		Data: func(ev eventstore.Event) error {
-			if pd != nil { // opens sealed members too; an erased (forgotten) event is fine
-				_, _, err := pd.Decode(e.ctx, ev)
-				return err
-			}
-			_, err := domain.DecodeEvent(ev.Type, ev.SchemaVersion, ev.Data)
+			// Opens sealed members too (an erased, forgotten, event is fine); without a key store
+			// a sealed event is a problem.
+			_, _, err := pd.Decode(e.ctx, ev)
 			return err
 		},
-		Progress:    func(pos, _ uint64) { bar.update(pos) },
+		Progress:    func(pos, _ uint64) { bar.Update(pos) },
 		MaxProblems: f.maxProblems,
 	})
-	bar.finish(head)
+	bar.Finish(head)
 	if err != nil {
 		if e.ctx.Err() != nil {
 			return nil, e.ctx.Err()
@@ -189,15 +185,15 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID projections.NationalIDKeyFunc, pd *personal.Protector, logOK bool) ([]projectionReport, error) {
 	// bbolt panics on a damaged page: every page is read safely first, so that a damaged file is
 	// reported, naming the page, instead of crashing verify.
-	switch err := boltcheck.Check(f.path(projectionsFile), f.wait); {
+	switch err := boltcheck.Check(f.path(datadir.Projections), f.wait); {
 	case errors.Is(err, boltcheck.ErrLocked):
-		return nil, errInUse(f.path(projectionsFile))
+		return nil, errInUse(f.path(datadir.Projections))
 	case err != nil:
 		ps, _ := projections.NewSet(nil, natID).Select(f.projection)
 		reports := make([]projectionReport, 0, len(ps))
 		for _, p := range ps {
 			reports = append(reports, projectionReport{Name: p.Name(), Status: statusDamaged,
-				Detail: projectionsFile + " cannot be read: " + err.Error() + "; ledgerd rebuilds it on start (or run ledgerctl rebuild)"})
+				Detail: datadir.Projections + " cannot be read: " + err.Error() + "; ledgerd rebuilds it on start (or run ledgerctl rebuild)"})
 		}
 		return reports, nil
 	}
@@ -216,13 +212,13 @@ func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID pr
 		var st projections.State
 		if db != nil {
 			if st, err = db.State(p.Name()); err != nil {
-				return nil, fmt.Errorf("reading %s: %w", f.path(projectionsFile), err)
+				return nil, fmt.Errorf("reading %s: %w", f.path(datadir.Projections), err)
 			}
 		}
 		rep.Version, rep.Checkpoint = st.Version, st.Checkpoint
 		switch {
 		case !st.Built:
-			rep.Status, rep.Detail = statusNotBuilt, "not in "+projectionsFile+": ledgerd builds it on start"
+			rep.Status, rep.Detail = statusNotBuilt, "not in "+datadir.Projections+": ledgerd builds it on start"
 		case st.Version != p.Version():
 			rep.Status, rep.Detail = statusVersion, fmt.Sprintf("built by code version %d, this ledgerctl has %d: not compared; ledgerd rebuilds it on start", st.Version, p.Version())
 		case st.Checkpoint > head:
@@ -244,28 +240,12 @@ func verifyProjections(e *env, f *verifyFlags, store *eventstore.Store, natID pr
 
 // compareWithRebuild rebuilds p up to rep.Checkpoint into a temporary file and compares.
 func compareWithRebuild(e *env, f *verifyFlags, store *eventstore.Store, db *projections.DB, p projections.Projection, natID projections.NationalIDKeyFunc, pd *personal.Protector, rep *projectionReport) error {
-	tmp, err := os.CreateTemp(f.dataDir, projectionsFile+".verify-*")
-	if err != nil {
-		return err
-	}
-	tmpPath := tmp.Name()
-	tmp.Close()
-	defer boltcheck.Remove(tmpPath)
-	fresh, err := projections.OpenDB(tmpPath)
-	if err != nil {
-		return err
-	}
-	defer fresh.Close()
-	ps, _ := projections.NewSet(fresh, natID).Protect(pd).Select(p.Name())
-	bar := newProgress(e, "rebuild "+p.Name(), rep.Checkpoint)
-	restoreGC := rebuildgc.Set()
-	err = projections.Rebuild(e.ctx, fresh, store, rep.Checkpoint, bar.update, ps...)
-	restoreGC()
-	bar.finish(rep.Checkpoint)
+	fresh, err := f.dir().BuildFresh(e.ctx, store, natID, pd, p.Name(), rep.Checkpoint, ".verify-*", e.progress("rebuild "+p.Name()), nil)
 	if err != nil {
 		return fmt.Errorf("rebuilding %s to compare: %w", p.Name(), err)
 	}
-	rep.Differences, rep.DifferenceCount, err = projections.Compare(db, fresh, ps[0], f.maxProblems)
+	defer fresh.Discard()
+	rep.Differences, rep.DifferenceCount, err = projections.Compare(db, fresh.DB, fresh.Built[0], f.maxProblems)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // noSpaceForRebuild explains err when it is a full disk met while rebuilding a read model to
@@ -16,13 +18,13 @@ func noSpaceForRebuild(f *verifyFlags, err error) error {
 	if !errors.Is(err, syscall.ENOSPC) {
 		return err
 	}
-	need := "as much as " + projectionsFile + " takes"
-	if fi, serr := os.Stat(f.path(projectionsFile)); serr == nil {
+	need := "as much as " + datadir.Projections + " takes"
+	if fi, serr := os.Stat(f.path(datadir.Projections)); serr == nil {
 		size := fi.Size()
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 			size = st.Blocks * 512 // on disk: a bbolt file is sparse at its end
 		}
-		need = fmt.Sprintf("up to %s (what %s takes on disk)", byteSize(size), projectionsFile)
+		need = fmt.Sprintf("up to %s (what %s takes on disk)", byteSize(size), datadir.Projections)
 	}
 	free := ""
 	var st syscall.Statfs_t

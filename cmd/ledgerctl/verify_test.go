@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 	bolt "go.etcd.io/bbolt"
 )
@@ -46,7 +47,7 @@ func TestVerifyCleanDataDir(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit code = %d; stdout %q; stderr %q", code, stdout, stderr)
 	}
-	wantContains(t, "stdout", stdout, "event log "+filepath.Join(dir, eventsFile)+": "+itoa(int(head))+" events, head "+itoa(int(head))+", 12 streams, 8 unique keys\n  ok\n",
+	wantContains(t, "stdout", stdout, "event log "+filepath.Join(dir, datadir.Events)+": "+itoa(int(head))+" events, head "+itoa(int(head))+", 12 streams, 8 unique keys\n  ok\n",
 		"projection customers: ok (checkpoint "+itoa(int(head))+", version 2)\n", "verify: ok\n")
 	wantContains(t, "stderr", stderr, "verify log: "+itoa(int(head))+" events", "rebuild customers: ")
 
@@ -64,7 +65,7 @@ func TestVerifyFlippedByte(t *testing.T) {
 	dir := newDataDir(t)
 	history(t, dir, 4, 20)
 	ledgerdProjections(t, dir)
-	path := filepath.Join(dir, eventsFile)
+	path := filepath.Join(dir, datadir.Events)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func TestVerifyProjectionDiffers(t *testing.T) {
 	dir := newDataDir(t)
 	history(t, dir, 5, 20)
 	ledgerdProjections(t, dir)
-	db, err := bolt.Open(filepath.Join(dir, projectionsFile), 0o600, nil)
+	db, err := bolt.Open(filepath.Join(dir, datadir.Projections), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func firstLeafPage(t *testing.T, path string) int {
 // models — is reported by its number and place, never as bbolt's "nil pointer dereference",
 // and verify exits 1 instead of crashing.
 func TestVerifyDamagedPage(t *testing.T) {
-	for _, file := range []string{eventsFile, projectionsFile} {
+	for _, file := range []string{datadir.Events, datadir.Projections} {
 		t.Run(file, func(t *testing.T) {
 			dir := newDataDir(t)
 			history(t, dir, 30, 300)
@@ -216,7 +217,7 @@ func TestVerifyReportSingular(t *testing.T) {
 	dir := newDataDir(t)
 	history(t, dir, 1, 0)
 	ledgerdProjections(t, dir)
-	db, err := bolt.Open(filepath.Join(dir, projectionsFile), 0o600, nil)
+	db, err := bolt.Open(filepath.Join(dir, datadir.Projections), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func TestRebuildAndVerify100k(t *testing.T) {
 	}
 	t.Logf("verify: %v", time.Since(start).Round(time.Millisecond))
 
-	db, err := projections.OpenReadOnly(filepath.Join(dir, projectionsFile), time.Second)
+	db, err := projections.OpenReadOnly(filepath.Join(dir, datadir.Projections), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

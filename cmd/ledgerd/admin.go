@@ -9,38 +9,17 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/nordledger/ledger/internal/admin"
 )
 
-// The operator routes, served on a Unix socket in the data directory (ledgerd's own user may use
-// it, nobody over the network): the consistent backups and the master key rotation that
-// ledgerctl asks a running writer for (docs/data-protection.md, docs/ledgerctl.md).
-const (
-	AdminBackupEvents = "/admin/v1/backup/events"      // GET: a consistent copy of events.db
-	AdminBackupKeys   = "/admin/v1/backup/keys"        // GET: a consistent copy of the key store
-	AdminRotate       = "/admin/v1/master-keys/rotate" // POST: re-read the master keys, re-wrap every data key
-	// HeaderLogHead is the log's head when a backup of the event log began: the copy holds it.
-	HeaderLogHead = "Ledger-Log-Head"
-)
-
-// adminSocketPath returns the admin socket's path ("" when it is off).
-func (m *Main) adminSocketPath() string {
-	switch p := m.Options.AdminSocket; p {
-	case "off":
-		return ""
-	case "":
-		return filepath.Join(m.Options.DataDir, "admin.sock")
-	default:
-		return p
-	}
-}
-
-// startAdmin serves the operator routes on the admin socket (a writer only: a reader has no log
-// and no key store).
+// startAdmin serves the operator routes (package admin: the backups, the master key rotation and
+// the consumers' grants that ledgerctl asks for) on the admin socket: a writer only, a reader has
+// no log and no key store.
 func (m *Main) startAdmin() error {
-	path := m.adminSocketPath()
+	path := m.dir().AdminSocketPath()
 	if path == "" {
 		return nil
 	}
@@ -58,9 +37,9 @@ func (m *Main) startAdmin() error {
 		return fmt.Errorf("admin socket %s: %w", path, err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+AdminBackupEvents, m.backupEvents)
-	mux.HandleFunc("GET "+AdminBackupKeys, m.backupKeys)
-	mux.HandleFunc("POST "+AdminRotate, m.rotateMasterKeys)
+	mux.HandleFunc("GET "+admin.BackupEvents, m.backupEvents)
+	mux.HandleFunc("GET "+admin.BackupKeys, m.backupKeys)
+	mux.HandleFunc("POST "+admin.RotateMasterKeys, m.rotateMasterKeys)
 	m.adminConsumerRoutes(mux) // consumers.go
 	m.admin = &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
 	m.adminListener = l
@@ -83,20 +62,14 @@ func (m *Main) stopAdmin() {
 	}
 }
 
-func adminError(w http.ResponseWriter, status int, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
-}
-
 func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	head, err := m.store.Head(r.Context())
 	if err != nil {
-		adminError(w, http.StatusServiceUnavailable, err)
+		admin.WriteError(w, http.StatusServiceUnavailable, err)
 		return
 	}
-	w.Header().Set(HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
+	w.Header().Set(admin.HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
 
 	info, err := m.store.Backup(r.Context(), w)
 	if err != nil {
@@ -119,12 +92,12 @@ func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 func (m *Main) rotateMasterKeys(w http.ResponseWriter, r *http.Request) {
 	ring, err := m.readMasterKeys(false)
 	if err != nil {
-		adminError(w, http.StatusConflict, err)
+		admin.WriteError(w, http.StatusConflict, err)
 		return
 	}
 	rep, err := m.keys.Rotate(context.WithoutCancel(r.Context()), ring)
 	if err != nil {
-		adminError(w, http.StatusConflict, err)
+		admin.WriteError(w, http.StatusConflict, err)
 		return
 	}
 	m.log.Info("rotated the master key", "current", rep.Current, "rewrapped", rep.Rewrapped, "keys", rep.Keys)

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // bus is the NATS side of ledgerd: the embedded server (unless an external URL is configured),
@@ -152,7 +153,7 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 		if err != nil {
 			return err
 		}
-		embedded = relay.EmbeddedConfig{StoreDir: filepath.Join(o.DataDir, "nats"), Host: host, Port: port,
+		embedded = relay.EmbeddedConfig{StoreDir: filepath.Join(o.DataDir, datadir.NATS), Host: host, Port: port,
 			ServerName: "ledgerd", SyncInterval: interval, Logger: m.log}
 		// The server starts in the background, after ledgerd announced itself: a port that is
 		// taken must stop ledgerd here, before the announcement.

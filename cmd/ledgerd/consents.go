@@ -11,10 +11,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/cardverify"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
 	"go.opentelemetry.io/otel/codes"
@@ -53,7 +52,7 @@ func (m *Main) configureConsents(ctx context.Context, cfg *httpapi.Config, key [
 		return err
 	}
 	cfg.CardVerifier, cfg.CardRegistrations, cfg.CardRegistrationTTL = verifier, customers, o.CardRegistrationTTL
-	handler, ok := cfg.Commands.(*commands.Handler)
+	handler, ok := cfg.Commands.(*app.Handler)
 	if !ok {
 		return fmt.Errorf("card registrations: the writer has no command handler")
 	}
@@ -86,7 +85,7 @@ func deriveKey(key []byte, purpose string) []byte {
 // Initialized past their expiry time. Reads already show them Aborted from that time on (the
 // domain's StatusAt); the event makes the log say so, and lets subscribers know.
 type cardExpiry struct {
-	handler   *commands.Handler
+	handler   *app.Handler
 	customers *projections.Customers
 	now       func() time.Time
 	log       *slog.Logger
@@ -128,12 +127,10 @@ func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 		}
 		recorded := 0
 		for _, ref := range refs {
-			// The span's context is the trace context the event records (commands.Meta).
+			// The span's context is the trace context the event records (app.Meta).
 			sctx, span := tracing.StartEntry(ctx, e.tracer, spanExpiry, trace.WithNewRoot())
-			meta := commands.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now, Command: "expireCardRegistration"}
-			res, err := e.handler.Execute(sctx, ref.LedgerNo, ref.CustomerNo, nil, meta, func(c *domain.Customer) ([]domain.Event, error) {
-				return c.ExpireCardRegistration(ref.RegistrationID, now)
-			})
+			meta := app.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now, Command: "expireCardRegistration"}
+			res, err := e.handler.Execute(sctx, ref.LedgerNo, ref.CustomerNo, nil, meta, app.ExpireCardRegistration(ref.RegistrationID, now))
 			if err != nil {
 				span.SetStatus(codes.Error, "not recorded")
 			}

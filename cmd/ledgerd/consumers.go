@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/internal/admin"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // Personal data for downstream consumers (docs/consumers.md): a writer keeps the grants and the
@@ -16,18 +17,9 @@ import (
 // GET .../customers/{customerNo}/disclosures, and lets the operator grant and revoke on the
 // admin socket (ledgerctl consumer).
 
-// Admin routes of the consumers' grants.
-const (
-	AdminConsumers         = "/admin/v1/consumers"        // GET: grants and their history
-	AdminConsumersGrant    = "/admin/v1/consumers/grant"  // POST {"ledgerNo","consumer","by","note"}
-	AdminConsumersRevoke   = "/admin/v1/consumers/revoke" // POST {"ledgerNo","consumer","by"}
-	AdminBackupDisclosures = "/admin/v1/backup/disclosures"
-	disclosuresFile        = "disclosures.db"
-)
-
 // openDisclosures opens the disclosure store and its service (a writer's).
 func (m *Main) openDisclosures(cfg *httpapi.Config) error {
-	store, err := disclosure.Open(filepath.Join(m.Options.DataDir, disclosuresFile), disclosure.Options{})
+	store, err := disclosure.Open(m.dir().File(datadir.Disclosures), disclosure.Options{})
 	if err != nil {
 		return err
 	}
@@ -40,48 +32,34 @@ func (m *Main) openDisclosures(cfg *httpapi.Config) error {
 	return nil
 }
 
-// grantRequest is the body of the grant and revoke admin routes.
-type grantRequest struct {
-	LedgerNo string `json:"ledgerNo"`
-	Consumer string `json:"consumer"`
-	By       string `json:"by"`
-	Note     string `json:"note"`
-}
-
-// grantsResponse is the body of GET AdminConsumers.
-type grantsResponse struct {
-	Grants  []disclosure.Grant       `json:"grants"`
-	History []disclosure.GrantChange `json:"history"`
-}
-
 func (m *Main) adminConsumerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+AdminConsumers, m.listGrants)
-	mux.HandleFunc("POST "+AdminConsumersGrant, func(w http.ResponseWriter, r *http.Request) { m.changeGrant(w, r, true) })
-	mux.HandleFunc("POST "+AdminConsumersRevoke, func(w http.ResponseWriter, r *http.Request) { m.changeGrant(w, r, false) })
-	mux.HandleFunc("GET "+AdminBackupDisclosures, m.backupDisclosures)
+	mux.HandleFunc("GET "+admin.Consumers, m.listGrants)
+	mux.HandleFunc("POST "+admin.ConsumersGrant, func(w http.ResponseWriter, r *http.Request) { m.changeGrant(w, r, true) })
+	mux.HandleFunc("POST "+admin.ConsumersRevoke, func(w http.ResponseWriter, r *http.Request) { m.changeGrant(w, r, false) })
+	mux.HandleFunc("GET "+admin.BackupDisclosures, m.backupDisclosures)
 }
 
 func (m *Main) listGrants(w http.ResponseWriter, r *http.Request) {
 	grants, err := m.disclosures.Grants()
 	if err != nil {
-		adminError(w, http.StatusInternalServerError, err)
+		admin.WriteError(w, http.StatusInternalServerError, err)
 		return
 	}
 	hist, err := m.disclosures.History()
 	if err != nil {
-		adminError(w, http.StatusInternalServerError, err)
+		admin.WriteError(w, http.StatusInternalServerError, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(grantsResponse{Grants: grants, History: hist})
+	json.NewEncoder(w).Encode(admin.Grants{Grants: grants, History: hist})
 }
 
 func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
-	var req grantRequest
+	var req admin.GrantChange
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		adminError(w, http.StatusBadRequest, err)
+		admin.WriteError(w, http.StatusBadRequest, err)
 		return
 	}
 	var g disclosure.Grant
@@ -93,13 +71,13 @@ func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
 	}
 	switch {
 	case errors.Is(err, disclosure.ErrInvalidName):
-		adminError(w, http.StatusBadRequest, err)
+		admin.WriteError(w, http.StatusBadRequest, err)
 		return
 	case errors.Is(err, disclosure.ErrNotGranted):
-		adminError(w, http.StatusConflict, err)
+		admin.WriteError(w, http.StatusConflict, err)
 		return
 	case err != nil:
-		adminError(w, http.StatusInternalServerError, err)
+		admin.WriteError(w, http.StatusInternalServerError, err)
 		return
 	}
 	action := "granted personal data to a consumer"

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nordledger/ledger/internal/admin"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // TestE2ELedgerctlConsumer: the operator grants a consumer through ledgerctl (the admin socket of
@@ -25,7 +28,7 @@ func TestE2ELedgerctlConsumer(t *testing.T) {
 	nats := s.m.NATSURL()
 
 	ledgerctl(t, ctl, "consumer", "grant", "--data-dir", s.dir, "--ledger", demoLedger, "--consumer", "ledgerctl", "--note", "operator tail", "--by", "ops")
-	var list grantsResponse
+	var list admin.Grants
 	if err := json.Unmarshal([]byte(ledgerctl(t, ctl, "consumer", "list", "--data-dir", s.dir, "--json", "--history")), &list); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +76,7 @@ func TestE2ELedgerctlConsumer(t *testing.T) {
 		t.Errorf("consumer list offline:\n%s", out)
 	}
 	restored := t.TempDir()
-	copyFile(t, backup, filepath.Join(restored, disclosuresFile))
+	copyFile(t, backup, filepath.Join(restored, datadir.Disclosures))
 	if out := ledgerctl(t, ctl, "consumer", "list", "--data-dir", restored); !strings.Contains(out, "ledgerctl") {
 		t.Errorf("consumer list of the backup:\n%s", out)
 	}

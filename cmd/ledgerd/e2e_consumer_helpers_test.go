@@ -23,6 +23,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/admin"
 )
 
 // consumerConfig: ledger 1000 as forgetConfig (KYC with a text answer, no retention period) with
@@ -64,11 +65,11 @@ func (s *testServer) admin(t testing.TB, method, route string, body, out any) in
 // grant grants (or revokes) a consumer the ledger's personal data through the admin socket.
 func (s *testServer) grant(t testing.TB, consumerName string, grant bool) {
 	t.Helper()
-	route := AdminConsumersRevoke
+	route := admin.ConsumersRevoke
 	if grant {
-		route = AdminConsumersGrant
+		route = admin.ConsumersGrant
 	}
-	if st := s.admin(t, http.MethodPost, route, grantRequest{LedgerNo: demoLedger, Consumer: consumerName, By: "test operator"}, nil); st != http.StatusOK {
+	if st := s.admin(t, http.MethodPost, route, admin.GrantChange{LedgerNo: demoLedger, Consumer: consumerName, By: "test operator"}, nil); st != http.StatusOK {
 		t.Fatalf("%s %s: %d", route, consumerName, st)
 	}
 }

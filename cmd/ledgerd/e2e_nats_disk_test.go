@@ -22,6 +22,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // natsRecoveryDeadline bounds the wait for an awaited state of the bus (a failure to reach it,
@@ -104,7 +105,7 @@ func streamIDs(t *testing.T, url string, want uint64) []string {
 		if err != nil {
 			t.Fatalf("message %d: %v", seq, err)
 		}
-		ids = append(ids, m.Header.Get(relay.HeaderMsgID))
+		ids = append(ids, m.Header.Get(wire.HeaderMsgID))
 	}
 	return ids
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // natsProcess is a nats-server process with JetStream.
@@ -119,8 +120,8 @@ func checkStreamPerCustomer(t *testing.T, url string, want map[string]uint64) {
 		if err != nil {
 			t.Fatalf("message %d: %v", seq, err)
 		}
-		subject := m.Header.Get(relay.HeaderSource) + "/" + m.Header.Get(relay.HeaderSubject)
-		v, _ := strconv.ParseUint(m.Header.Get(relay.HeaderStreamVersion), 10, 64)
+		subject := m.Header.Get(wire.HeaderSource) + "/" + m.Header.Get(wire.HeaderSubject)
+		v, _ := strconv.ParseUint(m.Header.Get(wire.HeaderStreamVersion), 10, 64)
 		if v != got[subject]+1 {
 			t.Fatalf("message %d of %s has stream version %d after %d: lost or reordered", seq, subject, v, got[subject])
 		}

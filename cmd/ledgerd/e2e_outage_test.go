@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // startExternalNATS runs a JetStream server in the test process, as an external NATS for ledgerd,
@@ -71,10 +72,10 @@ func checkStream(t *testing.T, url string, want uint64) {
 		if err != nil {
 			t.Fatalf("message %d: %v", seq, err)
 		}
-		if got := m.Header.Get(relay.HeaderLedgerPosition); got != strconv.FormatUint(seq, 10) {
+		if got := m.Header.Get(wire.HeaderLedgerPosition); got != strconv.FormatUint(seq, 10) {
 			t.Fatalf("message %d carries position %s", seq, got)
 		}
-		id := m.Header.Get(relay.HeaderMsgID)
+		id := m.Header.Get(wire.HeaderMsgID)
 		if prev, dup := ids[id]; dup {
 			t.Fatalf("event %s published twice (%d and %d)", id, prev, seq)
 		}

@@ -12,10 +12,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -83,7 +83,7 @@ func TestE2ETracingFollowsACreate(t *testing.T) {
 	id := callerSC.TraceID()
 
 	// The writer: the request, its command and the commit pipeline.
-	pipeline := []string{"POST /ledger/customer/v1/{ledgerNo}/customers", "command createCustomer", commands.SpanDecide, commands.SpanSeal,
+	pipeline := []string{"POST /ledger/customer/v1/{ledgerNo}/customers", "command createCustomer", app.SpanDecide, app.SpanSeal,
 		eventstore.SpanAppend, eventstore.SpanGroup, eventstore.SpanPrepare, eventstore.SpanCommit, eventstore.SpanFsync,
 		eventstore.SpanApply, projections.SpanApply, relay.SpanPublish}
 	spans := inTrace(writer.spans.await(t, "the writer's spans", func(s []sdktrace.ReadOnlySpan) bool { return hasNamed(inTrace(s, id), pipeline...) }), id)
@@ -96,7 +96,7 @@ func TestE2ETracingFollowsACreate(t *testing.T) {
 		return s[0]
 	}
 	req, cmd := one(pipeline[0]), one(pipeline[1])
-	decide, seal, appendSpan := one(commands.SpanDecide), one(commands.SpanSeal), one(eventstore.SpanAppend)
+	decide, seal, appendSpan := one(app.SpanDecide), one(app.SpanSeal), one(eventstore.SpanAppend)
 	group, prepare, commit, fsync := one(eventstore.SpanGroup), one(eventstore.SpanPrepare), one(eventstore.SpanCommit), one(eventstore.SpanFsync)
 	apply, readModels, publish := one(eventstore.SpanApply), one(projections.SpanApply), one(relay.SpanPublish)
 

@@ -15,7 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // TestE2EOldLogIsRead: ledgerd started on a log written before sealing existed (every personal
@@ -32,7 +32,7 @@ func TestE2EOldLogIsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := commands.New(store, commands.Config{ReservationKey: []byte(resKey)}) // the old form: no protector
+	old, err := app.New(store, app.Config{ReservationKey: []byte(resKey)}) // the old form: no protector
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestE2EOldLogIsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := old.Create(context.Background(), p, cmd, commands.Meta{Actor: "legacy", Time: time.Now().Add(-time.Hour)}); err != nil {
+	if _, err := old.Create(context.Background(), p, cmd, app.Meta{Actor: "legacy", Time: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()

@@ -12,7 +12,8 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -44,12 +45,12 @@ func checkLog(t *testing.T, dir string) uint64 {
 func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 	t.Helper()
 	ctx := context.Background()
-	key, _, err := fileSecret(filepath.Join(dir, "reservation.key"))
+	key, _, err := datadir.EnsureSecret(filepath.Join(dir, "reservation.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	natID := func(ledgerNo string, ni domain.NationalIdentifier) string {
-		return commands.NationalIDKey(key, ledgerNo, ni)
+		return app.NationalIDKey(key, ledgerNo, ni)
 	}
 	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{ReadOnly: true})
 	if err != nil {

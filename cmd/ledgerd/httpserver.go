@@ -43,15 +43,15 @@ var defaultHTTPLimits = HTTPLimits{
 }
 
 // register adds the -http-* flags.
-func (l *HTTPLimits) register(fs *flag.FlagSet, getenv func(string) string) {
+func (l *HTTPLimits) register(fs *flag.FlagSet) {
 	d := defaultHTTPLimits
-	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", envDuration(getenv, "LEDGERD_HTTP_READ_HEADER_TIMEOUT", d.ReadHeaderTimeout), "how long a client may take to send a request's headers (LEDGERD_HTTP_READ_HEADER_TIMEOUT)")
-	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", envDuration(getenv, "LEDGERD_HTTP_READ_TIMEOUT", d.ReadTimeout), "how long a client may take to send a whole request (LEDGERD_HTTP_READ_TIMEOUT)")
-	fs.DurationVar(&l.WriteTimeout, "http-write-timeout", envDuration(getenv, "LEDGERD_HTTP_WRITE_TIMEOUT", d.WriteTimeout), "how long handling a request and writing its response may take (LEDGERD_HTTP_WRITE_TIMEOUT)")
-	fs.DurationVar(&l.IdleTimeout, "http-idle-timeout", envDuration(getenv, "LEDGERD_HTTP_IDLE_TIMEOUT", d.IdleTimeout), "how long an idle keep-alive connection is kept open (LEDGERD_HTTP_IDLE_TIMEOUT)")
-	fs.IntVar(&l.MaxHeaderBytes, "http-max-header-bytes", envInt(getenv, "LEDGERD_HTTP_MAX_HEADER_BYTES", d.MaxHeaderBytes), "largest request line and headers, in bytes (LEDGERD_HTTP_MAX_HEADER_BYTES)")
-	fs.DurationVar(&l.ReadModelWait, "read-model-wait", envDuration(getenv, "LEDGERD_READ_MODEL_WAIT", d.ReadModelWait), "how long a write waits for the read models to show it before answering 503 (LEDGERD_READ_MODEL_WAIT)")
-	fs.Int64Var(&l.MaxBodyBytes, "http-max-body-bytes", int64(envInt(getenv, "LEDGERD_HTTP_MAX_BODY_BYTES", int(d.MaxBodyBytes))), "largest request body, in bytes (LEDGERD_HTTP_MAX_BODY_BYTES)")
+	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", d.ReadHeaderTimeout, "how long a client may take to send a request's headers")
+	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", d.ReadTimeout, "how long a client may take to send a whole request")
+	fs.DurationVar(&l.WriteTimeout, "http-write-timeout", d.WriteTimeout, "how long handling a request and writing its response may take")
+	fs.DurationVar(&l.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "how long an idle keep-alive connection is kept open")
+	fs.IntVar(&l.MaxHeaderBytes, "http-max-header-bytes", d.MaxHeaderBytes, "largest request line and headers, in bytes")
+	fs.DurationVar(&l.ReadModelWait, "read-model-wait", d.ReadModelWait, "how long a write waits for the read models to show it before answering 503")
+	fs.Int64Var(&l.MaxBodyBytes, "http-max-body-bytes", d.MaxBodyBytes, "largest request body, in bytes")
 }
 
 // validate reports every limit that is not positive.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -51,12 +51,12 @@ func (m *Main) metricsHandler() http.Handler {
 	files := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "ledgerd", Name: "store_file_bytes",
 		Help: "Size of the bbolt files (events.db: the event log, on a writer; projections.db: the read models)."}, []string{"file"})
 	reg.MustRegister(collectorFunc(func(ch chan<- prometheus.Metric) {
-		names := []string{"projections.db"}
+		names := []string{datadir.Projections}
 		if m.store != nil {
-			names = append(names, "events.db")
+			names = append(names, datadir.Events)
 		}
 		for _, name := range names {
-			if fi, err := os.Stat(filepath.Join(m.Options.DataDir, name)); err == nil {
+			if fi, err := os.Stat(m.dir().File(name)); err == nil {
 				files.WithLabelValues(name).Set(float64(fi.Size()))
 			}
 		}

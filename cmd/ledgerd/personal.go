@@ -2,87 +2,41 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // The data protection of ledgerd (docs/data-protection.md): the master keys from the
 // configuration, the key store of a writer, the key bus of a reader, and the protector that
 // seals and opens personal data with them.
 
-// masterKeyPath returns the master key file in use ("" when LEDGERD_MASTER_KEY gives the keys).
-func (m *Main) masterKeyPath() string {
+// dir returns the data directory as the options configure it.
+func (m *Main) dir() datadir.Dir {
 	o := m.Options
-	switch {
-	case o.MasterKey != "":
-		return ""
-	case o.MasterKeyFile != "":
-		return o.MasterKeyFile
-	}
-	return filepath.Join(o.DataDir, "master.key")
+	return datadir.Dir{Path: o.DataDir, KeyFile: o.KeyFile, MasterKey: o.MasterKey, MasterKeyFile: o.MasterKeyFile,
+		KeyStore: o.KeyStore, AdminSocket: o.AdminSocket}
 }
 
-// readMasterKeys reads the master keys: LEDGERD_MASTER_KEY, else the master key file. A writer
-// with neither generates a key in {data dir}/master.key (for development: a production master
-// key lives outside the data directory and its backups).
+// readMasterKeys reads the master keys (datadir.Dir.MasterKeys). A writer given none generates a
+// key in {data dir}/master.key (for development: a production master key lives outside the data
+// directory and its backups).
 func (m *Main) readMasterKeys(generate bool) (*personal.MasterKeys, error) {
-	if m.Options.MasterKey != "" {
-		ring, err := personal.ParseMasterKeys(m.Options.MasterKey)
-		if err != nil {
-			return nil, fmt.Errorf("LEDGERD_MASTER_KEY: %w", err)
-		}
-		return ring, nil
-	}
-	path := m.masterKeyPath()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) && generate && m.Options.MasterKeyFile == "" {
-		if err := generateMasterKey(path); err != nil {
-			return nil, fmt.Errorf("master key: %w", err)
-		}
-		if m.log != nil {
-			m.log.Warn("generated a master key in the data directory: fine for development; in production give LEDGERD_MASTER_KEY or a key file kept apart from the data and its backups", "file", path)
-		}
-		data, err = os.ReadFile(path)
-	}
+	ring, generated, err := m.dir().MasterKeys(generate)
 	if err != nil {
 		if m.Options.Role == RoleReader {
 			return nil, fmt.Errorf("master key: a reader needs the writer's master keys (LEDGERD_MASTER_KEY or LEDGERD_MASTER_KEY_FILE): %w", err)
 		}
-		return nil, fmt.Errorf("master key: %w", err)
+		return nil, err
 	}
-	ring, err := personal.ParseMasterKeys(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("master key file %s: %w", path, err)
+	if generated != "" && m.log != nil {
+		m.log.Warn("generated a master key in the data directory: fine for development; in production give LEDGERD_MASTER_KEY or a key file kept apart from the data and its backups", "file", generated)
 	}
 	return ring, nil
-}
-
-func generateMasterKey(path string) error {
-	key, err := personal.NewMasterKey()
-	if err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString("# ledgerd master key (the current one first; see docs/data-protection.md)\n" + key + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // openPersonal returns the protector: over the key store on a writer (opened here), over the
@@ -100,13 +54,9 @@ func (m *Main) openPersonal() (*personal.Protector, error) {
 		}
 		return personal.NewProtector(m.keyBus), nil
 	}
-	path := m.Options.KeyStore
-	if path == "" {
-		path = filepath.Join(m.Options.DataDir, "keys.db")
-	}
 	// New keys are committed by the event log's commit pipeline, before the events sealed with
 	// them (startWriter: eventstore.Options.Prepare).
-	if m.keys, err = personal.OpenStore(path, ring, personal.StoreOptions{DeferCreates: true}); err != nil {
+	if m.keys, err = personal.OpenStore(m.dir().KeyStorePath(), ring, personal.StoreOptions{DeferCreates: true}); err != nil {
 		return nil, err
 	}
 	return personal.NewProtector(m.keys), nil

@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // reader is the JetStream side of a read replica.
@@ -36,7 +36,7 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	id := o.ReaderID
 	if id == "" {
 		var err error
-		if id, err = readerID(filepath.Join(o.DataDir, "reader.id")); err != nil {
+		if id, err = readerID(m.dir().File(datadir.ReaderID)); err != nil {
 			return 0, fmt.Errorf("reader id: %w", err)
 		}
 	}

@@ -9,19 +9,18 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/httpapi/popreg"
+	"github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/internal/datadir"
 	"github.com/nordledger/ledger/internal/tracing"
 	"github.com/nordledger/ledger/projections"
 	"go.opentelemetry.io/otel/trace"
@@ -95,8 +94,14 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 // DevToken returns the development token minted at start ("" when tokens come from elsewhere).
 func (m *Main) DevToken() string { return m.token }
 
-// Run opens the stores, starts the projections and serves HTTP. It returns once serving.
+// Run opens the stores, starts the projections and serves HTTP. It returns once serving; with
+// ctx's error, having opened nothing, when ctx has ended already. What it starts runs with ctx's
+// values until Close, not until ctx ends: Close stops it in order (the HTTP server first, the
+// stores last).
 func (m *Main) Run(ctx context.Context) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	o := m.Options
 	m.logBuf = newLogBuffer(m.LogOutput)
 	m.log = newLogger(m.logBuf, o.LogFormat, o.LogLevel)
@@ -118,19 +123,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	ctx, m.cancel = context.WithCancel(context.Background())
+	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if m.verifier, err = m.openVerifier(ctx, lf); err != nil {
 		return err
 	}
 	if m.pd, err = m.openPersonal(); err != nil {
 		return err
 	}
-	if m.projDB, err = projections.OpenDB(filepath.Join(o.DataDir, "projections.db")); err != nil {
+	if m.projDB, err = projections.OpenDB(m.dir().File(datadir.Projections)); err != nil {
 		return err
 	}
-	set := projections.NewSet(m.projDB, func(ledgerNo string, ni domain.NationalIdentifier) string {
-		return commands.NationalIDKey(resKey, ledgerNo, ni)
-	}).Protect(m.pd)
+	set := projections.NewSet(m.projDB, datadir.NatID(resKey)).Protect(m.pd)
 	customers, audit := set.Customers, set.Audit
 	if m.runner, err = projections.NewRunner(m.projDB, m.log, set.All()...); err != nil {
 		return err
@@ -191,16 +194,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // key returns the national-identifier key: a writer creates it when missing; a reader must be
 // given the writer's.
 func (m *Main) key() ([]byte, error) {
-	path := m.Options.KeyFile
-	if path == "" {
-		path = filepath.Join(m.Options.DataDir, "reservation.key")
-	}
+	path := m.dir().KeyFilePath()
 	if m.Options.Role == RoleReader {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("key file: a reader needs the writer's key (LEDGERD_KEY_FILE): %w", err)
 		}
 	}
-	key, _, err := fileSecret(path)
+	key, _, err := datadir.EnsureSecret(path)
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
@@ -217,13 +217,13 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 	if m.keys != nil {
 		opts.Prepare = m.keys.CommitPending
 	}
-	if m.store, err = eventstore.Open(filepath.Join(m.Options.DataDir, "events.db"), opts); err != nil {
+	if m.store, err = eventstore.Open(m.dir().File(datadir.Events), opts); err != nil {
 		return err
 	}
 	if err := m.reconcileKeys(ctx); err != nil {
 		return err
 	}
-	handler, err := commands.New(m.store, commands.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys, Snapshots: customers})
+	handler, err := app.New(m.store, app.Config{ReservationKey: key, Protector: m.pd, Keys: m.keys, Snapshots: customers})
 	if err != nil {
 		return err
 	}
@@ -245,12 +245,13 @@ func (m *Main) openVerifier(ctx context.Context, lf LedgerFile) (*auth.Verifier,
 	if o.JWTSecret != "" {
 		cfg.HS256Secret = []byte(o.JWTSecret)
 	} else if o.JWKSURL == "" {
-		secret, created, err := fileSecret(filepath.Join(o.DataDir, "jwt-secret"))
+		path := m.dir().File(datadir.JWTSecret)
+		secret, created, err := datadir.EnsureSecret(path)
 		if err != nil {
 			return nil, fmt.Errorf("jwt secret: %w", err)
 		}
 		if created {
-			m.log.Info("generated a development JWT secret", "file", filepath.Join(o.DataDir, "jwt-secret"))
+			m.log.Info("generated a development JWT secret", "file", path)
 		}
 		cfg.HS256Secret = secret
 		var nos []string

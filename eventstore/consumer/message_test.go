@@ -13,18 +13,19 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // natsHeader is the header the relay publishes an event with.
 func natsHeader(t *testing.T, e eventstore.Event) (nats.Header, []byte) {
 	t.Helper()
-	m, err := relay.NewMessage(e)
+	m, err := wire.NewMessage(e)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := nats.Header{}
 	for k, v := range m.Metadata {
-		if k != relay.MetadataSubject {
+		if k != wire.MetadataSubject {
 			h.Set(k, v)
 		}
 	}
@@ -77,13 +78,13 @@ func TestDecodeRelayMessages(t *testing.T) {
 // TestWireNamesMatchRelay: the consumer reads the headers the relay writes.
 func TestWireNamesMatchRelay(t *testing.T) {
 	for _, p := range [][2]string{
-		{consumer.HeaderSpecVersion, relay.HeaderSpecVersion}, {consumer.HeaderID, relay.HeaderID}, {consumer.HeaderSource, relay.HeaderSource},
-		{consumer.HeaderType, relay.HeaderType}, {consumer.HeaderSubject, relay.HeaderSubject}, {consumer.HeaderTime, relay.HeaderTime},
-		{consumer.HeaderLedgerPosition, relay.HeaderLedgerPosition}, {consumer.HeaderStreamVersion, relay.HeaderStreamVersion},
-		{consumer.HeaderSchemaVersion, relay.HeaderSchemaVersion}, {consumer.HeaderActor, relay.HeaderActor},
-		{consumer.HeaderCorrelationID, relay.HeaderCorrelationID}, {consumer.HeaderCausationID, relay.HeaderCausationID},
-		{consumer.HeaderTraceParent, relay.HeaderTraceParent}, {consumer.HeaderTraceState, relay.HeaderTraceState},
-		{consumer.HeaderMsgID, relay.HeaderMsgID}, {consumer.SubjectPrefix, relay.SubjectPrefix}, {consumer.DefaultStream, relay.DefaultStreamName},
+		{consumer.HeaderSpecVersion, wire.HeaderSpecVersion}, {consumer.HeaderID, wire.HeaderID}, {consumer.HeaderSource, wire.HeaderSource},
+		{consumer.HeaderType, wire.HeaderType}, {consumer.HeaderSubject, wire.HeaderSubject}, {consumer.HeaderTime, wire.HeaderTime},
+		{consumer.HeaderLedgerPosition, wire.HeaderLedgerPosition}, {consumer.HeaderStreamVersion, wire.HeaderStreamVersion},
+		{consumer.HeaderSchemaVersion, wire.HeaderSchemaVersion}, {consumer.HeaderActor, wire.HeaderActor},
+		{consumer.HeaderCorrelationID, wire.HeaderCorrelationID}, {consumer.HeaderCausationID, wire.HeaderCausationID},
+		{consumer.HeaderTraceParent, wire.HeaderTraceParent}, {consumer.HeaderTraceState, wire.HeaderTraceState},
+		{consumer.HeaderMsgID, wire.HeaderMsgID}, {consumer.SubjectPrefix, wire.SubjectPrefix}, {consumer.DefaultStream, relay.DefaultStreamName},
 	} {
 		if p[0] != p[1] {
 			t.Errorf("consumer %q, relay %q", p[0], p[1])

@@ -1,5 +1,5 @@
 // Package feed delivers the event log to a reader replica's projections as Watermill messages
-// (relay.NewMessage's format): JetStream reads the JetStream stream the relay publishes to,
+// (wire.NewMessage's format): JetStream reads the JetStream stream the relay publishes to,
 // through one durable pull consumer per subscriber (ledgerd's runner has one for all its
 // projections). The writer feeds its projections from its own commit pipeline instead
 // (projections.Runner.Apply).

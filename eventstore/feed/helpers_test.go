@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -102,7 +103,7 @@ func receive(t testing.TB, c <-chan *message.Message, n int) []eventstore.Event 
 			if !ok {
 				t.Fatalf("channel closed after %d of %d messages", len(out), n)
 			}
-			e, err := relay.EventFromMessage(msg)
+			e, err := wire.EventFromMessage(msg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,8 +11,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nordledger/ledger/eventstore/relay"
-	"github.com/nordledger/ledger/projections"
+	"github.com/nordledger/ledger/eventstore/wire"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -69,7 +68,7 @@ func (j *JetStream) Subscriber(name string, checkpoint func() uint64) (message.S
 		return nil, "", fmt.Errorf("feed: consumer name %q: want 1 to 64 letters, digits, '-' or '_'", consumer)
 	}
 	return &jsSubscriber{feed: j, name: consumer, handler: name, checkpoint: checkpoint,
-		log: j.log.With("handler", name, "consumer", consumer), closers: newClosers()}, relay.StreamSubjects, nil
+		log: j.log.With("handler", name, "consumer", consumer), closers: newClosers()}, wire.StreamSubjects, nil
 }
 
 type jsSubscriber struct {
@@ -141,7 +140,7 @@ func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *me
 		}
 		msg := toMessage(m, md.Sequence.Stream)
 		if md.NumPending > 0 { // more is on its way: the projection may batch
-			msg.Metadata.Set(projections.MetadataMore, "1")
+			msg.Metadata.Set(MetadataMore, "1")
 		}
 		mctx, span := s.startDeliver(ctx, msg, md) // trace.go
 		delivered := deliver(mctx, out, msg)
@@ -201,13 +200,13 @@ func (s *jsSubscriber) consumer(ctx context.Context, topic string, after uint64)
 // event's position.
 func toMessage(m jetstream.Msg, seq uint64) *message.Message {
 	h := m.Headers()
-	id := h.Get(relay.HeaderMsgID)
+	id := h.Get(wire.HeaderMsgID)
 	msg := message.NewMessage(id, message.Payload(m.Data()))
 	for k, vs := range h {
 		if len(vs) > 0 {
 			msg.Metadata.Set(k, vs[0])
 		}
 	}
-	msg.Metadata.Set(projections.MetadataStreamSequence, strconv.FormatUint(seq, 10))
+	msg.Metadata.Set(MetadataStreamSequence, strconv.FormatUint(seq, 10))
 	return msg
 }

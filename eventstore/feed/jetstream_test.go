@@ -11,7 +11,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
-	"github.com/nordledger/ledger/projections"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 func waitFor(t testing.TB, what string, cond func() bool) {
@@ -53,11 +53,11 @@ func TestJetStreamFeedFromCheckpointAndResume(t *testing.T) {
 	got := make([]eventstore.Event, 0, 40)
 	for len(got) < 40 {
 		msg := <-c
-		e, err := relay.EventFromMessage(msg)
+		e, err := wire.EventFromMessage(msg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seq := msg.Metadata.Get(projections.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
+		if seq := msg.Metadata.Get(feed.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
 			t.Fatalf("stream sequence %q for position %d", seq, e.Position)
 		}
 		msg.Ack()
@@ -135,7 +135,7 @@ func TestJetStreamFeedSurvivesOutage(t *testing.T) {
 	got := make(chan eventstore.Event, 1000)
 	go func() {
 		for msg := range c {
-			e, err := relay.EventFromMessage(msg)
+			e, err := wire.EventFromMessage(msg)
 			if err != nil {
 				t.Error(err)
 				return

@@ -11,9 +11,9 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
@@ -22,12 +22,12 @@ var key = []byte("feed-test-key-feed-test-key-feed-test")
 // customers creates n customers and changes each a few times through the command handler.
 func customers(t *testing.T, store *eventstore.Store, n int) {
 	t.Helper()
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	h, err := app.New(store, app.Config{ReservationKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
-	meta := commands.Meta{Actor: "t", CorrelationID: "c", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	meta := app.Meta{Actor: "t", CorrelationID: "c", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	for i := 0; i < n; i++ {
 		cmd, err := domain.ParseCreateCustomer(domain.CustomerInput{CustomerNo: domain.Set(fmt.Sprint(100 + i)), Name: domain.Set(fmt.Sprint("Customer ", i)),
 			NationalIdentifier: domain.Set(personNo(i)),
@@ -82,7 +82,7 @@ func runModel(t *testing.T, path string, f projections.Feed, store ...*eventstor
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := projections.NewCustomers(db, func(l string, ni domain.NationalIdentifier) string { return commands.NationalIDKey(key, l, ni) })
+	c := projections.NewCustomers(db, func(l string, ni domain.NationalIdentifier) string { return app.NationalIDKey(key, l, ni) })
 	r, err := projections.NewRunner(db, quiet, c)
 	if err != nil {
 		t.Fatal(err)
@@ -156,10 +156,10 @@ func TestReplicaReadModelEqualsWriters(t *testing.T) {
 	}
 
 	customers2 := func() { // more events while the reader is down
-		h, _ := commands.New(store, commands.Config{ReservationKey: key})
+		h, _ := app.New(store, app.Config{ReservationKey: key})
 		patch, _ := domain.ParsePatchCustomer(domain.PatchInput{EmailAddress: domain.Set("later@example.com")})
 		for i := 0; i < 20; i++ {
-			if _, err := h.Execute(context.Background(), "1000", fmt.Sprint(100+i), nil, commands.Meta{Actor: "t", Time: time.Now()},
+			if _, err := h.Execute(context.Background(), "1000", fmt.Sprint(100+i), nil, app.Meta{Actor: "t", Time: time.Now()},
 				func(c *domain.Customer) ([]domain.Event, error) { return c.Patch(patch) }); err != nil {
 				t.Fatal(err)
 			}

@@ -10,14 +10,14 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
 func setNatID(l string, ni domain.NationalIdentifier) string {
-	return commands.NationalIDKey(key, l, ni)
+	return app.NationalIDKey(key, l, ni)
 }
 
 // runSet runs ledgerd's projection set in db, fed by f, until it reaches head, and stops it.
@@ -104,13 +104,13 @@ func TestReaderProjectionsAtDifferentCheckpoints(t *testing.T) {
 		t.Errorf("the reader's consumers are %q, want one: %q", names, want)
 	}
 
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	h, err := app.New(store, app.Config{ReservationKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	patch, _ := domain.ParsePatchCustomer(domain.PatchInput{EmailAddress: domain.Set("later@example.com")})
 	for i := range 10 { // while the reader is down
-		if _, err := h.Execute(context.Background(), "1000", fmt.Sprint(100+i), nil, commands.Meta{Actor: "t", Time: time.Now()},
+		if _, err := h.Execute(context.Background(), "1000", fmt.Sprint(100+i), nil, app.Meta{Actor: "t", Time: time.Now()},
 			func(c *domain.Customer) ([]domain.Event, error) { return c.Patch(patch) }); err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 	"github.com/nordledger/ledger/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -36,13 +36,13 @@ func (s *jsSubscriber) startDeliver(ctx context.Context, msg *message.Message, m
 	if !tracing.Enabled(tp) {
 		return ctx, tracing.NoSpan
 	}
-	parent := tracing.Extract(ctx, msg.Metadata.Get(relay.HeaderTraceParent), msg.Metadata.Get(relay.HeaderTraceState))
+	parent := tracing.Extract(ctx, msg.Metadata.Get(wire.HeaderTraceParent), msg.Metadata.Get(wire.HeaderTraceState))
 	dctx, span := tp.Tracer(tracing.Scope).Start(parent, SpanDeliver, trace.WithSpanKind(trace.SpanKindConsumer))
 	if !span.IsRecording() {
 		return ctx, tracing.NoSpan
 	}
 	span.SetAttributes(attrSystem.String("nats"), attrOperation.String("process"), attrConsumer.String(s.name),
-		AttrEventType.String(strings.TrimPrefix(msg.Metadata.Get(relay.HeaderType), "ledger.customer.v1.")),
+		AttrEventType.String(strings.TrimPrefix(msg.Metadata.Get(wire.HeaderType), "ledger.customer.v1.")),
 		AttrPosition.Int64(int64(md.Sequence.Stream)), attrDelivered.Int64(int64(md.NumDelivered)))
 	return dctx, span
 }

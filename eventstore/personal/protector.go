@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
@@ -49,6 +48,8 @@ var (
 	// ErrNoKey: the subject has no data key. For a sealed event this means the key store is not
 	// the one the event was sealed with (restore the key store).
 	ErrNoKey = errors.New("personal: no data key for the customer")
+	// ErrNoProtector: a sealed event decoded without a protector (Protector.Decode on nil).
+	ErrNoProtector = errors.New("personal: the event is sealed and nothing opens it (no protector)")
 	// ErrUnclassified: the event type has no entry in domain.PersonalFields, so it cannot be
 	// stored: its personal members would be stored in the clear.
 	ErrUnclassified = errors.New("personal: the event type has no personal-data classification (domain.PersonalFields)")
@@ -73,12 +74,7 @@ type sealedData struct {
 // stream ("{ledgerNo}/customers/{customerNo}"); ok is false for every other stream (the look-up
 // streams), which holds no personal data.
 func Subject(stream string) (string, bool) {
-	ledgerNo, rest, ok := strings.Cut(stream, "/")
-	if !ok {
-		return "", false
-	}
-	kind, customerNo, ok := strings.Cut(rest, "/") // without strings.Split's slice: a rebuild asks for every event
-	if !ok || ledgerNo == "" || kind != "customers" || customerNo == "" || strings.Contains(customerNo, "/") {
+	if _, _, ok := domain.ParseStream(stream); !ok {
 		return "", false
 	}
 	return stream, true
@@ -250,8 +246,18 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 }
 
 // Decode opens and decodes a stored event (domain.DecodeEvent, which upcasts older schemas).
-// When the customer was forgotten, ev is nil and erased true.
+// When the customer was forgotten, ev is nil and opened.Erased names the erased members. A nil
+// Protector decodes events stored in the clear and refuses a sealed one (ErrNoProtector): it is
+// never read without its personal data.
 func (p *Protector) Decode(ctx context.Context, e eventstore.Event) (ev domain.Event, opened Opened, err error) {
+	if p == nil {
+		// Without a protector a sealed event is an error, never read without its personal data.
+		if bytes.Contains(e.Data, sealedMarker) {
+			return nil, Opened{}, ErrNoProtector
+		}
+		ev, err = domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		return ev, Opened{Data: e.Data}, err
+	}
 	if opened, err = p.OpenEvent(ctx, e); err != nil || len(opened.Erased) > 0 {
 		return nil, opened, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 const benchEvents = 20_000
@@ -126,18 +127,18 @@ func resetStream(b *testing.B, js jetstream.JetStream) {
 func rawMessages(b *testing.B, events []eventstore.Event) []*nats.Msg {
 	out := make([]*nats.Msg, len(events))
 	for i, e := range events {
-		m, err := relay.NewMessage(e)
+		m, err := wire.NewMessage(e)
 		if err != nil {
 			b.Fatal(err)
 		}
-		m.Metadata.Set(relay.HeaderExpectedStream, relay.DefaultStreamName)
+		m.Metadata.Set(wire.HeaderExpectedStream, relay.DefaultStreamName)
 		hdr := nats.Header{relay.WatermillUUIDHeader: {m.UUID}}
 		for k, v := range m.Metadata {
-			if k != relay.MetadataSubject {
+			if k != wire.MetadataSubject {
 				hdr.Set(k, v)
 			}
 		}
-		out[i] = &nats.Msg{Subject: m.Metadata.Get(relay.MetadataSubject), Header: hdr, Data: m.Payload}
+		out[i] = &nats.Msg{Subject: m.Metadata.Get(wire.MetadataSubject), Header: hdr, Data: m.Payload}
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // collector is a plain NATS subscriber on every ledger subject.
@@ -27,7 +28,7 @@ func subscribeAll(t testing.TB, url string) *collector {
 	t.Helper()
 	nc := connect(t, url)
 	c := &collector{}
-	sub, err := nc.Subscribe(relay.StreamSubjects, func(m *nats.Msg) {
+	sub, err := nc.Subscribe(wire.StreamSubjects, func(m *nats.Msg) {
 		c.mu.Lock()
 		c.msgs = append(c.msgs, m)
 		c.mu.Unlock()
@@ -169,7 +170,7 @@ func checkMessage(t testing.TB, subject string, hdr nats.Header, data []byte, e 
 		if strings.ContainsAny(raw[0], " \"") {
 			t.Fatalf("position %d: header %s = %q is not percent-encoded", e.Position, k, raw[0])
 		}
-		got, err := relay.DecodeHeaderValue(raw[0])
+		got, err := wire.DecodeHeaderValue(raw[0])
 		if err != nil || got != v {
 			t.Fatalf("position %d: header %s decodes to %q (%v), want %q", e.Position, k, got, err, v)
 		}

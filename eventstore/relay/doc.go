@@ -9,14 +9,14 @@
 // "{ledgerNo}/lookups/unmatched" for look-ups that matched nobody) is published on
 // "ledger.customer.v1.{ledgerNo}.{customerNo}.{EventType}". ledgerNo, customerNo and the type
 // must be valid subject tokens (no '.', '*', '>', whitespace or control characters); an event of
-// any other stream, or one that is not, stops the relay with ErrUnmappableEvent rather than
+// any other stream, or one that is not, stops the relay with wire.ErrUnmappableEvent rather than
 // publish a wrong subject. ce-subject is the stream without "{ledgerNo}/" ("customers/{customerNo}"
 // or "lookups/{customerNo}"), so a message maps back to its stream: ledgerNo + "/" + ce-subject.
 //
 // The message is a CloudEvents 1.0 event in binary content mode of the CloudEvents NATS protocol
 // binding: the payload is the event's JSON data, byte for byte, and every attribute is a header
 // "ce-{attribute}" whose string value is percent-encoded as the binding requires
-// (DecodeHeaderValue reverses it):
+// (wire.DecodeHeaderValue reverses it):
 //
 //	ce-specversion      1.0
 //	ce-id               event id (UUIDv7)
@@ -45,8 +45,8 @@
 //
 // # Publishing through Watermill
 //
-// NewMessage turns an event into a Watermill *message.Message (UUID = event id, metadata = the
-// headers above, MetadataSubject = the subject). The relay publishes through a message.Publisher,
+// wire.NewMessage turns an event into a Watermill *message.Message (UUID = event id, metadata = the
+// headers above, wire.MetadataSubject = the subject). The relay publishes through a message.Publisher,
 // by default an AsyncPublisher over JetStream asynchronous publishing: its Publish returns once
 // every message of the call is acknowledged, and its Send returns at once, so the relay keeps
 // sending while earlier batches await their acks, up to MaxInFlight events (default 1000). The

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // Errors that stop the Relay (Run returns them): the stream and the log disagree, or an event
@@ -17,9 +18,6 @@ var (
 	// ErrForeignMessage: a message in the stream is not this log's event at that position (its
 	// Nats-Msg-Id is not the event id), or an event id is already stored at another sequence.
 	ErrForeignMessage = errors.New("relay: stream holds a message that is not this log's event at its position")
-	// ErrUnmappableEvent: an event's stream or type cannot form a valid subject (see
-	// *UnmappableEventError). The domain never produces such events.
-	ErrUnmappableEvent = errors.New("relay: event cannot be mapped to a subject")
 )
 
 // Errors of AsyncPublisher.
@@ -29,7 +27,7 @@ var (
 	// ErrUnexpectedSequence: a message that carried Nats-Expected-Last-Sequence N was acknowledged
 	// at a sequence other than N+1 (a duplicate of a message stored elsewhere in the stream).
 	ErrUnexpectedSequence = errors.New("relay: message acknowledged at an unexpected stream sequence")
-	// ErrNoSubject: a message has no MetadataSubject and Publish was given an empty topic.
+	// ErrNoSubject: a message has no wire.MetadataSubject and Publish was given an empty topic.
 	ErrNoSubject = errors.New("relay: message has no subject")
 )
 
@@ -59,19 +57,6 @@ func (e *ConflictError) Error() string {
 // Unwrap returns Kind, so errors.Is(err, ErrStreamAhead) and the like work.
 func (e *ConflictError) Unwrap() error { return e.Kind }
 
-// UnmappableEventError names an event that cannot be published and why.
-type UnmappableEventError struct {
-	Position uint64
-	Reason   string
-}
-
-func (e *UnmappableEventError) Error() string {
-	return fmt.Sprintf("relay: event at position %d cannot be mapped to a subject: %s", e.Position, e.Reason)
-}
-
-// Is makes errors.Is(err, ErrUnmappableEvent) true.
-func (e *UnmappableEventError) Is(target error) bool { return target == ErrUnmappableEvent }
-
 // isWrongLastSequence reports whether err is JetStream's "wrong last sequence" (10071 on a single
 // server, 10164 on replicated streams).
 func isWrongLastSequence(err error) bool {
@@ -86,5 +71,5 @@ func isWrongLastSequence(err error) bool {
 // isTerminal reports whether err stops the relay.
 func isTerminal(err error) bool {
 	return errors.Is(err, ErrStreamAhead) || errors.Is(err, ErrForeignMessage) ||
-		errors.Is(err, ErrUnmappableEvent) || errors.Is(err, ErrUnexpectedSequence)
+		errors.Is(err, wire.ErrUnmappableEvent) || errors.Is(err, ErrUnexpectedSequence)
 }

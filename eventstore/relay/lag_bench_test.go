@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 	"golang.org/x/time/rate"
 )
 
@@ -218,10 +219,10 @@ func runWriters(b *testing.B, n int, step func(w int, next func() eventstore.App
 // observe subscribes both observers on connections of their own; the returned func stops them.
 func observe(b *testing.B, url string, rec *lagRecorder) (stop func()) {
 	position := func(h nats.Header) uint64 {
-		p, _ := strconv.ParseUint(h.Get(relay.HeaderLedgerPosition), 10, 64)
+		p, _ := strconv.ParseUint(h.Get(wire.HeaderLedgerPosition), 10, 64)
 		return p
 	}
-	sub, err := connect(b, url).Subscribe(relay.StreamSubjects, func(m *nats.Msg) {
+	sub, err := connect(b, url).Subscribe(wire.StreamSubjects, func(m *nats.Msg) {
 		rec.received(obsCore, position(m.Header))
 	})
 	if err != nil {

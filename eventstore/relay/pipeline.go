@@ -7,6 +7,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/wire"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -134,11 +135,11 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 			if want := next + uint64(i); e.Position != want {
 				return fmt.Errorf("%w: log delivered position %d, want %d", errLog, e.Position, want)
 			}
-			m, err := NewMessage(e)
+			m, err := wire.NewMessage(e)
 			if err != nil {
 				return err
 			}
-			m.Metadata.Set(HeaderExpectedStream, r.cfg.Stream)
+			m.Metadata.Set(wire.HeaderExpectedStream, r.cfg.Stream)
 			m.SetContext(msgCtx)
 			msgs[i] = m
 		}

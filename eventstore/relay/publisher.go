@@ -10,12 +10,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
-
-// MetadataSubject is the metadata key naming a message's NATS subject. It lets one Publish call
-// carry messages for many subjects (every event has its own). It is not copied into a header.
-// A message without it is published to the topic given to Publish.
-const MetadataSubject = "_nats_subject"
 
 // WatermillUUIDHeader carries the Watermill message UUID, as watermill-nats's NATSMarshaler does,
 // so a watermill-nats subscriber using NATSMarshaler gets the event id as message UUID.
@@ -57,7 +53,7 @@ func (c AsyncPublisherConfig) Validate() error {
 // It is safe for concurrent use, but concurrent Publish calls interleave their messages; callers
 // that need order across calls (the Relay) call it from one goroutine.
 //
-// Mapping: the payload is sent unchanged; every metadata key except MetadataSubject becomes a NATS
+// Mapping: the payload is sent unchanged; every metadata key except wire.MetadataSubject becomes a NATS
 // header with the same name and value (like watermill-nats's NATSMarshaler), and the UUID goes in
 // WatermillUUIDHeader. JetStream headers (Nats-Msg-Id, Nats-Expected-Last-Sequence, ...) are
 // therefore set through metadata.
@@ -96,7 +92,7 @@ func NewAsyncPublisher(conn *nats.Conn, cfg AsyncPublisherConfig) (*AsyncPublish
 }
 
 // Publish publishes msgs asynchronously and returns once all are acknowledged, or with the first
-// error. topic is the subject of messages that have no MetadataSubject.
+// error. topic is the subject of messages that have no wire.MetadataSubject.
 func (p *AsyncPublisher) Publish(topic string, msgs ...*message.Message) error {
 	pending, err := p.Send(topic, msgs...)
 	if err != nil {
@@ -188,7 +184,7 @@ func (p *Pending) Err() error {
 
 // toNATS builds the NATS message and the sequence its ack must carry (0 when not constrained).
 func toNATS(topic string, m *message.Message) (*nats.Msg, uint64, error) {
-	subject := m.Metadata.Get(MetadataSubject)
+	subject := m.Metadata.Get(wire.MetadataSubject)
 	if subject == "" {
 		subject = topic
 	}
@@ -200,15 +196,15 @@ func toNATS(topic string, m *message.Message) (*nats.Msg, uint64, error) {
 		hdr.Set(WatermillUUIDHeader, m.UUID)
 	}
 	for k, v := range m.Metadata {
-		if k != MetadataSubject {
+		if k != wire.MetadataSubject {
 			hdr.Set(k, v)
 		}
 	}
 	var want uint64
-	if s := hdr.Get(HeaderExpectedLastSeq); s != "" {
+	if s := hdr.Get(wire.HeaderExpectedLastSeq); s != "" {
 		last, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return nil, 0, fmt.Errorf("relay: message %s: bad %s %q", m.UUID, HeaderExpectedLastSeq, s)
+			return nil, 0, fmt.Errorf("relay: message %s: bad %s %q", m.UUID, wire.HeaderExpectedLastSeq, s)
 		}
 		want = last + 1
 	}

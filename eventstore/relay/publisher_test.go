@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 func newPublisher(t *testing.T, nc *nats.Conn) *relay.AsyncPublisher {
@@ -32,7 +33,7 @@ func TestAsyncPublisherCopiesMetadataIntoHeaders(t *testing.T) {
 	p := newPublisher(t, nc)
 
 	routed := message.NewMessage("id-1", []byte(`{"x":1}`))
-	routed.Metadata.Set(relay.MetadataSubject, "ledger.customer.v1.a.b.Routed")
+	routed.Metadata.Set(wire.MetadataSubject, "ledger.customer.v1.a.b.Routed")
 	routed.Metadata.Set("ce-custom", "v")
 	fallback := message.NewMessage("id-2", []byte(`{}`))
 	if err := p.Publish("ledger.customer.v1.a.b.Topic", routed, fallback); err != nil {
@@ -43,7 +44,7 @@ func TestAsyncPublisherCopiesMetadataIntoHeaders(t *testing.T) {
 		t.Fatalf("subjects %q, %q", msgs[0].Subject, msgs[1].Subject)
 	}
 	h := msgs[0].Header
-	if h.Get("ce-custom") != "v" || h.Get(relay.WatermillUUIDHeader) != "id-1" || h.Get(relay.MetadataSubject) != "" || string(msgs[0].Data) != `{"x":1}` {
+	if h.Get("ce-custom") != "v" || h.Get(relay.WatermillUUIDHeader) != "id-1" || h.Get(wire.MetadataSubject) != "" || string(msgs[0].Data) != `{"x":1}` {
 		t.Fatalf("headers %v, data %q", h, msgs[0].Data)
 	}
 
@@ -60,10 +61,10 @@ func TestAsyncPublisherChecksAckSequence(t *testing.T) {
 	id := uuid.NewString()
 	msg := func(expect string) *message.Message {
 		m := message.NewMessage(id, []byte(`{}`))
-		m.Metadata.Set(relay.MetadataSubject, "ledger.customer.v1.a.b.C")
-		m.Metadata.Set(relay.HeaderMsgID, id)
+		m.Metadata.Set(wire.MetadataSubject, "ledger.customer.v1.a.b.C")
+		m.Metadata.Set(wire.HeaderMsgID, id)
 		if expect != "" {
-			m.Metadata.Set(relay.HeaderExpectedLastSeq, expect)
+			m.Metadata.Set(wire.HeaderExpectedLastSeq, expect)
 		}
 		return m
 	}

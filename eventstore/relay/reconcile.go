@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // reconcile reads the stream's last sequence and checks it against the log: it must not be beyond
@@ -54,7 +55,7 @@ func (r *Relay) reconcile(ctx context.Context, resumed bool) (uint64, error) {
 	}
 	got, want := raw.Header.Get(nats.MsgIdHdr), evs[0].ID.String()
 	if got != want {
-		c := conflict(ErrForeignMessage, "the stream's last message is not this log's event at that position; only the relay may publish to "+StreamSubjects)
+		c := conflict(ErrForeignMessage, "the stream's last message is not this log's event at that position; only the relay may publish to "+wire.StreamSubjects)
 		c.MsgID, c.ExpectedID = got, want
 		return 0, c
 	}

@@ -110,7 +110,7 @@ func (r *Relay) setError(err error) {
 // flight, at most AckTimeout) or the log is closed (nil). NATS being unreachable, and every other
 // publishing error, is retried with backoff for as long as it lasts. Run returns an error only
 // when it must not go on: the stream and the log disagree (ErrStreamAhead, ErrForeignMessage), an
-// event cannot be published (ErrUnmappableEvent), or the log cannot be read (eventstore errors).
+// event cannot be published (wire.ErrUnmappableEvent), or the log cannot be read (eventstore errors).
 // Only one Run may be active at a time.
 func (r *Relay) Run(ctx context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // Every event, old (catch-up) and new (live, appended concurrently), reaches a plain NATS
@@ -143,11 +144,11 @@ func TestRelayRecognisesAlreadyPublishedEvent(t *testing.T) {
 		SchemaVersion: data.SchemaVersion, Time: data.Time, Actor: data.Actor,
 		CorrelationID: data.CorrelationID, CausationID: data.CausationID, Data: data.Data,
 	}
-	msg, err := relay.NewMessage(stored)
+	msg, err := wire.NewMessage(stored)
 	if err != nil {
 		t.Fatalf("NewMessage: %v", err)
 	}
-	msg.Metadata.Set(relay.HeaderExpectedStream, relay.DefaultStreamName)
+	msg.Metadata.Set(wire.HeaderExpectedStream, relay.DefaultStreamName)
 	pub, err := relay.NewAsyncPublisher(connect(t, srv.ClientURL()), relay.AsyncPublisherConfig{})
 	if err != nil {
 		t.Fatalf("NewAsyncPublisher: %v", err)

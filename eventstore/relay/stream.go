@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // DefaultStreamName is the JetStream stream that holds the ledger's events.
@@ -76,7 +77,7 @@ func (c StreamConfig) Validate() error {
 }
 
 func validStreamName(name string) error {
-	if name == "" || strings.ContainsAny(name, ".*>/\\") || invalidToken(name) != "" {
+	if name == "" || strings.ContainsAny(name, ".*>/\\") || wire.InvalidToken(name) != "" {
 		return fmt.Errorf("stream name %q must be non-empty without '.', '*', '>', '/', '\\' or whitespace", name)
 	}
 	return nil
@@ -93,7 +94,7 @@ func (c StreamConfig) jetStreamConfig() jetstream.StreamConfig {
 		PersistMode: mode,
 		Name:        c.Name,
 		Description: "Every event of the ledger's event log, in log order (stream sequence = log position).",
-		Subjects:    []string{StreamSubjects},
+		Subjects:    []string{wire.StreamSubjects},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,

@@ -1,4 +1,4 @@
-package commands_test
+package app_test
 
 import (
 	"context"
@@ -13,15 +13,15 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
 	"github.com/nordledger/ledger/projections"
 )
 
 // writer is ledgerd's write path without HTTP and NATS: the key store (new keys committed by the
 // log's Prepare stage), the event log, the read models as its Applier, the command handler.
 type writer struct {
-	h      *commands.Handler
+	h      *app.Handler
 	policy domain.LedgerPolicy
 	close  func()
 }
@@ -41,7 +41,7 @@ func newWriter(b *testing.B) *writer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	set := projections.NewSet(pdb, func(l string, ni domain.NationalIdentifier) string { return commands.NationalIDKey(key, l, ni) }).Protect(pd)
+	set := projections.NewSet(pdb, func(l string, ni domain.NationalIdentifier) string { return app.NationalIDKey(key, l, ni) }).Protect(pd)
 	runner, err := projections.NewRunner(pdb, slog.New(slog.NewTextHandler(io.Discard, nil)), set.All()...)
 	if err != nil {
 		b.Fatal(err)
@@ -50,7 +50,7 @@ func newWriter(b *testing.B) *writer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: pd, Keys: keys, Snapshots: set.Customers})
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: pd, Keys: keys, Snapshots: set.Customers})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package relay
+package wire
 
 import (
 	"fmt"
@@ -86,7 +86,7 @@ func EventFromMessage(msg *message.Message) (eventstore.Event, error) {
 	e.TraceState = optional(HeaderCETraceState)
 	e.Data = []byte(msg.Payload)
 	if len(errs) > 0 {
-		return eventstore.Event{}, fmt.Errorf("relay: message %s is not a ledger event: %s", msg.UUID, strings.Join(errs, "; "))
+		return eventstore.Event{}, fmt.Errorf("wire: message %s is not a ledger event: %s", msg.UUID, strings.Join(errs, "; "))
 	}
 	return e, nil
 }

@@ -1,8 +1,7 @@
-package relay
+package wire
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
 )
 
@@ -62,13 +62,6 @@ const (
 	ceTypePrefix          = SubjectPrefix + "."
 	ceSourcePrefix        = "/ledger/customer/v1/"
 )
-
-// streamKinds are the middle segments of the log's streams that the relay publishes: a
-// customer's own events ("{ledgerNo}/customers/{customerNo}") and the record of look-ups of its
-// details ("{ledgerNo}/lookups/{customerNo}", or "{ledgerNo}/lookups/unmatched" for look-ups
-// that matched nobody). Both publish on "ledger.customer.v1.{ledgerNo}.{last segment}.{EventType}";
-// ce-subject is the stream without the ledger, so stream == ledgerNo + "/" + ce-subject.
-var streamKinds = []string{"customers", "lookups"}
 
 // NewMessage maps a stored event to the Watermill message the relay publishes: UUID = event id,
 // payload = the event's JSON data (unchanged bytes), metadata = the CloudEvents headers above plus
@@ -131,27 +124,30 @@ func Subject(e eventstore.Event) (string, error) {
 }
 
 // subjectParts maps an event's stream to its subject, its ledger and its ce-subject (the stream
-// without "{ledgerNo}/").
+// without "{ledgerNo}/"). The relay publishes a customer's own events
+// ("{ledgerNo}/customers/{customerNo}") and the record of look-ups of its details
+// ("{ledgerNo}/lookups/{customerNo}", or "{ledgerNo}/lookups/unmatched" for look-ups that matched
+// nobody) on "ledger.customer.v1.{ledgerNo}.{last segment}.{EventType}"; ce-subject is the stream
+// without the ledger, so stream == ledgerNo + "/" + ce-subject.
 func subjectParts(e eventstore.Event) (subject, ledgerNo, ceSubject string, err error) {
 	fail := func(reason string) (string, string, string, error) {
 		return "", "", "", &UnmappableEventError{Position: e.Position, Reason: reason}
 	}
-	parts := strings.Split(e.Stream, "/")
-	if len(parts) != 3 || !slices.Contains(streamKinds, parts[1]) {
+	ledgerNo, kind, customerNo, ok := domain.SplitStream(e.Stream)
+	if !ok || (kind != domain.StreamCustomers && kind != domain.StreamLookups) {
 		return fail(fmt.Sprintf("stream %q is not {ledgerNo}/customers/{customerNo} or {ledgerNo}/lookups/{customerNo}", e.Stream))
 	}
-	ledgerNo, customerNo := parts[0], parts[2]
 	for _, tok := range []struct{ name, value string }{{"ledgerNo", ledgerNo}, {"customerNo", customerNo}, {"event type", e.Type}} {
-		if reason := invalidToken(tok.value); reason != "" {
+		if reason := InvalidToken(tok.value); reason != "" {
 			return fail(fmt.Sprintf("%s %q %s", tok.name, tok.value, reason))
 		}
 	}
-	return SubjectPrefix + "." + ledgerNo + "." + customerNo + "." + e.Type, ledgerNo, parts[1] + "/" + customerNo, nil
+	return SubjectPrefix + "." + ledgerNo + "." + customerNo + "." + e.Type, ledgerNo, kind + "/" + customerNo, nil
 }
 
-// invalidToken says why s cannot be one token of a NATS subject, or "" when it can. A token must
+// InvalidToken says why s cannot be one token of a NATS subject, or "" when it can. A token must
 // be non-empty valid UTF-8 without '.', '*', '>', whitespace or control characters.
-func invalidToken(s string) string {
+func InvalidToken(s string) string {
 	if s == "" {
 		return "is empty"
 	}
@@ -210,17 +206,30 @@ func DecodeHeaderValue(s string) (string, error) {
 			continue
 		}
 		if i+2 >= len(s) {
-			return "", fmt.Errorf("relay: truncated percent-encoding in header value")
+			return "", fmt.Errorf("wire: truncated percent-encoding in header value")
 		}
 		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
 		if err != nil {
-			return "", fmt.Errorf("relay: bad percent-encoding %q in header value", s[i:i+3])
+			return "", fmt.Errorf("wire: bad percent-encoding %q in header value", s[i:i+3])
 		}
 		b = append(b, byte(v))
 		i += 2
 	}
 	if !utf8.Valid(b) {
-		return "", fmt.Errorf("relay: percent-decoded header value is not valid UTF-8")
+		return "", fmt.Errorf("wire: percent-decoded header value is not valid UTF-8")
 	}
 	return string(b), nil
 }
+
+// UnmappableEventError names an event that cannot be published and why.
+type UnmappableEventError struct {
+	Position uint64
+	Reason   string
+}
+
+func (e *UnmappableEventError) Error() string {
+	return fmt.Sprintf("wire: event at position %d cannot be mapped to a subject: %s", e.Position, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrUnmappableEvent) true.
+func (e *UnmappableEventError) Is(target error) bool { return target == ErrUnmappableEvent }

@@ -1,4 +1,4 @@
-package commands_test
+package app_test
 
 import (
 	"context"
@@ -10,19 +10,19 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 var key = []byte("commands-test-key-commands-test-key-0123")
 
-func setup(t *testing.T) (*commands.Handler, *eventstore.Store) {
+func setup(t *testing.T) (*app.Handler, *eventstore.Store) {
 	t.Helper()
 	store, err := eventstore.Open(filepath.Join(t.TempDir(), "events.db"), eventstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h, err := commands.New(store, commands.Config{ReservationKey: key})
+	h, err := app.New(store, app.Config{ReservationKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,10 +31,10 @@ func setup(t *testing.T) (*commands.Handler, *eventstore.Store) {
 
 var (
 	today = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	meta  = commands.Meta{Actor: "alice", CorrelationID: "corr", CausationID: "req", Time: today}
+	meta  = app.Meta{Actor: "alice", CorrelationID: "corr", CausationID: "req", Time: today}
 )
 
-func create(t *testing.T, h *commands.Handler, p domain.LedgerPolicy, customerNo, regNo string) (commands.Result, error) {
+func create(t *testing.T, h *app.Handler, p domain.LedgerPolicy, customerNo, regNo string) (app.Result, error) {
 	t.Helper()
 	in := domain.CustomerInput{
 		Name: domain.Set("Tolvan Tolvansson"),
@@ -145,7 +145,7 @@ func TestIfMatch(t *testing.T) {
 	create(t, h, p, "5", "")
 	stale := uint64(7)
 	_, err := h.Execute(context.Background(), "1000", "5", &stale, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.RemoveBillingAddress() })
-	if !errors.Is(err, commands.ErrPreconditionFailed) {
+	if !errors.Is(err, app.ErrPreconditionFailed) {
 		t.Fatalf("stale If-Match: %v", err)
 	}
 	if _, err := h.Execute(context.Background(), "1000", "404", nil, meta, func(c *domain.Customer) ([]domain.Event, error) { return nil, nil }); !errors.Is(err, domain.ErrCustomerNotFound) {

@@ -1,10 +1,12 @@
-package main
+package progress_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nordledger/ledger/internal/progress"
 )
 
 func TestProgress(t *testing.T) {
@@ -23,14 +25,14 @@ func TestProgress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clock = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			var out bytes.Buffer
-			p := newProgress(&env{stderr: &out, now: now, getenv: func(string) string { return "" }}, "rebuild", 3000)
-			p.tty, p.every = tt.tty, time.Second
-			p.update(10) // too soon: nothing
+			p := progress.New(progress.Config{W: &out, Label: "rebuild", Total: 3000, Terminal: tt.tty, Now: now})
+			p.Every = time.Second
+			p.Update(10) // too soon: nothing
 			clock = clock.Add(2 * time.Second)
-			p.update(1000)
-			p.update(1001) // too soon again
+			p.Update(1000)
+			p.Update(1001) // too soon again
 			clock = clock.Add(2 * time.Second)
-			p.finish(3000)
+			p.Finish(3000)
 			got := out.String()
 			rest := got
 			for _, w := range tt.want {

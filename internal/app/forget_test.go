@@ -1,4 +1,4 @@
-package commands_test
+package app_test
 
 import (
 	"bytes"
@@ -11,15 +11,15 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
 	"github.com/nordledger/ledger/eventstore/personal"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 const masterKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 // setupSealed returns a handler that seals personal data, its store and its key store, and a
 // handler writing the old (clear) form into the same store.
-func setupSealed(t *testing.T) (*commands.Handler, *eventstore.Store, *personal.Store, *commands.Handler) {
+func setupSealed(t *testing.T) (*app.Handler, *eventstore.Store, *personal.Store, *app.Handler) {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
@@ -36,11 +36,11 @@ func setupSealed(t *testing.T) (*commands.Handler, *eventstore.Store, *personal.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { keys.Close() })
-	h, err := commands.New(store, commands.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: keys})
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	legacy, err := commands.New(store, commands.Config{ReservationKey: key})
+	legacy, err := app.New(store, app.Config{ReservationKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestHandlerSealsPersonalData(t *testing.T) {
 		t.Fatalf("loaded %+v %v", c.State(), err)
 	}
 	// A loader without the protector refuses sealed events rather than read them half.
-	if _, err := commands.LoadCustomer(context.Background(), store, domain.StreamName("1000", "9999"), 0); err == nil {
+	if _, err := app.LoadCustomer(context.Background(), store, domain.StreamName("1000", "9999"), 0); err == nil {
 		t.Fatal("LoadCustomer read a sealed event without its key")
 	}
 }
@@ -170,7 +170,7 @@ func TestForgetRefusesClearEvents(t *testing.T) {
 	if c, _ := h.Load(ctx, "1000", "9999"); c.State().BillingAddress == nil || c.State().BillingAddress.City != "UPPSALA" {
 		t.Fatal("mixed forms do not load")
 	}
-	_, err = h.Forget(ctx, se, "9999", commands.Meta{Actor: "a", Time: today.Add(time.Hour)})
+	_, err = h.Forget(ctx, se, "9999", app.Meta{Actor: "a", Time: today.Add(time.Hour)})
 	if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "in the clear") {
 		t.Fatalf("forget: %v", err)
 	}

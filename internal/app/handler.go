@@ -1,12 +1,17 @@
-// Package commands runs the ledger's commands: it loads a customer's stream from the event store,
-// rebuilds the aggregate, lets it decide, and appends the resulting events with the loaded version
-// as the expected version, retrying the whole load-decide-append when another writer got there
-// first. Unique national identifiers are enforced by the store's reservations in the same
-// transaction as the events.
-package commands
+// Package app is the ledger's application layer: the use cases — every command on a customer,
+// its creation, forgetting it, recording a look-up — run against the event log. A command loads
+// the customer's stream, rebuilds the aggregate (package domain), lets it decide, seals the
+// decided events' personal members and appends them with the loaded version as the expected
+// version, retrying the whole load-decide-append when another writer got there first. Unique
+// national identifiers are enforced by the log's reservations in the same transaction as the
+// events.
+//
+// It depends on ports it declares (EventLog, Snapshots, KeyDestroyer), which the adapters
+// implement (*eventstore.Store, *projections.Customers, *personal.Store), and is driven by the
+// HTTP API (httpapi) and ledgerd's background work; only cmd/* wires them.
+package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -84,25 +89,14 @@ type Config struct {
 	Snapshots Snapshots
 }
 
-// Snapshots gives customers' states as the read models hold them (implemented by
-// *projections.Customers); a state's Version says which event it is the state after.
-type Snapshots interface {
-	Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error)
-}
-
-// KeyDestroyer destroys data keys (implemented by *personal.Store).
-type KeyDestroyer interface {
-	Destroy(ctx context.Context, subjects ...string) error
-}
-
-// Handler executes commands against an event store. It is safe for concurrent use.
+// Handler executes commands against the event log. It is safe for concurrent use.
 //
 // Commands on one customer run one at a time in this process (a striped lock keyed by stream), so
 // concurrent changes of one customer queue instead of racing, losing and retrying; commands on
 // different customers still run in parallel and share group commits. The expected-version check
 // stays the guarantee: the lock only avoids wasted work.
 type Handler struct {
-	store   *eventstore.Store
+	store   EventLog
 	key     []byte
 	retries int
 	pd      *personal.Protector
@@ -122,7 +116,7 @@ func (h *Handler) lock(stream string) func() {
 }
 
 // New returns a Handler.
-func New(store *eventstore.Store, cfg Config) (*Handler, error) {
+func New(store EventLog, cfg Config) (*Handler, error) {
 	if len(cfg.ReservationKey) < 32 {
 		return nil, fmt.Errorf("commands: reservation key must be at least 32 bytes")
 	}
@@ -153,7 +147,7 @@ func (h *Handler) Load(ctx context.Context, ledgerNo, customerNo string) (*domai
 
 // LoadCustomer rebuilds a customer from a stream whose events are stored in the clear, up to
 // version upTo (0 for all); a sealed event fails (Handler.Load opens them).
-func LoadCustomer(ctx context.Context, store *eventstore.Store, stream string, upTo uint64) (*domain.Customer, error) {
+func LoadCustomer(ctx context.Context, store StreamReader, stream string, upTo uint64) (*domain.Customer, error) {
 	l, err := loadCustomer(ctx, store, nil, stream, upTo, false)
 	return l.c, err
 }
@@ -191,9 +185,9 @@ type loaded struct {
 // loadCustomer rebuilds a customer from a stream up to version upTo (0 for all), opening sealed
 // events with pd. An event whose personal data is erased makes the customer forgotten
 // (domain.ForgottenState).
-func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Protector, stream string, upTo uint64, checkPlain bool) (loaded, error) {
+func loadCustomer(ctx context.Context, store StreamReader, pd *personal.Protector, stream string, upTo uint64, checkPlain bool) (loaded, error) {
 	l := loaded{c: &domain.Customer{}}
-	customerNo := stream[strings.LastIndexByte(stream, '/')+1:]
+	_, customerNo, _ := domain.ParseStream(stream)
 	for from := uint64(1); ; {
 		batch, err := store.ReadStream(ctx, stream, from, eventstore.MaxReadLimit)
 		if err != nil {
@@ -204,19 +198,14 @@ func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Pro
 				return l, nil
 			}
 			l.at = e.Position
-			ev, erased, err := decode(ctx, pd, e)
+			ev, opened, err := pd.Decode(ctx, e) // refuses a sealed event without pd
 			if err != nil {
 				return loaded{}, fmt.Errorf("commands: stream %s version %d: %w", stream, e.Version, err)
 			}
-			if erased || l.c.Forgotten() {
-				// Once one event is erased every later one is of a forgotten customer too.
-				l.c = domain.RestoreCustomer(domain.ForgottenState(customerNo, e.Version, e.Time))
-				continue
-			}
-			if checkPlain && !l.plain {
+			if checkPlain && !l.plain && !l.c.Forgotten() && len(opened.Erased) == 0 {
 				l.plain = personal.HasPlainPersonalData(e.Type, e.Data)
 			}
-			if err := l.c.Apply(domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}); err != nil {
+			if err := l.c.ApplyStored(customerNo, domain.Recorded{Event: ev, Version: e.Version, Time: e.Time}, len(opened.Erased) > 0); err != nil {
 				return loaded{}, err
 			}
 		}
@@ -225,20 +214,6 @@ func loadCustomer(ctx context.Context, store *eventstore.Store, pd *personal.Pro
 		}
 		from = batch[len(batch)-1].Version + 1
 	}
-}
-
-// decode opens (with pd) and decodes a stored event; erased is true when its personal data was
-// erased. Without pd a sealed event is an error, never silently read without its personal data.
-func decode(ctx context.Context, pd *personal.Protector, e eventstore.Event) (ev domain.Event, erased bool, err error) {
-	if pd == nil {
-		if bytes.Contains(e.Data, []byte(`"`+personal.SealedMember+`"`)) {
-			return nil, false, errors.New("the event is sealed and no protector opens it")
-		}
-		ev, err = domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
-		return ev, false, err
-	}
-	ev, opened, err := pd.Decode(ctx, e)
-	return ev, len(opened.Erased) > 0, err
 }
 
 // Execute runs a decision against an existing customer. ifMatch, when not nil, is the version the

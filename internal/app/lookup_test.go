@@ -1,4 +1,4 @@
-package commands_test
+package app_test
 
 import (
 	"context"

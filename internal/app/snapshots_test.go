@@ -1,4 +1,4 @@
-package commands_test
+package app_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
-	"github.com/nordledger/ledger/eventstore/commands"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // snapshots serves one customer's state, as a read model would.
@@ -26,7 +26,7 @@ func TestExecuteStartsFromASnapshotAtTheStreamsVersion(t *testing.T) {
 	}
 	defer store.Close()
 	snaps := &snapshots{}
-	h, err := commands.New(store, commands.Config{ReservationKey: key, Snapshots: snaps})
+	h, err := app.New(store, app.Config{ReservationKey: key, Snapshots: snaps})
 	if err != nil {
 		t.Fatal(err)
 	}
