@@ -1,7 +1,9 @@
 package wire
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -199,26 +201,14 @@ func DecodeHeaderValue(s string) (string, error) {
 	if !strings.Contains(s, "%") {
 		return s, nil
 	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b = append(b, s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", fmt.Errorf("wire: truncated percent-encoding in header value")
-		}
-		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", fmt.Errorf("wire: bad percent-encoding %q in header value", s[i:i+3])
-		}
-		b = append(b, byte(v))
-		i += 2
+	v, err := url.PathUnescape(s) // %XX only: a '+' stays a '+'
+	if err != nil {
+		return "", fmt.Errorf("wire: bad percent-encoding in header value: %w", err)
 	}
-	if !utf8.Valid(b) {
-		return "", fmt.Errorf("wire: percent-decoded header value is not valid UTF-8")
+	if !utf8.ValidString(v) {
+		return "", errors.New("wire: the percent-decoded header value is not valid UTF-8")
 	}
-	return string(b), nil
+	return v, nil
 }
 
 // UnmappableEventError names an event that cannot be published and why.
