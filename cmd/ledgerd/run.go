@@ -185,7 +185,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.log.Info("ledgerd listening", "role", o.Role, "addr", m.Addr(), "dataDir", o.DataDir, "ledgers", len(lf.Ledgers))
 	if m.token != "" && o.PrintToken {
-		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n\n",
+		fmt.Fprintf(m.Stdout, "\nDevelopment token (ledgers %s, every scope, valid 24h):\n\n%s\n\nTry: curl -H \"Authorization: Bearer $TOKEN\" http://%s/ledger/customer/v1/1000/customers/9999\n(404 until customer 9999 is created: the README's Routes section creates it)\n\n",
 			ledgerList(lf), m.token, m.Addr())
 	}
 	return nil
