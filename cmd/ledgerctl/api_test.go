@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/httpapi/auth"
 	cmds "github.com/nordledger/ledger/internal/app"
@@ -20,9 +21,9 @@ import (
 )
 
 // ledgerAPI is ledgerd's HTTP API as cmd/ledgerd wires it — httpapi over a real event log, its
-// command handler and ledgerd's projection set (audit index included), fed from the log — served
-// over real HTTP on 127.0.0.1:0, on the test's clock, with ledgerd's development secret in a
-// secret file as ledgerd writes it.
+// command handler and ledgerd's projection set (audit index included), which the log's commit
+// pipeline applies each write to before answering it — served over real HTTP on 127.0.0.1:0, on
+// the test's clock, with ledgerd's development secret in a secret file as ledgerd writes it.
 type ledgerAPI struct {
 	url        string
 	secretFile string
@@ -64,23 +65,28 @@ func (a auditIndex) Query(ctx context.Context, q httpapi.AuditQuery) (httpapi.Au
 func startAPI(t *testing.T) *ledgerAPI {
 	t.Helper()
 	dir := newDataDir(t)
-	store := openTestLog(t, dir)
-	handler, err := cmds.New(store, cmds.Config{ReservationKey: []byte(testKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := projections.OpenDB(filepath.Join(dir, datadir.Projections))
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := projections.NewSet(db, handler.NationalIDKey)
+	set := projections.NewSet(db, func(ledgerNo string, ni domain.NationalIdentifier) string {
+		return cmds.NationalIDKey([]byte(testKey), ledgerNo, ni)
+	})
 	runner, err := projections.NewRunner(db, quiet, set.All()...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As ledgerd opens it: the commit pipeline applies each group to the read models before its
+	// writes are answered (read-your-writes).
+	store, err := eventstore.Open(filepath.Join(dir, datadir.Events), eventstore.Options{Applier: runner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := cmds.New(store, cmds.Config{ReservationKey: []byte(testKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); runner.Follow(ctx, store) }()
 	verifier, err := auth.NewVerifier(ctx, auth.Config{HS256Secret: []byte(fileSecret)})
 	if err != nil {
 		t.Fatal(err)
@@ -106,10 +112,9 @@ func startAPI(t *testing.T) *ledgerAPI {
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		<-done
 		verifier.Close()
-		db.Close()
 		store.Close()
+		db.Close()
 	})
 	return a
 }
