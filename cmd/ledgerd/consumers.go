@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -24,12 +25,50 @@ func (m *Main) openDisclosures(cfg *httpapi.Config) error {
 		return err
 	}
 	m.disclosures = store
-	svc, err := disclosure.NewService(disclosure.Config{Store: store, Log: m.store, Opener: m.pd, MaxAge: m.Options.PersonalDataMaxAge})
+	svc, err := disclosure.NewService(disclosure.Config{Store: store, Log: m.store, Opener: m.pd, MaxAge: m.Options.PersonalDataMaxAge, Now: m.clock})
 	if err != nil {
 		return err
 	}
 	cfg.PersonalData = svc
 	return nil
+}
+
+// disclosurePruneInterval is how often the disclosure records past -disclosure-retention are
+// pruned (and once at start).
+const disclosurePruneInterval = time.Hour
+
+// startDisclosurePruning prunes the disclosure records older than -disclosure-retention at start
+// and every disclosurePruneInterval until ctx ends; with a retention of 0 it does nothing.
+func (m *Main) startDisclosurePruning(ctx context.Context) {
+	if m.Options.DisclosureRetention == 0 || m.disclosures == nil {
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		t := time.NewTicker(disclosurePruneInterval)
+		defer t.Stop()
+		for {
+			n, err := m.pruneDisclosures()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				m.log.Warn("disclosure records: pruning failed; the next pass tries again", "pruned", n, "err", err)
+			case n > 0:
+				m.log.Info("disclosure records: pruned", "pruned", n, "retention", m.Options.DisclosureRetention.String())
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// pruneDisclosures deletes the disclosure records made more than -disclosure-retention before
+// the API's clock, and returns how many.
+func (m *Main) pruneDisclosures() (int, error) {
+	return m.disclosures.Prune(m.clock().Add(-m.Options.DisclosureRetention))
 }
 
 func (m *Main) adminConsumerRoutes(mux *http.ServeMux) {

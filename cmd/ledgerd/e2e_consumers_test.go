@@ -372,3 +372,50 @@ func TestE2EConsumerRoutesOnReader(t *testing.T) {
 		t.Errorf("detail %q", p.Detail)
 	}
 }
+
+// TestE2EDisclosureRetention: with -disclosure-retention, the records of disclosures older than
+// the retention on the service's clock are pruned and the newer ones kept; without it nothing is
+// pruned; a retention under a day is refused at start.
+func TestE2EDisclosureRetention(t *testing.T) {
+	start := time.Now().UTC().Truncate(time.Second)
+	clock := &testClock{t: start}
+	s := startServer(t, withConfig(consumerConfig(t)), withClock(clock.now), withArgs("-disclosure-retention", "720h"))
+	s.grant(t, "crm", true)
+	expectStatus(t, s.createCustomer(t, s.token, newCustomer("8501", "Rut Retention")), http.StatusCreated)
+	disclose := func() {
+		t.Helper()
+		expectStatus(t, s.do(t, http.MethodPost, "/ledger/customer/v1/1000/events/personal-data", s.consumerToken(t, "crm"), `{"positions":[1]}`), http.StatusOK)
+	}
+	disclose()                                      // at start
+	clock.set(clock.now().Add(20 * 24 * time.Hour)) // day 20
+	disclose()                                      // at day 20
+	clock.set(clock.now().Add(15 * 24 * time.Hour)) // day 35: the first record is past the 30 days
+	// The pass ledgerd made at start may run late and prune the first record itself: what counts
+	// is what is left.
+	if n, err := s.m.pruneDisclosures(); err != nil || n > 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	recs := s.disclosures(t, "8501")
+	if len(recs) != 1 {
+		t.Fatalf("%d records kept, want 1: %v", len(recs), recs)
+	}
+	if got, want := recs[0]["time"], start.Add(20*24*time.Hour).Format(time.RFC3339); got != want {
+		t.Errorf("the record kept is of %v, want %v", got, want)
+	}
+
+	keep := startServer(t, withConfig(consumerConfig(t)), withClock(clock.now))
+	keep.grant(t, "crm", true)
+	expectStatus(t, keep.createCustomer(t, keep.token, newCustomer("8502", "Rut Retention")), http.StatusCreated)
+	expectStatus(t, keep.do(t, http.MethodPost, "/ledger/customer/v1/1000/events/personal-data", keep.consumerToken(t, "crm"), `{"positions":[1]}`), http.StatusOK)
+	clock.set(clock.now().Add(10 * 365 * 24 * time.Hour))
+	keep.m.startDisclosurePruning(t.Context()) // does nothing without a retention
+	if recs := keep.disclosures(t, "8502"); len(recs) != 1 {
+		t.Errorf("without a retention %d records, want 1", len(recs))
+	}
+
+	var m Main
+	if err := m.ParseFlags([]string{"-disclosure-retention", "1h"}, func(string) string { return "" }); err == nil ||
+		!strings.Contains(err.Error(), "disclosure retention 1h0m0s: want 0 (keep for ever) or at least 24h") {
+		t.Errorf("a retention of an hour: %v", err)
+	}
+}

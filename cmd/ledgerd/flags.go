@@ -70,6 +70,9 @@ type Options struct {
 	// maxAge of POST .../events/personal-data), and so how long a forget or a revocation takes to
 	// reach every consumer (docs/consumers.md).
 	PersonalDataMaxAge time.Duration
+	// DisclosureRetention is how long the record of a disclosure is kept (0: for ever); older
+	// records are pruned at start and every hour.
+	DisclosureRetention time.Duration
 	// CardRegistrationTTL is how long a recurring-card registration may stay Initialized.
 	CardRegistrationTTL time.Duration
 	// HTTP are the HTTP server's timeouts and size limits.
@@ -121,6 +124,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&o.CardVerificationTimeout, "card-verification-timeout", 10*time.Second, "how long starting a verification at an external provider may take")
 	fs.DurationVar(&o.CardRegistrationTTL, "card-registration-ttl", 30*time.Minute, "how long a recurring-card registration may stay Initialized before it expires")
 	fs.DurationVar(&o.PersonalDataMaxAge, "personal-data-max-age", 5*time.Minute, "how long a downstream consumer may keep the personal data it obtained; a forget or a revocation reaches every consumer within it")
+	fs.DurationVar(&o.DisclosureRetention, "disclosure-retention", 0, "how long the record of each disclosure to a consumer is kept, e.g. 26280h (three years); older records are pruned at start and every hour; 0 keeps them for ever")
 	fs.StringVar(&o.PprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish on shutdown")
 	o.HTTP.register(fs)
@@ -213,6 +217,9 @@ func (o *Options) validate() error {
 	}
 	if o.PersonalDataMaxAge < time.Second || o.PersonalDataMaxAge > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("personal data max age %v: want 1s to 24h", o.PersonalDataMaxAge))
+	}
+	if o.DisclosureRetention != 0 && o.DisclosureRetention < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("disclosure retention %v: want 0 (keep for ever) or at least 24h", o.DisclosureRetention))
 	}
 	if o.PublicURL != "" {
 		if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

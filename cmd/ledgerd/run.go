@@ -231,6 +231,7 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 	if err := m.openDisclosures(cfg); err != nil {
 		return err
 	}
+	m.startDisclosurePruning(ctx)
 	if cfg.ReadFloor, err = m.store.Head(ctx); err != nil {
 		return err
 	}

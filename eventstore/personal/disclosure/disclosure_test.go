@@ -312,3 +312,65 @@ func mustMoney(t *testing.T) domain.Money {
 	}
 	return m
 }
+
+// TestPrune: Prune deletes the records made before its time — across several transactions,
+// whatever customer they are under — and keeps the others; a second prune deletes nothing; a
+// read-only store refuses.
+func TestPrune(t *testing.T) {
+	defer disclosure.SetPruneScan(3)()
+	w := newWorld(t)
+	p := w.appendEvent(t, "1000/customers/9999", created)
+	other := created
+	other.CustomerNo = "99991"
+	q := w.appendEvent(t, "1000/customers/99991", other)
+	w.store.Grant("1000", "crm", "", "", w.now)
+	start := w.now
+	for i := 0; i < 4; i++ { // at start, +1h, +2h, +3h: two records each (one per customer)
+		if _, err := w.svc.Disclose(ctx, disclosure.Request{LedgerNo: "1000", Consumer: "crm", Positions: []uint64{p, q}}); err != nil {
+			t.Fatal(err)
+		}
+		w.now = w.now.Add(time.Hour)
+	}
+	times := func(customerNo string) []time.Time {
+		recs, _, err := w.store.Disclosures("1000", customerNo, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []time.Time
+		for _, r := range recs {
+			out = append(out, r.Time)
+		}
+		return out
+	}
+	n, err := w.store.Prune(start.Add(90 * time.Minute))
+	if err != nil || n != 4 {
+		t.Fatalf("Prune: %d deleted, %v; want 4", n, err)
+	}
+	want := []time.Time{start.Add(2 * time.Hour), start.Add(3 * time.Hour)}
+	for _, c := range []string{"9999", "99991"} {
+		if got := times(c); !slices.EqualFunc(got, want, time.Time.Equal) {
+			t.Errorf("customer %s keeps records of %v, want %v", c, got, want)
+		}
+	}
+	if n, err := w.store.Prune(start.Add(90 * time.Minute)); err != nil || n != 0 {
+		t.Errorf("a second prune: %d deleted, %v", n, err)
+	}
+	if n, err := w.store.Prune(start); err != nil || n != 0 {
+		t.Errorf("a prune before every record: %d deleted, %v", n, err)
+	}
+
+	path := filepath.Join(t.TempDir(), "disclosures.db")
+	s, err := disclosure.Open(path, disclosure.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ro, err := disclosure.Open(path, disclosure.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Prune(time.Now()); !errors.Is(err, disclosure.ErrReadOnly) {
+		t.Errorf("Prune on a read-only store: %v", err)
+	}
+}

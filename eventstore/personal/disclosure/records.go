@@ -73,3 +73,61 @@ func (s *Store) Disclosures(ledgerNo, customerNo string, after uint64, limit int
 	}
 	return rs, next, nil
 }
+
+// pruneScan bounds the records one transaction of Prune looks at, so that a prune of a large
+// store holds the writer's disclosures back for one short transaction at a time.
+var pruneScan = 4096
+
+// Prune deletes the disclosure records made before before, and returns how many it deleted. It
+// walks the records in transactions of at most pruneScan each, every one fsynced: an error leaves
+// the records deleted so far deleted and the rest in place (call again). Records made while it
+// runs are newer and stay. A read-only store refuses with ErrReadOnly.
+func (s *Store) Prune(before time.Time) (int, error) {
+	deleted := 0
+	var from []byte // the key to continue from; nil: the first
+	for {
+		var next []byte
+		pruned := 0
+		err := s.update(func(tx *bolt.Tx) error {
+			next, pruned = nil, 0
+			c := tx.Bucket(bucketDisclosures).Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			var old [][]byte
+			for n := 0; k != nil; k, v = c.Next() {
+				if n == pruneScan {
+					next = bytes.Clone(k)
+					break
+				}
+				n++
+				var r struct {
+					Time time.Time `json:"time"`
+				}
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("disclosure: record %x: %w", k, err)
+				}
+				if r.Time.Before(before) {
+					old = append(old, bytes.Clone(k))
+				}
+			}
+			b := tx.Bucket(bucketDisclosures)
+			for _, k := range old {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			pruned = len(old)
+			return nil
+		})
+		if err != nil {
+			return deleted, err
+		}
+		deleted += pruned
+		if next == nil {
+			return deleted, nil
+		}
+		from = next
+	}
+}
