@@ -1,6 +1,8 @@
 module github.com/nordledger/ledger
 
-go 1.26.10
+go 1.26.8
+
+toolchain go1.26.10
 
 require (
 	github.com/MicahParks/jwkset v0.11.3
