@@ -162,31 +162,23 @@ func (s *Store) Granted(ledgerNo, consumer string) (bool, error) {
 }
 
 // Grants returns every consumer's latest grant, in force or revoked, by ledger and consumer.
-func (s *Store) Grants() ([]Grant, error) {
-	var out []Grant
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
-			var g Grant
-			if err := json.Unmarshal(v, &g); err != nil {
-				return fmt.Errorf("disclosure: grant %q: %w", k, err)
-			}
-			out = append(out, g)
-			return nil
-		})
-	})
-	return out, err
-}
+func (s *Store) Grants() ([]Grant, error) { return readAll[Grant](s, bucketGrants, "grant") }
 
 // History returns every grant and revocation ever made, oldest first.
 func (s *Store) History() ([]GrantChange, error) {
-	var out []GrantChange
+	return readAll[GrantChange](s, bucketGrantLog, "grant history")
+}
+
+// readAll decodes every value of bucket from JSON, in key order; what names a value in errors.
+func readAll[T any](s *Store, bucket []byte, what string) ([]T, error) {
+	var out []T
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketGrantLog).ForEach(func(k, v []byte) error {
-			var c GrantChange
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("disclosure: grant history %x: %w", k, err)
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return fmt.Errorf("disclosure: %s %q: %w", what, k, err)
 			}
-			out = append(out, c)
+			out = append(out, x)
 			return nil
 		})
 	})
