@@ -73,19 +73,7 @@ func appendCustomerResource(b []byte, r *customerResource) ([]byte, error) {
 func appendString(b []byte, s string) []byte { return jsonw.AppendStringNoEscapeHTML(b, s) }
 
 // appendStrings appends a []string as encodeJSON writes it: null when nil.
-func appendStrings(b []byte, ss []string) []byte {
-	if ss == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
-}
+func appendStrings(b []byte, ss []string) []byte { return jsonw.AppendStringsNoEscapeHTML(b, ss) }
 
 // appendOptional appends a member with omitempty: nothing when v is empty.
 func appendOptional(b []byte, member, v string) []byte {

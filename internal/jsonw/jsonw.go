@@ -80,7 +80,13 @@ func AppendBool(b []byte, v bool) []byte {
 }
 
 // AppendStrings appends a []string as json.Marshal does: null when nil.
-func AppendStrings(b []byte, ss []string) []byte {
+func AppendStrings(b []byte, ss []string) []byte { return appendStrings(b, ss, true) }
+
+// AppendStringsNoEscapeHTML appends a []string as AppendStrings does, its strings as
+// AppendStringNoEscapeHTML writes them.
+func AppendStringsNoEscapeHTML(b []byte, ss []string) []byte { return appendStrings(b, ss, false) }
+
+func appendStrings(b []byte, ss []string, escapeHTML bool) []byte {
 	if ss == nil {
 		return append(b, "null"...)
 	}
@@ -89,7 +95,7 @@ func AppendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendString(b, s)
+		b = appendString(b, s, escapeHTML)
 	}
 	return append(b, ']')
 }
