@@ -74,60 +74,76 @@ func (s *Store) Disclosures(ledgerNo, customerNo string, after uint64, limit int
 	return rs, next, nil
 }
 
-// pruneScan bounds the records one transaction of Prune looks at, so that a prune of a large
+// pruneScan bounds the records one pass of Prune reads (in a read transaction) before it deletes
+// the old ones among them (in a write transaction of their own), so that a prune of a large
 // store holds the writer's disclosures back for one short transaction at a time.
 var pruneScan = 4096
 
 // Prune deletes the disclosure records made before before, and returns how many it deleted. It
-// walks the records in transactions of at most pruneScan each, every one fsynced: an error leaves
-// the records deleted so far deleted and the rest in place (call again). Records made while it
-// runs are newer and stay. A read-only store refuses with ErrReadOnly.
+// reads the records pruneScan at a time and deletes the old ones of each batch in one fsynced
+// transaction; a batch with none writes nothing. An error leaves the records deleted so far
+// deleted and the rest in place (call again). Records made while it runs are newer and stay
+// (records never change once written, so what a read found old is old when it is deleted). A
+// read-only store refuses with ErrReadOnly.
 func (s *Store) Prune(before time.Time) (int, error) {
+	if s.readOnly {
+		return 0, ErrReadOnly
+	}
 	deleted := 0
 	var from []byte // the key to continue from; nil: the first
 	for {
-		var next []byte
-		pruned := 0
-		err := s.update(func(tx *bolt.Tx) error {
-			next, pruned = nil, 0
-			c := tx.Bucket(bucketDisclosures).Cursor()
-			k, v := c.First()
-			if from != nil {
-				k, v = c.Seek(from)
-			}
-			var old [][]byte
-			for n := 0; k != nil; k, v = c.Next() {
-				if n == pruneScan {
-					next = bytes.Clone(k)
-					break
-				}
-				n++
-				var r struct {
-					Time time.Time `json:"time"`
-				}
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("disclosure: record %x: %w", k, err)
-				}
-				if r.Time.Before(before) {
-					old = append(old, bytes.Clone(k))
-				}
-			}
-			b := tx.Bucket(bucketDisclosures)
-			for _, k := range old {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			pruned = len(old)
-			return nil
-		})
+		old, next, err := s.oldRecords(from, before)
 		if err != nil {
 			return deleted, err
 		}
-		deleted += pruned
+		if len(old) > 0 {
+			err := s.update(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketDisclosures)
+				for _, k := range old {
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return deleted, err
+			}
+			deleted += len(old)
+		}
 		if next == nil {
 			return deleted, nil
 		}
 		from = next
 	}
+}
+
+// oldRecords reads up to pruneScan records from the key from (nil: the first) and returns the
+// keys of those made before before, and the key to read on from (nil: none left).
+func (s *Store) oldRecords(from []byte, before time.Time) (old [][]byte, next []byte, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDisclosures).Cursor()
+		k, v := c.First()
+		if from != nil {
+			k, v = c.Seek(from)
+		}
+		for n := 0; k != nil; k, v = c.Next() {
+			if n == pruneScan {
+				next = bytes.Clone(k)
+				return nil
+			}
+			n++
+			var r struct {
+				Time time.Time `json:"time"`
+			}
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("disclosure: record %x: %w", k, err)
+			}
+			if r.Time.Before(before) {
+				old = append(old, bytes.Clone(k))
+			}
+		}
+		return nil
+	})
+	return old, next, err
 }
