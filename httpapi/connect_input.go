@@ -96,7 +96,7 @@ func parseCustomerDetailsRequest(body []byte, product ConnectProduct) (customerD
 		}
 		key, keyOK := itemString(item, "key", path, &ps)
 		value, valueOK := itemString(item, "value", path, &ps)
-		for _, name := range unusedProperties(item) {
+		for _, name := range item.unused() {
 			invalid(path+"."+name, "The property is not part of a key and value.")
 		}
 		if keyOK {
@@ -127,7 +127,7 @@ func parseCustomerDetailsRequest(body []byte, product ConnectProduct) (customerD
 			}
 		}
 	}
-	for _, name := range unusedProperties(o) {
+	for _, name := range o.unused() {
 		invalid(name, "The property is not part of a GetCustomerDetailsRequest.")
 	}
 	return req, ps
@@ -151,16 +151,4 @@ func itemString(o *object, name, path string, ps *[]connectProblem) (string, boo
 		return "", false
 	}
 	return s, true
-}
-
-// unusedProperties returns the names (as sent) of the properties of o that were not read, sorted.
-func unusedProperties(o *object) []string {
-	var names []string
-	for key, name := range o.names {
-		if !o.used[key] {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -25,7 +24,7 @@ func decodeObjectBody(r *http.Request, required bool) (*object, error) {
 		if required {
 			return nil, invalid(domain.Problem{Name: "body", Description: "a JSON object is required as the request body"})
 		}
-		return &object{fields: map[string]json.RawMessage{}, names: map[string]string{}, used: map[string]bool{}}, nil
+		return &object{}, nil
 	}
 	o, err := parseObject(body, "")
 	if err != nil {

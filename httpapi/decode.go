@@ -58,12 +58,92 @@ func isJSON(contentType string) bool {
 }
 
 // object is a JSON object whose property names are matched case-insensitively (the source
-// document itself writes both "VAN" and "van").
+// document itself writes both "VAN" and "van"): two names are the same property when their
+// strings.ToLower forms are equal. The members stay in a slice, in the order sent; a lookup
+// compares names without allocating (the request bodies this API takes have a few dozen members
+// at most). Only an object of more than indexedMembers members gets a map of its lower-case names,
+// so that a hostile body of many members costs linear time, not quadratic.
 type object struct {
-	path   string // prefix for problem names: "" or "legalAddress."
-	fields map[string]json.RawMessage
-	names  map[string]string // lower-case name → name as sent
-	used   map[string]bool
+	path    string // prefix for problem names: "" or "legalAddress."
+	members []member
+	index   map[string]int // lower-case name → members index; nil below indexedMembers members
+}
+
+// member is one property of an object.
+type member struct {
+	name  string // as sent
+	value json.RawMessage
+	used  bool // read by the decoder (fields.unknown reports the others)
+}
+
+// indexedMembers is the size above which an object's names are looked up through a map.
+const indexedMembers = 16
+
+// add appends a property, or returns a duplicateError when the object has it already.
+func (o *object) add(name string, v json.RawMessage) error {
+	if o.find(name) >= 0 {
+		return &duplicateError{name: o.path + name}
+	}
+	o.members = append(o.members, member{name: name, value: v})
+	switch {
+	case o.index != nil:
+		o.index[strings.ToLower(name)] = len(o.members) - 1
+	case len(o.members) > indexedMembers:
+		o.index = make(map[string]int, 2*len(o.members))
+		for i, m := range o.members {
+			o.index[strings.ToLower(m.name)] = i
+		}
+	}
+	return nil
+}
+
+// find returns the index of the member named name (case-insensitively), or -1.
+func (o *object) find(name string) int {
+	if o.index != nil {
+		if i, ok := o.index[strings.ToLower(name)]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range o.members {
+		if sameName(o.members[i].name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sameName reports whether a and b are the same property name: strings.ToLower(a) ==
+// strings.ToLower(b), compared byte by byte without allocating when both are ASCII.
+func sameName(a, b string) bool {
+	if !isASCII(a) || !isASCII(b) {
+		return strings.ToLower(a) == strings.ToLower(b)
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // parseObject decodes raw as a JSON object. Malformed JSON and duplicate property names are
@@ -80,15 +160,8 @@ func parseObject(raw []byte, path string) (*object, error) {
 // splitObject is parseObject of well-formed JSON: nested objects of a parsed body are split
 // without being validated again.
 func splitObject(raw []byte, path string) (*object, error) {
-	o := &object{path: path, fields: make(map[string]json.RawMessage, 8), names: make(map[string]string, 8), used: make(map[string]bool, 8)}
-	isObject, err := jsonscan.Members(raw, func(name string, v []byte) error {
-		key := strings.ToLower(name)
-		if _, dup := o.fields[key]; dup {
-			return &duplicateError{name: path + name}
-		}
-		o.fields[key], o.names[key] = v, name
-		return nil
-	})
+	o := &object{path: path, members: make([]member, 0, 12)}
+	isObject, err := jsonscan.Members(raw, func(name string, v []byte) error { return o.add(name, v) })
 	switch {
 	case !isObject:
 		return nil, errNotObject
@@ -111,7 +184,7 @@ func decodeObject(raw []byte, path string) (*object, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, errNotObject
 	}
-	o := &object{path: path, fields: map[string]json.RawMessage{}, names: map[string]string{}, used: map[string]bool{}}
+	o := &object{path: path}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -122,11 +195,9 @@ func decodeObject(raw []byte, path string) (*object, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
 		}
-		key := strings.ToLower(name)
-		if _, dup := o.fields[key]; dup {
-			return nil, &duplicateError{name: path + name}
+		if err := o.add(name, v); err != nil {
+			return nil, err
 		}
-		o.fields[key], o.names[key] = v, name
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
@@ -165,12 +236,24 @@ func (f *fields) add(name, description string) {
 
 // raw returns the value of a property (case-insensitive) and marks it used.
 func (o *object) raw(name string) (json.RawMessage, bool) {
-	key := strings.ToLower(name)
-	v, ok := o.fields[key]
-	if ok {
-		o.used[key] = true
+	i := o.find(name)
+	if i < 0 {
+		return nil, false
 	}
-	return v, ok
+	o.members[i].used = true
+	return o.members[i].value, true
+}
+
+// unused returns the names (as sent) of the properties of o that were not read, sorted.
+func (o *object) unused() []string {
+	var names []string
+	for _, m := range o.members {
+		if !m.used {
+			names = append(names, m.name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
@@ -237,14 +320,7 @@ func (f *fields) obj(o *object, name string) (*object, bool, bool) {
 
 // unknown adds a problem for every property of o that was not read.
 func (f *fields) unknown(o *object, hint string) {
-	var names []string
-	for key, name := range o.names {
-		if !o.used[key] {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range o.unused() {
 		f.add(o.path+name, fmt.Sprintf("%s is not a property %s", o.path+name, hint))
 	}
 }
