@@ -134,9 +134,7 @@ func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, 
 	}
 	plain := encodeObject(vals)
 	s := sealedData{V: sealedFormat, F: slices.Sorted(maps.Keys(vals)), C: k.c.seal(nil, eventAAD(stream, id, typ), plain)}
-	if o[SealedMember], err = json.Marshal(s); err != nil {
-		return nil, err
-	}
+	o[SealedMember] = s.appendJSON(make([]byte, 0, s.jsonSize()))
 	return encodeObject(o), nil
 }
 

@@ -4,7 +4,38 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
+
+	"github.com/nordledger/ledger/internal/jsonw"
 )
+
+// appendJSON appends s as json.Marshal encodes it (TestSealedAppendJSONEqualsMarshal), without
+// reflection: every sealed event's SealedMember is written by it.
+func (s sealedData) appendJSON(b []byte) []byte {
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(s.V), 10)
+	b = append(b, `,"f":`...)
+	b = jsonw.AppendStrings(b, s.F)
+	b = append(b, `,"c":`...)
+	if s.C == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, s.C)
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// jsonSize is about the length of s's JSON: appendJSON's output fits in it unless a path needs
+// escapes.
+func (s sealedData) jsonSize() int {
+	n := len(`{"v":1,"f":[],"c":""}`) + base64.StdEncoding.EncodedLen(len(s.C))
+	for _, f := range s.F {
+		n += len(f) + 3
+	}
+	return n
+}
 
 // parseSealed decodes a SealedMember's JSON as json.Unmarshal into sealedData does. The layout
 // SealEvent writes — `{"v":1,"f":["name",...],"c":"base64"}`, no space, member names and paths

@@ -64,6 +64,35 @@ func checkParseSealed(t *testing.T, raw []byte) {
 	if err == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q: %#v, json.Unmarshal gives %#v", raw, got, want)
 	}
+	if err == nil {
+		checkSealedAppendJSON(t, got)
+	}
+}
+
+// checkSealedAppendJSON: appendJSON writes what json.Marshal writes.
+func checkSealedAppendJSON(t *testing.T, s sealedData) {
+	t.Helper()
+	want, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.appendJSON([]byte("x")); string(got[1:]) != string(want) || got[0] != 'x' {
+		t.Fatalf("appendJSON(%#v) = %s, json.Marshal gives %s", s, got, want)
+	}
+}
+
+// TestSealedAppendJSONEqualsMarshal: the writer of every SealedMember agrees with json.Marshal,
+// on the layouts SealEvent writes and on values it never writes.
+func TestSealedAppendJSONEqualsMarshal(t *testing.T) {
+	for _, s := range []sealedData{
+		{V: sealedFormat, F: []string{"emailAddress", "legalAddress", "msisdn", "name"}, C: []byte("\x00\xff sealed bytes")},
+		{V: sealedFormat, F: []string{"answers.0.answerText"}, C: []byte{}},
+		{},
+		{V: -7, F: []string{}, C: nil},
+		{V: 1 << 40, F: []string{"<a>&b", "quote\"back\\slash", "\u2028\u2029", "\xff\xfe", "tab\tnl\n", "å", ""}, C: []byte{1, 2, 3, 4, 5}},
+	} {
+		checkSealedAppendJSON(t, s)
+	}
 }
 
 // FuzzParseSealed: on any input, the hand parser agrees with json.Unmarshal.
