@@ -45,12 +45,17 @@
 //
 // # Publishing through Watermill
 //
-// wire.NewMessage turns an event into a Watermill *message.Message (UUID = event id, metadata = the
-// headers above, wire.MetadataSubject = the subject). The relay publishes through a message.Publisher,
-// by default an AsyncPublisher over JetStream asynchronous publishing: its Publish returns once
-// every message of the call is acknowledged, and its Send returns at once, so the relay keeps
-// sending while earlier batches await their acks, up to MaxInFlight events (default 1000). The
-// cursor moves past a batch only when it and all batches before it are acknowledged.
+// wire.Headers maps an event to its subject and the headers above (all but Nats-Expected-Stream
+// and _watermill_message_uuid, which the relay adds); wire.NewMessage turns an event into a
+// Watermill *message.Message built from them (UUID = event id, metadata = those headers,
+// wire.MetadataSubject = the subject). The relay publishes through a message.Publisher, by
+// default an AsyncPublisher over JetStream asynchronous publishing: its Publish returns once
+// every message of the call is acknowledged, and its SendEvents, which builds the NATS messages
+// straight from wire.Headers (the same messages Publish sends for wire.NewMessage), returns at
+// once, so the relay keeps sending while earlier batches await their acks, up to MaxInFlight
+// events (default 1000). Any other message.Publisher gets wire.NewMessage's messages, one batch
+// at a time. The cursor moves past a batch only when it and all batches before it are
+// acknowledged.
 // watermill-nats's own JetStream publisher waits for one PubAck per message: too slow for the
 // log's write rate.
 //

@@ -11,17 +11,29 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// sender sends a batch of messages and returns its pending result; AsyncPublisher is one.
+// sender sends a batch of events and returns its pending result; AsyncPublisher is one.
 type sender interface {
-	Send(topic string, msgs ...*message.Message) (*Pending, error)
+	SendEvents(ctx context.Context, stream string, events []eventstore.Event) (*Pending, error)
 }
 
-// syncSender adapts a plain message.Publisher: Send returns after Publish, so one batch is in
-// flight at a time.
+// syncSender adapts a plain message.Publisher: it publishes the messages of wire.NewMessage, and
+// SendEvents returns after Publish, so one batch is in flight at a time.
 type syncSender struct{ pub message.Publisher }
 
-func (s syncSender) Send(topic string, msgs ...*message.Message) (*Pending, error) {
-	p := &Pending{done: make(chan struct{}), err: s.pub.Publish(topic, msgs...)}
+func (s syncSender) SendEvents(ctx context.Context, stream string, events []eventstore.Event) (*Pending, error) {
+	msgs := make([]*message.Message, len(events))
+	for i, e := range events {
+		m, err := wire.NewMessage(e)
+		if err != nil {
+			return nil, err
+		}
+		if stream != "" {
+			m.Metadata.Set(wire.HeaderExpectedStream, stream)
+		}
+		m.SetContext(ctx)
+		msgs[i] = m
+	}
+	p := &Pending{done: make(chan struct{}), err: s.pub.Publish("", msgs...)}
 	close(p.done)
 	return p, nil
 }
@@ -130,21 +142,13 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 				break drain
 			}
 		}
-		msgs := make([]*message.Message, len(events))
 		for i, e := range events {
 			if want := next + uint64(i); e.Position != want {
 				return fmt.Errorf("%w: log delivered position %d, want %d", errLog, e.Position, want)
 			}
-			m, err := wire.NewMessage(e)
-			if err != nil {
-				return err
-			}
-			m.Metadata.Set(wire.HeaderExpectedStream, r.cfg.Stream)
-			m.SetContext(msgCtx)
-			msgs[i] = m
 		}
 		spans := r.startPublish(msgCtx, events) // trace.go
-		pending, err := snd.Send("", msgs...)
+		pending, err := snd.SendEvents(msgCtx, r.cfg.Stream, events)
 		if err != nil {
 			endPublish(spans, err)
 			return err

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/wire"
 )
 
@@ -56,7 +58,8 @@ func (c AsyncPublisherConfig) Validate() error {
 // Mapping: the payload is sent unchanged; every metadata key except wire.MetadataSubject becomes a NATS
 // header with the same name and value (like watermill-nats's NATSMarshaler), and the UUID goes in
 // WatermillUUIDHeader. JetStream headers (Nats-Msg-Id, Nats-Expected-Last-Sequence, ...) are
-// therefore set through metadata.
+// therefore set through metadata. SendEvents, the Relay's path, sends stored events as the very
+// same messages without building Watermill messages first (from wire.Headers).
 //
 // Publish returns nil only when every message was acknowledged by the stream; otherwise the first
 // error (messages after it may or may not have been stored). A message carrying
@@ -106,31 +109,92 @@ func (p *AsyncPublisher) Publish(topic string, msgs ...*message.Message) error {
 // successive Send calls from one goroutine are sent in order, so a caller may keep several
 // batches in flight (the Relay does). An error means some messages may not have been sent.
 func (p *AsyncPublisher) Send(topic string, msgs ...*message.Message) (*Pending, error) {
-	select {
-	case <-p.closing:
-		return nil, ErrPublisherClosed
-	default:
+	if err := p.ready(); err != nil {
+		return nil, err
 	}
-	if !p.conn.IsConnected() {
-		if p.conn.IsClosed() {
-			return nil, fmt.Errorf("relay: publish: %w", nats.ErrConnectionClosed)
-		}
-		return nil, fmt.Errorf("relay: publish: %w", nats.ErrDisconnected)
-	}
-	natsMsgs := make([]*nats.Msg, len(msgs))
-	wantSeq := make([]uint64, len(msgs)) // 0: no expectation
+	out := make([]outMsg, len(msgs))
 	for i, m := range msgs {
 		nm, want, err := toNATS(topic, m)
 		if err != nil {
 			return nil, err
 		}
-		natsMsgs[i], wantSeq[i] = nm, want
+		out[i] = outMsg{msg: nm, id: m.UUID, want: want, ctx: m.Context()}
 	}
-	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
-	for i, nm := range natsMsgs {
-		f, err := p.js.PublishMsgAsync(nm, jetstream.WithStallWait(p.cfg.AckTimeout))
+	return p.send(out)
+}
+
+// SendEvents is Send for stored events, without Watermill messages: every event goes out with
+// the subject, headers and payload Send gives wire.NewMessage(e) plus Nats-Expected-Stream:
+// stream (none when stream is ""), and must be acknowledged at sequence e.Position. The wait for
+// the acks ends when ctx ends, as Send's ends with a message's context. An event that wire
+// cannot map (wire.ErrUnmappableEvent) fails the call before anything is sent.
+func (p *AsyncPublisher) SendEvents(ctx context.Context, stream string, events []eventstore.Event) (*Pending, error) {
+	var streamHdr []string // shared by the batch's messages, as header values are never modified in place
+	if stream != "" {
+		streamHdr = []string{stream}
+	}
+	out := make([]outMsg, len(events))
+	for i, e := range events {
+		m, err := eventMsg(ctx, streamHdr, e)
 		if err != nil {
-			return nil, fmt.Errorf("relay: publish %s (message %d of %d): %w", msgs[i].UUID, i+1, len(msgs), err)
+			return nil, err
+		}
+		out[i] = m
+	}
+	if err := p.ready(); err != nil {
+		return nil, err
+	}
+	return p.send(out)
+}
+
+// eventMsg builds the message SendEvents sends for e: the headers of wire.Headers, the event id
+// in WatermillUUIDHeader, and Nats-Expected-Stream when streamHdr is not nil. Its ack must carry
+// sequence e.Position, as Nats-Expected-Last-Sequence is position-1.
+func eventMsg(ctx context.Context, streamHdr []string, e eventstore.Event) (outMsg, error) {
+	subject, h, err := wire.Headers(e)
+	if err != nil {
+		return outMsg{}, err
+	}
+	id := h[wire.HeaderMsgID]   // the event id, which is also the Watermill UUID
+	h[WatermillUUIDHeader] = id // one slice for both: header values are replaced, never modified in place
+	if streamHdr != nil {
+		h[wire.HeaderExpectedStream] = streamHdr
+	}
+	nm := &nats.Msg{Subject: subject, Header: nats.Header(h), Data: e.Data}
+	return outMsg{msg: nm, id: id[0], want: e.Position, ctx: ctx}, nil
+}
+
+// outMsg is a message to send and what its ack must show.
+type outMsg struct {
+	msg  *nats.Msg
+	id   string          // names it in errors: the Watermill UUID or event id
+	want uint64          // the stream sequence its ack must carry; 0: any
+	ctx  context.Context // the wait for its ack ends with it
+}
+
+// ready fails when the publisher is closed or its connection is not connected.
+func (p *AsyncPublisher) ready() error {
+	select {
+	case <-p.closing:
+		return ErrPublisherClosed
+	default:
+	}
+	if !p.conn.IsConnected() {
+		if p.conn.IsClosed() {
+			return fmt.Errorf("relay: publish: %w", nats.ErrConnectionClosed)
+		}
+		return fmt.Errorf("relay: publish: %w", nats.ErrDisconnected)
+	}
+	return nil
+}
+
+// send sends out in order without waiting and returns the Pending result of their acks.
+func (p *AsyncPublisher) send(out []outMsg) (*Pending, error) {
+	futures := make([]jetstream.PubAckFuture, 0, len(out))
+	for i, m := range out {
+		f, err := p.js.PublishMsgAsync(m.msg, jetstream.WithStallWait(p.cfg.AckTimeout))
+		if err != nil {
+			return nil, fmt.Errorf("relay: publish %s (message %d of %d): %w", m.id, i+1, len(out), err)
 		}
 		futures = append(futures, f)
 	}
@@ -141,24 +205,25 @@ func (p *AsyncPublisher) Send(topic string, msgs ...*message.Message) (*Pending,
 	}
 	go func() {
 		defer close(pending.done)
-		pending.err = p.await(msgs, futures, wantSeq)
+		pending.err = p.await(out, futures)
 	}()
 	return pending, nil
 }
 
 // await waits for every future in order; it returns the first error.
-func (p *AsyncPublisher) await(msgs []*message.Message, futures []jetstream.PubAckFuture, wantSeq []uint64) error {
+func (p *AsyncPublisher) await(out []outMsg, futures []jetstream.PubAckFuture) error {
 	for i, f := range futures {
+		m := out[i]
 		select {
 		case ack := <-f.Ok():
-			if wantSeq[i] != 0 && ack.Sequence != wantSeq[i] {
+			if m.want != 0 && ack.Sequence != m.want {
 				return fmt.Errorf("%w: %s: stored at %d, want %d (duplicate: %t)",
-					ErrUnexpectedSequence, msgs[i].UUID, ack.Sequence, wantSeq[i], ack.Duplicate)
+					ErrUnexpectedSequence, m.id, ack.Sequence, m.want, ack.Duplicate)
 			}
 		case err := <-f.Err():
-			return fmt.Errorf("relay: publish %s (message %d of %d): %w", msgs[i].UUID, i+1, len(msgs), err)
-		case <-msgs[i].Context().Done():
-			return fmt.Errorf("relay: publish %s: %w", msgs[i].UUID, msgs[i].Context().Err())
+			return fmt.Errorf("relay: publish %s (message %d of %d): %w", m.id, i+1, len(out), err)
+		case <-m.ctx.Done():
+			return fmt.Errorf("relay: publish %s: %w", m.id, m.ctx.Err())
 		case <-p.closing:
 			return ErrPublisherClosed
 		}

@@ -1,11 +1,15 @@
 package relay_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/eventstore/wire"
 )
@@ -50,6 +55,83 @@ func TestAsyncPublisherCopiesMetadataIntoHeaders(t *testing.T) {
 
 	if err := p.Publish("", message.NewMessage("id-3", nil)); !errors.Is(err, relay.ErrNoSubject) {
 		t.Fatalf("Publish without a subject = %v, want ErrNoSubject", err)
+	}
+}
+
+// SendEvents puts on the wire what Publish sends for wire.NewMessage (the relay's two paths):
+// the same subjects, headers, values and payloads, for events with and without the optional
+// headers and with values needing percent-encoding.
+func TestSendEventsSendsWhatPublishSends(t *testing.T) {
+	srv, nc, js := setup(t)
+	plain := subscribeAll(t, srv.ClientURL())
+	p := newPublisher(t, nc)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	events := []eventstore.Event{
+		{Stream: "1000/customers/9999", Type: "CustomerCreated", Version: 1, Actor: `Åsa "ö" 100%`, CorrelationID: "req 1",
+			CausationID: "c-1\r\n", TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", TraceState: "vendor=x,other=y"},
+		{Stream: "1000/lookups/unmatched", Type: "CustomerDetailsLookedUp", Version: 7},
+		{Stream: "L%1/customers/0012", Type: "KycAnswersUpdated", Version: 2, CorrelationID: "€", TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"},
+		{Stream: "1000/customers/9999", Type: "CustomerDetailsChanged", Version: 2, Actor: "sub-1", CausationID: "c-2", TraceState: "only=state"},
+	}
+	for i := range events {
+		events[i].ID = uuid.Must(uuid.NewV7())
+		events[i].Position = uint64(i + 1)
+		events[i].SchemaVersion = 1 + i%2
+		events[i].Time = at.Add(time.Duration(i) * time.Second)
+		events[i].Data = []byte(fmt.Sprintf(`{ "n": %d, "name":"Örjan" }`, i))
+	}
+
+	pending, err := p.SendEvents(context.Background(), relay.DefaultStreamName, events)
+	if err != nil {
+		t.Fatalf("SendEvents: %v", err)
+	}
+	if err := pending.Err(); err != nil {
+		t.Fatalf("SendEvents: %v", err)
+	}
+	// A fresh stream, so the same events are stored again at the same sequences.
+	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
+		t.Fatal(err)
+	}
+	if err := relay.EnsureStream(context.Background(), js, relay.StreamConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := make([]*message.Message, len(events))
+	for i, e := range events {
+		if msgs[i], err = wire.NewMessage(e); err != nil {
+			t.Fatal(err)
+		}
+		msgs[i].Metadata.Set(wire.HeaderExpectedStream, relay.DefaultStreamName)
+	}
+	if err := p.Publish("", msgs...); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+
+	got := plain.waitFor(t, 2*len(events))
+	for i := range events {
+		direct, viaWatermill := got[i], got[len(events)+i]
+		if direct.Subject != viaWatermill.Subject || !bytes.Equal(direct.Data, viaWatermill.Data) {
+			t.Errorf("event %d: subject %q, data %q; Publish sent %q, %q", i+1, direct.Subject, direct.Data, viaWatermill.Subject, viaWatermill.Data)
+		}
+		if !reflect.DeepEqual(direct.Header, viaWatermill.Header) {
+			t.Errorf("event %d: headers\n%v\nPublish sent\n%v", i+1, direct.Header, viaWatermill.Header)
+		}
+		if direct.Header.Get(relay.WatermillUUIDHeader) != events[i].ID.String() || direct.Header.Get(wire.HeaderExpectedStream) != relay.DefaultStreamName {
+			t.Errorf("event %d: headers %v lack the Watermill UUID or the expected stream", i+1, direct.Header)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// An event that cannot be mapped fails SendEvents before anything is sent.
+	bad := events[0]
+	bad.Position = 5
+	bad.Stream = "1000/kyc/1"
+	if _, err := p.SendEvents(context.Background(), relay.DefaultStreamName, []eventstore.Event{events[0], bad}); !errors.Is(err, wire.ErrUnmappableEvent) {
+		t.Fatalf("SendEvents with an unmappable event = %v, want ErrUnmappableEvent", err)
+	}
+	if n := len(plain.snapshot()); n != 2*len(events) {
+		t.Fatalf("%d messages after the failed SendEvents, want %d", n, 2*len(events))
 	}
 }
 

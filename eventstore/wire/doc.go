@@ -1,8 +1,9 @@
 // Package wire is the event's wire format on NATS, both ways: a stored event (eventstore.Event)
-// as the CloudEvents 1.0 message the relay publishes (NewMessage) and back (EventFromMessage),
-// its subject, its headers and their percent-encoding. It imports no NATS client or server: the
-// relay (eventstore/relay) publishes these messages, a reader's feed (eventstore/feed) reads
-// them, and neither needs the other.
+// as the CloudEvents 1.0 message the relay publishes — its subject and headers (Headers), or the
+// Watermill message built from them (NewMessage) — and back (EventFromMessage), with the headers'
+// percent-encoding. It imports no NATS client or server (Headers returns nats.Header's underlying
+// map type): the relay (eventstore/relay) publishes these messages, a reader's feed
+// (eventstore/feed) reads them, and neither needs the other.
 //
 // The headers, subjects and streams are described in package relay's documentation and in the
 // AsyncAPI document (httpapi/apidocs/asyncapi.yaml); eventstore/consumer reads the same format

@@ -66,55 +66,83 @@ const (
 )
 
 // NewMessage maps a stored event to the Watermill message the relay publishes: UUID = event id,
-// payload = the event's JSON data (unchanged bytes), metadata = the CloudEvents headers above plus
-// Nats-Msg-Id (event id), Nats-Expected-Last-Sequence (position-1) and MetadataSubject (the
-// subject). It fails with an error matching ErrUnmappableEvent when the event's stream is not
-// "{ledgerNo}/customers/{customerNo}" or "{ledgerNo}/lookups/{customerNo}", or a subject token
-// would be invalid. ce-subject is the stream without "{ledgerNo}/", so a consumer recovers the
-// stream as ledgerNo + "/" + ce-subject (percent-decoded).
+// payload = the event's JSON data (unchanged bytes), metadata = the headers of Headers (the
+// CloudEvents headers above plus Nats-Msg-Id and Nats-Expected-Last-Sequence) and MetadataSubject
+// (the subject). It fails as Headers does. ce-subject is the stream without "{ledgerNo}/", so a
+// consumer recovers the stream as ledgerNo + "/" + ce-subject (percent-decoded).
 func NewMessage(e eventstore.Event) (*message.Message, error) {
-	subject, ledgerNo, ceSubject, err := subjectParts(e)
+	subject, h, err := Headers(e)
 	if err != nil {
 		return nil, err
 	}
-	if e.Position == 0 {
-		return nil, &UnmappableEventError{Position: e.Position, Reason: "position 0"}
+	msg := message.NewMessage(h[HeaderID][0], message.Payload(e.Data))
+	msg.Metadata = make(message.Metadata, len(h)+1)
+	for k, v := range h {
+		msg.Metadata[k] = v[0]
 	}
-	id := e.ID.String()
-	msg := message.NewMessage(id, message.Payload(e.Data))
-	md := msg.Metadata
-	md.Set(MetadataSubject, subject)
-	md.Set(HeaderSpecVersion, ceSpecVersion)
-	md.Set(HeaderID, id)
-	md.Set(HeaderSource, encodeHeaderValue(ceSourcePrefix+ledgerNo))
-	md.Set(HeaderType, ceTypePrefix+e.Type)
-	md.Set(HeaderSubject, encodeHeaderValue(ceSubject))
-	md.Set(HeaderTime, e.Time.UTC().Format(time.RFC3339Nano))
-	md.Set(HeaderDataContentType, contentTypeJSON)
-	md.Set(HeaderContentType, contentTypeJSON)
-	md.Set(HeaderLedgerPosition, strconv.FormatUint(e.Position, 10))
-	md.Set(HeaderStreamVersion, strconv.FormatUint(e.Version, 10))
-	md.Set(HeaderSchemaVersion, strconv.Itoa(e.SchemaVersion))
-	setIfNotEmpty(md, HeaderActor, e.Actor)
-	setIfNotEmpty(md, HeaderCorrelationID, e.CorrelationID)
-	setIfNotEmpty(md, HeaderCausationID, e.CausationID)
-	setIfNotEmpty(md, HeaderCETraceParent, e.TraceParent)
-	setIfNotEmpty(md, HeaderCETraceState, e.TraceState)
-	if e.TraceParent != "" { // as is: W3C values are printable ASCII, and propagators do not percent-decode
-		md.Set(HeaderTraceParent, e.TraceParent)
-	}
-	if e.TraceState != "" {
-		md.Set(HeaderTraceState, e.TraceState)
-	}
-	md.Set(HeaderMsgID, id)
-	md.Set(HeaderExpectedLastSeq, strconv.FormatUint(e.Position-1, 10))
+	msg.Metadata[MetadataSubject] = subject
 	return msg, nil
 }
 
-func setIfNotEmpty(md message.Metadata, key, value string) {
-	if value != "" {
-		md.Set(key, encodeHeaderValue(value))
+// maxHeaders is the most headers Headers sets: 13 always, 7 more when the event has an actor,
+// correlation and causation id and a trace context (parent and state).
+const maxHeaders = 20
+
+// Headers maps a stored event to its NATS subject and message headers, one value each: the
+// CloudEvents headers above (string values percent-encoded, empty optional ones absent),
+// Nats-Msg-Id (event id) and Nats-Expected-Last-Sequence (position-1). The map is
+// nats.Header's underlying type and has room for two more headers without growing (the relay
+// adds Nats-Expected-Stream and the Watermill UUID). It fails with an error matching
+// ErrUnmappableEvent when the event's stream is not "{ledgerNo}/customers/{customerNo}" or
+// "{ledgerNo}/lookups/{customerNo}", a subject token would be invalid, or the position is 0.
+//
+// Headers is the one home of the wire format's headers: NewMessage builds its metadata from it.
+func Headers(e eventstore.Event) (subject string, h map[string][]string, err error) {
+	subject, ledgerNo, ceSubject, err := subjectParts(e)
+	if err != nil {
+		return "", nil, err
 	}
+	if e.Position == 0 {
+		return "", nil, &UnmappableEventError{Position: e.Position, Reason: "position 0"}
+	}
+	h = make(map[string][]string, maxHeaders+2)
+	values := make([]string, 0, maxHeaders) // one array for every header's value
+	set := func(name, value string) {
+		values = append(values, value)
+		n := len(values)
+		h[name] = values[n-1 : n : n] // capped: appending to one header's values cannot overwrite the next
+	}
+	setIfNotEmpty := func(name, value string) {
+		if value != "" {
+			set(name, encodeHeaderValue(value))
+		}
+	}
+	id := e.ID.String()
+	set(HeaderSpecVersion, ceSpecVersion)
+	set(HeaderID, id)
+	set(HeaderSource, encodeHeaderValue(ceSourcePrefix+ledgerNo))
+	set(HeaderType, ceTypePrefix+e.Type)
+	set(HeaderSubject, encodeHeaderValue(ceSubject))
+	set(HeaderTime, e.Time.UTC().Format(time.RFC3339Nano))
+	set(HeaderDataContentType, contentTypeJSON)
+	set(HeaderContentType, contentTypeJSON)
+	set(HeaderLedgerPosition, strconv.FormatUint(e.Position, 10))
+	set(HeaderStreamVersion, strconv.FormatUint(e.Version, 10))
+	set(HeaderSchemaVersion, strconv.Itoa(e.SchemaVersion))
+	setIfNotEmpty(HeaderActor, e.Actor)
+	setIfNotEmpty(HeaderCorrelationID, e.CorrelationID)
+	setIfNotEmpty(HeaderCausationID, e.CausationID)
+	setIfNotEmpty(HeaderCETraceParent, e.TraceParent)
+	setIfNotEmpty(HeaderCETraceState, e.TraceState)
+	if e.TraceParent != "" { // as is: W3C values are printable ASCII, and propagators do not percent-decode
+		set(HeaderTraceParent, e.TraceParent)
+	}
+	if e.TraceState != "" {
+		set(HeaderTraceState, e.TraceState)
+	}
+	set(HeaderMsgID, id)
+	set(HeaderExpectedLastSeq, strconv.FormatUint(e.Position-1, 10))
+	return subject, h, nil
 }
 
 // Subject returns the NATS subject of an event:

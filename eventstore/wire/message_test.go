@@ -183,3 +183,44 @@ func TestMessageMapsBackToItsStream(t *testing.T) {
 		}
 	}
 }
+
+// Headers gives the subject and, one value each, the metadata of NewMessage but MetadataSubject;
+// with every optional header present and values needing percent-encoding too.
+func TestHeadersAreNewMessageMetadata(t *testing.T) {
+	full := storedEvent("1000/customers/123", "CustomerCreated")
+	full.Actor, full.CausationID = "Åsa \"ö\" 100%", "cause 1"
+	full.TraceParent, full.TraceState = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "vendor=x"
+	bare := storedEvent("1000/lookups/unmatched", "CustomerDetailsLookedUp")
+	bare.Actor, bare.CorrelationID = "", ""
+	for _, e := range []eventstore.Event{full, bare} {
+		subject, h, err := wire.Headers(e)
+		if err != nil {
+			t.Fatalf("Headers(%s): %v", e.Stream, err)
+		}
+		msg, err := wire.NewMessage(e)
+		if err != nil {
+			t.Fatalf("NewMessage(%s): %v", e.Stream, err)
+		}
+		if want, _ := wire.Subject(e); subject != want || msg.Metadata.Get(wire.MetadataSubject) != want {
+			t.Errorf("%s: subject %q, metadata %q, want %q", e.Stream, subject, msg.Metadata.Get(wire.MetadataSubject), want)
+		}
+		if len(h) != len(msg.Metadata)-1 {
+			t.Errorf("%s: %d headers, %d metadata keys besides the subject", e.Stream, len(h), len(msg.Metadata)-1)
+		}
+		for k, v := range h {
+			if len(v) != 1 || v[0] != msg.Metadata.Get(k) {
+				t.Errorf("%s: header %s = %q, metadata %q", e.Stream, k, v, msg.Metadata.Get(k))
+			}
+		}
+		// The values share one array: appending to one header's values must not touch another's.
+		h[wire.HeaderSpecVersion] = append(h[wire.HeaderSpecVersion], "x")
+		if h[wire.HeaderID][0] != e.ID.String() {
+			t.Errorf("%s: appending to %s changed %s to %q", e.Stream, wire.HeaderSpecVersion, wire.HeaderID, h[wire.HeaderID][0])
+		}
+	}
+	e := storedEvent("1000/customers/123", "CustomerCreated")
+	e.Position = 0
+	if _, _, err := wire.Headers(e); !errors.Is(err, wire.ErrUnmappableEvent) {
+		t.Errorf("Headers at position 0: %v; want ErrUnmappableEvent", err)
+	}
+}
