@@ -108,6 +108,9 @@ func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, 
 	if len(paths) == 0 {
 		return data, nil
 	}
+	if flatPaths(paths) {
+		return p.sealFlat(ctx, stream, id, typ, data, paths)
+	}
 	o, err := parseObject(data)
 	if err != nil {
 		return nil, fmt.Errorf("personal: %s: %w", typ, err)
@@ -124,6 +127,39 @@ func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, 
 	if len(vals) == 0 {
 		return data, nil
 	}
+	c, err := p.sealMembers(ctx, stream, id, typ, encodeObject(vals))
+	if err != nil {
+		return nil, err
+	}
+	s := sealedData{V: sealedFormat, F: slices.Sorted(maps.Keys(vals)), C: c}
+	o[SealedMember] = s.appendJSON(make([]byte, 0, s.jsonSize()))
+	return encodeObject(o), nil
+}
+
+// sealFlat is SealEvent of an event type whose personal paths are all top-level members
+// (flat.go): the same result, on sorted slices.
+func (p *Protector) sealFlat(ctx context.Context, stream string, id uuid.UUID, typ string, data []byte, paths []string) ([]byte, error) {
+	rest, taken, err := splitFlat(data, paths)
+	if err != nil {
+		return nil, fmt.Errorf("personal: %s: %w", typ, err)
+	}
+	if has(rest, SealedMember) {
+		return nil, fmt.Errorf("personal: %s is sealed already", typ)
+	}
+	if len(taken) == 0 {
+		return data, nil
+	}
+	c, err := p.sealMembers(ctx, stream, id, typ, encodeMembers(taken))
+	if err != nil {
+		return nil, err
+	}
+	s := sealedData{V: sealedFormat, F: names(taken), C: c}
+	return encodeMembers(withMember(rest, entry{SealedMember, s.appendJSON(make([]byte, 0, s.jsonSize()))})), nil
+}
+
+// sealMembers seals the JSON object of an event's personal members with the data key of the
+// event's customer, making the key when the customer has none.
+func (p *Protector) sealMembers(ctx context.Context, stream string, id uuid.UUID, typ string, plain []byte) ([]byte, error) {
 	subject, ok := Subject(stream)
 	if !ok {
 		return nil, fmt.Errorf("personal: %s with personal data in stream %q, which belongs to no customer", typ, stream)
@@ -132,10 +168,7 @@ func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, 
 	if err != nil {
 		return nil, err
 	}
-	plain := encodeObject(vals)
-	s := sealedData{V: sealedFormat, F: slices.Sorted(maps.Keys(vals)), C: k.c.seal(nil, eventAAD(stream, id, typ), plain)}
-	o[SealedMember] = s.appendJSON(make([]byte, 0, s.jsonSize()))
-	return encodeObject(o), nil
+	return k.c.seal(nil, eventAAD(stream, id, typ), plain), nil
 }
 
 // sealedMarker is in the data of every sealed event.
