@@ -194,7 +194,7 @@ func busCeiling(ctx context.Context, url string, n int) (busResult, error) {
 	return busResult{Messages: n, Seconds: took.Seconds(), PerSecond: float64(n) / took.Seconds(), DataBytes: size}, nil
 }
 
-// ceilingMessages makes n relay messages (wire.NewMessage of CustomerCreated events of generated
+// ceilingMessages makes n relay messages (wire.Headers of CustomerCreated events of generated
 // customers) on subjects under prefix, at sequences 1..n of a new stream.
 func ceilingMessages(n int, prefix string) ([]*nats.Msg, int, error) {
 	msgs := make([]*nats.Msg, 0, n)
@@ -217,21 +217,12 @@ func ceilingMessages(n int, prefix string) ([]*nats.Msg, int, error) {
 		}
 		e := eventstore.Event{ID: uuid.Must(uuid.NewV7()), Stream: domain.StreamName("1000", p.CustomerNo), Version: 1,
 			Position: uint64(i + 1), Type: typ, SchemaVersion: sv, Time: now, Actor: "ledgerbench", CorrelationID: uuid.NewString(), Data: data}
-		wm, err := wire.NewMessage(e)
+		subject, h, err := wire.Headers(e)
 		if err != nil {
 			return nil, 0, err
 		}
-		hdr := nats.Header{}
-		hdr.Set(relay.WatermillUUIDHeader, wm.UUID)
-		subject := ""
-		for k, v := range wm.Metadata {
-			if k == wire.MetadataSubject {
-				subject = prefix + strings.TrimPrefix(v, wire.SubjectPrefix)
-				continue
-			}
-			hdr.Set(k, v)
-		}
-		msgs = append(msgs, &nats.Msg{Subject: subject, Header: hdr, Data: wm.Payload})
+		h[relay.WatermillUUIDHeader] = h[wire.HeaderMsgID] // as the relay sends it (AsyncPublisher.SendEvents)
+		msgs = append(msgs, &nats.Msg{Subject: prefix + strings.TrimPrefix(subject, wire.SubjectPrefix), Header: nats.Header(h), Data: e.Data})
 		total += len(data)
 	}
 	return msgs, total / max(n, 1), nil

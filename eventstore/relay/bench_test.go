@@ -127,18 +127,13 @@ func resetStream(b *testing.B, js jetstream.JetStream) {
 func rawMessages(b *testing.B, events []eventstore.Event) []*nats.Msg {
 	out := make([]*nats.Msg, len(events))
 	for i, e := range events {
-		m, err := wire.NewMessage(e)
+		subject, h, err := wire.Headers(e)
 		if err != nil {
 			b.Fatal(err)
 		}
-		m.Metadata.Set(wire.HeaderExpectedStream, relay.DefaultStreamName)
-		hdr := nats.Header{relay.WatermillUUIDHeader: {m.UUID}}
-		for k, v := range m.Metadata {
-			if k != wire.MetadataSubject {
-				hdr.Set(k, v)
-			}
-		}
-		out[i] = &nats.Msg{Subject: m.Metadata.Get(wire.MetadataSubject), Header: hdr, Data: m.Payload}
+		h[wire.HeaderExpectedStream] = []string{relay.DefaultStreamName}
+		h[relay.WatermillUUIDHeader] = h[wire.HeaderMsgID]
+		out[i] = &nats.Msg{Subject: subject, Header: nats.Header(h), Data: e.Data}
 	}
 	return out
 }
