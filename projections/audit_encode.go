@@ -47,13 +47,7 @@ func marshalEvent(e Event) ([]byte, error) {
 	b = append(b, `,"TraceState":`...)
 	b = jsonw.AppendString(b, e.TraceState)
 	b = append(b, `,"Data":`...)
-	if e.Data == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, e.Data)
-		b = append(b, '"')
-	}
+	b = jsonw.AppendBytes(b, e.Data)
 	return append(b, '}'), nil
 }
 

@@ -17,13 +17,7 @@ func (s sealedData) appendJSON(b []byte) []byte {
 	b = append(b, `,"f":`...)
 	b = jsonw.AppendStrings(b, s.F)
 	b = append(b, `,"c":`...)
-	if s.C == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, s.C)
-		b = append(b, '"')
-	}
+	b = jsonw.AppendBytes(b, s.C)
 	return append(b, '}')
 }
 

@@ -5,6 +5,7 @@
 package jsonw
 
 import (
+	"encoding/base64"
 	"unicode/utf8"
 )
 
@@ -77,6 +78,16 @@ func AppendBool(b []byte, v bool) []byte {
 		return append(b, "true"...)
 	}
 	return append(b, "false"...)
+}
+
+// AppendBytes appends a []byte as json.Marshal does: standard base64 in quotes, null when nil.
+func AppendBytes(b, data []byte) []byte {
+	if data == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, data)
+	return append(b, '"')
 }
 
 // AppendStrings appends a []string as json.Marshal does: null when nil.

@@ -44,6 +44,15 @@ func TestAppendStringsIsMarshal(t *testing.T) {
 	}
 }
 
+func TestAppendBytesIsMarshal(t *testing.T) {
+	for _, data := range [][]byte{nil, {}, {0}, {0xff, 0xfe}, []byte("sealed bytes of any length")} {
+		want, _ := json.Marshal(data)
+		if got := AppendBytes([]byte("x"), data); string(got[1:]) != string(want) {
+			t.Errorf("AppendBytes(%q) = %s, want %s", data, got[1:], want)
+		}
+	}
+}
+
 func FuzzAppendString(f *testing.F) {
 	for _, s := range samples {
 		f.Add(s)
