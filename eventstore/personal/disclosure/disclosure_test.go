@@ -243,15 +243,22 @@ func TestGrantsAndRevocation(t *testing.T) {
 	}
 }
 
+// newTwoCustomerWorld is a world with customers 9999 and 99991 (whose number starts with the
+// other's), each created at the positions returned, and consumer crm granted ledger 1000.
+func newTwoCustomerWorld(t *testing.T) (w *world, p, q uint64) {
+	w = newWorld(t)
+	p = w.appendEvent(t, "1000/customers/9999", created)
+	other := created
+	other.CustomerNo = "99991"
+	q = w.appendEvent(t, "1000/customers/99991", other)
+	w.store.Grant("1000", "crm", "", "", w.now)
+	return w, p, q
+}
+
 // TestDisclosuresPaging: a customer's records page by sequence, and another customer whose
 // number starts with the same digits is not mixed in.
 func TestDisclosuresPaging(t *testing.T) {
-	w := newWorld(t)
-	p := w.appendEvent(t, "1000/customers/9999", created)
-	other := created
-	other.CustomerNo = "99991"
-	q := w.appendEvent(t, "1000/customers/99991", other)
-	w.store.Grant("1000", "crm", "", "", w.now)
+	w, p, q := newTwoCustomerWorld(t)
 	for i := 0; i < 5; i++ {
 		if _, err := w.svc.Disclose(ctx, disclosure.Request{LedgerNo: "1000", Consumer: "crm", Positions: []uint64{p, q}}); err != nil {
 			t.Fatal(err)
@@ -318,12 +325,7 @@ func mustMoney(t *testing.T) domain.Money {
 // read-only store refuses.
 func TestPrune(t *testing.T) {
 	defer disclosure.SetPruneScan(3)()
-	w := newWorld(t)
-	p := w.appendEvent(t, "1000/customers/9999", created)
-	other := created
-	other.CustomerNo = "99991"
-	q := w.appendEvent(t, "1000/customers/99991", other)
-	w.store.Grant("1000", "crm", "", "", w.now)
+	w, p, q := newTwoCustomerWorld(t)
 	start := w.now
 	for i := 0; i < 4; i++ { // at start, +1h, +2h, +3h: two records each (one per customer)
 		if _, err := w.svc.Disclose(ctx, disclosure.Request{LedgerNo: "1000", Consumer: "crm", Positions: []uint64{p, q}}); err != nil {
