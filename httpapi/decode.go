@@ -114,29 +114,23 @@ func (o *object) find(name string) int {
 }
 
 // sameName reports whether a and b are the same property name: strings.ToLower(a) ==
-// strings.ToLower(b), compared byte by byte without allocating when both are ASCII.
+// strings.ToLower(b). The ASCII prefix both share is compared byte by byte, without allocating
+// and in one pass (the names of a request body are compared with every name looked up); from
+// the first non-ASCII byte of either on, the rests are compared lowered — the prefixes before it
+// lower to themselves byte for byte, so where they differ the names differ.
 func sameName(a, b string) bool {
-	if !isASCII(a) || !isASCII(b) {
-		return strings.ToLower(a) == strings.ToLower(b)
-	}
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.ToLower(a[i:]) == strings.ToLower(b[i:])
+		}
+		if lowerASCII(ca) != lowerASCII(cb) {
 			return false
 		}
 	}
-	return true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+	// Equal up to the shorter one's end: a longer one's rest would lower to something, not nothing.
+	return len(a) == len(b)
 }
 
 func lowerASCII(c byte) byte {

@@ -22,6 +22,20 @@ func TestSameName(t *testing.T) {
 	}
 }
 
+// FuzzSameName: sameName(a, b) is strings.ToLower(a) == strings.ToLower(b) for any two strings,
+// valid UTF-8 or not (the seeds from TestSameName; .ci/run fuzzes it briefly).
+func FuzzSameName(f *testing.F) {
+	for _, p := range [][2]string{{"name", "NAME"}, {"\u212aey", "key"}, {"emaİlAddress", "emailaddress"},
+		{"straße", "STRASSE"}, {"ΣΑΣ", "σας"}, {"ab\xff", "AB\xfe"}, {"a", "ab"}, {"x\u212a", "xk"}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := sameName(a, b), strings.ToLower(a) == strings.ToLower(b); got != want {
+			t.Errorf("sameName(%q, %q) = %v, want %v", a, b, got, want)
+		}
+	})
+}
+
 // TestObjectMembers: lookups, duplicates and the unread properties, below and above the size at
 // which an object indexes its names.
 func TestObjectMembers(t *testing.T) {
