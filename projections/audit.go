@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -24,7 +25,7 @@ var (
 	bucketAuditActor  = []byte("audit_actor")  // lp(ledger) lp(actor) position → ""
 	bucketAuditType   = []byte("audit_type")   // lp(ledger) lp(type) position → ""
 	bucketAuditCorr   = []byte("audit_corr")   // lp(ledger) lp(correlationId) position → ""
-	bucketAuditMeta   = []byte("audit_meta")   // "L" lp(ledger) → ledgerClock; "C" index key prefix → count
+	bucketAuditMeta   = []byte("audit_meta")   // "L" lp(ledger) → ledgerClock; "C" index key prefix → count (actor and type only)
 )
 
 // Audit is the audit index: a copy of every stored event (the whole §9 envelope, data included)
@@ -48,8 +49,10 @@ func NewAudit(db *DB) *Audit { return &Audit{db: db} }
 // Name implements Projection.
 func (*Audit) Name() string { return AuditName }
 
-// Version implements Projection.
-func (*Audit) Version() uint32 { return 1 }
+// Version implements Projection. Version 2: no count per correlation id (audit_meta keeps the
+// counts of actors and types; a query counts a correlation id's few events itself). A client's
+// own correlation ids are random, and each count was one more random leaf per write.
+func (*Audit) Version() uint32 { return 2 }
 
 // Buckets implements Projection.
 func (*Audit) Buckets() [][]byte {
@@ -102,7 +105,7 @@ type auditEvent struct {
 type auditIndexEntry struct {
 	bucket   []byte
 	key      []byte // in bucket: lp(ledger) lp(value) position
-	countKey []byte // the value's count in audit_meta
+	countKey []byte // the value's count in audit_meta; nil for a correlation id (not counted)
 }
 
 // prepare implements preparer.
@@ -130,8 +133,10 @@ func (p *Audit) prepare(e Event) any {
 			continue
 		}
 		prefix := k.key(lp(append(k.start(), a.lk...), ix.value))
-		a.ix[i] = auditIndexEntry{bucket: ix.bucket, key: k.key(append(append(k.start(), prefix...), a.pos...)),
-			countKey: k.key(append(append(append(append(k.start(), 'C'), ix.bucket...), 0), prefix...))}
+		a.ix[i] = auditIndexEntry{bucket: ix.bucket, key: k.key(append(append(k.start(), prefix...), a.pos...))}
+		if counted(ix.bucket) {
+			a.ix[i].countKey = k.key(countKey(k.start(), ix.bucket, prefix))
+		}
 	}
 	return a
 }
@@ -190,6 +195,9 @@ func (p *Audit) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 		if err := tx.Bucket(ix.bucket).Put(ix.key, nil); err != nil {
 			return err
 		}
+		if ix.countKey == nil {
+			continue
+		}
 		if err := p.metaPut(tx, ix.countKey, u64key(counter(p.metaGet(tx, ix.countKey))+1)); err != nil {
 			return err
 		}
@@ -209,8 +217,17 @@ func appendOnly(tx *bolt.Tx, name []byte) *bolt.Bucket {
 	return b
 }
 
-// count reads a counter of the meta bucket (0 when absent).
-func count(meta *bolt.Bucket, key []byte) uint64 { return counter(meta.Get(key)) }
+// counted reports whether the index's values are counted in audit_meta: actors and types are few
+// and each is shared by many events, so their counts are a handful of records that stay hot; a
+// correlation id names one request's events, and counting each would put a record on a random
+// leaf of audit_meta for every request.
+func counted(index []byte) bool { return !bytes.Equal(index, bucketAuditCorr) }
+
+// countKey appends the audit_meta key of the count of an index's value (prefix: lp(ledger)
+// lp(value)) to dst.
+func countKey(dst, index, prefix []byte) []byte {
+	return append(append(append(append(dst, 'C'), index...), 0), prefix...)
+}
 
 // counter decodes a counter's value (0 when absent).
 func counter(v []byte) uint64 {

@@ -61,23 +61,42 @@ func (p *Audit) Query(ctx context.Context, q AuditQuery) (AuditPage, error) {
 			return nil
 		}
 		// The driving index: the filter with the fewest events, else every event of the ledger.
+		// Actors and types are counted in audit_meta; a correlation id's entries are counted here,
+		// no further than it takes to know whether they are fewer than the best of the others (or
+		// than ScanLimit: past that, either index drives a page as well). On a tie the correlation
+		// id drives.
 		prefix, best := lk, uint64(math.MaxUint64)
 		driver := tx.Bucket(bucketAuditLedger)
 		meta := tx.Bucket(bucketAuditMeta)
 		for _, ix := range []struct {
 			bucket []byte
 			value  string
-		}{{bucketAuditCorr, q.CorrelationID}, {bucketAuditActor, q.Actor}, {bucketAuditType, q.Type}} {
+		}{{bucketAuditActor, q.Actor}, {bucketAuditType, q.Type}} {
 			if ix.value == "" {
 				continue
 			}
 			pre := join(lk, lp(nil, ix.value))
-			n := count(meta, join([]byte("C"), ix.bucket, []byte{0}, pre))
+			n := counter(meta.Get(countKey(nil, ix.bucket, pre)))
 			if n == 0 {
 				return nil // nothing has that value
 			}
 			if n < best {
 				prefix, best, driver = pre, n, tx.Bucket(ix.bucket)
+			}
+		}
+		if q.CorrelationID != "" {
+			pre := join(lk, lp(nil, q.CorrelationID))
+			corr := tx.Bucket(bucketAuditCorr)
+			var enough uint64 // alone, it drives: whether it has an event is all there is to know
+			if best != math.MaxUint64 {
+				enough = min(best, uint64(q.ScanLimit))
+			}
+			n := countEntries(corr, pre, enough+1)
+			if n == 0 {
+				return nil // nothing has that correlation id
+			}
+			if n <= best {
+				prefix, driver = pre, corr
 			}
 		}
 		events := tx.Bucket(bucketAuditEvents)
@@ -107,6 +126,16 @@ func (p *Audit) Query(ctx context.Context, q AuditQuery) (AuditPage, error) {
 		return nil
 	})
 	return page, err
+}
+
+// countEntries counts the entries of one value in an index (keys prefix + position), up to max.
+func countEntries(index *bolt.Bucket, prefix []byte, max uint64) uint64 {
+	var n uint64
+	c := index.Cursor()
+	for k, _ := c.Seek(prefix); n < max && k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // window turns the query's start and time filters into the log positions [lo, hi] that can
