@@ -327,7 +327,7 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	}
 	s.lag.begin(head0)
 	m0, _ := scrapeMetrics(ctx, s.metrics, s.base)
-	t := &target{client: newHTTPClient(conc), base: s.base, token: s.svc.token}
+	t := &target{client: newHTTPClient(conc), base: s.base, token: s.svc.token, randomCorrelation: cfg.CorrelationIDs == "random"}
 	defer t.client.CloseIdleConnections()
 	var a procSample
 	var c0 time.Duration

@@ -26,6 +26,9 @@ type config struct {
 	Ledger      string
 	Merchant    string
 	Product     string
+	// CorrelationIDs: "none" sends no X-Correlation-ID (ledgerd makes a UUIDv7, in time order);
+	// "random" sends a random UUIDv4 with every measured request, as integrators' own ids are.
+	CorrelationIDs string
 
 	Workloads   []string
 	Concurrency []int
@@ -162,6 +165,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 		fs.StringVar(&c.Ledgerd, "ledgerd", "", "ledgerd binary to start (default: built from this checkout)")
 		fs.StringVar(&c.LedgerdArgs, "ledgerd-args", "", "more flags for the started ledgerd, space-separated (e.g. \"-nats-url nats://127.0.0.1:4222\" to compare with another NATS)")
 		fs.StringVar(&c.Ledger, "ledger", "1000", "ledger to work in (a Swedish ledger)")
+		fs.StringVar(&c.CorrelationIDs, "correlation-ids", "none", "X-Correlation-ID of the measured requests: none (ledgerd makes one, in time order) or random (a UUIDv4 each, as clients' own ids)")
 		fs.StringVar(&c.Merchant, "merchant", "1000", "Connect merchant mapped to the ledger (lookup workload)")
 		fs.StringVar(&c.Product, "product", "9000", "its payment product looking up Swedish fiscal numbers")
 		fs.Var(stringsFlag{&c.Workloads}, "workloads", "comma list of workloads: "+workloadNames())
@@ -228,6 +232,9 @@ func (c *config) Validate() error {
 			errs = append(errs, fmt.Errorf("--sizes: want ascending counts of 1 to %d", createBase))
 			break
 		}
+	}
+	if c.CorrelationIDs != "" && c.CorrelationIDs != "none" && c.CorrelationIDs != "random" {
+		errs = append(errs, fmt.Errorf("--correlation-ids: %q is not none or random", c.CorrelationIDs))
 	}
 	if c.SeedConcurrency < 1 {
 		errs = append(errs, errors.New("--seed-concurrency must be at least 1"))

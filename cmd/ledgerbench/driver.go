@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // request is one HTTP request a workload makes; want is the status that counts as success.
@@ -46,6 +48,8 @@ type target struct {
 	client *http.Client
 	base   string
 	token  string
+	// randomCorrelation: every request carries its own random X-Correlation-ID (a UUIDv4).
+	randomCorrelation bool
 }
 
 // do sends r and returns the status and the response body's size (the body is read and
@@ -64,6 +68,9 @@ func (t *target) do(ctx context.Context, r request, keep bool) (status int, n in
 	}
 	if r.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if t.randomCorrelation {
+		req.Header.Set("X-Correlation-ID", uuid.NewString())
 	}
 	resp, err := t.client.Do(req)
 	if err != nil {
