@@ -157,6 +157,54 @@ func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
 	}
 }
 
+// TestRandomNumbersAndCorrelationIDs: with random customer numbers and a correlation id per
+// request, the seeded customers are found by the patches and the reads, the creates never
+// collide with them, and a data directory keeps its numbering.
+func TestRandomNumbersAndCorrelationIDs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerd")
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runMain(t, "--seed", "30", "--customer-numbers", "random", "--correlation-ids", "random",
+		"--workloads", "create,patch,read", "--concurrency", "2", "--requests", "20", "--warmup", "0s", "--ceilings", "none",
+		"--data-dir", dataDir, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, l := range readReport(t, out).Levels {
+		if l.Service.Requests == 0 || len(l.Service.Errors) > 0 {
+			t.Errorf("%s: %d requests, errors %v", l.Workload, l.Service.Requests, l.Service.Errors)
+		}
+	}
+	code, _, stderr = runMain(t, "--seed", "30", "--workloads", "read", "--concurrency", "1", "--requests", "5",
+		"--ceilings", "none", "--data-dir", dataDir, "--out", filepath.Join(t.TempDir(), "out2"))
+	if code == 0 || !strings.Contains(stderr, "random numbers, not sequential") {
+		t.Errorf("a sequential run on a random-numbered data directory: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestNumbering: sequential numbers are customerBase+i; random ones are distinct for every index
+// the harness uses, and stay within the ten digits of the sequential ones.
+func TestNumbering(t *testing.T) {
+	if got := sequentialNumbers.of(7); got != "1000000007" {
+		t.Errorf("sequential 7 = %s", got)
+	}
+	seen := map[string]bool{}
+	for _, r := range [][2]int{{0, 100_000}, {createBase, createBase + 100_000}, {maxIndex - 1000, maxIndex}} {
+		for i := r[0]; i < r[1]; i++ {
+			no := randomNumbers.of(i)
+			if seen[no] || len(no) != 10 {
+				t.Fatalf("random number of %d: %s (seen before or not ten digits)", i, no)
+			}
+			seen[no] = true
+		}
+	}
+	if randomNumbers.of(1) == "1000000001" {
+		t.Error("random numbers are sequential")
+	}
+}
+
 // TestRunAgainstURL: against a running ledgerd (--url), the harness mints a token from the
 // secret file, seeds through the API (a second seed finds the customers there) and measures.
 func TestRunAgainstURL(t *testing.T) {

@@ -201,7 +201,7 @@ func ceilingMessages(n int, prefix string) ([]*nats.Msg, int, error) {
 	total := 0
 	now := time.Now().UTC()
 	for i := 0; i < n; i++ {
-		p := genPerson(i, customerNo(i))
+		p := genPerson(i, sequentialNumbers.of(i))
 		cmd, err := domain.ParseCreateCustomer(p.domainInput(), domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}, now)
 		if err != nil {
 			return nil, 0, err

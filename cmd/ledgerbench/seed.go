@@ -47,6 +47,8 @@ type marker struct {
 	Ledger    string `json:"ledger"`
 	Customers int    `json:"customers"` // customers 0..Customers-1 exist
 	Created   int    `json:"created"`   // customers created by workloads: createBase..createBase+Created-1
+	// Numbers is how the customers are numbered (--customer-numbers); empty: sequential.
+	Numbers numbering `json:"numbers,omitempty"`
 }
 
 func readMarker(dataDir string) (marker, bool, error) {
@@ -87,7 +89,7 @@ func seedMeta(i int) app.Meta {
 
 // seedOffline creates customers from..to-1 in the event log of dataDir (ledgerd stopped) with
 // conc concurrent commands.
-func seedOffline(ctx context.Context, dataDir, ledger string, from, to, conc int, stderr io.Writer) (seedResult, error) {
+func seedOffline(ctx context.Context, dataDir, ledger string, numbers numbering, from, to, conc int, stderr io.Writer) (seedResult, error) {
 	res := seedResult{Mode: "offline", From: from, To: to}
 	dir := datadir.FromEnv(dataDir, os.Getenv)
 	key, _, err := datadir.EnsureSecret(dir.KeyFilePath())
@@ -113,7 +115,7 @@ func seedOffline(ctx context.Context, dataDir, ledger string, from, to, conc int
 	policy := domain.LedgerPolicy{LedgerNo: ledger, CountryCode: "SE"}
 	bar := newProgress(stderr, fmt.Sprintf("seeding %d customers (offline)", to-from), "customers", int64(to-from))
 	return seedConcurrently(ctx, res, from, to, conc, bar, func(ctx context.Context, i int) (bool, error) {
-		p := genPerson(i, customerNo(i))
+		p := genPerson(i, numbers.of(i))
 		meta := seedMeta(i)
 		cmd, err := domain.ParseCreateCustomer(p.domainInput(), policy, meta.Time)
 		if err == nil {
@@ -132,7 +134,7 @@ func seedAPI(ctx context.Context, t *target, pop *population, from, to, conc int
 	res := seedResult{Mode: "api", From: from, To: to}
 	bar := newProgress(stderr, fmt.Sprintf("seeding %d customers (API)", to-from), "customers", int64(to-from))
 	return seedConcurrently(ctx, res, from, to, conc, bar, func(ctx context.Context, i int) (bool, error) {
-		r := request{Method: http.MethodPost, Path: pop.base() + "/customers", Body: genPerson(i, customerNo(i)).createBody()}
+		r := request{Method: http.MethodPost, Path: pop.base() + "/customers", Body: genPerson(i, pop.customerNo(i)).createBody()}
 		status, _, body, err := t.do(ctx, r, true)
 		switch {
 		case err != nil:

@@ -65,7 +65,7 @@ type catchUp struct {
 
 func newSession(cfg *config, stderr io.Writer) (*session, error) {
 	s := &session{cfg: cfg, stderr: stderr, metrics: &http.Client{Timeout: 10 * time.Second}}
-	s.pop = &population{Ledger: cfg.Ledger, Merchant: cfg.Merchant, Product: cfg.Product}
+	s.pop = &population{Ledger: cfg.Ledger, Merchant: cfg.Merchant, Product: cfg.Product, Numbers: cfg.CustomerNumbers}
 	if cfg.URL != "" {
 		s.scratch = os.TempDir()
 		return s, nil
@@ -91,10 +91,19 @@ func newSession(cfg *config, stderr io.Writer) (*session, error) {
 		if fileSize(filepath.Join(s.dataDir, datadir.Events)) > 0 {
 			return nil, fmt.Errorf("%s holds an event log the harness did not make (no %s): use an empty or a ledgerbench data directory", s.dataDir, markerFile)
 		}
-		m = marker{Ledger: cfg.Ledger}
+		m = marker{Ledger: cfg.Ledger, Numbers: cfg.CustomerNumbers}
 	}
 	if m.Ledger != cfg.Ledger {
 		return nil, fmt.Errorf("%s was seeded for ledger %s, not %s", s.dataDir, m.Ledger, cfg.Ledger)
+	}
+	if m.Numbers == "" {
+		m.Numbers = sequentialNumbers // made before --customer-numbers
+	}
+	if cfg.Command == "rebuild" {
+		cfg.CustomerNumbers = m.Numbers // rebuilding makes no customers
+	}
+	if m.Numbers != cfg.CustomerNumbers {
+		return nil, fmt.Errorf("%s holds customers with %s numbers, not %s (--customer-numbers)", s.dataDir, m.Numbers, cfg.CustomerNumbers)
 	}
 	s.mark = m
 	return s, nil
@@ -106,7 +115,7 @@ func newSession(cfg *config, stderr io.Writer) (*session, error) {
 func (s *session) seedTo(ctx context.Context, n int) (*seedResult, *rebuildResult, error) {
 	var sr *seedResult
 	if n > s.mark.Customers {
-		r, err := seedOffline(ctx, s.dataDir, s.cfg.Ledger, s.mark.Customers, n, s.cfg.SeedConcurrency, s.stderr)
+		r, err := seedOffline(ctx, s.dataDir, s.cfg.Ledger, s.cfg.CustomerNumbers, s.mark.Customers, n, s.cfg.SeedConcurrency, s.stderr)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -262,7 +271,7 @@ func (s *session) freeCreateSlot(ctx context.Context) (int, error) {
 	slots := (maxIndex - createBase) / createSlot
 	for _, k := range rand.Perm(slots) {
 		from := createBase + k*createSlot
-		status, _, _, err := s.svc.do(ctx, request{Method: http.MethodGet, Path: s.pop.base() + "/customers/" + customerNo(from)}, false)
+		status, _, _, err := s.svc.do(ctx, request{Method: http.MethodGet, Path: s.pop.base() + "/customers/" + s.pop.customerNo(from)}, false)
 		if err != nil {
 			return 0, err
 		}
@@ -272,7 +281,7 @@ func (s *session) freeCreateSlot(ctx context.Context) (int, error) {
 		case http.StatusOK:
 			continue
 		default:
-			return 0, fmt.Errorf("looking for unused customer numbers: GET customer %s: status %d", customerNo(from), status)
+			return 0, fmt.Errorf("looking for unused customer numbers: GET customer %s: status %d", s.pop.customerNo(from), status)
 		}
 	}
 	return 0, fmt.Errorf("every slot of %d customer numbers for creates is used: give --create-from", createSlot)

@@ -10,15 +10,38 @@ import (
 	"sync/atomic"
 )
 
-// Customer numbers and indexes. Customer i (genPerson(i)) has number customerBase+i. The seed
-// holds indexes 0..seeded-1; customers created by the create workloads take indexes from
-// createBase on, so a seed grown later never collides with them.
+// Customer numbers and indexes. Customer i (genPerson(i)) has number customerBase+i, or
+// customerBase+scramble(i) with random numbers. The seed holds indexes 0..seeded-1; customers
+// created by the create workloads take indexes from createBase on, so a seed grown later never
+// collides with them.
 const (
 	customerBase = 1_000_000_000
 	createBase   = 20_000_000
 )
 
-func customerNo(i int) string { return strconv.Itoa(customerBase + i) }
+// numbering is how the harness numbers its customers.
+type numbering string
+
+const (
+	// sequentialNumbers: customer i is customerBase+i, so each new customer's keys (its stream,
+	// its read-model record, its audit trail, its data key) land after every other's: the cheap
+	// case of each index keyed by customer number.
+	sequentialNumbers numbering = "sequential"
+	// randomNumbers: new customers land anywhere among the others, as integrators' own numbers do.
+	randomNumbers numbering = "random"
+)
+
+// of returns customer i's number.
+func (n numbering) of(i int) string {
+	if n == randomNumbers {
+		return strconv.Itoa(customerBase + scramble(i))
+	}
+	return strconv.Itoa(customerBase + i)
+}
+
+// scramble is a bijection of [0, 2^25), which holds every index (maxIndex): consecutive indexes
+// land about 1.5 million apart (a multiplication by an odd number modulo a power of two).
+func scramble(i int) int { return int(uint32(i) * 0x9E3779B1 & (1<<25 - 1)) }
 
 // population is what the workloads know of the ledger's customers.
 type population struct {
@@ -26,9 +49,13 @@ type population struct {
 	Merchant string // the Connect merchant mapped to Ledger
 	Product  string // its payment product looking up Swedish fiscal numbers
 	Seeded   int    // customers 0..Seeded-1 exist
+	Numbers  numbering
 	next     atomic.Int64
 	patches  atomic.Int64
 }
+
+// customerNo returns customer i's number.
+func (p *population) customerNo(i int) string { return p.Numbers.of(i) }
 
 // takeCreate returns the index of the next customer to create.
 func (p *population) takeCreate() int {
@@ -128,7 +155,7 @@ func (p *population) request(op string, rng *rand.Rand) request {
 	switch op {
 	case "create":
 		i := p.takeCreate()
-		return request{Op: op, Method: http.MethodPost, Path: p.base() + "/customers", Body: genPerson(i, customerNo(i)).createBody(), Want: http.StatusCreated}
+		return request{Op: op, Method: http.MethodPost, Path: p.base() + "/customers", Body: genPerson(i, p.customerNo(i)).createBody(), Want: http.StatusCreated}
 	case "patch":
 		i := rng.IntN(p.Seeded)
 		n := p.patches.Add(1)
@@ -138,11 +165,11 @@ func (p *population) request(op string, rng *rand.Rand) request {
 		} else {
 			body = fmt.Appendf(nil, `{"emailAddress": "changed.%d@example.se"}`, n)
 		}
-		return request{Op: op, Method: http.MethodPatch, Path: p.base() + "/customers/" + customerNo(i), Body: body, Want: http.StatusOK}
+		return request{Op: op, Method: http.MethodPatch, Path: p.base() + "/customers/" + p.customerNo(i), Body: body, Want: http.StatusOK}
 	case "get":
-		return request{Op: op, Method: http.MethodGet, Path: p.base() + "/customers/" + customerNo(rng.IntN(p.Seeded)), Want: http.StatusOK}
+		return request{Op: op, Method: http.MethodGet, Path: p.base() + "/customers/" + p.customerNo(rng.IntN(p.Seeded)), Want: http.StatusOK}
 	case "get-expand":
-		return request{Op: op, Method: http.MethodGet, Path: p.base() + "/customers/" + customerNo(rng.IntN(p.Seeded)) + "?$expand=legaladdress,billingaddress", Want: http.StatusOK}
+		return request{Op: op, Method: http.MethodGet, Path: p.base() + "/customers/" + p.customerNo(rng.IntN(p.Seeded)) + "?$expand=legaladdress,billingaddress", Want: http.StatusOK}
 	case "find":
 		q := genPerson(rng.IntN(p.Seeded), "")
 		body, _ := json.Marshal(map[string]any{"nationalIdentifier": map[string]string{"regNo": q.RegNo, "countryCode": q.Country}})
