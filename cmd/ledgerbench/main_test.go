@@ -10,10 +10,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 // TestMain lets the test binary be the harness's minimal-server child, as the harness's own
@@ -177,6 +183,35 @@ func TestRandomNumbersAndCorrelationIDs(t *testing.T) {
 			t.Errorf("%s: %d requests, errors %v", l.Workload, l.Service.Requests, l.Service.Errors)
 		}
 	}
+	// The requests carried their own ids: ledgerd logs each request's correlation id, and the
+	// ones it makes itself are UUIDv7.
+	logged, err := os.ReadFile(filepath.Join(dataDir, "ledgerd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v4 := 0
+	for _, m := range regexp.MustCompile(`correlationId=([0-9a-f-]{36})`).FindAllStringSubmatch(string(logged), -1) {
+		if id, err := uuid.Parse(m[1]); err == nil && id.Version() == 4 {
+			v4++
+		}
+	}
+	if v4 < 60 {
+		t.Errorf("%d requests with a UUIDv4 correlation id in ledgerd's log, want the 60 measured", v4)
+	}
+	// The customers are where random numbers put them (ledgerd has stopped: the log is free).
+	store, err := eventstore.Open(filepath.Join(dataDir, datadir.Events), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range map[int]bool{1: true, 29: true, 30: false} { // not 0: scramble(0) is 0
+		for n, exists := range map[numbering]bool{randomNumbers: want, sequentialNumbers: false} {
+			v, err := store.StreamVersion(context.Background(), domain.StreamName("1000", n.of(i)))
+			if err != nil || (v > 0) != exists {
+				t.Errorf("customer %d numbered %s (%s): version %d, %v; want it to exist: %v", i, n, n.of(i), v, err, exists)
+			}
+		}
+	}
+	store.Close()
 	code, _, stderr = runMain(t, "--seed", "30", "--workloads", "read", "--concurrency", "1", "--requests", "5",
 		"--ceilings", "none", "--data-dir", dataDir, "--out", filepath.Join(t.TempDir(), "out2"))
 	if code == 0 || !strings.Contains(stderr, "random numbers, not sequential") {
