@@ -29,7 +29,8 @@ type config struct {
 	// CorrelationIDs: "none" sends no X-Correlation-ID (ledgerd makes a UUIDv7, in time order);
 	// "random" sends a random UUIDv4 with every measured request, as integrators' own ids are.
 	CorrelationIDs string
-	// CustomerNumbers numbers the seeded and created customers (workloads.go).
+	// CustomerNumbers numbers the seeded and created customers (workloads.go); empty: as the
+	// data directory's are, else sequential (newSession decides).
 	CustomerNumbers numbering
 
 	Workloads   []string
@@ -193,14 +194,9 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 		fs.StringVar(&c.Ledger, "ledger", "1000", "ledger to seed (a Swedish ledger)")
 	}
 	fs.IntVar(&c.SeedConcurrency, "seed-concurrency", 256, "concurrent creates while seeding")
-	c.CustomerNumbers = sequentialNumbers
-	fs.Func("customer-numbers", "how customers are numbered: sequential (each new one after the others, the cheap case for every index) or random (anywhere among them, as clients' own numbers); a data directory keeps the numbering it was seeded with (default sequential)", func(v string) error {
-		if v != string(sequentialNumbers) && v != string(randomNumbers) {
-			return fmt.Errorf("%q is not sequential or random", v)
-		}
-		c.CustomerNumbers = numbering(v)
-		return nil
-	})
+	if cmd != "rebuild" {
+		fs.StringVar((*string)(&c.CustomerNumbers), "customer-numbers", "", "how customers are numbered: sequential (each new one after the others, the cheap case for every index) or random (anywhere among them, as clients' own numbers); default: as the data directory's are, else sequential")
+	}
 	fs.DurationVar(&c.ReadyTimeout, "ready-timeout", 30*time.Minute, "how long a started ledgerd may take to become ready")
 	if cmd == "rebuild" {
 		fs.StringVar(&c.Projection, "projection", "all", "projection to rebuild: customers, audit or all (a single one is built into a file of its own; projections.db is left alone)")
@@ -245,6 +241,9 @@ func (c *config) Validate() error {
 	}
 	if c.CorrelationIDs != "" && c.CorrelationIDs != "none" && c.CorrelationIDs != "random" {
 		errs = append(errs, fmt.Errorf("--correlation-ids: %q is not none or random", c.CorrelationIDs))
+	}
+	if n := c.CustomerNumbers; n != "" && n != sequentialNumbers && n != randomNumbers {
+		errs = append(errs, fmt.Errorf("--customer-numbers: %q is not sequential or random", n))
 	}
 	if c.SeedConcurrency < 1 {
 		errs = append(errs, errors.New("--seed-concurrency must be at least 1"))

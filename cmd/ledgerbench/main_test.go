@@ -165,7 +165,8 @@ func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
 
 // TestRandomNumbersAndCorrelationIDs: with random customer numbers and a correlation id per
 // request, the seeded customers are found by the patches and the reads, the creates never
-// collide with them, and a data directory keeps its numbering.
+// collide with them, and a data directory keeps its numbering: a later run takes it without the
+// flag, and refuses the other.
 func TestRandomNumbersAndCorrelationIDs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs ledgerd")
@@ -212,8 +213,19 @@ func TestRandomNumbersAndCorrelationIDs(t *testing.T) {
 		}
 	}
 	store.Close()
-	code, _, stderr = runMain(t, "--seed", "30", "--workloads", "read", "--concurrency", "1", "--requests", "5",
-		"--ceilings", "none", "--data-dir", dataDir, "--out", filepath.Join(t.TempDir(), "out2"))
+	out2 := filepath.Join(t.TempDir(), "out2")
+	code, _, stderr = runMain(t, "--seed", "30", "--workloads", "patch,read", "--concurrency", "1", "--requests", "5",
+		"--ceilings", "none", "--data-dir", dataDir, "--out", out2)
+	if code != 0 {
+		t.Fatalf("a run without --customer-numbers on a random-numbered data directory: exit %d\n%s", code, stderr)
+	}
+	for _, l := range readReport(t, out2).Levels {
+		if len(l.Service.Errors) > 0 {
+			t.Errorf("later run, %s: errors %v (customers not found at their numbers?)", l.Workload, l.Service.Errors)
+		}
+	}
+	code, _, stderr = runMain(t, "--seed", "30", "--customer-numbers", "sequential", "--workloads", "read", "--concurrency", "1",
+		"--requests", "5", "--ceilings", "none", "--data-dir", dataDir, "--out", filepath.Join(t.TempDir(), "out3"))
 	if code == 0 || !strings.Contains(stderr, "random numbers, not sequential") {
 		t.Errorf("a sequential run on a random-numbered data directory: exit %d\n%s", code, stderr)
 	}
@@ -280,11 +292,11 @@ func TestRunAgainstURL(t *testing.T) {
 
 // TestUsageErrors: bad flags are usage errors (status 2) naming every problem.
 func TestUsageErrors(t *testing.T) {
-	code, _, stderr := runMain(t, "--workloads", "create,bogus", "--concurrency", "0", "--ceilings", "gpu")
+	code, _, stderr := runMain(t, "--workloads", "create,bogus", "--concurrency", "0", "--ceilings", "gpu", "--customer-numbers", "odd")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
-	for _, want := range []string{`"bogus"`, "--concurrency: 0", `"gpu"`} {
+	for _, want := range []string{`"bogus"`, "--concurrency: 0", `"gpu"`, `--customer-numbers: "odd"`} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not name %s:\n%s", want, stderr)
 		}

@@ -65,8 +65,12 @@ type catchUp struct {
 
 func newSession(cfg *config, stderr io.Writer) (*session, error) {
 	s := &session{cfg: cfg, stderr: stderr, metrics: &http.Client{Timeout: 10 * time.Second}}
-	s.pop = &population{Ledger: cfg.Ledger, Merchant: cfg.Merchant, Product: cfg.Product, Numbers: cfg.CustomerNumbers}
+	s.pop = &population{Ledger: cfg.Ledger, Merchant: cfg.Merchant, Product: cfg.Product}
 	if cfg.URL != "" {
+		if cfg.CustomerNumbers == "" {
+			cfg.CustomerNumbers = sequentialNumbers
+		}
+		s.pop.Numbers = cfg.CustomerNumbers
 		s.scratch = os.TempDir()
 		return s, nil
 	}
@@ -97,14 +101,15 @@ func newSession(cfg *config, stderr io.Writer) (*session, error) {
 		return nil, fmt.Errorf("%s was seeded for ledger %s, not %s", s.dataDir, m.Ledger, cfg.Ledger)
 	}
 	if m.Numbers == "" {
-		m.Numbers = sequentialNumbers // made before --customer-numbers
+		m.Numbers = sequentialNumbers // a new data directory without --customer-numbers, or one made before it
 	}
-	if cfg.Command == "rebuild" {
-		cfg.CustomerNumbers = m.Numbers // rebuilding makes no customers
+	if cfg.CustomerNumbers == "" {
+		cfg.CustomerNumbers = m.Numbers
 	}
 	if m.Numbers != cfg.CustomerNumbers {
 		return nil, fmt.Errorf("%s holds customers with %s numbers, not %s (--customer-numbers)", s.dataDir, m.Numbers, cfg.CustomerNumbers)
 	}
+	s.pop.Numbers = cfg.CustomerNumbers
 	s.mark = m
 	return s, nil
 }
