@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +77,8 @@ type loadGen struct {
 	round     []*writeOp            // the writes of the current round
 	nextNo    []int                 // per worker
 	seq       int
+
+	acked atomic.Int64 // writes acknowledged so far, by every run
 }
 
 func newLoadGen(t *testing.T, token string, workers int) *loadGen {
@@ -228,8 +231,21 @@ func (g *loadGen) run(ctx context.Context, base string, workers int, stopOnError
 	return acked
 }
 
+// awaitAcked returns once n more writes than now are acknowledged; the test fails when they are
+// not within a minute (a load that stalled, not a slow machine).
+func (g *loadGen) awaitAcked(t *testing.T, n int64, what string) {
+	t.Helper()
+	want := g.acked.Load() + n
+	for deadline := time.Now().Add(time.Minute); g.acked.Load() < want; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d of %d writes acknowledged within a minute", what, g.acked.Load()-want+n, n)
+		}
+	}
+}
+
 // confirm applies an acknowledged write to the model.
 func (g *loadGen) confirm(op *writeOp) {
+	defer g.acked.Add(1)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if want := strconv.Quote(strconv.FormatUint(op.after.version, 10)); op.etag != want {

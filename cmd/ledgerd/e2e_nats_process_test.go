@@ -149,19 +149,28 @@ func TestE2ENATSProcessOutage(t *testing.T) {
 	defer g.client.CloseIdleConnections()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
+	done := make(chan int, 1)
 	go func() { done <- g.run(ctx, s.base, 8, false) }()
-	time.Sleep(300 * time.Millisecond)
+	running := true
+	defer func() { // a phase that failed: the writers end before the test does
+		if running {
+			cancel()
+			<-done
+		}
+	}()
+	// Each phase lasts until the load has made progress in it, however slow the machine.
+	g.awaitAcked(t, 50, "before the outages")
 	ns.stop(t, syscall.SIGKILL)
-	time.Sleep(1500 * time.Millisecond) // writes go on without a bus
+	g.awaitAcked(t, 200, "the bus killed") // writes go on without a bus
 	ns.start(t)
-	time.Sleep(500 * time.Millisecond)
+	g.awaitAcked(t, 50, "the bus back")
 	ns.stop(t, syscall.SIGTERM)
-	time.Sleep(time.Second)
+	g.awaitAcked(t, 100, "the bus stopped")
 	ns.start(t)
-	time.Sleep(300 * time.Millisecond)
+	g.awaitAcked(t, 50, "the bus back again")
 	cancel()
 	acked := <-done
+	running = false
 	t.Logf("%d writes acknowledged across two bus outages", acked)
 	if acked == 0 {
 		t.Fatal("no write was acknowledged")
