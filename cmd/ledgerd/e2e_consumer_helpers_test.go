@@ -196,11 +196,11 @@ func (s *testServer) logHead(t *testing.T) uint64 { return writerHead(t, s) }
 // streamEvent reads the message at a position of the stream on the NATS at url and decodes it.
 func streamEvent(t *testing.T, js jetstream.JetStream, position uint64) *consumer.Event {
 	t.Helper()
-	st, err := js.Stream(context.Background(), consumer.DefaultStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The relay publishes after the write is answered: the message is awaited, not assumed.
+	// The bus starts in the background and the relay publishes after the write is answered: the
+	// stream and the message are awaited, not assumed.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := waitStream(ctx, t, js, consumer.DefaultStream)
 	cons, err := st.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: position})
 	if err != nil {

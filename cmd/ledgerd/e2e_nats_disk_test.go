@@ -95,10 +95,7 @@ func streamIDs(t *testing.T, url string, want uint64) []string {
 	js, _ := jetstream.New(nc)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	stream, err := js.Stream(ctx, relay.DefaultStreamName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := waitStream(ctx, t, js, relay.DefaultStreamName)
 	ids := make([]string, 0, want)
 	for seq := uint64(1); seq <= want; seq++ {
 		m, err := stream.GetMsg(ctx, seq)

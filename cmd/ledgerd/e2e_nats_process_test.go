@@ -106,10 +106,7 @@ func checkStreamPerCustomer(t *testing.T, url string, want map[string]uint64) {
 	js, _ := jetstream.New(nc)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	stream, err := js.Stream(ctx, relay.DefaultStreamName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := waitStream(ctx, t, js, relay.DefaultStreamName)
 	info, err := stream.Info(ctx)
 	if err != nil {
 		t.Fatal(err)

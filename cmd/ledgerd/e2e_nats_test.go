@@ -62,10 +62,7 @@ func TestE2EEventsOnNATS(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	stream, err := js.Stream(ctx, "LEDGER")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := waitStream(ctx, t, js, "LEDGER")
 	for {
 		info, err := stream.Info(ctx)
 		if err != nil {
