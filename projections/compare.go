@@ -179,6 +179,9 @@ func keyText(k []byte) string {
 func CopyProjection(dst, src *DB, p Projection) error {
 	return src.db.View(func(stx *bolt.Tx) error {
 		return dst.db.Update(func(dtx *bolt.Tx) error {
+			if h, ok := p.(indexHolder); ok {
+				h.reloadIndexes(dtx)
+			}
 			for _, name := range p.Buckets() {
 				if dtx.Bucket(name) != nil {
 					if err := dtx.DeleteBucket(name); err != nil {

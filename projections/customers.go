@@ -14,8 +14,10 @@ import (
 const CustomersName = "customers"
 
 var (
-	bucketCustomers = []byte("customers")      // "{ledgerNo}/{customerNo}" → JSON of domain.CustomerState
-	bucketNatIDs    = []byte("customer_natid") // national-identifier key (keyed hash) → customerNo
+	bucketCustomers = []byte("customers") // "{ledgerNo}/{customerNo}" → JSON of domain.CustomerState
+	// bucketNatIDs: big-endian position of a CustomerCreated → national-identifier key (a keyed
+	// hash) 0x00 customerNo; looked up through natIndex, in memory (natid_index.go).
+	bucketNatIDs = []byte("customer_natid")
 )
 
 // NationalIDKeyFunc returns the keyed-hash key of a national identifier within a ledger.
@@ -28,6 +30,7 @@ type Customers struct {
 	natID  NationalIDKeyFunc
 	batch  *customerBatch      // between BeginBatch and EndBatch (customers_batch.go)
 	states *stateCache         // decoded states for reads (customers_cache.go)
+	natIDs natIndex            // the national-identifier index's look-up (natid_index.go)
 	pd     *personal.Protector // Protect; nil: events and states in the clear only (personal.go)
 }
 
@@ -40,8 +43,9 @@ func NewCustomers(db *DB, natID NationalIDKeyFunc) *Customers {
 func (*Customers) Name() string { return CustomersName }
 
 // Version implements Projection. Version 2: states of customers with sealed events are sealed,
-// forgotten customers are kept as their forgotten state, customer_natid_of.
-func (*Customers) Version() uint32 { return 2 }
+// forgotten customers are kept as their forgotten state, customer_natid_of. Version 3: the
+// national-identifier index in position order, looked up in memory (natid_index.go).
+func (*Customers) Version() uint32 { return 3 }
 
 // Buckets implements Projection.
 func (*Customers) Buckets() [][]byte {
@@ -162,10 +166,7 @@ func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 		return err
 	}
 	if ce.natKey != nil {
-		if err := keyOrdered(tx, bucketNatIDOf).Put([]byte(key), ce.natKey); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketNatIDs).Put(ce.natKey, []byte(customerNo))
+		return p.natIDs.put(tx, key, customerNo, ce.natKey, e.Position)
 	}
 	return nil
 }
@@ -200,12 +201,11 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 
 // FindByNationalID returns the number of the customer holding a national identifier in a ledger.
 func (p *Customers) FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error) {
-	var no string
-	err := p.db.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketNatIDs).Get([]byte(p.natID(ledgerNo, ni))); v != nil {
-			no = string(v)
-		}
-		return nil
-	})
-	return no, no != "", err
+	return p.natIDs.find(p.db.db, []byte(p.natID(ledgerNo, ni)))
 }
+
+// loadIndexes implements indexHolder: the national-identifier index's look-up.
+func (p *Customers) loadIndexes() error { return p.natIDs.load(p.db.db) }
+
+// reloadIndexes implements indexHolder: tx replaces the national-identifier index's bucket.
+func (p *Customers) reloadIndexes(tx *bolt.Tx) { p.natIDs.reload(tx) }

@@ -37,9 +37,9 @@ func (p *Audit) Protect(pd *personal.Protector) *Audit {
 // errNoProtector: a sealed event met a projection without a protector.
 var errNoProtector = errors.New("projections: the event is sealed and the projection has no protector (Set.Protect)")
 
-// bucketNatIDOf maps a customer to its key in the national-identifier index, so a forgotten
+// bucketNatIDOf maps a customer to its entry in the national-identifier index, so a forgotten
 // customer's entry is removed without its national identifier, which is no longer readable.
-var bucketNatIDOf = []byte("customer_natid_of") // "{ledgerNo}/{customerNo}" → national-identifier key
+var bucketNatIDOf = []byte("customer_natid_of") // "{ledgerNo}/{customerNo}" → big-endian position of its entry in bucketNatIDs
 
 // decodeState decodes a customer's stored state: sealed reports whether it is kept sealed. A
 // sealed state whose key is destroyed (the customer is being forgotten) reads as forgotten.
@@ -119,17 +119,8 @@ func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) erro
 	if err := p.changed(tx, key, domain.RestoreCustomer(s), false, false); err != nil {
 		return err
 	}
-	of := tx.Bucket(bucketNatIDOf)
-	if natKey := of.Get([]byte(key)); natKey != nil {
-		ix := tx.Bucket(bucketNatIDs)
-		if v := ix.Get(natKey); v != nil && string(v) == s.CustomerNo {
-			if err := ix.Delete(natKey); err != nil {
-				return err
-			}
-		}
-		if err := of.Delete([]byte(key)); err != nil {
-			return err
-		}
+	if err := p.natIDs.remove(tx, key); err != nil {
+		return err
 	}
 	ledgerNo, _, _ := strings.Cut(key, "/")
 	if err := dropPendingCardRegistrations(tx, ledgerNo, s.CustomerNo); err != nil {

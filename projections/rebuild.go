@@ -195,8 +195,19 @@ func (r *reader) stop() {
 	}
 }
 
+// indexHolder is a projection that holds an index of its buckets in memory: it reads it when its
+// runner starts (or at its first use), and again after a transaction that replaced the buckets
+// (reset, CopyProjection) commits.
+type indexHolder interface {
+	loadIndexes() error
+	reloadIndexes(tx *bolt.Tx)
+}
+
 // reset drops p's read model and checkpoint and records its code version, leaving empty buckets.
 func reset(tx *bolt.Tx, p Projection) error {
+	if h, ok := p.(indexHolder); ok {
+		h.reloadIndexes(tx)
+	}
 	for _, b := range p.Buckets() {
 		if tx.Bucket(b) != nil {
 			if err := tx.DeleteBucket(b); err != nil {

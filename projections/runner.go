@@ -85,6 +85,15 @@ func (r *Runner) start() error {
 			r.log.Info("projections: building from the start of the log", "projection", p.Name())
 		}
 	}
+	for _, p := range r.projections {
+		// An index held in memory is read now, before the runner applies or anyone reads, not at
+		// its first use, which would hold up the commits meanwhile (~0.1 s per 100k customers).
+		if h, ok := p.(indexHolder); ok {
+			if err := h.loadIndexes(); err != nil {
+				return fmt.Errorf("projections: %s: %w", p.Name(), err)
+			}
+		}
+	}
 	r.low = lowest(r.checkpoints)
 	r.advance()
 	return nil
