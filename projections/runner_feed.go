@@ -94,6 +94,14 @@ func (d *delivery) apply(ctx context.Context, e Event, more bool) error {
 		return nil
 	}
 	if err := d.commit(); err != nil {
+		if d.ctx.Err() != nil {
+			// Stopping: the commit failed because the process is closing under it (a reader
+			// waiting for a key the key bus, closing too, will not deliver). Nothing is lost or
+			// wrong — the feed starts again from the checkpoint — so the runner has not failed.
+			r.log.Info("projections: stopped while applying; the next start applies from the checkpoint",
+				"position", e.Position, "err", err)
+			return nil
+		}
 		return r.fail(err)
 	}
 	return nil

@@ -1,14 +1,19 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/projections"
+	bolt "go.etcd.io/bbolt"
 )
 
 // scriptedFeed delivers, in turn, each round's positions (a round is a subscription that ends
@@ -89,5 +94,59 @@ func TestBatchesSurviveAFeedRestart(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// stoppingProjection fails to apply because the process stops under it: it ends the runner's
+// context (as ledgerd's Close does) and then fails, as a reader waiting for a key does when the
+// key bus closes.
+type stoppingProjection struct{ stop context.CancelFunc }
+
+func (stoppingProjection) Name() string      { return "stopping" }
+func (stoppingProjection) Version() uint32   { return 1 }
+func (stoppingProjection) Buckets() [][]byte { return [][]byte{[]byte("stopping")} }
+func (p stoppingProjection) Apply(*bolt.Tx, projections.Event) error {
+	p.stop()
+	return errors.New("keysync: the key bus is closed while waiting for the key")
+}
+
+// TestStopWhileApplyingIsNoFailure: a commit that fails because the process is stopping does not
+// fail the runner or log an error (the next start applies from the checkpoint), and commits
+// nothing.
+func TestStopWhileApplyingIsNoFailure(t *testing.T) {
+	dir := t.TempDir()
+	store, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	history(t, store, 2, 3, 1)
+	events, err := store.ReadAll(context.Background(), 1, 10)
+	if err != nil || len(events) == 0 {
+		t.Fatalf("%d events, %v", len(events), err)
+	}
+	db, err := projections.OpenDB(filepath.Join(dir, "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs bytes.Buffer
+	runner, err := projections.NewRunner(db, slog.New(slog.NewTextHandler(&logs, nil)), stoppingProjection{stop: cancel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &scriptedFeed{events: events, rounds: [][]uint64{{1}}}
+	if err := runner.Run(ctx, f); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := runner.Err(); err != nil {
+		t.Fatalf("the runner failed: %v", err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("logged an error:\n%s", logs.String())
+	}
+	if got := runner.Position(); got != 0 {
+		t.Fatalf("position %d after a commit that failed, want 0", got)
 	}
 }
