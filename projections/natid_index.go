@@ -26,9 +26,8 @@ import (
 // kept current by the transactions that change the bucket, once they commit (bolt.Tx.OnCommit: a
 // transaction rolled back leaves it as it was).
 type natIndex struct {
-	mu     sync.RWMutex
-	loaded bool
-	m      map[[sha256.Size]byte]uint64 // digest of the national-identifier key → position
+	mu sync.RWMutex
+	m  map[[sha256.Size]byte]uint64 // digest of the national-identifier key → position; nil until read
 }
 
 func natDigest(natKey []byte) [sha256.Size]byte { return sha256.Sum256(natKey) }
@@ -65,7 +64,7 @@ func (x *natIndex) put(tx *bolt.Tx, key, customerNo string, natKey []byte, pos u
 	tx.OnCommit(func() {
 		x.mu.Lock()
 		defer x.mu.Unlock()
-		if x.loaded {
+		if x.m != nil {
 			x.m[d] = pos
 		}
 	})
@@ -96,7 +95,7 @@ func (x *natIndex) remove(tx *bolt.Tx, key string) error {
 	tx.OnCommit(func() {
 		x.mu.Lock()
 		defer x.mu.Unlock()
-		if x.loaded && x.m[d] == pos {
+		if p, ok := x.m[d]; ok && p == pos {
 			delete(x.m, d)
 		}
 	})
@@ -109,7 +108,7 @@ func (x *natIndex) reload(tx *bolt.Tx) {
 	tx.OnCommit(func() {
 		x.mu.Lock()
 		defer x.mu.Unlock()
-		x.m, x.loaded = nil, false
+		x.m = nil
 	})
 }
 
@@ -139,14 +138,14 @@ func (x *natIndex) find(db *bolt.DB, natKey []byte) (customerNo string, found bo
 // twice: the same result).
 func (x *natIndex) load(db *bolt.DB) error {
 	x.mu.RLock()
-	loaded := x.loaded
+	loaded := x.m != nil
 	x.mu.RUnlock()
 	if loaded {
 		return nil
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.loaded {
+	if x.m != nil {
 		return nil
 	}
 	m := map[[sha256.Size]byte]uint64{}
@@ -165,6 +164,6 @@ func (x *natIndex) load(db *bolt.DB) error {
 	if err != nil {
 		return err
 	}
-	x.m, x.loaded = m, true
+	x.m = m
 	return nil
 }
