@@ -40,18 +40,7 @@ func TestNationalIDIndexInMemory(t *testing.T) {
 	}
 	// The file, applied by a runner, then opened again by another process's set.
 	path := filepath.Join(dir, "live.db")
-	db, err := projections.OpenDB(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := projections.NewSet(db, natID).Protect(l.pd)
-	r, err := projections.NewRunner(db, quiet, set.All()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Follow(runCtx, l.store) }()
+	_, set, r, stop := l.follow(t, path)
 	waitHead(t, l.store, r)
 	findAll(t, set, -1)
 	if _, err := l.h.Forget(ctx, domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}, "503", app.Meta{Actor: "dpo", Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
@@ -59,10 +48,8 @@ func TestNationalIDIndexInMemory(t *testing.T) {
 	}
 	waitHead(t, l.store, r)
 	findAll(t, set, 3)
-	cancel()
-	<-done
-	db.Close()
-	db, err = projections.OpenDB(path)
+	stop()
+	db, err := projections.OpenDB(path)
 	if err != nil {
 		t.Fatal(err)
 	}

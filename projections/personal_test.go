@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,6 +83,34 @@ func (l *sealedLog) exec(t *testing.T, no string, d app.Decision) {
 	}
 }
 
+// follow opens the read models at path and runs ledgerd's projection set on them, following the
+// log; stop (also run when the test ends) ends the runner and closes the file.
+func (l *sealedLog) follow(t *testing.T, path string) (*projections.DB, *projections.Set, *projections.Runner, func()) {
+	t.Helper()
+	db, err := projections.OpenDB(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := projections.NewSet(db, natID).Protect(l.pd)
+	r, err := projections.NewRunner(db, quiet, set.All()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Follow(ctx, l.store) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			db.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return db, set, r, stop
+}
+
 func (l *sealedLog) rebuild(t *testing.T, path string) *projections.DB {
 	t.Helper()
 	db, err := projections.OpenDB(path)
@@ -102,23 +131,8 @@ func (l *sealedLog) rebuild(t *testing.T, path string) *projections.DB {
 func TestSealedProjections(t *testing.T) {
 	dir := t.TempDir()
 	l := newSealedLog(t, dir)
-	db, err := projections.OpenDB(filepath.Join(dir, "live.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := projections.NewSet(db, natID).Protect(l.pd)
-	r, err := projections.NewRunner(db, quiet, set.All()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Follow(ctx, l.store) }()
-	defer func() {
-		cancel()
-		<-done
-		db.Close()
-	}()
+	db, set, r, _ := l.follow(t, filepath.Join(dir, "live.db"))
+	ctx := context.Background()
 	waitHead(t, l.store, r)
 	for _, no := range []string{"100", "105", "500", "509"} {
 		got, found, err := set.Customers.Customer(ctx, "1000", no)
