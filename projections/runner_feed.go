@@ -83,7 +83,7 @@ func (d *delivery) apply(ctx context.Context, e Event, more bool) error {
 	case e.Position != last+1:
 		if len(d.pending) > 0 { // keep what came before the gap
 			if err := d.commit(); err != nil {
-				return r.fail(err)
+				return d.commitFailed(e, err)
 			}
 		}
 		return r.fail(&GapError{Projection: r.lowName(), Checkpoint: r.low, Position: e.Position})
@@ -94,17 +94,22 @@ func (d *delivery) apply(ctx context.Context, e Event, more bool) error {
 		return nil
 	}
 	if err := d.commit(); err != nil {
-		if d.ctx.Err() != nil {
-			// Stopping: the commit failed because the process is closing under it (a reader
-			// waiting for a key the key bus, closing too, will not deliver). Nothing is lost or
-			// wrong — the feed starts again from the checkpoint — so the runner has not failed.
-			r.log.Info("projections: stopped while applying; the next start applies from the checkpoint",
-				"position", e.Position, "err", err)
-			return nil
-		}
-		return r.fail(err)
+		return d.commitFailed(e, err)
 	}
 	return nil
+}
+
+// commitFailed fails the runner with err, the error of committing the events up to e — unless
+// the runner is stopping: then the commit failed because the process is closing under it (a
+// reader waiting for a key the key bus, closing too, will not deliver). Nothing is lost or wrong
+// — the feed starts again from the checkpoint — so the runner has not failed.
+func (d *delivery) commitFailed(e Event, err error) error {
+	if d.ctx.Err() != nil {
+		d.r.log.Info("projections: stopped while applying; the next start applies from the checkpoint",
+			"position", e.Position, "err", err)
+		return nil
+	}
+	return d.r.fail(err)
 }
 
 // commit applies the pending events (Runner.commit). r.applyMu is held.
