@@ -231,16 +231,12 @@ func (g *loadGen) run(ctx context.Context, base string, workers int, stopOnError
 	return acked
 }
 
-// awaitAcked returns once n more writes than now are acknowledged; the test fails when they are
-// not within a minute (a load that stalled, not a slow machine).
+// awaitAcked returns once n more writes than now are acknowledged (waitFor's deadline: a load
+// that stalled, not a slow machine, fails the test).
 func (g *loadGen) awaitAcked(t *testing.T, n int64, what string) {
 	t.Helper()
 	want := g.acked.Load() + n
-	for deadline := time.Now().Add(time.Minute); g.acked.Load() < want; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d of %d writes acknowledged within a minute", what, g.acked.Load()-want+n, n)
-		}
-	}
+	waitFor(t, fmt.Sprintf("%d writes acknowledged (%s)", n, what), func() bool { return g.acked.Load() >= want })
 }
 
 // confirm applies an acknowledged write to the model.
