@@ -190,6 +190,29 @@ func (f *follower) kill() {
 	})
 }
 
+// ackFloor returns the last stream sequence a durable consumer of the ledger's stream has
+// acknowledged with everything before it.
+func ackFloor(t *testing.T, url, durable string) uint64 {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := js.Consumer(ctx, consumer.DefaultStream, durable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.AckFloor.Stream
+}
+
 // logHead returns the writer's log head.
 func (s *testServer) logHead(t *testing.T) uint64 { return writerHead(t, s) }
 
