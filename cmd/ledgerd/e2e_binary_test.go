@@ -12,8 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,8 +69,9 @@ func startBinary(t *testing.T, bin, dataDir string, extra ...string) *binaryRun 
 // test's own, less its LEDGERD_* and OTEL_* ones.
 func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...string) *binaryRun {
 	t.Helper()
-	port := freePort(t)
-	args := append([]string{"-http-addr", "127.0.0.1:" + strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", dataDir}, extra...)
+	// Port 0, and the address from ledgerd's log: a port found free beforehand can be taken by
+	// another test before ledgerd binds it.
+	args := append([]string{"-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0", "-data-dir", dataDir}, extra...)
 	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LEDGERD_") && !strings.HasPrefix(kv, "OTEL_") {
@@ -78,7 +79,7 @@ func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...st
 		}
 	}
 	cmd.Env = env
-	run := &binaryRun{cmd: cmd, stderr: &syncBuffer{}, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	run := &binaryRun{cmd: cmd, stderr: &syncBuffer{}}
 	stdout := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, run.stderr
 	if err := cmd.Start(); err != nil {
@@ -96,6 +97,7 @@ func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...st
 			t.Logf("ledgerd stdout:\n%s\nledgerd stderr:\n%s", stdout.String(), run.stderr.String())
 		}
 	})
+	run.base = "http://" + run.logged(t, listeningAddr, "its HTTP address")
 	// The banner: "Development token (ledgers 1000, every scope, valid 24h):", a blank line, the token.
 	deadline := time.Now().Add(readyDeadline)
 	for run.token == "" && !slices.Contains(extra, "-jwt-secret") {
@@ -109,6 +111,30 @@ func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...st
 	}
 	waitReady(t, &http.Client{Timeout: 10 * time.Second}, run.base)
 	return run
+}
+
+// What ledgerd logs of its addresses (the text log format, its default).
+var (
+	listeningAddr = regexp.MustCompile(`msg="ledgerd listening" .*\baddr=(\S+)`)
+	embeddedNATS  = regexp.MustCompile(`msg="embedded NATS server ready" .*\burl=(\S+)`)
+)
+
+// logged returns the first group of re in the run's log once a line matches (what names the
+// wait; waitFor's deadline fails the test, and the cleanup shows ledgerd's output).
+func (b *binaryRun) logged(t *testing.T, re *regexp.Regexp, what string) string {
+	t.Helper()
+	var m []string
+	waitFor(t, "ledgerd to log "+what, func() bool {
+		m = re.FindStringSubmatch(b.stderr.String())
+		return m != nil
+	})
+	return m[1]
+}
+
+// natsURL returns the URL of the NATS server the run embeds.
+func (b *binaryRun) natsURL(t *testing.T) string {
+	t.Helper()
+	return b.logged(t, embeddedNATS, "its embedded NATS server's URL")
 }
 
 func (b *binaryRun) kill(t *testing.T) {
@@ -134,9 +160,7 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	}
 	bin := buildLedgerd(t)
 	dataDir := t.TempDir()
-	natsListen := "127.0.0.1:" + strconv.Itoa(freePort(t)) // the embedded NATS, checked at the end
-
-	first := startBinary(t, bin, dataDir, "-nats-listen", natsListen)
+	first := startBinary(t, bin, dataDir)
 	s := &testServer{base: first.base, client: &http.Client{Timeout: 30 * time.Second}}
 	defer s.client.CloseIdleConnections()
 	v := defaultVars(first.token, "consumer")
@@ -147,7 +171,7 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	expectStatus(t, before, http.StatusOK)
 	first.kill(t)
 
-	second := startBinary(t, bin, dataDir, "-nats-listen", natsListen)
+	second := startBinary(t, bin, dataDir)
 	s.base = second.base
 	for _, tok := range []string{second.token, first.token} { // the secret is kept in the data dir
 		v := defaultVars(tok, "consumer")
@@ -167,7 +191,7 @@ func TestE2EBinaryKillAndRestart(t *testing.T) {
 	expectStatus(t, s.sendDocRequest(t, "patch-email-delete-msisdn.http", v), http.StatusOK, http.StatusNoContent)
 
 	// The embedded NATS holds every event once, in log order: the relay resumed after SIGKILL.
-	checkStream(t, "nats://"+natsListen, writerHead(t, s))
+	checkStream(t, second.natsURL(t), writerHead(t, s))
 
 	// A clean stop (SIGTERM) exits 0.
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
