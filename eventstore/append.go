@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -228,6 +229,10 @@ func (s *Store) gather(batch []*appendOp) []*appendOp {
 	return batch
 }
 
+// commitFault, set only by tests, fails a group's transaction after its appends were applied, as
+// a write failing at the commit does: the whole transaction rolls back.
+var commitFault func() error
+
 // commit runs one write transaction for the group and sets each append's outcome. A transaction
 // that fails fails every append of the group, the refused ones too: nothing of the group is
 // written, and a refusal may have been decided against an earlier append of the group.
@@ -237,13 +242,18 @@ func (s *Store) commit(g *group, buf []byte) []byte {
 	var synced time.Time // when the transaction's commit (pages written, fsync) began
 	var events []Event
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		w := newTxWriter(tx, buf)
+		w := newTxWriter(tx, &s.claims, buf)
 		for _, op := range g.ops {
 			res, err := w.apply(&op.req)
 			if err != nil && !isRequestError(err) {
 				return err // I/O or internal failure: the whole transaction rolls back
 			}
 			op.res, op.err = res, err
+		}
+		if commitFault != nil {
+			if err := commitFault(); err != nil {
+				return err
+			}
 		}
 		head = w.events.Sequence()
 		buf, events = w.buf, w.committed
@@ -278,18 +288,19 @@ func isRequestError(err error) bool {
 
 // txWriter applies appends inside one write transaction.
 type txWriter struct {
-	events, index, ids, reservations *bolt.Bucket
-	buf                              []byte
-	committed                        []Event // the events written, in log order (for the applier)
+	events, index, ids *bolt.Bucket
+	claims             *claimsTx
+	buf                []byte
+	committed          []Event // the events written, in log order (for the applier)
 }
 
-func newTxWriter(tx *bolt.Tx, buf []byte) *txWriter {
+func newTxWriter(tx *bolt.Tx, claims *claimIndex, buf []byte) *txWriter {
 	w := &txWriter{
-		events:       tx.Bucket(bucketEvents),
-		index:        tx.Bucket(bucketStreamIndex),
-		ids:          tx.Bucket(bucketEventIDs),
-		reservations: tx.Bucket(bucketReservations),
-		buf:          buf,
+		events: tx.Bucket(bucketEvents),
+		index:  tx.Bucket(bucketStreamIndex),
+		ids:    tx.Bucket(bucketEventIDs),
+		claims: newClaimsTx(tx, claims),
+		buf:    buf,
 	}
 	w.events.FillPercent = 1.0 // keys only ever increase: pack pages full
 	return w
@@ -306,28 +317,8 @@ func (w *txWriter) apply(req *AppendRequest) (AppendResult, error) {
 	if !req.ExpectedVersion.matches(version) {
 		return AppendResult{}, &WrongExpectedVersionError{Stream: req.Stream, Expected: req.ExpectedVersion, Actual: version}
 	}
-	released := make(map[string]bool, len(req.Releases))
-	for _, k := range req.Releases {
-		if string(w.reservations.Get([]byte(k))) == req.Stream {
-			released[k] = true
-		}
-	}
-	for _, k := range req.Claims {
-		if holder := w.reservations.Get([]byte(k)); holder != nil && string(holder) != req.Stream && !released[k] {
-			return AppendResult{}, &ReservationConflictError{Key: k, Holder: string(holder)}
-		}
-	}
-
-	// Every check passed: write.
-	for k := range released {
-		if err := w.reservations.Delete([]byte(k)); err != nil {
-			return AppendResult{}, err
-		}
-	}
-	for _, k := range req.Claims {
-		if err := w.reservations.Put([]byte(k), []byte(req.Stream)); err != nil {
-			return AppendResult{}, err
-		}
+	if err := w.reserve(req); err != nil {
+		return AppendResult{}, err
 	}
 	res := AppendResult{}
 	for i := range req.Events {
@@ -364,6 +355,49 @@ func (w *txWriter) apply(req *AppendRequest) (AppendResult, error) {
 	}
 	res.Version = version
 	return res, nil
+}
+
+// reserve checks the request's claims and releases and, only if no claim is held by another
+// stream, writes them: a key the stream holds and releases is freed, a key it claims and does not
+// hold is taken (releasing and claiming one key keeps it).
+func (w *txWriter) reserve(req *AppendRequest) error {
+	if len(req.Claims) == 0 && len(req.Releases) == 0 {
+		return nil
+	}
+	type held struct {
+		key string
+		n   uint64
+	}
+	var releases []held
+	for _, k := range req.Releases {
+		if s, n, ok := w.claims.holder(k); ok && string(s) == req.Stream && !slices.Contains(req.Claims, k) &&
+			!slices.ContainsFunc(releases, func(h held) bool { return h.key == k }) {
+			releases = append(releases, held{k, n})
+		}
+	}
+	var claims []string
+	for _, k := range req.Claims {
+		s, _, ok := w.claims.holder(k)
+		switch {
+		case ok && string(s) != req.Stream:
+			return &ReservationConflictError{Key: k, Holder: string(s)}
+		case !ok && !slices.Contains(claims, k):
+			claims = append(claims, k)
+		}
+	}
+
+	// Every check passed: write.
+	for _, r := range releases {
+		if err := w.claims.release(r.key, r.n); err != nil {
+			return err
+		}
+	}
+	for _, k := range claims {
+		if err := w.claims.claim(req.Stream, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // duplicate detects an idempotent retry: every event id already stored, in this stream, in order,

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -101,7 +102,11 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (report CheckRepor
 		}
 		c.streamIndex(tx.Bucket(bucketStreamIndex))
 		c.eventIDs(tx.Bucket(bucketEventIDs))
-		c.reservations(tx.Bucket(bucketReservations))
+		if legacy := tx.Bucket(bucketReservations); legacy != nil { // format 1, opened read-only
+			c.reservations(legacy)
+		} else {
+			c.claims(tx.Bucket(bucketClaims))
+		}
 		return nil
 	})
 	report.Streams = len(c.versions)
@@ -267,7 +272,7 @@ func (c *checker) eventIDs(ids *bolt.Bucket) {
 	}
 }
 
-// reservations checks that every unique key is held by a stream with events. Keys are opaque
+// reservations checks (format 1) that every unique key is held by a stream with events. Keys are opaque
 // (hashed personal values) and are not reported, only the stream.
 func (c *checker) reservations(res *bolt.Bucket) {
 	_ = res.ForEach(func(_, v []byte) error {
@@ -275,6 +280,29 @@ func (c *checker) reservations(res *bolt.Bucket) {
 		if c.versions[string(v)] == 0 {
 			c.add(Problem{Kind: ProblemReservation, Stream: string(v), Detail: "a unique key is held by a stream without events"})
 		}
+		return nil
+	})
+}
+
+// claims checks that every claim is well formed, numbered at most the bucket's sequence, held by
+// a stream with events, and the only claim of its key. Keys are not reported, only the stream.
+func (c *checker) claims(b *bolt.Bucket) {
+	seen := make(map[claimDigest]struct{})
+	_ = b.ForEach(func(k, v []byte) error {
+		c.report.Reservations++
+		stream, key, ok := parseClaim(v)
+		switch {
+		case !ok || len(k) != 8 || binary.BigEndian.Uint64(k) > b.Sequence():
+			c.add(Problem{Kind: ProblemReservation, Detail: fmt.Sprintf("a malformed claim (key %x)", k)})
+			return nil
+		case c.versions[string(stream)] == 0:
+			c.add(Problem{Kind: ProblemReservation, Stream: string(stream), Detail: "a unique key is held by a stream without events"})
+		}
+		d := sha256.Sum256(key)
+		if _, dup := seen[d]; dup {
+			c.add(Problem{Kind: ProblemReservation, Stream: string(stream), Detail: fmt.Sprintf("a unique key is claimed twice (claim %d)", binary.BigEndian.Uint64(k))})
+		}
+		seen[d] = struct{}{}
 		return nil
 	})
 }

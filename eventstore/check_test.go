@@ -86,6 +86,19 @@ func damage(t *testing.T, path string, f func(t *testing.T, tx *bolt.Tx)) {
 	}
 }
 
+// claim adds a claim record (store format 2: stream, 0x00, key) under the next claim number.
+func claim(t *testing.T, tx *bolt.Tx, record []byte) {
+	t.Helper()
+	b := tx.Bucket([]byte("claims"))
+	n, err := b.NextSequence()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(pos(n), record); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func pos(p uint64) []byte { return binary.BigEndian.AppendUint64(nil, p) }
 
 func indexKey(stream string, version uint64) []byte {
@@ -149,8 +162,17 @@ func TestCheckFindsDamage(t *testing.T) {
 			tx.Bucket([]byte("event_ids")).Delete(e.ID[:])
 		}, nil, eventstore.ProblemEventID, "is not in the id index"},
 		{"reservation of a stream without events", func(t *testing.T, tx *bolt.Tx) {
-			tx.Bucket([]byte("reservations")).Put([]byte("key-z"), []byte("z"))
+			claim(t, tx, []byte("z\x00key-z"))
 		}, nil, eventstore.ProblemReservation, "held by a stream without events"},
+		{"key claimed twice", func(t *testing.T, tx *bolt.Tx) {
+			claim(t, tx, []byte("b\x00key-a"))
+		}, nil, eventstore.ProblemReservation, "claimed twice"},
+		{"claim without a stream", func(t *testing.T, tx *bolt.Tx) {
+			claim(t, tx, []byte("key-y"))
+		}, nil, eventstore.ProblemReservation, "malformed claim"},
+		{"claim numbered past the sequence", func(t *testing.T, tx *bolt.Tx) {
+			tx.Bucket([]byte("claims")).Put(pos(99), []byte("a\x00key-x"))
+		}, nil, eventstore.ProblemReservation, "malformed claim"},
 		{"data rejected", nil, func(e eventstore.Event) error {
 			if e.Position == 4 {
 				return errors.New("not a T")

@@ -10,3 +10,11 @@ func SetMaxHeldEvents(n int) (restore func()) {
 	maxHeldEvents = n
 	return func() { maxHeldEvents = old }
 }
+
+// SetCommitFault makes every group's transaction fail with f's error (when not nil) after its
+// appends were applied; the returned function restores it.
+func SetCommitFault(f func() error) (restore func()) {
+	old := commitFault
+	commitFault = f
+	return func() { commitFault = old }
+}

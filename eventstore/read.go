@@ -128,10 +128,13 @@ func (s *Store) ReservationHolder(ctx context.Context, key string) (stream strin
 	if err := s.readable(ctx); err != nil {
 		return "", false, err
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketReservations).Get([]byte(key)); v != nil {
-			stream, ok = string(v), true
+	if !s.legacy {
+		if err := s.claims.load(s.db); err != nil { // read at open unless read-only
+			return "", false, err
 		}
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		stream, ok = holderIn(tx, &s.claims, key)
 		return nil
 	})
 	return stream, ok, err

@@ -19,19 +19,23 @@ import (
 
 // Bucket names. The layout is part of the stored format (docs/eventstore.md).
 var (
-	bucketMeta         = []byte("meta")         // "magic", "format"
-	bucketEvents       = []byte("events")       // big-endian position → record; sequence = head position
-	bucketStreamIndex  = []byte("stream_index") // stream | 0x00 | big-endian version → big-endian position; the last key of a stream is its head
-	bucketEventIDs     = []byte("event_ids")    // event id (16 bytes) → big-endian position
-	bucketReservations = []byte("reservations") // key → stream holding it
+	bucketMeta        = []byte("meta")         // "magic", "format"
+	bucketEvents      = []byte("events")       // big-endian position → record; sequence = head position
+	bucketStreamIndex = []byte("stream_index") // stream | 0x00 | big-endian version → big-endian position; the last key of a stream is its head
+	bucketEventIDs    = []byte("event_ids")    // event id (16 bytes) → big-endian position
+	bucketClaims      = []byte("claims")       // big-endian claim number → stream | 0x00 | key; sequence = last claim number (claims.go)
+	// bucketReservations is format 1's key → stream, rewritten as bucketClaims when a writable
+	// store opens (a read-only one reads it as it is).
+	bucketReservations = []byte("reservations")
 
 	metaMagicKey  = []byte("magic")
 	metaFormatKey = []byte("format")
 	metaMagic     = []byte("nordledger-eventstore")
 )
 
-// storeFormat is the layout version written into new stores.
-const storeFormat = 1
+// storeFormat is the layout version written into new stores: 2 keeps the unique keys as claims in
+// the order they were made (claims.go); 1 kept them keyed by the key, and is upgraded on open.
+const storeFormat = 2
 
 // Options configures a Store. The zero value is valid: every field has a default.
 type Options struct {
@@ -96,6 +100,9 @@ type Store struct {
 
 	head atomic.Uint64 // last committed position
 
+	claims claimIndex // the unique keys' look-up (claims.go)
+	legacy bool       // a format 1 store opened read-only: its keys are in bucketReservations
+
 	mu     sync.Mutex
 	wake   chan struct{} // closed and replaced after each commit
 	subsWG sync.WaitGroup
@@ -154,16 +161,18 @@ func Open(path string, opts Options) (s *Store, err error) {
 		}
 	}()
 	var head uint64
+	var format uint32
 	if opts.ReadOnly {
 		err = db.View(func(tx *bolt.Tx) error {
 			if tx.Bucket(bucketMeta) == nil {
 				return &CorruptError{Reason: "not an event store (no meta bucket)"}
 			}
-			head, err = checkLayout(tx)
+			head, format, err = checkLayout(tx)
 			return err
 		})
 	} else {
 		head, err = initialize(db)
+		format = storeFormat
 	}
 	if err != nil {
 		db.Close()
@@ -181,6 +190,13 @@ func Open(path string, opts Options) (s *Store, err error) {
 	}
 	s.applyQ.ready = make(chan struct{}, 1)
 	s.head.Store(head)
+	s.legacy = format == 1
+	if !opts.ReadOnly {
+		if err := s.claims.load(db); err != nil { // the writer's look-ups need it
+			db.Close()
+			return nil, fmt.Errorf("open %s: reading the unique keys: %w", path, err)
+		}
+	}
 	if opts.ReadOnly {
 		close(s.writerDone)
 		close(s.applierDone)
@@ -213,7 +229,7 @@ func initialize(db *bolt.DB) (uint64, error) {
 			if k, _ := tx.Cursor().First(); k != nil {
 				return &CorruptError{Reason: fmt.Sprintf("not an event store (found bucket %q, no meta)", k)}
 			}
-			for _, name := range [][]byte{bucketMeta, bucketEvents, bucketStreamIndex, bucketEventIDs, bucketReservations} {
+			for _, name := range [][]byte{bucketMeta, bucketEvents, bucketStreamIndex, bucketEventIDs, bucketClaims} {
 				if _, err := tx.CreateBucket(name); err != nil {
 					return err
 				}
@@ -225,28 +241,48 @@ func initialize(db *bolt.DB) (uint64, error) {
 			return meta.Put(metaFormatKey, binary.BigEndian.AppendUint32(nil, storeFormat))
 		}
 		var err error
-		head, err = checkLayout(tx)
-		return err
+		var format uint32
+		if head, format, err = checkLayout(tx); err != nil || format == storeFormat {
+			return err
+		}
+		if err := migrateReservations(tx); err != nil { // format 1
+			return fmt.Errorf("upgrading the store from format 1: %w", err)
+		}
+		return meta.Put(metaFormatKey, binary.BigEndian.AppendUint32(nil, storeFormat))
 	})
 	return head, err
 }
 
-// checkLayout checks that an existing file is an event store of a known format whose last event
-// is readable, and returns the head position.
-func checkLayout(tx *bolt.Tx) (uint64, error) {
+// checkLayout checks that an existing file is an event store of a known format (1 or 2) whose
+// last event is readable, and returns the head position and the format.
+func checkLayout(tx *bolt.Tx) (head uint64, format uint32, err error) {
 	meta := tx.Bucket(bucketMeta)
 	if !bytes.Equal(meta.Get(metaMagicKey), metaMagic) {
-		return 0, &CorruptError{Reason: "not an event store (bad magic)"}
+		return 0, 0, &CorruptError{Reason: "not an event store (bad magic)"}
 	}
 	f := meta.Get(metaFormatKey)
-	if len(f) != 4 || binary.BigEndian.Uint32(f) != storeFormat {
-		return 0, &CorruptError{Reason: fmt.Sprintf("unknown store format %x", f)}
+	if len(f) == 4 {
+		format = binary.BigEndian.Uint32(f)
 	}
-	for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketEventIDs, bucketReservations} {
+	keys := bucketClaims
+	switch format {
+	case storeFormat:
+	case 1:
+		keys = bucketReservations
+	default:
+		return 0, 0, &CorruptError{Reason: fmt.Sprintf("unknown store format %x", f)}
+	}
+	for _, name := range [][]byte{bucketEvents, bucketStreamIndex, bucketEventIDs, keys} {
 		if tx.Bucket(name) == nil {
-			return 0, &CorruptError{Reason: fmt.Sprintf("bucket %q missing", name)}
+			return 0, 0, &CorruptError{Reason: fmt.Sprintf("bucket %q missing", name)}
 		}
 	}
+	head, err = lastEvent(tx)
+	return head, format, err
+}
+
+// lastEvent checks that the head position is the last stored event's, and that it is readable.
+func lastEvent(tx *bolt.Tx) (uint64, error) {
 	events := tx.Bucket(bucketEvents)
 	head := events.Sequence()
 	k, v := events.Cursor().Last()

@@ -2,6 +2,7 @@ package eventstoretest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -179,5 +180,22 @@ func testReopen(t *testing.T, open Opener) {
 	}
 	if head(t, s) != 6 {
 		t.Fatal("retry after reopen wrote events")
+	}
+	// The claim holds across the reopen; a release after it holds across the next one.
+	ctx := context.Background()
+	if _, err := s.Append(ctx, eventstore.AppendRequest{Stream: "c", Events: events("T", 8, 1), Claims: []string{"k"}}); !errors.Is(err, eventstore.ErrReservationConflict) {
+		t.Fatalf("claiming a key held before the reopen: %v", err)
+	}
+	mustAppend(t, s, eventstore.AppendRequest{Stream: "a", ExpectedVersion: eventstore.Exact(4), Events: events("T", 9, 1), Releases: []string{"k"}})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir)
+	if h, ok, _ := s.ReservationHolder(ctx, "k"); ok {
+		t.Fatalf("a released key is held by %s after a reopen", h)
+	}
+	mustAppend(t, s, eventstore.AppendRequest{Stream: "c", Events: events("T", 10, 1), Claims: []string{"k"}})
+	if h, _, _ := s.ReservationHolder(ctx, "k"); h != "c" {
+		t.Fatalf("holder after the release and a new claim = %q, want c", h)
 	}
 }
