@@ -82,6 +82,9 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 		t.Fatal(err)
 	}
 	holders(ro, "read-only, format 1")
+	if ro.UpgradedFrom() != 0 {
+		t.Errorf("a read-only open says it upgraded from format %d", ro.UpgradedFrom())
+	}
 	if err := ro.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +97,9 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 		t.Fatal(err)
 	}
 	holders(s, "upgraded")
+	if s.UpgradedFrom() != 1 {
+		t.Errorf("UpgradedFrom = %d, want 1", s.UpgradedFrom())
+	}
 	ctx := context.Background()
 	if _, err := s.Append(ctx, eventstore.AppendRequest{Stream: "x", Events: []eventstore.EventData{eventstoretest.NewEvent("T", 1)}, Claims: []string{"key-123"}}); !errors.Is(err, eventstore.ErrReservationConflict) {
 		t.Errorf("claiming a key format 1 held: %v", err)
@@ -108,6 +114,16 @@ func TestOpenUpgradesFormat1(t *testing.T) {
 		t.Fatalf("format after a writable open = %d, want 2", f)
 	}
 	want["k4"] = "x"
+	s, err = eventstore.Open(path, eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.UpgradedFrom() != 0 {
+		t.Errorf("the second writable open says it upgraded from format %d", s.UpgradedFrom())
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	ro, err = eventstore.Open(path, eventstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

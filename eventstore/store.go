@@ -103,6 +103,8 @@ type Store struct {
 	claims claimIndex // the unique keys' look-up (claims.go)
 	legacy bool       // a format 1 store opened read-only: its keys are in bucketReservations
 
+	upgradedFrom uint32 // the store format this Open upgraded the file from (0: none)
+
 	mu     sync.Mutex
 	wake   chan struct{} // closed and replaced after each commit
 	subsWG sync.WaitGroup
@@ -161,7 +163,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 		}
 	}()
 	var head uint64
-	var format uint32
+	var format, upgradedFrom uint32
 	if opts.ReadOnly {
 		err = db.View(func(tx *bolt.Tx) error {
 			if tx.Bucket(bucketMeta) == nil {
@@ -171,7 +173,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 			return err
 		})
 	} else {
-		head, err = initialize(db)
+		head, upgradedFrom, err = initialize(db)
 		format = storeFormat
 	}
 	if err != nil {
@@ -190,7 +192,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	}
 	s.applyQ.ready = make(chan struct{}, 1)
 	s.head.Store(head)
-	s.legacy = format == 1
+	s.legacy, s.upgradedFrom = format == 1, upgradedFrom
 	if !opts.ReadOnly {
 		if err := s.claims.load(db); err != nil { // the writer's look-ups need it
 			db.Close()
@@ -220,10 +222,10 @@ func Open(path string, opts Options) (s *Store, err error) {
 }
 
 // initialize creates the buckets of a new store, or checks that an existing file is an event
-// store of a known format whose last event is readable. It returns the head position.
-func initialize(db *bolt.DB) (uint64, error) {
-	var head uint64
-	err := db.Update(func(tx *bolt.Tx) error {
+// store of a known format whose last event is readable, upgrading an older format. It returns
+// the head position and the format it upgraded from (0: none).
+func initialize(db *bolt.DB) (head uint64, upgradedFrom uint32, err error) {
+	err = db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			if k, _ := tx.Cursor().First(); k != nil {
@@ -240,17 +242,20 @@ func initialize(db *bolt.DB) (uint64, error) {
 			}
 			return meta.Put(metaFormatKey, binary.BigEndian.AppendUint32(nil, storeFormat))
 		}
-		var err error
-		var format uint32
-		if head, format, err = checkLayout(tx); err != nil || format == storeFormat {
+		h, format, err := checkLayout(tx)
+		if head = h; err != nil || format == storeFormat {
 			return err
 		}
 		if err := migrateReservations(tx); err != nil { // format 1
 			return fmt.Errorf("upgrading the store from format 1: %w", err)
 		}
+		upgradedFrom = format
 		return meta.Put(metaFormatKey, binary.BigEndian.AppendUint32(nil, storeFormat))
 	})
-	return head, err
+	if err != nil {
+		upgradedFrom = 0
+	}
+	return head, upgradedFrom, err
 }
 
 // checkLayout checks that an existing file is an event store of a known format (1 or 2) whose
@@ -332,6 +337,13 @@ func (s *Store) Close() error {
 	})
 	return s.closeErr
 }
+
+// StoreFormat is the layout version of the files this package writes (docs/eventstore.md).
+const StoreFormat = storeFormat
+
+// UpgradedFrom returns the store format Open upgraded the file from, or 0 when the file was
+// already of StoreFormat (or is new, or opened read-only).
+func (s *Store) UpgradedFrom() uint32 { return s.upgradedFrom }
 
 // Path returns the store's file path.
 func (s *Store) Path() string { return s.db.Path() }

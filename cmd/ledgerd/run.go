@@ -220,6 +220,10 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 	if m.store, err = eventstore.Open(m.dir().File(datadir.Events), opts); err != nil {
 		return err
 	}
+	if from := m.store.UpgradedFrom(); from != 0 {
+		m.log.Info("upgraded the event log to a new store format (older ledgerd versions cannot open it)",
+			"file", m.store.Path(), "from", from, "to", eventstore.StoreFormat)
+	}
 	if err := m.reconcileKeys(ctx); err != nil {
 		return err
 	}
