@@ -16,7 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -34,15 +34,11 @@ type ledgerd struct {
 	token           string // every scope
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// What ledgerd logs of its addresses (the text log format, its default).
+var (
+	listeningAddr = regexp.MustCompile(`msg="ledgerd listening" .*\baddr=(\S+)`)
+	embeddedNATS  = regexp.MustCompile(`msg="embedded NATS server ready" .*\burl=(\S+)`)
+)
 
 // syncBuffer is a goroutine-safe output sink.
 type syncBuffer struct {
@@ -70,9 +66,9 @@ func startLedgerd(t *testing.T) *ledgerd {
 		t.Fatalf("go build ../ledgerd: %v\n%s", err, out)
 	}
 	l := &ledgerd{dir: t.TempDir()}
-	httpPort, natsPort := freePort(t), freePort(t)
-	l.base, l.nats = "http://127.0.0.1:"+strconv.Itoa(httpPort), "nats://127.0.0.1:"+strconv.Itoa(natsPort)
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(httpPort), "-nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort),
+	// Port 0, and the addresses from ledgerd's log: a port found free beforehand can be taken by
+	// another test before ledgerd binds it.
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0",
 		"-data-dir", l.dir, "-jwt-secret", secret)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LEDGERD_") {
@@ -92,6 +88,20 @@ func startLedgerd(t *testing.T) *ledgerd {
 		}
 	})
 	l.token = mint(t, "test", auth.AllScopes...)
+	deadline := time.Now().Add(2 * time.Minute)
+	for wait := 10 * time.Millisecond; l.base == "" || l.nats == ""; wait = min(2*wait, 500*time.Millisecond) {
+		log := out.String()
+		if m := listeningAddr.FindStringSubmatch(log); m != nil {
+			l.base = "http://" + m[1]
+		}
+		if m := embeddedNATS.FindStringSubmatch(log); m != nil {
+			l.nats = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ledgerd logged no HTTP address or no NATS URL within 2 minutes:\n%s", log)
+		}
+		time.Sleep(wait) // a process starting: nothing to wait on but its log
+	}
 	for wait := 10 * time.Millisecond; l.head(t, false) == 0; wait = min(2*wait, 500*time.Millisecond) {
 		if cmd.ProcessState != nil {
 			t.Fatalf("ledgerd exited:\n%s", out.String())

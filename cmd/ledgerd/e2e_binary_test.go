@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,17 +18,6 @@ import (
 	"testing"
 	"time"
 )
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // tokenAfterBanner returns the first non-empty line after the "Development token" line of
 // ledgerd's stdout, once that line is complete.
@@ -123,9 +111,21 @@ var (
 // wait; waitFor's deadline fails the test, and the cleanup shows ledgerd's output).
 func (b *binaryRun) logged(t *testing.T, re *regexp.Regexp, what string) string {
 	t.Helper()
+	return loggedIn(t, b.stderr, re, what)
+}
+
+// loggedIn returns the first group of re in log once a line matches.
+func loggedIn(t *testing.T, log *syncBuffer, re *regexp.Regexp, what string) string {
+	t.Helper()
+	return loggedSince(t, log, 0, re, what)
+}
+
+// loggedSince is loggedIn over what log holds from byte from on (a restarted process's lines).
+func loggedSince(t *testing.T, log *syncBuffer, from int, re *regexp.Regexp, what string) string {
+	t.Helper()
 	var m []string
 	waitFor(t, "ledgerd to log "+what, func() bool {
-		m = re.FindStringSubmatch(b.stderr.String())
+		m = re.FindStringSubmatch(log.String()[from:])
 		return m != nil
 	})
 	return m[1]

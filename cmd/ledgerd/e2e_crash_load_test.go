@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"math/rand/v2"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -26,8 +25,7 @@ func TestE2ECrashUnderLoad(t *testing.T) {
 	bin := buildLedgerd(t)
 	dir := t.TempDir()
 	const secret = "crash-test-secret-0123456789abcdef0123"
-	natsListen := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	args := []string{"-jwt-secret", secret, "-nats-listen", natsListen}
+	args := []string{"-jwt-secret", secret}
 	token := mintWith(t, secret, "crash-tester")
 
 	const workers, rounds = 8, 12
@@ -64,7 +62,7 @@ func TestE2ECrashUnderLoad(t *testing.T) {
 	g.checkReadModel(t, run.base)
 	s := &testServer{base: run.base, client: g.client}
 	head := writerHead(t, s)
-	checkStream(t, "nats://"+natsListen, head)
+	checkStream(t, run.natsURL(t), head)
 	stopBinary(t, run)
 	if got := checkLog(t, dir); got != head {
 		t.Errorf("log head %d after a clean stop, %d before", got, head)

@@ -61,6 +61,7 @@ type tmpfsRun struct {
 	out    string // where the script copies the data directory after ledgerd exits
 	base   string
 	stderr *syncBuffer
+	since  int // where the current run's lines begin in stderr (after a restart)
 }
 
 // startOnTmpfs runs the ledgerd binary with its data directory on tmpfs mounts as layout says. It
@@ -77,10 +78,10 @@ func startOnTmpfs(t *testing.T, bin string, layout tmpfsLayout, args ...string) 
 	if layout.natsSize > 0 {
 		natsSize = strconv.Itoa(layout.natsSize)
 	}
-	port := freePort(t)
+	// Port 0, and the address from ledgerd's log (as startBinary).
 	cmdArgs := append([]string{"-rm", "sh", "-c", tmpfsScript, "sh", data, out, strconv.Itoa(layout.size), proj, natsSize, bin,
-		"-http-addr", "127.0.0.1:" + strconv.Itoa(port), "-nats-listen", "127.0.0.1:0", "-data-dir", data}, args...)
-	r := &tmpfsRun{cmd: exec.Command(unshare, cmdArgs...), out: out, data: data, base: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}}
+		"-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0", "-data-dir", data}, args...)
+	r := &tmpfsRun{cmd: exec.Command(unshare, cmdArgs...), out: out, data: data, stderr: &syncBuffer{}}
 	r.cmd.Stdout, r.cmd.Stderr = io.Discard, r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -101,6 +102,7 @@ func startOnTmpfs(t *testing.T, bin string, layout tmpfsLayout, args ...string) 
 			t.Logf("ledgerd stderr:\n%s", r.stderr.String())
 		}
 	})
+	r.base = "http://" + loggedIn(t, r.stderr, listeningAddr, "its HTTP address")
 	waitReady(t, &http.Client{Timeout: 10 * time.Second}, r.base)
 	return r
 }
@@ -146,6 +148,7 @@ func (r *tmpfsRun) restart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(r.out, "restart"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	r.since = len(r.stderr.String())
 	if err := syscall.Kill(old, syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
@@ -153,7 +156,15 @@ func (r *tmpfsRun) restart(t *testing.T) {
 		pid := r.pid()
 		return pid > 0 && pid != old
 	})
+	r.base = "http://" + loggedSince(t, r.stderr, r.since, listeningAddr, "its HTTP address after the restart")
 	waitReady(t, &http.Client{Timeout: 10 * time.Second}, r.base)
+}
+
+// natsURL returns the URL of the embedded NATS server of the current run (its port is kept when
+// ledgerd restarts the server in the process).
+func (r *tmpfsRun) natsURL(t *testing.T) string {
+	t.Helper()
+	return loggedSince(t, r.stderr, r.since, embeddedNATS, "its embedded NATS server's URL")
 }
 
 // remount gives the tmpfs at dir (a path inside the namespace, such as r.data+"/nats") a new

@@ -142,7 +142,6 @@ type natsDiskRun struct {
 	*tmpfsRun
 	s        *testServer
 	token    string
-	natsURL  string
 	subjects []string // the customers created, as key subjects
 	n        int
 }
@@ -151,11 +150,9 @@ func startNATSDiskRun(t *testing.T, natsSize int) *natsDiskRun {
 	t.Helper()
 	bin := buildLedgerd(t)
 	const secret = "nats-disk-secret-0123456789abcdef0123"
-	natsPort := strconv.Itoa(freePort(t))
-	r := startOnTmpfs(t, bin, tmpfsLayout{size: 64 << 20, natsSize: natsSize},
-		"-jwt-secret", secret, "-nats-listen", "127.0.0.1:"+natsPort)
+	r := startOnTmpfs(t, bin, tmpfsLayout{size: 64 << 20, natsSize: natsSize}, "-jwt-secret", secret)
 	run := &natsDiskRun{tmpfsRun: r, s: &testServer{base: r.base, client: &http.Client{Timeout: 60 * time.Second}},
-		token: mintWith(t, secret, "nats-disk-tester"), natsURL: "nats://127.0.0.1:" + natsPort}
+		token: mintWith(t, secret, "nats-disk-tester")}
 	t.Cleanup(run.s.client.CloseIdleConnections)
 	return run
 }
@@ -171,6 +168,13 @@ func (r *natsDiskRun) create(t *testing.T, k int) {
 	}
 }
 
+// restart stops ledgerd and starts it again on the same mounts (new ports: the client follows).
+func (r *natsDiskRun) restart(t *testing.T) {
+	t.Helper()
+	r.tmpfsRun.restart(t)
+	r.s.base = r.base
+}
+
 func (r *natsDiskRun) await(t *testing.T, what string, ok func(readiness) bool) readiness {
 	t.Helper()
 	return awaitReadiness(t, r.s.client, r.base, what, ok)
@@ -181,8 +185,9 @@ func (r *natsDiskRun) await(t *testing.T, what string, ok func(readiness) bool) 
 func (r *natsDiskRun) finish(t *testing.T) {
 	t.Helper()
 	head := r.await(t, "the relay to publish everything", published(0)).Relay.Head
-	ids := streamIDs(t, r.natsURL, head)
-	awaitKeyBus(t, r.natsURL, r.subjects)
+	url := r.natsURL(t)
+	ids := streamIDs(t, url, head)
+	awaitKeyBus(t, url, r.subjects)
 	out := r.stop(t)
 	events := readEvents(t, out)
 	if uint64(len(events)) != head {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
@@ -22,23 +23,19 @@ import (
 
 // natsProcess is a nats-server process with JetStream.
 type natsProcess struct {
-	bin, conf string
-	port      int
-	cmd       *exec.Cmd
-	out       *syncBuffer
+	bin, conf, dir string
+	port           int
+	cmd            *exec.Cmd
+	out            *syncBuffer
 }
 
-// startNATSProcess builds nats-server once per test run and starts it on port with its store in
-// dir, syncing every write (sync_interval: always, as docs/operations.md asks of a production
-// server).
-func startNATSProcess(t *testing.T, dir string, port int) *natsProcess {
+// startNATSProcess builds nats-server once per test run and starts it on a port of its choosing
+// (kept across its restarts) with its store in dir, syncing every write (sync_interval: always,
+// as docs/operations.md asks of a production server).
+func startNATSProcess(t *testing.T, dir string) *natsProcess {
 	t.Helper()
-	p := &natsProcess{bin: sharedBuild(t, "nats-server", "github.com/nats-io/nats-server/v2"), port: port,
+	p := &natsProcess{bin: sharedBuild(t, "nats-server", "github.com/nats-io/nats-server/v2"), dir: dir,
 		conf: filepath.Join(dir, "nats.conf")}
-	conf := fmt.Sprintf("listen: \"127.0.0.1:%d\"\nserver_name: outage\njetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", port, filepath.Join(dir, "js"))
-	if err := os.WriteFile(p.conf, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	p.start(t)
 	t.Cleanup(func() {
 		if p.cmd != nil && p.cmd.ProcessState == nil {
@@ -52,6 +49,18 @@ func startNATSProcess(t *testing.T, dir string, port int) *natsProcess {
 	return p
 }
 
+// writeConf writes the server's configuration to listen on port (-1: a random one).
+func (p *natsProcess) writeConf(t *testing.T, port int) {
+	t.Helper()
+	conf := fmt.Sprintf("listen: \"127.0.0.1:%d\"\nserver_name: outage\njetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", port, filepath.Join(p.dir, "js"))
+	if err := os.WriteFile(p.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clientPort is the port nats-server logs that it listens on for clients.
+var clientPort = regexp.MustCompile(`Listening for client connections on 127\.0\.0\.1:(\d+)`)
+
 func (p *natsProcess) url() string { return "nats://127.0.0.1:" + strconv.Itoa(p.port) }
 
 // start starts the process and waits until it takes connections with JetStream on.
@@ -60,10 +69,25 @@ func (p *natsProcess) start(t *testing.T) {
 	if p.out == nil {
 		p.out = &syncBuffer{}
 	}
+	// The first start takes a port of the kernel's choosing (one found free beforehand can be taken
+	// before the server binds it); later starts keep it, for the clients reconnecting.
+	first := p.port == 0
+	if first {
+		p.writeConf(t, -1)
+	}
 	p.cmd = exec.Command(p.bin, "-c", p.conf)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting nats-server: %v", err)
+	}
+	if first {
+		var m []string
+		waitFor(t, "nats-server to log its client port", func() bool {
+			m = clientPort.FindStringSubmatch(p.out.String())
+			return m != nil
+		})
+		p.port, _ = strconv.Atoi(m[1])
+		p.writeConf(t, p.port)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -140,7 +164,7 @@ func TestE2ENATSProcessOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs nats-server")
 	}
-	ns := startNATSProcess(t, t.TempDir(), freePort(t))
+	ns := startNATSProcess(t, t.TempDir())
 	s := startServer(t, withArgs("-nats-url", ns.url()))
 	g := newLoadGen(t, s.token, 8)
 	defer g.client.CloseIdleConnections()

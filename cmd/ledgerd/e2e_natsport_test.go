@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -20,7 +19,7 @@ func TestE2ENATSPortTaken(t *testing.T) {
 	}
 	defer taken.Close()
 	natsAddr := taken.Addr().String()
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(freePort(t)), "-nats-listen", natsAddr, "-data-dir", t.TempDir())
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-nats-listen", natsAddr, "-data-dir", t.TempDir())
 	cmd.Env = []string{} // no LEDGERD_* of the caller's
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr

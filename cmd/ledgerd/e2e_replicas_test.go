@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,19 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/httpapi/auth"
 )
+
+// freePort returns a loopback port that was free a moment ago. Only the cluster below uses it:
+// its nodes' route ports must be known before any node starts; everything else listens on port 0
+// and reads the address it got.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
 
 // startCluster starts an n-node JetStream cluster on loopback and returns its client URLs
 // (comma-separated) once JetStream answers.
