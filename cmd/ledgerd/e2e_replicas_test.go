@@ -38,12 +38,36 @@ func freePort(t *testing.T) int {
 }
 
 // startCluster starts an n-node JetStream cluster on loopback and returns its client URLs
-// (comma-separated) once JetStream answers.
+// (comma-separated) once JetStream answers. The route ports are picked before the nodes start,
+// so one may be taken meanwhile: the cluster is then started again on others (three attempts).
 func startCluster(t *testing.T, n int) string {
 	t.Helper()
-	clientPorts, routePorts := make([]int, n), make([]int, n)
+	for attempt := 1; ; attempt++ {
+		url, err := tryCluster(t, n)
+		if err == nil {
+			return url
+		}
+		if attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("the NATS cluster, attempt %d: %v; again on other ports", attempt, err)
+	}
+}
+
+// tryCluster starts the cluster once; on failure its nodes are shut down.
+func tryCluster(t *testing.T, n int) (string, error) {
+	t.Helper()
+	routePorts := make([]int, n)
 	for i := range n {
-		clientPorts[i], routePorts[i] = freePort(t), freePort(t)
+		routePorts[i] = freePort(t)
+	}
+	var nodes []*server.Server
+	fail := func(err error) (string, error) {
+		for _, s := range nodes {
+			s.Shutdown()
+			s.WaitForShutdown()
+		}
+		return "", err
 	}
 	var urls []string
 	for i := range n {
@@ -54,26 +78,27 @@ func startCluster(t *testing.T, n int) string {
 			}
 		}
 		o := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: clientPorts[i], NoSigs: true, NoLog: true,
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true,
 			JetStream: true, StoreDir: t.TempDir(),
 			Cluster: server.ClusterOpts{Name: "ledger", Host: "127.0.0.1", Port: routePorts[i]},
 			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
 		}
 		s, err := server.NewServer(o)
 		if err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
+		nodes = append(nodes, s)
 		go s.Start()
 		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatalf("NATS node %d not ready", i+1)
+			return fail(fmt.Errorf("NATS node %d not ready (route port %d)", i+1, routePorts[i]))
 		}
 		urls = append(urls, s.ClientURL())
 	}
 	url := strings.Join(urls, ",")
 	nc, err := nats.Connect(url)
 	if err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
@@ -83,10 +108,10 @@ func startCluster(t *testing.T, n int) string {
 		_, err := js.AccountInfo(ctx)
 		cancel()
 		if err == nil {
-			return url
+			return url, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the JetStream cluster did not form: %v", err)
+			return fail(fmt.Errorf("the JetStream cluster did not form: %w", err))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
