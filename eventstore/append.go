@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nordledger/ledger/internal/keyindex"
 	"github.com/nordledger/ledger/internal/tracing"
 	bolt "go.etcd.io/bbolt"
 	"go.opentelemetry.io/otel/trace"
@@ -294,7 +295,7 @@ type txWriter struct {
 	committed          []Event // the events written, in log order (for the applier)
 }
 
-func newTxWriter(tx *bolt.Tx, claims *claimIndex, buf []byte) *txWriter {
+func newTxWriter(tx *bolt.Tx, claims *keyindex.Index, buf []byte) *txWriter {
 	w := &txWriter{
 		events: tx.Bucket(bucketEvents),
 		index:  tx.Bucket(bucketStreamIndex),

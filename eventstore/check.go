@@ -2,13 +2,13 @@ package eventstore
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/keyindex"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -287,7 +287,7 @@ func (c *checker) reservations(res *bolt.Bucket) {
 // claims checks that every claim is well formed, numbered at most the bucket's sequence, held by
 // a stream with events, and the only claim of its key. Keys are not reported, only the stream.
 func (c *checker) claims(b *bolt.Bucket) {
-	seen := make(map[claimDigest]struct{})
+	seen := make(map[keyindex.Digest]struct{})
 	_ = b.ForEach(func(k, v []byte) error {
 		c.report.Reservations++
 		stream, key, ok := parseClaim(v)
@@ -298,7 +298,7 @@ func (c *checker) claims(b *bolt.Bucket) {
 		case c.versions[string(stream)] == 0:
 			c.add(Problem{Kind: ProblemReservation, Stream: string(stream), Detail: "a unique key is held by a stream without events"})
 		}
-		d := sha256.Sum256(key)
+		d := keyindex.Of(key)
 		if _, dup := seen[d]; dup {
 			c.add(Problem{Kind: ProblemReservation, Stream: string(stream), Detail: fmt.Sprintf("a unique key is claimed twice (claim %d)", binary.BigEndian.Uint64(k))})
 		}

@@ -2,38 +2,22 @@ package eventstore
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"sync"
 
+	"github.com/nordledger/ledger/internal/keyindex"
 	bolt "go.etcd.io/bbolt"
 )
 
-// The unique keys (reservations), held in memory.
+// The unique keys (reservations), held in memory (internal/keyindex: why).
 //
-// Callers' keys are keyed hashes of personal values, so a B+tree keyed by them takes every claim
-// on a random leaf: bbolt then reads that whole leaf, rewrites it and writes it with its branch
-// pages at the commit, for one entry, and batching cannot remove it at scale (a million keys'
-// tree has ~20k leaves; a group of random keys lands on a leaf per key). In store format 1 the
-// reservations bucket did exactly that: about a third of the log's pages per group of creates
+// The file keeps the claims in the order they were made: bucketClaims maps a claim number (the
+// bucket's sequence, increasing, never reused) to the claiming stream and the key (new claims on
+// the last leaf; a release deletes its claim). The writer finds a key's claim through a
+// keyindex.Index from a digest of the key to its claim number, read when a writable store opens
+// (~0.1 s per 100k keys) and changed by the transactions that change the bucket, once they
+// commit. In store format 1 the reservations bucket was keyed by the key itself, a keyed hash:
+// every create's claim was a random leaf, about a third of the log's pages per group of creates
 // (BENCHMARKS.md, issue 20).
-//
-// So the file keeps the claims in the order they were made: bucketClaims maps a claim number
-// (the bucket's sequence, increasing) to the claiming stream and the key (new claims on the last
-// leaf; a release deletes its claim). The look-up goes through claimIndex: a map from a digest of
-// the key to its claim number, without pointers (the collector does not scan it; ~60 bytes per
-// key), read from the bucket when a writable store opens (~0.1 s per 100k keys) and kept
-// current by the transactions that change the bucket, once they commit (bolt.Tx.OnCommit: a
-// transaction rolled back leaves it as it was). Every hit is checked against the stored claim,
-// so the map can only ever say where to look.
-type claimIndex struct {
-	mu sync.RWMutex
-	m  map[claimDigest]uint64 // digest of the key → claim number; nil until read
-}
-
-type claimDigest [sha256.Size]byte
-
-func digestOf(key string) claimDigest { return sha256.Sum256([]byte(key)) }
 
 // claimRecord is a bucketClaims value: the stream, 0x00, the key (stream names hold no NUL).
 func claimRecord(stream, key string) []byte {
@@ -51,74 +35,39 @@ func parseClaim(v []byte) (stream, key []byte, ok bool) {
 	return v[:i], v[i+1:], true
 }
 
-// lookup returns the claim number the map holds for d.
-func (x *claimIndex) lookup(d claimDigest) (uint64, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	n, ok := x.m[d]
-	return n, ok
-}
-
-// loaded reports whether the map has been read.
-func (x *claimIndex) loaded() bool {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.m != nil
-}
-
-// load reads the bucket into the map once. It holds the lock while it reads, so a transaction
-// committing meanwhile updates the map after it (what that commit changed is then applied
-// twice: the same result).
-func (x *claimIndex) load(db *bolt.DB) error {
-	if x.loaded() {
-		return nil
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.m != nil {
-		return nil
-	}
-	m := map[claimDigest]uint64{}
-	err := db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketClaims).ForEach(func(k, v []byte) error {
-			if _, key, ok := parseClaim(v); ok && len(k) == 8 {
-				m[sha256.Sum256(key)] = binary.BigEndian.Uint64(k)
-			}
-			return nil
+// loadClaims reads the claims into index, unless it is read already.
+func loadClaims(db *bolt.DB, index *keyindex.Index) error {
+	return index.Load(func(add func([]byte, uint64)) error {
+		return db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketClaims).ForEach(func(k, v []byte) error {
+				if _, key, ok := parseClaim(v); ok && len(k) == 8 {
+					add(key, binary.BigEndian.Uint64(k))
+				}
+				return nil
+			})
 		})
 	})
-	if err != nil {
-		return err
-	}
-	x.m = m
-	return nil
 }
 
-// commit applies a transaction's changes (digest → claim number, 0 for a release) to the map.
-func (x *claimIndex) commit(changes map[claimDigest]uint64) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.m == nil {
-		return // read later, with these changes
+// claimAt returns the stream of claim n if it is a claim of key (not released since, and not
+// another key's digest).
+func claimAt(b *bolt.Bucket, n uint64, key string) (stream []byte, ok bool) {
+	s, k, ok := parseClaim(b.Get(u64(n)))
+	if !ok || string(k) != key {
+		return nil, false
 	}
-	for d, n := range changes {
-		if n == 0 {
-			delete(x.m, d)
-		} else {
-			x.m[d] = n
-		}
-	}
+	return s, true
 }
 
 // claimsTx reads and changes the claims inside one write transaction. Its own changes are seen by
-// its later look-ups and reach the map only when the transaction commits.
+// its later look-ups and reach the index only when the transaction commits.
 type claimsTx struct {
 	bucket  *bolt.Bucket
-	index   *claimIndex
-	pending map[claimDigest]uint64 // this transaction's changes; 0: released
+	index   *keyindex.Index
+	pending map[keyindex.Digest]uint64 // this transaction's changes; 0: released
 }
 
-func newClaimsTx(tx *bolt.Tx, index *claimIndex) *claimsTx {
+func newClaimsTx(tx *bolt.Tx, index *keyindex.Index) *claimsTx {
 	c := &claimsTx{bucket: tx.Bucket(bucketClaims), index: index}
 	c.bucket.FillPercent = 1.0 // claim numbers only ever increase: pack pages full
 	return c
@@ -126,19 +75,16 @@ func newClaimsTx(tx *bolt.Tx, index *claimIndex) *claimsTx {
 
 // holder returns the stream holding key and the number of its claim.
 func (c *claimsTx) holder(key string) (stream []byte, n uint64, ok bool) {
-	d := digestOf(key)
+	d := keyindex.Of([]byte(key))
 	n, ok = c.pending[d]
 	if !ok {
-		n, ok = c.index.lookup(d)
+		n, ok = c.index.Lookup(d)
 	}
 	if !ok || n == 0 {
 		return nil, 0, false
 	}
-	s, k, ok := parseClaim(c.bucket.Get(u64(n)))
-	if !ok || string(k) != key { // released, or another key's digest
-		return nil, 0, false
-	}
-	return s, n, true
+	stream, ok = claimAt(c.bucket, n, key)
+	return stream, n, ok
 }
 
 // release deletes the claim numbered n of key.
@@ -146,7 +92,9 @@ func (c *claimsTx) release(key string, n uint64) error {
 	if err := c.bucket.Delete(u64(n)); err != nil {
 		return err
 	}
-	c.change(digestOf(key), 0)
+	d := keyindex.Of([]byte(key))
+	c.change(d, 0)
+	c.index.DeleteOnCommit(c.bucket.Tx(), d, n)
 	return nil
 }
 
@@ -160,37 +108,33 @@ func (c *claimsTx) claim(stream, key string) error {
 	if err := c.bucket.Put(u64(n), claimRecord(stream, key)); err != nil {
 		return err
 	}
-	c.change(digestOf(key), n)
+	d := keyindex.Of([]byte(key))
+	c.change(d, n)
+	c.index.SetOnCommit(c.bucket.Tx(), d, n)
 	return nil
 }
 
-func (c *claimsTx) change(d claimDigest, n uint64) {
+func (c *claimsTx) change(d keyindex.Digest, n uint64) {
 	if c.pending == nil {
-		c.pending = map[claimDigest]uint64{}
-		changes, index := c.pending, c.index
-		c.bucket.Tx().OnCommit(func() { index.commit(changes) })
+		c.pending = map[keyindex.Digest]uint64{}
 	}
 	c.pending[d] = n
 }
 
-// holderIn returns the stream holding key in a read transaction, without the map (read-only
-// stores, which do not read it, and the check).
-func holderIn(tx *bolt.Tx, index *claimIndex, key string) (stream string, ok bool) {
+// holderIn returns the stream holding key in a read transaction (index read).
+func holderIn(tx *bolt.Tx, index *keyindex.Index, key string) (stream string, ok bool) {
 	if legacy := tx.Bucket(bucketReservations); legacy != nil { // format 1, opened read-only
 		if v := legacy.Get([]byte(key)); v != nil {
 			return string(v), true
 		}
 		return "", false
 	}
-	n, ok := index.lookup(digestOf(key))
+	n, ok := index.Lookup(keyindex.Of([]byte(key)))
 	if !ok {
 		return "", false
 	}
-	s, k, ok := parseClaim(tx.Bucket(bucketClaims).Get(u64(n)))
-	if !ok || string(k) != key {
-		return "", false
-	}
-	return string(s), true
+	s, ok := claimAt(tx.Bucket(bucketClaims), n, key)
+	return string(s), ok
 }
 
 // migrateReservations rewrites format 1's reservations bucket (key → stream, in key order) as

@@ -129,7 +129,7 @@ func (s *Store) ReservationHolder(ctx context.Context, key string) (stream strin
 		return "", false, err
 	}
 	if !s.legacy {
-		if err := s.claims.load(s.db); err != nil { // read at open unless read-only
+		if err := loadClaims(s.db, &s.claims); err != nil { // read at open unless read-only
 			return "", false, err
 		}
 	}

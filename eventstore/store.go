@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/keyindex"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -100,8 +101,8 @@ type Store struct {
 
 	head atomic.Uint64 // last committed position
 
-	claims claimIndex // the unique keys' look-up (claims.go)
-	legacy bool       // a format 1 store opened read-only: its keys are in bucketReservations
+	claims keyindex.Index // the unique keys' look-up (claims.go)
+	legacy bool           // a format 1 store opened read-only: its keys are in bucketReservations
 
 	upgradedFrom uint32 // the store format this Open upgraded the file from (0: none)
 
@@ -194,7 +195,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	s.head.Store(head)
 	s.legacy, s.upgradedFrom = format == 1, upgradedFrom
 	if !opts.ReadOnly {
-		if err := s.claims.load(db); err != nil { // the writer's look-ups need it
+		if err := loadClaims(db, &s.claims); err != nil { // the writer's look-ups need it
 			db.Close()
 			return nil, fmt.Errorf("open %s: reading the unique keys: %w", path, err)
 		}

@@ -2,35 +2,23 @@ package projections
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"sync"
 
+	"github.com/nordledger/ledger/internal/keyindex"
 	bolt "go.etcd.io/bbolt"
 )
 
-// The national-identifier index of find-customer, held in memory.
+// The national-identifier index of find-customer, held in memory (internal/keyindex: why).
 //
-// Its keys are keyed hashes, so a B+tree keyed by them takes every new customer on a random
-// leaf: bbolt then reads that whole leaf into memory, rewrites it and writes it at the commit,
-// for one entry: ~6% of a create's CPU in the service (BENCHMARKS.md), and batching cannot
-// remove it at scale (a million customers' index has ~40k leaves; any batch of random keys lands
-// on a leaf per key).
-//
-// So the file keeps the index in the order it was written: bucketNatIDs maps the position of a
-// customer's CustomerCreated to its national-identifier key and customer number (new entries on
-// the last leaf), customer_natid_of maps the customer to that position (for the forget). The
-// look-up goes through natIndex: a map from a digest of the key to the position, without
-// pointers (the collector does not scan it; ~60 bytes per customer), read from the bucket when
-// the runner starts (~0.1 s per 100k customers; at the first look-up where no runner runs) and
-// kept current by the transactions that change the bucket, once they commit (bolt.Tx.OnCommit: a
-// transaction rolled back leaves it as it was).
-type natIndex struct {
-	mu sync.RWMutex
-	m  map[[sha256.Size]byte]uint64 // digest of the national-identifier key → position; nil until read
-}
-
-func natDigest(natKey []byte) [sha256.Size]byte { return sha256.Sum256(natKey) }
+// The file keeps the index in the order it was written: bucketNatIDs maps the position of a
+// customer's CustomerCreated to its national-identifier key (a keyed hash) and customer number
+// (new entries on the last leaf), customer_natid_of maps the customer to that position (for the
+// forget). The look-up goes from a digest of the key to the position through a keyindex.Index,
+// read when the runner starts (~0.1 s per 100k customers; at the first look-up where no runner
+// runs) and changed by the transactions that change the bucket, once they commit. Keyed by the
+// hash itself, every create put its entry on a random leaf: ~6% of a create's CPU in the service
+// (BENCHMARKS.md).
+type natIndex struct{ keyindex.Index }
 
 // natEntry is a bucketNatIDs value: the national-identifier key, 0x00, the customer number.
 func natEntry(natKey []byte, customerNo string) []byte {
@@ -60,14 +48,7 @@ func (x *natIndex) put(tx *bolt.Tx, key, customerNo string, natKey []byte, pos u
 	if err := keyOrdered(tx, bucketNatIDs).Put(pk, natEntry(natKey, customerNo)); err != nil {
 		return err
 	}
-	d := natDigest(natKey)
-	tx.OnCommit(func() {
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		if x.m != nil {
-			x.m[d] = pos
-		}
-	})
+	x.SetOnCommit(tx, keyindex.Of(natKey), pos)
 	return nil
 }
 
@@ -88,38 +69,24 @@ func (x *natIndex) remove(tx *bolt.Tx, key string) error {
 	if !ok {
 		return nil
 	}
-	d, pos := natDigest(natKey), binary.BigEndian.Uint64(pk)
+	d := keyindex.Of(natKey) // before the delete: natKey is the entry's memory
 	if err := ix.Delete(pk); err != nil {
 		return err
 	}
-	tx.OnCommit(func() {
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		if p, ok := x.m[d]; ok && p == pos {
-			delete(x.m, d)
-		}
-	})
+	x.DeleteOnCommit(tx, d, binary.BigEndian.Uint64(pk))
 	return nil
 }
 
 // reload drops the map when tx, which replaced the bucket (a reset, a copy), commits: the next
 // look-up reads it again.
-func (x *natIndex) reload(tx *bolt.Tx) {
-	tx.OnCommit(func() {
-		x.mu.Lock()
-		defer x.mu.Unlock()
-		x.m = nil
-	})
-}
+func (x *natIndex) reload(tx *bolt.Tx) { x.ReloadOnCommit(tx) }
 
 // find returns the customer holding natKey.
 func (x *natIndex) find(db *bolt.DB, natKey []byte) (customerNo string, found bool, err error) {
 	if err := x.load(db); err != nil {
 		return "", false, err
 	}
-	x.mu.RLock()
-	pos, ok := x.m[natDigest(natKey)]
-	x.mu.RUnlock()
+	pos, ok := x.Lookup(keyindex.Of(natKey))
 	if !ok {
 		return "", false, nil
 	}
@@ -133,37 +100,20 @@ func (x *natIndex) find(db *bolt.DB, natKey []byte) (customerNo string, found bo
 	return customerNo, found, err
 }
 
-// load reads the bucket into the map once. It holds the lock while it reads, so a transaction
-// committing meanwhile updates the map after it (what that commit changed is then applied
-// twice: the same result).
+// load reads the bucket into the map once.
 func (x *natIndex) load(db *bolt.DB) error {
-	x.mu.RLock()
-	loaded := x.m != nil
-	x.mu.RUnlock()
-	if loaded {
-		return nil
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.m != nil {
-		return nil
-	}
-	m := map[[sha256.Size]byte]uint64{}
-	err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketNatIDs)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			if natKey, _, ok := parseNatEntry(v); ok && len(k) == 8 {
-				m[natDigest(natKey)] = binary.BigEndian.Uint64(k) // in position order: the last holder wins
+	return x.Load(func(add func([]byte, uint64)) error {
+		return db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketNatIDs)
+			if b == nil {
+				return nil
 			}
-			return nil
+			return b.ForEach(func(k, v []byte) error {
+				if natKey, _, ok := parseNatEntry(v); ok && len(k) == 8 {
+					add(natKey, binary.BigEndian.Uint64(k)) // in position order: the last holder wins
+				}
+				return nil
+			})
 		})
 	})
-	if err != nil {
-		return err
-	}
-	x.m = m
-	return nil
 }

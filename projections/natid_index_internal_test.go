@@ -59,8 +59,8 @@ func TestNatIndexFollowsCommits(t *testing.T) {
 	remove := func(tx *bolt.Tx) error { return x.remove(tx, "1000/505") }
 
 	update(false, put)
-	if len(x.m) != 0 {
-		t.Fatalf("a rolled back put left %d digests in the map", len(x.m))
+	if x.Len() != 0 {
+		t.Fatalf("a rolled back put left %d digests in the map", x.Len())
 	}
 	find(false)
 	update(true, put)
@@ -69,13 +69,13 @@ func TestNatIndexFollowsCommits(t *testing.T) {
 	find(true)
 	update(true, remove)
 	find(false)
-	if len(x.m) != 0 {
-		t.Fatalf("a committed removal left %d digests in the map", len(x.m))
+	if x.Len() != 0 {
+		t.Fatalf("a committed removal left %d digests in the map", x.Len())
 	}
 
 	update(true, put)
 	update(true, func(tx *bolt.Tx) error { x.reload(tx); return nil })
-	if x.m != nil {
+	if x.Loaded() {
 		t.Fatal("the map was kept after a reload")
 	}
 	find(true) // read again from the file

@@ -1,0 +1,73 @@
+package keyindex_test
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/nordledger/ledger/internal/keyindex"
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestIndexFollowsCommits: the map changes when a transaction commits, in the order its changes
+// were made, never when one rolls back; a delete of a number the key no longer maps to leaves it;
+// a reload drops the map until it is read again, and a read keeps the last entry of a key.
+func TestIndexFollowsCommits(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "k.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var x keyindex.Index
+	if _, ok := x.Lookup(keyindex.Of([]byte("k"))); ok || x.Loaded() {
+		t.Fatal("an index not read finds a key")
+	}
+	if err := x.Load(func(func([]byte, uint64)) error { return nil }); err != nil || !x.Loaded() {
+		t.Fatalf("Load: %v, loaded %v", err, x.Loaded())
+	}
+	d := keyindex.Of([]byte("k"))
+	errRollBack := errors.New("roll back")
+	update := func(commit bool, f func(tx *bolt.Tx)) {
+		t.Helper()
+		err := db.Update(func(tx *bolt.Tx) error {
+			f(tx)
+			if !commit {
+				return errRollBack
+			}
+			return nil
+		})
+		if commit != (err == nil) {
+			t.Fatal(err)
+		}
+	}
+	want := func(n uint64, ok bool) {
+		t.Helper()
+		if got, found := x.Lookup(d); got != n || found != ok {
+			t.Fatalf("Lookup = %d, %v; want %d, %v", got, found, n, ok)
+		}
+	}
+	update(false, func(tx *bolt.Tx) { x.SetOnCommit(tx, d, 1) })
+	want(0, false)
+	update(true, func(tx *bolt.Tx) { x.SetOnCommit(tx, d, 1) })
+	want(1, true)
+	update(true, func(tx *bolt.Tx) { x.DeleteOnCommit(tx, d, 1); x.SetOnCommit(tx, d, 2) }) // released, claimed again
+	want(2, true)
+	update(true, func(tx *bolt.Tx) { x.DeleteOnCommit(tx, d, 1) }) // a number it no longer maps to
+	want(2, true)
+	update(false, func(tx *bolt.Tx) { x.DeleteOnCommit(tx, d, 2) })
+	want(2, true)
+	update(true, func(tx *bolt.Tx) { x.DeleteOnCommit(tx, d, 2) })
+	want(0, false)
+
+	update(true, func(tx *bolt.Tx) { x.ReloadOnCommit(tx) })
+	if x.Loaded() {
+		t.Fatal("the map was kept after a reload")
+	}
+	if err := x.Load(func(add func([]byte, uint64)) error { add([]byte("k"), 5); add([]byte("k"), 7); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want(7, true)
+	if x.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", x.Len())
+	}
+}
