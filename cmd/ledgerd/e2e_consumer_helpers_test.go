@@ -194,12 +194,8 @@ func (f *follower) kill() {
 // acknowledged with everything before it.
 func ackFloor(t *testing.T, url, durable string) uint64 {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := js.Consumer(ctx, consumer.DefaultStream, durable)
@@ -253,4 +249,19 @@ func (s *testServer) disclosures(t *testing.T, no string) []map[string]any {
 		t.Fatal(err)
 	}
 	return body.Items
+}
+
+// jetStreamAt connects to the NATS server at url and returns its JetStream API; closeJS ends the
+// connection.
+func jetStreamAt(t *testing.T, url string, opts ...nats.Option) (js jetstream.JetStream, closeJS func()) {
+	t.Helper()
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js, err = jetstream.New(nc); err != nil {
+		nc.Close()
+		t.Fatal(err)
+	}
+	return js, nc.Close
 }

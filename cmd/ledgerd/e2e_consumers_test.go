@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/httpapi/apidocs/asyncapitest"
@@ -183,12 +181,8 @@ func checkConsumed(t *testing.T, schemas *asyncapitest.Schemas, e *consumer.Even
 // streamEventOpened reads the event at a position from the stream and opens it as "crm".
 func streamEventOpened(t *testing.T, url string, s *testServer, p uint64) *consumer.Event {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	e := streamEvent(t, js, p)
 	if err := s.opener(t, "crm", nil).Open(t.Context(), e); err != nil {
 		t.Fatal(err)
@@ -258,12 +252,8 @@ func TestE2EConsumerRevokedAndForgotten(t *testing.T) {
 	following := s.opener(t, "archive", func() time.Time { return time.Time{} })
 	g := follow(t, url, "archive", following)
 	g.until(s.logHead(t))
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	var bertil []uint64
 	for p := uint64(1); p <= head; p++ {
 		if e := streamEvent(t, js, p); e.CustomerNo == "8002" {
@@ -324,12 +314,8 @@ func TestE2EConsumerProtectedIdentity(t *testing.T) {
 	s.grant(t, "crm", true)
 	expectStatus(t, s.createCustomer(t, s.token, newCustomer("8301", "Sigrid Skyddad")), http.StatusCreated)
 	expectStatus(t, s.do(t, http.MethodPatch, customersPath(demoLedger, "8301"), s.token, `{"protectedIdentity":true}`), http.StatusOK)
-	nc, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, s.m.NATSURL())
+	defer closeJS()
 	head := s.logHead(t)
 	events := func() []*consumer.Event {
 		var es []*consumer.Event

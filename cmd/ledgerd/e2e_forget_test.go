@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
 )
@@ -283,12 +281,8 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // keyBusEntry returns the wrapped data key of a customer as the key bus holds it.
 func keyBusEntry(t *testing.T, url, subject string) []byte {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, "LEDGER_KEYS")

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/personal/keysync"
@@ -87,12 +86,8 @@ func degraded(r readiness) bool {
 func streamIDs(t *testing.T, url string, want uint64) []string {
 	t.Helper()
 	checkStream(t, url, want)
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	stream := waitStream(ctx, t, js, relay.DefaultStreamName)
@@ -110,15 +105,12 @@ func streamIDs(t *testing.T, url string, want uint64) []string {
 // awaitKeyBus waits until the key bus holds an entry for every subject.
 func awaitKeyBus(t *testing.T, url string, subjects []string) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), natsRecoveryDeadline)
 	defer cancel()
 	var kv jetstream.KeyValue
+	var err error
 	for kv == nil {
 		if kv, err = js.KeyValue(ctx, keysync.DefaultBucket); err != nil && ctx.Err() != nil {
 			t.Fatalf("key bus: %v", err)

@@ -122,12 +122,8 @@ func (p *natsProcess) stop(t *testing.T, sig syscall.Signal) {
 // once each, in stream-version order 1, 2, ..., as many as the log holds of that customer.
 func checkStreamPerCustomer(t *testing.T, url string, want map[string]uint64) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	stream := waitStream(ctx, t, js, relay.DefaultStreamName)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestE2EEventsOnNATS: a plain nats.go subscriber on the embedded server sees every change of a
@@ -51,15 +50,8 @@ func TestE2EEventsOnNATS(t *testing.T) {
 	// message 4, and the stream holds each event exactly once.
 	s.restart(t)
 	expectStatus(t, s.do(t, http.MethodPatch, "/ledger/customer/v1/1000/customers/"+v.CustomerNo, s.token, `{"emailAddress":"kalle@example.com"}`), http.StatusOK)
-	nc2, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc2.Close()
-	js, err := jetstream.New(nc2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, closeJS := jetStreamAt(t, s.m.NATSURL())
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stream := waitStream(ctx, t, js, "LEDGER")

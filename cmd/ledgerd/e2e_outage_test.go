@@ -35,15 +35,8 @@ func startExternalNATS(t *testing.T, dir string, port int) *server.Server {
 // log position n and that no event id occurs twice: every event once, in log order, no gaps.
 func checkStream(t *testing.T, url string, want uint64) {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, closeJS := jetStreamAt(t, url, nats.MaxReconnects(-1))
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var stream jetstream.Stream

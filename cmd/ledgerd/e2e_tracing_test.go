@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/eventstore/feed"
@@ -50,15 +48,8 @@ func TestE2ETracingFollowsACreate(t *testing.T) {
 	waitReady(t, writer.client, "http://"+m.Addr())
 
 	consumerSpans := newSpanSink(true)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, closeJS := jetStreamAt(t, ns.ClientURL())
+	defer closeJS()
 	c, err := consumer.New(consumer.Config{JetStream: js, LedgerNo: demoLedger, Durable: "tracing", TracerProvider: consumerSpans.provider(t),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
@@ -93,18 +92,15 @@ func TestE2ENATSCarriesSealedData(t *testing.T) {
 	expectStatus(t, s.do(t, http.MethodPost, customersPath(demoLedger, "5600", "billing-address"), s.token, map[string]any{
 		"addressee": "Signe Sealedmsg", "streetAddress": "Chiffergatan 4", "city": "KRYPTBY", "zipCode": "44444", "countryCode": "SE"}), http.StatusCreated, http.StatusOK)
 
-	nc, err := nats.Connect(s.m.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, closeJS := jetStreamAt(t, s.m.NATSURL())
+	defer closeJS()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	stream := waitStream(ctx, t, js, "LEDGER")
 	var payloads [][]byte
 	for seq := uint64(1); seq <= 2; seq++ {
 		var m *jetstream.RawStreamMsg
+		var err error
 		for m == nil {
 			if m, err = stream.GetMsg(ctx, seq); err != nil {
 				if ctx.Err() != nil {
