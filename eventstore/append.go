@@ -365,36 +365,37 @@ func (w *txWriter) reserve(req *AppendRequest) error {
 	if len(req.Claims) == 0 && len(req.Releases) == 0 {
 		return nil
 	}
-	type held struct {
+	type keyAt struct {
 		key string
-		n   uint64
+		d   keyindex.Digest
+		n   uint64 // the claim to release
 	}
-	var releases []held
+	var releases []keyAt
 	for _, k := range req.Releases {
-		if s, n, ok := w.claims.holder(k); ok && string(s) == req.Stream && !slices.Contains(req.Claims, k) &&
-			!slices.ContainsFunc(releases, func(h held) bool { return h.key == k }) {
-			releases = append(releases, held{k, n})
+		if s, n, d, ok := w.claims.holder(k); ok && string(s) == req.Stream && !slices.Contains(req.Claims, k) &&
+			!slices.ContainsFunc(releases, func(r keyAt) bool { return r.key == k }) {
+			releases = append(releases, keyAt{k, d, n})
 		}
 	}
-	var claims []string
+	var claims []keyAt
 	for _, k := range req.Claims {
-		s, _, ok := w.claims.holder(k)
+		s, _, d, ok := w.claims.holder(k)
 		switch {
 		case ok && string(s) != req.Stream:
 			return &ReservationConflictError{Key: k, Holder: string(s)}
-		case !ok && !slices.Contains(claims, k):
-			claims = append(claims, k)
+		case !ok && !slices.ContainsFunc(claims, func(c keyAt) bool { return c.key == k }):
+			claims = append(claims, keyAt{key: k, d: d})
 		}
 	}
 
 	// Every check passed: write.
 	for _, r := range releases {
-		if err := w.claims.release(r.key, r.n); err != nil {
+		if err := w.claims.release(r.d, r.n); err != nil {
 			return err
 		}
 	}
-	for _, k := range claims {
-		if err := w.claims.claim(req.Stream, k); err != nil {
+	for _, c := range claims {
+		if err := w.claims.claim(req.Stream, c.key, c.d); err != nil {
 			return err
 		}
 	}

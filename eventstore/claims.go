@@ -73,33 +73,33 @@ func newClaimsTx(tx *bolt.Tx, index *keyindex.Index) *claimsTx {
 	return c
 }
 
-// holder returns the stream holding key and the number of its claim.
-func (c *claimsTx) holder(key string) (stream []byte, n uint64, ok bool) {
-	d := keyindex.Of([]byte(key))
+// holder returns the stream holding key, the number of its claim and the key's digest (for
+// release and claim).
+func (c *claimsTx) holder(key string) (stream []byte, n uint64, d keyindex.Digest, ok bool) {
+	d = keyindex.Of([]byte(key))
 	n, ok = c.pending[d]
 	if !ok {
 		n, ok = c.index.Lookup(d)
 	}
 	if !ok || n == 0 {
-		return nil, 0, false
+		return nil, 0, d, false
 	}
 	stream, ok = claimAt(c.bucket, n, key)
-	return stream, n, ok
+	return stream, n, d, ok
 }
 
-// release deletes the claim numbered n of key.
-func (c *claimsTx) release(key string, n uint64) error {
+// release deletes claim n, of the key whose digest is d.
+func (c *claimsTx) release(d keyindex.Digest, n uint64) error {
 	if err := c.bucket.Delete(u64(n)); err != nil {
 		return err
 	}
-	d := keyindex.Of([]byte(key))
 	c.change(d, 0)
 	c.index.DeleteOnCommit(c.bucket.Tx(), d, n)
 	return nil
 }
 
-// claim records that stream holds key.
-func (c *claimsTx) claim(stream, key string) error {
+// claim records that stream holds key, whose digest is d.
+func (c *claimsTx) claim(stream, key string, d keyindex.Digest) error {
 	n, err := c.bucket.NextSequence()
 	if err != nil {
 		return err
@@ -108,7 +108,6 @@ func (c *claimsTx) claim(stream, key string) error {
 	if err := c.bucket.Put(u64(n), claimRecord(stream, key)); err != nil {
 		return err
 	}
-	d := keyindex.Of([]byte(key))
 	c.change(d, n)
 	c.index.SetOnCommit(c.bucket.Tx(), d, n)
 	return nil
