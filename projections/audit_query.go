@@ -55,7 +55,7 @@ func (p *Audit) Query(ctx context.Context, q AuditQuery) (AuditPage, error) {
 		q.ScanLimit = DefaultAuditScan
 	}
 	lk := lp(nil, q.LedgerNo)
-	err := p.db.db.View(func(tx *bolt.Tx) error {
+	err := p.db.view(ctx, func(tx *bolt.Tx) error {
 		lo, hi, ok := window(tx, lk, q)
 		if !ok {
 			return nil
@@ -210,7 +210,7 @@ func (p *Audit) StreamEvents(ctx context.Context, stream string, from uint64, li
 	var out []Event
 	var version uint64
 	prefix := lp(nil, stream)
-	err := p.db.db.View(func(tx *bolt.Tx) error {
+	err := p.db.view(ctx, func(tx *bolt.Tx) error {
 		events := tx.Bucket(bucketAuditEvents)
 		c := tx.Bucket(bucketAuditStream).Cursor()
 		// The stream's last key is the one before the first key after the stream.

@@ -75,7 +75,7 @@ func applyCardRegistration(tx *bolt.Tx, ledgerNo, customerNo string, ev domain.E
 // CardRegistration returns the customer a recurring-card registration belongs to (any
 // registration ever started, ended ones included).
 func (p *Customers) CardRegistration(ctx context.Context, registrationID string) (ledgerNo, customerNo string, found bool, err error) {
-	err = p.db.db.View(func(tx *bolt.Tx) error {
+	err = p.db.view(ctx, func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketCardRegistrations).Get([]byte(registrationID))
 		if v == nil {
 			return nil
@@ -95,7 +95,7 @@ func (p *Customers) CardRegistration(ctx context.Context, registrationID string)
 func (p *Customers) ExpiredCardRegistrations(ctx context.Context, now time.Time, limit int) ([]CardRegistrationRef, error) {
 	var out []CardRegistrationRef
 	upTo := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
-	err := p.db.db.View(func(tx *bolt.Tx) error {
+	err := p.db.view(ctx, func(tx *bolt.Tx) error {
 		regs := tx.Bucket(bucketCardRegistrations)
 		c := tx.Bucket(bucketCardPending).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {

@@ -28,10 +28,12 @@ type NationalIDKeyFunc func(ledgerNo string, ni domain.NationalIdentifier) strin
 type Customers struct {
 	db     *DB
 	natID  NationalIDKeyFunc
-	batch  *customerBatch      // between BeginBatch and EndBatch (customers_batch.go)
-	states *stateCache         // decoded states for reads (customers_cache.go)
-	natIDs natIndex            // the national-identifier index's look-up (natid_index.go)
-	pd     *personal.Protector // Protect; nil: events and states in the clear only (personal.go)
+	batch  *customerBatch // between BeginBatch and EndBatch (customers_batch.go)
+	states *stateCache    // decoded states for reads (customers_cache.go)
+	natIDs natIndex       // the national-identifier index's look-up (natid_index.go)
+	// written holds the states the open write-back transaction wrote (customers_overlay.go)
+	written written
+	pd      *personal.Protector // Protect; nil: events and states in the clear only (personal.go)
 }
 
 // NewCustomers returns the customer projection over db.
@@ -178,9 +180,8 @@ var _ preparer = (*Customers)(nil)
 func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (domain.CustomerState, bool, error) {
 	var s domain.CustomerState
 	var found bool
-	err := p.db.db.View(func(tx *bolt.Tx) error {
-		key := ledgerNo + "/" + customerNo
-		v := tx.Bucket(bucketCustomers).Get([]byte(key))
+	key := ledgerNo + "/" + customerNo
+	read := func(v []byte) error {
 		if v == nil {
 			return nil
 		}
@@ -195,12 +196,22 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 		}
 		p.states.put(key, v, s)
 		return nil
-	})
+	}
+	// What the runner's open write-back transaction wrote, else the file: a key the transaction
+	// has not written is in the file as the transaction has it (writeback.go), so this read need
+	// not wait for a commit.
+	if v, ok := p.written.get(key); ok {
+		return s, found, read(v)
+	}
+	err := p.db.db.View(func(tx *bolt.Tx) error { return read(tx.Bucket(bucketCustomers).Get([]byte(key))) })
 	return s, found, err
 }
 
 // FindByNationalID returns the number of the customer holding a national identifier in a ledger.
 func (p *Customers) FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error) {
+	if err := p.db.settle(ctx); err != nil { // the index learns a transaction's entries as it commits
+		return "", false, err
+	}
 	return p.natIDs.find(p.db.db, []byte(p.natID(ledgerNo, ni)))
 }
 

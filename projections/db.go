@@ -11,10 +11,12 @@
 package projections
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/nordledger/ledger/internal/boltcheck"
@@ -49,6 +51,25 @@ var ErrLocked = errors.New("projections: locked by another process")
 type DB struct {
 	db       *bolt.DB
 	readOnly bool
+	runner   atomic.Pointer[Runner]  // the runner applying to the file (its write-back: writeback.go)
+	back     atomic.Pointer[bolt.Tx] // the runner's open write-back transaction, if any
+}
+
+// view runs fn in a read transaction once the file holds every event the read models applied:
+// the runner's open write-back transaction commits first (writeback.go).
+func (d *DB) view(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	return d.db.View(fn)
+}
+
+// settle returns once the file holds every event the read models applied (writeback.go).
+func (d *DB) settle(ctx context.Context) error {
+	if r := d.runner.Load(); r != nil {
+		return r.flush(ctx)
+	}
+	return nil
 }
 
 // OpenDB opens the projections file at path, creating it when missing. The file is checked
@@ -137,6 +158,12 @@ func (d *DB) Close() error {
 	if d.readOnly {
 		return d.db.Close()
 	}
+	var backErr error
+	if r := d.runner.Load(); r != nil {
+		if backErr = r.closeBack(); backErr != nil { // writeback.go
+			backErr = fmt.Errorf("%w: %w", ErrBehind, backErr)
+		}
+	}
 	// The last commit writes bbolt's free-page list too (the file is written without it), so the
 	// next open reads the list instead of every page of the file to find the free ones.
 	d.db.NoFreelistSync = false
@@ -151,11 +178,13 @@ func (d *DB) Close() error {
 		if markErr != nil {
 			err = fmt.Errorf("%w (and marking it clean: %v)", err, markErr)
 		}
-		return err
+		return errors.Join(err, backErr)
 	case markErr != nil:
-		return fmt.Errorf("projections: %s %w: %w", path, boltcheck.ErrNotMarkedClean, markErr)
+		return errors.Join(fmt.Errorf("projections: %s %w: %w", path, boltcheck.ErrNotMarkedClean, markErr), backErr)
 	}
-	return boltcheck.MarkClean(path) // the next open need not read every page
+	// The file is consistent (its checkpoints are what it holds) even when backErr says the
+	// last events are missing from it.
+	return errors.Join(boltcheck.MarkClean(path), backErr) // the next open need not read every page
 }
 
 // Bolt returns the underlying database, for projections' queries.

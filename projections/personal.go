@@ -93,6 +93,9 @@ func (p *Customers) putCustomer(tx *bolt.Tx, key string, c *domain.Customer, sea
 	if err := keyOrdered(tx, bucketCustomers).Put([]byte(key), data); err != nil {
 		return err
 	}
+	if tx == p.db.back.Load() {
+		p.written.put(key, data) // for Customer until the transaction commits (customers_overlay.go)
+	}
 	if remember {
 		p.states.put(key, data, state)
 	}

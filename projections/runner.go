@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,9 +46,12 @@ type Runner struct {
 
 	// What is applied; held by the driver applying (applyMu).
 	applyMu     sync.Mutex
-	checkpoints []uint64 // committed, per projection (the runner's order)
-	low         uint64   // the lowest of checkpoints
-	applying    string   // the projection applying an event, for a panic's message
+	checkpoints []uint64              // committed, per projection (the runner's order)
+	low         uint64                // the lowest of checkpoints
+	applying    string                // the projection applying an event, for a panic's message
+	wb          writeBack             // the writer's open transaction (writeback.go)
+	once        bool                  // commit tries once (a read's flush)
+	writeErr    atomic.Pointer[error] // the last commit's error, until one succeeds (Unwritten)
 }
 
 // NewRunner returns a runner of the projections over db, prepared: their buckets exist (so the
@@ -68,6 +72,7 @@ func NewRunner(db *DB, log *slog.Logger, ps ...Projection) (*Runner, error) {
 	if err := r.start(); err != nil {
 		return nil, err
 	}
+	db.runner.Store(r) // DB.view flushes it, DB.Close commits it
 	return r, nil
 }
 
@@ -95,6 +100,7 @@ func (r *Runner) start() error {
 		}
 	}
 	r.low = lowest(r.checkpoints)
+	r.wb.committed = slices.Clone(r.checkpoints)
 	r.advance()
 	return nil
 }
@@ -134,7 +140,7 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 	if len(events) == 0 {
 		return nil
 	}
-	return r.failUnlessLagging(r.commit(ctx, events, nil))
+	return r.failUnlessLagging(r.applyBack(ctx, log, events)) // writeback.go
 }
 
 // failUnlessLagging stops the runner with err, unless err only says the read models could not be
@@ -177,13 +183,13 @@ func (r *Runner) catchUp(ctx context.Context, log eventstore.Reader, upTo uint64
 // is tried again, with backoff, until it is written or ctx ends: the read models lag meanwhile
 // (not ready; writes wait for them) and catch up once the disk takes writes. r.applyMu is held.
 func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) error {
-	if events[0].Position != r.low+1 {
-		return &GapError{Projection: r.lowName(), Checkpoint: r.low, Position: events[0].Position}
-	}
-	for i := 1; i < len(events); i++ {
-		if events[i].Position != events[i-1].Position+1 {
-			return &GapError{Projection: r.lowName(), Checkpoint: events[i-1].Position, Position: events[i].Position}
+	if r.wb.tx != nil { // the write-back transaction first: one write transaction at a time
+		if err := r.commitBack(ctx, true); err != nil {
+			return err
 		}
+	}
+	if err := checkRun(r, events); err != nil {
+		return err
 	}
 	if prepared == nil {
 		prepared = prepareAll(r.projections, events)
@@ -205,6 +211,10 @@ func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) e
 		if applyErr != nil {
 			return applyErr
 		}
+		r.writeErr.Store(&err)
+		if r.once { // a read's flush (writeback.go): the read is answered now
+			return &eventstore.NotAppliedError{Position: last, Err: fmt.Errorf("the read models could not be written: %w", err)}
+		}
 		if attempt == 0 {
 			r.log.Warn("projections: the read models cannot be written; retrying", "position", last, "err", err)
 		}
@@ -215,6 +225,27 @@ func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) e
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+	r.moveCheckpoints(last)
+	r.committed() // writeback.go
+	return nil
+}
+
+// checkRun returns a GapError unless events follow the lowest checkpoint without a gap.
+func checkRun(r *Runner, events []Event) error {
+	if events[0].Position != r.low+1 {
+		return &GapError{Projection: r.lowName(), Checkpoint: r.low, Position: events[0].Position}
+	}
+	for i := 1; i < len(events); i++ {
+		if events[i].Position != events[i-1].Position+1 {
+			return &GapError{Projection: r.lowName(), Checkpoint: events[i-1].Position, Position: events[i].Position}
+		}
+	}
+	return nil
+}
+
+// moveCheckpoints records that every projection holds the events up to last, and wakes the
+// waiters. r.applyMu is held.
+func (r *Runner) moveCheckpoints(last uint64) {
 	for i, cp := range r.checkpoints {
 		if cp < last {
 			r.checkpoints[i] = last
@@ -223,7 +254,6 @@ func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) e
 	}
 	r.low = last
 	r.advance()
-	return nil
 }
 
 // apply applies events to every projection whose checkpoint is below last, each event only to

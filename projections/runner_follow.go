@@ -12,7 +12,12 @@ import (
 // then each new one as it is committed — decoded from the log, through Apply, the code the
 // pipeline runs — until ctx ends (it then returns nil), the store closes (nil) or a projection
 // fails (its error). A writer's runner is its store's Applier instead.
-func (r *Runner) Follow(ctx context.Context, store *eventstore.Store) error {
+func (r *Runner) Follow(ctx context.Context, store *eventstore.Store) (err error) {
+	defer func() { // what Apply applied is in the file when Follow returns (writeback.go)
+		if cerr := r.commitOpen(); err == nil {
+			err = cerr
+		}
+	}()
 	sub := store.Subscribe(ctx, r.Position()+1)
 	for e := range sub.C {
 		batch := []Event{e}

@@ -47,9 +47,10 @@ func runOnFullTmpfs(t *testing.T, size int, src, name string, args ...string) (i
 	return 0, "", ""
 }
 
-// TestE2EStopOnFullDisk: SIGTERM while the data directory's disk is full. The clean-close marker
-// and the free-page lists' last commits cannot be written, but they only spare the next start
-// some work: ledgerd warns and exits 0 (it exited 1), and the log and the read models are whole.
+// TestE2EStopOnFullDisk: SIGTERM while the data directory's disk is full. The clean-close marker,
+// the free-page lists' last commits and the read models' last events cannot be written, but they
+// only spare the next start some work: ledgerd warns and exits 0 (it exited 1), and the log and
+// the read models are whole (the read models up to their checkpoint).
 // Then `ledgerctl verify` on a full disk: the log is checked; comparing the read models needs a
 // temporary rebuild in the data directory, and verify says how much space that takes.
 func TestE2EStopOnFullDisk(t *testing.T) {
@@ -85,8 +86,10 @@ func TestE2EStopOnFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := checkLog(t, out)
-	if cp := compareProjections(t, out, false); cp != head {
-		t.Errorf("read models at %d after the stop, log head %d", cp, head)
+	// The read models are whole up to their checkpoint; the last events they applied (written back
+	// every 100 ms) may not be in the file, and then ledgerd said so: the next start applies them.
+	if cp := compareProjections(t, out, false); cp > head || cp < head && !strings.Contains(stderr, "the next start applies them from the log") {
+		t.Errorf("read models at %d after the stop, log head %d, and no warning that the rest is applied at the next start", cp, head)
 	}
 
 	// ledgerctl verify on a full disk.

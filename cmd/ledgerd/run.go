@@ -299,6 +299,9 @@ func (m *Main) ready(ctx context.Context) error {
 	if pos := m.runner.Position(); pos < head {
 		return fmt.Errorf("projections at position %d of %d", pos, head)
 	}
+	if err := m.runner.Unwritten(); err != nil {
+		return fmt.Errorf("projections cannot be written: %w", err)
+	}
 	return nil
 }
 

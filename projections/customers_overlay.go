@@ -1,0 +1,40 @@
+package projections
+
+import "sync"
+
+// written is what the runner's open write-back transaction wrote to the customers bucket
+// (writeback.go), for Customers.Customer: a customer's state is read by every GET, PATCH and PUT,
+// and a read that made the transaction commit would bring back the commit per group that the
+// write-back saves. A key's entry is the value the transaction holds for it; the runner drops
+// them all once the file holds them (Customers implements overlay).
+type written struct {
+	mu sync.RWMutex
+	m  map[string][]byte
+}
+
+// put records that the write-back transaction holds v under key; v is not changed afterwards.
+func (w *written) put(key string, v []byte) {
+	w.mu.Lock()
+	if w.m == nil {
+		w.m = make(map[string][]byte)
+	}
+	w.m[key] = v
+	w.mu.Unlock()
+}
+
+// get returns what the write-back transaction holds under key, if it wrote it.
+func (w *written) get(key string) ([]byte, bool) {
+	w.mu.RLock()
+	v, ok := w.m[key]
+	w.mu.RUnlock()
+	return v, ok
+}
+
+// dropOverlay implements overlay.
+func (p *Customers) dropOverlay() {
+	p.written.mu.Lock()
+	p.written.m = nil
+	p.written.mu.Unlock()
+}
+
+var _ overlay = (*Customers)(nil)

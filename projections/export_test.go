@@ -1,0 +1,19 @@
+package projections
+
+import "time"
+
+// SetWriteBackAge sets how old the write-back transaction commits (writeBackAge) until the
+// returned function restores it.
+func SetWriteBackAge(d time.Duration) (restore func()) {
+	old := writeBackAge
+	writeBackAge = d
+	return func() { writeBackAge = old }
+}
+
+// SetCommitFault makes the runner's write-back commits fail with fault's error (nil: commit);
+// nil removes it.
+func (r *Runner) SetCommitFault(fault func() error) {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	r.wb.fault = fault
+}
