@@ -146,11 +146,13 @@ func (q *applyQueue) take() []*group {
 	return groups
 }
 
-// applier is the goroutine of the pipeline's apply stage: it catches the Applier up with the log,
-// then applies the committed groups, every group waiting at once, and answers their appends.
-func (s *Store) applier(ctx context.Context) {
+// applier is the goroutine of the pipeline's apply stage: it catches the Applier up with the log
+// as it was at open (head), then applies the committed groups, every group waiting at once, and
+// answers their appends. (Loading the head here instead raced with the first appends: a group
+// committed before the goroutine ran reached the Applier read back from the log, without what
+// its appender decided.)
+func (s *Store) applier(ctx context.Context, head uint64) {
 	defer close(s.applierDone)
-	head := s.head.Load()
 	if err := s.opts.Applier.Apply(ctx, s, head, nil); err == nil {
 		s.setApplied(head)
 	}

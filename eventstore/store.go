@@ -214,7 +214,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	if opts.Applier != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stopApply = cancel
-		go s.applier(ctx)
+		go s.applier(ctx, head) // the head at open: every later append reaches the applier with its group
 	} else {
 		s.applied = head
 		close(s.applierDone)
