@@ -168,6 +168,7 @@ func (p *Customers) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 		return err
 	}
 	if ce.natKey != nil {
+		p.natIDsWritten(tx)
 		return p.natIDs.put(tx, key, customerNo, ce.natKey, e.Position)
 	}
 	return nil
@@ -209,8 +210,10 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 
 // FindByNationalID returns the number of the customer holding a national identifier in a ledger.
 func (p *Customers) FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error) {
-	if err := p.db.settle(ctx); err != nil { // the index learns a transaction's entries as it commits
-		return "", false, err
+	if p.written.natIDs.Load() { // the index learns a transaction's entries as it commits
+		if err := p.db.settle(ctx); err != nil {
+			return "", false, err
+		}
 	}
 	return p.natIDs.find(p.db.db, []byte(p.natID(ledgerNo, ni)))
 }

@@ -1,6 +1,11 @@
 package projections
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 // written is what the runner's open write-back transaction wrote to the customers bucket
 // (writeback.go), for Customers.Customer: a customer's state is read by every GET, PATCH and PUT,
@@ -10,6 +15,19 @@ import "sync"
 type written struct {
 	mu sync.RWMutex
 	m  map[string][]byte
+	// natIDs is set while the write-back transaction holds changes of the national-identifier
+	// index: find-customer then makes it commit first (the index learns them as it commits);
+	// otherwise the file's index is the transaction's (a look-up, which appends its own event
+	// each time, need not wait for a commit).
+	natIDs atomic.Bool
+}
+
+// natIDsWritten records that tx changes the national-identifier index, if tx is the write-back
+// transaction.
+func (p *Customers) natIDsWritten(tx *bolt.Tx) {
+	if tx == p.db.back.Load() {
+		p.written.natIDs.Store(true)
+	}
 }
 
 // put records that the write-back transaction holds v under key; v is not changed afterwards.
@@ -34,6 +52,7 @@ func (w *written) get(key string) ([]byte, bool) {
 func (p *Customers) dropOverlay() {
 	p.written.mu.Lock()
 	p.written.m = nil
+	p.written.natIDs.Store(false)
 	p.written.mu.Unlock()
 }
 

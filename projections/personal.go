@@ -122,6 +122,7 @@ func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) erro
 	if err := p.changed(tx, key, domain.RestoreCustomer(s), false, false); err != nil {
 		return err
 	}
+	p.natIDsWritten(tx)
 	if err := p.natIDs.remove(tx, key); err != nil {
 		return err
 	}

@@ -129,6 +129,14 @@ func TestWriteBackAnswersWhatEveryReadSees(t *testing.T) {
 	}
 	patches(t, w.store, 20, 50, "more") // left in the open transaction for Close
 	head = w.head(t)
+	// find-customer makes the transaction commit only when it changed the index (a create, a
+	// forget): after PATCHes alone the file's index is the transaction's.
+	if no, found, err := w.set.Customers.FindByNationalID(context.Background(), "1000", ni); err != nil || !found || no != "600" {
+		t.Errorf("find-customer after PATCHes: %q %v %v", no, found, err)
+	}
+	if cp := w.checkpoint(t); cp >= head {
+		t.Errorf("find-customer after PATCHes alone committed the transaction (checkpoint %d, head %d)", cp, head)
+	}
 	if err := w.close(t); err != nil {
 		t.Fatalf("close: %v", err)
 	}
