@@ -15,6 +15,9 @@ import (
 type written struct {
 	mu sync.RWMutex
 	m  map[string][]byte
+	// staged holds what the group being applied wrote, until the whole group is applied
+	// (publishOverlay): a group that fails halfway is never seen. Only the applier touches it.
+	staged map[string][]byte
 	// natIDs is set while the write-back transaction holds changes of the national-identifier
 	// index: find-customer then makes it commit first (the index learns them as it commits);
 	// otherwise the file's index is the transaction's (a look-up, which appends its own event
@@ -30,14 +33,13 @@ func (p *Customers) natIDsWritten(tx *bolt.Tx) {
 	}
 }
 
-// put records that the write-back transaction holds v under key; v is not changed afterwards.
+// put records that the write-back transaction holds v under key once the group being applied is
+// (publish); v is not changed afterwards.
 func (w *written) put(key string, v []byte) {
-	w.mu.Lock()
-	if w.m == nil {
-		w.m = make(map[string][]byte)
+	if w.staged == nil {
+		w.staged = make(map[string][]byte)
 	}
-	w.m[key] = v
-	w.mu.Unlock()
+	w.staged[key] = v
 }
 
 // get returns what the write-back transaction holds under key, if it wrote it.
@@ -47,6 +49,26 @@ func (w *written) get(key string) ([]byte, bool) {
 	w.mu.RUnlock()
 	return v, ok
 }
+
+// publishOverlay implements overlay.
+func (p *Customers) publishOverlay() {
+	w := &p.written
+	if len(w.staged) == 0 {
+		return
+	}
+	w.mu.Lock()
+	if w.m == nil {
+		w.m = make(map[string][]byte, len(w.staged))
+	}
+	for k, v := range w.staged {
+		w.m[k] = v
+	}
+	w.mu.Unlock()
+	clear(w.staged)
+}
+
+// discardOverlay implements overlay.
+func (p *Customers) discardOverlay() { clear(p.written.staged) }
 
 // dropOverlay implements overlay.
 func (p *Customers) dropOverlay() {

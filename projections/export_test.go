@@ -17,3 +17,11 @@ func (r *Runner) SetCommitFault(fault func() error) {
 	defer r.applyMu.Unlock()
 	r.wb.fault = fault
 }
+
+// SetWriteBackEvents sets how many events make the write-back transaction commit until the
+// returned function restores it.
+func SetWriteBackEvents(n int) (restore func()) {
+	old := writeBackEvents
+	writeBackEvents = n
+	return func() { writeBackEvents = old }
+}

@@ -45,13 +45,14 @@ type Runner struct {
 	stop     context.CancelFunc // Run's
 
 	// What is applied; held by the driver applying (applyMu).
-	applyMu     sync.Mutex
+	applyMu     applyLock
 	checkpoints []uint64              // committed, per projection (the runner's order)
 	low         uint64                // the lowest of checkpoints
 	applying    string                // the projection applying an event, for a panic's message
 	wb          writeBack             // the writer's open transaction (writeback.go)
 	once        bool                  // commit tries once (a read's flush)
 	writeErr    atomic.Pointer[error] // the last commit's error, until one succeeds (Unwritten)
+	stalled     atomic.Bool           // a commit is being tried again, applyMu held (flush)
 }
 
 // NewRunner returns a runner of the projections over db, prepared: their buckets exist (so the
@@ -68,7 +69,8 @@ func NewRunner(db *DB, log *slog.Logger, ps ...Projection) (*Runner, error) {
 		}
 		seen[p.Name()] = true
 	}
-	r := &Runner{db: db, projections: ps, positions: make([]atomic.Uint64, len(ps)), log: log, wake: make(chan struct{})}
+	r := &Runner{db: db, projections: ps, positions: make([]atomic.Uint64, len(ps)), log: log, wake: make(chan struct{}),
+		applyMu: make(applyLock, 1)}
 	if err := r.start(); err != nil {
 		return nil, err
 	}
@@ -130,6 +132,11 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 	}
 	if next > r.low+1 {
 		span.SetAttributes(AttrCatchUp.Int64(int64(next - 1 - r.low)))
+		// The open write-back transaction first: should the catch-up fail (and the runner stop),
+		// the file holds every group answered before it (writeback.go).
+		if err := r.commitBack(ctx, true); err != nil {
+			return r.failUnlessLagging(err)
+		}
 		if err := r.catchUp(ctx, log, next-1); err != nil {
 			return r.failUnlessLagging(err)
 		}
@@ -218,13 +225,16 @@ func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) e
 		if attempt == 0 {
 			r.log.Warn("projections: the read models cannot be written; retrying", "position", last, "err", err)
 		}
+		r.stalled.Store(true) // a read's flush does not wait for this loop (writeback.go)
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
+			r.stalled.Store(false)
 			return &eventstore.NotAppliedError{Position: last, Err: fmt.Errorf("the read models could not be written (%v): %w", err, ctx.Err())}
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
+	r.stalled.Store(false)
 	r.moveCheckpoints(last)
 	r.committed() // writeback.go
 	return nil
@@ -249,7 +259,9 @@ func (r *Runner) moveCheckpoints(last uint64) {
 	for i, cp := range r.checkpoints {
 		if cp < last {
 			r.checkpoints[i] = last
-			r.positions[i].Store(last)
+			if r.positions[i].Load() < last { // never back: after a failed write-back commit the
+				r.positions[i].Store(last) // positions stay at what was answered (writeback.go)
+			}
 		}
 	}
 	r.low = last

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -51,13 +52,17 @@ type writeBack struct {
 // customer by key, which every GET, PATCH and PUT reads). The runner drops what it keeps once
 // the file holds it.
 type overlay interface {
-	dropOverlay()
+	publishOverlay() // the group applied: what it wrote is seen
+	discardOverlay() // the group failed: what it wrote is not
+	dropOverlay()    // the file holds everything kept
 }
 
 // committed records that the file holds the events up to r.low: what the projections kept of the
 // write-back transactions is dropped once it holds everything they kept. r.applyMu is held.
 func (r *Runner) committed() {
-	r.writeErr.Store(nil)
+	if r.low >= r.position.Load() { // not while a failed commit's events are applied again
+		r.writeErr.Store(nil)
+	}
 	copy(r.wb.committed, r.checkpoints)
 	if r.wb.overlaid != 0 && r.low >= r.wb.overlaid {
 		r.dropOverlays()
@@ -96,7 +101,17 @@ func (r *Runner) applyBack(ctx context.Context, log eventstore.Reader, events []
 		r.db.back.Store(tx)
 	}
 	last := events[len(events)-1].Position
-	if err := r.apply(wb.tx, events, prepared, last); err != nil {
+	err := r.apply(wb.tx, events, prepared, last)
+	for _, p := range r.projections {
+		if o, ok := p.(overlay); ok {
+			if err == nil {
+				o.publishOverlay()
+			} else {
+				o.discardOverlay()
+			}
+		}
+	}
+	if err != nil {
 		// The transaction is dropped, and the runner stops (Apply). The groups it held before
 		// these events were answered: they are applied again from the log first, so that the
 		// file holds every answered state, as when each group committed alone.
@@ -133,6 +148,7 @@ func (r *Runner) applyBack(ctx context.Context, log eventstore.Reader, events []
 // it. r.applyMu is held.
 func (r *Runner) commitBack(ctx context.Context, again bool) error {
 	wb := &r.wb
+	var failed error // the commit's
 	if wb.tx != nil {
 		tx := wb.tx
 		wb.tx = nil
@@ -156,15 +172,20 @@ func (r *Runner) commitBack(ctx context.Context, again bool) error {
 			"position", r.low, "err", err)
 		copy(r.checkpoints, wb.committed) // the positions stay: what they promise is applied again
 		r.low = lowest(r.checkpoints)
+		failed = &eventstore.NotAppliedError{Position: r.position.Load(), Err: err}
 		if !again {
-			return &eventstore.NotAppliedError{Position: r.position.Load(), Err: err}
+			return failed
 		}
 	}
 	if pos := r.position.Load(); r.low < pos {
-		if wb.source == nil {
-			return &eventstore.NotAppliedError{Position: pos, Err: errors.New("the log is not known yet")}
+		err := errors.New("the log is not known yet")
+		if wb.source != nil {
+			err = r.catchUp(ctx, wb.source, pos)
 		}
-		if err := r.catchUp(ctx, wb.source, pos); err != nil {
+		switch {
+		case err != nil && failed != nil:
+			return fmt.Errorf("%w; applying its events again: %w", failed, err)
+		case err != nil:
 			return err
 		}
 	}
@@ -180,14 +201,67 @@ func (r *Runner) flush(ctx context.Context) error {
 	if !r.wb.dirty.Load() {
 		return nil
 	}
-	r.applyMu.Lock()
-	defer r.applyMu.Unlock()
-	if r.Err() != nil {
-		return nil // stopped: the transaction was dropped, the file is what there is
+	if err := r.lockForRead(ctx); err != nil {
+		return err
 	}
+	defer r.applyMu.Unlock()
+	if r.Err() != nil && r.wb.tx == nil {
+		if pos := r.position.Load(); r.low < pos { // stopped before the file held what was answered
+			return &eventstore.NotAppliedError{Position: pos, Err: r.Err()}
+		}
+		return nil
+	}
+	err := r.tryOnce(ctx)
+	if err != nil && !errors.Is(err, eventstore.ErrNotApplied) {
+		err = &eventstore.NotAppliedError{Position: r.position.Load(), Err: err}
+	}
+	return err
+}
+
+// lockForRead takes applyMu for a read's flush, unless ctx ends first or the runner is trying a
+// commit again (a full disk): then the read is answered that the read models lag, at once.
+func (r *Runner) lockForRead(ctx context.Context) error {
+	if r.applyMu.TryLock() {
+		return nil
+	}
+	tick := time.NewTicker(10 * time.Millisecond) // how soon a stall that begins meanwhile is seen
+	defer tick.Stop()
+	for {
+		if r.stalled.Load() {
+			return &eventstore.NotAppliedError{Position: r.position.Load(), Err: errStalled}
+		}
+		select {
+		case r.applyMu <- struct{}{}:
+			return nil
+		case <-ctx.Done():
+			return &eventstore.NotAppliedError{Position: r.position.Load(), Err: ctx.Err()}
+		case <-tick.C:
+		}
+	}
+}
+
+var errStalled = errors.New("the read models cannot be written at the moment")
+
+// tryOnce commits what the read models hold and the file does not, trying each commit once.
+// r.applyMu is held.
+func (r *Runner) tryOnce(ctx context.Context) error {
 	r.once = true
 	defer func() { r.once = false }()
 	return r.commitBack(ctx, true)
+}
+
+// applyLock is applyMu: a mutex a read's flush can stop waiting for (lockForRead).
+type applyLock chan struct{}
+
+func (l applyLock) Lock()   { l <- struct{}{} }
+func (l applyLock) Unlock() { <-l }
+func (l applyLock) TryLock() bool {
+	select {
+	case l <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 // flushAged commits the open transaction once it is writeBackAge old (the timer), trying once: a
@@ -208,14 +282,15 @@ func (r *Runner) flushAged() {
 	}
 }
 
-// commitOpen commits the open transaction, if any, trying once (a driver stops).
+// commitOpen commits what the read models hold and the file does not, trying once (a driver
+// stops).
 func (r *Runner) commitOpen() error {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
-	if r.wb.tx == nil || r.Err() != nil {
+	if !r.wb.dirty.Load() {
 		return nil
 	}
-	return r.commitBack(context.Background(), false)
+	return r.tryOnce(context.Background())
 }
 
 // ErrBehind: the projections file was closed without the last events the read models applied (it
@@ -233,10 +308,10 @@ func (r *Runner) closeBack() error {
 	if wb.timer != nil {
 		wb.timer.Stop()
 	}
-	if wb.tx == nil {
+	if !wb.dirty.Load() {
 		return nil
 	}
-	return r.commitBack(context.Background(), false)
+	return r.tryOnce(context.Background())
 }
 
 // Unwritten returns the error of the last commit of the read models when it failed and none has
