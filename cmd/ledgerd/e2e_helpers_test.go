@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -922,8 +923,23 @@ func waitStream(ctx context.Context, t *testing.T, js jetstream.JetStream, name 
 			return stream
 		}
 		if !errors.Is(err, jetstream.ErrStreamNotFound) || ctx.Err() != nil {
-			t.Fatalf("stream %s: %v", name, err)
+			t.Fatalf("stream %s: %v\n%s", name, err, natsServerStacks())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// natsServerStacks returns the stacks of this process's goroutines that are in the NATS server
+// or client, for a test that found an embedded server not answering (CI saw a JetStream API
+// request go unanswered for 30 s once, not reproduced since): what each was waiting on.
+func natsServerStacks() string {
+	buf := make([]byte, 8<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "nats-io/nats-server") || strings.Contains(g, "nats-io/nats.go") {
+			out = append(out, g)
+		}
+	}
+	return fmt.Sprintf("goroutines in NATS (%d):\n%s", len(out), strings.Join(out, "\n\n"))
 }
