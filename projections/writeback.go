@@ -35,6 +35,7 @@ type writeBack struct {
 	events    int       // events applied in tx
 	committed []uint64  // per projection, the checkpoints the file holds (the last commit's)
 	timer     *time.Timer
+	retry     time.Duration     // the timer's wait before trying a failed commit again; 0: none failed
 	source    eventstore.Reader // the log, to apply again what a failed commit lost
 	closed    bool              // the file is closing: every later group commits at once
 	// dirty is set while the read models hold applied events the file does not: an open tx, or
@@ -264,21 +265,33 @@ func (l applyLock) TryLock() bool {
 	}
 }
 
-// flushAged commits the open transaction once it is writeBackAge old (the timer), trying once: a
-// failed commit is applied again by the next read or group.
+// flushAged commits the open transaction once it is writeBackAge old (the timer). It tries once;
+// while the file cannot be written (a full disk) it tries again, from writeBackAge to every 2 s,
+// until the file holds everything applied — with no write or read coming, nothing else would.
 func (r *Runner) flushAged() {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
 	wb := &r.wb
-	if wb.tx == nil || r.Err() != nil {
+	if wb.closed || r.Err() != nil || !wb.dirty.Load() {
 		return
 	}
-	if wait := writeBackAge - time.Since(wb.begun); wait > 0 {
-		wb.timer.Reset(wait)
+	if wb.tx != nil {
+		if wait := writeBackAge - time.Since(wb.begun); wait > 0 {
+			wb.timer.Reset(wait)
+			return
+		}
+	}
+	if err := r.tryOnce(context.Background()); err != nil {
+		if wb.retry == 0 {
+			r.log.Warn("projections: the read models could not be written; trying again", "err", err)
+		}
+		wb.retry = min(max(2*wb.retry, writeBackAge), 2*time.Second)
+		wb.timer.Reset(wb.retry)
 		return
 	}
-	if err := r.commitBack(context.Background(), false); err != nil {
-		r.log.Warn("projections: the read models could not be written; the next read or write tries again", "err", err)
+	if wb.retry != 0 {
+		r.log.Info("projections: the read models are written again", "position", r.low)
+		wb.retry = 0
 	}
 }
 

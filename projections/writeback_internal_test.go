@@ -192,3 +192,55 @@ func TestWriteBackFlushDoesNotWaitForAStall(t *testing.T) {
 		t.Errorf("flush during a stall: %v, want ErrNotApplied", err)
 	}
 }
+
+// TestWriteBackTimerTriesAgain: the timer's commit fails (a full disk) and nothing else comes —
+// no write, no read; the timer tries again until the file takes the events, and then the read
+// models no longer say they cannot be written (/readyz is ready again by itself).
+func TestWriteBackTimerTriesAgain(t *testing.T) {
+	defer SetWriteBackAge(10 * time.Millisecond)()
+	r, db := countingRunner(t)
+	events := numbered(20)
+	log := &scriptedLog{events: events}
+	var mu sync.Mutex
+	full := true
+	r.SetCommitFault(func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if full {
+			return errors.New("no space left on device (test)")
+		}
+		return nil
+	})
+	// The events applied again from the log go through direct commits: fail them too while full.
+	log.script(func(int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if full {
+			return errors.New("no space left on device (test)")
+		}
+		return nil
+	})
+	if err := r.Apply(context.Background(), log, 20, events); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the timer's commit to fail", func() bool { return r.Unwritten() != nil })
+	mu.Lock()
+	full = false // space returns
+	mu.Unlock()
+	waitFor(t, "the timer to write the file", func() bool { return inFile(t, db) == 20 && r.Unwritten() == nil })
+}
+
+// waitFor polls cond until it holds (a guard of a minute stops a test that would never end).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	guard := time.After(time.Minute)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-guard:
+			t.Fatalf("waiting for %s", what)
+		}
+	}
+}
