@@ -30,7 +30,8 @@ type Event = eventstore.Event
 //
 //   - on the writer, the event log's commit pipeline: the Runner is the store's Applier (Apply),
 //     given each group of appends as it was committed, with the decided events in the clear,
-//     and reading from the log only what it lacks (after a start, or when it fell behind);
+//     into one transaction open across groups and written back (writeback.go), and reading
+//     from the log only what it lacks (after a start, a failed commit, or when it fell behind);
 //   - on a reader replica, JetStream: Run, with a Feed, in one Watermill handler.
 type Runner struct {
 	db          *DB
@@ -109,10 +110,12 @@ func (r *Runner) start() error {
 
 // Apply implements eventstore.Applier, the writer's driver: it applies the log's events up to
 // upTo, reading from log those before events (a catch-up, prepared in a second goroutine as a
-// rebuild is), and events themselves in one transaction, decoding none whose appender's decided
-// event they carry. It returns once every projection holds upTo. A transaction that cannot be
-// written (a full disk) is tried again until it is written or ctx ends; a projection that fails
-// stops the runner, and Apply returns its error from then on.
+// rebuild is, committed read by read), and events themselves into the open write-back
+// transaction (writeback.go), decoding none whose appender's decided event they carry. It
+// returns once every read sees upTo: customer reads from what the transaction wrote, the others
+// after the commit they cause. A commit that cannot be written (a full disk) is applied again
+// from the log until it is written or ctx ends; a projection that fails stops the runner, and
+// Apply returns its error from then on.
 func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, events []Event) (err error) {
 	ctx, span := tracing.StartChild(ctx, SpanApply) // trace.go
 	if span.IsRecording() {

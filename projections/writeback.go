@@ -48,7 +48,7 @@ type writeBack struct {
 	overlaid uint64
 }
 
-// overlay is a projection that keeps what it writes in the write-back transaction (DB.Back) for
+// overlay is a projection that keeps what it writes in the write-back transaction (DB.back) for
 // reads that must see it before it commits and will not wait for the commit (Customers: a
 // customer by key, which every GET, PATCH and PUT reads). The runner drops what it keeps once
 // the file holds it.
@@ -297,14 +297,7 @@ func (r *Runner) flushAged() {
 
 // commitOpen commits what the read models hold and the file does not, trying once (a driver
 // stops).
-func (r *Runner) commitOpen() error {
-	r.applyMu.Lock()
-	defer r.applyMu.Unlock()
-	if !r.wb.dirty.Load() {
-		return nil
-	}
-	return r.tryOnce(context.Background())
-}
+func (r *Runner) commitOpen() error { return r.settleOnce(false) }
 
 // ErrBehind: the projections file was closed without the last events the read models applied (it
 // could not be written: a full disk). It is whole up to its checkpoints, and the next start
@@ -313,15 +306,20 @@ var ErrBehind = errors.New("projections: the file was closed behind the read mod
 
 // closeBack commits the open transaction, once, and makes every later group commit at once: the
 // file is closing (DB.Close).
-func (r *Runner) closeBack() error {
+func (r *Runner) closeBack() error { return r.settleOnce(true) }
+
+// settleOnce commits what the read models hold and the file does not, trying once; with closing,
+// every later group commits at once and the timer stops.
+func (r *Runner) settleOnce(closing bool) error {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
-	wb := &r.wb
-	wb.closed = true
-	if wb.timer != nil {
-		wb.timer.Stop()
+	if closing {
+		r.wb.closed = true
+		if r.wb.timer != nil {
+			r.wb.timer.Stop()
+		}
 	}
-	if !wb.dirty.Load() {
+	if !r.wb.dirty.Load() {
 		return nil
 	}
 	return r.tryOnce(context.Background())

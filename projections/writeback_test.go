@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -104,13 +105,7 @@ func TestWriteBackAnswersWhatEveryReadSees(t *testing.T) {
 		t.Fatalf("the file holds the head %d (checkpoint %d) before any read: not written back", head, cp)
 	}
 	// Customers: from the open transaction, which stays open.
-	got := snapshot(t, w.set.Customers, 20)
-	want := aggregates(t, w.store, 20)
-	for i := range got {
-		if got[i].Version != want[i].Version || got[i].EmailAddress != want[i].EmailAddress {
-			t.Errorf("customer %d: read version %d %q, the log's %d %q", 100+i, got[i].Version, got[i].EmailAddress, want[i].Version, want[i].EmailAddress)
-		}
-	}
+	readsAsTheLog(t, w, 20)
 	if cp := w.checkpoint(t); cp >= head {
 		t.Errorf("reading customers committed the transaction (checkpoint %d, head %d)", cp, head)
 	}
@@ -141,15 +136,7 @@ func TestWriteBackAnswersWhatEveryReadSees(t *testing.T) {
 		t.Fatalf("close: %v", err)
 	}
 
-	w = openWriter(t, dir)
-	defer w.close(t)
-	waitHead(t, w.store, w.r)
-	if cp := w.checkpoint(t); cp != head {
-		t.Errorf("after a clean close the file's checkpoint is %d, want the head %d", cp, head)
-	}
-	if diffs := compare(t, w.db, rebuilt(t, w.store, filepath.Join(t.TempDir(), "fresh.db"), head)); len(diffs) > 0 {
-		t.Errorf("the read models differ from a rebuild: %v", diffs)
-	}
+	reopenedAtHead(t, dir, head, "after a clean close")
 }
 
 // TestWriteBackFailedCommitIsAppliedAgain: when the write-back transaction cannot commit (bbolt
@@ -167,13 +154,7 @@ func TestWriteBackFailedCommitIsAppliedAgain(t *testing.T) {
 	failures := 0
 	w.r.SetCommitFault(func() error { failures++; return full })
 
-	got := snapshot(t, w.set.Customers, 10)
-	want := aggregates(t, w.store, 10)
-	for i := range got {
-		if got[i].Version != want[i].Version {
-			t.Errorf("customer %d: version %d, the log's %d", 100+i, got[i].Version, want[i].Version)
-		}
-	}
+	readsAsTheLog(t, w, 10)
 	// The audit read makes the transaction commit: it fails, and the events are applied again
 	// from the log in direct transactions (which the fault does not touch).
 	if n := len(w.allEvents(t)); uint64(n) != head {
@@ -194,15 +175,7 @@ func TestWriteBackFailedCommitIsAppliedAgain(t *testing.T) {
 	if !errors.Is(err, projections.ErrBehind) || !errors.Is(err, full) {
 		t.Fatalf("close with a failing commit: %v", err)
 	}
-	w = openWriter(t, dir) // the runner applies the rest from the log as the store starts
-	defer w.close(t)
-	waitHead(t, w.store, w.r)
-	if cp := w.checkpoint(t); cp != head {
-		t.Errorf("after the restart the checkpoint is %d, want the head %d", cp, head)
-	}
-	if diffs := compare(t, w.db, rebuilt(t, w.store, filepath.Join(t.TempDir(), "fresh.db"), head)); len(diffs) > 0 {
-		t.Errorf("the read models differ from a rebuild: %v", diffs)
-	}
+	reopenedAtHead(t, dir, head, "after a restart") // the runner applies the rest from the log
 }
 
 // TestWriteBackConcurrentReads: readers of every kind while commands are answered (run with
@@ -257,18 +230,34 @@ func TestWriteBackConcurrentReads(t *testing.T) {
 	}
 }
 
-// aggregates returns the first n customers (100, 101, ...) as their streams in the log make them.
-func aggregates(t *testing.T, store *eventstore.Store, n int) []domain.CustomerState {
+// readsAsTheLog checks that the first n customers (100, 101, ...) read as their streams in the
+// log make them.
+func readsAsTheLog(t *testing.T, w *writer, n int) {
 	t.Helper()
-	out := make([]domain.CustomerState, n)
-	for i := range out {
-		c, err := app.LoadCustomer(context.Background(), store, domain.StreamName("1000", fmt.Sprint(100+i)), 0)
+	for i, got := range snapshot(t, w.set.Customers, n) {
+		c, err := app.LoadCustomer(context.Background(), w.store, domain.StreamName("1000", fmt.Sprint(100+i)), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = c.State()
+		if want := c.State(); !reflect.DeepEqual(got, want) {
+			t.Errorf("customer %d: read version %d %q, the log's %d %q", 100+i, got.Version, got.EmailAddress, want.Version, want.EmailAddress)
+		}
 	}
-	return out
+}
+
+// reopenedAtHead opens the writer in dir again and checks that its read models reach head, in
+// the file, equal to a rebuild.
+func reopenedAtHead(t *testing.T, dir string, head uint64, when string) {
+	t.Helper()
+	w := openWriter(t, dir)
+	defer w.close(t)
+	waitHead(t, w.store, w.r)
+	if cp := w.checkpoint(t); cp != head {
+		t.Errorf("%s the file's checkpoint is %d, want the head %d", when, cp, head)
+	}
+	if diffs := compare(t, w.db, rebuilt(t, w.store, filepath.Join(t.TempDir(), "fresh.db"), head)); len(diffs) > 0 {
+		t.Errorf("%s the read models differ from a rebuild: %v", when, diffs)
+	}
 }
 
 func newHandler(store *eventstore.Store) (*app.Handler, error) {
