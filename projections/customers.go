@@ -187,7 +187,7 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 			return nil
 		}
 		found = true
-		if cached, ok := p.states.get(key, v); ok {
+		if cached, ok := p.remembered(key, v); ok {
 			s = cached
 			return nil
 		}

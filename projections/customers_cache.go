@@ -12,8 +12,10 @@ import (
 // for reads: decoding a customer's JSON was a seventh of the CPU of a GET (BENCHMARKS.md). A read
 // uses the remembered state only when the bytes it just read in its own transaction equal the
 // remembered ones, so the cache can never serve a state the file does not hold, and writes need
-// not know about it. States go in and out as deep copies: no caller shares memory with the cache.
-// It holds at most stateCacheMax customers (about 2 KB each), evicting at random when full.
+// not know about it — and, for a sealed state, only while the customer's data key is live
+// (Customers.remembered): once the key is destroyed the same bytes read as forgotten. States go
+// in and out as deep copies: no caller shares memory with the cache. It holds at most
+// stateCacheMax customers (about 2 KB each), evicting at random when full.
 type stateCache struct {
 	seed   maphash.Seed
 	shards [stateCacheShards]stateShard

@@ -25,3 +25,11 @@ func SetWriteBackEvents(n int) (restore func()) {
 	writeBackEvents = n
 	return func() { writeBackEvents = old }
 }
+
+// HoldApply holds the runner's applier lock — as an applier stuck retrying a commit on a full
+// disk does — until release is called: the groups committed to the log meanwhile are not
+// applied.
+func (r *Runner) HoldApply() (release func()) {
+	r.applyMu.Lock()
+	return r.applyMu.Unlock
+}
