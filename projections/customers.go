@@ -182,6 +182,7 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 	var s domain.CustomerState
 	var found bool
 	key := ledgerNo + "/" + customerNo
+	token := p.states.token(key) // before the bytes are read (stateCache.putIf)
 	read := func(v []byte) error {
 		if v == nil {
 			return nil
@@ -195,7 +196,7 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 		if s, _, err = p.decodeState(key, v); err != nil {
 			return err
 		}
-		p.states.put(key, v, s)
+		p.states.putIf(key, v, s, token)
 		return nil
 	}
 	// What the runner's open write-back transaction wrote, else the file: a key the transaction

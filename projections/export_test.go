@@ -1,6 +1,10 @@
 package projections
 
-import "time"
+import (
+	"time"
+
+	"github.com/nordledger/ledger/domain"
+)
 
 // SetWriteBackAge sets how old the write-back transaction commits (writeBackAge) until the
 // returned function restores it.
@@ -32,4 +36,14 @@ func SetWriteBackEvents(n int) (restore func()) {
 func (r *Runner) HoldApply() (release func()) {
 	r.applyMu.Lock()
 	return r.applyMu.Unlock
+}
+
+// RememberedState returns what the customer projection remembers decoded for a customer
+// (stateCache), whatever bytes it was decoded from.
+func (p *Customers) RememberedState(ledgerNo, customerNo string) (domain.CustomerState, bool) {
+	sh := p.states.shard(ledgerNo + "/" + customerNo)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[ledgerNo+"/"+customerNo]
+	return e.state, ok
 }

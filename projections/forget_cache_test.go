@@ -25,6 +25,13 @@ type sealedWriter struct {
 
 func openSealedWriter(t *testing.T, dir string) *sealedWriter {
 	t.Helper()
+	return openSealedWriterWith(t, dir, nil)
+}
+
+// openSealedWriterWith is openSealedWriter whose protector and handler use what wrap makes of
+// the key store (nil: the store itself).
+func openSealedWriterWith(t *testing.T, dir string, wrap func(*personal.Store) (personal.KeySource, app.KeyDestroyer)) *sealedWriter {
+	t.Helper()
 	ring, err := personal.ParseMasterKeys(masterKey)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +41,12 @@ func openSealedWriter(t *testing.T, dir string) *sealedWriter {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { keys.Close() })
-	pd := personal.NewProtector(keys)
+	var source personal.KeySource = keys
+	var destroyer app.KeyDestroyer = keys
+	if wrap != nil {
+		source, destroyer = wrap(keys)
+	}
+	pd := personal.NewProtector(source)
 	db, err := projections.OpenDB(filepath.Join(dir, "p.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +62,7 @@ func openSealedWriter(t *testing.T, dir string) *sealedWriter {
 	}
 	w := &writer{store: store, db: db, set: set, r: r}
 	t.Cleanup(func() { store.Close(); db.Close() })
-	h, err := app.New(store, app.Config{ReservationKey: key, Protector: pd, Keys: keys})
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: pd, Keys: destroyer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,7 +148,14 @@ func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) erro
 	if err := dropPendingCardRegistrations(tx, ledgerNo, s.CustomerNo); err != nil {
 		return err
 	}
+	// Dropped now, and again once the forgotten state is what readers read — published to the
+	// customer reads (write-back, customers_overlay.go) or committed — so that a read that
+	// opened the state before cannot remember it after (stateCache.putIf).
 	p.states.drop(key)
+	tx.OnCommit(func() { p.states.drop(key) })
+	if tx == p.db.back.Load() {
+		p.written.forgotten = append(p.written.forgotten, key)
+	}
 	if p.pd != nil {
 		p.pd.Evict(customerStream(key))
 	}
@@ -161,6 +168,7 @@ func (c *stateCache) drop(key string) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	delete(sh.m, key)
+	sh.drops++
 }
 
 // dropPendingCardRegistrations removes a forgotten customer's Initialized card registrations
