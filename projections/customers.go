@@ -182,12 +182,13 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 	var s domain.CustomerState
 	var found bool
 	key := ledgerNo + "/" + customerNo
+	token := p.states.token(key) // before the bytes are read (stateCache.putIf)
 	read := func(v []byte) error {
 		if v == nil {
 			return nil
 		}
 		found = true
-		if cached, ok := p.states.get(key, v); ok {
+		if cached, ok := p.remembered(key, v); ok {
 			s = cached
 			return nil
 		}
@@ -195,7 +196,7 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 		if s, _, err = p.decodeState(key, v); err != nil {
 			return err
 		}
-		p.states.put(key, v, s)
+		p.states.putIf(key, v, s, token)
 		return nil
 	}
 	// What the runner's open write-back transaction wrote, else the file: a key the transaction

@@ -61,7 +61,7 @@ func (p *Customers) customer(tx *bolt.Tx, key string) (*domain.Customer, bool, e
 	var state domain.CustomerState
 	var sealed bool
 	if v := tx.Bucket(bucketCustomers).Get([]byte(key)); v != nil {
-		if cached, ok := p.states.get(key, v); ok {
+		if cached, ok := p.remembered(key, v); ok {
 			state, sealed = cached, personal.IsSealedState(v)
 		} else {
 			var err error

@@ -12,8 +12,10 @@ import (
 // for reads: decoding a customer's JSON was a seventh of the CPU of a GET (BENCHMARKS.md). A read
 // uses the remembered state only when the bytes it just read in its own transaction equal the
 // remembered ones, so the cache can never serve a state the file does not hold, and writes need
-// not know about it. States go in and out as deep copies: no caller shares memory with the cache.
-// It holds at most stateCacheMax customers (about 2 KB each), evicting at random when full.
+// not know about it — and, for a sealed state, only while the customer's data key is live
+// (Customers.remembered): once the key is destroyed the same bytes read as forgotten. States go
+// in and out as deep copies: no caller shares memory with the cache. It holds at most
+// stateCacheMax customers (about 2 KB each), evicting at random when full.
 type stateCache struct {
 	seed   maphash.Seed
 	shards [stateCacheShards]stateShard
@@ -27,6 +29,10 @@ const (
 type stateShard struct {
 	mu sync.Mutex
 	m  map[string]cachedState
+	// drops counts the drops of the shard's keys: a reader's put of what it decoded is refused
+	// when one of its keys was dropped since the reader began (putIf), so a forgotten
+	// customer's state, read just before the forget, is not remembered after it.
+	drops uint64
 }
 
 type cachedState struct {
@@ -52,12 +58,37 @@ func (c *stateCache) get(key string, raw []byte) (domain.CustomerState, bool) {
 	return e.state.Clone(), true
 }
 
+// token returns what a reader of key passes to putIf: taken before it reads the stored bytes.
+func (c *stateCache) token(key string) uint64 {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.drops
+}
+
+// putIf remembers state as decoded from raw, as put does, unless a key of its shard was dropped
+// since token was taken.
+func (c *stateCache) putIf(key string, raw []byte, state domain.CustomerState, token uint64) {
+	e := cachedState{raw: bytes.Clone(raw), state: state.Clone()}
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.drops != token {
+		return
+	}
+	sh.putLocked(key, e)
+}
+
 // put remembers state as decoded from raw (both copied).
 func (c *stateCache) put(key string, raw []byte, state domain.CustomerState) {
 	e := cachedState{raw: bytes.Clone(raw), state: state.Clone()}
 	sh := c.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	sh.putLocked(key, e)
+}
+
+func (sh *stateShard) putLocked(key string, e cachedState) {
 	if sh.m == nil {
 		sh.m = make(map[string]cachedState)
 	}

@@ -29,6 +29,17 @@ func TestStateCache(t *testing.T) {
 	if _, ok := c.get("1000/2", []byte(`{"v":1}`)); ok {
 		t.Error("a state was served for another key")
 	}
+	// A reader's put is refused when the key was dropped (a forget) since the reader began.
+	token := c.token("1000/3")
+	c.drop("1000/3")
+	c.putIf("1000/3", []byte(`{"v":1}`), state, token)
+	if _, ok := c.get("1000/3", []byte(`{"v":1}`)); ok {
+		t.Error("a state read before its key was dropped was remembered after the drop")
+	}
+	c.putIf("1000/3", []byte(`{"v":1}`), state, c.token("1000/3"))
+	if _, ok := c.get("1000/3", []byte(`{"v":1}`)); !ok {
+		t.Error("a state read after the drop was not remembered")
+	}
 	for i := range 3 * stateCacheMax {
 		c.put(fmt.Sprint("1000/", i), []byte("x"), state)
 	}

@@ -18,6 +18,9 @@ type written struct {
 	// staged holds what the group being applied wrote, until the whole group is applied
 	// (publishOverlay): a group that fails halfway is never seen. Only the applier touches it.
 	staged map[string][]byte
+	// forgotten are the customers the group being applied forgot: their remembered states are
+	// dropped again once the group is published (Customers.forget). Only the applier touches it.
+	forgotten []string
 	// natIDs is set while the write-back transaction holds changes of the national-identifier
 	// index: find-customer then makes it commit first (the index learns them as it commits);
 	// otherwise the file's index is the transaction's (a look-up, which appends its own event
@@ -53,22 +56,28 @@ func (w *written) get(key string) ([]byte, bool) {
 // publishOverlay implements overlay.
 func (p *Customers) publishOverlay() {
 	w := &p.written
-	if len(w.staged) == 0 {
-		return
+	if len(w.staged) > 0 {
+		w.mu.Lock()
+		if w.m == nil {
+			w.m = make(map[string][]byte, len(w.staged))
+		}
+		for k, v := range w.staged {
+			w.m[k] = v
+		}
+		w.mu.Unlock()
+		clear(w.staged)
 	}
-	w.mu.Lock()
-	if w.m == nil {
-		w.m = make(map[string][]byte, len(w.staged))
+	for _, k := range w.forgotten {
+		p.states.drop(k)
 	}
-	for k, v := range w.staged {
-		w.m[k] = v
-	}
-	w.mu.Unlock()
-	clear(w.staged)
+	w.forgotten = w.forgotten[:0]
 }
 
 // discardOverlay implements overlay.
-func (p *Customers) discardOverlay() { clear(p.written.staged) }
+func (p *Customers) discardOverlay() {
+	clear(p.written.staged)
+	p.written.forgotten = p.written.forgotten[:0]
+}
 
 // dropOverlay implements overlay.
 func (p *Customers) dropOverlay() {

@@ -1,6 +1,10 @@
 package projections
 
-import "time"
+import (
+	"time"
+
+	"github.com/nordledger/ledger/domain"
+)
 
 // SetWriteBackAge sets how old the write-back transaction commits (writeBackAge) until the
 // returned function restores it.
@@ -24,4 +28,22 @@ func SetWriteBackEvents(n int) (restore func()) {
 	old := writeBackEvents
 	writeBackEvents = n
 	return func() { writeBackEvents = old }
+}
+
+// HoldApply holds the runner's applier lock — as an applier stuck retrying a commit on a full
+// disk does — until release is called: the groups committed to the log meanwhile are not
+// applied.
+func (r *Runner) HoldApply() (release func()) {
+	r.applyMu.Lock()
+	return r.applyMu.Unlock
+}
+
+// RememberedState returns what the customer projection remembers decoded for a customer
+// (stateCache), whatever bytes it was decoded from.
+func (p *Customers) RememberedState(ledgerNo, customerNo string) (domain.CustomerState, bool) {
+	sh := p.states.shard(ledgerNo + "/" + customerNo)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[ledgerNo+"/"+customerNo]
+	return e.state, ok
 }

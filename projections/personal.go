@@ -65,6 +65,24 @@ func (p *Customers) decodeState(key string, v []byte) (s domain.CustomerState, s
 	return s, sealed, nil
 }
 
+// remembered returns the state remembered decoded for the stored bytes v of key (stateCache) —
+// unless v is sealed and its data key is no longer to be had: destroyed, the customer being
+// forgotten, v now reads as forgotten (decodeState), and what was decoded from it before must
+// not be served (nor changed) in its place. Such an entry is dropped.
+func (p *Customers) remembered(key string, v []byte) (domain.CustomerState, bool) {
+	s, ok := p.states.get(key, v)
+	if !ok {
+		return s, false
+	}
+	if p.pd != nil && personal.IsSealedState(v) {
+		if _, err := p.pd.Keys().DataKey(context.Background(), customerStream(key), false); err != nil {
+			p.states.drop(key)
+			return domain.CustomerState{}, false
+		}
+	}
+	return s, true
+}
+
 // customerStream returns the stream of a customers-bucket key ("{ledgerNo}/{customerNo}").
 func customerStream(key string) string {
 	ledgerNo, customerNo, _ := strings.Cut(key, "/")
@@ -130,7 +148,14 @@ func (p *Customers) forget(tx *bolt.Tx, key string, s domain.CustomerState) erro
 	if err := dropPendingCardRegistrations(tx, ledgerNo, s.CustomerNo); err != nil {
 		return err
 	}
+	// Dropped now, and again once the forgotten state is what readers read — published to the
+	// customer reads (write-back, customers_overlay.go) or committed — so that a read that
+	// opened the state before cannot remember it after (stateCache.putIf).
 	p.states.drop(key)
+	tx.OnCommit(func() { p.states.drop(key) })
+	if tx == p.db.back.Load() {
+		p.written.forgotten = append(p.written.forgotten, key)
+	}
 	if p.pd != nil {
 		p.pd.Evict(customerStream(key))
 	}
@@ -143,6 +168,7 @@ func (c *stateCache) drop(key string) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	delete(sh.m, key)
+	sh.drops++
 }
 
 // dropPendingCardRegistrations removes a forgotten customer's Initialized card registrations
