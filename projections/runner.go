@@ -219,6 +219,7 @@ func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) e
 			break
 		}
 		if applyErr != nil {
+			r.stalled.Store(false) // an earlier attempt's commit may have failed: no loop is retrying now
 			return applyErr
 		}
 		r.writeErr.Store(&err)
