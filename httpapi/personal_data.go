@@ -114,7 +114,7 @@ func (s *Server) listDisclosures(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	p := queryParams{q: r.URL.Query()}
+	p := queryParams{q: c.query} // by the declared names (query.go), in whatever case they came
 	after := p.uint("after", 0, 0, ^uint64(0))
 	limit := p.uint("limit", defaultAuditLimit, 1, maxAuditLimit)
 	if len(p.problems) > 0 {
