@@ -42,11 +42,28 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 		return nil, false, unsupportedMediaType()
 	}
+	if !identityCoding(r.Header.Values("Content-Encoding")) {
+		return nil, false, unsupportedContentCoding()
+	}
 	if !utf8.Valid(data) {
 		return nil, false, invalidBody("the request body is not valid UTF-8")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is harmless
 	return data, false, nil
+}
+
+// identityCoding reports whether Content-Encoding header values name no content coding but
+// "identity": the service decodes none (RFC 9110 §8.4), so a body in any other is refused, not
+// read as if it were plain.
+func identityCoding(values []string) bool {
+	for _, v := range values {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isJSON(contentType string) bool {

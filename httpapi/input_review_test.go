@@ -1,9 +1,15 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDisclosuresQueryNamesInAnyCase: the disclosures list reads its query parameters by the
@@ -18,4 +24,119 @@ func TestDisclosuresQueryNamesInAnyCase(t *testing.T) {
 			t.Errorf("GET disclosures?%s: %d %s; want 400 validation", q, code, body)
 		}
 	}
+}
+
+// TestContentEncodingRefused: the service decodes no content coding, so a body sent with one is
+// refused with 415 (RFC 9110 §15.5.16), whatever it holds, and changes nothing — a gzip body is
+// not told it "is not valid UTF-8", and a plain body labelled gzip is not taken as it is.
+func TestContentEncodingRefused(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"emailAddress":"gz@example.se"}`))
+	zw.Close()
+	for _, tc := range []struct{ encoding, body string }{
+		{"gzip", gz.String()},
+		{"gzip", `{"emailAddress":"plain@example.se"}`},
+		{"br", `{"emailAddress":"br@example.se"}`},
+		{"x-unknown", `{"emailAddress":"unknown@example.se"}`},
+		{"identity, gzip", `{"emailAddress":"list@example.se"}`},
+	} {
+		before := h.state(t)
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": "application/json", "Content-Encoding": tc.encoding}, []byte(tc.body))
+		if r.code != http.StatusUnsupportedMediaType || !strings.Contains(r.body, "problems/unsupported-media-type") {
+			t.Errorf("PATCH with Content-Encoding %q: %d %s; want 415 unsupported-media-type", tc.encoding, r.code, r.body)
+		}
+		if after := h.state(t); after != before {
+			t.Errorf("PATCH with Content-Encoding %q changed the customer: %v → %v", tc.encoding, before, after)
+		}
+	}
+	r := h.raw(t, http.MethodPost, "/client/v1/1000/products/9000/customerDetails",
+		map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"}, gz.Bytes())
+	if r.code != http.StatusUnsupportedMediaType || !strings.Contains(r.body, "UNSUPPORTED_MEDIA_TYPE") {
+		t.Errorf("Connect look-up with Content-Encoding gzip: %d %s; want 415 UNSUPPORTED_MEDIA_TYPE", r.code, r.body)
+	}
+	for _, enc := range []string{"identity", "Identity"} { // no coding at all
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": "application/json", "Content-Encoding": enc}, []byte(`{"emailAddress":"identity@example.se"}`))
+		if r.code != http.StatusOK {
+			t.Errorf("PATCH with Content-Encoding %q: %d %s; want 200", enc, r.code, r.body)
+		}
+	}
+}
+
+// advResp is the answer to one request of raw.
+type advResp struct {
+	code int
+	ct   string
+	body string
+	hdr  http.Header
+}
+
+// raw sends a request with the harness's token and the headers given (a value of "\x00delete"
+// removes one), the target's path sent as it is, unescaped; a nil body sends none.
+func (h *routeHarness) raw(t *testing.T, method, target string, hdr map[string]string, body []byte) advResp {
+	t.Helper()
+	u, _ := url.Parse(h.srv.URL)
+	req, err := http.NewRequest(method, h.srv.URL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, query, _ := strings.Cut(target, "?")
+	req.URL = &url.URL{Scheme: u.Scheme, Host: u.Host, Opaque: "//" + u.Host + path, RawQuery: query}
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	for k, v := range hdr {
+		if v == "\x00delete" {
+			req.Header.Del(k)
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	if body == nil {
+		req.Body = nil
+		req.ContentLength = 0
+	}
+	c := *h.srv.Client()
+	c.Timeout = 20 * time.Second
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Errorf("%s %s: %v", method, target, err)
+		return advResp{code: -1}
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return advResp{resp.StatusCode, resp.Header.Get("Content-Type"), string(data), resp.Header}
+}
+
+// advState is what a refused write must leave as it was: customer 9999's ETag and the number
+// of events in the ledger.
+type advState struct {
+	etag   string
+	events int
+}
+
+// state reads the advState.
+func (h *routeHarness) state(t *testing.T) advState {
+	t.Helper()
+	r := h.raw(t, "GET", "/ledger/customer/v1/1000/customers/9999", nil, nil)
+	n := 0
+	from := "1"
+	for {
+		e := h.raw(t, "GET", "/ledger/customer/v1/1000/events?limit=1000&fromPosition="+from, nil, nil)
+		var page struct {
+			Items      []json.RawMessage
+			Navigation struct{ Next string }
+		}
+		if err := json.Unmarshal([]byte(e.body), &page); err != nil {
+			t.Fatalf("events: %d %s", e.code, e.body)
+		}
+		n += len(page.Items)
+		if page.Navigation.Next == "" {
+			break
+		}
+		u, _ := url.Parse(page.Navigation.Next)
+		from = u.Query().Get("fromPosition")
+	}
+	return advState{r.hdr.Get("ETag"), n}
 }

@@ -141,6 +141,14 @@ func unsupportedMediaType() error {
 	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type", detail: "the request body must be application/json"}
 }
 
+// unsupportedContentCoding: 415, a body in a content coding (gzip, ...): none is decoded (RFC 9110
+// §15.5.16); Accept-Encoding says which the server takes (RFC 7694 §3).
+func unsupportedContentCoding() error {
+	return (&problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type",
+		detail: "the request body must be sent without a content coding: Content-Encoding (gzip, br, ...) is not supported"}).
+		withHeader("Accept-Encoding", "identity")
+}
+
 // unavailable: 503, the service cannot answer now; retry.
 func unavailable(detail string) error {
 	return &problem{status: http.StatusServiceUnavailable, code: "unavailable", detail: detail}
