@@ -48,6 +48,9 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	if !utf8.Valid(data) {
 		return nil, false, invalidBody("the request body is not valid UTF-8")
 	}
+	if loneSurrogate(data) {
+		return nil, false, invalidBody(`the request body is not valid text: it holds a \u escape of an unpaired UTF-16 surrogate (\ud800 to \udfff)`)
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is harmless
 	return data, false, nil
 }
@@ -64,6 +67,67 @@ func identityCoding(values []string) bool {
 		}
 	}
 	return true
+}
+
+// loneSurrogate reports whether data holds a \u escape of a UTF-16 surrogate that is not half of
+// a pair (a high surrogate escape directly followed by a low one). Such an escape is not text:
+// encoding/json decodes it as U+FFFD, so a value the client never sent would be stored. In JSON a
+// backslash only occurs in strings, where it starts an escape; elsewhere the body is malformed
+// and the parser refuses it anyway.
+func loneSurrogate(data []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\\')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+1 >= len(data) {
+			return false
+		}
+		if data[i+1] != 'u' {
+			i += 2 // a two-character escape, \\ among them
+			continue
+		}
+		r, ok := hex4(data, i+2)
+		i += 2
+		if !ok {
+			continue // malformed: the parser reports it
+		}
+		i += 4
+		switch {
+		case r >= 0xdc00 && r <= 0xdfff:
+			return true
+		case r >= 0xd800 && r <= 0xdbff:
+			if i+1 < len(data) && data[i] == '\\' && data[i+1] == 'u' {
+				if lo, ok := hex4(data, i+2); ok && lo >= 0xdc00 && lo <= 0xdfff {
+					i += 6
+					continue
+				}
+			}
+			return true
+		}
+	}
+}
+
+// hex4 reads the four hexadecimal digits at data[i:i+4].
+func hex4(data []byte, i int) (rune, bool) {
+	if i+4 > len(data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range data[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 func isJSON(contentType string) bool {

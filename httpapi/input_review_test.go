@@ -66,6 +66,37 @@ func TestContentEncodingRefused(t *testing.T) {
 	}
 }
 
+// TestLoneSurrogateEscapesRefused: a \u escape of an unpaired UTF-16 surrogate is not text
+// (encoding/json would decode it as U+FFFD, storing something the client never sent), so a body
+// holding one is refused like invalid UTF-8, and nothing changes. Pairs are text.
+func TestLoneSurrogateEscapesRefused(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999/legal-address"
+	for _, s := range []string{`\ud800`, `\uDBFF`, `\udc00`, `a\ud800b`, `\ud800\u0041`, `\ud800\ud800`, `\udc00\ud800`, `\\\ud800`} {
+		body := `{"addressee":"` + s + `","city":"STOCKHOLM","zipCode":"15961","countryCode":"SE"}`
+		before := h.state(t)
+		r := h.raw(t, http.MethodPut, path, map[string]string{"Content-Type": "application/json"}, []byte(body))
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "problems/validation") {
+			t.Errorf("PUT %s: %d %s; want 400 validation", body, r.code, r.body)
+		}
+		if after := h.state(t); after != before {
+			t.Errorf("PUT %s changed the customer: %v → %v", body, before, after)
+		}
+	}
+	for _, s := range []string{`\ud83d\ude00`, `\\ud800`, `\u00e5`, `\\\\ud800`} { // an emoji as a pair; escaped backslashes
+		body := `{"addressee":"A ` + s + `","city":"STOCKHOLM","zipCode":"15961","countryCode":"SE"}`
+		if r := h.raw(t, http.MethodPut, path, map[string]string{"Content-Type": "application/json"}, []byte(body)); r.code != http.StatusOK {
+			t.Errorf("PUT %s: %d %s; want 200", body, r.code, r.body)
+		}
+	}
+	r := h.raw(t, http.MethodPost, "/client/v1/1000/products/9000/customerDetails",
+		map[string]string{"Content-Type": "application/json"}, []byte(`{"countryCode":"SE","values":[{"key":"fiscalNumber","value":"19121212-1212\ud800"}]}`))
+	if r.code != http.StatusBadRequest || !strings.Contains(r.body, "INVALID_VALUE") {
+		t.Errorf("Connect look-up with a lone surrogate: %d %s; want 400 INVALID_VALUE", r.code, r.body)
+	}
+}
+
 // advResp is the answer to one request of raw.
 type advResp struct {
 	code int
