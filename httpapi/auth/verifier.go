@@ -88,7 +88,8 @@ func (v *Verifier) Close() {
 
 // Verify checks token (without the "Bearer " prefix): its size, algorithm,
 // signature, "exp" (required), "nbf", "iat", "iss" and "aud" (when
-// configured) and "sub" (required), and returns the Principal it describes.
+// configured) and "sub" (required), and that its header has no "crit" (no
+// extension is understood), and returns the Principal it describes.
 // Every error matches ErrInvalidToken. An HS256 token that verified is remembered and accepted
 // again without a new verification for up to a minute while it has not expired (cache.go).
 //
@@ -112,6 +113,11 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	parsed, err := v.parser.ParseWithClaims(token, &claims, v.key)
 	if err != nil {
 		return Principal{}, invalid(v.reason(err, parsed, &claims))
+	}
+	if _, ok := parsed.Header["crit"]; ok {
+		// RFC 7515 §4.1.11: a JWS whose critical extensions are not understood is invalid, and
+		// this Verifier understands none (golang-jwt ignores the header).
+		return Principal{}, invalid("unsupported critical header parameters (crit)")
 	}
 	p, err := claims.principal()
 	if err == nil && parsed.Method.Alg() == jwt.SigningMethodHS256.Alg() {

@@ -241,3 +241,25 @@ func TestVerifyStrictBase64(t *testing.T) {
 		t.Errorf("Verify(padded) error = %v, want ErrInvalidToken", err)
 	}
 }
+
+// TestVerifyRejectsCriticalHeaders: RFC 7515 §4.1.11 — a JWS whose "crit" header lists extensions
+// the recipient does not understand is invalid. The Verifier understands none, so a token with a
+// "crit" header is refused, however well it is signed.
+func TestVerifyRejectsCriticalHeaders(t *testing.T) {
+	v := newVerifier(t, auth.Config{HS256Secret: testSecret})
+	for _, crit := range []any{[]string{"x-unknown"}, []string{"exp"}, []string{}, "x-unknown", nil} {
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims())
+		tok.Header["crit"] = crit
+		tok.Header["x-unknown"] = true
+		s, err := tok.SignedString(testSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // a refusal is not remembered as a verification
+			p, err := v.Verify(s)
+			if err == nil || !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "crit") {
+				t.Errorf("crit %v: Verify = %+v, %v; want ErrInvalidToken naming crit", crit, p, err)
+			}
+		}
+	}
+}
