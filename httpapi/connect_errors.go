@@ -41,6 +41,7 @@ var (
 	connectInvalid        = connectError{http.StatusBadRequest, categoryConnect, "1099", "INVALID_VALUE", "A value is not valid."}
 	connectNotFound       = connectError{http.StatusBadRequest, categoryConnect, "1214", "CUSTOMER_DETAILS_NOT_FOUND", "No customer details could be found with the provided data."}
 	connectMethod         = connectError{http.StatusMethodNotAllowed, categoryConnect, "405", "METHOD_NOT_ALLOWED", "Only POST is supported here."}
+	connectTimeout        = connectError{http.StatusRequestTimeout, categoryIO, "408", "REQUEST_TIMEOUT", "The request body was not received in time."}
 	connectTooLarge       = connectError{http.StatusRequestEntityTooLarge, categoryConnect, "413", "REQUEST_TOO_LARGE", "The request body is too large."}
 	connectMediaType      = connectError{http.StatusUnsupportedMediaType, categoryConnect, "415", "UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json."}
 	connectReadOnly       = connectError{http.StatusMisdirectedRequest, categoryConnect, "421", "READ_ONLY_REPLICA", "This server is a read replica and cannot record the look-up; send it to the writer."}
@@ -109,7 +110,8 @@ func (s *Server) writeConnectErr(w http.ResponseWriter, r *http.Request, err err
 	var be *problem
 	switch {
 	case errors.As(err, &be):
-		kind := map[int]connectError{http.StatusRequestEntityTooLarge: connectTooLarge, http.StatusUnsupportedMediaType: connectMediaType}[be.status]
+		kind := map[int]connectError{http.StatusRequestTimeout: connectTimeout, http.StatusRequestEntityTooLarge: connectTooLarge,
+			http.StatusUnsupportedMediaType: connectMediaType}[be.status]
 		if kind.status == 0 {
 			kind = connectInvalid
 		}
