@@ -183,10 +183,13 @@ func TestConnectSlowBodyIs408(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 	for _, path := range []string{"/client/v1/1000/products/9000/customerDetails", "/ledger/customer/v1/1000/find-customer"} {
+		// The body's first bytes, then nothing until the answer has come: the server's read
+		// timeout is the only thing that can end the request.
 		pr, pw := io.Pipe()
+		answered := make(chan struct{})
 		go func() {
 			pw.Write([]byte(`{"countryCode":"SE",`))
-			time.Sleep(time.Second)
+			<-answered
 			pw.Close()
 		}()
 		req, err := http.NewRequest(http.MethodPost, srv.URL+path, pr)
@@ -196,6 +199,7 @@ func TestConnectSlowBodyIs408(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+h.token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := srv.Client().Do(req)
+		close(answered)
 		if err != nil {
 			t.Fatalf("POST %s: %v", path, err)
 		}
