@@ -112,6 +112,17 @@ func noneMatch(r *http.Request, version uint64) bool {
 	return false
 }
 
+// unlessNoneMatch is decide refused with 412 when If-None-Match names the customer's version, or
+// is "*" (the customer exists: a write never runs on one that does not) — RFC 9110 §13.1.2.
+func unlessNoneMatch(r *http.Request, decide app.Decision) app.Decision {
+	return func(cu *domain.Customer) ([]domain.Event, error) {
+		if noneMatch(r, cu.Version()) {
+			return nil, preconditionFailed("If-None-Match names the customer's current ETag (or is *): the change is not made")
+		}
+		return decide(cu)
+	}
+}
+
 // load reads a customer from the read model (customer-not-found, customer-forgotten).
 func (s *Server) load(r *http.Request, c *call, no string) (domain.CustomerState, error) {
 	if err := s.caughtUp(r); err != nil {
@@ -158,7 +169,21 @@ func (s *Server) commandContext(r *http.Request) (context.Context, context.Cance
 // execute runs a command on an existing customer and returns the customer as the command left
 // it: the caller is told its own write's version and state, never a later writer's. The command
 // returns once the read models hold that state (read-your-writes).
+//
+// Every write honours the request's preconditions against the customer's version, its ETag
+// (RFC 9110 §13.1): If-Match as match (routes that must refuse a malformed one before other work
+// parse it first; nil here reads it from r), If-None-Match in decide — both under the customer's
+// lock, against the version the command is decided on.
 func (s *Server) execute(r *http.Request, c *call, no string, match *uint64, decide app.Decision) (domain.CustomerState, error) {
+	if match == nil {
+		var err error
+		if match, err = ifMatch(r); err != nil {
+			return domain.CustomerState{}, err
+		}
+	}
+	if r.Header.Get("If-None-Match") != "" {
+		decide = unlessNoneMatch(r, decide)
+	}
 	ctx, cancel := s.commandContext(r)
 	defer cancel()
 	res, err := s.cfg.Commands.Execute(ctx, c.ledgerNo, no, match, s.meta(r, c), decide)
