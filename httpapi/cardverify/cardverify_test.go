@@ -216,3 +216,37 @@ func TestHTTPStartFailures(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestCallbackBodyTooSlowIs408: a callback whose body does not arrive within the server's read
+// timeout is answered 408 — not 413, as every unreadable body was before — and nothing is
+// recorded (the registrations are never reached).
+func TestCallbackBodyTooSlowIs408(t *testing.T) {
+	srv := httptest.NewUnstartedServer((&HTTP{}).Pages(nil))
+	srv.Config.ReadTimeout = 200 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	// The body's first bytes, then nothing until the answer has come: only the server's read
+	// timeout can end the request.
+	pr, pw := io.Pipe()
+	answered := make(chan struct{})
+	go func() {
+		pw.Write([]byte(`{"registrationId":`))
+		<-answered
+		pw.Close()
+	}()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+CallbackPath, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client().Do(req)
+	close(answered)
+	if err != nil {
+		t.Fatalf("POST %s: %v", CallbackPath, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(data), "timeout") {
+		t.Errorf("a callback whose body stalls: %d %s; want 408 timeout", resp.StatusCode, data)
+	}
+}

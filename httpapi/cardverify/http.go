@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -248,8 +249,17 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallbackBytes))
-	if err != nil {
+	var tooBig *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &tooBig):
 		httpapi.WriteProblem(w, r, http.StatusRequestEntityTooLarge, "payload-too-large", fmt.Sprintf("a callback is at most %d bytes", maxCallbackBytes), nil)
+		return
+	case errors.As(err, &ne) && ne.Timeout():
+		httpapi.WriteProblem(w, r, http.StatusRequestTimeout, "timeout", "the callback's body was not received in time; nothing was recorded", nil)
+		return
+	case err != nil:
+		httpapi.WriteProblem(w, r, http.StatusBadRequest, "validation", "the callback's body could not be read; nothing was recorded", nil)
 		return
 	}
 	if !verifySignature(h.cfg.CallbackSecret, r.Header.Get(SignatureHeader), body, regs.Now()) {
