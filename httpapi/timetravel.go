@@ -26,7 +26,7 @@ func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerS
 	switch {
 	case hasAt && hasVersion:
 		p.problems = append(p.problems, domain.Problem{Name: "asOf", Description: "give asOf or asOfVersion, not both"})
-	case hasAt && at.IsZero() && len(p.problems) == 0:
+	case hasAt && p.str("asOf") == "" && len(p.problems) == 0:
 		p.problems = append(p.problems, domain.Problem{Name: "asOf", Description: "asOf must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
 	case hasVersion && version == 0 && len(p.problems) == 0:
 		p.problems = append(p.problems, domain.Problem{Name: "asOfVersion", Description: "asOfVersion must be a whole number ≥ 1"})
@@ -39,6 +39,9 @@ func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerS
 	}
 	if err := s.readHistory(r, c, no); err != nil {
 		return domain.CustomerState{}, nil, err
+	}
+	if hasAt && at.IsZero() { // 0001-01-01T00:00:00Z: before any customer (and the "not given" of CustomerAt)
+		return domain.CustomerState{}, nil, customerNotFound("the customer does not exist at that time or version")
 	}
 	st, found, err := s.cfg.Audit.CustomerAt(r.Context(), c.ledgerNo, no, version, at)
 	switch {
