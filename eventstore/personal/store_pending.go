@@ -26,12 +26,31 @@ type pendingKey struct {
 }
 
 // createPending makes subject's data key and holds it until CommitPending; a key already pending
-// for subject is returned instead.
+// for subject, or written since the caller found no record, is returned instead. The caller
+// (DataKey) holds s.mu shared: no Destroy or compaction runs meanwhile.
 func (s *Store) createPending(subject string) (*DataKey, error) {
 	s.pendingMu.Lock()
 	defer s.pendingMu.Unlock()
 	if p, ok := s.pending[subject]; ok {
 		return p.key, nil
+	}
+	// Another caller's pending key for subject may have been committed (and so no longer be
+	// pending) since DataKey found no record: CommitPending writes a key before it drops it from
+	// pending, under pendingMu. A second key made now would be skipped by CommitPending (the
+	// subject has a record) while the cache hands it out for every later event of the subject.
+	var rec KeyRecord
+	var found bool
+	if err := s.db.View(func(tx *bolt.Tx) (err error) {
+		rec, found, err = getRecord(tx.Bucket(bucketKeys), subject)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	switch {
+	case found && rec.Destroyed:
+		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, subject)
+	case found:
+		return s.unwrap(rec)
 	}
 	raw := make([]byte, dataKeyLen)
 	if _, err := rand.Read(raw); err != nil {
