@@ -23,6 +23,7 @@ import (
 type pendingKey struct {
 	rec KeyRecord
 	key *DataKey
+	raw []byte // the key itself: wrapped again should the master key change before the commit
 }
 
 // createPending makes subject's data key and holds it until CommitPending; a key already pending
@@ -67,7 +68,7 @@ func (s *Store) createPending(subject string) (*DataKey, error) {
 	if s.pending == nil {
 		s.pending = make(map[string]pendingKey)
 	}
-	s.pending[subject] = pendingKey{rec: KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}, key: k}
+	s.pending[subject] = pendingKey{rec: KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}, key: k, raw: raw}
 	s.cache.put(subject, k)
 	return k, nil
 }
@@ -93,13 +94,24 @@ func (s *Store) CommitPending() error {
 	s.dbMu.Lock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
+		// A key made before a rotation (Rotate) is wrapped by the current master key as it is
+		// written: Rotate re-wraps only the records it finds, and this transaction either comes
+		// before its first batch's (which then finds the record) or reads the ring it stored.
+		ring := s.ring.Load()
 		for _, p := range batch {
 			if _, found, err := getRecord(keys, p.rec.Subject); err != nil {
 				return err
 			} else if found {
 				continue
 			}
-			if err := putRecord(tx, p.rec); err != nil {
+			rec := p.rec
+			if rec.Master != ring.Current() {
+				var err error
+				if rec.Master, rec.Wrapped, err = ring.wrap(rec.Subject, p.raw); err != nil {
+					return err
+				}
+			}
+			if err := putRecord(tx, rec); err != nil {
 				return err
 			}
 		}
