@@ -160,8 +160,12 @@ func (s *Server) connectPrincipal(w http.ResponseWriter, r *http.Request) (auth.
 
 // lookUp finds the customer, records the look-up, and only then answers: nothing is disclosed
 // that is not on record. A customer who may not be disclosed is answered exactly like no match.
+//
+// It runs in a command's context (commandContext), not the request's: a client that half-closes
+// its connection after a complete request has made it, and a look-up recorded is answered.
 func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal, merchantID, productID, ledgerNo string, req customerDetailsRequest) {
-	ctx := r.Context()
+	ctx, cancel := s.commandContext(r)
+	defer cancel()
 	if err := s.readModelsReady(ctx); err != nil {
 		s.writeConnectErr(w, r, err)
 		return

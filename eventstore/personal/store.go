@@ -250,6 +250,10 @@ func putRecord(tx *bolt.Tx, r KeyRecord) error {
 	return tx.Bucket(bucketOutbox).Put([]byte(r.Subject), binary.BigEndian.AppendUint64(nil, r.Rev))
 }
 
+// beforeCreatePending, set only by tests, runs in DataKey between finding no record of a subject
+// and making its pending key (StoreOptions.DeferCreates).
+var beforeCreatePending func(subject string)
+
 // DataKey implements KeySource.
 func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*DataKey, error) {
 	if k, ok := s.cache.get(subject); ok {
@@ -271,6 +275,9 @@ func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*Data
 			return nil, ErrReadOnly
 		}
 		if s.opts.DeferCreates {
+			if beforeCreatePending != nil {
+				beforeCreatePending(subject)
+			}
 			return s.createPending(subject)
 		}
 		if rec, err = s.create(subject); err != nil {

@@ -23,15 +23,35 @@ import (
 type pendingKey struct {
 	rec KeyRecord
 	key *DataKey
+	raw []byte // the key itself: wrapped again should the master key change before the commit
 }
 
 // createPending makes subject's data key and holds it until CommitPending; a key already pending
-// for subject is returned instead.
+// for subject, or written since the caller found no record, is returned instead. The caller
+// (DataKey) holds s.mu shared: no Destroy or compaction runs meanwhile.
 func (s *Store) createPending(subject string) (*DataKey, error) {
 	s.pendingMu.Lock()
 	defer s.pendingMu.Unlock()
 	if p, ok := s.pending[subject]; ok {
 		return p.key, nil
+	}
+	// Another caller's pending key for subject may have been committed (and so no longer be
+	// pending) since DataKey found no record: CommitPending writes a key before it drops it from
+	// pending, under pendingMu. A second key made now would be skipped by CommitPending (the
+	// subject has a record) while the cache hands it out for every later event of the subject.
+	var rec KeyRecord
+	var found bool
+	if err := s.db.View(func(tx *bolt.Tx) (err error) {
+		rec, found, err = getRecord(tx.Bucket(bucketKeys), subject)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	switch {
+	case found && rec.Destroyed:
+		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, subject)
+	case found:
+		return s.unwrap(rec)
 	}
 	raw := make([]byte, dataKeyLen)
 	if _, err := rand.Read(raw); err != nil {
@@ -48,7 +68,7 @@ func (s *Store) createPending(subject string) (*DataKey, error) {
 	if s.pending == nil {
 		s.pending = make(map[string]pendingKey)
 	}
-	s.pending[subject] = pendingKey{rec: KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}, key: k}
+	s.pending[subject] = pendingKey{rec: KeyRecord{Subject: subject, Rev: 1, Master: master, Wrapped: wrapped}, key: k, raw: raw}
 	s.cache.put(subject, k)
 	return k, nil
 }
@@ -74,13 +94,24 @@ func (s *Store) CommitPending() error {
 	s.dbMu.Lock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
+		// A key made before a rotation (Rotate) is wrapped by the current master key as it is
+		// written: Rotate re-wraps only the records it finds, and this transaction either comes
+		// before its first batch's (which then finds the record) or reads the ring it stored.
+		ring := s.ring.Load()
 		for _, p := range batch {
 			if _, found, err := getRecord(keys, p.rec.Subject); err != nil {
 				return err
 			} else if found {
 				continue
 			}
-			if err := putRecord(tx, p.rec); err != nil {
+			rec := p.rec
+			if rec.Master != ring.Current() {
+				var err error
+				if rec.Master, rec.Wrapped, err = ring.wrap(rec.Subject, p.raw); err != nil {
+					return err
+				}
+			}
+			if err := putRecord(tx, rec); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package personal_test
 import (
 	"bytes"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -96,5 +97,99 @@ func TestIsSealed(t *testing.T) {
 		if !bytes.Contains(c.data, []byte(`"$pd"`)) && c.want {
 			t.Errorf("case without the marker")
 		}
+	}
+}
+
+// TestDeferredCreateRacingItsCommit: a DataKey that found no record, while another caller's
+// pending key for the same subject is committed before it makes its own, uses the committed key:
+// it does not make a second key that CommitPending then skips (the subject has a record) while
+// every later DataKey is given it from memory — sealing events with a key that is never durable.
+func TestDeferredCreateRacingItsCommit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s, err := personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{DeferCreates: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	defer personal.SetBeforeCreatePending(func(string) {
+		if first.CompareAndSwap(false, true) { // the first caller (the racing create) waits there
+			close(entered)
+			<-release
+		}
+	})()
+	racing := make(chan error, 1)
+	go func() { _, err := s.DataKey(ctx, stream, true); racing <- err }()
+	<-entered // it found no record
+	// The other create: a pending key, committed with its group.
+	if _, err := s.DataKey(ctx, stream, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitPending(); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-racing; err != nil {
+		t.Fatal(err)
+	}
+	// A later command on the customer seals with the key DataKey gives.
+	p := personal.NewProtector(s)
+	data := []byte(`{"address":{"addressee":"Kalle Axelstopp","city":"STOCKHOLM","zipCode":"16872","countryCode":"SE"},"source":"api"}`)
+	id := uuid.New()
+	sealed, err := p.SealEvent(ctx, stream, id, domain.TypeLegalAddressReplaced, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitPending(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	opened, err := personal.NewProtector(s).OpenEvent(ctx, eventstore.Event{ID: id, Stream: stream, Type: domain.TypeLegalAddressReplaced, Data: sealed})
+	if err != nil || !sameJSON(t, opened.Data, data) {
+		t.Fatalf("an event sealed after the race does not open with the durable key: %s %v", opened.Data, err)
+	}
+}
+
+// TestRotateRewrapsPendingKeys: a key made (DeferCreates) before a rotation and committed after it
+// is wrapped by the new current master key, as Rotate promises of every key: once Rotate returned
+// the old master key can be removed, and the events sealed with the key still open.
+func TestRotateRewrapsPendingKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s, err := personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{DeferCreates: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := personal.NewProtector(s)
+	data := []byte(`{"address":{"addressee":"Kalle Axelstopp","city":"STOCKHOLM","zipCode":"16872","countryCode":"SE"},"source":"api"}`)
+	id := uuid.New()
+	sealed, err := p.SealEvent(ctx, stream, id, domain.TypeLegalAddressReplaced, data) // a create on its way to the log
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rotate(ctx, ring(t, masterB, masterA)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitPending(); err != nil { // the create's group
+		t.Fatal(err)
+	}
+	if rec, _, err := s.Record(stream); err != nil || rec.Master != ring(t, masterB).Current() {
+		t.Errorf("the key committed after the rotation is wrapped by %q, not the current master key (%v)", rec.Master, err)
+	}
+	s.Close()
+
+	s, err = personal.OpenStore(path, ring(t, masterB), personal.StoreOptions{}) // the old master key removed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	opened, err := personal.NewProtector(s).OpenEvent(ctx, eventstore.Event{ID: id, Stream: stream, Type: domain.TypeLegalAddressReplaced, Data: sealed})
+	if err != nil || !sameJSON(t, opened.Data, data) {
+		t.Fatalf("an event sealed before the rotation does not open with the new master key alone: %s %v", opened.Data, err)
 	}
 }

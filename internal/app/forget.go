@@ -72,7 +72,9 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		}
 		// Stored (and, unless err says otherwise, applied: the read models show it forgotten).
 		if derr := h.keys.Destroy(ctx, stream); derr != nil {
-			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %w", stream, derr)
+			// The cause is not wrapped: a key store that cannot be written fails with
+			// eventstore.ErrWriteFailed, which says the change was not stored — and the forget is.
+			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %v", stream, derr)
 		}
 		st, serr := stateAfter(c, events, meta.Time)
 		if serr != nil {

@@ -178,3 +178,40 @@ func TestForgetRefusesClearEvents(t *testing.T) {
 		t.Fatal("a refused forget wrote")
 	}
 }
+
+// TestForgetWithKeyNotDestroyedIsNotReportedUnstored: a forget whose event is stored but whose
+// key's destruction fails (the key store cannot be written: a full disk) is not answered with an
+// error saying the write failed — eventstore.ErrWriteFailed, which the API answers "the change
+// was not stored; retry later" — since the forget is stored (the key is destroyed at the next
+// start, Store.Reconcile).
+func TestForgetWithKeyNotDestroyedIsNotReportedUnstored(t *testing.T) {
+	_, store, keys, _ := setupSealed(t)
+	// A key store whose file cannot be written: Destroy fails as on a full disk.
+	unwritable, err := personal.OpenStore(filepath.Join(t.TempDir(), "keys.db"), keys.MasterKeys(), personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unwritable.Close()
+	if err := unwritable.Destroy(context.Background(), "x"); !errors.Is(err, eventstore.ErrWriteFailed) {
+		t.Fatalf("Destroy on the unwritable key store: %v, want the key store's write failure", err)
+	}
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: unwritable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	if _, err := create(t, h, se, "9999", "19121212-1212"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Forget(context.Background(), se, "9999", meta)
+	if err == nil {
+		t.Fatal("forget: no error although the key is not destroyed")
+	}
+	events, _ := store.ReadStream(context.Background(), domain.StreamName("1000", "9999"), 1, 10)
+	if len(events) != 2 || events[1].Type != domain.TypeCustomerForgotten {
+		t.Fatalf("the forget is not stored: %d events", len(events))
+	}
+	if errors.Is(err, eventstore.ErrWriteFailed) {
+		t.Fatalf("a stored forget is reported as a write that failed (answered \"the change was not stored\"): %v", err)
+	}
+}

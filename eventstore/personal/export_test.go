@@ -1,0 +1,9 @@
+package personal
+
+// SetBeforeCreatePending makes DataKey call f between finding no record of a subject and making
+// its pending key (StoreOptions.DeferCreates); the returned function restores it.
+func SetBeforeCreatePending(f func(subject string)) (restore func()) {
+	old := beforeCreatePending
+	beforeCreatePending = f
+	return func() { beforeCreatePending = old }
+}
