@@ -242,6 +242,12 @@ func (s *Store) commit(g *group, buf []byte) []byte {
 	start := time.Now()
 	var synced time.Time // when the transaction's commit (pages written, fsync) began
 	var events []Event
+	// The unique keys' look-up is read again after a failed commit (below) before the next
+	// transaction uses it: a claim missing from it would let a second stream claim its key.
+	if err := loadClaims(s.db, &s.claims); err != nil {
+		g.err = fmt.Errorf("%w: reading the unique keys: %w", ErrWriteFailed, err)
+		return buf
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newTxWriter(tx, &s.claims, buf)
 		for _, op := range g.ops {
@@ -263,6 +269,11 @@ func (s *Store) commit(g *group, buf []byte) []byte {
 	})
 	if err != nil {
 		g.err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
+		// What the file holds now is not certain: bbolt writes the meta page before its fsync,
+		// and when that fails it rolls back in memory yet reads its meta from the file — the
+		// transaction may count as committed while its commit handlers (the look-up's changes)
+		// never ran. The look-up is read again from the file before the next transaction.
+		s.claims.Drop()
 	} else {
 		g.events, g.head = events, head
 		s.stats.commits.Add(1)

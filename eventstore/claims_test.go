@@ -55,6 +55,41 @@ func TestClaimsRolledBackLeaveNoTrace(t *testing.T) {
 	}
 }
 
+// TestClaimsLookupReadAgainAfterAFailedCommit: after a commit fails, the writer cannot tell
+// whether the file holds the transaction (bbolt writes its meta page before the fsync that may
+// fail, and then reads its meta from the file) while the in-memory look-up of the unique keys
+// never learnt its claims; it reads the look-up again from the file before the next transaction,
+// so a key the file holds is never claimed a second time.
+func TestClaimsLookupReadAgainAfterAFailedCommit(t *testing.T) {
+	s, err := eventstore.Open(filepath.Join(t.TempDir(), "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	appendOne := func(stream string, i int, claims []string) error {
+		_, err := s.Append(ctx, eventstore.AppendRequest{Stream: stream, ExpectedVersion: eventstore.NoStream,
+			Events: []eventstore.EventData{eventstoretest.NewEvent("T", i)}, Claims: claims})
+		return err
+	}
+	if err := appendOne("a", 1, []string{"held"}); err != nil {
+		t.Fatal(err)
+	}
+	s.LoseClaimsLookup() // the file holds a claim the look-up does not, as after such a commit
+	restore := eventstore.SetCommitFault(func() error { return errors.New("fdatasync: input/output error") })
+	if err := appendOne("b", 2, []string{"other"}); !errors.Is(err, eventstore.ErrWriteFailed) {
+		restore()
+		t.Fatalf("append in a failing commit: %v", err)
+	}
+	restore()
+	if err := appendOne("c", 3, []string{"held"}); !errors.Is(err, eventstore.ErrReservationConflict) {
+		t.Fatalf("claiming a key the file holds, after a failed commit: %v; want a reservation conflict", err)
+	}
+	if h, _, _ := s.ReservationHolder(ctx, "held"); h != "a" {
+		t.Errorf("held is held by %q, want a", h)
+	}
+}
+
 // TestOpenUpgradesFormat1: a log written by store format 1 (testdata/format1.db.gz, made by the
 // code before format 2: streams a to d and s000 to s199; a holds k1 and k2, b k3, d k5 — which c
 // held and released —, k4 was claimed and released, sNNN holds key-NNN) is read as it is when

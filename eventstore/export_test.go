@@ -18,3 +18,11 @@ func SetCommitFault(f func() error) (restore func()) {
 	commitFault = f
 	return func() { commitFault = old }
 }
+
+// LoseClaimsLookup empties the writer's in-memory look-up of the unique keys, as a commit whose
+// meta page reached the file before its fsync failed leaves it: the file holds claims the look-up
+// does not.
+func (s *Store) LoseClaimsLookup() {
+	s.claims.Drop()
+	s.claims.Load(func(func([]byte, uint64)) error { return nil })
+}

@@ -222,5 +222,8 @@ func (p *Customers) FindByNationalID(ctx context.Context, ledgerNo string, ni do
 // loadIndexes implements indexHolder: the national-identifier index's look-up.
 func (p *Customers) loadIndexes() error { return p.natIDs.load(p.db.db) }
 
+// dropIndexes implements indexHolder: the national-identifier index is read again at its next use.
+func (p *Customers) dropIndexes() { p.natIDs.Drop() }
+
 // reloadIndexes implements indexHolder: tx replaces the national-identifier index's bucket.
 func (p *Customers) reloadIndexes(tx *bolt.Tx) { p.natIDs.reload(tx) }

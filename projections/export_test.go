@@ -47,3 +47,11 @@ func (p *Customers) RememberedState(ledgerNo, customerNo string) (domain.Custome
 	e, ok := sh.m[ledgerNo+"/"+customerNo]
 	return e.state, ok
 }
+
+// LoseNationalIDIndex empties the national-identifier index held in memory, as a commit whose
+// meta page reached the file before its fsync failed leaves it: the file holds entries the index
+// does not.
+func (p *Customers) LoseNationalIDIndex() {
+	p.natIDs.Drop()
+	p.natIDs.Load(func(func([]byte, uint64)) error { return nil })
+}

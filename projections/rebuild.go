@@ -201,6 +201,20 @@ func (r *reader) stop() {
 type indexHolder interface {
 	loadIndexes() error
 	reloadIndexes(tx *bolt.Tx)
+	// dropIndexes forgets the index after a commit failed: bbolt writes a transaction's meta page
+	// before the fsync that may fail, and then counts the transaction as committed (it reads its
+	// meta from the file) though its commit handlers never ran — what the file holds is not
+	// certain, so the index is read again from it at its next use.
+	dropIndexes()
+}
+
+// dropIndexes implements indexHolder's dropIndexes for every projection that holds an index.
+func (r *Runner) dropIndexes() {
+	for _, p := range r.projections {
+		if h, ok := p.(indexHolder); ok {
+			h.dropIndexes()
+		}
+	}
 }
 
 // reset drops p's read model and checkpoint and records its code version, leaving empty buckets.

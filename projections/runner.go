@@ -223,6 +223,7 @@ func (r *Runner) commit(ctx context.Context, events []Event, prepared [][]any) e
 			return applyErr
 		}
 		r.writeErr.Store(&err)
+		r.dropIndexes()
 		if r.once { // a read's flush (writeback.go): the read is answered now
 			return &eventstore.NotAppliedError{Position: last, Err: fmt.Errorf("the read models could not be written: %w", err)}
 		}

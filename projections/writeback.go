@@ -169,6 +169,7 @@ func (r *Runner) commitBack(ctx context.Context, again bool) error {
 			return nil
 		}
 		r.writeErr.Store(&err)
+		r.dropIndexes()
 		r.log.Warn("projections: the read models cannot be written; applying their events again from the log",
 			"position", r.low, "err", err)
 		copy(r.checkpoints, wb.committed) // the positions stay: what they promise is applied again

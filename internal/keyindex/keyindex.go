@@ -100,6 +100,15 @@ func (x *Index) ReloadOnCommit(tx *bolt.Tx) {
 	})
 }
 
+// Drop forgets the map: the next Load reads it again. For a writer that cannot tell what a failed
+// commit left in the file (bbolt may have written the transaction's meta page before its fsync
+// failed, and then counts the transaction as committed, though its commit handlers never ran).
+func (x *Index) Drop() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.m = nil
+}
+
 // Len returns the number of keys the map holds (0 while it is not read).
 func (x *Index) Len() int {
 	x.mu.RLock()
