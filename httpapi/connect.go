@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/internal/app"
 )
@@ -183,7 +184,9 @@ func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal
 	ri := info(ctx)
 	meta := app.Meta{Actor: p.Subject, CorrelationID: ri.correlationID, CausationID: ri.requestIDOf(), Time: s.now().UTC(),
 		TraceParent: ri.traceParent, TraceState: ri.traceState}
-	if _, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta); err != nil {
+	// A look-up stored while the read models lag is on record (only its audit entry is not
+	// readable yet): it is answered.
+	if res, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta); err != nil && !(res.Changed && errors.Is(err, eventstore.ErrNotApplied)) {
 		s.writeConnectErr(w, r, err)
 		return
 	}

@@ -71,3 +71,43 @@ func TestConnectLookupHalfClosed(t *testing.T) {
 		t.Errorf("%d look-ups were recorded in the log and answered as failed", n)
 	}
 }
+
+// lagRecorder records look-ups with the real recorder and then reports them as a recorder does
+// while the read models cannot show them: stored (Changed) with an error matching
+// eventstore.ErrNotApplied — or, with lost set, as never stored (the log could not be written).
+type lagRecorder struct {
+	httpapi.LookupRecorder
+	lost bool
+}
+
+func (r lagRecorder) RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta app.Meta) (app.Result, error) {
+	res, err := r.LookupRecorder.RecordLookup(ctx, ledgerNo, e, meta)
+	if err != nil {
+		return res, err
+	}
+	lag := &eventstore.NotAppliedError{Position: res.Position, Err: errors.New("the read models cannot be written (test)")}
+	if r.lost {
+		return app.Result{}, fmt.Errorf("%w: no space left on device (test)", eventstore.ErrWriteFailed)
+	}
+	return res, lag
+}
+
+// TestConnectLookupOnRecordWhileReadModelsLag: a look-up stored in the log is on record, so it
+// is answered with the details even when the read models cannot show it yet; one the recorder
+// reports as not stored is not answered (503), as before.
+func TestConnectLookupOnRecordWhileReadModelsLag(t *testing.T) {
+	body := `{"countryCode":"SE","values":[{"key":"fiscalNumber","value":"191212121212"}]}`
+	for _, lost := range []bool{false, true} {
+		h := buildHarness(t, false, func(cfg *httpapi.Config) { cfg.Lookups = lagRecorder{cfg.Lookups, lost} })
+		if code, b := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
+			t.Fatalf("create: %d %s", code, b)
+		}
+		code, b := h.do(http.MethodPost, connectPath, "application/json", body)
+		switch {
+		case !lost && (code != http.StatusOK || !strings.Contains(b, `"fiscalNumber"`)):
+			t.Errorf("a look-up on record while the read models lag: %d %s; want 200 with the details", code, b)
+		case lost && code != http.StatusServiceUnavailable:
+			t.Errorf("a look-up not stored: %d %s; want 503", code, b)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/nordledger/ledger/domain"
@@ -16,6 +17,10 @@ import (
 //
 // The stream is an append-only record nothing decides on, so the append expects any version:
 // concurrent look-ups of one customer never conflict.
+//
+// A look-up stored while the read models cannot show it yet is recorded: the Result says so
+// (Changed, its version and position) together with the error matching eventstore.ErrNotApplied,
+// as Execute's does — the caller may answer, the record exists.
 func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.CustomerDetailsLookedUp, meta Meta) (res Result, err error) {
 	ctx, meta, span := startCommand(ctx, meta, "recordLookup") // trace.go
 	if span.IsRecording() {
@@ -34,8 +39,8 @@ func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.Cu
 		return Result{}, fmt.Errorf("commands: unknown look-up result %q", e.Result)
 	}
 	appended, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta, nil)
-	if err != nil {
-		return Result{}, err
+	if err != nil && (!errors.Is(err, eventstore.ErrNotApplied) || appended.Version == 0) {
+		return Result{}, err // not stored
 	}
-	return Result{CustomerNo: e.CustomerNo, Version: appended.Version, Position: appended.LastPosition, Changed: true}, nil
+	return Result{CustomerNo: e.CustomerNo, Version: appended.Version, Position: appended.LastPosition, Changed: true}, err
 }

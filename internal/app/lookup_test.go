@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 func TestRecordLookupUsesTheLookupStreams(t *testing.T) {
@@ -67,5 +70,41 @@ func TestRecordLookupRejectsInconsistentEvents(t *testing.T) {
 		if _, err := h.RecordLookup(context.Background(), "1000", e, meta); err == nil {
 			t.Errorf("RecordLookup(%+v) succeeded", e)
 		}
+	}
+}
+
+// lagging is an applier whose read models cannot be written: every append after the start is
+// stored and answered with an error matching eventstore.ErrNotApplied.
+type lagging struct{}
+
+func (lagging) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, events []eventstore.Event) error {
+	if upTo == 0 {
+		return nil
+	}
+	return errors.New("the read models cannot be written (test)")
+}
+
+// TestRecordLookupStoredNotApplied: a look-up stored while the read models cannot show it is
+// recorded, and RecordLookup says so — Changed, its version and position, with the error that
+// the read models lag — as Execute does for a write; not the empty result of a look-up never
+// stored, which made Connect answer 503 for a look-up on record.
+func TestRecordLookupStoredNotApplied(t *testing.T) {
+	store, err := eventstore.Open(filepath.Join(t.TempDir(), "events.db"), eventstore.Options{Applier: lagging{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h, err := app.New(store, app.Config{ReservationKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE",
+		Keys: []string{"fiscalNumber"}, Result: domain.LookupNotFound}
+	res, err := h.RecordLookup(context.Background(), "1000", e, meta)
+	if !errors.Is(err, eventstore.ErrNotApplied) || !res.Changed || res.Version != 1 || res.Position == 0 {
+		t.Fatalf("RecordLookup with lagging read models = %+v, %v; want stored (version 1) and ErrNotApplied", res, err)
+	}
+	if events, err := store.ReadStream(context.Background(), domain.LookupStreamName("1000", ""), 1, 10); err != nil || len(events) != 1 {
+		t.Fatalf("the look-up stream holds %d events (%v), want 1", len(events), err)
 	}
 }
