@@ -310,6 +310,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "the disclosure record could not be written", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
 		w.Header().Set("Retry-After", "30")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the disclosure record cannot be written right now; nothing was disclosed; retry later", nil)
+	case errors.Is(err, app.ErrKeyNotDestroyed):
+		s.log.ErrorContext(r.Context(), "a forgotten customer's data key could not be destroyed", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable",
+			"the customer is forgotten (the forget is stored), but its data key could not be destroyed yet, so its personal data is not yet unreadable: send the forget again to finish the erasure (ledgerd also finishes it when it next starts)", nil)
 	case errors.Is(err, app.ErrPreconditionFailed):
 		writeProblem(w, r, http.StatusPreconditionFailed, "precondition-failed", "the customer has changed since the version in If-Match", nil)
 	case errors.Is(err, app.ErrTooMuchContention):

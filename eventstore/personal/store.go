@@ -93,6 +93,10 @@ type Store struct {
 	// New keys held in memory until CommitPending (StoreOptions.DeferCreates; store_pending.go).
 	pendingMu sync.Mutex
 	pending   map[string]pendingKey
+
+	// compactDue: the last compaction failed, so a freed page may still hold a destroyed or
+	// re-wrapped key; the next Destroy compacts even when it destroys nothing new. s.mu guards it.
+	compactDue bool
 }
 
 // OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a
@@ -388,6 +392,7 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 	for _, sub := range subjects {
 		s.cache.drop(sub)
 	}
+	changed := false
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, sub := range subjects {
 			r, _, err := getRecord(tx.Bucket(bucketKeys), sub)
@@ -400,11 +405,15 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 			if err := putRecord(tx, KeyRecord{Subject: sub, Rev: r.Rev + 1, Destroyed: true}); err != nil {
 				return err
 			}
+			changed = true
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%w: personal: destroying keys: %w", eventstore.ErrWriteFailed, err)
+	}
+	if !changed && !s.compactDue { // destroyed before, and the file rewritten since: nothing to do
+		return nil
 	}
 	s.signal()
 	return s.compactLocked()
@@ -412,7 +421,14 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 
 // compactLocked rewrites the file with only its live data (bbolt's Compact into a new file,
 // renamed over the old one), so no freed page keeps a destroyed or re-wrapped key. s.mu is held.
+// A failure leaves compactDue set.
 func (s *Store) compactLocked() error {
+	err := s.compactFile()
+	s.compactDue = err != nil
+	return err
+}
+
+func (s *Store) compactFile() error {
 	s.dbMu.Lock() // the writer goroutine commits without s.mu (see commitWrites)
 	defer s.dbMu.Unlock()
 	tmp := s.path + ".compact"

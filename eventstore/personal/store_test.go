@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -391,5 +392,36 @@ func TestPreload(t *testing.T) {
 	defer other.Close()
 	if err := personal.NewProtector(other).Preload(ctx, live); !errors.Is(err, personal.ErrMasterKey) {
 		t.Errorf("Preload with another master key: %v", err)
+	}
+}
+
+// TestDestroyAgainRewritesNothing: destroying a key destroyed before — a forget sent again —
+// changes nothing and does not rewrite the file (a rewrite is the whole key store), while a key
+// destroyed for the first time does.
+func TestDestroyAgainRewritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s := openStore(t, path, ring(t, masterA))
+	dataKey(t, s, "1000/customers/1", true)
+	inode := func() uint64 {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	before := inode()
+	if err := s.Destroy(ctx, "1000/customers/1"); err != nil {
+		t.Fatal(err)
+	}
+	rewritten := inode()
+	if rewritten == before {
+		t.Fatal("destroying a key did not rewrite the file")
+	}
+	if err := s.Destroy(ctx, "1000/customers/1"); err != nil {
+		t.Fatal(err)
+	}
+	if inode() != rewritten {
+		t.Error("destroying a key destroyed before rewrote the file")
 	}
 }

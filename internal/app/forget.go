@@ -12,6 +12,11 @@ import (
 // ErrErasureNotConfigured: Forget on a handler without a protector and key store.
 var ErrErasureNotConfigured = errors.New("commands: erasure needs a protector and a key store")
 
+// ErrKeyNotDestroyed: the customer is forgotten (the forget is stored) but its data key could not
+// be destroyed yet (a key store that cannot be written). Forget sent again destroys it, and so
+// does the key store's Reconcile when the writer next starts.
+var ErrKeyNotDestroyed = errors.New("commands: the customer is forgotten, but its data key is not destroyed yet")
+
 // Forget forgets a customer (the right to erasure): when the ledger's rules allow it
 // (domain.Customer.Forget: no surplus left, the retention period since its last activity over),
 // it appends CustomerForgotten, releasing the customer's national identifier in the same
@@ -23,7 +28,9 @@ var ErrErasureNotConfigured = errors.New("commands: erasure needs a protector an
 // an erasure it cannot make.
 //
 // Should the key's destruction fail after the event is stored (or the process stop between the
-// two), the key store's Reconcile destroys it when the writer next starts; the error is returned.
+// two), Forget returns the stored result with ErrKeyNotDestroyed; Forget sent again for the
+// forgotten customer destroys the key before it answers that the customer was forgotten already,
+// and the key store's Reconcile destroys it when the writer next starts.
 func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta Meta) (res Result, err error) {
 	ctx, meta, span := startCommand(ctx, meta, "forget") // trace.go
 	if span.IsRecording() {
@@ -45,6 +52,11 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		case !c.Exists():
 			return Result{}, domain.ErrCustomerNotFound
 		case c.Forgotten():
+			// A forget whose key's destruction failed is finished by sending it again (a no-op
+			// for a key destroyed already).
+			if derr := h.keys.Destroy(ctx, stream); derr != nil {
+				return Result{}, keyNotDestroyed(stream, derr)
+			}
 			err = &domain.Error{Code: domain.CodeCustomerForgotten, Message: "the customer was forgotten already"}
 		case l.plain:
 			err = &domain.Error{Code: domain.CodeConflict, Message: "the customer cannot be forgotten: events stored before personal data was encrypted hold it in the clear, which destroying the customer's key cannot erase (see docs/data-protection.md)"}
@@ -72,9 +84,7 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		}
 		// Stored (and, unless err says otherwise, applied: the read models show it forgotten).
 		if derr := h.keys.Destroy(ctx, stream); derr != nil {
-			// The cause is not wrapped: a key store that cannot be written fails with
-			// eventstore.ErrWriteFailed, which says the change was not stored — and the forget is.
-			return Result{}, fmt.Errorf("commands: %s is forgotten but its data key is not destroyed yet (the writer destroys it when it next starts): %v", stream, derr)
+			return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, keyNotDestroyed(stream, derr)
 		}
 		st, serr := stateAfter(c, events, meta.Time)
 		if serr != nil {
@@ -82,4 +92,11 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		}
 		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, err
 	}
+}
+
+// keyNotDestroyed is ErrKeyNotDestroyed for stream, with derr's text but not its chain: a key
+// store that cannot be written fails with eventstore.ErrWriteFailed, which says a change was not
+// stored — and the forget is.
+func keyNotDestroyed(stream string, derr error) error {
+	return fmt.Errorf("%w (%s; send the forget again, or the writer destroys it when it next starts): %v", ErrKeyNotDestroyed, stream, derr)
 }

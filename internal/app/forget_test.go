@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,23 +181,28 @@ func TestForgetRefusesClearEvents(t *testing.T) {
 	}
 }
 
-// TestForgetWithKeyNotDestroyedIsNotReportedUnstored: a forget whose event is stored but whose
-// key's destruction fails (the key store cannot be written: a full disk) is not answered with an
-// error saying the write failed — eventstore.ErrWriteFailed, which the API answers "the change
-// was not stored; retry later" — since the forget is stored (the key is destroyed at the next
-// start, Store.Reconcile).
-func TestForgetWithKeyNotDestroyedIsNotReportedUnstored(t *testing.T) {
+// failingDestroyer is a key store whose next Destroy fails as on a full disk.
+type failingDestroyer struct {
+	*personal.Store
+	fail atomic.Bool
+}
+
+func (f *failingDestroyer) Destroy(ctx context.Context, subjects ...string) error {
+	if f.fail.Swap(false) {
+		return fmt.Errorf("%w: personal: destroying keys: no space left on device (test)", eventstore.ErrWriteFailed)
+	}
+	return f.Store.Destroy(ctx, subjects...)
+}
+
+// TestForgetWithKeyNotDestroyed: a forget stored whose key's destruction fails is answered as
+// what it is — stored, the key not destroyed yet (ErrKeyNotDestroyed, with the stored version) —
+// not as a write that failed ("the change was not stored"); sending the forget again destroys
+// the key before it answers that the customer was forgotten already.
+func TestForgetWithKeyNotDestroyed(t *testing.T) {
 	_, store, keys, _ := setupSealed(t)
-	// A key store whose file cannot be written: Destroy fails as on a full disk.
-	unwritable, err := personal.OpenStore(filepath.Join(t.TempDir(), "keys.db"), keys.MasterKeys(), personal.StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	unwritable.Close()
-	if err := unwritable.Destroy(context.Background(), "x"); !errors.Is(err, eventstore.ErrWriteFailed) {
-		t.Fatalf("Destroy on the unwritable key store: %v, want the key store's write failure", err)
-	}
-	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: unwritable})
+	destroyer := &failingDestroyer{Store: keys}
+	destroyer.fail.Store(true)
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: destroyer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +210,23 @@ func TestForgetWithKeyNotDestroyedIsNotReportedUnstored(t *testing.T) {
 	if _, err := create(t, h, se, "9999", "19121212-1212"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.Forget(context.Background(), se, "9999", meta)
-	if err == nil {
-		t.Fatal("forget: no error although the key is not destroyed")
+	res, err := h.Forget(context.Background(), se, "9999", meta)
+	if !errors.Is(err, app.ErrKeyNotDestroyed) || errors.Is(err, eventstore.ErrWriteFailed) || !res.Changed || res.Version != 2 {
+		t.Fatalf("forget whose key cannot be destroyed: %+v, %v; want stored at version 2 with ErrKeyNotDestroyed (and not ErrWriteFailed)", res, err)
 	}
 	events, _ := store.ReadStream(context.Background(), domain.StreamName("1000", "9999"), 1, 10)
 	if len(events) != 2 || events[1].Type != domain.TypeCustomerForgotten {
 		t.Fatalf("the forget is not stored: %d events", len(events))
 	}
-	if errors.Is(err, eventstore.ErrWriteFailed) {
-		t.Fatalf("a stored forget is reported as a write that failed (answered \"the change was not stored\"): %v", err)
+	stream := domain.StreamName("1000", "9999")
+	if rec, _, _ := keys.Record(stream); rec.Destroyed {
+		t.Fatal("the key is destroyed although Destroy failed")
+	}
+	var de *domain.Error
+	if _, err := h.Forget(context.Background(), se, "9999", meta); !errors.As(err, &de) || de.Code != domain.CodeCustomerForgotten {
+		t.Fatalf("the forget sent again: %v; want customer-forgotten", err)
+	}
+	if rec, _, err := keys.Record(stream); err != nil || !rec.Destroyed {
+		t.Errorf("after the forget was sent again the key is %+v (%v); want destroyed", rec, err)
 	}
 }
