@@ -33,6 +33,7 @@ var errClosed = errors.New("personal: the key store is closed")
 type createRequest struct {
 	subject, master string
 	wrapped         []byte
+	raw             []byte // the key itself: wrapped again should the master key change before the commit
 	done            chan createResult
 }
 
@@ -100,13 +101,22 @@ func (s *Store) commitWrites(batch []*createRequest) {
 	s.dbMu.Lock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
+		// A key made before a rotation (Rotate) is wrapped by the current master key as it is
+		// written, as CommitPending does (store_pending.go).
+		ring := s.ring.Load()
 		for i, r := range batch {
 			rec, found, err := getRecord(keys, r.subject)
 			if err != nil {
 				return err
 			}
 			if !found { // else made by an earlier creation (of this batch, too)
-				rec = KeyRecord{Subject: r.subject, Rev: 1, Master: r.master, Wrapped: r.wrapped}
+				master, wrapped := r.master, r.wrapped
+				if master != ring.Current() {
+					if master, wrapped, err = ring.wrap(r.subject, r.raw); err != nil {
+						return err
+					}
+				}
+				rec = KeyRecord{Subject: r.subject, Rev: 1, Master: master, Wrapped: wrapped}
 				if err := putRecord(tx, rec); err != nil {
 					return err
 				}
@@ -155,7 +165,7 @@ func (s *Store) create(subject string) (KeyRecord, error) {
 	if err != nil {
 		return KeyRecord{}, err
 	}
-	req := &createRequest{subject: subject, master: master, wrapped: wrapped, done: make(chan createResult, 1)}
+	req := &createRequest{subject: subject, master: master, wrapped: wrapped, raw: raw, done: make(chan createResult, 1)}
 	select {
 	case s.creates <- req:
 	case <-s.quit:
