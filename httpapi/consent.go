@@ -165,6 +165,10 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 	if err := domain.RestoreCustomer(st).CheckCardRegistrationStart(now); err != nil {
 		return err // before asking the provider for a verification nobody will use
 	}
+	// The preconditions too, before the provider (execute checks them again, under the lock).
+	if (match != nil && *match != st.Version) || noneMatch(r, st.Version) {
+		return preconditionFailed("the customer's ETag does not meet If-Match or If-None-Match: the registration is not started")
+	}
 	id, err := newRegistrationID()
 	if err != nil {
 		return err

@@ -3,14 +3,19 @@ package httpapi_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/httpapi"
 )
 
 // TestDisclosuresQueryNamesInAnyCase: the disclosures list reads its query parameters by the
@@ -276,5 +281,47 @@ func TestAsOfTheZeroTime(t *testing.T) {
 		if r.code != want {
 			t.Errorf("GET ?asOf=%s: %d %s; want %d", q, r.code, r.body, want)
 		}
+	}
+}
+
+// countingVerifier counts the verifications the provider is asked for.
+type countingVerifier struct {
+	httpapi.CardVerifier
+	n *atomic.Int32
+}
+
+func (v countingVerifier) Start(ctx context.Context, cv httpapi.CardVerification) (domain.CardVerificationSession, error) {
+	v.n.Add(1)
+	return v.CardVerifier.Start(ctx, cv)
+}
+
+// TestCardRegistrationPreconditionBeforeTheProvider: a card registration whose If-Match or
+// If-None-Match fails is refused with 412 before the provider is asked for a verification
+// nobody would use.
+func TestCardRegistrationPreconditionBeforeTheProvider(t *testing.T) {
+	var asked atomic.Int32
+	h := buildHarness(t, true, func(cfg *httpapi.Config) { cfg.CardVerifier = countingVerifier{cfg.CardVerifier, &asked} })
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	path := h.srv.URL + "/ledger/customer/v1/1000/customers/9999/consent/recurring-card-redirect-registration"
+	body := `{"completeUrl":"https://shop.example/ok","cancelUrl":"https://shop.example/cancel","language":"en-US"}`
+	for _, hdr := range [][2]string{{"If-Match", `"7"`}, {"If-None-Match", `"1"`}, {"If-None-Match", "*"}} {
+		req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(hdr[0], hdr[1])
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("registration with %s: %s; want 412", hdr[0]+": "+hdr[1], resp.Status)
+		}
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the provider was asked for %d verifications by registrations refused for their preconditions", n)
 	}
 }
