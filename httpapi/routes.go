@@ -116,6 +116,9 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 	s.registered = append(s.registered, Route{Pattern: pattern, Methods: slices.DeleteFunc(slices.Clone(allowed), func(m string) bool { return m == http.MethodHead }), Scopes: scopes})
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, pattern)
+		// A ledger route answers a customer's personal data (or a problem): no cache keeps it —
+		// not a shared one, not a browser's behind a page that reads the API.
+		w.Header().Set("Cache-Control", "no-store")
 		method := r.Method
 		if method == http.MethodHead {
 			method = http.MethodGet

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -39,6 +40,11 @@ func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error) { return c.IssuedA
 func (c *tokenClaims) principal() (Principal, error) {
 	if strings.TrimSpace(c.Subject) == "" {
 		return Principal{}, invalid("missing claim sub")
+	}
+	if strings.ContainsFunc(c.Subject, unicode.IsControl) {
+		// sub is the actor recorded on every event and shown line by line to auditors: a
+		// newline would forge a line of its own, an escape sequence reach their terminal.
+		return Principal{}, invalid("claim sub must not contain control characters")
 	}
 	ledgers, err := parseLedgers(c.Ledgers)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -70,6 +71,9 @@ func (c Claims) validate(secret []byte) error {
 	}
 	if strings.TrimSpace(c.Subject) == "" {
 		errs = append(errs, errors.New("auth: subject is empty"))
+	}
+	if strings.ContainsFunc(c.Subject, unicode.IsControl) {
+		errs = append(errs, errors.New("auth: subject contains control characters (Verify refuses them)"))
 	}
 	if c.TTL <= 0 {
 		errs = append(errs, fmt.Errorf("auth: TTL %v is not positive", c.TTL))

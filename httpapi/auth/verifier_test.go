@@ -63,6 +63,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"missing sub", signHS(t, claims(drop("sub"))), "missing claim sub"},
 		{"blank sub", signHS(t, claims(set("sub", "  "))), "missing claim sub"},
 		{"sub not a string", signHS(t, claims(set("sub", 42))), "malformed token"},
+		{"sub with a newline", signHS(t, claims(set("sub", "alice\nmallory"))), "claim sub must not contain control characters"},
+		{"sub with an escape", signHS(t, claims(set("sub", "alice\x1b[2J"))), "claim sub must not contain control characters"},
 		{"alg none", noneHeader + "." + parts[1] + ".", "algorithm not allowed"},
 		{"alg none via library", sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", claims()), "algorithm not allowed"},
 		{"HS512", sign(t, jwt.SigningMethodHS512, testSecret, "", claims()), "algorithm not allowed"},
