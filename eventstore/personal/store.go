@@ -94,6 +94,13 @@ type Store struct {
 	pendingMu sync.Mutex
 	pending   map[string]pendingKey
 
+	// forgotten holds the subjects the read models saw forgotten whose key is not destroyed yet
+	// (Evict; Destroy has not run, or failed): DataKey answers them ErrKeyDestroyed, as once the
+	// key is destroyed, so nothing opens their personal data meanwhile — as a reader's key source
+	// does (keysync.Source.Evict). Destroy drops them.
+	forgottenMu sync.Mutex
+	forgotten   map[string]struct{}
+
 	// compactDue: the last compaction failed, so a freed page may still hold a destroyed or
 	// re-wrapped key; the next Destroy compacts even when it destroys nothing new. s.mu guards it.
 	compactDue bool
@@ -263,6 +270,9 @@ func (s *Store) DataKey(ctx context.Context, subject string, create bool) (*Data
 	if k, ok := s.cache.get(subject); ok {
 		return k, nil
 	}
+	if s.isForgotten(subject) {
+		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, subject)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var rec KeyRecord
@@ -325,7 +335,7 @@ func (s *Store) Preload(ctx context.Context, subjects []string) error {
 			if err != nil {
 				return err
 			}
-			if found && !rec.Destroyed {
+			if found && !rec.Destroyed && !s.isForgotten(sub) {
 				recs = append(recs, rec)
 			}
 		}
@@ -338,8 +348,8 @@ func (s *Store) Preload(ctx context.Context, subjects []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := s.unwrap(rec); err != nil {
-			return err
+		if _, err := s.unwrap(rec); err != nil && !errors.Is(err, ErrKeyDestroyed) {
+			return err // (a subject evicted meanwhile is left for DataKey to report)
 		}
 	}
 	return nil
@@ -359,11 +369,35 @@ func (s *Store) unwrap(rec KeyRecord) (*DataKey, error) {
 		return nil, err
 	}
 	s.cache.put(rec.Subject, k)
+	if s.isForgotten(rec.Subject) { // evicted meanwhile (Evict marks before it drops)
+		s.cache.drop(rec.Subject)
+		return nil, fmt.Errorf("%w (%s)", ErrKeyDestroyed, rec.Subject)
+	}
 	return k, nil
 }
 
-// Evict implements KeySource.
-func (s *Store) Evict(subject string) { s.cache.drop(subject) }
+// Evict implements KeySource: the subject's key is dropped from memory and, until Destroy
+// destroys it, answered as destroyed (unless it is destroyed already: a rebuild evicts every
+// forgotten customer of the log).
+func (s *Store) Evict(subject string) {
+	if rec, found, err := s.Record(subject); err != nil || (found && !rec.Destroyed) {
+		s.forgottenMu.Lock()
+		if s.forgotten == nil {
+			s.forgotten = make(map[string]struct{})
+		}
+		s.forgotten[subject] = struct{}{}
+		s.forgottenMu.Unlock()
+	}
+	s.cache.drop(subject)
+}
+
+// isForgotten reports whether subject was evicted and its key is not destroyed yet.
+func (s *Store) isForgotten(subject string) bool {
+	s.forgottenMu.Lock()
+	defer s.forgottenMu.Unlock()
+	_, ok := s.forgotten[subject]
+	return ok
+}
 
 // Record returns subject's record (found false when there is none).
 func (s *Store) Record(subject string) (rec KeyRecord, found bool, err error) {
@@ -412,6 +446,11 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 	if err != nil {
 		return fmt.Errorf("%w: personal: destroying keys: %w", eventstore.ErrWriteFailed, err)
 	}
+	s.forgottenMu.Lock()
+	for _, sub := range subjects {
+		delete(s.forgotten, sub) // the tombstone answers for them now
+	}
+	s.forgottenMu.Unlock()
 	if !changed && !s.compactDue { // destroyed before, and the file rewritten since: nothing to do
 		return nil
 	}

@@ -83,6 +83,9 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 			return Result{}, err
 		}
 		// Stored (and, unless err says otherwise, applied: the read models show it forgotten).
+		// The key is answered as destroyed from now on (personal.Store.Evict), so nothing opens
+		// the customer's personal data should its destruction fail.
+		h.pd.Evict(stream)
 		if derr := h.keys.Destroy(ctx, stream); derr != nil {
 			return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, keyNotDestroyed(stream, derr)
 		}

@@ -222,6 +222,14 @@ func TestForgetWithKeyNotDestroyed(t *testing.T) {
 	if rec, _, _ := keys.Record(stream); rec.Destroyed {
 		t.Fatal("the key is destroyed although Destroy failed")
 	}
+	// Until it is, the key store answers it as destroyed: nothing opens the customer's personal
+	// data meanwhile (time travel, the audit trail, disclosures), as on a reader.
+	if _, err := keys.DataKey(context.Background(), stream, false); !errors.Is(err, personal.ErrKeyDestroyed) {
+		t.Errorf("the forgotten customer's key, not destroyed yet: %v; want ErrKeyDestroyed", err)
+	}
+	if opened, err := personal.NewProtector(keys).OpenEvent(context.Background(), events[0]); err != nil || len(opened.Erased) == 0 || strings.Contains(string(opened.Data), "Tolvan") {
+		t.Errorf("the forgotten customer's create opens as %s (erased %v, %v); want its personal members erased", opened.Data, opened.Erased, err)
+	}
 	var de *domain.Error
 	if _, err := h.Forget(context.Background(), se, "9999", meta); !errors.As(err, &de) || de.Code != domain.CodeCustomerForgotten {
 		t.Fatalf("the forget sent again: %v; want customer-forgotten", err)
