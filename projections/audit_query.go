@@ -251,7 +251,7 @@ func (p *Audit) CustomerAt(ctx context.Context, ledgerNo, customerNo string, upT
 			if (upTo > 0 && e.Version > upTo) || (!at.IsZero() && e.Time.After(at)) {
 				return c.State(), c.Exists(), nil
 			}
-			ev, opened, err := p.pd.Decode(context.Background(), e)
+			ev, opened, err := p.pd.Decode(ctx, e)
 			if err != nil {
 				return domain.CustomerState{}, false, fmt.Errorf("projections: audit: stream %s version %d: %w", stream, e.Version, err)
 			}

@@ -188,12 +188,12 @@ func (p *Customers) Customer(ctx context.Context, ledgerNo, customerNo string) (
 			return nil
 		}
 		found = true
-		if cached, ok := p.remembered(key, v); ok {
+		if cached, ok := p.remembered(ctx, key, v); ok {
 			s = cached
 			return nil
 		}
 		var err error
-		if s, _, err = p.decodeState(key, v); err != nil {
+		if s, _, err = p.decodeState(ctx, key, v); err != nil {
 			return err
 		}
 		p.states.putIf(key, v, s, token)

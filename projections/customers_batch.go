@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"context"
 	"slices"
 
 	"github.com/nordledger/ledger/domain"
@@ -61,11 +62,12 @@ func (p *Customers) customer(tx *bolt.Tx, key string) (*domain.Customer, bool, e
 	var state domain.CustomerState
 	var sealed bool
 	if v := tx.Bucket(bucketCustomers).Get([]byte(key)); v != nil {
-		if cached, ok := p.remembered(key, v); ok {
+		// The applier waits for a key as long as it takes (a reader's key bus delivers it).
+		if cached, ok := p.remembered(context.Background(), key, v); ok {
 			state, sealed = cached, personal.IsSealedState(v)
 		} else {
 			var err error
-			if state, sealed, err = p.decodeState(key, v); err != nil {
+			if state, sealed, err = p.decodeState(context.Background(), key, v); err != nil {
 				return nil, false, err
 			}
 		}

@@ -42,14 +42,15 @@ var errNoProtector = errors.New("projections: the event is sealed and the projec
 var bucketNatIDOf = []byte("customer_natid_of") // "{ledgerNo}/{customerNo}" → big-endian position of its entry in bucketNatIDs
 
 // decodeState decodes a customer's stored state: sealed reports whether it is kept sealed. A
-// sealed state whose key is destroyed (the customer is being forgotten) reads as forgotten.
-func (p *Customers) decodeState(key string, v []byte) (s domain.CustomerState, sealed bool, err error) {
+// sealed state whose key is destroyed (the customer is being forgotten) reads as forgotten. ctx
+// bounds the wait for the data key: a reader replica's key bus may not hold it yet.
+func (p *Customers) decodeState(ctx context.Context, key string, v []byte) (s domain.CustomerState, sealed bool, err error) {
 	stream := customerStream(key)
 	if personal.IsSealedState(v) {
 		if p.pd == nil {
 			return s, true, errNoProtector
 		}
-		plain, err := p.pd.OpenState(context.Background(), stream, v)
+		plain, err := p.pd.OpenState(ctx, stream, v)
 		if errors.Is(err, personal.ErrKeyDestroyed) {
 			_, no, _ := strings.Cut(key, "/")
 			return domain.CustomerState{CustomerNo: no, Forgotten: true}, true, nil
@@ -68,14 +69,15 @@ func (p *Customers) decodeState(key string, v []byte) (s domain.CustomerState, s
 // remembered returns the state remembered decoded for the stored bytes v of key (stateCache) —
 // unless v is sealed and its data key is no longer to be had: destroyed, the customer being
 // forgotten, v now reads as forgotten (decodeState), and what was decoded from it before must
-// not be served (nor changed) in its place. Such an entry is dropped.
-func (p *Customers) remembered(key string, v []byte) (domain.CustomerState, bool) {
+// not be served (nor changed) in its place. Such an entry is dropped. ctx bounds the look-up of
+// the key.
+func (p *Customers) remembered(ctx context.Context, key string, v []byte) (domain.CustomerState, bool) {
 	s, ok := p.states.get(key, v)
 	if !ok {
 		return s, false
 	}
 	if p.pd != nil && personal.IsSealedState(v) {
-		if _, err := p.pd.Keys().DataKey(context.Background(), customerStream(key), false); err != nil {
+		if _, err := p.pd.Keys().DataKey(ctx, customerStream(key), false); err != nil {
 			p.states.drop(key)
 			return domain.CustomerState{}, false
 		}

@@ -165,7 +165,7 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		js, err := m.connectBus(ctx, b, embedded)
+		js, err := m.connectBus(ctx, b, embedded, key)
 		if err != nil {
 			b.err = err
 			close(b.up)
@@ -182,7 +182,7 @@ func (m *Main) startBus(ctx context.Context, key []byte) error {
 
 // connectBus starts the embedded server when configured (embedded.StoreDir set), connects, and
 // makes the relay and the key bus publisher.
-func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedConfig) (jetstream.JetStream, error) {
+func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedConfig, key []byte) (jetstream.JetStream, error) {
 	if embedded.StoreDir != "" {
 		start := time.Now()
 		s, err := relay.StartEmbedded(embedded)
@@ -217,7 +217,8 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 	if b.conn, js, err = m.connectNATS(b.url, "ledgerd relay", opts...); err != nil {
 		return nil, err
 	}
-	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: m.Options.NATSStream,
+	streamCfg := m.streamConfig(b, key) // a stream found missing later (NATS lost its store) is created again
+	if b.relay, err = relay.New(relay.Config{Log: m.store, JetStream: js, Stream: m.Options.NATSStream, Create: &streamCfg,
 		Logger: m.log, TracerProvider: m.tracing.Provider}); err != nil { // the relay names itself (component=relay)
 		return nil, err
 	}
@@ -229,10 +230,8 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 
 // runRelay sets up the stream (retrying until NATS answers) and publishes the log until ctx ends.
 func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key []byte) {
-	o := m.Options
 	log := m.log.With("component", "relay")
-	streamCfg := relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)},
-		AsyncPersist: b.server != nil} // the embedded server's stream is derived from our log: the relay refills what it loses
+	streamCfg := m.streamConfig(b, key)
 	m.log.Info("publishing events on NATS", "url", b.url, "stream", streamCfg.Name, "embedded", b.server != nil)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := relay.EnsureStream(ctx, js, streamCfg)
@@ -252,6 +251,13 @@ func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key
 	if err := b.relay.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Error("relay stopped: events are no longer published", "err", err)
 	}
+}
+
+// streamConfig is the event stream's configuration.
+func (m *Main) streamConfig(b *bus, key []byte) relay.StreamConfig {
+	o := m.Options
+	return relay.StreamConfig{Name: o.NATSStream, Replicas: o.NATSReplicas, Metadata: map[string]string{metadataKeyCheck: keyCheck(key)},
+		AsyncPersist: b.server != nil} // the embedded server's stream is derived from our log: the relay refills what it loses
 }
 
 // inProcess connects to the embedded server the healer runs, in the process (nats.InProcessServer).

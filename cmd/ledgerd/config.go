@@ -9,6 +9,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/domain/nordic"
+	"github.com/nordledger/ledger/eventstore/wire"
 )
 
 // LedgerFile is the ledger configuration file (LEDGERD_CONFIG); see config/ledgers.example.json
@@ -67,8 +68,10 @@ func (f LedgerFile) Validate() error {
 	seen := map[string]bool{}
 	for i, l := range f.Ledgers {
 		name := fmt.Sprintf("ledgers[%d] (%s)", i, l.LedgerNo)
-		if l.LedgerNo == "" || strings.ContainsAny(l.LedgerNo, "/?#. \t") || len(l.LedgerNo) > 32 {
-			errs = append(errs, fmt.Errorf("%s: ledgerNo must be 1–32 characters without / ? # . or spaces", name))
+		// A subject token too (wire.InvalidToken): the relay publishes the ledger's events on
+		// ledger.customer.v1.{ledgerNo}..., and stops for good at an event it cannot map.
+		if l.LedgerNo == "" || strings.ContainsAny(l.LedgerNo, "/?#. \t") || len(l.LedgerNo) > 32 || wire.InvalidToken(l.LedgerNo) != "" {
+			errs = append(errs, fmt.Errorf("%s: ledgerNo must be 1–32 characters of valid UTF-8 without / ? # . * > whitespace or control characters", name))
 		}
 		if seen[l.LedgerNo] {
 			errs = append(errs, fmt.Errorf("%s: ledgerNo appears more than once", name))

@@ -146,6 +146,7 @@ func (e errFatal) Unwrap() error { return e.err }
 // ridden out: Run waits, backing off, and resumes after the last event it handed over.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	var last uint64 // the position handed over last: redeliveries up to it are skipped
+	var seen uint64 // the last position a durable made again had delivered: may have been handed over
 	if c.cfg.Checkpoint != nil {
 		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 			p, err := c.cfg.Checkpoint(ctx)
@@ -161,7 +162,7 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	}
 	defer c.flush()
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		progressed, err := c.consume(ctx, h, &last)
+		progressed, err := c.consume(ctx, h, &last, &seen)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -192,16 +193,19 @@ func (c *Consumer) flush() {
 // is missing, messages delivered to a client that is gone await redelivery (which JetStream
 // would only send after AckWait, behind newer ones), or it acknowledged past a Checkpoint — it
 // is made again starting at the event after. So events are always handed over in log order.
-func (c *Consumer) durable(ctx context.Context, last *uint64) (jetstream.Consumer, error) {
+// seen is the last position the durable had delivered before it was made again (0 when it was
+// used as it is, or missing): the events up to it come as new deliveries of the new durable, but
+// may have been handed over before (Event.Redelivered).
+func (c *Consumer) durable(ctx context.Context, last *uint64) (cons jetstream.Consumer, seen uint64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	js, stream, filter := c.cfg.JetStream, c.cfg.Stream, FilterSubject(c.cfg.LedgerNo)
-	cons, err := js.Consumer(ctx, stream, c.cfg.Durable)
+	cons, err = js.Consumer(ctx, stream, c.cfg.Durable)
 	switch {
 	case err == nil:
 		info := cons.CachedInfo()
 		if info.Config.FilterSubject != filter {
-			return nil, errFatal{fmt.Errorf("consumer: the durable %s on stream %s follows %q, not ledger %s: choose another name or Delete it",
+			return nil, 0, errFatal{fmt.Errorf("consumer: the durable %s on stream %s follows %q, not ledger %s: choose another name or Delete it",
 				c.cfg.Durable, stream, info.Config.FilterSubject, c.cfg.LedgerNo)}
 		}
 		if c.cfg.Checkpoint == nil {
@@ -211,13 +215,14 @@ func (c *Consumer) durable(ctx context.Context, last *uint64) (jetstream.Consume
 				"ackFloor", info.AckFloor.Stream, "checkpoint", *last)
 		}
 		if info.NumAckPending == 0 && info.Delivered.Stream == *last && info.AckFloor.Stream == *last {
-			return cons, nil
+			return cons, 0, nil
 		}
 		if err := js.DeleteConsumer(ctx, stream, c.cfg.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-			return nil, err
+			return nil, 0, err
 		}
+		seen = info.Delivered.Stream
 	case !errors.Is(err, jetstream.ErrConsumerNotFound):
-		return nil, err
+		return nil, 0, err
 	}
 	after := *last
 	cfg := jetstream.ConsumerConfig{
@@ -234,7 +239,8 @@ func (c *Consumer) durable(ctx context.Context, last *uint64) (jetstream.Consume
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
 	}
 	c.log.Info("consumer: making the durable consumer", "stream", stream, "filter", filter, "startPosition", after+1)
-	return js.CreateConsumer(ctx, stream, cfg)
+	cons, err = js.CreateConsumer(ctx, stream, cfg)
+	return cons, seen, err
 }
 
 // pulled is one message of the iterator, or its error.
@@ -244,11 +250,12 @@ type pulled struct {
 }
 
 // consume hands events over until an error; progressed reports whether any was handed over.
-func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64) (progressed bool, err error) {
-	cons, err := c.durable(ctx, last)
+func (c *Consumer) consume(ctx context.Context, h Handler, last, seen *uint64) (progressed bool, err error) {
+	cons, delivered, err := c.durable(ctx, last)
 	if err != nil {
 		return false, err
 	}
+	*seen = max(*seen, delivered)
 	it, err := cons.Messages(jetstream.PullMaxMessages(c.cfg.MaxBatch))
 	if err != nil {
 		return false, err
@@ -275,7 +282,7 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64) (progre
 	for {
 		batch, err := c.next(ctx, ch)
 		if len(batch) > 0 {
-			handled, herr := c.handleBatch(ctx, h, batch, last)
+			handled, herr := c.handleBatch(ctx, h, batch, last, *seen)
 			progressed = progressed || handled
 			if herr != nil {
 				return progressed, herr
@@ -321,8 +328,9 @@ type delivery struct {
 }
 
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
-// one, acknowledging each after its handler succeeded.
-func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64) (handled bool, err error) {
+// one, acknowledging each after its handler succeeded. Events up to seen were delivered by the
+// durable this one replaced (durable): they may have been handed over before.
+func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, seen uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
 	for _, m := range batch {
 		md, err := m.Metadata()
@@ -341,7 +349,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		if e.Position != seq || e.LedgerNo != c.cfg.LedgerNo {
 			return handled, errFatal{fmt.Errorf("consumer: stream sequence %d holds event %d of ledger %s: %s is not the ledger's event stream", seq, e.Position, e.LedgerNo, c.cfg.Stream)}
 		}
-		e.Redelivered = md.NumDelivered > 1
+		e.Redelivered = md.NumDelivered > 1 || seq <= seen
 		ds = append(ds, delivery{msg: m, ev: e})
 	}
 	if len(ds) == 0 {

@@ -70,7 +70,9 @@ type Event struct {
 	// knows (update the module), or data that does not decode.
 	DomainErr error
 	// Redelivered is true when JetStream delivers the event again (an earlier delivery was not
-	// acknowledged): the handler may have seen it before, in this process or an earlier one.
+	// acknowledged): the handler may have seen it before, in this process or an earlier one. That
+	// includes an event the durable had delivered before the Consumer made it again to keep the
+	// order (its delivery count then starts again at 1).
 	Redelivered bool
 }
 

@@ -46,8 +46,13 @@ type Config struct {
 	// MaxInFlight of at least this Config's), the relay then has one batch in flight at a time.
 	Publisher message.Publisher
 	// Stream is the JetStream stream's name. Default DefaultStreamName ("LEDGER"). Run does not
-	// create it: call EnsureStream first.
+	// create it unless Create is set: call EnsureStream first.
 	Stream string
+	// Create, when set, is the stream's configuration (its Name that of Stream): a stream found
+	// missing while Run publishes — a NATS that lost its store, a stream deleted — is created
+	// again with it (EnsureStream), and the relay refills it from the log from position 1.
+	// Without it a missing stream is retried like an outage until someone creates it.
+	Create *StreamConfig
 	// MaxInFlight is the most events sent and not yet acknowledged. Events are sent as soon as
 	// they are read, each read draining what is ready into one batch. Default 1000, at most 65536.
 	MaxInFlight int
@@ -102,6 +107,13 @@ func (c Config) Validate() error {
 	if c.Stream != "" {
 		if err := validStreamName(c.Stream); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if c.Create != nil {
+		if err := c.Create.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("Create: %w", err))
+		} else if name, stream := c.Create.withDefaults().Name, c.withDefaults().Stream; name != stream {
+			errs = append(errs, fmt.Errorf("Create names stream %q, not %q", name, stream))
 		}
 	}
 	if c.MaxInFlight < 0 || c.MaxInFlight > MaxMaxInFlight {

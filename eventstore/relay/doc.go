@@ -84,8 +84,9 @@
 //     sequence and publishes again from there. Messages of the failed batch that did reach the
 //     stream are therefore not sent twice; the rest are. Appends to the log are unaffected: the
 //     relay only reads it. Status shows the lag and the error meanwhile.
-//   - The stream does not exist: retried like an outage (Run does not create it; EnsureStream
-//     does), with the error in Status.
+//   - The stream does not exist: with Config.Create, Run creates it again (a NATS that lost its
+//     store) and refills it from the log; without, it is retried like an outage (EnsureStream
+//     creates it), with the error in Status.
 //   - "wrong last sequence" (JetStream error 10071; 10164 on replicated streams): expected after a
 //     publish that succeeded but whose ack was lost. The relay re-reads the stream at once; if the
 //     stream's last message is this log's event there, the event was already published and the

@@ -18,6 +18,13 @@ func (r *Relay) reconcile(ctx context.Context, resumed bool) (uint64, error) {
 		return 0, fmt.Errorf("relay: %w", nats.ErrDisconnected)
 	}
 	stream, err := r.cfg.JetStream.Stream(ctx, r.cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) && r.cfg.Create != nil {
+		r.log.Warn("relay: the stream does not exist (NATS lost its store, or it was deleted); creating it and publishing the log again from position 1",
+			"published", r.cursor.Load())
+		if err = EnsureStream(ctx, r.cfg.JetStream, *r.cfg.Create); err == nil {
+			stream, err = r.cfg.JetStream.Stream(ctx, r.cfg.Stream)
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("relay: stream %s: %w", r.cfg.Stream, err)
 	}

@@ -366,3 +366,30 @@ func restoreDir(t *testing.T, src, dst string) {
 	}
 	copyDir(t, src, dst)
 }
+
+// A stream that disappears while the relay runs (a NATS server that lost its store, a deleted
+// stream) is created again from Config.Create and refilled from the log: every event once, in
+// log order, at its position. Without Create it would be retried forever.
+func TestRelayRecreatesAMissingStream(t *testing.T) {
+	_, _, js := setup(t)
+	store := openStore(t, t.TempDir())
+	appendEvents(t, store, 40)
+	r := startRelay(t, relay.Config{Log: store, JetStream: js, MaxInFlight: 16, Create: &relay.StreamConfig{}})
+	waitPublished(t, r, 40)
+
+	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
+		t.Fatal(err)
+	}
+	appendEvents(t, store, 10)
+	waitFor(t, "the stream to be refilled", func() bool {
+		s, err := js.Stream(context.Background(), relay.DefaultStreamName)
+		return err == nil && s.CachedInfo().State.LastSeq == 50
+	})
+	waitPublished(t, r, 50)
+	checkReplay(t, replay(t, js, 50), readLog(t, store))
+
+	if err := (relay.Config{Log: store, JetStream: js, Stream: "OTHER", Create: &relay.StreamConfig{}}).Validate(); err == nil ||
+		!strings.Contains(err.Error(), "Create names stream") {
+		t.Errorf("Validate of a Create naming another stream = %v", err)
+	}
+}

@@ -1,6 +1,10 @@
 package keysync
 
-import "context"
+import (
+	"context"
+
+	"github.com/nordledger/ledger/eventstore/personal"
+)
 
 // Internals the tests of package keysync_test look at.
 const PendingBatch = pendingBatch
@@ -13,3 +17,6 @@ var (
 
 // PublishPending publishes the key store's pending changes once.
 func (p *Publisher) PublishPending(ctx context.Context) error { return p.publishPending(ctx) }
+
+// Update hands the source a record as its watch of the bus does.
+func (s *Source) Update(r personal.KeyRecord) { s.update(r) }

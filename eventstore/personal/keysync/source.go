@@ -175,7 +175,9 @@ func (s *Source) unwrap(r personal.KeyRecord) (*personal.DataKey, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur, ok := s.records[r.Subject]; ok && cur.Rev == r.Rev { // not destroyed meanwhile
+	// Cached only while the record is still the one unwrapped: not replaced, not destroyed by
+	// the bus's tombstone (a later revision) nor by Evict (the same revision, destroyed).
+	if cur, ok := s.records[r.Subject]; ok && cur.Rev == r.Rev && !cur.Destroyed {
 		s.keys[r.Subject] = k
 	}
 	return k, nil
