@@ -557,6 +557,47 @@ func (s *Store) Pending(limit int) ([]KeyRecord, error) {
 	return out, err
 }
 
+// Records returns up to limit records in subject order after the subject after ("" for the
+// first): the key bus publisher walks them all, a short read transaction at a time, to refill a
+// bus that lost its store.
+func (s *Store) Records(after string, limit int) ([]KeyRecord, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []KeyRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketKeys).Cursor()
+		k, v := c.First()
+		if after != "" {
+			if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
+			r, err := parseKeyRecord(v)
+			if err != nil {
+				return fmt.Errorf("personal: key record of %s: %w", k, err)
+			}
+			r.Subject = string(k)
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordCount returns how many subjects have a record (a key or a tombstone): each is one entry
+// of the key bus once published.
+func (s *Store) RecordCount() (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var n int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketKeys).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
 // Published records that the key bus holds revision rev of subject's record.
 func (s *Store) Published(subject string, rev uint64) error {
 	return s.PublishedAll([]KeyRecord{{Subject: subject, Rev: rev}})

@@ -145,6 +145,7 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 			p.kv, p.stream = nil, nil
 		}
 	}()
+	opened := false
 	if p.kv == nil {
 		opCtx, cancel := context.WithTimeout(ctx, 2*opWait)
 		defer cancel()
@@ -154,12 +155,19 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 		if p.stream, err = p.js.Stream(opCtx, "KV_"+p.bucket); err != nil {
 			return err
 		}
+		opened = true
 	}
 	kv, stream := p.kv, p.stream
 	for {
 		pending, err := p.keys.Pending(pendingBatch)
-		if err != nil || len(pending) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(pending) == 0 {
+			if opened { // every key the store holds is on the bus now — unless the bus lost them
+				return p.refillIfLost(ctx, kv, stream)
+			}
+			return nil
 		}
 		done, slow, err := p.publishNew(ctx, pending)
 		if err != nil {
@@ -175,6 +183,43 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 		if err := p.keys.PublishedAll(done); err != nil {
 			return err
 		}
+	}
+}
+
+// refillIfLost publishes every record of the key store again when the bucket holds fewer entries
+// than the store has records (one each, tombstones included): the NATS store was lost (a new
+// empty volume, a power loss before the server's fsync), and the store's marks say published for
+// keys the bucket no longer holds — readers would wait for them forever. It runs each time the
+// bucket is opened, after the pending changes are published. Publishing again is safe: a first
+// revision is put only if its key has no entry, any other compares revisions (publish).
+func (p *Publisher) refillIfLost(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream) error {
+	opCtx, cancel := context.WithTimeout(ctx, opWait)
+	info, err := stream.Info(opCtx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	n, err := p.keys.RecordCount()
+	if err != nil || info.State.Msgs >= uint64(n) {
+		return err
+	}
+	p.log.Warn("keysync: the key bus holds fewer keys than the key store (NATS lost its store?); publishing every key again",
+		"onBus", info.State.Msgs, "keys", n)
+	for after := ""; ; {
+		recs, err := p.keys.Records(after, pendingBatch)
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+		_, slow, err := p.publishNew(ctx, recs)
+		if err != nil {
+			return err
+		}
+		for _, r := range slow {
+			if err := publishOne(ctx, kv, stream, r); err != nil {
+				return fmt.Errorf("keysync: publishing the key of %s again: %w", r.Subject, err)
+			}
+		}
+		after = recs[len(recs)-1].Subject
 	}
 }
 
