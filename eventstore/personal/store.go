@@ -536,12 +536,17 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 func (s *Store) Pending(limit int) ([]KeyRecord, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	// The marks stay as they are while the outbox is read: a mark written (its outbox entry
+	// deleted) and dropped after this read transaction began would otherwise be missing while
+	// the transaction still shows its entry, and a published record be reported pending.
+	s.marksMu.Lock()
+	defer s.marksMu.Unlock()
 	var out []KeyRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-			if len(v) == 8 && s.markedPublished(string(k), binary.BigEndian.Uint64(v)) {
+			if len(v) == 8 && s.marks[string(k)] >= binary.BigEndian.Uint64(v) {
 				continue // published; the mark is not written yet
 			}
 			r, found, err := getRecord(keys, string(k))

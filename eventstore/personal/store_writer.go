@@ -199,11 +199,3 @@ func (s *Store) dropMarks(written map[string]uint64) {
 		}
 	}
 }
-
-// markedPublished reports whether the key bus holds revision rev of subject according to a
-// mark not yet written.
-func (s *Store) markedPublished(subject string, rev uint64) bool {
-	s.marksMu.Lock()
-	defer s.marksMu.Unlock()
-	return s.marks[subject] >= rev
-}
