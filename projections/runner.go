@@ -54,6 +54,7 @@ type Runner struct {
 	once        bool                  // commit tries once (a read's flush)
 	writeErr    atomic.Pointer[error] // the last commit's error, until one succeeds (Unwritten)
 	stalled     atomic.Bool           // a commit is being tried again, applyMu held (flush)
+	started     bool                  // Apply ran: its first call without events compared the read models with the log's head
 }
 
 // NewRunner returns a runner of the projections over db, prepared: their buckets exist (so the
@@ -126,6 +127,18 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 	if err := r.Err(); err != nil {
 		return err
 	}
+	if !r.started {
+		r.started = true
+		// The commit pipeline's first call, without events, gives the log's head at open
+		// (eventstore.Applier): read models that hold positions after it were built from another
+		// log, or from a newer copy of this one (an older events.db restored under a newer
+		// projections.db). They are rebuilt from this log, not served.
+		if len(events) == 0 {
+			if err := r.resetIfAhead(upTo); err != nil {
+				return r.fail(err)
+			}
+		}
+	}
 	if r.low >= upTo {
 		return nil
 	}
@@ -151,6 +164,35 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 		return nil
 	}
 	return r.failUnlessLagging(r.applyBack(ctx, log, events)) // writeback.go
+}
+
+// resetIfAhead resets every projection when one holds a position after head, the log's head, so
+// that the driver rebuilds them all from the log. r.applyMu is held, before anything is applied.
+func (r *Runner) resetIfAhead(head uint64) error {
+	if slices.Max(append([]uint64{0}, r.checkpoints...)) <= head {
+		return nil
+	}
+	r.log.Warn("projections: the read models hold positions the event log does not have (an older log restored?); rebuilding them from the log",
+		"checkpoints", slices.Clone(r.checkpoints), "head", head)
+	err := r.db.db.Update(func(tx *bolt.Tx) error {
+		for _, p := range r.projections {
+			if err := reset(tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("projections: resetting the read models ahead of the log: %w", err)
+	}
+	for i := range r.checkpoints {
+		r.checkpoints[i] = 0
+		r.positions[i].Store(0)
+	}
+	r.low = 0
+	r.wb.committed = slices.Clone(r.checkpoints)
+	r.advance()
+	return nil
 }
 
 // failUnlessLagging stops the runner with err, unless err only says the read models could not be
