@@ -57,15 +57,7 @@ func TestDeferredCreates(t *testing.T) {
 	}
 	s.Close()
 
-	s, err = personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	opened, err := personal.NewProtector(s).OpenEvent(ctx, eventstore.Event{ID: id, Stream: stream, Type: domain.TypeLegalAddressReplaced, Data: sealed})
-	if err != nil || !sameJSON(t, opened.Data, data) {
-		t.Fatalf("opened after reopen: %s %v", opened.Data, err)
-	}
+	s = opensAfterReopen(t, path, ring(t, masterA), id, sealed, data, "a key committed before the restart")
 	if _, found, _ := s.Record("1000/customers/2"); found {
 		t.Fatal("a key never committed was written")
 	}
@@ -144,16 +136,7 @@ func TestDeferredCreateRacingItsCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-
-	s, err = personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	opened, err := personal.NewProtector(s).OpenEvent(ctx, eventstore.Event{ID: id, Stream: stream, Type: domain.TypeLegalAddressReplaced, Data: sealed})
-	if err != nil || !sameJSON(t, opened.Data, data) {
-		t.Fatalf("an event sealed after the race does not open with the durable key: %s %v", opened.Data, err)
-	}
+	opensAfterReopen(t, path, ring(t, masterA), id, sealed, data, "an event sealed after the race, with the durable key")
 }
 
 // TestRotateRewrapsPendingKeys: a key made (DeferCreates) before a rotation and committed after it
@@ -182,14 +165,19 @@ func TestRotateRewrapsPendingKeys(t *testing.T) {
 		t.Errorf("the key committed after the rotation is wrapped by %q, not the current master key (%v)", rec.Master, err)
 	}
 	s.Close()
+	// The old master key removed.
+	opensAfterReopen(t, path, ring(t, masterB), id, sealed, data, "an event sealed before the rotation, with the new master key alone")
+}
 
-	s, err = personal.OpenStore(path, ring(t, masterB), personal.StoreOptions{}) // the old master key removed
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+// opensAfterReopen opens the key store at path again with m (closed at the test's end) and checks
+// that the event of stream sealed from data as id opens to data with it: what a restart must
+// still read. what names the case.
+func opensAfterReopen(t *testing.T, path string, m *personal.MasterKeys, id uuid.UUID, sealed, data []byte, what string) *personal.Store {
+	t.Helper()
+	s := openStore(t, path, m)
 	opened, err := personal.NewProtector(s).OpenEvent(ctx, eventstore.Event{ID: id, Stream: stream, Type: domain.TypeLegalAddressReplaced, Data: sealed})
 	if err != nil || !sameJSON(t, opened.Data, data) {
-		t.Fatalf("an event sealed before the rotation does not open with the new master key alone: %s %v", opened.Data, err)
+		t.Fatalf("%s: does not open after a reopen: %s %v", what, opened.Data, err)
 	}
+	return s
 }
