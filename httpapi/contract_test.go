@@ -72,12 +72,18 @@ func TestContractValidatorCatchesMismatches(t *testing.T) {
 		r, _ := http.NewRequest(http.MethodGet, "http://ledger.test"+path, nil)
 		return r
 	}
-	// Every response carries the correlation id and the trace response.
+	// Every response carries the correlation id and the trace response; every answer of a ledger
+	// route (and every problem) says Cache-Control: no-store.
 	sent := func(contentType string) http.Header {
 		return http.Header{"Content-Type": {contentType}, "X-Correlation-Id": {"c-1"},
-			"Traceresponse": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
+			"Traceresponse": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, "Cache-Control": {"no-store"}}
 	}
 	json, problem := sent("application/json"), sent("application/problem+json")
+	withoutNoStore := func(h http.Header) http.Header {
+		h = h.Clone()
+		h.Del("Cache-Control")
+		return h
+	}
 	cases := []struct {
 		name   string
 		req    *http.Request
@@ -89,6 +95,8 @@ func TestContractValidatorCatchesMismatches(t *testing.T) {
 		{"a valid customer", get("/ledger/customer/v1/1000/customers/9999"), 200, json,
 			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[]}`, true},
 		{"no correlation id and trace response", get("/ledger/customer/v1/1000/customers/9999"), 200, http.Header{"Content-Type": {"application/json"}},
+			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[]}`, false},
+		{"a ledger answer that may be stored", get("/ledger/customer/v1/1000/customers/9999"), 200, withoutNoStore(json),
 			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[]}`, false},
 		{"an undocumented property", get("/ledger/customer/v1/1000/customers/9999"), 200, json,
 			`{"@id":"/x","customerNo":"9999","name":"N","protectedIdentity":false,"legalStatus":"active","activeConsents":[],"surpluses":"/x/surpluses","operations":[],"secret":1}`, false},

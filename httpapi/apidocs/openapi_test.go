@@ -114,13 +114,14 @@ func TestYAMLToJSON(t *testing.T) {
 // commonHeaders are sent on every response (httpapi's middleware), so every response declares them.
 var commonHeaders = []string{"X-Correlation-ID", "traceresponse"}
 
-// checkResponses: every response declares the common headers; every ledger operation declares
-// the answers any ledger request can get (a bad request, no or a bad token, a token without the
-// ledger or the scope, an unknown ledger or customer, a failure, an unavailable store), and every
-// ledger operation that changes something (a scope other than customer:read and audit:read) the
-// read replica's 421. The statuses particular to an
-// operation are held to what the service answers by httpapi's TestEveryAnswerIsDocumented and
-// by every end-to-end test (internal/contracttest).
+// checkResponses: every response declares the common headers, and every response of a ledger
+// operation Cache-Control (no-store; required, so the contract suites hold the service to it);
+// every ledger operation declares the answers any ledger request can get (a bad request, no or a
+// bad token, a token without the ledger or the scope, an unknown ledger or customer, a failure,
+// an unavailable store), and every ledger operation that changes something (a scope other than
+// customer:read and audit:read) the read replica's 421. The statuses particular to an operation
+// are held to what the service answers by httpapi's TestEveryAnswerIsDocumented and by every
+// end-to-end test (internal/contracttest).
 func checkResponses(t *testing.T, where, path string, op *openapi3.Operation) {
 	t.Helper()
 	for status, ref := range op.Responses.Map() {
@@ -132,6 +133,11 @@ func checkResponses(t *testing.T, where, path string, op *openapi3.Operation) {
 	}
 	if !strings.HasPrefix(path, "/ledger/") {
 		return
+	}
+	for status, ref := range op.Responses.Map() {
+		if _, ok := ref.Value.Headers["Cache-Control"]; !ok {
+			t.Errorf("%s → %s: the response does not declare Cache-Control (a ledger route's answers are no-store)", where, status)
+		}
 	}
 	want := []string{"400", "401", "403", "404", "500", "503"}
 	if op.Security != nil && len(*op.Security) == 1 {
