@@ -1,0 +1,427 @@
+package main
+
+// Many clients on the same surpluses: what each client was told about money agrees with the event
+// log, the read models, the events on NATS and real time (TestE2ELinearizableWrites does the same
+// for customers' details).
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nordledger/ledger/domain"
+)
+
+// moneyOp is one request of the history and what the client was told.
+type moneyOp struct {
+	client     int
+	customer   string
+	surplus    string // as addressed (in any case)
+	kind       string // register, settle, confirm, order, complete, read
+	amount     string // the amount a settle sent ("" for the whole balance), a register's balance
+	cid        string
+	start, end time.Time
+	status     int
+	balance    string // in a 200/201 surplus answer
+	state      string // in a 200/201 surplus answer
+	orderID    string // in an order's 201 answer
+}
+
+func (o *moneyOp) String() string {
+	return fmt.Sprintf("client %d %s %s/%s %q (%s) → %d %s %s", o.client, o.kind, o.customer, o.surplus, o.amount, o.cid, o.status, o.state, o.balance)
+}
+
+func (o *moneyOp) ok() bool { return o.status >= 200 && o.status < 300 }
+
+// surplusAt is a surplus as the log has it at one version of its customer.
+type surplusAt struct {
+	balance string // "" when not registered
+	status  domain.SurplusStatus
+	settled string
+	orders  int
+}
+
+// TestE2ELinearizableMoney: 8 clients send 40 requests each — registrations (of the same ids in
+// different cases), settlements with and without an amount (some beyond the balance),
+// confirmations, disbursement orders, completions and reads — at the same surpluses of two
+// customers, all at once. Then:
+//   - every money write answered 2xx is exactly one event of its kind, holding the amount sent
+//     exactly, and its answer shows the surplus as the log has it right after that event; every
+//     refused write (400, 404, 409) left nothing;
+//   - every read shows the surplus as the log has it at a version between the writes that ended
+//     before it began and those that began after it ended (a depleted or unregistered one: 404);
+//   - writes on a customer are in real-time order;
+//   - the money adds up: each surplus's registered balance is its balance now plus what was
+//     regulated and paid out, in exact minor units; the API's list says the same;
+//   - every event on NATS carries the same amounts, as text, as the log; the read models equal a
+//     rebuild from the log.
+func TestE2ELinearizableMoney(t *testing.T) {
+	s := startServer(t)
+	nc, err := nats.Connect(s.m.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	msgs := make(chan *nats.Msg, 4096)
+	if _, err := nc.ChanSubscribe("ledger.customer.v1.>", msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	customers := []string{"8501", "8502"}
+	base := []string{"S1", "S2", "S3", "S4"}
+	for _, no := range customers {
+		s.createCustomer(t, s.token, newCustomer(no, "Money Customer"))
+		for _, id := range base {
+			expectStatus(t, s.do(t, http.MethodPost, customersPath(demoLedger, no, "surpluses"), s.token,
+				fmt.Sprintf(`{"surplusId":%q,"balance":100.00,"currency":"SEK"}`, id)), http.StatusCreated)
+		}
+	}
+	targets := append(append([]string{}, base...), "R0", "R1", "R2", "R3")
+	var mu sync.Mutex
+	orders := map[string]string{} // customer/surplus (lower case) → the last order id answered
+	var history []*moneyOp
+	const clients, perClient = 8, 40
+	together(clients, func(c int) {
+		rnd := rand.New(rand.NewPCG(uint64(c), 7))
+		randomCase := func(id string) string {
+			b := []byte(id)
+			for i := range b {
+				if rnd.IntN(2) == 0 {
+					b[i] = strings.ToLower(string(b[i]))[0]
+				}
+			}
+			return string(b)
+		}
+		for i := range perClient {
+			no := customers[rnd.IntN(len(customers))]
+			op := &moneyOp{client: c, customer: no, surplus: randomCase(targets[rnd.IntN(len(targets))]), cid: fmt.Sprintf("money-%d-%d", c, i)}
+			self := customersPath(demoLedger, no, "surpluses")
+			key := no + "/" + strings.ToLower(op.surplus)
+			hdr := []string{correlationHeader, op.cid}
+			var r *response
+			op.start = time.Now()
+			switch k := rnd.IntN(100); {
+			case k < 10:
+				op.kind, op.surplus = "register", randomCase(fmt.Sprintf("R%d", rnd.IntN(4)))
+				op.amount = fmt.Sprintf("%d.%02d", 1+rnd.IntN(50), rnd.IntN(100))
+				r = s.do(t, http.MethodPost, self, s.token, fmt.Sprintf(`{"surplusId":%q,"balance":%s,"currency":"SEK"}`, op.surplus, op.amount), hdr...)
+			case k < 40:
+				op.kind = "settle"
+				body := ""
+				if rnd.IntN(6) > 0 {
+					op.amount = fmt.Sprintf("%d.%02d", rnd.IntN(20), 1+rnd.IntN(99))
+					body = `{"amount":` + op.amount + `}`
+				}
+				if body == "" {
+					r = s.do(t, http.MethodPost, self+"/"+op.surplus+"/settle", s.token, nil, hdr...)
+				} else {
+					r = s.do(t, http.MethodPost, self+"/"+op.surplus+"/settle", s.token, body, hdr...)
+				}
+			case k < 65:
+				op.kind = "confirm"
+				r = s.do(t, http.MethodPost, self+"/"+op.surplus+"/confirm-regulation", s.token, nil, hdr...)
+			case k < 72:
+				op.kind = "order"
+				r = s.do(t, http.MethodPost, self+"/"+op.surplus+"/active-disbursement-orders", s.token, `{"norwegianBankAccount":{"accountNo":"86011117947"}}`, hdr...)
+			case k < 80:
+				op.kind = "complete"
+				mu.Lock()
+				id, ok := orders[key]
+				mu.Unlock()
+				if !ok {
+					id = "01a250c9-d42f-7a47-ac82-480404bbd28e"
+				}
+				if rnd.IntN(2) == 0 {
+					id = strings.ToUpper(id)
+				}
+				r = s.do(t, http.MethodPost, self+"/"+op.surplus+"/active-disbursement-orders/"+id+"/complete", s.token, nil, hdr...)
+			default:
+				op.kind = "read"
+				r = s.do(t, http.MethodGet, self+"/"+op.surplus, s.token, nil, hdr...)
+			}
+			op.end, op.status = time.Now(), r.Status
+			if (op.status == http.StatusOK || op.status == http.StatusCreated) && len(r.Body) > 0 {
+				var body struct {
+					Balance json.Number `json:"balance"`
+					Status  string      `json:"status"`
+					OrderID string      `json:"orderId"`
+				}
+				r.decode(t, &body)
+				op.balance, op.state, op.orderID = body.Balance.String(), body.Status, body.OrderID
+				if op.orderID != "" {
+					mu.Lock()
+					orders[key] = op.orderID
+					mu.Unlock()
+				}
+			}
+			switch {
+			case op.ok():
+			case op.status == http.StatusNotFound || op.status == http.StatusConflict:
+			case op.status == http.StatusBadRequest && op.kind == "settle" && op.amount != "":
+			default:
+				t.Errorf("%s: %s", op, r)
+			}
+			mu.Lock()
+			history = append(history, op)
+			mu.Unlock()
+		}
+	})
+
+	// The API's view at the end, before the log is read.
+	final := map[string]map[string]string{} // customer → surplusId (lower) → balance
+	for _, no := range customers {
+		final[no] = map[string]string{}
+		r := s.do(t, http.MethodGet, customersPath(demoLedger, no, "surpluses")+"?take=1000", s.token, nil)
+		var list struct {
+			Items []struct {
+				SurplusID string      `json:"surplusId"`
+				Balance   json.Number `json:"balance"`
+			} `json:"items"`
+		}
+		r.decode(t, &list)
+		for _, it := range list.Items {
+			final[no][strings.ToLower(it.SurplusID)] = it.Balance.String()
+		}
+	}
+	// Every acknowledged write is one event (checked below): wait for them all on NATS.
+	want := len(customers) * (1 + len(base))
+	for _, op := range history {
+		if op.kind != "read" && op.ok() {
+			want++
+		}
+	}
+	var published []*nats.Msg
+	for len(published) < want {
+		select {
+		case m := <-msgs:
+			published = append(published, m)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%d of %d events arrived on NATS", len(published), want)
+		}
+	}
+	s.stop(t)
+	all := readEvents(t, s.dir)
+
+	// The events on NATS: each carries the amounts of the stored event, as text.
+	byID := map[string]int{}
+	for i, e := range all {
+		byID[e.ID.String()] = i
+	}
+	for _, m := range published {
+		id := m.Header.Get("ce-id")
+		i, ok := byID[id]
+		if !ok {
+			t.Fatalf("NATS message %s is no stored event", id)
+		}
+		if got, want := moneyMembers(t, m.Data), moneyMembers(t, all[i].Data); got != want {
+			t.Errorf("event %d (%s): on NATS the amounts are %s, in the log %s", all[i].Position, all[i].Type, got, want)
+		}
+	}
+
+	// The log: each surplus at each version of its customer.
+	states := map[string][]map[string]surplusAt{} // customer → version → surplusId (lower) → state
+	type at struct {
+		customer string
+		version  uint64
+		event    domain.Event
+	}
+	byCID := map[string][]at{}
+	regulated := map[string]int64{} // customer/surplus → minor units regulated and paid out
+	registered := map[string]int64{}
+	for _, no := range customers {
+		cur := map[string]surplusAt{}
+		st := []map[string]surplusAt{cur}
+		for _, e := range streamEvents(all, demoLedger, no) {
+			ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := map[string]surplusAt{}
+			for k, v := range cur {
+				next[k] = v
+			}
+			switch ev := ev.(type) {
+			case domain.CustomerCreated:
+			case domain.SurplusRegistered:
+				next[strings.ToLower(ev.SurplusID)] = surplusAt{balance: ev.Balance.String(), status: domain.SurplusOpen}
+				registered[no+"/"+strings.ToLower(ev.SurplusID)] = ev.Balance.MinorUnits()
+			case domain.SurplusSettled:
+				sp := next[strings.ToLower(ev.SurplusID)]
+				sp.status, sp.settled = domain.SurplusPendingRegulate, ev.Amount.String()
+				next[strings.ToLower(ev.SurplusID)] = sp
+			case domain.SurplusRegulated:
+				sp := next[strings.ToLower(ev.SurplusID)]
+				sp.status, sp.balance, sp.settled = domain.SurplusOpen, ev.Balance.String(), ""
+				if ev.Balance.MinorUnits() == 0 {
+					sp.status = domain.SurplusDepleted
+				}
+				next[strings.ToLower(ev.SurplusID)] = sp
+				regulated[no+"/"+strings.ToLower(ev.SurplusID)] += ev.Amount.MinorUnits()
+			case domain.DisbursementOrdered:
+				sp := next[strings.ToLower(ev.SurplusID)]
+				sp.status, sp.orders = domain.SurplusPendingDisbursement, 1
+				next[strings.ToLower(ev.SurplusID)] = sp
+			case domain.DisbursementCompleted:
+				sp := next[strings.ToLower(ev.SurplusID)]
+				sp.status, sp.orders, sp.balance = domain.SurplusDepleted, 0, "0.00"
+				next[strings.ToLower(ev.SurplusID)] = sp
+				regulated[no+"/"+strings.ToLower(ev.SurplusID)] += ev.Amount.MinorUnits()
+			default:
+				t.Errorf("unexpected event %s", e.Type)
+			}
+			cur = next
+			st = append(st, cur)
+			byCID[e.CorrelationID] = append(byCID[e.CorrelationID], at{no, e.Version, ev})
+		}
+		states[no] = st
+	}
+
+	// Money adds up, and the API's list says what the log says.
+	for key, reg := range registered {
+		no, id, _ := strings.Cut(key, "/")
+		last := states[no][len(states[no])-1][id]
+		left, err := domain.ParseAmount(last.balance, "SEK")
+		var n int64
+		if err == nil {
+			n = left.MinorUnits()
+		} else if last.balance != "0.00" {
+			t.Fatalf("%s: balance %q: %v", key, last.balance, err)
+		}
+		if n+regulated[key] != reg {
+			t.Errorf("%s: registered %d minor units, %d left and %d regulated or paid out", key, reg, n, regulated[key])
+		}
+		if got, shown := final[no][id]; last.status == domain.SurplusDepleted && shown {
+			t.Errorf("%s: depleted in the log, the API lists it with balance %s", key, got)
+		} else if last.status != domain.SurplusDepleted && got != last.balance {
+			t.Errorf("%s: the log has balance %s, the API lists %q", key, last.balance, got)
+		}
+	}
+
+	kinds := map[string]string{"register": domain.TypeSurplusRegistered, "settle": domain.TypeSurplusSettled,
+		"confirm": domain.TypeSurplusRegulated, "order": domain.TypeDisbursementOrdered, "complete": domain.TypeDisbursementCompleted}
+	acked, refused, reads := 0, 0, 0
+	opVersion := map[*moneyOp]uint64{}
+	for _, op := range history {
+		id := strings.ToLower(op.surplus)
+		evs := byCID[op.cid]
+		switch {
+		case op.kind == "read":
+			reads++
+		case !op.ok():
+			refused++
+			if len(evs) != 0 {
+				t.Errorf("%s: refused, but left events at versions %v", op, evs)
+			}
+			continue
+		default:
+			acked++
+			if len(evs) != 1 || evs[0].event.EventType() != kinds[op.kind] {
+				t.Errorf("%s: answered %d, the log has %v", op, op.status, evs)
+				continue
+			}
+			v := evs[0].version
+			opVersion[op] = v
+			sp := states[op.customer][v][id]
+			switch ev := evs[0].event.(type) {
+			case domain.SurplusSettled:
+				if op.amount != "" && ev.Amount.String() != op.amount {
+					t.Errorf("%s: the event settles %s", op, ev.Amount)
+				}
+				if prev := states[op.customer][v-1][id]; op.amount == "" && ev.Amount.String() != prev.balance {
+					t.Errorf("%s: the event settles %s of a balance of %s", op, ev.Amount, prev.balance)
+				}
+			case domain.SurplusRegistered:
+				if ev.Balance.String() != op.amount {
+					t.Errorf("%s: the event registers %s", op, ev.Balance)
+				}
+			case domain.DisbursementOrdered:
+				if !strings.EqualFold(ev.OrderID, op.orderID) {
+					t.Errorf("%s: answered order %s, the event has %s", op, op.orderID, ev.OrderID)
+				}
+			}
+			if op.status == http.StatusNoContent {
+				if sp.status != domain.SurplusDepleted {
+					t.Errorf("%s: answered 204, the log at v%d has the surplus %s", op, v, sp.status)
+				}
+				continue
+			}
+			if op.kind != "order" && (op.balance != sp.balance || op.state != string(sp.status)) {
+				t.Errorf("%s: answered %s %s, the log at v%d has %s %s", op, op.state, op.balance, v, sp.status, sp.balance)
+			}
+			continue
+		}
+		// A read: the surplus as the log has it at a version no older than every write that ended
+		// before the read began, and no newer than every write that began after it ended.
+		lo, hi := uint64(0), uint64(len(states[op.customer])-1)
+		for _, w := range history {
+			if w.kind == "read" || !w.ok() || w.customer != op.customer || byCID[w.cid] == nil {
+				continue
+			}
+			v := byCID[w.cid][0].version
+			if w.end.Before(op.start) {
+				lo = max(lo, v)
+			}
+			if w.start.After(op.end) && v > 0 {
+				hi = min(hi, v-1)
+			}
+		}
+		found := false
+		for v := lo; v <= hi && !found; v++ {
+			sp, ok := states[op.customer][v][id]
+			switch {
+			case op.status == http.StatusNotFound:
+				found = !ok || sp.status == domain.SurplusDepleted
+			case op.status == http.StatusOK:
+				found = ok && sp.status != domain.SurplusDepleted && sp.balance == op.balance && string(sp.status) == op.state
+			}
+		}
+		if !found {
+			t.Errorf("%s: the log has no such state between v%d and v%d", op, lo, hi)
+		}
+	}
+	// Real time: a write that ended before another began has the lower version.
+	for a, va := range opVersion {
+		for b, vb := range opVersion {
+			if a.customer == b.customer && a.end.Before(b.start) && va >= vb {
+				t.Errorf("real-time order violated: %s (v%d) ended before %s (v%d) began", a, va, b, vb)
+			}
+		}
+	}
+	for cid, evs := range byCID {
+		if strings.HasPrefix(cid, "money-") {
+			found := false
+			for _, op := range history {
+				found = found || op.cid == cid
+			}
+			if !found {
+				t.Errorf("events %v of correlation id %s that no request had", evs, cid)
+			}
+		}
+	}
+	compareProjections(t, s.dir, false)
+	t.Logf("%d money writes acknowledged, %d refused, %d reads", acked, refused, reads)
+	if acked == 0 || reads == 0 || refused == 0 {
+		t.Fatal("the history lacks acknowledged writes, refusals or reads")
+	}
+}
+
+// moneyMembers returns the amount and balance members of an event's data, as text.
+func moneyMembers(t *testing.T, data []byte) string {
+	t.Helper()
+	var m struct {
+		Amount  json.RawMessage `json:"amount"`
+		Balance json.RawMessage `json:"balance"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("event data: %v", err)
+	}
+	return string(m.Amount) + " " + string(m.Balance)
+}
