@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
@@ -166,6 +167,22 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) err
 	writeJSON(w, http.StatusOK, listResource{Items: items,
 		Navigation: navigation{ID: surplusPath(c.ledgerNo, no, sp.SurplusID) + "/active-disbursement-orders"}})
 	return nil
+}
+
+// getOrder answers an active disbursement order: what an order's @id and its 201's Location name.
+// orderIds are matched case-insensitively; a completed order is no longer active (not found).
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
+	}
+	for _, o := range sp.ActiveDisbursementOrders {
+		if strings.EqualFold(o.OrderID, r.PathValue("orderId")) {
+			writeJSON(w, http.StatusOK, c.orderResource(no, sp.SurplusID, o))
+			return nil
+		}
+	}
+	return &domain.Error{Code: domain.CodeNotFound, Message: "the surplus has no active disbursement order with this orderId"}
 }
 
 func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *call) error {

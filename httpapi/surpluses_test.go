@@ -175,3 +175,26 @@ func problemNames(problem map[string]any) []string {
 	}
 	return names
 }
+
+// TestOrderLocationIsAResource: the Location of an order's 201 and every order's @id name a
+// resource that GET answers — the order while it is active, 404 once it is completed. They named
+// a path that answered 404 "no resource at this path".
+func TestOrderLocationIsAResource(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("Loc", "10.00", "NOK"), http.StatusCreated)
+	order := h.mustDo(http.MethodPost, base+"/surpluses/loc/active-disbursement-orders", `{"norwegianBankAccount":{"accountNo":"86011117947"}}`, http.StatusCreated)
+	self, _ := order["@id"].(string)
+	if want := base + "/surpluses/Loc/active-disbursement-orders/" + order["orderId"].(string); self != want {
+		t.Fatalf("order @id = %q, want %q", self, want)
+	}
+	got := h.mustDo(http.MethodGet, self, "", http.StatusOK)
+	if fmt.Sprint(got) != fmt.Sprint(order) {
+		t.Errorf("GET %s = %v, want the order as created: %v", self, got, order)
+	}
+	// The ids are not case-sensitive.
+	h.mustDo(http.MethodGet, base+"/surpluses/LOC/active-disbursement-orders/"+strings.ToUpper(order["orderId"].(string)), "", http.StatusOK)
+	h.mustDo(http.MethodGet, base+"/surpluses/loc/active-disbursement-orders/01a250c9-d42f-7a47-ac82-480404bbd28e", "", http.StatusNotFound)
+	h.mustDo(http.MethodPost, self+"/complete", "", http.StatusNoContent)
+	h.mustDo(http.MethodGet, self, "", http.StatusNotFound)
+}
