@@ -198,3 +198,21 @@ func TestOrderLocationIsAResource(t *testing.T) {
 	h.mustDo(http.MethodPost, self+"/complete", "", http.StatusNoContent)
 	h.mustDo(http.MethodGet, self, "", http.StatusNotFound)
 }
+
+// TestSurplusNullsAreAbsent: null for a register's date, invoice or account, and for a settle's
+// amount, is taken as absent (now, no source, the whole balance) — and the OpenAPI document,
+// which every exchange of the harness is checked against, allows what the service accepts.
+func TestSurplusNullsAreAbsent(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	got := h.mustDo(http.MethodPost, base+"/surpluses", `{"surplusId":"n1","balance":7.50,"currency":"SEK","date":null,"invoice":null,"account":"/ledger/account/v1/1000/accounts/BBB"}`, http.StatusCreated)
+	if got["account"] != "/ledger/account/v1/1000/accounts/BBB" || got["invoice"] != nil || got["date"] == nil {
+		t.Errorf("registered with nulls: %v", got)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses", `{"surplusId":"n2","balance":1,"currency":"SEK","invoice":"/ledger/invoice/v1/1000/invoices/AAA","account":null}`, http.StatusCreated)
+	got = h.mustDo(http.MethodPost, base+"/surpluses/n1/settle", `{"amount":null}`, http.StatusOK)
+	if got["status"] != "pending-regulate" {
+		t.Errorf("settled with amount null: %v", got)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses/n1/confirm-regulation", "", http.StatusNoContent) // the whole balance
+}
