@@ -216,3 +216,62 @@ func TestSurplusNullsAreAbsent(t *testing.T) {
 	}
 	h.mustDo(http.MethodPost, base+"/surpluses/n1/confirm-regulation", "", http.StatusNoContent) // the whole balance
 }
+
+// TestSurplusAnswersCarryTheETag: every surplus and order answer carries the customer's ETag —
+// a write's the version it wrote, a read's the version it shows — so a client can chain surplus
+// writes with If-Match (settle, then confirm only if nothing changed meanwhile) and tell a
+// state's age. The surplus writes answered without one: If-Match needed a GET of the customer
+// between every two of them.
+func TestSurplusAnswersCarryTheETag(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	request := func(method, path, body, ifMatch string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("ETag")
+	}
+	customer := func() string {
+		t.Helper()
+		_, tag := request(http.MethodGet, base, "", "")
+		return tag
+	}
+	send := func(method, path, body, ifMatch string, want int) string {
+		t.Helper()
+		code, tag := request(method, path, body, ifMatch)
+		if code != want {
+			t.Fatalf("%s %s (If-Match %q): %d, want %d", method, path, ifMatch, code, want)
+		}
+		if now := customer(); code < 300 && tag != now {
+			t.Errorf("%s %s: %d with ETag %q; the customer is at %s", method, path, code, tag, now)
+		}
+		return tag
+	}
+	tag := send(http.MethodPost, base+"/surpluses", surplusBody("E1", "10.00", "SEK"), "", http.StatusCreated)
+	tag = send(http.MethodPost, base+"/surpluses/e1/settle", `{"amount":4.00}`, tag, http.StatusOK)
+	tag = send(http.MethodPost, base+"/surpluses/e1/confirm-regulation", "", tag, http.StatusOK)
+	send(http.MethodGet, base+"/surpluses/E1", "", "", http.StatusOK)
+	send(http.MethodGet, base+"/surpluses", "", "", http.StatusOK)
+	tag = send(http.MethodPost, base+"/surpluses/e1/active-disbursement-orders", `{"norwegianBankAccount":{"accountNo":"86011117947"}}`, tag, http.StatusCreated)
+	list := h.mustDo(http.MethodGet, base+"/surpluses/e1/active-disbursement-orders", "", http.StatusOK)
+	order := list["items"].([]any)[0].(map[string]any)["@id"].(string)
+	send(http.MethodGet, base+"/surpluses/e1/active-disbursement-orders", "", "", http.StatusOK)
+	send(http.MethodGet, order, "", "", http.StatusOK)
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("E2", "1", "SEK"), http.StatusCreated)
+	send(http.MethodPost, order+"/complete", "", tag, http.StatusPreconditionFailed) // E2 came in between
+	send(http.MethodPost, order+"/complete", "", customer(), http.StatusNoContent)
+	tag = send(http.MethodPost, base+"/surpluses/e2/settle", "", "", http.StatusOK)
+	send(http.MethodPost, base+"/surpluses/e2/confirm-regulation", "", tag, http.StatusNoContent)
+}
