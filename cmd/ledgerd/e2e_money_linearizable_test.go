@@ -31,6 +31,9 @@ type moneyOp struct {
 	balance    string // in a 200/201 surplus answer
 	state      string // in a 200/201 surplus answer
 	orderID    string // in an order's 201 answer
+	version    uint64 // from the ETag
+	// after a 409: the same client's GET of the surplus right after the answer
+	after *moneyOp
 }
 
 func (o *moneyOp) String() string {
@@ -147,7 +150,7 @@ func TestE2ELinearizableMoney(t *testing.T) {
 				op.kind = "read"
 				r = s.do(t, http.MethodGet, self+"/"+op.surplus, s.token, nil, hdr...)
 			}
-			op.end, op.status = time.Now(), r.Status
+			op.end, op.status, op.version = time.Now(), r.Status, etagVersion(r)
 			if (op.status == http.StatusOK || op.status == http.StatusCreated) && len(r.Body) > 0 {
 				var body struct {
 					Balance json.Number `json:"balance"`
@@ -161,6 +164,24 @@ func TestE2ELinearizableMoney(t *testing.T) {
 					orders[key] = op.orderID
 					mu.Unlock()
 				}
+			}
+			if op.ok() && op.version == 0 {
+				t.Errorf("%s: answered without an ETag", op)
+			}
+			if op.status == http.StatusConflict && op.kind != "register" {
+				// Read your refusal: the surplus as the 409 described it, or later.
+				g := &moneyOp{client: c, customer: no, surplus: op.surplus, kind: "read", cid: op.cid + "-after", start: time.Now()}
+				r := s.do(t, http.MethodGet, self+"/"+op.surplus, s.token, nil, correlationHeader, g.cid)
+				g.end, g.status, g.version = time.Now(), r.Status, etagVersion(r)
+				var body struct {
+					Balance json.Number `json:"balance"`
+					Status  string      `json:"status"`
+				}
+				if r.Status == http.StatusOK {
+					r.decode(t, &body)
+				}
+				g.balance, g.state = body.Balance.String(), body.Status
+				op.after = g
 			}
 			switch {
 			case op.ok():
@@ -320,6 +341,30 @@ func TestE2ELinearizableMoney(t *testing.T) {
 			if len(evs) != 0 {
 				t.Errorf("%s: refused, but left events at versions %v", op, evs)
 			}
+			if g := op.after; g != nil {
+				// The 409 was decided on a version at least as new as every write that ended
+				// before the request began, at which the surplus was not in the state the write
+				// needs; the GET right after must be no older than that version.
+				lo := uint64(0)
+				for _, w := range history {
+					if w.kind != "read" && w.ok() && w.customer == op.customer && w.end.Before(op.start) && byCID[w.cid] != nil {
+						lo = max(lo, byCID[w.cid][0].version)
+					}
+				}
+				need := map[string]domain.SurplusStatus{"settle": domain.SurplusOpen, "order": domain.SurplusOpen, "confirm": domain.SurplusPendingRegulate}[op.kind]
+				upTo := g.version
+				if g.status == http.StatusNotFound { // depleted since (for good): no version to hold it to
+					upTo = uint64(len(states[op.customer]) - 1)
+				}
+				found := false
+				for v := lo; v <= upTo && int(v) < len(states[op.customer]); v++ {
+					sp, ok := states[op.customer][v][id]
+					found = found || (ok && sp.status != need && sp.status != domain.SurplusDepleted)
+				}
+				if !found {
+					t.Errorf("%s: refused with 409, but the same client's next read (%d v%d %s %s) shows no version since v%d where the surplus was not %s", op, g.status, g.version, g.state, g.balance, lo, need)
+				}
+			}
 			continue
 		default:
 			acked++
@@ -329,6 +374,9 @@ func TestE2ELinearizableMoney(t *testing.T) {
 			}
 			v := evs[0].version
 			opVersion[op] = v
+			if op.version != v {
+				t.Errorf("%s: answered ETag v%d, its event is v%d", op, op.version, v)
+			}
 			sp := states[op.customer][v][id]
 			switch ev := evs[0].event.(type) {
 			case domain.SurplusSettled:
@@ -371,6 +419,13 @@ func TestE2ELinearizableMoney(t *testing.T) {
 			}
 			if w.start.After(op.end) && v > 0 {
 				hi = min(hi, v-1)
+			}
+		}
+		if op.status == http.StatusOK {
+			if op.version < lo || op.version > hi {
+				t.Errorf("%s: read v%d, outside v%d..v%d", op, op.version, lo, hi)
+			} else if sp := states[op.customer][op.version][id]; sp.balance != op.balance || string(sp.status) != op.state {
+				t.Errorf("%s: read v%d, the log at v%d has %s %s", op, op.version, op.version, sp.status, sp.balance)
 			}
 		}
 		found := false
