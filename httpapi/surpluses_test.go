@@ -275,3 +275,46 @@ func TestSurplusAnswersCarryTheETag(t *testing.T) {
 	tag = send(http.MethodPost, base+"/surpluses/e2/settle", "", "", http.StatusOK)
 	send(http.MethodPost, base+"/surpluses/e2/confirm-regulation", "", tag, http.StatusNoContent)
 }
+
+// TestAmountsAsDoubleClientsWriteThem: the OpenAPI document types amounts `format: double`, and
+// clients generated from it write a double as their language does — Java (Jackson) 1000.0 for
+// 1000 and 1.0E7 for 10 000 000, Python 1000.0. Each such number is exactly an amount the
+// currency can hold and is taken as that amount (nothing is rounded); one whose exact value has
+// more decimals than the currency, or is too large, or zero, is still a 400 problem. Before, a
+// generated Java client could register no JPY or ISK amount at all and no amount from 10 million
+// up: "must be a whole number for JPY", "must be written without an exponent".
+func TestAmountsAsDoubleClientsWriteThem(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	for i, c := range []struct{ sent, currency, stored string }{
+		{"1000.0", "JPY", "1000"},
+		{"5.0", "ISK", "5"},
+		{"1.0E7", "SEK", "10000000.00"},
+		{"1.23456789E7", "SEK", "12345678.90"},
+		{"1.234567891234E12", "JPY", "1234567891234"},
+		{"9.99999999999999E12", "SEK", "9999999999999.99"},
+		{"10.000", "SEK", "10.00"},
+		{"1.0E-4", "CLF", "0.0001"},
+		{"2e-2", "EUR", "0.02"},
+		{"150e-2", "KWD", "1.500"},
+	} {
+		id := fmt.Sprint("d", i)
+		h.mustDo(http.MethodPost, base+"/surpluses", surplusBody(id, c.sent, c.currency), http.StatusCreated)
+		if _, raw := h.do(http.MethodGet, base+"/surpluses/"+id, "", ""); !strings.Contains(raw, `"balance":`+c.stored+`,`) {
+			t.Errorf("%s %s: stored %s, want %s", c.sent, c.currency, raw, c.stored)
+		}
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses/d0/settle", `{"amount":100.0}`, http.StatusOK)
+	if s := h.mustDo(http.MethodPost, base+"/surpluses/d0/confirm-regulation", "", http.StatusOK); fmt.Sprint(s["balance"]) != "900" {
+		t.Errorf("JPY 1000 settled 100.0: %v", s)
+	}
+	for _, c := range []struct{ sent, currency string }{
+		{"1.5e-2", "SEK"}, {"0.5", "JPY"}, {"1.0E16", "JPY"}, {"1e13", "SEK"}, {"0.0e5", "SEK"}, {"0E0", "SEK"},
+		{"1e999999999999", "SEK"}, {"1e-999999999999", "SEK"}, {"1e+99999999999999999999", "SEK"},
+	} {
+		got := h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("bad", c.sent, c.currency), http.StatusBadRequest)
+		if names := problemNames(got); len(names) != 1 || names[0] != "balance" {
+			t.Errorf("%s %s: problems %v, want [balance]", c.sent, c.currency, got["problems"])
+		}
+	}
+}
