@@ -30,11 +30,12 @@ type Money struct {
 }
 
 // ParseAmount parses an amount as a client sent it — the text of a JSON number such as "10.00",
-// "10" or "10.5" — in an ISO 4217 currency (upper case, e.g. "SEK"). The amount must be positive,
-// written in plain decimal notation (no sign, exponent, leading zeros, NaN or Infinity), with at
-// most as many decimals as the currency has minor-unit digits ("10.001" SEK and "10.0" JPY are
-// rejected even when the extra digits are zeros), and at most MaxMinorUnits minor units. Nothing
-// is ever rounded.
+// "10", "10.5", or with an exponent as double-based clients write them, "1.0E7" — in an ISO 4217
+// currency (upper case, e.g. "SEK"). The amount must be positive (no sign, leading zeros, NaN or
+// Infinity), its exact value have at most as many decimals as the currency has minor-unit digits
+// ("10.001" SEK and "10.5" JPY are rejected; "10.000" SEK and "1000.0" JPY are 10 and 1000: zeros
+// at the end of the fraction are no decimals of the value), and at most MaxMinorUnits minor
+// units. Nothing is ever rounded.
 //
 // The error is a validation *Error with one problem named "amount" (or "currency" when the
 // currency is not valid); its description never contains the value.
@@ -111,8 +112,8 @@ func (m Money) MarshalJSON() ([]byte, error) {
 	return json.Marshal(moneyJSON{Amount: m.String(), Currency: m.currency})
 }
 
-// UnmarshalJSON reads what MarshalJSON wrote. The amount may be 0 (a depleted balance) but
-// otherwise follows ParseAmount's rules.
+// UnmarshalJSON reads what MarshalJSON wrote: plain decimal text with at most the currency's
+// digits. The amount may be 0 (a depleted balance).
 func (m *Money) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*m = Money{}
@@ -125,6 +126,13 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	digits, ok := nordic.Currency(j.Currency)
 	if !ok {
 		return fmt.Errorf("domain: money: %q is not an ISO 4217 currency code", j.Currency)
+	}
+	// The stored form is plain decimal text with at most the currency's digits, as String writes
+	// it; the notations a client may send (an exponent, zeros beyond the currency's digits) are
+	// not stored.
+	_, frac, _ := strings.Cut(j.Amount, ".")
+	if strings.ContainsAny(j.Amount, "eE") || len(frac) > digits {
+		return fmt.Errorf("domain: money: amount %q is not in the stored form", j.Amount)
 	}
 	n, msg := parseMinorAllowZero("amount", j.Amount, digits, j.Currency)
 	if msg != "" {
@@ -146,15 +154,24 @@ func parseMinorAllowZero(name, raw string, digits int, currency string) (int64, 
 	return d.minorUnits(name, digits, currency)
 }
 
-// decimal is a non-negative amount in plain decimal notation, before its currency is known
-// (a settle request's amount): the digits without the point, and how many of them are decimals.
+// decimal is a non-negative amount, before its currency is known (a settle request's amount):
+// its significant digits without the point, and how many of them are decimals. It is normalised:
+// no leading zeros, and no trailing zeros among the decimals ("10.500" is "105", scale 1; zero is
+// "", scale 0).
 type decimal struct {
 	digits string // the integer and the fraction digits, without the point
 	scale  int    // how many of them are decimals, 0..maxDecimals
 }
 
-// parseDecimal checks the syntax of a non-negative JSON number in plain notation with at most
-// maxDecimals decimals and at most 15 integer digits.
+// maxExponent bounds the exponent parseDecimal reads: any larger one makes an amount too large
+// (or too small), so its digits need not be counted.
+const maxExponent = 1000
+
+// parseDecimal reads a non-negative JSON number as the exact decimal it denotes: in plain notation
+// ("10.00") or with an exponent ("1.0E7", "150e-2"), as clients that hold amounts as doubles write
+// them (Java writes 10 000 000.0 as 1.0E7 and 1000.0 for 1000). Trailing zeros of the fraction are
+// not decimals of the amount ("1000.0" is 1000, "10.000" is 10). The amount may have at most
+// maxDecimals decimals and 15 integer digits. Nothing is rounded.
 func parseDecimal(name, raw string) (decimal, string) {
 	const format = " must be a number written with digits and an optional decimal point, e.g. 10.00"
 	if raw == "" {
@@ -163,20 +180,45 @@ func parseDecimal(name, raw string) (decimal, string) {
 	if raw[0] == '-' {
 		return decimal{}, name + " must be greater than zero"
 	}
-	if strings.ContainsAny(raw, "eE") && strings.Trim(raw, "0123456789.eE+-") == "" {
-		return decimal{}, name + " must be written without an exponent, in plain decimal notation such as 1000.00"
+	mantissa, exp, hasExp := strings.Cut(raw, "e")
+	if !hasExp {
+		mantissa, exp, hasExp = strings.Cut(raw, "E")
 	}
-	intPart, frac, hasPoint := strings.Cut(raw, ".")
+	e := 0
+	if hasExp {
+		neg := strings.HasPrefix(exp, "-")
+		exp = strings.TrimPrefix(strings.TrimPrefix(exp, "+"), "-")
+		if !allDigits(exp) {
+			return decimal{}, name + format
+		}
+		for i := 0; i < len(exp) && e <= maxExponent; i++ {
+			e = e*10 + int(exp[i]-'0')
+		}
+		if neg {
+			e = -e
+		}
+	}
+	intPart, frac, hasPoint := strings.Cut(mantissa, ".")
 	if !allDigits(intPart) || (hasPoint && !allDigits(frac)) || (len(intPart) > 1 && intPart[0] == '0') {
 		return decimal{}, name + format
 	}
-	if len(frac) > maxDecimals {
+	// The value is digits × 10^-scale.
+	digits := strings.TrimLeft(intPart+frac, "0")
+	scale := len(frac) - e
+	for digits != "" && scale > 0 && digits[len(digits)-1] == '0' {
+		digits, scale = digits[:len(digits)-1], scale-1
+	}
+	switch {
+	case digits == "":
+		return decimal{}, "" // zero: the callers say what they make of it
+	case scale > maxDecimals:
 		return decimal{}, fmt.Sprintf("%s must have at most %d decimals", name, maxDecimals)
-	}
-	if len(intPart) > 15 {
+	case len(digits)-scale > 15:
 		return decimal{}, name + " is too large"
+	case scale < 0:
+		digits, scale = digits+strings.Repeat("0", -scale), 0
 	}
-	return decimal{digits: intPart + frac, scale: len(frac)}, ""
+	return decimal{digits: digits, scale: scale}, ""
 }
 
 // minorUnits converts the decimal to minor units of a currency with the given number of

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -45,6 +46,20 @@ func TestParseAmount(t *testing.T) {
 		{"0.0001", "CLF", 1, "0.0001"},
 		{"12.3456", "UYW", 123456, "12.3456"},
 		{"99999999999.9999", "CLF", 999_999_999_999_999, "99999999999.9999"},
+		// As double-based clients write them: zeros at the end of the fraction are no decimals
+		// of the value, and an exponent gives the exact value it denotes.
+		{"10.000", "SEK", 1000, "10.00"},
+		{"1000.0", "JPY", 1000, "1000"},
+		{"1.0000", "KWD", 1000, "1.000"},
+		{"1e3", "SEK", 100000, "1000.00"},
+		{"1E3", "SEK", 100000, "1000.00"},
+		{"2e+5", "SEK", 20000000, "200000.00"},
+		{"1.0E7", "SEK", 1000000000, "10000000.00"},
+		{"1.23456789E7", "EUR", 1234567890, "12345678.90"},
+		{"9.99999999999999E12", "SEK", 999_999_999_999_999, "9999999999999.99"},
+		{"1.0E-4", "CLF", 1, "0.0001"},
+		{"150e-2", "KWD", 1500, "1.500"},
+		{"0.00000000000000000000001e23", "ISK", 1, "1"},
 	}
 	for _, tt := range tests {
 		m := money(t, tt.raw, tt.currency)
@@ -80,15 +95,18 @@ func TestParseAmountRejects(t *testing.T) {
 		{"-0", "SEK", "amount"},
 		{"+10", "SEK", "amount"},
 		{"10.001", "SEK", "amount"},
-		{"10.000", "SEK", "amount"}, // more decimals than the currency has, even as zeros
-		{"10.0", "JPY", "amount"},
 		{"10.5", "ISK", "amount"},
-		{"1.0000", "KWD", "amount"},
 		{"1.00001", "CLF", "amount"},
-		{"1e3", "SEK", "amount"},
-		{"2e5", "SEK", "amount"},
-		{"1E3", "SEK", "amount"},
-		{"1.5e-2", "SEK", "amount"},
+		{"1.5e-2", "SEK", "amount"}, // 0.015: three decimals
+		{"1e", "SEK", "amount"},
+		{"1e+", "SEK", "amount"},
+		{"1e1.5", "SEK", "amount"},
+		{"1e5E3", "SEK", "amount"},
+		{"1.0E13", "SEK", "amount"},
+		{"1e-5", "CLF", "amount"},
+		{"1e99999999999999999999", "SEK", "amount"},
+		{"1e-99999999999999999999", "SEK", "amount"},
+		{"0e5", "SEK", "amount"},
 		{"NaN", "SEK", "amount"},
 		{"Infinity", "SEK", "amount"},
 		{"010", "SEK", "amount"},
@@ -197,6 +215,7 @@ func FuzzParseAmount(f *testing.F) {
 	for _, seed := range []struct{ raw, currency string }{
 		{"10.00", "SEK"}, {"10", "JPY"}, {"1.500", "KWD"}, {"0.0001", "CLF"}, {"10.001", "SEK"},
 		{"1e3", "SEK"}, {"-1", "EUR"}, {"9999999999999.99", "NOK"}, {"010", "SEK"}, {"", ""},
+		{"1000.0", "JPY"}, {"1.0E7", "SEK"}, {"1.5e-2", "SEK"}, {"1e-99999999999", "EUR"},
 	} {
 		f.Add(seed.raw, seed.currency)
 	}
@@ -219,8 +238,10 @@ func FuzzParseAmount(f *testing.F) {
 		if back, err := domain.ParseAmount(text, currency); err != nil || back != m {
 			t.Fatalf("%q → %q → %v, %v", raw, text, back, err)
 		}
-		// The rendering only adds trailing zeros (and a point) to what was sent.
-		if !strings.HasPrefix(text, raw) || strings.Trim(strings.TrimPrefix(text, raw), ".0") != "" {
+		// The rendering is exactly the value sent: nothing was rounded.
+		sent, ok1 := new(big.Rat).SetString(raw)
+		shown, ok2 := new(big.Rat).SetString(text)
+		if !ok1 || !ok2 || sent.Cmp(shown) != 0 {
 			t.Fatalf("%q rendered as %q", raw, text)
 		}
 		b, err := json.Marshal(m)

@@ -149,9 +149,9 @@ func TestParseRegisterSurplusRejects(t *testing.T) {
 		{"balance zero", func(in *domain.SurplusInput) { in.Balance = s("0.00") }, []string{"balance"}},
 		{"balance negative", func(in *domain.SurplusInput) { in.Balance = s("-10.00") }, []string{"balance"}},
 		{"balance with 3 decimals", func(in *domain.SurplusInput) { in.Balance = s("10.001") }, []string{"balance"}},
-		{"balance with an exponent", func(in *domain.SurplusInput) { in.Balance = s("1e1") }, []string{"balance"}},
+		{"balance with an exponent and too many decimals", func(in *domain.SurplusInput) { in.Balance = s("1e-3") }, []string{"balance"}},
 		{"balance too large", func(in *domain.SurplusInput) { in.Balance = s("10000000000000") }, []string{"balance"}},
-		{"balance decimals for JPY", func(in *domain.SurplusInput) { in.Currency = s("JPY") }, []string{"balance"}},
+		{"balance decimals for JPY", func(in *domain.SurplusInput) { in.Currency, in.Balance = s("JPY"), s("10.50") }, []string{"balance"}},
 		{"bad balance and unknown currency", func(in *domain.SurplusInput) { in.Balance, in.Currency = s("abc"), s("XYZ") }, []string{"balance", "currency"}},
 		{"withdrawn currency", func(in *domain.SurplusInput) { in.Currency = s("HRK") }, []string{"currency"}},
 		{"date with a space", func(in *domain.SurplusInput) { in.Date = s("2023-01-01 00:00:00") }, []string{"date"}},
@@ -394,7 +394,7 @@ func TestRegisterSurplusDuplicate(t *testing.T) {
 }
 
 func TestSettleAmountRejects(t *testing.T) {
-	for _, raw := range []string{"0", "0.00", "-1", "1e1", "abc", "", "10.00001", "010"} {
+	for _, raw := range []string{"0", "0.00", "-1", "1e-5", "0e3", "abc", "", "10.00001", "010"} {
 		if _, err := domain.ParseSettleSurplus(domain.SettleInput{Amount: s(raw)}); !slices.Equal(problemNames(t, err), []string{"amount"}) {
 			t.Errorf("ParseSettleSurplus(%q): %v", raw, err)
 		}

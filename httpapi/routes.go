@@ -21,7 +21,8 @@ const (
 	routeSettle         = routeSurplus + "/settle"
 	routeConfirm        = routeSurplus + "/confirm-regulation"
 	routeOrders         = routeSurplus + "/active-disbursement-orders"
-	routeOrderComplete  = routeOrders + "/{orderId}/complete"
+	routeOrder          = routeOrders + "/{orderId}"
+	routeOrderComplete  = routeOrder + "/complete"
 	routeKycQuestions   = prefix + "/kyc-questions"
 	routeKycQuestionsUC = prefix + "/Kyc-Questions" // as the document's note spells it
 	routeKycAnswers     = routeCustomer + "/update-kyc-answers"
@@ -78,6 +79,7 @@ func (s *Server) routes() http.Handler {
 		http.MethodGet:  {auth.ScopeCustomerRead, s.listOrders},
 		http.MethodPost: {auth.ScopeDisbursementWrite, s.orderDisbursement},
 	})
+	s.route(mux, routeOrder, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getOrder}})
 	s.route(mux, routeOrderComplete, map[string]endpoint{http.MethodPost: {auth.ScopeSurplusWrite, s.completeDisbursement}})
 	s.handle(mux, routeConnectCustomerDetails, []string{http.MethodPost}, s.connectCustomerDetails)
 	s.route(mux, routeKycQuestions, map[string]endpoint{http.MethodGet: {auth.ScopeCustomerRead, s.getKycQuestions}})

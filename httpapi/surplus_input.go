@@ -7,7 +7,8 @@ import (
 	"github.com/nordledger/ledger/domain"
 )
 
-// amount reads a money amount: a JSON number, kept as its exact text (never a float). SPEC §5
+// amount reads a money amount: a JSON number, kept as its exact text (never a float) for the
+// domain to read as the exact decimal it denotes (domain.ParseAmount). SPEC §5
 // makes it a number, so a string holding one ("10.00") is refused like any other type.
 // (encoding/json would put a quoted number into a json.Number, hence the check of the first
 // byte.)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
@@ -17,18 +18,17 @@ func surplus(r *http.Request, st domain.CustomerState) (domain.SurplusState, err
 	return sp, nil
 }
 
-// loadSurplus reads the customer of the path and its surplus.
-func (s *Server) loadSurplus(r *http.Request, c *call) (string, domain.SurplusState, error) {
-	no, err := customerNo(r, c)
-	if err != nil {
-		return "", domain.SurplusState{}, err
+// loadSurplus reads the customer of the path and its surplus, and the customer's version.
+func (s *Server) loadSurplus(r *http.Request, c *call) (no string, version uint64, sp domain.SurplusState, err error) {
+	if no, err = customerNo(r, c); err != nil {
+		return "", 0, sp, err
 	}
 	st, err := s.load(r, c, no)
 	if err != nil {
-		return "", domain.SurplusState{}, err
+		return "", 0, sp, err
 	}
-	sp, err := surplus(r, st)
-	return no, sp, err
+	sp, err = surplus(r, st)
+	return no, st.Version, sp, err
 }
 
 func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -50,15 +50,17 @@ func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) 
 	for _, sp := range current[from:to] {
 		items = append(items, c.surplusResource(no, sp))
 	}
+	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, listResource{Items: items, Navigation: nav})
 	return nil
 }
 
 func (s *Server) getSurplus(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, sp, err := s.loadSurplus(r, c)
+	no, version, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(version))
 	writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
 	return nil
 }
@@ -84,6 +86,7 @@ func (s *Server) registerSurplus(w http.ResponseWriter, r *http.Request, c *call
 	}
 	res := c.surplusResource(no, sp)
 	w.Header().Set("Location", res.ID)
+	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusCreated, res)
 	return nil
 }
@@ -98,7 +101,7 @@ func surplusByID(st domain.CustomerState, id string) (domain.SurplusState, error
 }
 
 func (s *Server) settleSurplus(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, sp, err := s.loadSurplus(r, c)
+	no, _, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
@@ -113,12 +116,13 @@ func (s *Server) settleSurplus(w http.ResponseWriter, r *http.Request, c *call) 
 	if sp, err = surplusByID(st, sp.SurplusID); err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
 	return nil
 }
 
 func (s *Server) confirmRegulation(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, sp, err := s.loadSurplus(r, c)
+	no, _, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
@@ -132,6 +136,7 @@ func (s *Server) confirmRegulation(w http.ResponseWriter, r *http.Request, c *ca
 	if sp, err = surplusByID(st, sp.SurplusID); err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(st.Version))
 	if sp.Depleted() {
 		w.WriteHeader(http.StatusNoContent) // used up: it leaves the API
 		return nil
@@ -155,10 +160,11 @@ func emptyBody(r *http.Request) error {
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, sp, err := s.loadSurplus(r, c)
+	no, version, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(version))
 	items := make([]orderResource, 0, len(sp.ActiveDisbursementOrders))
 	for _, o := range sp.ActiveDisbursementOrders {
 		items = append(items, c.orderResource(no, sp.SurplusID, o))
@@ -168,8 +174,25 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) err
 	return nil
 }
 
+// getOrder answers an active disbursement order: what an order's @id and its 201's Location name.
+// orderIds are matched case-insensitively; a completed order is no longer active (not found).
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+	no, version, sp, err := s.loadSurplus(r, c)
+	if err != nil {
+		return err
+	}
+	for _, o := range sp.ActiveDisbursementOrders {
+		if strings.EqualFold(o.OrderID, r.PathValue("orderId")) {
+			w.Header().Set("ETag", etag(version))
+			writeJSON(w, http.StatusOK, c.orderResource(no, sp.SurplusID, o))
+			return nil
+		}
+	}
+	return &domain.Error{Code: domain.CodeNotFound, Message: "the surplus has no active disbursement order with this orderId"}
+}
+
 func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, sp, err := s.loadSurplus(r, c)
+	no, _, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
@@ -191,6 +214,7 @@ func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *ca
 		if ord.OrderID == orderID {
 			res := c.orderResource(no, sp.SurplusID, ord)
 			w.Header().Set("Location", res.ID)
+			w.Header().Set("ETag", etag(st.Version))
 			writeJSON(w, http.StatusCreated, res)
 			return nil
 		}
@@ -199,7 +223,7 @@ func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (s *Server) completeDisbursement(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, sp, err := s.loadSurplus(r, c)
+	no, _, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
@@ -207,9 +231,11 @@ func (s *Server) completeDisbursement(w http.ResponseWriter, r *http.Request, c 
 		return err
 	}
 	orderID := r.PathValue("orderId")
-	if _, err := s.execute(r, c, no, nil, app.CompleteDisbursement(sp.SurplusID, orderID)); err != nil {
+	st, err := s.execute(r, c, no, nil, app.CompleteDisbursement(sp.SurplusID, orderID))
+	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(st.Version))
 	w.WriteHeader(http.StatusNoContent) // paid out: the surplus is depleted and leaves the API
 	return nil
 }

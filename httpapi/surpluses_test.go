@@ -175,3 +175,146 @@ func problemNames(problem map[string]any) []string {
 	}
 	return names
 }
+
+// TestOrderLocationIsAResource: the Location of an order's 201 and every order's @id name a
+// resource that GET answers — the order while it is active, 404 once it is completed. They named
+// a path that answered 404 "no resource at this path".
+func TestOrderLocationIsAResource(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("Loc", "10.00", "NOK"), http.StatusCreated)
+	order := h.mustDo(http.MethodPost, base+"/surpluses/loc/active-disbursement-orders", `{"norwegianBankAccount":{"accountNo":"86011117947"}}`, http.StatusCreated)
+	self, _ := order["@id"].(string)
+	if want := base + "/surpluses/Loc/active-disbursement-orders/" + order["orderId"].(string); self != want {
+		t.Fatalf("order @id = %q, want %q", self, want)
+	}
+	got := h.mustDo(http.MethodGet, self, "", http.StatusOK)
+	if fmt.Sprint(got) != fmt.Sprint(order) {
+		t.Errorf("GET %s = %v, want the order as created: %v", self, got, order)
+	}
+	// The ids are not case-sensitive.
+	h.mustDo(http.MethodGet, base+"/surpluses/LOC/active-disbursement-orders/"+strings.ToUpper(order["orderId"].(string)), "", http.StatusOK)
+	h.mustDo(http.MethodGet, base+"/surpluses/loc/active-disbursement-orders/01a250c9-d42f-7a47-ac82-480404bbd28e", "", http.StatusNotFound)
+	h.mustDo(http.MethodPost, self+"/complete", "", http.StatusNoContent)
+	h.mustDo(http.MethodGet, self, "", http.StatusNotFound)
+}
+
+// TestSurplusNullsAreAbsent: null for a register's date, invoice or account, and for a settle's
+// amount, is taken as absent (now, no source, the whole balance) — and the OpenAPI document,
+// which every exchange of the harness is checked against, allows what the service accepts.
+func TestSurplusNullsAreAbsent(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	got := h.mustDo(http.MethodPost, base+"/surpluses", `{"surplusId":"n1","balance":7.50,"currency":"SEK","date":null,"invoice":null,"account":"/ledger/account/v1/1000/accounts/BBB"}`, http.StatusCreated)
+	if got["account"] != "/ledger/account/v1/1000/accounts/BBB" || got["invoice"] != nil || got["date"] == nil {
+		t.Errorf("registered with nulls: %v", got)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses", `{"surplusId":"n2","balance":1,"currency":"SEK","invoice":"/ledger/invoice/v1/1000/invoices/AAA","account":null}`, http.StatusCreated)
+	got = h.mustDo(http.MethodPost, base+"/surpluses/n1/settle", `{"amount":null}`, http.StatusOK)
+	if got["status"] != "pending-regulate" {
+		t.Errorf("settled with amount null: %v", got)
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses/n1/confirm-regulation", "", http.StatusNoContent) // the whole balance
+}
+
+// TestSurplusAnswersCarryTheETag: every surplus and order answer carries the customer's ETag —
+// a write's the version it wrote, a read's the version it shows — so a client can chain surplus
+// writes with If-Match (settle, then confirm only if nothing changed meanwhile) and tell a
+// state's age. The surplus writes answered without one: If-Match needed a GET of the customer
+// between every two of them.
+func TestSurplusAnswersCarryTheETag(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	request := func(method, path, body, ifMatch string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("ETag")
+	}
+	customer := func() string {
+		t.Helper()
+		_, tag := request(http.MethodGet, base, "", "")
+		return tag
+	}
+	send := func(method, path, body, ifMatch string, want int) string {
+		t.Helper()
+		code, tag := request(method, path, body, ifMatch)
+		if code != want {
+			t.Fatalf("%s %s (If-Match %q): %d, want %d", method, path, ifMatch, code, want)
+		}
+		if now := customer(); code < 300 && tag != now {
+			t.Errorf("%s %s: %d with ETag %q; the customer is at %s", method, path, code, tag, now)
+		}
+		return tag
+	}
+	tag := send(http.MethodPost, base+"/surpluses", surplusBody("E1", "10.00", "SEK"), "", http.StatusCreated)
+	tag = send(http.MethodPost, base+"/surpluses/e1/settle", `{"amount":4.00}`, tag, http.StatusOK)
+	tag = send(http.MethodPost, base+"/surpluses/e1/confirm-regulation", "", tag, http.StatusOK)
+	send(http.MethodGet, base+"/surpluses/E1", "", "", http.StatusOK)
+	send(http.MethodGet, base+"/surpluses", "", "", http.StatusOK)
+	tag = send(http.MethodPost, base+"/surpluses/e1/active-disbursement-orders", `{"norwegianBankAccount":{"accountNo":"86011117947"}}`, tag, http.StatusCreated)
+	list := h.mustDo(http.MethodGet, base+"/surpluses/e1/active-disbursement-orders", "", http.StatusOK)
+	order := list["items"].([]any)[0].(map[string]any)["@id"].(string)
+	send(http.MethodGet, base+"/surpluses/e1/active-disbursement-orders", "", "", http.StatusOK)
+	send(http.MethodGet, order, "", "", http.StatusOK)
+	h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("E2", "1", "SEK"), http.StatusCreated)
+	send(http.MethodPost, order+"/complete", "", tag, http.StatusPreconditionFailed) // E2 came in between
+	send(http.MethodPost, order+"/complete", "", customer(), http.StatusNoContent)
+	tag = send(http.MethodPost, base+"/surpluses/e2/settle", "", "", http.StatusOK)
+	send(http.MethodPost, base+"/surpluses/e2/confirm-regulation", "", tag, http.StatusNoContent)
+}
+
+// TestAmountsAsDoubleClientsWriteThem: the OpenAPI document types amounts `format: double`, and
+// clients generated from it write a double as their language does — Java (Jackson) 1000.0 for
+// 1000 and 1.0E7 for 10 000 000, Python 1000.0. Each such number is exactly an amount the
+// currency can hold and is taken as that amount (nothing is rounded); one whose exact value has
+// more decimals than the currency, or is too large, or zero, is still a 400 problem. Before, a
+// generated Java client could register no JPY or ISK amount at all and no amount from 10 million
+// up: "must be a whole number for JPY", "must be written without an exponent".
+func TestAmountsAsDoubleClientsWriteThem(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	for i, c := range []struct{ sent, currency, stored string }{
+		{"1000.0", "JPY", "1000"},
+		{"5.0", "ISK", "5"},
+		{"1.0E7", "SEK", "10000000.00"},
+		{"1.23456789E7", "SEK", "12345678.90"},
+		{"1.234567891234E12", "JPY", "1234567891234"},
+		{"9.99999999999999E12", "SEK", "9999999999999.99"},
+		{"10.000", "SEK", "10.00"},
+		{"1.0E-4", "CLF", "0.0001"},
+		{"2e-2", "EUR", "0.02"},
+		{"150e-2", "KWD", "1.500"},
+	} {
+		id := fmt.Sprint("d", i)
+		h.mustDo(http.MethodPost, base+"/surpluses", surplusBody(id, c.sent, c.currency), http.StatusCreated)
+		if _, raw := h.do(http.MethodGet, base+"/surpluses/"+id, "", ""); !strings.Contains(raw, `"balance":`+c.stored+`,`) {
+			t.Errorf("%s %s: stored %s, want %s", c.sent, c.currency, raw, c.stored)
+		}
+	}
+	h.mustDo(http.MethodPost, base+"/surpluses/d0/settle", `{"amount":100.0}`, http.StatusOK)
+	if s := h.mustDo(http.MethodPost, base+"/surpluses/d0/confirm-regulation", "", http.StatusOK); fmt.Sprint(s["balance"]) != "900" {
+		t.Errorf("JPY 1000 settled 100.0: %v", s)
+	}
+	for _, c := range []struct{ sent, currency string }{
+		{"1.5e-2", "SEK"}, {"0.5", "JPY"}, {"1.0E16", "JPY"}, {"1e13", "SEK"}, {"0.0e5", "SEK"}, {"0E0", "SEK"},
+		{"1e999999999999", "SEK"}, {"1e-999999999999", "SEK"}, {"1e+99999999999999999999", "SEK"},
+	} {
+		got := h.mustDo(http.MethodPost, base+"/surpluses", surplusBody("bad", c.sent, c.currency), http.StatusBadRequest)
+		if names := problemNames(got); len(names) != 1 || names[0] != "balance" {
+			t.Errorf("%s %s: problems %v, want [balance]", c.sent, c.currency, got["problems"])
+		}
+	}
+}
