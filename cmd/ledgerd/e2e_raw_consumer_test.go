@@ -120,6 +120,10 @@ func TestE2ERawConsumer(t *testing.T) {
 			if h.Get("Content-Type") != "application/json" || dec("ce-datacontenttype") != "application/json" || dec("ce-specversion") != "1.0" {
 				t.Errorf("%s: headers %v", where, h)
 			}
+			if h.Get("traceparent") == "" || h.Get("traceparent") != dec("ce-traceparent") || h.Get("tracestate") != dec("ce-tracestate") {
+				t.Errorf("%s: the trace context %q/%q, as a CloudEvents extension %q/%q", where,
+					h.Get("traceparent"), h.Get("tracestate"), h.Get("ce-traceparent"), h.Get("ce-tracestate"))
+			}
 			v, _ := strconv.ParseUint(dec("ce-streamversion"), 10, 64)
 			if v != versions[subj]+1 {
 				t.Errorf("%s: ce-streamversion %d after %d of %s", where, v, versions[subj], subj)
