@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/nordledger/ledger/domain"
@@ -17,6 +18,9 @@ func (b *Book) apply(log *slog.Logger) consumer.Handler {
 		no := e.CustomerNo
 		if e.Subject != "customers/"+no { // look-ups of a customer are not changes of it
 			no = ""
+		}
+		if no != "" && e.Personal == consumer.PersonalWithheld && errors.Is(e.Withheld, consumer.ErrProtectedIdentity) {
+			return b.protect(log, no, e)
 		}
 		err := b.update(no, e.Position, func(cur Entry, found bool) (*Entry, error) {
 			cur.CustomerNo, cur.Updated = no, e.Time
@@ -76,4 +80,23 @@ func personal(log *slog.Logger, e *consumer.Event, cur *Entry) bool {
 		cur.Withheld = e.Withheld.Error()
 	}
 	return false
+}
+
+// protect applies an event of a customer whose identity is protected (skyddad identitet): the
+// ledger withholds its personal data from this service now, so the book must not keep serving
+// the name and addresses it copied before. The entry stays, saying why, without them; the file
+// is rewritten when they were there, so no freed page keeps them.
+func (b *Book) protect(log *slog.Logger, no string, e *consumer.Event) error {
+	held := false
+	err := b.update(no, e.Position, func(cur Entry, found bool) (*Entry, error) {
+		held = cur.Name != "" || cur.LegalAddress != nil || cur.BillingAddress != nil
+		cur.CustomerNo, cur.Updated, cur.Withheld = no, e.Time, e.Withheld.Error()
+		cur.Name, cur.LegalAddress, cur.BillingAddress = "", nil, nil
+		return &cur, nil
+	})
+	if err != nil || !held {
+		return err
+	}
+	log.Info("a customer's identity is protected: dropped its name and addresses", "position", e.Position)
+	return b.compact()
 }

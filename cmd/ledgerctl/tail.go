@@ -95,10 +95,36 @@ func runTail(e *env, args []string) int {
 	case f.subject == "" || !strings.HasPrefix(f.subject, wire.SubjectPrefix+".") && f.subject != ">":
 		return fail(e, fs, usagef("--subject %q is not under %s.>", f.subject, wire.SubjectPrefix))
 	}
+	if why := badSubject(f.subject); why != "" {
+		return fail(e, fs, usagef("--subject %q is not a NATS subject: %s", f.subject, why))
+	}
+	if f.stream == "" || strings.ContainsAny(f.stream, ".*>/\\ \t\r\n") {
+		return fail(e, fs, usagef("--stream %q is not a JetStream stream name", f.stream))
+	}
 	if err := tail(e, &f); err != nil {
 		return fail(e, fs, err)
 	}
 	return exitOK
+}
+
+// badSubject says what makes a subject filter malformed ("" when it is not): NATS would refuse
+// it (closing the connection, or with no responder for a consumer), or — a wildcard inside a
+// token — take it literally and never match an event.
+func badSubject(s string) string {
+	tokens := strings.Split(s, ".")
+	for i, tok := range tokens {
+		switch {
+		case tok == "":
+			return "an empty token"
+		case strings.ContainsAny(tok, " \t\r\n"):
+			return "white space"
+		case tok == ">" && i != len(tokens)-1, tok != ">" && strings.Contains(tok, ">"):
+			return "'>' only as the whole last token"
+		case tok != "*" && strings.Contains(tok, "*"):
+			return "'*' only as a whole token"
+		}
+	}
+	return ""
 }
 
 // errEnough ends a tail that printed --count events.

@@ -191,6 +191,14 @@ func TestTailFails(t *testing.T) {
 		{"negative count", []string{"--count", "-1"}, exitUsage, "--count -1 is negative"},
 		{"no server", []string{"--nats-url", "nats://127.0.0.1:1"}, exitFailure, "connecting to nats://127.0.0.1:1"},
 		{"no such stream", []string{"--nats-url", b.server.ClientURL(), "--from-start", "--stream", "NOPE"}, exitFailure, "reading stream NOPE"},
+		{"malformed subject", []string{"--nats-url", b.server.ClientURL(), "--subject", "ledger.customer.v1.1000.>.x"}, exitUsage,
+			`--subject "ledger.customer.v1.1000.>.x" is not a NATS subject: '>' only as the whole last token`},
+		{"malformed subject, from the start", []string{"--nats-url", b.server.ClientURL(), "--from-start", "--subject", "ledger.customer.v1..x"}, exitUsage,
+			`--subject "ledger.customer.v1..x" is not a NATS subject: an empty token`},
+		{"wildcard inside a token", []string{"--nats-url", b.server.ClientURL(), "--subject", "ledger.customer.v1.10*"}, exitUsage,
+			`--subject "ledger.customer.v1.10*" is not a NATS subject: '*' only as a whole token`},
+		{"empty stream", []string{"--nats-url", b.server.ClientURL(), "--from-start", "--stream", ""}, exitUsage, `--stream "" is not a JetStream stream name`},
+		{"stream with a space", []string{"--nats-url", b.server.ClientURL(), "--from-start", "--stream", "a b"}, exitUsage, `--stream "a b" is not a JetStream stream name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
@@ -99,6 +103,12 @@ func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		admin.WriteError(w, http.StatusBadRequest, err)
+		return
+	}
+	if _, served := m.ledgers.Ledger(req.LedgerNo); grant && !served {
+		// A typo (10000 for 1000) would otherwise be reported as granted while the consumer it
+		// was meant for stays without its grant.
+		admin.WriteError(w, http.StatusNotFound, fmt.Errorf("ledger %q is not one of this ledgerd's ledgers (%s): nothing granted", req.LedgerNo, strings.Join(slices.Sorted(maps.Keys(m.ledgers)), ", ")))
 		return
 	}
 	var g disclosure.Grant

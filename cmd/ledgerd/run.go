@@ -47,6 +47,7 @@ type Main struct {
 	keys    *personal.Store // a writer's key store (personal.go)
 	// disclosures holds a writer's grants of personal data to consumers (consumers.go)
 	disclosures *disclosure.Store
+	ledgers     ledgers         // the configured ledgers: a grant names one of them (consumers.go)
 	keyBus      *keysync.Source // a reader's keys
 	pd          *personal.Protector
 	projDB      *projections.DB
@@ -144,8 +145,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.ledgers = lf.policies()
 	cfg := httpapi.Config{
-		Ledgers: lf.policies(), Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
+		Ledgers: m.ledgers, Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Degraded: m.degraded, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
 		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd}, TracerProvider: m.tracing.Provider,

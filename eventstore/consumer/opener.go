@@ -112,7 +112,8 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 // PersonalOpened, PersonalErased (the customer was forgotten) or PersonalWithheld (Withheld
 // says why: ErrNotGranted, ErrForbidden, ErrProtectedIdentity), with Data and Domain set
 // accordingly. Other events are left as they are. An event answered within the last maxAge is
-// not asked for again. It fails — leaving the events not yet answered sealed — with an error
+// not asked for again — unless the ledger has since answered an event of its customer erased
+// (forgotten) or withheld for a protected identity: that drops every kept answer of the customer. It fails — leaving the events not yet answered sealed — with an error
 // matching ErrUnavailable when the ledger cannot be asked now (retry later), ErrUnauthorized
 // when it refuses the token, ErrMismatch when its answer is about another event, and otherwise
 // with the ledger's problem.
@@ -228,12 +229,19 @@ func (o *Opener) ask(ctx context.Context, ledgerNo string, es []*Event) error {
 		o.keep(page.Items, streams, asked.Add(maxAge))
 	}
 	for i, e := range es {
-		if page.Items[i].Status == "erased" {
+		// Erased: the customer was forgotten. Withheld for a protected identity: the customer's
+		// personal data may not be disclosed to this consumer any more. Either way no kept
+		// answer opens its events again.
+		if it := page.Items[i]; it.Status == "erased" || it.Status == "withheld" && it.Reason == reasonProtectedIdentity {
 			o.Forget(e.Stream())
 		}
 	}
 	return nil
 }
+
+// reasonProtectedIdentity is the reason of an item withheld because the customer's identity is
+// protected (docs/consumers.md).
+const reasonProtectedIdentity = "protected-identity"
 
 // post sends one request.
 func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {

@@ -18,6 +18,7 @@ import (
 type Schemas struct {
 	wire, opened map[string]*jsonschema.Schema
 	personal     map[string][]string
+	headers      *jsonschema.Schema // the message trait's headers (CloudEventHeaders)
 }
 
 type message struct {
@@ -64,6 +65,9 @@ func Load(t testing.TB) *Schemas {
 		}
 		s.personal[typ] = m.Personal
 	}
+	if s.headers, err = c.Compile(url + "#/components/schemas/CloudEventHeaders"); err != nil {
+		t.Fatalf("CloudEventHeaders: %v", err)
+	}
 	return s
 }
 
@@ -78,6 +82,18 @@ func (s *Schemas) ValidateWire(typ string, data []byte) error { return validate(
 
 // ValidateOpened validates an event's data opened (its message's x-opened-payload schema).
 func (s *Schemas) ValidateOpened(typ string, data []byte) error { return validate(s.opened, typ, data) }
+
+// ValidateHeaders validates a message's NATS headers (each name's first value, as sent) against
+// the headers of the document's CloudEvent message trait.
+func (s *Schemas) ValidateHeaders(h map[string][]string) error {
+	o := make(map[string]any, len(h))
+	for k, vs := range h {
+		if len(vs) > 0 {
+			o[k] = vs[0]
+		}
+	}
+	return s.headers.Validate(o)
+}
 
 func validate(schemas map[string]*jsonschema.Schema, typ string, data []byte) error {
 	sch, ok := schemas[typ]
