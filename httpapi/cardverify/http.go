@@ -53,7 +53,8 @@ type HTTPConfig struct {
 	PublicURL string
 	// Timeout bounds one start request (default 10s).
 	Timeout time.Duration
-	// Client sends the requests (default: a client with Timeout).
+	// Client sends the requests (default: a client with Timeout). Its CheckRedirect does not apply:
+	// a redirect is never followed (NewHTTP uses a copy without one).
 	Client *http.Client
 }
 
@@ -97,12 +98,19 @@ func NewHTTP(cfg HTTPConfig) (*HTTP, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
-	client := cfg.Client
-	if client == nil {
-		client = &http.Client{Timeout: cfg.Timeout}
+	client := http.Client{Timeout: cfg.Timeout}
+	if cfg.Client != nil {
+		client = *cfg.Client
 	}
-	return &HTTP{cfg: cfg, client: client}, nil
+	client.CheckRedirect = doNotFollow
+	return &HTTP{cfg: cfg, client: &client}, nil
 }
+
+// doNotFollow is the provider client's CheckRedirect: a redirect is the provider's answer (a
+// status other than 200 and 201: the start fails), never followed — Go's client would carry the
+// bearer credential to the same host name on another port or over plain http, and the body
+// anywhere.
+func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // startRequest is the body of POST {BaseURL}/verifications.
 type startRequest struct {
