@@ -1,0 +1,64 @@
+package auth_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/nordledger/ledger/httpapi/auth"
+)
+
+// TestJWKSShortRSAKey: RS256 needs a key of at least 2048 bits (RFC 7518 §3.3: "A key of size
+// 2048 bits or larger MUST be used"). A shorter RSA key in the JWK Set verifies no token — its
+// tokens are 401 — while the set's other keys still do.
+func TestJWKSShortRSAKey(t *testing.T) {
+	rsaKeys, _ := testKeys(t)
+	short, err := rsa.GenerateKey(rand.Reader, 1024) // the shortest Go generates without GODEBUG
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newJWKSServer(t, rsaJWK("long", &rsaKeys[0].PublicKey), rsaJWK("short", &short.PublicKey))
+	v := newVerifier(t, auth.Config{JWKSURL: srv.URL})
+	if _, err := v.Verify(sign(t, jwt.SigningMethodRS256, rsaKeys[0], "long", claims())); err != nil {
+		t.Fatalf("a 2048-bit key's token: %v", err)
+	}
+	_, err = v.Verify(sign(t, jwt.SigningMethodRS256, short, "short", claims()))
+	if !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "2048") {
+		t.Errorf("a 1024-bit key's token: %v; want ErrInvalidToken naming the 2048-bit minimum", err)
+	}
+}
+
+// TestJWKSAnswerIsBounded: a JWK Set endpoint answering without end (or with a body of many
+// megabytes) is not read into memory: the answer is cut at auth.MaxJWKSBytes and the fetch
+// fails, so ledgerd does not start with it, and a refresh keeps the keys fetched before.
+func TestJWKSAnswerIsBounded(t *testing.T) {
+	rsaKeys, _ := testKeys(t)
+	key, _ := json.Marshal(rsaJWK("k1", &rsaKeys[0].PublicKey))
+	chunk := []byte(strings.Repeat(" ", 64<<10))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		w.Write([]byte(`{"keys":[` + string(key) + `],"padding":"`))
+		for range 2 * auth.MaxJWKSBytes / len(chunk) { // twice the bound: a valid JWK Set, if read to its end
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		w.Write([]byte(`"}`))
+	}))
+	t.Cleanup(srv.Close)
+	v, err := auth.NewVerifier(t.Context(), auth.Config{JWKSURL: srv.URL, Now: fixedNow})
+	if err == nil {
+		v.Close()
+		t.Fatal("a JWK Set twice auth.MaxJWKSBytes was read")
+	}
+	if !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("NewVerifier: %v; want the answer named too large", err)
+	}
+}
