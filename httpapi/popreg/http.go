@@ -110,6 +110,9 @@ func (h *HTTP) Person(ctx context.Context, ni domain.NationalIdentifier) (domain
 	if err := json.Unmarshal(data, &pj); err != nil {
 		return domain.RegisteredPerson{}, unavailable(fmt.Errorf("the answer is not a person: %w", err))
 	}
+	if err := repeatedName(data); err != nil { // ambiguous.go
+		return domain.RegisteredPerson{}, unavailable(fmt.Errorf("the answer is not a person: %w", err))
+	}
 	p, err := pj.parse(h.now())
 	if err != nil {
 		return domain.RegisteredPerson{}, unavailable(fmt.Errorf("the answer is not valid: %w", err))
