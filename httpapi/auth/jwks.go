@@ -26,7 +26,8 @@ type jwksKeys struct {
 
 // newJWKS fetches the JWK Set at cfg.JWKSURL. The set is refreshed every
 // cfg.JWKSRefreshInterval until ctx ends, and on a "kid" it lacks at most once
-// per cfg.JWKSMinRefreshInterval. Keys marked for encryption ("use": "enc"),
+// per cfg.JWKSMinRefreshInterval; a refresh that brings no usable key fails
+// and keeps the keys before (jwks_storage.go). Keys marked for encryption ("use": "enc"),
 // and RSA keys shorter than MinRSAKeyBits, never verify a token; an answer
 // longer than MaxJWKSBytes is not read (the fetch fails).
 func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
@@ -35,7 +36,8 @@ func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 		timeout = DefaultHTTPTimeout
 	}
 	remote, err := jwkset.NewStorageFromHTTP(cfg.JWKSURL, jwkset.HTTPClientStorageOptions{
-		Client:          boundedClient(cfg.HTTPClient), // jwks_limits.go
+		Client:          boundedClient(cfg.HTTPClient),             // jwks_limits.go
+		Storage:         keepingStorage{jwkset.NewMemoryStorage()}, // jwks_storage.go
 		Ctx:             ctx,
 		HTTPTimeout:     timeout,
 		RefreshInterval: cfg.JWKSRefreshInterval,
@@ -44,6 +46,9 @@ func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 				"url", cfg.JWKSURL, "error", err)
 		},
 	})
+	if errors.Is(err, errNoUsableKey) {
+		return nil, errors.New("auth: the JWK Set at " + cfg.JWKSURL + " holds no usable key")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: fetching the JWK Set: %w", err)
 	}

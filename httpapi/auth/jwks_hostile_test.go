@@ -5,9 +5,11 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -60,5 +62,47 @@ func TestJWKSAnswerIsBounded(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("NewVerifier: %v; want the answer named too large", err)
+	}
+}
+
+// TestJWKSRefreshWithoutKeysKeepsKeys: a refresh whose answer holds no usable key — a JSON
+// document of another shape ({"error": ...} from a proxy), an empty set, a set of keys this
+// verifier cannot use — is a failed refresh, as at start ("holds no usable key"): the keys fetched
+// before stay, rather than every token being refused until the next good fetch.
+func TestJWKSRefreshWithoutKeysKeepsKeys(t *testing.T) {
+	rsaKeys, _ := testKeys(t)
+	good, _ := json.Marshal(map[string]any{"keys": []jwk{rsaJWK("k1", &rsaKeys[0].PublicKey)}})
+	for name, broken := range map[string]string{
+		"another shape":    `{"error": "down for maintenance"}`,
+		"empty set":        `{"keys": []}`,
+		"null keys":        `{"keys": null}`,
+		"unsupported keys": `{"keys": [{"kty": "OKP", "crv": "X448", "kid": "x", "x": "` + b64(make([]byte, 56)) + `"}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			body := string(good)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, body)
+			}))
+			t.Cleanup(srv.Close)
+			v := newVerifier(t, auth.Config{JWKSURL: srv.URL})
+			tok := sign(t, jwt.SigningMethodRS256, rsaKeys[0], "k1", claims())
+			if _, err := v.Verify(tok); err != nil {
+				t.Fatalf("before: %v", err)
+			}
+			mu.Lock()
+			body = broken
+			mu.Unlock()
+			// A token naming a key id the set lacks makes the verifier refetch the set now.
+			if _, err := v.Verify(sign(t, jwt.SigningMethodRS256, rsaKeys[1], "k2", claims())); err == nil {
+				t.Fatal("a token of an unknown key verified")
+			}
+			if _, err := v.Verify(sign(t, jwt.SigningMethodRS256, rsaKeys[0], "k1", claims(set("jti", "another")))); err != nil {
+				t.Errorf("after a refresh answered %s: %v; want the keys fetched before kept", broken, err)
+			}
+		})
 	}
 }
