@@ -106,3 +106,35 @@ func TestJWKSRefreshWithoutKeysKeepsKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestJWKSRedirectNeverDowngrades: a JWK Set at an https URL that redirects to plain http is not
+// fetched from there — over http anyone on the path could hand ledgerd keys of their own and
+// sign tokens with them. A redirect within https is followed.
+func TestJWKSRedirectNeverDowngrades(t *testing.T) {
+	rsaKeys, _ := testKeys(t)
+	plain := newJWKSServer(t, rsaJWK("k1", &rsaKeys[0].PublicKey))
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/keys" {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"keys": []jwk{rsaJWK("k1", &rsaKeys[0].PublicKey)}})
+			return
+		}
+		target := plain.URL
+		if r.URL.Path == "/moved" {
+			target = "/keys"
+		}
+		http.Redirect(w, r, target, http.StatusFound)
+	}))
+	t.Cleanup(secure.Close)
+	if v, err := auth.NewVerifier(t.Context(), auth.Config{JWKSURL: secure.URL + "/jwks", HTTPClient: secure.Client(), Now: fixedNow}); err == nil {
+		v.Close()
+		t.Errorf("the JWK Set was fetched over plain http after a redirect from https")
+	}
+	if n := plain.fetches.Load(); n != 0 {
+		t.Errorf("the plain http URL was asked %d times", n)
+	}
+	v := newVerifier(t, auth.Config{JWKSURL: secure.URL + "/moved", HTTPClient: secure.Client()})
+	if _, err := v.Verify(sign(t, jwt.SigningMethodRS256, rsaKeys[0], "k1", claims())); err != nil {
+		t.Errorf("a redirect within https: %v", err)
+	}
+}

@@ -2,9 +2,11 @@ package auth
 
 import (
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 )
 
 // MaxJWKSBytes bounds a JWK Set answer: a longer one is not read (a set of a few keys is a few
@@ -22,7 +24,7 @@ var errShortRSAKey = fmt.Errorf("RSA key shorter than %d bits", MinRSAKeyBits)
 var errJWKSTooLarge = fmt.Errorf("auth: the JWK Set answer is larger than %d bytes", MaxJWKSBytes)
 
 // boundedClient returns a copy of c whose answers fail once more than MaxJWKSBytes of a body
-// are read.
+// are read, and that never follows a redirect from https to plain http (noDowngrade).
 func boundedClient(c *http.Client) *http.Client {
 	b := *c
 	next := b.Transport
@@ -30,7 +32,29 @@ func boundedClient(c *http.Client) *http.Client {
 		next = http.DefaultTransport
 	}
 	b.Transport = boundedTransport{next}
+	check := b.CheckRedirect
+	b.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if err := noDowngrade(req, via); err != nil {
+			return err
+		}
+		if check != nil {
+			return check(req, via)
+		}
+		if len(via) >= 10 { // net/http's default policy
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 	return &b
+}
+
+// noDowngrade refuses a redirect from https to plain http: keys fetched over http could be anyone's
+// on the path, and tokens signed with them would verify.
+func noDowngrade(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "https" && slices.ContainsFunc(via, func(r *http.Request) bool { return r.URL.Scheme == "https" }) {
+		return fmt.Errorf("auth: the JWK Set redirects from https to %s: not followed", req.URL.Scheme)
+	}
+	return nil
 }
 
 type boundedTransport struct{ next http.RoundTripper }
