@@ -61,8 +61,9 @@ type HTTPConfig struct {
 // Validate reports every problem at once.
 func (c HTTPConfig) Validate() error {
 	var errs []error
-	if domain.RedirectURLProblem(c.BaseURL) != "" {
-		errs = append(errs, fmt.Errorf("cardverify: provider URL %q: want an absolute http or https URL", c.BaseURL))
+	if domain.RedirectURLProblem(c.BaseURL) != "" || strings.ContainsAny(c.BaseURL, "?#") {
+		// StartPath goes after the base URL: a query or fragment would swallow it.
+		errs = append(errs, fmt.Errorf("cardverify: provider URL %q: want an absolute http or https URL without a query or fragment", c.BaseURL))
 	}
 	if c.Token == "" {
 		errs = append(errs, errors.New("cardverify: the provider token (credential) is required"))
