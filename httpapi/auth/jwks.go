@@ -42,6 +42,9 @@ func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 		HTTPTimeout:     timeout,
 		RefreshInterval: cfg.JWKSRefreshInterval,
 		RefreshErrorHandler: func(ctx context.Context, err error) {
+			if errors.Is(err, errNoUsableKey) {
+				err = errNoUsableKey // jwkset words it as a failure to replace the keys
+			}
 			cfg.Logger.WarnContext(ctx, "auth: refreshing the JWK Set failed; keeping the keys fetched before",
 				"url", cfg.JWKSURL, "error", err)
 		},
