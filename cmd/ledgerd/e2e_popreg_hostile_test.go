@@ -110,7 +110,7 @@ func TestE2EPopulationRegisterMisbehaving(t *testing.T) {
 		t.Helper()
 		for _, r := range []*response{
 			rawPost(t, s, update, `{}`),
-			rawPost(t, s, generate, `{"customerNo": "9997", "nationalIdentifier": {"regNo": "`+tolvan+`", "countryCode": "SE"}}`),
+			rawPost(t, s, generate, `{"customerNo": "9997", "nationalIdentifier": {"regNo": "`+unregisteredPersonnummer+`", "countryCode": "SE"}}`),
 			rawPost(t, s, generate, `{"customerNo": "9996", "nationalIdentifier": {"regNo": "`+norwegianPerson+`", "countryCode": "NO"}}`),
 		} {
 			if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), problemTypePrefix+"unavailable") || r.Header.Get("Retry-After") == "" {
@@ -144,4 +144,39 @@ func TestE2EPopulationRegisterMisbehaving(t *testing.T) {
 	s.start(t)
 	check(t, s, "untrusted certificate")
 	tlsRegister.Close()
+}
+
+// TestE2EGenerateAsksTheRegisterLast: a generate the ledger refuses anyway — the customer number
+// or the national identifier is taken (409, as create answers) — is refused before the register
+// is asked: the identifier is not sent to the register for nothing, and an unavailable register
+// does not turn the refusal into a 503.
+func TestE2EGenerateAsksTheRegisterLast(t *testing.T) {
+	var mu sync.Mutex
+	asked := 0
+	register := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked++
+		mu.Unlock()
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(register.Close)
+	s := startServer(t, withArgs("-population-register", register.URL+"/lookup"))
+	body := newCustomer("9999", "Tolvan Tolvansson")
+	body["nationalIdentifier"] = map[string]any{"regNo": tolvan, "countryCode": "SE"}
+	s.createCustomer(t, s.token, body)
+	generate := "/ledger/customer/v1/" + demoLedger + "/generate-consumer-customer-by-reg-no"
+	for _, tt := range []struct{ what, body, detail string }{
+		{"customerNo taken", `{"customerNo": "9999", "nationalIdentifier": {"regNo": "` + norwegianPerson + `", "countryCode": "NO"}}`, "customerNo"},
+		{"nationalIdentifier taken", `{"customerNo": "9998", "nationalIdentifier": {"regNo": "191212121212", "countryCode": "SE"}}`, "nationalIdentifier"},
+	} {
+		r := rawPost(t, s, generate, tt.body)
+		if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), problemTypePrefix+"conflict") || !strings.Contains(string(r.Body), tt.detail) {
+			t.Errorf("%s: %s; want 409 conflict naming %s", tt.what, r, tt.detail)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked != 0 {
+		t.Errorf("the register was asked %d times for generates refused anyway", asked)
+	}
 }
