@@ -323,7 +323,9 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 		httpapi.WriteProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the result could not be recorded; retry", nil)
 		return
 	}
-	if after.Status == domain.CardRegistrationAborted && after.Reason == domain.AbortExpired && res.Outcome != domain.OutcomeAborted {
+	if !sameEnd(after, res) {
+		// It had expired: the expiry was recorded, not this result (an abort for another reason
+		// too), and a retry of this result meets that end: 409 now as then.
 		httpapi.WriteProblem(w, r, http.StatusConflict, "conflict", "the registration had expired; it was recorded as aborted", nil)
 		return
 	}
