@@ -27,9 +27,9 @@ type jwksKeys struct {
 // newJWKS fetches the JWK Set at cfg.JWKSURL. The set is refreshed every
 // cfg.JWKSRefreshInterval until ctx ends, and on a "kid" it lacks at most once
 // per cfg.JWKSMinRefreshInterval; a refresh that brings no usable key fails
-// and keeps the keys before (jwks_storage.go). Keys marked for encryption ("use": "enc"),
-// and RSA keys shorter than MinRSAKeyBits, never verify a token; an answer
-// longer than MaxJWKSBytes is not read (the fetch fails).
+// and keeps the keys before (jwks_storage.go). Keys marked for encryption
+// ("use": "enc"), and RSA keys shorter than MinRSAKeyBits, never verify a
+// token; an answer longer than MaxJWKSBytes is not read (jwks_limits.go).
 func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 	timeout := cfg.HTTPClient.Timeout
 	if timeout <= 0 {
