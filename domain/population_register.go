@@ -107,6 +107,9 @@ type GenerateCustomer struct {
 // NationalIdentifier returns the national identifier to look up in the population register.
 func (g GenerateCustomer) NationalIdentifier() NationalIdentifier { return g.ni }
 
+// CustomerNo returns the customer number the request names ("" where the ledger generates them).
+func (g GenerateCustomer) CustomerNo() string { return g.customerNo }
+
 // ParseGenerateCustomer validates a generate request. customerNo follows the create rules: it is
 // required unless the ledger generates customer numbers, and must then be absent;
 // nationalIdentifier is always required and, the customer being a consumer, must be a person's.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -108,6 +109,25 @@ func (f *fields) generateInput(o *object) domain.GenerateCustomerInput {
 	return in
 }
 
+// generateTaken refuses, before the register is asked, a generate that create would refuse: its
+// customer number or national identifier is taken in the ledger (409, as create answers). The
+// identifier is then not sent to the register for nothing, and a register that cannot answer does
+// not hide the refusal behind a 503. Create checks both again under its reservation.
+func (s *Server) generateTaken(r *http.Request, c *call, g domain.GenerateCustomer) error {
+	if err := s.caughtUp(r); err != nil {
+		return err
+	}
+	if no := g.CustomerNo(); no != "" {
+		if _, found, err := s.cfg.Customers.Customer(r.Context(), c.ledgerNo, no); err != nil || found {
+			return cmp.Or(err, error(&domain.Error{Code: domain.CodeConflict, Message: "a customer with this customerNo already exists"}))
+		}
+	}
+	if _, found, err := s.cfg.Customers.FindByNationalID(r.Context(), c.ledgerNo, g.NationalIdentifier()); err != nil || found {
+		return cmp.Or(err, error(&domain.Error{Code: domain.CodeConflict, Message: "a customer with this nationalIdentifier already exists in this ledger"}))
+	}
+	return nil
+}
+
 // generateCustomer creates a consumer customer from the register's name and address, with the
 // rules of create (customerNo, the national identifier reserved in the ledger).
 func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -115,6 +135,9 @@ func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *cal
 		return domain.ParseGenerateCustomer(in, c.ledger, s.now())
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.generateTaken(r, c, g); err != nil {
 		return err
 	}
 	p, err := s.person(r.Context(), g.NationalIdentifier())

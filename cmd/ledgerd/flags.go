@@ -259,5 +259,6 @@ func (o *Options) validate() error {
 		errs = append(errs, datadir.ErrMasterKeysTwice)
 	}
 	errs = append(errs, o.HTTP.validate())
+	errs = append(errs, o.outsideTimeoutProblems()...) // config_outside.go
 	return errors.Join(errs...)
 }

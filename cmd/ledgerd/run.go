@@ -248,7 +248,8 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 // secret kept in the data dir and mints a development token for every configured ledger.
 func (m *Main) openVerifier(ctx context.Context, lf LedgerFile) (*auth.Verifier, error) {
 	o := m.Options
-	cfg := auth.Config{JWKSURL: o.JWKSURL, Issuer: o.JWTIssuer, Audience: o.JWTAudience, Leeway: o.JWTLeeway}
+	cfg := auth.Config{JWKSURL: o.JWKSURL, Issuer: o.JWTIssuer, Audience: o.JWTAudience, Leeway: o.JWTLeeway,
+		Logger: m.log} // failed JWK Set refreshes go to ledgerd's log, not slog's default
 	if o.JWTSecret != "" {
 		cfg.HS256Secret = []byte(o.JWTSecret)
 	} else if o.JWKSURL == "" {

@@ -26,23 +26,32 @@ type jwksKeys struct {
 
 // newJWKS fetches the JWK Set at cfg.JWKSURL. The set is refreshed every
 // cfg.JWKSRefreshInterval until ctx ends, and on a "kid" it lacks at most once
-// per cfg.JWKSMinRefreshInterval. Keys marked for encryption ("use": "enc")
-// never verify a token.
+// per cfg.JWKSMinRefreshInterval; a refresh that brings no usable key fails
+// and keeps the keys before (jwks_storage.go). Keys marked for encryption
+// ("use": "enc"), and RSA keys shorter than MinRSAKeyBits, never verify a
+// token; an answer longer than MaxJWKSBytes is not read (jwks_limits.go).
 func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 	timeout := cfg.HTTPClient.Timeout
 	if timeout <= 0 {
 		timeout = DefaultHTTPTimeout
 	}
 	remote, err := jwkset.NewStorageFromHTTP(cfg.JWKSURL, jwkset.HTTPClientStorageOptions{
-		Client:          cfg.HTTPClient,
+		Client:          boundedClient(cfg.HTTPClient),             // jwks_limits.go
+		Storage:         keepingStorage{jwkset.NewMemoryStorage()}, // jwks_storage.go
 		Ctx:             ctx,
 		HTTPTimeout:     timeout,
 		RefreshInterval: cfg.JWKSRefreshInterval,
 		RefreshErrorHandler: func(ctx context.Context, err error) {
+			if errors.Is(err, errNoUsableKey) {
+				err = errNoUsableKey // jwkset words it as a failure to replace the keys
+			}
 			cfg.Logger.WarnContext(ctx, "auth: refreshing the JWK Set failed; keeping the keys fetched before",
 				"url", cfg.JWKSURL, "error", err)
 		},
 	})
+	if errors.Is(err, errNoUsableKey) {
+		return nil, errors.New("auth: the JWK Set at " + cfg.JWKSURL + " holds no usable key")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: fetching the JWK Set: %w", err)
 	}
@@ -78,13 +87,19 @@ func newKeyfunc(ctx context.Context, storage jwkset.Storage) (keyfunc.Keyfunc, e
 	})
 }
 
-// key is a jwt.Keyfunc.
+// key is a jwt.Keyfunc. An RSA key shorter than MinRSAKeyBits verifies nothing.
 func (j *jwksKeys) key(t *jwt.Token) (any, error) {
 	key, err := j.cached.Keyfunc(t)
-	if err == nil || !errors.Is(err, jwkset.ErrKeyNotFound) {
+	if err != nil && errors.Is(err, jwkset.ErrKeyNotFound) {
+		j.mu.Lock()
+		key, err = j.refreshing.Keyfunc(t)
+		j.mu.Unlock()
+	}
+	if err != nil {
 		return key, err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.refreshing.Keyfunc(t)
+	if err := checkKeyStrength(key); err != nil {
+		return nil, err
+	}
+	return key, nil
 }

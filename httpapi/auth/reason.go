@@ -19,6 +19,8 @@ func (v *Verifier) reason(err error, t *jwt.Token, c *tokenClaims) string {
 		return "malformed token"
 	case !v.algorithmAllowed(t), errors.Is(err, errAlgorithm):
 		return "algorithm not allowed"
+	case errors.Is(err, errShortRSAKey):
+		return errShortRSAKey.Error()
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "no signing key matches the token"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):

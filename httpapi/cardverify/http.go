@@ -53,15 +53,17 @@ type HTTPConfig struct {
 	PublicURL string
 	// Timeout bounds one start request (default 10s).
 	Timeout time.Duration
-	// Client sends the requests (default: a client with Timeout).
+	// Client sends the requests (default: a client with Timeout). Its CheckRedirect does not apply:
+	// a redirect is never followed (NewHTTP uses a copy without one).
 	Client *http.Client
 }
 
 // Validate reports every problem at once.
 func (c HTTPConfig) Validate() error {
 	var errs []error
-	if domain.RedirectURLProblem(c.BaseURL) != "" {
-		errs = append(errs, fmt.Errorf("cardverify: provider URL %q: want an absolute http or https URL", c.BaseURL))
+	if domain.RedirectURLProblem(c.BaseURL) != "" || strings.ContainsAny(c.BaseURL, "?#") {
+		// StartPath goes after the base URL: a query or fragment would swallow it.
+		errs = append(errs, fmt.Errorf("cardverify: provider URL %q: want an absolute http or https URL without a query or fragment", c.BaseURL))
 	}
 	if c.Token == "" {
 		errs = append(errs, errors.New("cardverify: the provider token (credential) is required"))
@@ -97,12 +99,19 @@ func NewHTTP(cfg HTTPConfig) (*HTTP, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
-	client := cfg.Client
-	if client == nil {
-		client = &http.Client{Timeout: cfg.Timeout}
+	client := http.Client{Timeout: cfg.Timeout}
+	if cfg.Client != nil {
+		client = *cfg.Client
 	}
-	return &HTTP{cfg: cfg, client: client}, nil
+	client.CheckRedirect = doNotFollow
+	return &HTTP{cfg: cfg, client: &client}, nil
 }
+
+// doNotFollow is the provider client's CheckRedirect: a redirect is the provider's answer (a
+// status other than 200 and 201: the start fails), never followed — Go's client would carry the
+// bearer credential to the same host name on another port or over plain http, and the body
+// anywhere.
+func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // startRequest is the body of POST {BaseURL}/verifications.
 type startRequest struct {
@@ -314,7 +323,9 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 		httpapi.WriteProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the result could not be recorded; retry", nil)
 		return
 	}
-	if after.Status == domain.CardRegistrationAborted && after.Reason == domain.AbortExpired && res.Outcome != domain.OutcomeAborted {
+	if !sameEnd(after, res) {
+		// It had expired: the expiry was recorded, not this result (an abort for another reason
+		// too), and a retry of this result meets that end: 409 now as then.
 		httpapi.WriteProblem(w, r, http.StatusConflict, "conflict", "the registration had expired; it was recorded as aborted", nil)
 		return
 	}

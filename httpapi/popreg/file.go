@@ -57,7 +57,8 @@ func LoadFile(path string, today time.Time) (*File, error) {
 }
 
 // ParseFile parses a register file, reporting every invalid or repeated person at once (by
-// index: the messages never hold personal data). Unknown properties are errors.
+// index: the messages never hold personal data). Unknown properties are errors, and so is a
+// property named twice in one object, in any casing (ambiguous).
 func ParseFile(data []byte, today time.Time) (*File, error) {
 	var doc struct {
 		People []personJSON `json:"people"`
@@ -65,6 +66,9 @@ func ParseFile(data []byte, today time.Time) (*File, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("not a register file: %w", err)
+	}
+	if err := repeatedName(data[:dec.InputOffset()]); err != nil { // ambiguous.go
 		return nil, fmt.Errorf("not a register file: %w", err)
 	}
 	f := &File{people: make(map[domain.NationalIdentifier]domain.RegisteredPerson, len(doc.People))}

@@ -20,7 +20,8 @@ type HTTPConfig struct {
 	URL string
 	// Timeout bounds one look-up, connection included (default 5s).
 	Timeout time.Duration
-	// Client sends the requests (default: a new http.Client). Its own Timeout, if any, also applies.
+	// Client sends the requests (default: a new http.Client). Its own Timeout, if any, also applies;
+	// its CheckRedirect does not: a redirect is never followed (NewHTTP uses a copy without one).
 	Client *http.Client
 	// Now is the clock national identifiers are checked against (default time.Now).
 	Now func() time.Time
@@ -39,8 +40,9 @@ const maxAnswer = 64 << 10
 //
 // The identifier is sent in the body, never in the URL, so it stays out of access logs. The
 // service answers 200 with the person in the register file's shape (nationalIdentifier, name,
-// address, protectedIdentity), or 404 when it does not know the person. Any other answer, an
-// answer for another person, invalid data, or no answer within the timeout is ErrUnavailable.
+// address, protectedIdentity), or 404 when it does not know the person. Any other answer (a
+// redirect too: it is not followed, so the identifier never goes to another URL), an answer for
+// another person, invalid data, or no answer within the timeout is ErrUnavailable.
 type HTTP struct {
 	url     string
 	timeout time.Duration
@@ -57,14 +59,21 @@ func NewHTTP(cfg HTTPConfig) (*HTTP, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+	client := http.Client{}
+	if cfg.Client != nil {
+		client = *cfg.Client
 	}
+	client.CheckRedirect = doNotFollow
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &HTTP{url: cfg.URL, timeout: cfg.Timeout, client: cfg.Client, now: cfg.Now}, nil
+	return &HTTP{url: cfg.URL, timeout: cfg.Timeout, client: &client, now: cfg.Now}, nil
 }
+
+// doNotFollow is the register client's CheckRedirect: a redirect is the register's answer (a
+// status other than 200 and 404: unavailable), never followed — the identifier in the body
+// would go to wherever it points.
+func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Person implements Register.
 func (h *HTTP) Person(ctx context.Context, ni domain.NationalIdentifier) (domain.RegisteredPerson, error) {
@@ -99,6 +108,9 @@ func (h *HTTP) Person(ctx context.Context, ni domain.NationalIdentifier) (domain
 	}
 	var pj personJSON
 	if err := json.Unmarshal(data, &pj); err != nil {
+		return domain.RegisteredPerson{}, unavailable(fmt.Errorf("the answer is not a person: %w", err))
+	}
+	if err := repeatedName(data); err != nil { // ambiguous.go
 		return domain.RegisteredPerson{}, unavailable(fmt.Errorf("the answer is not a person: %w", err))
 	}
 	p, err := pj.parse(h.now())

@@ -66,6 +66,7 @@ func TestParseFile(t *testing.T) {
 		{"unknown property", `{"persons": []}`},
 		{"duplicate", `{"people": [` + tolvanJSON + `,` + strings.Replace(tolvanJSON, "191212121212", "19121212-1212", 1) + `]}`},
 		{"invalid person", `{"people": [{"nationalIdentifier": {"regNo": "19121212-1213", "countryCode": "SE"}, "name": "", "address": {}}]}`},
+		{"protectedIdentity twice", `{"people": [` + strings.Replace(tolvanJSON, `"name": "Tolvan Tolvansson",`, `"name": "Tolvan Tolvansson", "protectedIdentity": true, "PROTECTEDIDENTITY": false,`, 1) + `]}`},
 		{"Swedish zip code not 5 digits", `{"people": [` + strings.Replace(tolvanJSON, `"112 12"`, `"1121"`, 1) + `]}`},
 	}
 	for _, tt := range bad {
