@@ -80,6 +80,10 @@ type CardRegistrations interface {
 	Finish(ctx context.Context, id, actor string, res domain.CardVerificationResult) (domain.CardRegistration, error)
 	// Now is the server's clock (expiry is judged by it).
 	Now() time.Time
+	// WriteError answers an error of Registration or Finish as every route answers it: mapped
+	// to a status in one place (problem.go) and logged when it is the service's failure — so a
+	// result stored while the read models lag is not reported as not recorded.
+	WriteError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // CardRegistrationIndex finds the customer of a recurring-card registration (implemented by
@@ -154,6 +158,10 @@ func (s *Server) onlyMethods(methods []string, h http.HandlerFunc) http.HandlerF
 type cardRegistrations struct{ s *Server }
 
 func (c cardRegistrations) Now() time.Time { return c.s.now() }
+
+func (c cardRegistrations) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	c.s.writeError(w, r, err)
+}
 
 func (c cardRegistrations) Registration(ctx context.Context, id string) (domain.CardRegistration, bool, error) {
 	if !domain.ValidRegistrationID(id) || c.s.cfg.CardRegistrations == nil {

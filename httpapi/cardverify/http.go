@@ -300,7 +300,7 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 	}
 	reg, found, err := regs.Registration(r.Context(), cb.RegistrationID)
 	if err != nil {
-		httpapi.WriteProblem(w, r, http.StatusInternalServerError, "fatal", "an unexpected error occurred", nil)
+		regs.WriteError(w, r, err)
 		return
 	}
 	if !found || reg.Provider != ProviderHTTP || reg.ProviderReference != cb.Reference {
@@ -320,7 +320,10 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 		httpapi.WriteProblem(w, r, http.StatusNotFound, "not-found", de.Message, nil)
 		return
 	case err != nil:
-		httpapi.WriteProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the result could not be recorded; retry", nil)
+		// Not stored (503, retry), stored while the read models lag (503 "read before
+		// retrying": a retry meets the recorded result, 204), cancelled, or a failure (500,
+		// logged): the server's one mapping says which, truthfully.
+		regs.WriteError(w, r, err)
 		return
 	}
 	if !sameEnd(after, res) {
