@@ -15,9 +15,6 @@ import (
 // still read the exact amount; and no sum of two amounts overflows an int64.
 const MaxMinorUnits int64 = 999_999_999_999_999
 
-// maxDecimals is the most minor-unit digits any ISO 4217 currency has (CLF and UYW: 4).
-const maxDecimals = 4
-
 // Money is an amount in a currency, held as an integer number of the currency's minor units
 // (ISO 4217: öre for SEK, none for JPY and ISK, fils for KWD) — never as floating point. The
 // zero value is "no amount" (no currency); a Money from ParseAmount is positive, and amounts
@@ -160,7 +157,7 @@ func parseMinorAllowZero(name, raw string, digits int, currency string) (int64, 
 // "", scale 0).
 type decimal struct {
 	digits string // the integer and the fraction digits, without the point
-	scale  int    // how many of them are decimals, 0..maxDecimals
+	scale  int    // how many of them are decimals (checked against a currency's digits by minorUnits)
 }
 
 // maxExponent bounds the exponent parseDecimal reads: any larger one makes an amount too large
@@ -170,8 +167,9 @@ const maxExponent = 1000
 // parseDecimal reads a non-negative JSON number as the exact decimal it denotes: in plain notation
 // ("10.00") or with an exponent ("1.0E7", "150e-2"), as clients that hold amounts as doubles write
 // them (Java writes 10 000 000.0 as 1.0E7 and 1000.0 for 1000). Trailing zeros of the fraction are
-// not decimals of the amount ("1000.0" is 1000, "10.000" is 10). The amount may have at most
-// maxDecimals decimals and 15 integer digits. Nothing is rounded.
+// not decimals of the amount ("1000.0" is 1000, "10.000" is 10). The amount may have at most 15
+// integer digits; its decimals are checked against its currency's (minorUnits), which names the
+// currency's own limit. Nothing is rounded.
 func parseDecimal(name, raw string) (decimal, string) {
 	const format = " must be a number written with digits and an optional decimal point, e.g. 10.00"
 	if raw == "" {
@@ -211,8 +209,6 @@ func parseDecimal(name, raw string) (decimal, string) {
 	switch {
 	case digits == "":
 		return decimal{}, "" // zero: the callers say what they make of it
-	case scale > maxDecimals:
-		return decimal{}, fmt.Sprintf("%s must have at most %d decimals", name, maxDecimals)
 	case len(digits)-scale > 15:
 		return decimal{}, name + " is too large"
 	case scale < 0:

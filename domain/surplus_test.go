@@ -394,13 +394,15 @@ func TestRegisterSurplusDuplicate(t *testing.T) {
 }
 
 func TestSettleAmountRejects(t *testing.T) {
-	for _, raw := range []string{"0", "0.00", "-1", "1e-5", "0e3", "abc", "", "10.00001", "010"} {
+	for _, raw := range []string{"0", "0.00", "-1", "0e3", "abc", "", "010"} {
 		if _, err := domain.ParseSettleSurplus(domain.SettleInput{Amount: s(raw)}); !slices.Equal(problemNames(t, err), []string{"amount"}) {
 			t.Errorf("ParseSettleSurplus(%q): %v", raw, err)
 		}
 	}
+	// Decimals are checked against the surplus's currency, and the problem names its limit (it
+	// said "at most 4 decimals", the most any currency has, for a SEK amount).
 	c := withSurplus(t, "1", "10.00")
-	for _, raw := range []string{"10.01", "10.001", "11"} {
+	for _, raw := range []string{"10.01", "10.001", "11", "1e-5", "10.00001"} {
 		cmd, err := domain.ParseSettleSurplus(domain.SettleInput{Amount: s(raw)})
 		if err != nil {
 			t.Fatal(err)
@@ -408,6 +410,9 @@ func TestSettleAmountRejects(t *testing.T) {
 		events, err := c.SettleSurplus("1", cmd)
 		if events != nil || !slices.Equal(problemNames(t, err), []string{"amount"}) {
 			t.Errorf("SettleSurplus(%q): %v", raw, err)
+		}
+		if ps := problemsOf(t, err); raw != "10.01" && raw != "11" && (len(ps) != 1 || !strings.Contains(ps[0].Description, "at most 2 decimals for SEK")) {
+			t.Errorf("SettleSurplus(%q): %+v; want the problem to name SEK's 2 decimals", raw, ps)
 		}
 	}
 	if surplusOf(t, c, "1").Status != domain.SurplusOpen {
