@@ -23,13 +23,17 @@ import (
 
 // The key store's buckets.
 var (
-	bucketMeta   = []byte("meta")   // "magic", "format", "reconciled" (big-endian log position)
+	bucketMeta   = []byte("meta")   // "magic", "format", "reconciled" (big-endian log position), "rewriteDue"
 	bucketKeys   = []byte("keys")   // subject → JSON of KeyRecord (without Subject)
 	bucketOutbox = []byte("outbox") // subject → big-endian revision not yet on the key bus
 	keyMagic     = []byte("magic")
 	keyFormat    = []byte("format")
 	keyReconcile = []byte("reconciled")
-	storeMagic   = []byte("nordledger-keystore")
+	// keyRewriteDue is present while a freed page may hold a destroyed or re-wrapped key: it is
+	// put in the transaction that replaces the record and is absent from the rewritten file, so a
+	// rewrite cut short (a crash, a full disk) is made when the store next opens.
+	keyRewriteDue = []byte("rewriteDue")
+	storeMagic    = []byte("nordledger-keystore")
 )
 
 const storeFormat = 1
@@ -133,10 +137,36 @@ func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error)
 		return nil, fmt.Errorf("personal: key store %s: %w", path, err)
 	}
 	if !opts.ReadOnly {
+		if err := s.finishRewrite(); err != nil {
+			db.Close()
+			return nil, err
+		}
 		s.startWriter()
 	}
 	return s, nil
 }
+
+// finishRewrite rewrites the file when a destroyed or re-wrapped key may still be in a freed
+// page: the process stopped (or the disk was full) between a Destroy's tombstones, or a
+// rotation's re-wrapping, and the rewrite of the file.
+func (s *Store) finishRewrite() error {
+	var due bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		due = tx.Bucket(bucketMeta).Get(keyRewriteDue) != nil
+		return nil
+	}); err != nil || !due {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.compactLocked(); err != nil {
+		return fmt.Errorf("personal: key store %s: finishing the rewrite a destroyed key needs: %w", s.path, err)
+	}
+	return nil
+}
+
+// rewriteDue records in tx that the file must be rewritten (keyRewriteDue).
+func rewriteDue(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyRewriteDue, []byte{1}) }
 
 func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	defer func() {
@@ -410,6 +440,10 @@ func (s *Store) Record(subject string) (rec KeyRecord, found bool, err error) {
 	return rec, found, err
 }
 
+// afterTombstones, set only by tests, runs in Destroy once the tombstones are committed and
+// before the file is rewritten (a crash test kills the process there).
+var afterTombstones func()
+
 // Destroy destroys the data keys of subjects: their records become tombstones (so a key is never
 // made for them again, and the key bus tells the readers), and the file is rewritten without the
 // old records. A subject without a key gets a tombstone too. When Destroy returns, no copy of
@@ -441,10 +475,16 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 			}
 			changed = true
 		}
+		if changed {
+			return rewriteDue(tx)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%w: personal: destroying keys: %w", eventstore.ErrWriteFailed, err)
+	}
+	if afterTombstones != nil {
+		afterTombstones()
 	}
 	s.forgottenMu.Lock()
 	for _, sub := range subjects {
@@ -477,6 +517,9 @@ func (s *Store) compactFile() error {
 		return fmt.Errorf("personal: compacting the key store: %w", err)
 	}
 	err = bolt.Compact(dst, s.db, 4<<20)
+	if err == nil { // the copy holds no freed page: nothing is left to rewrite
+		err = dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyRewriteDue) })
+	}
 	if err == nil {
 		err = dst.Sync()
 	}
