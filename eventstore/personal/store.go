@@ -69,6 +69,10 @@ var (
 	ErrLocked = errors.New("personal: the key store is locked by another process")
 	// ErrReadOnly: a change asked of a store opened read-only.
 	ErrReadOnly = errors.New("personal: the key store is open read-only")
+	// ErrRewriteDue: a backup asked of a key store whose file may still hold a destroyed key in
+	// a freed page (a forget cut short before the file was rewritten). Opening it for writing —
+	// starting the writer — rewrites it.
+	ErrRewriteDue = errors.New("personal: the key store file may still hold a destroyed key (a forget cut short): start ledgerd once to finish the forget, then back it up")
 )
 
 // Store is the key store: every customer's data key, wrapped by the current master key, in a
@@ -563,12 +567,16 @@ func (s *Store) Compact() error {
 }
 
 // Backup writes a consistent copy of the key store (one read transaction) to w. It holds no
-// destroyed key: Destroy rewrites the file before it returns.
+// destroyed key: Destroy rewrites the file before it returns, and a file whose rewrite was cut
+// short (a crash, a full disk) is not copied (ErrRewriteDue) — the copy holds the freed pages.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		if tx.Bucket(bucketMeta).Get(keyRewriteDue) != nil {
+			return ErrRewriteDue
+		}
 		n, err = tx.WriteTo(w)
 		return err
 	})

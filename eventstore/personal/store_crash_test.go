@@ -82,6 +82,18 @@ func TestDestroyCutShortByACrash(t *testing.T) {
 		t.Fatal("the test cannot find the wrapped key in the file after the crash: it proves nothing")
 	}
 
+	// A backup of the file as it is (ledgerctl backup --keys with no ledgerd running) is
+	// refused: it would carry the key.
+	ro, err := personal.OpenStore(path, nil, personal.StoreOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied bytes.Buffer
+	if _, err := ro.Backup(&copied); !errors.Is(err, personal.ErrRewriteDue) || holds(copied.Bytes()) {
+		t.Errorf("an offline backup after the crash: %v (holds the key: %v); want ErrRewriteDue and no key", err, holds(copied.Bytes()))
+	}
+	ro.Close()
+
 	// The writer starts again (Reconcile), and the client sends the forget again (Destroy).
 	s, err = personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
 	if err != nil {
