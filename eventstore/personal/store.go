@@ -70,9 +70,9 @@ var (
 	// ErrReadOnly: a change asked of a store opened read-only.
 	ErrReadOnly = errors.New("personal: the key store is open read-only")
 	// ErrRewriteDue: a backup asked of a key store whose file may still hold a destroyed key in
-	// a freed page (a forget cut short before the file was rewritten). Opening it for writing —
-	// starting the writer — rewrites it.
-	ErrRewriteDue = errors.New("personal: the key store file may still hold a destroyed key (a forget cut short): start ledgerd once to finish the forget, then back it up")
+	// a freed page (its rewrite after a forget was cut short: a crash, a full disk). Opening it
+	// for writing — starting the writer — rewrites it, and so does the forget sent again.
+	ErrRewriteDue = errors.New("personal: the key store file may still hold a destroyed key in a freed page (its rewrite after a forget was cut short): start ledgerd, or send the forget again, to finish it; then back it up")
 )
 
 // Store is the key store: every customer's data key, wrapped by the current master key, in a
