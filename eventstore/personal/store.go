@@ -29,6 +29,10 @@ var (
 	keyMagic     = []byte("magic")
 	keyFormat    = []byte("format")
 	keyReconcile = []byte("reconciled")
+	// keyBusSeq is the highest sequence of the key bus's stream that acknowledged a published
+	// change whose mark is written (big-endian): a stream found below it lost acknowledged
+	// messages (a NATS store rolled back), and the publisher publishes every record again.
+	keyBusSeq = []byte("busSeq")
 	// keyRewriteDue is present while a freed page may hold a destroyed or re-wrapped key: it is
 	// put in the transaction that replaces the record and is absent from the rewritten file, so a
 	// rewrite cut short (a crash, a full disk) is made when the store next opens.
@@ -97,6 +101,7 @@ type Store struct {
 	writerDone chan struct{}
 	marksMu    sync.Mutex
 	marks      map[string]uint64 // subject → revision the key bus holds, not yet written
+	busSeq     uint64            // the key bus's stream sequence the marks reach, not yet written
 
 	// New keys held in memory until CommitPending (StoreOptions.DeferCreates; store_pending.go).
 	pendingMu sync.Mutex
@@ -652,6 +657,31 @@ func (s *Store) RecordCount() (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// PublishedThrough records that the key bus's stream acknowledged changes up to sequence seq. The
+// publisher calls it before PublishedAll for the same changes: it is written with their marks, so
+// a store whose marks say published also says how far the stream reached (BusSeq).
+func (s *Store) PublishedThrough(seq uint64) {
+	s.marksMu.Lock()
+	defer s.marksMu.Unlock()
+	s.busSeq = max(s.busSeq, seq)
+}
+
+// BusSeq returns the highest sequence of the key bus's stream that acknowledged a change the
+// store holds published (0: none recorded).
+func (s *Store) BusSeq() (uint64, error) {
+	s.marksMu.Lock()
+	held := s.busSeq
+	s.marksMu.Unlock()
+	var stored uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyBusSeq); len(v) == 8 {
+			stored = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return max(held, stored), err
 }
 
 // Published records that the key bus holds revision rev of subject's record.
