@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/internal/app"
+	"github.com/nordledger/ledger/projections"
 )
 
 // evictions is a key source that records the subjects evicted.
@@ -71,5 +73,38 @@ func TestEvictForgotten(t *testing.T) {
 	n, err := w.set.EvictForgotten(context.Background())
 	if got, want := src.take(), []string{"1000/customers/1", "2000/customers/4"}; err != nil || n != 2 || !slices.Equal(got, want) {
 		t.Errorf("EvictForgotten: %d, %v, evicted %q; want %q", n, err, got, want)
+	}
+}
+
+// TestAuditAppliesForgetsToTheKeySource: the audit projection applying a CustomerForgotten
+// evicts the customer's key, as the customer projection does — so that an audit index rebuilt
+// alone (its code version changed) on a reader replica, whose customer projection is past the
+// forget and whose key bus may still hand out the key, does not open the forgotten customer's
+// events in the audit routes.
+func TestAuditAppliesForgetsToTheKeySource(t *testing.T) {
+	var src *evictions
+	dir := t.TempDir()
+	w := openSealedWriterWith(t, dir, func(s *personal.Store) (personal.KeySource, app.KeyDestroyer) {
+		src = &evictions{Store: s}
+		return src, s
+	})
+	w.createSealed(t, "1", "19121212-1212")
+	w.createSealed(t, "2", "19900101-0017")
+	res, err := w.h.Forget(context.Background(), sealedPolicy, "1", meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.take()
+	db, err := projections.OpenDB(filepath.Join(dir, "audit-only.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	audit := projections.NewAudit(db).Protect(w.pd)
+	if err := projections.Rebuild(context.Background(), db, w.store, res.Position, nil, audit); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := src.take(), []string{"1000/customers/1"}; !slices.Equal(got, want) {
+		t.Errorf("the audit index rebuilt alone evicted %q; want %q", got, want)
 	}
 }
