@@ -17,12 +17,11 @@ import (
 	"github.com/nordledger/ledger/internal/datadir"
 )
 
-// noDestroy is a key store whose Destroy never runs: the process died first.
+// noDestroy stands for a key store the process died before it reached: Destroy destroys
+// nothing (Forget then answers ErrKeyNotDestroyed, which the killed process never sent).
 type noDestroy struct{}
 
-func (noDestroy) Destroy(context.Context, ...string) error {
-	return context.Canceled // never reached by the test: it checks the forget was stored
-}
+func (noDestroy) Destroy(context.Context, ...string) error { return context.Canceled }
 
 // forgetCutShort leaves in the data directory dir of a stopped ledgerd what a SIGKILL between a
 // forget's two durable steps leaves: CustomerForgotten in the log (with its national-identifier
