@@ -114,16 +114,8 @@ func TestE2EForgetCutShortByACrash(t *testing.T) {
 	assertProblem(t, s.do(t, http.MethodPost, customersPath(demoLedger, no, "forget"), tok, nil), http.StatusGone, "customer-forgotten")
 
 	// The key bus gets the tombstone; the stream every event once.
-	js, closeJS := jetStreamAt(t, run.natsURL(t))
-	defer closeJS()
-	kv, err := js.KeyValue(context.Background(), "LEDGER_KEYS")
-	if err != nil {
-		t.Fatal(err)
-	}
 	waitFor(t, "the key bus to hold the tombstone", func() bool {
-		e, err := kv.Get(context.Background(), "k."+base64.RawURLEncoding.EncodeToString([]byte(domain.StreamName(demoLedger, no))))
-		var rec struct{ Destroyed bool }
-		return err == nil && json.Unmarshal(e.Value(), &rec) == nil && rec.Destroyed
+		return keyBusTombstone(t, run.natsURL(t), domain.StreamName(demoLedger, no))
 	})
 	checkStream(t, run.natsURL(t), writerHead(t, s))
 
@@ -133,10 +125,25 @@ func TestE2EForgetCutShortByACrash(t *testing.T) {
 	expectStatus(t, s.do(t, http.MethodPost, customersPath(demoLedger), tok, again), http.StatusCreated)
 	assertProblem(t, s.do(t, http.MethodPost, customersPath(demoLedger), tok, newCustomer(no, "Number Reuse")), http.StatusConflict, "conflict")
 
-	closeJS()
 	stopBinary(t, run)
 	assertBytesNotInFiles(t, dir, wrapped, []byte(base64.StdEncoding.EncodeToString(wrapped)))
 	if _, err := personal.OpenStore(filepath.Join(dir, datadir.KeyStore), nil, personal.StoreOptions{ReadOnly: true}); err != nil {
 		t.Errorf("the key store after the restart: %v", err)
 	}
+}
+
+// keyBusTombstone reports whether the key bus holds subject's tombstone.
+func keyBusTombstone(t *testing.T, url, subject string) bool {
+	t.Helper()
+	js, closeJS := jetStreamAt(t, url)
+	defer closeJS()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, "LEDGER_KEYS")
+	if err != nil {
+		return false
+	}
+	e, err := kv.Get(ctx, "k."+base64.RawURLEncoding.EncodeToString([]byte(subject)))
+	var rec struct{ Destroyed bool }
+	return err == nil && json.Unmarshal(e.Value(), &rec) == nil && rec.Destroyed
 }
