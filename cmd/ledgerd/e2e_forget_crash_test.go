@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,14 @@ func TestE2EForgetCutShortByACrash(t *testing.T) {
 		t.Errorf("the Connect look-up after the restart: %s", r)
 	}
 	assertProblem(t, s.do(t, http.MethodPost, customersPath(demoLedger, no, "forget"), tok, nil), http.StatusGone, "customer-forgotten")
+	// A granted downstream consumer asking for the create's opened data gets it erased.
+	s.dir = dir // (its admin socket)
+	s.grant(t, "crm-sync", true)
+	pd := s.do(t, http.MethodPost, "/ledger/customer/v1/1000/events/personal-data", mintWith(t, secret, "crm-sync"), map[string]any{"positions": []int{1}})
+	expectStatus(t, pd, http.StatusOK)
+	if found := valuesIn(pd.Body, values); len(found) > 0 || !strings.Contains(string(pd.Body), `"erased"`) {
+		t.Errorf("the personal data of the forgotten customer's create, disclosed after the restart: %s", pd.Body)
+	}
 
 	// The key bus gets the tombstone; the stream every event once.
 	waitFor(t, "the key bus to hold the tombstone", func() bool {
