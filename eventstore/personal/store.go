@@ -73,10 +73,11 @@ var (
 	ErrLocked = errors.New("personal: the key store is locked by another process")
 	// ErrReadOnly: a change asked of a store opened read-only.
 	ErrReadOnly = errors.New("personal: the key store is open read-only")
-	// ErrRewriteDue: a backup asked of a key store whose file may still hold a destroyed key in
-	// a freed page (its rewrite after a forget was cut short: a crash, a full disk). Opening it
-	// for writing — starting the writer — rewrites it, and so does the forget sent again.
-	ErrRewriteDue = errors.New("personal: the key store file may still hold a destroyed key in a freed page (its rewrite after a forget was cut short): start ledgerd, or send the forget again, to finish it; then back it up")
+	// ErrRewriteDue: a backup asked of a key store whose file may still hold a destroyed (or
+	// re-wrapped) key in a freed page (its rewrite after a forget or a rotation was cut short: a
+	// crash, a full disk). Opening it for writing — starting the writer — rewrites it, and so do
+	// the forget sent again and the rotation run again.
+	ErrRewriteDue = errors.New("personal: the key store file may still hold a destroyed or re-wrapped key in a freed page (its rewrite after a forget or a master-key rotation was cut short): start ledgerd, send the forget again or run the rotation again, to finish it; then back it up")
 )
 
 // Store is the key store: every customer's data key, wrapped by the current master key, in a
