@@ -669,6 +669,23 @@ func (s *Store) PublishedThrough(seq uint64) {
 	s.busSeq = max(s.busSeq, seq)
 }
 
+// SetBusSeq records seq as the key bus's last acknowledged sequence, replacing what was recorded:
+// the publisher calls it after it published every record again into a stream that lost messages
+// (or is new), whose sequences no longer reach the recorded one.
+func (s *Store) SetBusSeq(seq uint64) error {
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	s.marksMu.Lock()
+	s.busSeq = 0
+	s.marksMu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyBusSeq, binary.BigEndian.AppendUint64(nil, seq))
+	})
+}
+
 // BusSeq returns the highest sequence of the key bus's stream that acknowledged a change the
 // store holds published (0: none recorded).
 func (s *Store) BusSeq() (uint64, error) {

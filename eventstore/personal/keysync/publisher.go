@@ -248,12 +248,24 @@ func (p *Publisher) refillIfLost(ctx context.Context, kv jetstream.KeyValue, str
 }
 
 // refill publishes every record of the key store again, a batch at a time: a first revision only
-// where its key has no entry, any other over an older revision (publish).
+// where its key has no entry, any other over an older revision (publish). Then the stream's last
+// sequence is what the key store records as acknowledged: a stream that lost messages (or is
+// new) does not reach the sequence recorded before, and would otherwise be refilled again at
+// every open.
 func (p *Publisher) refill(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream) error {
 	for after := ""; ; {
 		recs, err := p.keys.Records(after, pendingBatch)
-		if err != nil || len(recs) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(recs) == 0 {
+			opCtx, cancel := context.WithTimeout(ctx, opWait)
+			info, err := stream.Info(opCtx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			return p.keys.SetBusSeq(info.State.LastSeq)
 		}
 		_, _, slow, err := p.publishNew(ctx, recs)
 		if err != nil {

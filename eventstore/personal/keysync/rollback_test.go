@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +151,55 @@ func TestPublisherRepublishesARolledBackBucket(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestPublisherRefillsALostBucketOnce: a bucket lost whole (its stream deleted, a new volume) is
+// filled again once; its new stream's sequences start again from 1, below what the key store
+// recorded as acknowledged, and the publisher must not take that for a rollback and publish every
+// key again at every later open.
+func TestPublisherRefillsALostBucketOnce(t *testing.T) {
+	dir := t.TempDir()
+	ring, err := personal.ParseMasterKeys(masterKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring, personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, s := range []string{"1000/customers/1", "1000/customers/2", "1000/customers/3"} {
+		if _, err := keys.DataKey(ctx, s, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js, _ := natsAt(t, filepath.Join(dir, "nats"))
+	var logs bytes.Buffer
+	publish := func() {
+		t.Helper()
+		pub, err := keysync.NewPublisher(keysync.PublisherConfig{Keys: keys, JetStream: js, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.PublishPending(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish()
+	if err := keys.Destroy(ctx, "1000/customers/2"); err != nil {
+		t.Fatal(err)
+	}
+	publish() // the tombstone: the stream's fourth message
+	if err := js.DeleteStream(ctx, "KV_"+keysync.DefaultBucket); err != nil {
+		t.Fatal(err)
+	}
+	publish() // every record again: three messages
+	logs.Reset()
+	publish()
+	publish()
+	if strings.Contains(logs.String(), "publishing every key again") {
+		t.Errorf("the bucket filled again is filled again at every open:\n%s", logs.String())
+	}
 }
