@@ -168,6 +168,13 @@ func (p *Audit) applyPrepared(tx *bolt.Tx, e Event, prepared any) error {
 	if err := tx.Bucket(bucketAuditStream).Put(a.streamKey, a.pos); err != nil {
 		return err
 	}
+	if e.Type == domain.TypeCustomerForgotten && p.pd != nil {
+		// The key is held destroyed from here on, as the customer projection's forget does: the
+		// audit index may be rebuilt alone (its code version changed) behind a customer
+		// projection that applied the forget long ago, on a reader whose key bus may still hand
+		// out the key (Set.EvictForgotten).
+		p.pd.Evict(e.Stream)
+	}
 	if a.lk == nil {
 		return nil // no ledger: reachable by stream only
 	}

@@ -245,6 +245,13 @@ func TestE2EForgetLeavesNoTrace(t *testing.T) {
 func startReaderOf(t *testing.T, s *testServer) (*testServer, string) {
 	t.Helper()
 	dir := t.TempDir()
+	return startReaderIn(t, s, dir), dir
+}
+
+// startReaderIn runs a reader replica of writer s on the data directory dir (a reader started
+// again: its read models and checkpoint are the previous run's).
+func startReaderIn(t *testing.T, s *testServer, dir string) *testServer {
+	t.Helper()
 	m := NewMain()
 	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", dir, "-nats-url", s.m.NATSURL(),
 		"-key-file", filepath.Join(s.dir, "reservation.key"), "-master-key-file", filepath.Join(s.dir, "master.key"),
@@ -266,7 +273,7 @@ func startReaderOf(t *testing.T, s *testServer) (*testServer, string) {
 		}
 	})
 	waitReady(t, r.client, r.base)
-	return r, dir
+	return r
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

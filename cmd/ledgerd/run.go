@@ -157,6 +157,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen: %w", err)
 	}
 	if o.Role == RoleReader {
+		// The customers forgotten before a restart stay forgotten in the key source, whatever the
+		// key bus still holds (projections.Set.EvictForgotten). (A writer needs no such step: its
+		// key store's Reconcile destroys their keys before it serves.)
+		n, err := set.EvictForgotten(ctx)
+		if err != nil {
+			return fmt.Errorf("evicting the keys of forgotten customers: %w", err)
+		}
+		if n > 0 {
+			m.log.Debug("holding the keys of forgotten customers as destroyed", "count", n)
+		}
 		if cfg.ReadFloor, err = m.startReader(ctx, resKey); err != nil {
 			return err
 		}

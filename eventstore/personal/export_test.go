@@ -7,3 +7,11 @@ func SetBeforeCreatePending(f func(subject string)) (restore func()) {
 	beforeCreatePending = f
 	return func() { beforeCreatePending = old }
 }
+
+// SetAfterTombstones makes Destroy call f once its tombstones are committed, before the file is
+// rewritten; the returned function restores it.
+func SetAfterTombstones(f func()) (restore func()) {
+	old := afterTombstones
+	afterTombstones = f
+	return func() { afterTombstones = old }
+}

@@ -152,6 +152,9 @@ func (s *Store) rewrapBatch(ring *MasterKeys, after []byte) (n int, next []byte,
 			}
 			n++
 		}
+		if n > 0 {
+			return rewriteDue(tx)
+		}
 		return nil
 	})
 	return n, next, err

@@ -23,13 +23,21 @@ import (
 
 // The key store's buckets.
 var (
-	bucketMeta   = []byte("meta")   // "magic", "format", "reconciled" (big-endian log position)
+	bucketMeta   = []byte("meta")   // "magic", "format", "reconciled" (big-endian log position), "rewriteDue"
 	bucketKeys   = []byte("keys")   // subject → JSON of KeyRecord (without Subject)
 	bucketOutbox = []byte("outbox") // subject → big-endian revision not yet on the key bus
 	keyMagic     = []byte("magic")
 	keyFormat    = []byte("format")
 	keyReconcile = []byte("reconciled")
-	storeMagic   = []byte("nordledger-keystore")
+	// keyBusSeq is the highest sequence of the key bus's stream that acknowledged a published
+	// change whose mark is written (big-endian): a stream found below it lost acknowledged
+	// messages (a NATS store rolled back), and the publisher publishes every record again.
+	keyBusSeq = []byte("busSeq")
+	// keyRewriteDue is present while a freed page may hold a destroyed or re-wrapped key: it is
+	// put in the transaction that replaces the record and is absent from the rewritten file, so a
+	// rewrite cut short (a crash, a full disk) is made when the store next opens.
+	keyRewriteDue = []byte("rewriteDue")
+	storeMagic    = []byte("nordledger-keystore")
 )
 
 const storeFormat = 1
@@ -65,6 +73,11 @@ var (
 	ErrLocked = errors.New("personal: the key store is locked by another process")
 	// ErrReadOnly: a change asked of a store opened read-only.
 	ErrReadOnly = errors.New("personal: the key store is open read-only")
+	// ErrRewriteDue: a backup asked of a key store whose file may still hold a destroyed (or
+	// re-wrapped) key in a freed page (its rewrite after a forget or a rotation was cut short: a
+	// crash, a full disk). Opening it for writing — starting the writer — rewrites it, and so do
+	// the forget sent again and the rotation run again.
+	ErrRewriteDue = errors.New("personal: the key store file may still hold a destroyed or re-wrapped key in a freed page (its rewrite after a forget or a master-key rotation was cut short): start ledgerd, send the forget again or run the rotation again, to finish it; then back it up")
 )
 
 // Store is the key store: every customer's data key, wrapped by the current master key, in a
@@ -89,6 +102,7 @@ type Store struct {
 	writerDone chan struct{}
 	marksMu    sync.Mutex
 	marks      map[string]uint64 // subject → revision the key bus holds, not yet written
+	busSeq     uint64            // the key bus's stream sequence the marks reach, not yet written
 
 	// New keys held in memory until CommitPending (StoreOptions.DeferCreates; store_pending.go).
 	pendingMu sync.Mutex
@@ -133,10 +147,36 @@ func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error)
 		return nil, fmt.Errorf("personal: key store %s: %w", path, err)
 	}
 	if !opts.ReadOnly {
+		if err := s.finishRewrite(); err != nil {
+			db.Close()
+			return nil, err
+		}
 		s.startWriter()
 	}
 	return s, nil
 }
+
+// finishRewrite rewrites the file when a destroyed or re-wrapped key may still be in a freed
+// page: the process stopped (or the disk was full) between a Destroy's tombstones, or a
+// rotation's re-wrapping, and the rewrite of the file.
+func (s *Store) finishRewrite() error {
+	var due bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		due = tx.Bucket(bucketMeta).Get(keyRewriteDue) != nil
+		return nil
+	}); err != nil || !due {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.compactLocked(); err != nil {
+		return fmt.Errorf("personal: key store %s: finishing the rewrite a destroyed key needs: %w", s.path, err)
+	}
+	return nil
+}
+
+// rewriteDue records in tx that the file must be rewritten (keyRewriteDue).
+func rewriteDue(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyRewriteDue, []byte{1}) }
 
 func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	defer func() {
@@ -410,6 +450,10 @@ func (s *Store) Record(subject string) (rec KeyRecord, found bool, err error) {
 	return rec, found, err
 }
 
+// afterTombstones, set only by tests, runs in Destroy once the tombstones are committed and
+// before the file is rewritten (a crash test kills the process there).
+var afterTombstones func()
+
 // Destroy destroys the data keys of subjects: their records become tombstones (so a key is never
 // made for them again, and the key bus tells the readers), and the file is rewritten without the
 // old records. A subject without a key gets a tombstone too. When Destroy returns, no copy of
@@ -441,10 +485,16 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 			}
 			changed = true
 		}
+		if changed {
+			return rewriteDue(tx)
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%w: personal: destroying keys: %w", eventstore.ErrWriteFailed, err)
+	}
+	if afterTombstones != nil {
+		afterTombstones()
 	}
 	s.forgottenMu.Lock()
 	for _, sub := range subjects {
@@ -477,6 +527,9 @@ func (s *Store) compactFile() error {
 		return fmt.Errorf("personal: compacting the key store: %w", err)
 	}
 	err = bolt.Compact(dst, s.db, 4<<20)
+	if err == nil { // the copy holds no freed page: nothing is left to rewrite
+		err = dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyRewriteDue) })
+	}
 	if err == nil {
 		err = dst.Sync()
 	}
@@ -520,12 +573,16 @@ func (s *Store) Compact() error {
 }
 
 // Backup writes a consistent copy of the key store (one read transaction) to w. It holds no
-// destroyed key: Destroy rewrites the file before it returns.
+// destroyed key: Destroy rewrites the file before it returns, and a file whose rewrite was cut
+// short (a crash, a full disk) is not copied (ErrRewriteDue) — the copy holds the freed pages.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		if tx.Bucket(bucketMeta).Get(keyRewriteDue) != nil {
+			return ErrRewriteDue
+		}
 		n, err = tx.WriteTo(w)
 		return err
 	})
@@ -601,6 +658,48 @@ func (s *Store) RecordCount() (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// PublishedThrough records that the key bus's stream acknowledged changes up to sequence seq. The
+// publisher calls it before PublishedAll for the same changes: it is written with their marks, so
+// a store whose marks say published also says how far the stream reached (BusSeq).
+func (s *Store) PublishedThrough(seq uint64) {
+	s.marksMu.Lock()
+	defer s.marksMu.Unlock()
+	s.busSeq = max(s.busSeq, seq)
+}
+
+// SetBusSeq records seq as the key bus's last acknowledged sequence, replacing what was recorded:
+// the publisher calls it after it published every record again into a stream that lost messages
+// (or is new), whose sequences no longer reach the recorded one.
+func (s *Store) SetBusSeq(seq uint64) error {
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	s.marksMu.Lock()
+	s.busSeq = 0
+	s.marksMu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyBusSeq, binary.BigEndian.AppendUint64(nil, seq))
+	})
+}
+
+// BusSeq returns the highest sequence of the key bus's stream that acknowledged a change the
+// store holds published (0: none recorded).
+func (s *Store) BusSeq() (uint64, error) {
+	s.marksMu.Lock()
+	held := s.busSeq
+	s.marksMu.Unlock()
+	var stored uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyBusSeq); len(v) == 8 {
+			stored = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return max(held, stored), err
 }
 
 // Published records that the key bus holds revision rev of subject's record.

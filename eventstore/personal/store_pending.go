@@ -89,7 +89,7 @@ func (s *Store) CommitPending() error {
 	}
 	s.pendingMu.Unlock()
 
-	marks := s.heldMarks()
+	marks, seq := s.heldMarks()
 	// As commitWrites: dbMu, not mu (a DataKey holds mu shared while it makes a pending key).
 	s.dbMu.Lock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -115,13 +115,13 @@ func (s *Store) CommitPending() error {
 				return err
 			}
 		}
-		return writeMarks(tx, marks)
+		return writeMarks(tx, marks, seq)
 	})
 	s.dbMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
 	}
-	s.dropMarks(marks)
+	s.dropMarks(marks, seq)
 	s.pendingMu.Lock()
 	for _, p := range batch {
 		if cur, ok := s.pending[p.rec.Subject]; ok && cur.key == p.key {

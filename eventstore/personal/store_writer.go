@@ -90,8 +90,8 @@ func (s *Store) runWriter() {
 // commitWrites creates the batch's keys (or finds those made already) and writes the marks held,
 // in one transaction, and answers every creation.
 func (s *Store) commitWrites(batch []*createRequest) {
-	marks := s.heldMarks()
-	if len(batch) == 0 && len(marks) == 0 {
+	marks, seq := s.heldMarks()
+	if len(batch) == 0 && len(marks) == 0 && seq == 0 {
 		return
 	}
 	recs := make([]KeyRecord, len(batch))
@@ -123,11 +123,11 @@ func (s *Store) commitWrites(batch []*createRequest) {
 			}
 			recs[i] = rec
 		}
-		return writeMarks(tx, marks)
+		return writeMarks(tx, marks, seq)
 	})
 	s.dbMu.Unlock()
 	if err == nil {
-		s.dropMarks(marks)
+		s.dropMarks(marks, seq)
 	} else {
 		// A full or failing disk: the events are not stored either (callers map it like the log's).
 		err = fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
@@ -141,8 +141,15 @@ func (s *Store) commitWrites(batch []*createRequest) {
 }
 
 // writeMarks removes the key bus's published marks from the outbox (those not replaced by a later
-// revision).
-func writeMarks(tx *bolt.Tx, marks map[string]uint64) error {
+// revision), and records the stream sequence they reach (keyBusSeq) when it is higher.
+func writeMarks(tx *bolt.Tx, marks map[string]uint64, seq uint64) error {
+	if meta := tx.Bucket(bucketMeta); seq > 0 {
+		if v := meta.Get(keyBusSeq); len(v) != 8 || binary.BigEndian.Uint64(v) < seq {
+			if err := meta.Put(keyBusSeq, binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+				return err
+			}
+		}
+	}
 	ob := tx.Bucket(bucketOutbox)
 	for subject, rev := range marks {
 		if v := ob.Get([]byte(subject)); len(v) == 8 && binary.BigEndian.Uint64(v) == rev {
@@ -175,24 +182,28 @@ func (s *Store) create(subject string) (KeyRecord, error) {
 	return res.rec, res.err
 }
 
-// heldMarks returns a copy of the marks not yet written.
-func (s *Store) heldMarks() map[string]uint64 {
+// heldMarks returns a copy of the marks not yet written, and the stream sequence they reach.
+func (s *Store) heldMarks() (map[string]uint64, uint64) {
 	s.marksMu.Lock()
 	defer s.marksMu.Unlock()
 	if len(s.marks) == 0 {
-		return nil
+		return nil, s.busSeq
 	}
 	out := make(map[string]uint64, len(s.marks))
 	for k, v := range s.marks {
 		out[k] = v
 	}
-	return out
+	return out, s.busSeq
 }
 
-// dropMarks forgets the written marks (those not replaced by a later revision meanwhile).
-func (s *Store) dropMarks(written map[string]uint64) {
+// dropMarks forgets the written marks (those not replaced by a later revision meanwhile) and the
+// written sequence (unless a higher one came meanwhile).
+func (s *Store) dropMarks(written map[string]uint64, seq uint64) {
 	s.marksMu.Lock()
 	defer s.marksMu.Unlock()
+	if s.busSeq == seq {
+		s.busSeq = 0
+	}
 	for k, v := range written {
 		if s.marks[k] == v {
 			delete(s.marks, k)

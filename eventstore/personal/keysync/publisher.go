@@ -158,6 +158,11 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 		opened = true
 	}
 	kv, stream := p.kv, p.stream
+	if opened { // before anything new is published: its sequences would hide a loss
+		if err := p.refillIfRolledBack(ctx, kv, stream); err != nil {
+			return err
+		}
+	}
 	for {
 		pending, err := p.keys.Pending(pendingBatch)
 		if err != nil {
@@ -169,21 +174,55 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 			}
 			return nil
 		}
-		done, slow, err := p.publishNew(ctx, pending)
+		done, seq, slow, err := p.publishNew(ctx, pending)
 		if err != nil {
 			return err
 		}
 		for _, r := range slow {
-			if err := publishOne(ctx, kv, stream, r); err != nil {
-				p.keys.PublishedAll(done) // keep what is on the bus; the rest is tried again
+			s, err := publishOne(ctx, kv, stream, r)
+			if err != nil {
+				p.published(done, seq) // keep what is on the bus; the rest is tried again
 				return fmt.Errorf("keysync: publishing the key of %s: %w", r.Subject, err)
 			}
-			done = append(done, r)
+			done, seq = append(done, r), max(seq, s)
 		}
-		if err := p.keys.PublishedAll(done); err != nil {
+		if err := p.published(done, seq); err != nil {
 			return err
 		}
 	}
+}
+
+// published marks recs published, the stream having acknowledged them up to sequence seq (the
+// sequence first: see personal.Store.PublishedThrough).
+func (p *Publisher) published(recs []personal.KeyRecord, seq uint64) error {
+	p.keys.PublishedThrough(seq)
+	return p.keys.PublishedAll(recs)
+}
+
+// refillIfRolledBack publishes every record of the key store again when the bucket's stream ends
+// below the sequence the store's marks reach (personal.Store.BusSeq): the NATS store lost
+// messages it had acknowledged — a power loss before the server's fsync (the embedded server
+// syncs every second by default), a volume restored from a snapshot — while the key store kept
+// its marks. The count of entries (refillIfLost) cannot see it: a lost tombstone leaves the
+// entry it replaced, the destroyed customer's wrapped key, in the bucket, where readers would
+// take it and a copy of the NATS store would keep it.
+func (p *Publisher) refillIfRolledBack(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream) error {
+	reached, err := p.keys.BusSeq()
+	if err != nil {
+		return err
+	}
+	opCtx, cancel := context.WithTimeout(ctx, opWait)
+	info, err := stream.Info(opCtx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if info.State.LastSeq >= reached {
+		return nil
+	}
+	p.log.Warn("keysync: the key bus ends before changes it acknowledged (its NATS store rolled back?); publishing every key again",
+		"lastSequence", info.State.LastSeq, "acknowledged", reached)
+	return p.refill(ctx, kv, stream)
 }
 
 // refillIfLost publishes every record of the key store again when the bucket holds fewer entries
@@ -205,17 +244,35 @@ func (p *Publisher) refillIfLost(ctx context.Context, kv jetstream.KeyValue, str
 	}
 	p.log.Warn("keysync: the key bus holds fewer keys than the key store (NATS lost its store?); publishing every key again",
 		"onBus", info.State.Msgs, "keys", n)
+	return p.refill(ctx, kv, stream)
+}
+
+// refill publishes every record of the key store again, a batch at a time: a first revision only
+// where its key has no entry, any other over an older revision (publish). Then the stream's last
+// sequence is what the key store records as acknowledged: a stream that lost messages (or is
+// new) does not reach the sequence recorded before, and would otherwise be refilled again at
+// every open.
+func (p *Publisher) refill(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream) error {
 	for after := ""; ; {
 		recs, err := p.keys.Records(after, pendingBatch)
-		if err != nil || len(recs) == 0 {
+		if err != nil {
 			return err
 		}
-		_, slow, err := p.publishNew(ctx, recs)
+		if len(recs) == 0 {
+			opCtx, cancel := context.WithTimeout(ctx, opWait)
+			info, err := stream.Info(opCtx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			return p.keys.SetBusSeq(info.State.LastSeq)
+		}
+		_, _, slow, err := p.publishNew(ctx, recs)
 		if err != nil {
 			return err
 		}
 		for _, r := range slow {
-			if err := publishOne(ctx, kv, stream, r); err != nil {
+			if _, err := publishOne(ctx, kv, stream, r); err != nil {
 				return fmt.Errorf("keysync: publishing the key of %s again: %w", r.Subject, err)
 			}
 		}
@@ -231,7 +288,7 @@ const pendingBatch = 256
 // entry yet (expected last subject sequence 0), so a retry after a lost acknowledgement cannot
 // replace anything. It returns the records now on the bus and those left to the one-by-one path
 // (later revisions, tombstones, and first revisions whose entry exists already).
-func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (done, slow []personal.KeyRecord, err error) {
+func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (done []personal.KeyRecord, seq uint64, slow []personal.KeyRecord, err error) {
 	type put struct {
 		r personal.KeyRecord
 		f jetstream.PubAckFuture
@@ -244,12 +301,12 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 		}
 		value, err := encodeEntry(r)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		msg := &nats.Msg{Subject: "$KV." + p.bucket + "." + entryKey(r.Subject), Data: value}
 		f, err := p.js.PublishMsgAsync(msg, jetstream.WithExpectLastSequencePerSubject(0))
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		puts = append(puts, put{r, f})
 	}
@@ -259,8 +316,11 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 	defer cancel()
 	for _, pu := range puts {
 		select {
-		case <-pu.f.Ok():
+		case ack := <-pu.f.Ok():
 			done = append(done, pu.r)
+			if ack != nil {
+				seq = max(seq, ack.Sequence)
+			}
 		case err := <-pu.f.Err():
 			var apiErr *jetstream.APIError
 			if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
@@ -268,49 +328,48 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 				slow = append(slow, pu.r) // an entry exists: compare revisions one by one
 				continue
 			}
-			p.keys.PublishedAll(done)
-			return nil, nil, fmt.Errorf("keysync: publishing the key of %s: %w", pu.r.Subject, err)
+			p.published(done, seq)
+			return nil, 0, nil, fmt.Errorf("keysync: publishing the key of %s: %w", pu.r.Subject, err)
 		case <-ackCtx.Done():
-			p.keys.PublishedAll(done)
-			return nil, nil, fmt.Errorf("keysync: waiting for the bus to acknowledge the key of %s: %w", pu.r.Subject, ackCtx.Err())
+			p.published(done, seq)
+			return nil, 0, nil, fmt.Errorf("keysync: waiting for the bus to acknowledge the key of %s: %w", pu.r.Subject, ackCtx.Err())
 		}
 	}
-	return done, slow, nil
+	return done, seq, slow, nil
 }
 
 // opWait bounds the wait for an answer from NATS: a batch's acknowledgements, or a request.
 const opWait = 10 * time.Second
 
 // publishOne is publish with its requests bounded by opWait.
-func publishOne(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) error {
+func publishOne(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*opWait) // up to three requests
 	defer cancel()
 	return publish(ctx, kv, stream, r)
 }
 
-// publish puts a record's current revision in the bucket. The message holding the previous
-// revision is erased first (overwritten on disk), so a destroyed or re-wrapped key leaves
-// nothing behind; the bucket keeps one message per subject.
-func publish(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) error {
+// publish puts a record's current revision in the bucket and returns the stream sequence that
+// holds it. The message holding the previous revision is erased first (overwritten on disk), so
+// a destroyed or re-wrapped key leaves nothing behind; the bucket keeps one message per subject.
+func publish(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) (uint64, error) {
 	key := entryKey(r.Subject)
 	old, err := kv.Get(ctx, key)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 	case err != nil:
-		return err
+		return 0, err
 	default:
 		prev, err := decodeEntry(r.Subject, old.Value())
 		if err == nil && prev.Rev >= r.Rev {
-			return nil // published already (a retry after a lost acknowledgement)
+			return old.Revision(), nil // published already (a retry after a lost acknowledgement)
 		}
 		if err := stream.SecureDeleteMsg(ctx, old.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return err
+			return 0, err
 		}
 	}
 	value, err := encodeEntry(r)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = kv.Put(ctx, key, value)
-	return err
+	return kv.Put(ctx, key, value)
 }
