@@ -125,3 +125,36 @@ func TestToolsOnDamagedFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestToolsRefuseADirectoryWithoutTheStore: an offline master-key rotation or consumer grant on a
+// directory without the writer's store — a reader's data directory, a mistyped --data-dir —
+// exits 1 and creates nothing. A rotation reported "all 0 keys wrapped by the new master key" on
+// a new, empty key store told the operator to remove the old key the writer's keys still need.
+func TestToolsRefuseADirectoryWithoutTheStore(t *testing.T) {
+	key := strings.Fields(func() string {
+		stdout, _, code := runCLI(t, nil, "master-key", "new")
+		if code != exitOK {
+			t.Fatalf("master-key new: exit %d", code)
+		}
+		return stdout
+	}())[0]
+	for _, args := range [][]string{
+		{"master-key", "rotate"},
+		{"consumer", "grant", "--ledger", "1000", "--consumer", "crm-sync"},
+		{"consumer", "revoke", "--ledger", "1000", "--consumer", "crm-sync"},
+	} {
+		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+			dir := newDataDir(t) // a reader's: the national-identifier key, no stores
+			stdout, stderr, code := runCLI(t, map[string]string{datadir.EnvMasterKey: key}, append(args, "--data-dir", dir)...)
+			if code != exitFailure || !strings.HasPrefix(stderr, "ledgerctl "+args[0]+": ") {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, exitFailure, stdout, stderr)
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if e.Name() != datadir.ReservationKey {
+					t.Errorf("%s created %s", args[0], e.Name())
+				}
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/nordledger/ledger/eventstore/personal"
@@ -98,6 +99,13 @@ func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, 
 	if client != nil {
 		rep, err = rotateOnline(e.ctx, client)
 		return rep, true, err
+	}
+	// The key store must be there: a rotation of a new, empty one (a reader's data directory, a
+	// mistyped --data-dir) would report every key wrapped by the new master key, and the old key
+	// would be removed while the writer's keys still need it. A writer makes its key store at
+	// its first start.
+	if _, err := os.Stat(f.keyStorePath()); err != nil {
+		return rep, false, fmt.Errorf("no key store to rotate (is --data-dir the writer's data directory? --key-store): %w", err)
 	}
 	ring, err := f.masterKeys()
 	if err != nil {
