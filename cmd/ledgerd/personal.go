@@ -59,6 +59,11 @@ func (m *Main) openPersonal() (*personal.Protector, error) {
 	if m.keys, err = personal.OpenStore(m.dir().KeyStorePath(), ring, personal.StoreOptions{DeferCreates: true}); err != nil {
 		return nil, err
 	}
+	// Every data key must open with the master keys given, else every customer whose key does
+	// not would be an internal error on a service that reports ready.
+	if err := m.keys.CheckMasterKeys(ring); err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	return personal.NewProtector(m.keys), nil
 }
 
