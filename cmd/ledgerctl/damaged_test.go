@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/internal/datadir"
 )
 
@@ -65,7 +66,8 @@ func damageFile(t *testing.T, path, damage string) {
 	}
 }
 
-// TestToolsOnDamagedFiles: every command that opens the event log or the key store, given one
+// TestToolsOnDamagedFiles: every command that opens the event log, the key store or the
+// disclosure store, given one
 // that is empty, truncated or has a damaged page, exits 1 with a message on stderr that names
 // the file (verify: or its report, FAILED) — never a crash (bbolt panics on a damaged page and
 // faults beyond the end of a truncated file), never "ok" — and leaves the damaged file as it
@@ -74,6 +76,18 @@ func damageFile(t *testing.T, path, damage string) {
 func TestToolsOnDamagedFiles(t *testing.T) {
 	clean := newDataDir(t)
 	sealedHistory(t, clean, 20, 40, "105")
+	grants, err := disclosure.Open(filepath.Join(clean, datadir.Disclosures), disclosure.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := grants.Grant("1000", "consumer-"+itoa(i), "ops", "", testTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := grants.Close(); err != nil {
+		t.Fatal(err)
+	}
 	commands := map[string][][]string{
 		datadir.Events: {
 			{"verify"}, {"rebuild"}, {"compact"}, {"backup", "--out", "@out"},
@@ -81,8 +95,11 @@ func TestToolsOnDamagedFiles(t *testing.T) {
 		datadir.KeyStore: {
 			{"verify"}, {"rebuild"}, {"backup", "--keys", "--out", "@out"}, {"master-key", "rotate"},
 		},
+		datadir.Disclosures: {
+			{"backup", "--disclosures", "--out", "@out"}, {"consumer", "list"}, {"consumer", "grant", "--ledger", "1000", "--consumer", "crm"},
+		},
 	}
-	for _, file := range []string{datadir.Events, datadir.KeyStore} {
+	for _, file := range []string{datadir.Events, datadir.KeyStore, datadir.Disclosures} {
 		for _, damage := range []string{"empty", "truncated", "page"} {
 			for _, args := range commands[file] {
 				name := file + "/" + damage + "/" + strings.Join(args[:min(2, len(args))], " ")

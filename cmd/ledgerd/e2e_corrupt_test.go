@@ -86,7 +86,8 @@ func TestE2EDamagedReadModelsRebuilt(t *testing.T) {
 	}
 }
 
-// TestE2EDamagedLogStops: a damaged events.db — or keys.db, the customers' data keys — stops the
+// TestE2EDamagedLogStops: a damaged events.db — or keys.db, the customers' data keys, or
+// disclosures.db, the grants and the record of disclosures — stops the
 // ledgerd binary at start with exit status 1 and a message that names the file; the file is left
 // as it was for the operator (docs/operations.md: restore it from a backup). An empty key store
 // is no new one: sealed events need the keys it held.
@@ -95,7 +96,7 @@ func TestE2EDamagedLogStops(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildLedgerd(t)
-	for _, file := range []string{"events.db", "keys.db"} {
+	for _, file := range []string{"events.db", "keys.db", "disclosures.db"} {
 		for _, d := range damages {
 			t.Run(file+"/"+d.name, func(t *testing.T) {
 				s := startServer(t)
