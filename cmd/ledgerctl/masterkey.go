@@ -88,6 +88,11 @@ func runMasterKey(e *env, args []string) int {
 	if err != nil {
 		return fail(e, fs, err)
 	}
+	if rep.Unpublished > 0 {
+		// keys.db is rotated, but the readers get the re-wrapped keys from the key bus: until it
+		// holds them they still need the old master key, which the docs say to remove next.
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+	}
 	return exitOK
 }
 

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -73,10 +72,7 @@ func TestE2ERotationKilled(t *testing.T) {
 		// Restarted with both keys: everything reads; the rotation is done again.
 		run = startBinary(t, bin, dir, args...)
 		g.checkReadModel(t, run.base)
-		var rep personal.RotateReport
-		if err := json.Unmarshal([]byte(ledgerctl(t, ctl, "master-key", "rotate", "--data-dir", dir, "--json")), &rep); err != nil {
-			t.Fatal(err)
-		}
+		rep := rotateUntilPublished(t, ctl, dir)
 		nextID, _ := personal.MasterKeyID(next)
 		if rep.Current != nextID || rep.Keys == 0 {
 			t.Fatalf("round %d: second rotation %+v, want every key wrapped by %s", round+1, rep, nextID)

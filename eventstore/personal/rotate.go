@@ -16,6 +16,10 @@ type RotateReport struct {
 	Rewrapped int    `json:"rewrapped"` // data keys re-wrapped by this rotation
 	Keys      int    `json:"keys"`      // data keys in the store (all wrapped by Current)
 	Destroyed int    `json:"destroyed"` // tombstones of forgotten customers
+	// Unpublished counts the key store's records the key bus did not hold yet when a running
+	// ledgerd answered (it waits a while for its publisher): reader replicas still need the old
+	// master key for them. Rotate leaves it 0.
+	Unpublished int `json:"unpublished,omitempty"`
 }
 
 // rotateBatch is how many data keys one transaction re-wraps.
