@@ -23,7 +23,9 @@ first in ledgerd's master key file ($LEDGERD_MASTER_KEY_FILE, or
 again and re-wraps the keys a batch per transaction (over its admin socket,
 --socket); when no ledgerd is running the command does it on the key store
 itself. The old keys must still be listed after the new one until the rotation
-is done; then remove them. Reader replicas need the new key in their file before
+is done — rotate succeeds (exit status 0) once the key bus, which reader
+replicas unwrap, holds every re-wrapped key: with NATS down, or offline until
+ledgerd has started, it exits 1 and says so; run it again —; then remove them. Reader replicas need the new key in their file before
 the rotation (they read it again when they meet it). With $LEDGERD_MASTER_KEY
 instead of a file, ledgerd reads the keys only at start: restart it with the new
 value first (the new key first, the old after it), then rotate.
@@ -88,10 +90,13 @@ func runMasterKey(e *env, args []string) int {
 	if err != nil {
 		return fail(e, fs, err)
 	}
-	if rep.Unpublished > 0 {
-		// keys.db is rotated, but the readers get the re-wrapped keys from the key bus: until it
-		// holds them they still need the old master key, which the docs say to remove next.
+	switch {
+	// keys.db is rotated, but the readers get the re-wrapped keys from the key bus: until it holds
+	// them they still need the old master key, which the docs say to remove next.
+	case rep.Unpublished > 0 && online:
 		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+	case rep.Unpublished > 0:
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet: ledgerd publishes them when it starts, and reader replicas still need the old master key until then — keep it in every file, start ledgerd and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
 	}
 	return exitOK
 }
@@ -121,7 +126,13 @@ func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, 
 		return rep, false, err
 	}
 	defer s.Close()
-	rep, err = s.Rotate(e.ctx, ring)
+	if rep, err = s.Rotate(e.ctx, ring); err != nil {
+		return rep, false, err
+	}
+	// No ledgerd publishes the key store's changes meanwhile: what it holds for the key bus waits
+	// for the next start.
+	pending, err := s.Pending(1000)
+	rep.Unpublished = len(pending)
 	return rep, false, err
 }
 
