@@ -23,9 +23,10 @@ first in ledgerd's master key file ($LEDGERD_MASTER_KEY_FILE, or
 again and re-wraps the keys a batch per transaction (over its admin socket,
 --socket); when no ledgerd is running the command does it on the key store
 itself. The old keys must still be listed after the new one until the rotation
-is done — rotate succeeds (exit status 0) once the key bus, which reader
-replicas unwrap, holds every re-wrapped key: with NATS down, or offline until
-ledgerd has started, it exits 1 and says so; run it again —; then remove them. Reader replicas need the new key in their file before
+is done; then remove them. It is done when rotate succeeds (exit status 0): once
+the key bus, whose keys reader replicas unwrap, holds every re-wrapped key.
+With NATS down, or offline until ledgerd has started, it exits 1 and says so:
+run it again. Reader replicas need the new key in their file before
 the rotation (they read it again when they meet it). With $LEDGERD_MASTER_KEY
 instead of a file, ledgerd reads the keys only at start: restart it with the new
 value first (the new key first, the old after it), then rotate.
