@@ -206,7 +206,7 @@ func adminCall(ctx context.Context, client *http.Client, method, route string, b
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("asking ledgerd: %w", err)
+		return adminError("asking ledgerd", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -108,6 +108,10 @@ func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, 
 		return rep, false, err
 	}
 	if client != nil {
+		// ledgerd answers once the rotation is done, however many keys it re-wraps.
+		if t, ok := client.Transport.(*http.Transport); ok {
+			t.ResponseHeaderTimeout = 0
+		}
 		rep, err = rotateOnline(e.ctx, client)
 		return rep, true, err
 	}
