@@ -159,7 +159,7 @@ func backupOnline(ctx context.Context, client *http.Client, what string, w io.Wr
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("asking ledgerd for the backup: %w", err)
+		return 0, adminError("asking ledgerd for the backup", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

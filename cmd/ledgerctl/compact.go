@@ -74,8 +74,20 @@ func compact(f *compactFlags) (sum compactSummary, err error) {
 		return sum, fmt.Errorf("no event log at %s: %w", path, err)
 	}
 	sum.Before = st.Size()
-	// Held exclusively, so no ledgerd starts on the file meanwhile.
-	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: f.wait})
+	// First the log is opened as ledgerd opens it, read-only: every page read safely (bbolt
+	// panics on a damaged page and faults beyond the end of a truncated file), its layout and
+	// last record checked, an empty file refused. Opened for writing unchecked, bbolt would
+	// crash on a damaged log, and make an empty one (a failed copy or restore) a valid empty
+	// file that ledgerd then starts a new, empty ledger over.
+	check, err := f.openLog()
+	if err != nil {
+		return sum, err
+	}
+	check.Close()
+	// Held exclusively, so no ledgerd starts on the file meanwhile; NoFreelistSync, as ledgerd
+	// opens it, so that the open writes nothing to the file (bbolt otherwise writes a free-page
+	// list into a log that has none).
+	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: f.wait, NoFreelistSync: true})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return sum, errInUse(path)
 	}

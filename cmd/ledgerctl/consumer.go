@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"os/user"
 	"text/tabwriter"
 	"time"
@@ -138,8 +139,13 @@ func dash(s string) string {
 	return s
 }
 
-// openDisclosures opens the disclosure store of the data directory (no ledgerd running).
+// openDisclosures opens the disclosure store of the data directory (no ledgerd running). It must
+// be there — a writer makes it at its first start —, else a grant would go to a new file that no
+// ledgerd reads (a reader's data directory, a mistyped --data-dir) and be reported done.
 func (f *consumerFlags) openDisclosures(readOnly bool) (*disclosure.Store, error) {
+	if _, err := os.Stat(f.path(datadir.Disclosures)); err != nil {
+		return nil, fmt.Errorf("no disclosure store (is --data-dir the writer's data directory? ledgerd makes it at its first start): %w", err)
+	}
 	return disclosure.Open(f.path(datadir.Disclosures), disclosure.Options{ReadOnly: readOnly, LockTimeout: f.wait})
 }
 
@@ -200,7 +206,7 @@ func adminCall(ctx context.Context, client *http.Client, method, route string, b
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("asking ledgerd: %w", err)
+		return adminError("asking ledgerd", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

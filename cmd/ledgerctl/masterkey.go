@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/nordledger/ledger/eventstore/personal"
@@ -22,7 +23,10 @@ first in ledgerd's master key file ($LEDGERD_MASTER_KEY_FILE, or
 again and re-wraps the keys a batch per transaction (over its admin socket,
 --socket); when no ledgerd is running the command does it on the key store
 itself. The old keys must still be listed after the new one until the rotation
-is done; then remove them. Reader replicas need the new key in their file before
+is done; then remove them. It is done when rotate succeeds (exit status 0): once
+the key bus, whose keys reader replicas unwrap, holds every re-wrapped key.
+With NATS down, or offline until ledgerd has started, it exits 1 and says so:
+run it again. Reader replicas need the new key in their file before
 the rotation (they read it again when they meet it). With $LEDGERD_MASTER_KEY
 instead of a file, ledgerd reads the keys only at start: restart it with the new
 value first (the new key first, the old after it), then rotate.
@@ -87,6 +91,14 @@ func runMasterKey(e *env, args []string) int {
 	if err != nil {
 		return fail(e, fs, err)
 	}
+	switch {
+	// keys.db is rotated, but the readers get the re-wrapped keys from the key bus: until it holds
+	// them they still need the old master key, which the docs say to remove next.
+	case rep.Unpublished > 0 && online:
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+	case rep.Unpublished > 0:
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet: ledgerd publishes them when it starts, and reader replicas still need the old master key until then — keep it in every file, start ledgerd and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+	}
 	return exitOK
 }
 
@@ -96,8 +108,19 @@ func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, 
 		return rep, false, err
 	}
 	if client != nil {
+		// ledgerd answers once the rotation is done, however many keys it re-wraps.
+		if t, ok := client.Transport.(*http.Transport); ok {
+			t.ResponseHeaderTimeout = 0
+		}
 		rep, err = rotateOnline(e.ctx, client)
 		return rep, true, err
+	}
+	// The key store must be there: a rotation of a new, empty one (a reader's data directory, a
+	// mistyped --data-dir) would report every key wrapped by the new master key, and the old key
+	// would be removed while the writer's keys still need it. A writer makes its key store at
+	// its first start.
+	if _, err := os.Stat(f.keyStorePath()); err != nil {
+		return rep, false, fmt.Errorf("no key store to rotate (is --data-dir the writer's data directory? --key-store): %w", err)
 	}
 	ring, err := f.masterKeys()
 	if err != nil {
@@ -108,7 +131,13 @@ func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, 
 		return rep, false, err
 	}
 	defer s.Close()
-	rep, err = s.Rotate(e.ctx, ring)
+	if rep, err = s.Rotate(e.ctx, ring); err != nil {
+		return rep, false, err
+	}
+	// No ledgerd publishes the key store's changes meanwhile: what it holds for the key bus waits
+	// for the next start.
+	pending, err := s.Pending(1000)
+	rep.Unpublished = len(pending)
 	return rep, false, err
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/nordledger/ledger/internal/admin"
 )
@@ -100,7 +101,39 @@ func (m *Main) rotateMasterKeys(w http.ResponseWriter, r *http.Request) {
 		admin.WriteError(w, http.StatusConflict, err)
 		return
 	}
-	m.log.Info("rotated the master key", "current", rep.Current, "rewrapped", rep.Rewrapped, "keys", rep.Keys)
+	rep.Unpublished = m.awaitKeyBus(r.Context())
+	m.log.Info("rotated the master key", "current", rep.Current, "rewrapped", rep.Rewrapped, "keys", rep.Keys, "unpublished", rep.Unpublished)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(rep)
+}
+
+// rotateBusWait bounds how long a rotation's answer waits for the key bus to hold the re-wrapped
+// keys.
+const rotateBusWait = 10 * time.Second
+
+// awaitKeyBus waits, up to rotateBusWait, until the key bus holds every record of the key store
+// (the publisher has published the re-wrapped keys), and returns how many it does not hold then
+// (counted up to 1000). Until it holds them, reader replicas need the old master key: a rotation
+// is not done for them when keys.db is.
+func (m *Main) awaitKeyBus(ctx context.Context) int {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(rotateBusWait)
+	for {
+		pending, err := m.keys.Pending(1000)
+		if err != nil {
+			m.log.Warn("rotation: cannot read what the key bus lacks", "err", err)
+			return 1
+		}
+		if len(pending) == 0 {
+			return 0
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return len(pending)
+		case <-ctx.Done():
+			return len(pending)
+		}
+	}
 }

@@ -1,7 +1,7 @@
 package main
 
 // Damaged files: a damaged read-model file is rebuilt from the log at start; a damaged event log
-// stops the service with a message naming the file.
+// or key store stops the service with a message naming the file.
 
 import (
 	"bytes"
@@ -86,45 +86,49 @@ func TestE2EDamagedReadModelsRebuilt(t *testing.T) {
 	}
 }
 
-// TestE2EDamagedLogStops: a damaged events.db stops the ledgerd binary at start with exit status 1
-// and a message that names the file; the file is left as it was for the operator
-// (docs/operations.md: restore it from a backup).
+// TestE2EDamagedLogStops: a damaged events.db — or keys.db, the customers' data keys, or
+// disclosures.db, the grants and the record of disclosures — stops the
+// ledgerd binary at start with exit status 1 and a message that names the file; the file is left
+// as it was for the operator (docs/operations.md: restore it from a backup). An empty key store
+// is no new one: sealed events need the keys it held.
 func TestE2EDamagedLogStops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	bin := buildLedgerd(t)
-	for _, d := range damages {
-		t.Run(d.name, func(t *testing.T) {
-			s := startServer(t)
-			for i := range 30 {
-				s.createCustomer(t, s.token, newCustomer(fmt.Sprint(6000+i), "Damage Test"))
-			}
-			s.stop(t)
-			path := filepath.Join(s.dir, "events.db")
-			d.do(t, path)
-			damaged, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a ledgerd that starts is killed
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "-data-dir", s.dir, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0")
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			err = cmd.Run()
-			ee, ok := err.(*exec.ExitError)
-			if !ok || ee.ExitCode() != 1 {
-				t.Fatalf("ledgerd on a damaged log: %v (want exit status 1); stderr:\n%s", err, stderr.String())
-			}
-			last := lastLine(stderr.String())
-			if !strings.Contains(last, path) || !strings.Contains(last, "ledgerd:") {
-				t.Errorf("the last line does not name the damaged file %s:\n%s", path, last)
-			}
-			if after, _ := os.ReadFile(path); !bytes.Equal(after, damaged) {
-				t.Errorf("ledgerd changed the damaged log")
-			}
-		})
+	for _, file := range []string{"events.db", "keys.db", "disclosures.db"} {
+		for _, d := range damages {
+			t.Run(file+"/"+d.name, func(t *testing.T) {
+				s := startServer(t)
+				for i := range 30 {
+					s.createCustomer(t, s.token, newCustomer(fmt.Sprint(6000+i), "Damage Test"))
+				}
+				s.stop(t)
+				path := filepath.Join(s.dir, file)
+				d.do(t, path)
+				damaged, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a ledgerd that starts is killed
+				defer cancel()
+				cmd := exec.CommandContext(ctx, bin, "-data-dir", s.dir, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0")
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				err = cmd.Run()
+				ee, ok := err.(*exec.ExitError)
+				if !ok || ee.ExitCode() != 1 {
+					t.Fatalf("ledgerd on a damaged %s: %v (want exit status 1); stderr:\n%s", file, err, stderr.String())
+				}
+				last := lastLine(stderr.String())
+				if !strings.Contains(last, path) || !strings.Contains(last, "ledgerd:") {
+					t.Errorf("the last line does not name the damaged file %s:\n%s", path, last)
+				}
+				if after, _ := os.ReadFile(path); !bytes.Equal(after, damaged) {
+					t.Errorf("ledgerd changed the damaged %s", file)
+				}
+			})
+		}
 	}
 }
 

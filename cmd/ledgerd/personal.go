@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
@@ -54,12 +57,60 @@ func (m *Main) openPersonal() (*personal.Protector, error) {
 		}
 		return personal.NewProtector(m.keyBus), nil
 	}
+	if err := m.checkKeyStoreMissing(); err != nil {
+		return nil, err
+	}
 	// New keys are committed by the event log's commit pipeline, before the events sealed with
 	// them (startWriter: eventstore.Options.Prepare).
 	if m.keys, err = personal.OpenStore(m.dir().KeyStorePath(), ring, personal.StoreOptions{DeferCreates: true}); err != nil {
 		return nil, err
 	}
+	// Every data key must open with the master keys given, else every customer whose key does
+	// not would be an internal error on a service that reports ready.
+	if err := m.keys.CheckMasterKeys(ring); err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	return personal.NewProtector(m.keys), nil
+}
+
+// errNoKeyStore: a writer's key store is missing while its log holds sealed events.
+var errNoKeyStore = errors.New("the event log holds sealed personal data but there is no key store to open it")
+
+// checkKeyStoreMissing refuses to make a new key store for a log that already holds sealed events:
+// its keys are in a key store that was not restored (a restore of events.db alone, a wrong
+// -key-store). A new one would leave those events unreadable, and seal the new customers' data
+// with keys that restoring the right key store then overwrites. A log without sealed events (none
+// yet, or written before sealing) gets its first key store. Read only when keys.db is missing.
+func (m *Main) checkKeyStoreMissing() error {
+	keysPath, logPath := m.dir().KeyStorePath(), m.dir().File(datadir.Events)
+	if _, err := os.Stat(keysPath); !errors.Is(err, fs.ErrNotExist) {
+		return nil // there, or an error the key store's open reports
+	}
+	if fi, err := os.Stat(logPath); err != nil || fi.Size() == 0 {
+		return nil // no log yet (an empty one is refused by the log's open)
+	}
+	log, err := eventstore.Open(logPath, eventstore.Options{ReadOnly: true})
+	if err != nil {
+		return nil // the log's own open, next, says what is wrong with it
+	}
+	defer log.Close()
+	ctx := context.Background()
+	for next := uint64(1); ; {
+		events, err := log.ReadAll(ctx, next, eventstore.MaxReadLimit)
+		if err != nil {
+			return fmt.Errorf("checking the event log for sealed events: %w", err)
+		}
+		for _, e := range events {
+			if personal.IsSealed(e.Data) {
+				return fmt.Errorf("%w (event %d of %s): restore the key store %s from its backup (taken after the log's), or give -key-store",
+					errNoKeyStore, e.Position, e.Stream, keysPath)
+			}
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		next = events[len(events)-1].Position + 1
+	}
 }
 
 // reloadMasterKeys reads the master keys again (a rotation adds one).

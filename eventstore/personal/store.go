@@ -132,16 +132,20 @@ func OpenStore(path string, ring *MasterKeys, opts StoreOptions) (*Store, error)
 	s := &Store{path: path, opts: opts, changed: make(chan struct{}, 1)}
 	s.ring.Store(ring)
 	s.cache.init()
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("personal: key store %s: %w", path, err)
-		}
+	if err := checkFile(path, opts); err != nil {
+		return nil, err
 	}
 	db, err := s.openBolt(path)
 	if err != nil {
 		return nil, err
 	}
 	s.db = db
+	if !opts.ReadOnly {
+		if err := boltcheck.ForgetClean(path); err != nil { // written from now on
+			db.Close()
+			return nil, fmt.Errorf("personal: key store %s: %w", path, err)
+		}
+	}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("personal: key store %s: %w", path, err)
@@ -171,6 +175,36 @@ func (s *Store) finishRewrite() error {
 	defer s.mu.Unlock()
 	if err := s.compactLocked(); err != nil {
 		return fmt.Errorf("personal: key store %s: finishing the rewrite a destroyed key needs: %w", s.path, err)
+	}
+	return nil
+}
+
+// ErrDamaged: the key store's file is empty or damaged (a failed copy or restore, a truncated
+// file, a damaged page); restore it from a backup.
+var ErrDamaged = errors.New("damaged file")
+
+// checkFile reads the key store's file safely before bbolt opens it, as the event log does:
+// bbolt trusts its file and panics on a damaged page (at Open, in a goroutine of its own where
+// nothing can recover) or faults on a page beyond the end of a truncated file, which would crash
+// ledgerd and every tool. The walk is skipped when the file is exactly as the last clean close
+// left it (boltcheck.MarkClean). An empty file where a key store should be is a failed copy or
+// restore, not a new store: a new, empty one over it would leave every sealed event without its
+// key and seal new events with keys no backup holds. A read-only store needs the file.
+func checkFile(path string, opts StoreOptions) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil && (opts.ReadOnly || !errors.Is(err, os.ErrNotExist)):
+		return fmt.Errorf("personal: key store %s: %w", path, err)
+	case err != nil: // a new key store
+		return nil
+	case fi.Size() == 0:
+		return fmt.Errorf("personal: key store %s: %w: the file is empty, not a key store (restore it from its backup; remove it only when the log holds no sealed event)", path, ErrDamaged)
+	}
+	switch _, err := boltcheck.CheckUnlessClean(path, opts.LockTimeout); {
+	case errors.Is(err, boltcheck.ErrLocked):
+		return fmt.Errorf("personal: open %s: %w", path, ErrLocked)
+	case err != nil:
+		return fmt.Errorf("personal: key store %s: %w: %w", path, ErrDamaged, err)
 	}
 	return nil
 }
@@ -259,6 +293,8 @@ func (s *Store) Close() error {
 		return err
 	case listErr != nil: // the next Open searches the file for free pages instead
 		return fmt.Errorf("personal: %s %w: saving the free-page list: %w", path, boltcheck.ErrNotMarkedClean, listErr)
+	case !s.opts.ReadOnly:
+		return boltcheck.MarkClean(path) // the next open need not read every page
 	}
 	return nil
 }
@@ -778,6 +814,9 @@ func (c *keyCache) clear() {
 // consistent (bbolt's check): for a backup just written. No master key is needed.
 func CheckFile(path string) (err error) {
 	s := &Store{path: path, opts: StoreOptions{ReadOnly: true, LockTimeout: time.Second}}
+	if err := checkFile(path, s.opts); err != nil {
+		return err
+	}
 	if s.db, err = s.openBolt(path); err != nil {
 		return err
 	}

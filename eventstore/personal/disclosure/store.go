@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/nordledger/ledger/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -32,6 +33,9 @@ var (
 	ErrLocked = errors.New("disclosure: the store is locked by another process")
 	// ErrReadOnly: a change asked of a store opened read-only.
 	ErrReadOnly = errors.New("disclosure: the store is open read-only")
+	// ErrDamaged: the file is empty or damaged (a failed copy or restore, a truncated file, a
+	// damaged page): restore it from a backup.
+	ErrDamaged = errors.New("damaged file")
 	// ErrWriteFailed: the store could not be written (disk full or failing); nothing changed.
 	ErrWriteFailed = errors.New("disclosure: the store could not be written")
 )
@@ -58,9 +62,22 @@ func Open(path string, opts Options) (s *Store, err error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("disclosure: %w", err)
+	// bbolt trusts its file: read it safely first (skipped when it is as the last clean close left
+	// it), so that a damaged or truncated file is an error, not a crash; an empty one is a failed
+	// copy or restore, not a new store (the grants and the record of disclosures would be gone
+	// without a word).
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil && (opts.ReadOnly || !errors.Is(err, os.ErrNotExist)):
+		return nil, fmt.Errorf("disclosure: %w", err)
+	case err == nil && fi.Size() == 0:
+		return nil, fmt.Errorf("disclosure: %s: %w: the file is empty, not a disclosure store (restore it from its backup)", path, ErrDamaged)
+	case err == nil:
+		switch _, err := boltcheck.CheckUnlessClean(path, opts.LockTimeout); {
+		case errors.Is(err, boltcheck.ErrLocked):
+			return nil, fmt.Errorf("disclosure: open %s: %w", path, ErrLocked)
+		case err != nil:
+			return nil, fmt.Errorf("disclosure: %s: %w: %w", path, ErrDamaged, err)
 		}
 	}
 	defer func() {
@@ -79,6 +96,12 @@ func Open(path string, opts Options) (s *Store, err error) {
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("disclosure: %s: %w", path, err)
+	}
+	if !opts.ReadOnly {
+		if err := boltcheck.ForgetClean(path); err != nil { // written from now on
+			db.Close()
+			return nil, fmt.Errorf("disclosure: %s: %w", path, err)
+		}
 	}
 	return s, nil
 }
@@ -129,8 +152,15 @@ func (s *Store) init() error {
 	})
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file; a writable store's is then marked cleanly closed (an error wrapping
+// boltcheck.ErrNotMarkedClean: it could not be, and the next open reads it through).
+func (s *Store) Close() error {
+	path := s.db.Path()
+	if err := s.db.Close(); err != nil || s.readOnly {
+		return err
+	}
+	return boltcheck.MarkClean(path) // the next open need not read every page
+}
 
 // Path returns the file's path.
 func (s *Store) Path() string { return s.db.Path() }
