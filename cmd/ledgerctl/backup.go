@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -144,7 +145,7 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 	if sum.Head, err = checkCopy(tmp.Name(), sum.What); err != nil {
 		return sum, fmt.Errorf("the copy does not open: %w", err)
 	}
-	if err = datadir.Replace(tmp.Name(), f.out); err != nil {
+	if err = publishCopy(tmp.Name(), f.out); err != nil {
 		return sum, err
 	}
 	sum.Seconds = e.now().Sub(start).Seconds()
@@ -226,4 +227,30 @@ func checkCopy(path string, what string) (uint64, error) {
 	}
 	defer s.Close()
 	return s.Head(context.Background())
+}
+
+// publishCopy puts the checked copy tmp at out without replacing a file that appeared there
+// since the backup began (another backup to the same name, run at the same time): a hard link
+// fails when out exists, where a rename would replace it. On a file system without hard links it
+// falls back to checking, then renaming.
+func publishCopy(tmp, out string) error {
+	err := os.Link(tmp, out)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%s exists (written while this backup ran): choose another --out; this copy is discarded", out)
+	case err != nil:
+		if _, serr := os.Stat(out); serr == nil {
+			return fmt.Errorf("%s exists (written while this backup ran): choose another --out; this copy is discarded", out)
+		}
+		return datadir.Replace(tmp, out)
+	}
+	if err := os.Remove(tmp); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(out))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
