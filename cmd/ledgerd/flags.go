@@ -215,8 +215,9 @@ func (o *Options) validate() error {
 	if o.CardRegistrationTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("card registration ttl %v: want at least 1m", o.CardRegistrationTTL))
 	}
-	if o.PersonalDataMaxAge < time.Second || o.PersonalDataMaxAge > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("personal data max age %v: want 1s to 24h", o.PersonalDataMaxAge))
+	if o.PersonalDataMaxAge < time.Second || o.PersonalDataMaxAge > 24*time.Hour || o.PersonalDataMaxAge%time.Second != 0 {
+		// Consumers are told maxAge in whole seconds: 1.5s would be told (and kept) as 1s.
+		errs = append(errs, fmt.Errorf("personal data max age %v: want whole seconds, 1s to 24h", o.PersonalDataMaxAge))
 	}
 	if o.DisclosureRetention != 0 && o.DisclosureRetention < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("disclosure retention %v: want 0 (keep for ever) or at least 24h", o.DisclosureRetention))
