@@ -164,3 +164,19 @@ func TestCompact(t *testing.T) {
 		t.Fatalf("verify after compact: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
+
+// TestVerifyWithoutKeyStore: verify on a data directory whose key store is missing while its log
+// holds sealed events names the missing key store (exit 1); it listed every sealed event as a
+// problem of the log ("no protector"), as if the log were damaged.
+func TestVerifyWithoutKeyStore(t *testing.T) {
+	dir := newDataDir(t)
+	sealedHistory(t, dir, 3, 2, "101")
+	if err := os.Remove(filepath.Join(dir, datadir.KeyStore)); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runCLI(t, nil, "verify", "--data-dir", dir, "--projection", "none")
+	if code != exitFailure || !strings.Contains(stderr, "no key store") || !strings.Contains(stderr, filepath.Join(dir, datadir.KeyStore)) ||
+		strings.Contains(stdout, "no protector") {
+		t.Errorf("verify without keys.db: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}

@@ -146,6 +146,12 @@ func verifyDataDir(e *env, f *verifyFlags) (*verifyReport, error) {
 		return nil, err
 	}
 	defer store.Close()
+	if pd == nil { // no key store: name the missing file, not every sealed event as a log problem
+		// (an unreadable log is the check's to report, below)
+		if err := datadir.CheckSealedWithoutKeyStore(e.ctx, store, f.keyStorePath()); errors.Is(err, datadir.ErrNoKeyStore) {
+			return nil, fmt.Errorf("%w\n(--key-store names another file)", err)
+		}
+	}
 	head, err := store.Head(e.ctx)
 	if err != nil {
 		return nil, err

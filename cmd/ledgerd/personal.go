@@ -73,9 +73,6 @@ func (m *Main) openPersonal() (*personal.Protector, error) {
 	return personal.NewProtector(m.keys), nil
 }
 
-// errNoKeyStore: a writer's key store is missing while its log holds sealed events.
-var errNoKeyStore = errors.New("the event log holds sealed personal data but there is no key store to open it")
-
 // checkKeyStoreMissing refuses to make a new key store for a log that already holds sealed events:
 // its keys are in a key store that was not restored (a restore of events.db alone, a wrong
 // -key-store). A new one would leave those events unreadable, and seal the new customers' data
@@ -94,23 +91,7 @@ func (m *Main) checkKeyStoreMissing() error {
 		return nil // the log's own open, next, says what is wrong with it
 	}
 	defer log.Close()
-	ctx := context.Background()
-	for next := uint64(1); ; {
-		events, err := log.ReadAll(ctx, next, eventstore.MaxReadLimit)
-		if err != nil {
-			return fmt.Errorf("checking the event log for sealed events: %w", err)
-		}
-		for _, e := range events {
-			if personal.IsSealed(e.Data) {
-				return fmt.Errorf("%w (event %d of %s): restore the key store %s from its backup (taken after the log's), or give -key-store",
-					errNoKeyStore, e.Position, e.Stream, keysPath)
-			}
-		}
-		if len(events) == 0 {
-			return nil
-		}
-		next = events[len(events)-1].Position + 1
-	}
+	return datadir.CheckSealedWithoutKeyStore(context.Background(), log, keysPath)
 }
 
 // reloadMasterKeys reads the master keys again (a rotation adds one).
