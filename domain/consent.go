@@ -39,6 +39,7 @@ type CardRegistration struct {
 	// yet: read it with StatusAt.
 	Status    CardRegistrationStatus
 	Reason    string // of Aborted and Failed
+	CardToken string // of Completed: the card it registered (a retried completion names it again)
 	StartedAt time.Time
 	ExpiresAt time.Time
 	EndedAt   time.Time // time of the event that ended it (zero while Initialized)

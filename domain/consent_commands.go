@@ -201,7 +201,7 @@ func applyConsent(s *CustomerState, r Recorded) error {
 		if _, _, ok := parseMonthYear(e.ConsentExpiryDate, '-'); !ok || e.CardToken == "" {
 			return fmt.Errorf("domain: RecurringCardRegistrationCompleted is not valid")
 		}
-		reg.Status, reg.EndedAt = CardRegistrationCompleted, r.Time
+		reg.Status, reg.EndedAt, reg.CardToken = CardRegistrationCompleted, r.Time, e.CardToken
 		s.RecurringCard = &RecurringCardConsent{
 			CardToken: e.CardToken, InstrumentDisplayName: e.InstrumentDisplayName, CardExpiryDate: e.CardExpiryDate,
 			ConsentExpiryDate: e.ConsentExpiryDate, RegistrationID: e.RegistrationID, RegisteredAt: r.Time,

@@ -46,8 +46,10 @@ func (*Customers) Name() string { return CustomersName }
 
 // Version implements Projection. Version 2: states of customers with sealed events are sealed,
 // forgotten customers are kept as their forgotten state, customer_natid_of. Version 3: the
-// national-identifier index in position order, looked up in memory (natid_index.go).
-func (*Customers) Version() uint32 { return 3 }
+// national-identifier index in position order, looked up in memory (natid_index.go). Version 4:
+// a completed card registration holds its card's token (a retried callback is told apart from
+// one naming another card).
+func (*Customers) Version() uint32 { return 4 }
 
 // Buckets implements Projection.
 func (*Customers) Buckets() [][]byte {

@@ -338,8 +338,8 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 // sameEnd reports whether a registration that has ended ended with this result's outcome.
 func sameEnd(reg domain.CardRegistration, res domain.CardVerificationResult) bool {
 	switch res.Outcome {
-	case domain.OutcomeCompleted:
-		return reg.Status == domain.CardRegistrationCompleted
+	case domain.OutcomeCompleted: // with the same card: a completion naming another is not a retry
+		return reg.Status == domain.CardRegistrationCompleted && reg.CardToken == res.CardToken
 	case domain.OutcomeAborted:
 		return reg.Status == domain.CardRegistrationAborted && reg.Reason == res.Reason
 	case domain.OutcomeFailed:
