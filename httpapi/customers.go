@@ -287,7 +287,7 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, match, app.PatchCustomer(cmd))
+	st, err := s.execute(r, c, no, match, c.patchDecision(cmd))
 	if err != nil {
 		return err
 	}
