@@ -14,7 +14,8 @@ import (
 // protected are disclosed only to callers with the population-register scope, the scope of the
 // register they come from. Everyone else sees the customer without legalAddress and
 // billingAddress (no links, nothing expanded), gets 403 forbidden on the address resources, and
-// 204 without a body when changing the billing address, and 403 on a PATCH that would lift the
+// disbursement orders without their SUS address (surplus_render.go), 204 without a body when
+// changing the billing address, and 403 on a PATCH that would lift the
 // protection (protectedIdentity false or null: it would disclose them). find-customer answers as
 // for anyone (it discloses no address), and the Connect look-up withholds the customer altogether.
 
