@@ -89,6 +89,9 @@ func (c *Customer) FinishCardRegistration(registrationID string, res CardVerific
 		if !isGUID(res.CardToken) || res.InstrumentDisplayName == "" || res.CardExpiryDate == "" || res.ConsentExpiryDate == "" {
 			return nil, errors.New("domain: CardVerificationResult was not parsed")
 		}
+		if err := checkNotExpired(res, now); err != nil {
+			return nil, err
+		}
 		return []Event{RecurringCardRegistrationCompleted{
 			RegistrationID: r.RegistrationID, CardToken: res.CardToken, InstrumentDisplayName: res.InstrumentDisplayName,
 			CardExpiryDate: res.CardExpiryDate, ConsentExpiryDate: res.ConsentExpiryDate,
@@ -225,4 +228,18 @@ func applyConsent(s *CustomerState, r Recorded) error {
 		s.ActiveConsents = removeConsent(s.ActiveConsents, ConsentRecurringCard)
 	}
 	return nil
+}
+
+// checkNotExpired refuses a completed verification whose card or consent expiry month is already
+// over at now: it could never be in force, and recording it would end the registration as
+// Completed and replace the customer's consent in force with it.
+func checkNotExpired(res CardVerificationResult, now time.Time) error {
+	var ps problems
+	if end, ok := monthEnd(res.CardExpiryDate, '/'); !ok || !now.Before(end) {
+		ps.add(PropCardExpiryDate, PropCardExpiryDate+" is over: the card has expired")
+	}
+	if end, ok := monthEnd(res.ConsentExpiryDate, '-'); !ok || !now.Before(end) {
+		ps.add(PropConsentExpiryDate, PropConsentExpiryDate+" is over: the consent would never be in force")
+	}
+	return ps.err()
 }

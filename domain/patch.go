@@ -1,5 +1,7 @@
 package domain
 
+import "slices"
+
 // PatchCustomer is a validated partial update. Each property is unchanged (absent), removed
 // (null) or set.
 type PatchCustomer struct {
@@ -55,6 +57,19 @@ func ParsePatchCustomer(in PatchInput) (PatchCustomer, error) {
 		return PatchCustomer{}, err
 	}
 	return cmd, nil
+}
+
+// LiftsProtection reports whether the patch lowers the protected identity of a customer in state
+// s (sets protectedIdentity to false, or removes it, while it is true). Lifting the protection
+// discloses the addresses it hides, so the API lets only callers that may see them do it.
+func (cmd PatchCustomer) LiftsProtection(s CustomerState) bool {
+	if !s.ProtectedIdentity {
+		return false
+	}
+	if v := cmd.set.ProtectedIdentity; v != nil {
+		return !*v
+	}
+	return slices.Contains(cmd.removed, PropProtectedIdentity)
 }
 
 // decide compares the patch with the state: only real changes become an event.

@@ -161,13 +161,15 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 	if err != nil {
 		return err
 	}
-	now := s.now().UTC()
-	if err := domain.RestoreCustomer(st).CheckCardRegistrationStart(now); err != nil {
-		return err // before asking the provider for a verification nobody will use
-	}
-	// The preconditions too, before the provider (execute checks them again, under the lock).
+	// The preconditions first (RFC 9110 §13.2.2: before the method's own checks, as execute
+	// does under the lock, which checks them again), then the state, both before asking the
+	// provider for a verification nobody will use.
 	if (match != nil && *match != st.Version) || noneMatch(r, st.Version) {
 		return preconditionFailed("the customer's ETag does not meet If-Match or If-None-Match: the registration is not started")
+	}
+	now := s.now().UTC()
+	if err := domain.RestoreCustomer(st).CheckCardRegistrationStart(now); err != nil {
+		return err
 	}
 	id, err := newRegistrationID()
 	if err != nil {

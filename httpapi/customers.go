@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -267,11 +268,22 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, c *call) er
 
 func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, c *call, st domain.CustomerState, legal, billing bool) {
 	w.Header().Set("ETag", etag(st.Version))
-	if noneMatch(r, st.Version) {
+	if noneMatch(r, st.Version) && c.timeStable(st) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	writeJSON(w, http.StatusOK, c.customerResource(st, legal, billing))
+}
+
+// timeStable reports whether the parts of the customer's representation that change with time
+// alone — activeConsents (a consent's month ends) and the update-kyc-answers operation (answers
+// due for renewal) — are at c.now as they were when its version was written. Both change one way
+// only, so then every representation of this version served since is the current one and a
+// conditional GET may answer 304; otherwise the ETag (the version) is the same but the
+// representation is not, and the answer is 200.
+func (c *call) timeStable(s domain.CustomerState) bool {
+	return slices.Equal(s.ActiveConsentsAt(c.now), s.ActiveConsentsAt(s.UpdatedAt)) &&
+		c.ledger.KycRenewalDue(s, c.now) == c.ledger.KycRenewalDue(s, s.UpdatedAt)
 }
 
 func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -287,7 +299,7 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	st, err := s.execute(r, c, no, match, app.PatchCustomer(cmd))
+	st, err := s.execute(r, c, no, match, c.patchDecision(cmd))
 	if err != nil {
 		return err
 	}

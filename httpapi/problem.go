@@ -170,6 +170,9 @@ var (
 	errProtected = forbidden("the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope")
 	// errProtectedHistory: 403, the history of a protected customer (protected.go).
 	errProtectedHistory = forbidden("the customer has a protected identity: its history is disclosed only to callers with the population-register scope")
+	// errProtectedLift: 403, lifting a protected identity without the scope that may see what it
+	// hides (protected.go).
+	errProtectedLift = forbidden("the customer has a protected identity: only callers with the population-register scope may lift it")
 )
 
 // misdirected: 421 Misdirected Request (RFC 9110 §15.5.20: this server will not produce an

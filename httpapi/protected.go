@@ -7,18 +7,30 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi/auth"
+	"github.com/nordledger/ledger/internal/app"
 )
 
 // Protected identity (skyddad folkbokföring): the addresses of a customer whose identity is
 // protected are disclosed only to callers with the population-register scope, the scope of the
 // register they come from. Everyone else sees the customer without legalAddress and
 // billingAddress (no links, nothing expanded), gets 403 forbidden on the address resources, and
-// 204 without a body when changing the billing address. find-customer answers as for anyone
-// (it discloses no address), and the Connect look-up withholds the customer altogether.
+// disbursement orders without their SUS address (surplus_render.go), 204 without a body when
+// changing the billing address, and 403 on a PATCH that would lift the
+// protection (protectedIdentity false or null: it would disclose them). find-customer answers as
+// for anyone (it discloses no address), and the Connect look-up withholds the customer altogether.
 
 // mayDisclose reports whether the caller may see the customer's addresses.
 func (c *call) mayDisclose(s domain.CustomerState) bool {
 	return !s.ProtectedIdentity || c.principal.HasScope(auth.ScopePopulationRegister)
+}
+
+// patchDecision is a PATCH's decision for the caller: one that may not see a protected customer's
+// addresses may not lift the protection either (errProtectedLift, judged under the lock).
+func (c *call) patchDecision(cmd domain.PatchCustomer) app.Decision {
+	if c.principal.HasScope(auth.ScopePopulationRegister) {
+		return app.PatchCustomer(cmd)
+	}
+	return app.PatchCustomerKeepingProtection(cmd, errProtectedLift)
 }
 
 // historyDisclosed reports whether the caller may see customer no's history (its events, its past

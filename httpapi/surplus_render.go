@@ -32,7 +32,14 @@ type orderResource struct {
 	NorwegianBankAccount *domain.NorwegianBankAccount `json:"norwegianBankAccount,omitempty"`
 	SwedishBankAccount   *swedishAccountResource      `json:"swedishBankAccount,omitempty"`
 	International        *domain.InternationalAccount `json:"international,omitempty"`
-	SwedishSus           *domain.SwedishSus           `json:"swedishSus,omitempty"`
+	SwedishSus           *susResource                 `json:"swedishSus,omitempty"`
+}
+
+// susResource is a SUS payout; its address, where the payment notice goes, is left out for
+// callers that may not see a protected customer's addresses (protected.go).
+type susResource struct {
+	NationalIdentifier domain.NationalIdentifier `json:"nationalIdentifier"`
+	Address            *domain.Address           `json:"address,omitempty"`
 }
 
 type swedishAccountResource struct {
@@ -80,7 +87,9 @@ func (c *call) surplusResource(customerNo string, s domain.SurplusState) surplus
 	}
 }
 
-func (c *call) orderResource(customerNo, surplusID string, o domain.DisbursementOrder) orderResource {
+// orderResource renders an order; disclose says whether the caller may see the customer's
+// addresses (call.mayDisclose).
+func (c *call) orderResource(customerNo, surplusID string, o domain.DisbursementOrder, disclose bool) orderResource {
 	self := surplusPath(c.ledgerNo, customerNo, surplusID) + "/active-disbursement-orders/" + o.OrderID
 	ops := []Operation{}
 	if c.principal.HasScope(auth.ScopeSurplusWrite) {
@@ -88,7 +97,13 @@ func (c *call) orderResource(customerNo, surplusID string, o domain.Disbursement
 	}
 	d := o.Destination
 	res := orderResource{ID: self, OrderID: o.OrderID, Operations: ops, NorwegianBankAccount: d.NorwegianBankAccount,
-		International: d.International, SwedishSus: d.SwedishSus}
+		International: d.International}
+	if sus := d.SwedishSus; sus != nil {
+		res.SwedishSus = &susResource{NationalIdentifier: sus.NationalIdentifier}
+		if disclose {
+			res.SwedishSus.Address = &sus.Address
+		}
+	}
 	if a := d.SwedishBankAccount; a != nil {
 		res.SwedishBankAccount = &swedishAccountResource{AccountNo: a.DisplayAccountNo(), AccountType: a.AccountType}
 	}

@@ -18,17 +18,16 @@ func surplus(r *http.Request, st domain.CustomerState) (domain.SurplusState, err
 	return sp, nil
 }
 
-// loadSurplus reads the customer of the path and its surplus, and the customer's version.
-func (s *Server) loadSurplus(r *http.Request, c *call) (no string, version uint64, sp domain.SurplusState, err error) {
+// loadSurplus reads the customer of the path and its surplus, and the customer.
+func (s *Server) loadSurplus(r *http.Request, c *call) (no string, st domain.CustomerState, sp domain.SurplusState, err error) {
 	if no, err = customerNo(r, c); err != nil {
-		return "", 0, sp, err
+		return "", st, sp, err
 	}
-	st, err := s.load(r, c, no)
-	if err != nil {
-		return "", 0, sp, err
+	if st, err = s.load(r, c, no); err != nil {
+		return "", st, sp, err
 	}
 	sp, err = surplus(r, st)
-	return no, st.Version, sp, err
+	return no, st, sp, err
 }
 
 func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -56,11 +55,11 @@ func (s *Server) listSurpluses(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) getSurplus(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, version, sp, err := s.loadSurplus(r, c)
+	no, st, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(version))
+	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, c.surplusResource(no, sp))
 	return nil
 }
@@ -160,14 +159,14 @@ func emptyBody(r *http.Request) error {
 }
 
 func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, version, sp, err := s.loadSurplus(r, c)
+	no, st, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(version))
+	w.Header().Set("ETag", etag(st.Version))
 	items := make([]orderResource, 0, len(sp.ActiveDisbursementOrders))
 	for _, o := range sp.ActiveDisbursementOrders {
-		items = append(items, c.orderResource(no, sp.SurplusID, o))
+		items = append(items, c.orderResource(no, sp.SurplusID, o, c.mayDisclose(st)))
 	}
 	writeJSON(w, http.StatusOK, listResource{Items: items,
 		Navigation: navigation{ID: surplusPath(c.ledgerNo, no, sp.SurplusID) + "/active-disbursement-orders"}})
@@ -177,14 +176,14 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, c *call) err
 // getOrder answers an active disbursement order: what an order's @id and its 201's Location name.
 // orderIds are matched case-insensitively; a completed order is no longer active (not found).
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, c *call) error {
-	no, version, sp, err := s.loadSurplus(r, c)
+	no, st, sp, err := s.loadSurplus(r, c)
 	if err != nil {
 		return err
 	}
 	for _, o := range sp.ActiveDisbursementOrders {
 		if strings.EqualFold(o.OrderID, r.PathValue("orderId")) {
-			w.Header().Set("ETag", etag(version))
-			writeJSON(w, http.StatusOK, c.orderResource(no, sp.SurplusID, o))
+			w.Header().Set("ETag", etag(st.Version))
+			writeJSON(w, http.StatusOK, c.orderResource(no, sp.SurplusID, o, c.mayDisclose(st)))
 			return nil
 		}
 	}
@@ -212,7 +211,7 @@ func (s *Server) orderDisbursement(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	for _, ord := range sp.ActiveDisbursementOrders {
 		if ord.OrderID == orderID {
-			res := c.orderResource(no, sp.SurplusID, ord)
+			res := c.orderResource(no, sp.SurplusID, ord, c.mayDisclose(st))
 			w.Header().Set("Location", res.ID)
 			w.Header().Set("ETag", etag(st.Version))
 			writeJSON(w, http.StatusCreated, res)

@@ -316,6 +316,10 @@ func (h *HTTP) callback(w http.ResponseWriter, r *http.Request, regs httpapi.Car
 		}
 		httpapi.WriteProblem(w, r, http.StatusConflict, "conflict", de.Message, nil)
 		return
+	case errors.As(err, &de) && de.Code == domain.CodeValidation:
+		// A completed verification of a card or consent already expired: nothing is recorded.
+		httpapi.WriteProblem(w, r, http.StatusBadRequest, "validation", "the request is not valid: see problems", de.Problems)
+		return
 	case errors.As(err, &de):
 		httpapi.WriteProblem(w, r, http.StatusNotFound, "not-found", de.Message, nil)
 		return

@@ -234,6 +234,10 @@ func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain
 	case errors.As(err, &de) && de.Code == domain.CodeNotFound:
 		p.message(w, http.StatusNotFound, reg.Language, t.NotFound, "", &reg)
 		return
+	case errors.As(err, &de) && de.Code == domain.CodeValidation:
+		// The card's month ended between reading the form and recording (domain.checkNotExpired).
+		p.form(w, http.StatusBadRequest, reg, token, r.PostForm.Get("expiry"), map[string]string{"expiry": t.errors[errExpired]})
+		return
 	case err != nil:
 		p.failed(w, r, err)
 		return

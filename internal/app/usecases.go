@@ -17,6 +17,18 @@ func PatchCustomer(cmd domain.PatchCustomer) Decision {
 	return func(c *domain.Customer) ([]domain.Event, error) { return c.Patch(cmd) }
 }
 
+// PatchCustomerKeepingProtection is PatchCustomer for a caller that may not lift a protected
+// identity (domain.PatchCustomer.LiftsProtection): such a patch is refused with refuse, judged on
+// the state the patch is decided on, under the customer's lock.
+func PatchCustomerKeepingProtection(cmd domain.PatchCustomer, refuse error) Decision {
+	return func(c *domain.Customer) ([]domain.Event, error) {
+		if cmd.LiftsProtection(c.State()) {
+			return nil, refuse
+		}
+		return c.Patch(cmd)
+	}
+}
+
 // ReplaceLegalAddress replaces the legal address with one from source.
 func ReplaceLegalAddress(a domain.Address, source domain.AddressSource) Decision {
 	return func(c *domain.Customer) ([]domain.Event, error) { return c.ReplaceLegalAddress(a, source) }
