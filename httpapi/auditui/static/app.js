@@ -1,6 +1,7 @@
 // The audit page: a customer's timeline with field-level changes, the customer as of any
 // version or time, and the ledger-wide audit query. Everything it shows comes from the ledger's
-// JSON API, asked with the user's bearer token; it builds the DOM with textContent only.
+// JSON API, asked with the user's bearer token; it builds the DOM with textContent only, its
+// invisible formatting characters shown as marks (shown).
 'use strict';
 
 (() => {
@@ -101,7 +102,7 @@
 
   function showError(err) {
     const el = $('error');
-    el.textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    el.textContent = shown(err instanceof ApiError || err instanceof Error ? err.message : String(err));
     el.hidden = false;
     $('status').textContent = '';
     setState('error');
@@ -126,8 +127,21 @@
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== undefined && text !== null) e.textContent = shown(String(text));
     return e;
+  }
+
+  // INVISIBLE matches the formatting characters that show nothing themselves but change the
+  // text around them: the bidirectional marks, embeddings, overrides and isolates (a right-to-
+  // left override makes "Mallory \u202Egnp.exe" read "Mallory exe.gnp", and the rest of an
+  // event's data line after it read backwards), the zero-width spaces and joiners, the word
+  // joiner and the byte-order mark.
+  const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+  // shown is text as the page shows it: each invisible formatting character as a visible mark
+  // (⟨U+202E⟩), so that an auditor reads what the event holds, in the order it holds it.
+  function shown(text) {
+    return text.replace(INVISIBLE, c => '⟨U+' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '⟩');
   }
 
   // readableTime shows an API time (RFC 3339 in UTC, to the nanosecond) to the second:
@@ -275,7 +289,7 @@
     $('timeline-more').hidden = !tl.next;
     list.classList.add('loaded');
     const n = tl.events.size;
-    $('timeline-title').textContent = 'Timeline of customer ' + tl.customer + ' (' + n + (n === 1 ? ' event' : ' events') + (tl.next ? ', more to load' : '') + ')';
+    $('timeline-title').textContent = 'Timeline of customer ' + shown(String(tl.customer)) + ' (' + n + (n === 1 ? ' event' : ' events') + (tl.next ? ', more to load' : '') + ')';
     $('timeline-pane').hidden = false;
   }
 
@@ -382,7 +396,7 @@
   }
 
   function renderAsOf(state, when, meta) {
-    $('asof-title').textContent = 'Customer ' + tl.customer + ' ' + when;
+    $('asof-title').textContent = 'Customer ' + shown(String(tl.customer)) + ' ' + when;
     $('asof-meta').textContent = meta;
     const body = $('asof-fields').tBodies[0];
     body.replaceChildren();
@@ -394,7 +408,7 @@
       tr.append(name, el('td', '', v));
       body.append(tr);
     }
-    $('asof-json').textContent = JSON.stringify(state, null, 2);
+    $('asof-json').textContent = shown(JSON.stringify(state, null, 2));
     $('asof').hidden = false;
   }
 
@@ -534,7 +548,7 @@
     } else {
       parts.push('A token that is not a JWT is set');
     }
-    $('whoami').textContent = parts.join(' · ');
+    $('whoami').textContent = shown(parts.join(' · '));
     $('session').hidden = false;
     $('login').hidden = true;
     $('app').hidden = false;
