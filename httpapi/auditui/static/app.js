@@ -95,7 +95,7 @@
   // ---- page state ---------------------------------------------------------------------------
 
   let generation = 0; // a newer action makes the results of older ones stale
-  const tl = { ledger: '', customer: '', next: '', states: new Map(), events: new Map(), selected: 0 };
+  const tl = { ledger: '', customer: '', next: '', states: new Map(), events: new Map(), selected: 0, gone: null };
   const lv = { next: '' };
 
   function setState(s) { document.body.dataset.state = s; }
@@ -225,13 +225,25 @@
 
   // ---- the customer timeline ----------------------------------------------------------------
 
-  // stateAt returns the customer as the API answered right after version v (null for 0).
+  // ERASED stands for a past state of a forgotten customer: the API answers each with 410 (its
+  // personal data is erased), and the timeline shows the events' erased members instead.
+  const ERASED = Object.freeze({ erased: true });
+
+  // stateAt returns the customer as the API answered right after version v (null for 0;
+  // ERASED when the customer was forgotten, the API's problem kept in tl.gone).
   async function stateAt(v) {
     if (v < 1) return null;
     const states = tl.states;
     if (!states.has(v)) { // the promise is kept: concurrent askers share one request
       states.set(v, get(customerPath(tl.ledger, tl.customer) + '?asOfVersion=' + v + '&$expand=' + EXPAND)
-        .then((r) => r.body, (e) => { states.delete(v); throw e; }));
+        .then((r) => r.body, (e) => {
+          if (e instanceof ApiError && e.status === 410) {
+            tl.gone = e;
+            return ERASED;
+          }
+          states.delete(v);
+          throw e;
+        }));
     }
     return states.get(v);
   }
@@ -250,7 +262,7 @@
       showError(new Error('Enter a ledger number and a customer number.'));
       return;
     }
-    Object.assign(tl, { ledger, customer, next: '', states: new Map(), events: new Map(), selected: 0 });
+    Object.assign(tl, { ledger, customer, next: '', states: new Map(), events: new Map(), selected: 0, gone: null });
     $('timeline').replaceChildren();
     $('timeline').classList.remove('loaded');
     $('timeline-more').hidden = true;
@@ -283,7 +295,9 @@
     const list = $('timeline');
     for (const ev of items) {
       tl.events.set(ev.version, ev);
-      list.append(timelineEntry(ev, changes(await stateAt(ev.version - 1), await stateAt(ev.version))));
+      const before = await stateAt(ev.version - 1);
+      const after = await stateAt(ev.version);
+      list.append(timelineEntry(ev, before === ERASED || after === ERASED ? null : changes(before, after)));
     }
     tl.next = (body.navigation && body.navigation.next) || '';
     $('timeline-more').hidden = !tl.next;
@@ -310,7 +324,11 @@
       el('dt', '', 'Position'), el('dd', 'position', ev.position));
     li.append(meta);
 
-    if (diff.length) {
+    if (diff === null) { // forgotten: no past state to compare, the event's erased members
+      li.append(ev.erased && ev.erased.length
+        ? el('p', 'erased', 'Erased (the customer was forgotten): ' + ev.erased.join(', '))
+        : el('p', 'nochange', 'The customer was forgotten: its past states are erased.'));
+    } else if (diff.length) {
       const table = el('table', 'diff');
       const head2 = el('tr');
       head2.append(el('th', '', 'Field'), el('th', '', 'Before'), el('th', 'arrow', ''), el('th', '', 'After'));
@@ -370,6 +388,7 @@
     busy('Loading the customer as of version ' + v + '…');
     const state = await stateAt(v);
     if (gen !== generation) return;
+    if (state === ERASED) throw tl.gone; // the API's 410: forgotten, its past states erased
     const ev = tl.events.get(v);
     renderAsOf(state, 'as of version ' + v,
       ev ? 'Right after ' + ev.type + ' by ' + (ev.actor || '—') + ' at ' + readableTime(ev.time) : '');
