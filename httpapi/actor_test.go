@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -70,5 +71,28 @@ func TestActorIsBoundedAndVisible(t *testing.T) {
 	}
 	if r := patch(sign(strings.Repeat("b", 255)), "taken@example.com"); r.code != http.StatusOK {
 		t.Errorf("sub of 255 bytes: %d %.300s", r.code, r.body)
+	}
+}
+
+// TestLongTraceStateIsBounded: a valid W3C tracestate may hold 32 members of 256 + 256
+// characters, more than an event's metadata holds (1 KiB): a write that sends one is answered
+// as any other (not 500), its event recording the tracestate cut as W3C Trace Context says (at
+// most 512 bytes, the long members first, then from the end).
+func TestLongTraceStateIsBounded(t *testing.T) {
+	h := newRouteHarness(t)
+	var members []string
+	for i := 0; i < 32; i++ {
+		members = append(members, fmt.Sprintf("k%d=%s", i, strings.Repeat("v", 200)))
+	}
+	before := h.state(t)
+	r := h.raw(t, http.MethodPatch, "/ledger/customer/v1/1000/customers/9999", map[string]string{
+		"Authorization": "Bearer " + h.token, "Content-Type": "application/json",
+		"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate": strings.Join(members, ","),
+	}, []byte(`{"emailAddress":"traced@example.com"}`))
+	if r.code != http.StatusOK {
+		t.Fatalf("PATCH with a tracestate of %d bytes: %d %.300s", len(strings.Join(members, ",")), r.code, r.body)
+	}
+	if after := h.state(t); after.events != before.events+1 {
+		t.Errorf("events %d → %d, want one more", before.events, after.events)
 	}
 }
