@@ -98,7 +98,8 @@ func (s *Server) auditEvents(ctx context.Context, es []eventstore.Event) ([]audi
 	return out, nil
 }
 
-// queryParams reads single-valued query parameters, with a problem for each one given twice.
+// queryParams reads single-valued query parameters, with a problem for each one given twice,
+// given empty or longer than maxFilterLen.
 type queryParams struct {
 	q        url.Values
 	problems []domain.Problem
@@ -111,6 +112,12 @@ func (p *queryParams) str(name string) string {
 		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " may be given once"})
 		return ""
 	case len(vs) == 0:
+		return ""
+	case vs[0] == "":
+		// Given empty — an unset variable in a caller's script: a filter naming nothing would
+		// select everything (correlationId= answering every event of the ledger as that
+		// request's), a paging value would silently be its default.
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must not be empty; leave it out instead"})
 		return ""
 	case len(vs[0]) > maxFilterLen:
 		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be at most 256 characters"})
