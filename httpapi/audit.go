@@ -229,7 +229,10 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 		Type:         p.eventType("type"), Actor: p.str("actor"), CorrelationID: p.str("correlationId"),
 		Since: p.time("since"), Until: p.time("until"),
 	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+	// until=0001-01-01T00:00:00Z is given, and selects nothing: the zero time is "open" inside.
+	_, untilGiven := c.query["until"]
+	untilYearOne := untilGiven && q.Until.IsZero() && len(p.problems) == 0
+	if !q.Since.IsZero() && (!q.Until.IsZero() || untilYearOne) && !q.Since.Before(q.Until) {
 		p.problems = append(p.problems, domain.Problem{Name: "until", Description: "until must be later than since"})
 	}
 	if len(p.problems) > 0 {
@@ -238,12 +241,15 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := s.auditServed(); err != nil {
 		return err
 	}
-	if err := s.caughtUp(r); err != nil {
-		return err
-	}
-	page, err := s.cfg.Audit.Query(r.Context(), q)
+	err := s.caughtUp(r)
 	if err != nil {
 		return err
+	}
+	var page AuditPage // no event is earlier than year 1
+	if !untilYearOne {
+		if page, err = s.cfg.Audit.Query(r.Context(), q); err != nil {
+			return err
+		}
 	}
 	base := "/ledger/customer/v1/" + c.ledgerNo + "/events"
 	link := func(from uint64) string {
@@ -257,6 +263,9 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 			if !t.IsZero() {
 				v.Set(name, t.UTC().Format(time.RFC3339Nano))
 			}
+		}
+		if untilYearOne {
+			v.Set("until", time.Time{}.Format(time.RFC3339Nano))
 		}
 		if q.Limit != defaultAuditLimit {
 			v.Set("limit", strconv.Itoa(q.Limit))
