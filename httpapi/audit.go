@@ -169,7 +169,8 @@ func (p *queryParams) time(name string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
+	// RFC 3339 (5.6) allows "t" and "z" in lower case; time.Parse takes only upper case.
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
 	if err != nil {
 		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
 	}
