@@ -41,7 +41,7 @@ func TestActorHasNoControlCharacters(t *testing.T) {
 // event log's actor bound (1 KiB) turned into a 500 on every write, and the audit query's actor
 // filter (at most 256 characters) could never find — or one with an invisible formatting
 // character that makes it look like another actor (a zero-width space after alice@example.se, a
-// right-to-left override) is refused as a control character is: 401 naming the claim, nothing
+// right-to-left override, white space before or after it) is refused as a control character is: 401 naming the claim, nothing
 // recorded. A sub of 255 bytes is taken.
 func TestActorIsBoundedAndVisible(t *testing.T) {
 	h := newRouteHarness(t)
@@ -61,7 +61,8 @@ func TestActorIsBoundedAndVisible(t *testing.T) {
 	}
 	before := h.state(t)
 	for _, sub := range []string{strings.Repeat("a", 256), strings.Repeat("a", 1025), strings.Repeat("å", 128),
-		"alice@example.se\u200b", "\u202ees.elpmaxe@ecila", "alice\u2066", "\ufeffalice"} {
+		"alice@example.se\u200b", "\u202ees.elpmaxe@ecila", "alice\u2066", "\ufeffalice",
+		"alice@example.se ", " alice@example.se", "alice@example.se\u00a0", "\u3000alice"} {
 		if r := patch(sign(sub), "forged@example.com"); r.code != http.StatusUnauthorized || !strings.Contains(r.body, "sub") {
 			t.Errorf("sub %q (%d bytes): %d %.300s; want 401 naming the claim sub", sub, len(sub), r.code, r.body)
 		}

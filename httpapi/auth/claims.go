@@ -56,6 +56,9 @@ func (c *tokenClaims) principal() (Principal, error) {
 		// audit query's actor filter names (at most 256 characters).
 		return Principal{}, invalid(fmt.Sprintf("claim sub must be at most %d bytes", MaxSubjectLen))
 	}
+	if strings.TrimSpace(c.Subject) != c.Subject {
+		return Principal{}, invalid("claim sub must not begin or end with white space")
+	}
 	if strings.ContainsFunc(c.Subject, invisibleOrControl) {
 		// sub is the actor recorded on every event and shown line by line to auditors: a
 		// newline would forge a line of its own, an escape sequence reach their terminal, and an

@@ -71,6 +71,9 @@ func (c Claims) validate(secret []byte) error {
 	if strings.TrimSpace(c.Subject) == "" {
 		errs = append(errs, errors.New("auth: subject is empty"))
 	}
+	if strings.TrimSpace(c.Subject) != c.Subject && strings.TrimSpace(c.Subject) != "" {
+		errs = append(errs, errors.New("auth: subject begins or ends with white space (Verify refuses it)"))
+	}
 	if len(c.Subject) > MaxSubjectLen {
 		errs = append(errs, fmt.Errorf("auth: subject is %d bytes, at most %d (Verify refuses longer ones)", len(c.Subject), MaxSubjectLen))
 	}
