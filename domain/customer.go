@@ -102,6 +102,9 @@ func (c *Customer) Exists() bool { return c.exists }
 // Version returns the stream version of the last applied event (0 before creation).
 func (c *Customer) Version() uint64 { return c.state.Version }
 
+// UpdatedAt returns the time of the last applied event (zero before creation).
+func (c *Customer) UpdatedAt() time.Time { return c.state.UpdatedAt }
+
 // State returns a copy of the customer's current state.
 func (c *Customer) State() CustomerState { return c.state.Clone() }
 

@@ -98,7 +98,8 @@ func (s *Server) auditEvents(ctx context.Context, es []eventstore.Event) ([]audi
 	return out, nil
 }
 
-// queryParams reads single-valued query parameters, with a problem for each one given twice.
+// queryParams reads single-valued query parameters, with a problem for each one given twice,
+// given empty or longer than maxFilterLen.
 type queryParams struct {
 	q        url.Values
 	problems []domain.Problem
@@ -111,6 +112,12 @@ func (p *queryParams) str(name string) string {
 		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " may be given once"})
 		return ""
 	case len(vs) == 0:
+		return ""
+	case vs[0] == "":
+		// Given empty — an unset variable in a caller's script: a filter naming nothing would
+		// select everything (correlationId= answering every event of the ledger as that
+		// request's), a paging value would silently be its default.
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must not be empty; leave it out instead"})
 		return ""
 	case len(vs[0]) > maxFilterLen:
 		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be at most 256 characters"})
@@ -162,7 +169,8 @@ func (p *queryParams) time(name string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
+	// RFC 3339 (5.6) allows "t" and "z" in lower case; time.Parse takes only upper case.
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
 	if err != nil {
 		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
 	}
@@ -222,7 +230,10 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 		Type:         p.eventType("type"), Actor: p.str("actor"), CorrelationID: p.str("correlationId"),
 		Since: p.time("since"), Until: p.time("until"),
 	}
-	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+	// until=0001-01-01T00:00:00Z is given, and selects nothing: the zero time is "open" inside.
+	_, untilGiven := c.query["until"]
+	untilYearOne := untilGiven && q.Until.IsZero() && len(p.problems) == 0
+	if !q.Since.IsZero() && (!q.Until.IsZero() || untilYearOne) && !q.Since.Before(q.Until) {
 		p.problems = append(p.problems, domain.Problem{Name: "until", Description: "until must be later than since"})
 	}
 	if len(p.problems) > 0 {
@@ -231,12 +242,15 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := s.auditServed(); err != nil {
 		return err
 	}
-	if err := s.caughtUp(r); err != nil {
-		return err
-	}
-	page, err := s.cfg.Audit.Query(r.Context(), q)
+	err := s.caughtUp(r)
 	if err != nil {
 		return err
+	}
+	var page AuditPage // no event is earlier than year 1
+	if !untilYearOne {
+		if page, err = s.cfg.Audit.Query(r.Context(), q); err != nil {
+			return err
+		}
 	}
 	base := "/ledger/customer/v1/" + c.ledgerNo + "/events"
 	link := func(from uint64) string {
@@ -250,6 +264,9 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 			if !t.IsZero() {
 				v.Set(name, t.UTC().Format(time.RFC3339Nano))
 			}
+		}
+		if untilYearOne {
+			v.Set("until", time.Time{}.Format(time.RFC3339Nano))
 		}
 		if q.Limit != defaultAuditLimit {
 			v.Set("limit", strconv.Itoa(q.Limit))

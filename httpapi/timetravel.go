@@ -11,8 +11,9 @@ import (
 // loadView reads the customer of a GET: its current state, or with ?asOf=<RFC 3339 time> or
 // ?asOfVersion=<n> its state then, rebuilt from its stream in the audit index. A past state
 // holds values since changed or removed, so it also needs audit:read. The returned call renders
-// it: for a past state its clock is the time of the state's last event, so the operations are
-// the ones offered then (the renewal of KYC answers depends on the clock).
+// it on the clock of then, so that what a read judges on the clock (the renewal of KYC answers,
+// a card registration's expiry, a consent's end) is judged as a read then judged it: the asOf
+// time (now, when that is later), or for asOfVersion the time of that version's last event.
 func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerState, *call, error) {
 	p := queryParams{q: c.query}
 	_, hasAt := p.q["asOf"]
@@ -56,5 +57,8 @@ func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerS
 	}
 	then := *c
 	then.now = st.UpdatedAt
+	if hasAt && at.Before(c.now) { // as the API answered at that time (no later than now)
+		then.now = at
+	}
 	return st, &then, nil
 }

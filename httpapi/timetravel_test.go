@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -12,10 +13,31 @@ func TestAsOfTheZeroTime(t *testing.T) {
 	h := newRouteHarness(t)
 	h.t = t
 	const path = "/ledger/customer/v1/1000/customers/9999?asOf="
-	for q, want := range map[string]int{"0001-01-01T00:00:00Z": http.StatusNotFound, "1999-01-01T00:00:00Z": http.StatusNotFound, "": http.StatusBadRequest} {
+	for q, want := range map[string]int{"0001-01-01T00:00:00Z": http.StatusNotFound, "1999-01-01T00:00:00Z": http.StatusNotFound, "": http.StatusBadRequest,
+		"1999-01-01t00:00:00z":        http.StatusNotFound, // RFC 3339 §5.6: "T" and "Z" may be lower case
+		"2999-01-01t00:00:00.5%2B01:00": http.StatusOK} {
 		r := h.raw(t, http.MethodGet, path+q, nil, nil)
 		if r.code != want {
 			t.Errorf("GET ?asOf=%s: %d %s; want %d", q, r.code, r.body, want)
+		}
+	}
+}
+
+// TestUntilTheZeroTime: until=0001-01-01T00:00:00Z selects the events before year 1 — none —
+// and is later than no since; the zero time meant "not given" inside, so it selected every
+// event of the ledger.
+func TestUntilTheZeroTime(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/events?"
+	for q, want := range map[string]string{
+		"until=0001-01-01T00:00:00Z":                            `"first":"/ledger/customer/v1/1000/events?until=0001-01-01T00%3A00%3A00Z"`,
+		"until=0001-01-01T01:00:00%2B01:00":                     `"items":[]`, // the same instant
+		"since=2026-01-01T00:00:00Z&until=0001-01-01T00:00:00Z": `"problems":[{"name":"until"`,
+	} {
+		r := h.raw(t, http.MethodGet, path+q, nil, nil)
+		if !strings.Contains(r.body, want) || strings.Contains(r.body, `"next"`) || (r.code == http.StatusOK && !strings.Contains(r.body, `"items":[]`)) {
+			t.Errorf("GET /events?%s: %d %.300s; want %s and no next", q, r.code, r.body, want)
 		}
 	}
 }

@@ -119,6 +119,9 @@ const sweepBatch = 1000
 // many it recorded; the read models hold them when it returns (each command returns then).
 func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 	now := e.now().UTC()
+	// The pass is the cause of the expiries it records (their causationId); each has a
+	// correlation id of its own.
+	pass := uuid.Must(uuid.NewV7()).String()
 	total := 0
 	for {
 		refs, err := e.customers.ExpiredCardRegistrations(ctx, now, sweepBatch)
@@ -129,7 +132,7 @@ func (e *cardExpiry) sweep(ctx context.Context) (int, error) {
 		for _, ref := range refs {
 			// The span's context is the trace context the event records (app.Meta).
 			sctx, span := tracing.StartEntry(ctx, e.tracer, spanExpiry, trace.WithNewRoot())
-			meta := app.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), Time: now, Command: "expireCardRegistration"}
+			meta := app.Meta{Actor: expiryActor, CorrelationID: uuid.Must(uuid.NewV7()).String(), CausationID: pass, Time: now, Command: "expireCardRegistration"}
 			res, err := e.handler.Execute(sctx, ref.LedgerNo, ref.CustomerNo, nil, meta, app.ExpireCardRegistration(ref.RegistrationID, now))
 			if err != nil {
 				span.SetStatus(codes.Error, "not recorded")

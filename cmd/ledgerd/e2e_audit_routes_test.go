@@ -185,11 +185,15 @@ func TestE2EAuditRoutes(t *testing.T) {
 		"fromPosition=abc": "fromPosition", "since=today": "since", "until=2026-03-01": "until", "type=a&type=b": "type",
 		"since=2026-03-01T09:00:00Z&until=2026-03-01T08:00:00Z": "until", "actor=" + strings.Repeat("x", 300): "actor",
 		"type=NoSuchEvent": "type", "actr=carol": "actr", "Type=a&type=B": "type",
+		// Given empty (an unset variable in a script): a filter that names nothing, never one
+		// that selects everything.
+		"correlationId=": "correlationId", "actor=": "actor", "type=": "type", "since=": "since", "until=": "until",
+		"limit=": "limit", "fromPosition=": "fromPosition", "actor=carol&correlationId=": "correlationId",
 	} {
 		assertValidation(t, s.do(t, http.MethodGet, base+"?"+params, auditor, nil), name)
 	}
 	for params, name := range map[string]string{"limit=0": "limit", "limit=1001": "limit", "fromVersion=0": "fromVersion", "fromVersion=z": "fromVersion",
-		"frmVersion=2": "frmVersion", "type=CustomerCreated": "type"} {
+		"frmVersion=2": "frmVersion", "type=CustomerCreated": "type", "fromVersion=": "fromVersion", "limit=": "limit"} {
 		assertValidation(t, s.do(t, http.MethodGet, c1+"/events?"+params, auditor, nil), name)
 	}
 

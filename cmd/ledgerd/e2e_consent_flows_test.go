@@ -360,6 +360,10 @@ func TestE2ECardRegistrationExpiry(t *testing.T) {
 	if e.Actor != expiryActor {
 		t.Errorf("the sweep's expiry was recorded by %q", e.Actor)
 	}
+	// Every event names its correlation and its cause: for the sweep, the pass that recorded it.
+	if e.CorrelationID == "" || e.CausationID == "" || e.CausationID == e.CorrelationID {
+		t.Errorf("the sweep's expiry: correlation id %q, causation id %q", e.CorrelationID, e.CausationID)
+	}
 	// The sweep's expiry has a trace of its own: the event records the sweep's span, which the
 	// command's span is a child of.
 	sc := tracing.Parse(e.TraceParent, e.TraceState)

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -35,16 +36,35 @@ func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error) { return c.NotBef
 // GetIssuedAt implements jwt.Claims with the strictly decoded "iat".
 func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error) { return c.IssuedAt.date(), nil }
 
+// MaxSubjectLen is the most bytes of a token's sub: OpenID Connect's bound of 255 ASCII
+// characters for it.
+const MaxSubjectLen = 255
+
+// invisibleOrControl reports a control character (C0, C1) or an invisible formatting character
+// (Unicode category Cf: bidi marks, overrides and isolates, zero-width spaces and joiners, the
+// byte-order mark).
+func invisibleOrControl(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+
 // principal turns verified claims into a Principal, or says which claim is
 // unusable.
 func (c *tokenClaims) principal() (Principal, error) {
 	if strings.TrimSpace(c.Subject) == "" {
 		return Principal{}, invalid("missing claim sub")
 	}
-	if strings.ContainsFunc(c.Subject, unicode.IsControl) {
+	if len(c.Subject) > MaxSubjectLen {
+		// sub is recorded on every event, whose actor the event log bounds, and is what the
+		// audit query's actor filter names (at most 256 characters).
+		return Principal{}, invalid(fmt.Sprintf("claim sub must be at most %d bytes", MaxSubjectLen))
+	}
+	if strings.TrimSpace(c.Subject) != c.Subject {
+		return Principal{}, invalid("claim sub must not begin or end with white space")
+	}
+	if strings.ContainsFunc(c.Subject, invisibleOrControl) {
 		// sub is the actor recorded on every event and shown line by line to auditors: a
-		// newline would forge a line of its own, an escape sequence reach their terminal.
-		return Principal{}, invalid("claim sub must not contain control characters")
+		// newline would forge a line of its own, an escape sequence reach their terminal, and an
+		// invisible formatting character (a bidi override, a zero-width space) make one actor
+		// look like another.
+		return Principal{}, invalid("claim sub must not contain control or invisible formatting characters")
 	}
 	ledgers, err := parseLedgers(c.Ledgers)
 	if err != nil {

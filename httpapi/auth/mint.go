@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -72,8 +71,14 @@ func (c Claims) validate(secret []byte) error {
 	if strings.TrimSpace(c.Subject) == "" {
 		errs = append(errs, errors.New("auth: subject is empty"))
 	}
-	if strings.ContainsFunc(c.Subject, unicode.IsControl) {
-		errs = append(errs, errors.New("auth: subject contains control characters (Verify refuses them)"))
+	if strings.TrimSpace(c.Subject) != c.Subject && strings.TrimSpace(c.Subject) != "" {
+		errs = append(errs, errors.New("auth: subject begins or ends with white space (Verify refuses it)"))
+	}
+	if len(c.Subject) > MaxSubjectLen {
+		errs = append(errs, fmt.Errorf("auth: subject is %d bytes, at most %d (Verify refuses longer ones)", len(c.Subject), MaxSubjectLen))
+	}
+	if strings.ContainsFunc(c.Subject, invisibleOrControl) {
+		errs = append(errs, errors.New("auth: subject contains control or invisible formatting characters (Verify refuses them)"))
 	}
 	if c.TTL <= 0 {
 		errs = append(errs, fmt.Errorf("auth: TTL %v is not positive", c.TTL))

@@ -102,7 +102,7 @@ func TestMintHS256Rejects(t *testing.T) {
 	}{
 		{"short secret", []byte("short"), func(*auth.Claims) {}, []string{"5 bytes"}},
 		{"no subject", testSecret, func(c *auth.Claims) { c.Subject = "" }, []string{"subject is empty"}},
-		{"subject with a newline", testSecret, func(c *auth.Claims) { c.Subject = "dev\nroot" }, []string{"subject contains control characters"}},
+		{"subject with a newline", testSecret, func(c *auth.Claims) { c.Subject = "dev\nroot" }, []string{"subject contains control or invisible formatting characters"}},
 		{"no TTL", testSecret, func(c *auth.Claims) { c.TTL = 0 }, []string{"TTL 0s is not positive"}},
 		{"blank ledger", testSecret, func(c *auth.Claims) { c.Ledgers = []string{""} }, []string{"ledger"}},
 		{"scope with space", testSecret, func(c *auth.Claims) { c.Scopes = []string{"a b"} }, []string{"scope"}},

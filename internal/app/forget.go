@@ -47,6 +47,7 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 			return Result{}, err
 		}
 		c := l.c
+		meta := stampAfter(meta, c)
 		var events []domain.Event
 		switch {
 		case !c.Exists():

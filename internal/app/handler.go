@@ -242,6 +242,7 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 			return Result{}, err
 		}
 		c := l.c
+		meta := stampAfter(meta, c)
 		var events []domain.Event
 		switch {
 		case !c.Exists():
@@ -284,6 +285,18 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 		// err is nil, or says the write is stored but not yet readable: the result tells the truth.
 		return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true, State: st}, err
 	}
+}
+
+// stampAfter returns meta with a time no earlier than c's last event: a customer's events are
+// in time order as well as version order, so ?asOf= at the time the trail gives for a version
+// answers that version. A command's time is taken when its request arrives, before it queues
+// for the customer's lock; the command ahead of it in the queue, or a step back of the server's
+// clock, can have stamped the customer later than that.
+func stampAfter(meta Meta, c *domain.Customer) Meta {
+	if last := c.UpdatedAt(); meta.Time.Before(last) {
+		meta.Time = last
+	}
+	return meta
 }
 
 // settled returns err — the answer of a command decided without appending — once the read models

@@ -96,11 +96,12 @@ const (
 var propagator = propagation.TraceContext{}
 
 // Format returns the span context of ctx's span as traceparent and tracestate values, as the
-// W3C propagator writes them ("" when ctx has no valid span context; tracestate "" when empty).
+// W3C propagator writes them ("" when ctx has no valid span context; tracestate "" when empty),
+// the tracestate cut to MaxTraceState (BoundTraceState): events record them.
 func Format(ctx context.Context) (traceParent, traceState string) {
 	var c pair
 	propagator.Inject(ctx, &c)
-	return c.parent, c.state
+	return c.parent, BoundTraceState(c.state)
 }
 
 // Extract returns ctx with the remote span context that traceParent and traceState (as stored

@@ -1,6 +1,7 @@
 // The audit page: a customer's timeline with field-level changes, the customer as of any
 // version or time, and the ledger-wide audit query. Everything it shows comes from the ledger's
-// JSON API, asked with the user's bearer token; it builds the DOM with textContent only.
+// JSON API, asked with the user's bearer token; it builds the DOM with textContent only, its
+// invisible formatting characters shown as marks (shown).
 'use strict';
 
 (() => {
@@ -94,14 +95,14 @@
   // ---- page state ---------------------------------------------------------------------------
 
   let generation = 0; // a newer action makes the results of older ones stale
-  const tl = { ledger: '', customer: '', next: '', states: new Map(), events: new Map(), selected: 0 };
+  const tl = { ledger: '', customer: '', next: '', states: new Map(), events: new Map(), selected: 0, gone: null };
   const lv = { next: '' };
 
   function setState(s) { document.body.dataset.state = s; }
 
   function showError(err) {
     const el = $('error');
-    el.textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    el.textContent = shown(err instanceof ApiError || err instanceof Error ? err.message : String(err));
     el.hidden = false;
     $('status').textContent = '';
     setState('error');
@@ -126,8 +127,21 @@
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== undefined && text !== null) e.textContent = shown(String(text));
     return e;
+  }
+
+  // INVISIBLE matches the formatting characters that show nothing themselves but change the
+  // text around them: the bidirectional marks, embeddings, overrides and isolates (a right-to-
+  // left override makes "Mallory \u202Egnp.exe" read "Mallory exe.gnp", and the rest of an
+  // event's data line after it read backwards), the zero-width spaces and joiners, the word
+  // joiner and the byte-order mark.
+  const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+  // shown is text as the page shows it: each invisible formatting character as a visible mark
+  // (⟨U+202E⟩), so that an auditor reads what the event holds, in the order it holds it.
+  function shown(text) {
+    return text.replace(INVISIBLE, c => '⟨U+' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '⟩');
   }
 
   // readableTime shows an API time (RFC 3339 in UTC, to the nanosecond) to the second:
@@ -211,13 +225,25 @@
 
   // ---- the customer timeline ----------------------------------------------------------------
 
-  // stateAt returns the customer as the API answered right after version v (null for 0).
+  // ERASED stands for a past state of a forgotten customer: the API answers each with 410 (its
+  // personal data is erased), and the timeline shows the events' erased members instead.
+  const ERASED = Object.freeze({ erased: true });
+
+  // stateAt returns the customer as the API answered right after version v (null for 0;
+  // ERASED when the customer was forgotten, the API's problem kept in tl.gone).
   async function stateAt(v) {
     if (v < 1) return null;
     const states = tl.states;
     if (!states.has(v)) { // the promise is kept: concurrent askers share one request
       states.set(v, get(customerPath(tl.ledger, tl.customer) + '?asOfVersion=' + v + '&$expand=' + EXPAND)
-        .then((r) => r.body, (e) => { states.delete(v); throw e; }));
+        .then((r) => r.body, (e) => {
+          if (e instanceof ApiError && e.status === 410) {
+            tl.gone = e;
+            return ERASED;
+          }
+          states.delete(v);
+          throw e;
+        }));
     }
     return states.get(v);
   }
@@ -236,7 +262,7 @@
       showError(new Error('Enter a ledger number and a customer number.'));
       return;
     }
-    Object.assign(tl, { ledger, customer, next: '', states: new Map(), events: new Map(), selected: 0 });
+    Object.assign(tl, { ledger, customer, next: '', states: new Map(), events: new Map(), selected: 0, gone: null });
     $('timeline').replaceChildren();
     $('timeline').classList.remove('loaded');
     $('timeline-more').hidden = true;
@@ -269,13 +295,15 @@
     const list = $('timeline');
     for (const ev of items) {
       tl.events.set(ev.version, ev);
-      list.append(timelineEntry(ev, changes(await stateAt(ev.version - 1), await stateAt(ev.version))));
+      const before = await stateAt(ev.version - 1);
+      const after = await stateAt(ev.version);
+      list.append(timelineEntry(ev, before === ERASED || after === ERASED ? null : changes(before, after)));
     }
     tl.next = (body.navigation && body.navigation.next) || '';
     $('timeline-more').hidden = !tl.next;
     list.classList.add('loaded');
     const n = tl.events.size;
-    $('timeline-title').textContent = 'Timeline of customer ' + tl.customer + ' (' + n + (n === 1 ? ' event' : ' events') + (tl.next ? ', more to load' : '') + ')';
+    $('timeline-title').textContent = 'Timeline of customer ' + shown(String(tl.customer)) + ' (' + n + (n === 1 ? ' event' : ' events') + (tl.next ? ', more to load' : '') + ')';
     $('timeline-pane').hidden = false;
   }
 
@@ -296,7 +324,11 @@
       el('dt', '', 'Position'), el('dd', 'position', ev.position));
     li.append(meta);
 
-    if (diff.length) {
+    if (diff === null) { // forgotten: no past state to compare, the event's erased members
+      li.append(ev.erased && ev.erased.length
+        ? el('p', 'erased', 'Erased (the customer was forgotten): ' + ev.erased.join(', '))
+        : el('p', 'nochange', 'The customer was forgotten: its past states are erased.'));
+    } else if (diff.length) {
       const table = el('table', 'diff');
       const head2 = el('tr');
       head2.append(el('th', '', 'Field'), el('th', '', 'Before'), el('th', 'arrow', ''), el('th', '', 'After'));
@@ -356,6 +388,7 @@
     busy('Loading the customer as of version ' + v + '…');
     const state = await stateAt(v);
     if (gen !== generation) return;
+    if (state === ERASED) throw tl.gone; // the API's 410: forgotten, its past states erased
     const ev = tl.events.get(v);
     renderAsOf(state, 'as of version ' + v,
       ev ? 'Right after ' + ev.type + ' by ' + (ev.actor || '—') + ' at ' + readableTime(ev.time) : '');
@@ -382,7 +415,7 @@
   }
 
   function renderAsOf(state, when, meta) {
-    $('asof-title').textContent = 'Customer ' + tl.customer + ' ' + when;
+    $('asof-title').textContent = 'Customer ' + shown(String(tl.customer)) + ' ' + when;
     $('asof-meta').textContent = meta;
     const body = $('asof-fields').tBodies[0];
     body.replaceChildren();
@@ -394,7 +427,7 @@
       tr.append(name, el('td', '', v));
       body.append(tr);
     }
-    $('asof-json').textContent = JSON.stringify(state, null, 2);
+    $('asof-json').textContent = shown(JSON.stringify(state, null, 2));
     $('asof').hidden = false;
   }
 
@@ -534,7 +567,7 @@
     } else {
       parts.push('A token that is not a JWT is set');
     }
-    $('whoami').textContent = parts.join(' · ');
+    $('whoami').textContent = shown(parts.join(' · '));
     $('session').hidden = false;
     $('login').hidden = true;
     $('app').hidden = false;
