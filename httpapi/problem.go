@@ -12,6 +12,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/internal/app"
 )
@@ -267,6 +268,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// answer is not given before they show it.
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the read models have not caught up with the ledger yet; read before retrying", nil)
+	case errors.Is(err, personal.ErrKeyNotYet):
+		// A read replica whose key bus has not handed it the customer's data key yet: nothing
+		// is wrong with the data, the key is on its way (or NATS is away).
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this read replica has not received the customer's data key yet; retry shortly, or read from the writer", nil)
 	case errors.As(err, &ve):
 		// Like the register: a provider that is down is a state; nothing was recorded.
 		info(r.Context()).dependencyDown = true

@@ -124,13 +124,21 @@ func (s *Source) update(r personal.KeyRecord) {
 	s.changed = make(chan struct{})
 }
 
-// DataKey implements personal.KeySource. It never creates a key: a reader makes none.
+// DataKey implements personal.KeySource. It never creates a key: a reader makes none. A key
+// the bus does not hold yet is waited for until ctx ends, or for the wait personal.WithKeyWait
+// set on ctx (a read: then personal.ErrKeyNotYet).
 func (s *Source) DataKey(ctx context.Context, subject string, create bool) (*personal.DataKey, error) {
 	if create {
 		return nil, errors.New("keysync: a reader replica makes no data keys")
 	}
 	warned := false
 	start := time.Now()
+	var deadline <-chan time.Time // a read's bound on the wait (personal.WithKeyWait)
+	if d, ok := personal.KeyWait(ctx); ok {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		deadline = t.C
+	}
 	for {
 		s.mu.Lock()
 		if k, ok := s.keys[subject]; ok {
@@ -151,6 +159,8 @@ func (s *Source) DataKey(ctx context.Context, subject string, create bool) (*per
 		case <-changed:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-deadline:
+			return nil, fmt.Errorf("%w: the key of %s is not on the key bus yet", personal.ErrKeyNotYet, subject)
 		case <-s.done:
 			return nil, fmt.Errorf("keysync: the key bus is closed while waiting for the key of %s", subject)
 		case <-time.After(time.Second):
