@@ -248,6 +248,11 @@ func sendProblem(w http.ResponseWriter, p Problem) {
 	_ = encodeJSON(w, p) // render.go
 }
 
+// ErrNationalIDKey: a read replica's national-identifier key differs from the writer's, so its
+// look-ups by national identifier (find-customer) would find nothing where a customer exists.
+// Customers.FindByNationalID returns it (wrapped) instead of such an answer.
+var ErrNationalIDKey = errors.New("this read replica's national-identifier key differs from the writer's")
+
 // errReadOnly answers a change sent to a read replica.
 func (s *Server) errReadOnly() error {
 	return s.misdirected("this server is a read replica and changes nothing")
@@ -268,6 +273,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// answer is not given before they show it.
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the read models have not caught up with the ledger yet; read before retrying", nil)
+	case errors.Is(err, ErrNationalIDKey):
+		// A misconfigured replica (its /readyz says so): no answer rather than a wrong one.
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this read replica cannot look customers up by national identifier: its national-identifier key differs from the writer's; ask the writer or another replica", nil)
 	case errors.Is(err, personal.ErrKeyNotYet):
 		// A read replica whose key bus has not handed it the customer's data key yet: nothing
 		// is wrong with the data, the key is on its way (or NATS is away).

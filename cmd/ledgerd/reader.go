@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/internal/datadir"
 )
 
@@ -63,11 +65,20 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	first, cancel := context.WithTimeout(ctx, 5*time.Second)
 	if info, err := r.info(first); err == nil {
 		floor = info.State.LastSeq
+		// Checked before the first request is served: find-customer with another key would
+		// answer 404 for customers that exist (keyCheckedCustomers).
+		if err := checkKey(info, key); err != nil {
+			r.failed.Store(&err)
+			log.Error("reader stopped", "err", err)
+		}
 	}
 	cancel()
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		if r.failed.Load() != nil {
+			return
+		}
 		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 			info, err := r.info(ctx)
 			if err == nil {
@@ -154,4 +165,21 @@ func readerID(path string) (string, error) {
 		return "", err
 	}
 	return id, nil
+}
+
+// keyCheckedCustomers serves a reader's look-ups by national identifier only while its key is
+// not known to differ from the writer's: its index is keyed with the key it was built with, and
+// a look-up under another key finds nothing — a confident 404 for a customer that exists. The
+// other reads do not depend on the key.
+type keyCheckedCustomers struct {
+	httpapi.Customers
+	r *reader
+}
+
+// FindByNationalID implements httpapi.Customers.
+func (c keyCheckedCustomers) FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error) {
+	if p := c.r.failed.Load(); p != nil {
+		return "", false, fmt.Errorf("%w: %w", httpapi.ErrNationalIDKey, *p)
+	}
+	return c.Customers.FindByNationalID(ctx, ledgerNo, ni)
 }

@@ -171,6 +171,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
+		cfg.Customers = keyCheckedCustomers{customers, m.reader}
 	} else if err := m.startWriter(ctx, resKey, &cfg, customers); err != nil {
 		return err
 	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
