@@ -34,6 +34,11 @@ func TestParseFlagsRoles(t *testing.T) {
 		{"jwt leeway negative", []string{"-jwt-leeway", "-1s"}, nil, "jwt leeway -1s"},
 		{"jwt leeway above 5m", []string{"-jwt-leeway", "6m"}, nil, "jwt leeway 6m0s"},
 		{"reader id with a dot", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-reader-id", "a.b"}, nil, `reader id "a.b"`},
+		{"reader with a writer URL", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "https://writer.example:8443/base/"}, nil, ""},
+		{"writer URL without a scheme", nil, map[string]string{"LEDGERD_ROLE": "reader", "LEDGERD_NATS_URL": "nats://n:4222", "LEDGERD_WRITER_URL": "writer:8080"}, `writer url "writer:8080"`},
+		{"writer URL relative", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "/writer"}, nil, `writer url "/writer"`},
+		{"writer URL not http", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "javascript:alert(1)"}, nil, `writer url "javascript:alert(1)"`},
+		{"writer URL with a query", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "http://w:8080/?a=b"}, nil, `writer url "http://w:8080/?a=b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
