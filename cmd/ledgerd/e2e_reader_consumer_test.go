@@ -28,10 +28,15 @@ func TestE2EReaderConsumerDeleted(t *testing.T) {
 	}
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	name := strings.TrimSpace(string(idb)) + "_projections"
 	for i := range 3 {
-		if err := js.DeleteConsumer(ctx, "LEDGER", strings.TrimSpace(string(idb))+"_projections"); err != nil {
+		waitFor(t, "the reader's consumer to exist", func() bool {
+			_, err := js.Consumer(ctx, "LEDGER", name)
+			return err == nil
+		})
+		if err := js.DeleteConsumer(ctx, "LEDGER", name); err != nil {
 			t.Fatalf("deleting the consumer: %v", err)
 		}
 		for j := range 10 {
