@@ -277,6 +277,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// A misconfigured replica (its /readyz says so): no answer rather than a wrong one.
 		w.Header().Set("Retry-After", "30")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this read replica cannot look customers up by national identifier: its national-identifier key differs from the writer's; ask the writer or another replica", nil)
+	case errors.Is(err, personal.ErrMasterKey):
+		// A server whose master keys do not open the customer's data key (a read replica not
+		// given a rotation's new key): the operators' to fix; no answer rather than a wrong one.
+		s.log.ErrorContext(r.Context(), "a data key cannot be opened with the configured master keys", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this server cannot open the customer's data with its master keys (its configuration lacks one); retry later or ask the writer", nil)
 	case errors.Is(err, personal.ErrKeyNotYet):
 		// A read replica whose key bus has not handed it the customer's data key yet: nothing
 		// is wrong with the data, the key is on its way (or NATS is away).

@@ -304,6 +304,9 @@ func (m *Main) ready(ctx context.Context) error {
 		return fmt.Errorf("projections stopped: %w", err)
 	}
 	if m.reader != nil {
+		if err := m.keyBus.CheckMasterKeys(); err != nil {
+			return err
+		}
 		return m.reader.ready(ctx, m.runner.Position())
 	}
 	head, err := m.store.Head(ctx)
