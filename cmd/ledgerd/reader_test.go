@@ -100,3 +100,51 @@ func TestReaderRefusesAnotherKey(t *testing.T) {
 	}
 	m2.Close()
 }
+
+// TestReaderIDFollowsItsFile: a reader's generated id stays with its reader.id file, also one
+// written by an older version (the id alone); a copy of the file — a data directory copied to
+// start another reader — gets an id of its own, which then stays.
+func TestReaderIDFollowsItsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reader.id")
+	id, err := readerID(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := readerID(path); err != nil || again != id {
+		t.Fatalf("read again: %q %v, want %q", again, err, id)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(t.TempDir(), "reader.id")
+	if err := os.WriteFile(copied, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other, err := readerID(copied)
+	if err != nil || other == id || !readerIDRE.MatchString(other) {
+		t.Fatalf("a copy of reader.id: %q %v, want an id other than %q", other, err, id)
+	}
+	if again, err := readerID(copied); err != nil || again != other {
+		t.Fatalf("the copy read again: %q %v, want %q", again, err, other)
+	}
+	if again, err := readerID(path); err != nil || again != id {
+		t.Fatalf("the original read again: %q %v, want %q", again, err, id)
+	}
+
+	old := filepath.Join(t.TempDir(), "reader.id")
+	if err := os.WriteFile(old, []byte("reader-0badcafe\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got, err := readerID(old); err != nil || got != "reader-0badcafe" {
+			t.Fatalf("an older version's reader.id: %q %v", got, err)
+		}
+	}
+	if err := os.WriteFile(old, []byte("reader.bad\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readerID(old); err == nil {
+		t.Fatal("an invalid id was accepted")
+	}
+}
