@@ -12,6 +12,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/internal/app"
 )
@@ -250,6 +251,11 @@ func sendProblem(w http.ResponseWriter, p Problem) {
 	_ = encodeJSON(w, p) // render.go
 }
 
+// ErrNationalIDKey: a read replica's national-identifier key differs from the writer's, so its
+// look-ups by national identifier (find-customer) would find nothing where a customer exists.
+// Customers.FindByNationalID returns it (wrapped) instead of such an answer.
+var ErrNationalIDKey = errors.New("this read replica's national-identifier key differs from the writer's")
+
 // errReadOnly answers a change sent to a read replica.
 func (s *Server) errReadOnly() error {
 	return s.misdirected("this server is a read replica and changes nothing")
@@ -270,6 +276,21 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// answer is not given before they show it.
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the read models have not caught up with the ledger yet; read before retrying", nil)
+	case errors.Is(err, ErrNationalIDKey):
+		// A misconfigured replica (its /readyz says so): no answer rather than a wrong one.
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this read replica cannot look customers up by national identifier: its national-identifier key differs from the writer's; ask the writer or another replica", nil)
+	case errors.Is(err, personal.ErrMasterKey):
+		// A server whose master keys do not open the customer's data key (a read replica not
+		// given a rotation's new key): the operators' to fix; no answer rather than a wrong one.
+		s.log.ErrorContext(r.Context(), "a data key cannot be opened with the configured master keys", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
+		w.Header().Set("Retry-After", "30")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this server cannot open the customer's data with its master keys (its configuration lacks one); retry later or ask the writer", nil)
+	case errors.Is(err, personal.ErrKeyNotYet):
+		// A read replica whose key bus has not handed it the customer's data key yet: nothing
+		// is wrong with the data, the key is on its way (or NATS is away).
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "this read replica has not received the customer's data key yet; retry shortly, or read from the writer", nil)
 	case errors.As(err, &ve):
 		// Like the register: a provider that is down is a state; nothing was recorded.
 		info(r.Context()).dependencyDown = true

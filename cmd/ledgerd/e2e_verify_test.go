@@ -44,6 +44,15 @@ func checkLog(t *testing.T, dir string) uint64 {
 // is not built is reported unless allowUnbuilt.
 func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 	t.Helper()
+	return compareReadModels(t, dir, dir, allowUnbuilt)
+}
+
+// compareReadModels is compareProjections of the read models in modelDir (a reader replica's
+// data directory) against rebuilds from the log, keys and national-identifier key in logDir
+// (its writer's, stopped).
+func compareReadModels(t *testing.T, logDir, modelDir string, allowUnbuilt bool) uint64 {
+	t.Helper()
+	dir := logDir
 	ctx := context.Background()
 	key, _, err := datadir.EnsureSecret(filepath.Join(dir, "reservation.key"))
 	if err != nil {
@@ -58,7 +67,7 @@ func compareProjections(t *testing.T, dir string, allowUnbuilt bool) uint64 {
 	}
 	defer store.Close()
 	head, _ := store.Head(ctx)
-	db, err := projections.OpenReadOnly(filepath.Join(dir, "projections.db"), 5*time.Second)
+	db, err := projections.OpenReadOnly(filepath.Join(modelDir, "projections.db"), 5*time.Second)
 	if err != nil {
 		t.Fatalf("opening the read models: %v", err)
 	}

@@ -250,6 +250,9 @@ func (o *Options) validate() error {
 		if o.ReaderID != "" && !readerIDRE.MatchString(o.ReaderID) {
 			errs = append(errs, fmt.Errorf("reader id %q: want 1 to 40 letters, digits, '-' or '_'", o.ReaderID))
 		}
+		if err := checkWriterURL(o.WriterURL); err != nil {
+			errs = append(errs, err)
+		}
 	default:
 		errs = append(errs, fmt.Errorf("role %q: want writer or reader", o.Role))
 	}
@@ -262,4 +265,19 @@ func (o *Options) validate() error {
 	errs = append(errs, o.HTTP.validate())
 	errs = append(errs, o.outsideTimeoutProblems()...) // config_outside.go
 	return errors.Join(errs...)
+}
+
+// checkWriterURL refuses a writer URL a reader cannot name to clients: it is the Location of the
+// card-verification pages' 307 and the writer member of 421 problems, so it must be an absolute
+// http or https URL without query or fragment ("writer:8080" would send browsers to the scheme
+// "writer"). Empty is allowed: the reader then answers 421 without naming a writer.
+func checkWriterURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return fmt.Errorf("writer url %q: want the writer's absolute http or https base URL, such as http://writer:8080", s)
+	}
+	return nil
 }

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore/feed"
+	"github.com/nordledger/ledger/httpapi"
 	"github.com/nordledger/ledger/internal/datadir"
 )
 
@@ -63,11 +65,20 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	first, cancel := context.WithTimeout(ctx, 5*time.Second)
 	if info, err := r.info(first); err == nil {
 		floor = info.State.LastSeq
+		// Checked before the first request is served: find-customer with another key would
+		// answer 404 for customers that exist (keyCheckedCustomers).
+		if err := checkKey(info, key); err != nil {
+			r.failed.Store(&err)
+			log.Error("reader stopped", "err", err)
+		}
 	}
 	cancel()
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		if r.failed.Load() != nil {
+			return
+		}
 		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 			info, err := r.info(ctx)
 			if err == nil {
@@ -132,26 +143,82 @@ func checkKey(info *jetstream.StreamInfo, key []byte) error {
 }
 
 // readerID returns the reader id kept in path, creating one ("reader-" and 8 random hex digits)
-// when the file does not exist.
+// when the file does not exist. The file also records its own identity (device and inode, where
+// the platform has them): a data directory copied to start another reader (or restored) holds a
+// copy whose identity differs, and gets a new id — two running readers with one id would share
+// a durable consumer, each getting part of the stream and neither catching up. A new id costs
+// a new consumer, started at the read models' checkpoint.
 func readerID(path string) (string, error) {
 	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
 	if err == nil {
-		id := strings.TrimSpace(string(data))
+		first, rest, _ := strings.Cut(string(data), "\n")
+		id := strings.TrimSpace(first)
 		if !readerIDRE.MatchString(id) {
 			return "", fmt.Errorf("%s: %q is not a valid reader id", path, id)
 		}
-		return id, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", err
+		recorded, _ := strings.CutPrefix(strings.TrimSpace(rest), "file ")
+		fi, err := os.Stat(path)
+		if err != nil {
+			return "", err
+		}
+		ident, ok := fileIdentity(fi)
+		switch {
+		case !ok || recorded == ident:
+			return id, nil
+		case recorded == "": // written by an older version: this is the file it wrote
+			return id, writeReaderID(path, id)
+		}
+		// A copy: another reader may run with this id.
 	}
 	raw := make([]byte, 4)
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
 	id := "reader-" + hex.EncodeToString(raw)
-	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
-		return "", err
+	return id, writeReaderID(path, id)
+}
+
+// writeReaderID writes id and the identity of the file it is written in, in place (the file
+// keeps its identity).
+func writeReaderID(path, id string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
 	}
-	return id, nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	text := id + "\n"
+	if ident, ok := fileIdentity(fi); ok {
+		text += "file " + ident + "\n"
+	}
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt([]byte(text), 0); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// keyCheckedCustomers serves a reader's look-ups by national identifier only while its key is
+// not known to differ from the writer's: its index is keyed with the key it was built with, and
+// a look-up under another key finds nothing — a confident 404 for a customer that exists. The
+// other reads do not depend on the key.
+type keyCheckedCustomers struct {
+	httpapi.Customers
+	r *reader
+}
+
+// FindByNationalID implements httpapi.Customers.
+func (c keyCheckedCustomers) FindByNationalID(ctx context.Context, ledgerNo string, ni domain.NationalIdentifier) (string, bool, error) {
+	if p := c.r.failed.Load(); p != nil {
+		return "", false, fmt.Errorf("%w: %w", httpapi.ErrNationalIDKey, *p)
+	}
+	return c.Customers.FindByNationalID(ctx, ledgerNo, ni)
 }

@@ -34,6 +34,11 @@ func TestParseFlagsRoles(t *testing.T) {
 		{"jwt leeway negative", []string{"-jwt-leeway", "-1s"}, nil, "jwt leeway -1s"},
 		{"jwt leeway above 5m", []string{"-jwt-leeway", "6m"}, nil, "jwt leeway 6m0s"},
 		{"reader id with a dot", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-reader-id", "a.b"}, nil, `reader id "a.b"`},
+		{"reader with a writer URL", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "https://writer.example:8443/base/"}, nil, ""},
+		{"writer URL without a scheme", nil, map[string]string{"LEDGERD_ROLE": "reader", "LEDGERD_NATS_URL": "nats://n:4222", "LEDGERD_WRITER_URL": "writer:8080"}, `writer url "writer:8080"`},
+		{"writer URL relative", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "/writer"}, nil, `writer url "/writer"`},
+		{"writer URL not http", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "javascript:alert(1)"}, nil, `writer url "javascript:alert(1)"`},
+		{"writer URL with a query", []string{"-role", "reader", "-nats-url", "nats://n:4222", "-writer-url", "http://w:8080/?a=b"}, nil, `writer url "http://w:8080/?a=b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,4 +99,52 @@ func TestReaderRefusesAnotherKey(t *testing.T) {
 		t.Errorf("reader without a key file: Run = %v", err)
 	}
 	m2.Close()
+}
+
+// TestReaderIDFollowsItsFile: a reader's generated id stays with its reader.id file, also one
+// written by an older version (the id alone); a copy of the file — a data directory copied to
+// start another reader — gets an id of its own, which then stays.
+func TestReaderIDFollowsItsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reader.id")
+	id, err := readerID(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := readerID(path); err != nil || again != id {
+		t.Fatalf("read again: %q %v, want %q", again, err, id)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(t.TempDir(), "reader.id")
+	if err := os.WriteFile(copied, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other, err := readerID(copied)
+	if err != nil || other == id || !readerIDRE.MatchString(other) {
+		t.Fatalf("a copy of reader.id: %q %v, want an id other than %q", other, err, id)
+	}
+	if again, err := readerID(copied); err != nil || again != other {
+		t.Fatalf("the copy read again: %q %v, want %q", again, err, other)
+	}
+	if again, err := readerID(path); err != nil || again != id {
+		t.Fatalf("the original read again: %q %v, want %q", again, err, id)
+	}
+
+	old := filepath.Join(t.TempDir(), "reader.id")
+	if err := os.WriteFile(old, []byte("reader-0badcafe\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got, err := readerID(old); err != nil || got != "reader-0badcafe" {
+			t.Fatalf("an older version's reader.id: %q %v", got, err)
+		}
+	}
+	if err := os.WriteFile(old, []byte("reader.bad\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readerID(old); err == nil {
+		t.Fatal("an invalid id was accepted")
+	}
 }

@@ -171,6 +171,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		cfg.ReadOnly, cfg.WriterURL = true, o.WriterURL
+		cfg.Customers = keyCheckedCustomers{customers, m.reader}
 	} else if err := m.startWriter(ctx, resKey, &cfg, customers); err != nil {
 		return err
 	} else if err := m.configureConsents(ctx, &cfg, resKey, customers); err != nil {
@@ -303,6 +304,9 @@ func (m *Main) ready(ctx context.Context) error {
 		return fmt.Errorf("projections stopped: %w", err)
 	}
 	if m.reader != nil {
+		if err := m.keyBus.CheckMasterKeys(); err != nil {
+			return err
+		}
 		return m.reader.ready(ctx, m.runner.Position())
 	}
 	head, err := m.store.Head(ctx)

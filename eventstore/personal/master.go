@@ -151,4 +151,6 @@ func (m *MasterKeys) DataKey(r KeyRecord) (*DataKey, error) {
 }
 
 // Has reports whether the ring holds the master key id.
-func (m *MasterKeys) Has(id string) bool { return slices.Contains(m.IDs(), id) }
+func (m *MasterKeys) Has(id string) bool {
+	return slices.ContainsFunc(m.keys, func(k masterKey) bool { return k.id == id })
+}

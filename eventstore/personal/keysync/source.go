@@ -25,6 +25,7 @@ type Source struct {
 	ring    *personal.MasterKeys
 	records map[string]personal.KeyRecord
 	keys    map[string]*personal.DataKey
+	missing string        // a master key id that wraps a live record and that ring lacks ("" none)
 	changed chan struct{} // closed and replaced on every change
 	done    chan struct{} // closed when Run returns
 }
@@ -119,18 +120,28 @@ func (s *Source) update(r personal.KeyRecord) {
 	s.records[r.Subject] = r
 	if r.Destroyed {
 		delete(s.keys, r.Subject)
+	} else if s.missing == "" && !s.ring.Has(r.Master) {
+		s.missing = r.Master
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
 
-// DataKey implements personal.KeySource. It never creates a key: a reader makes none.
+// DataKey implements personal.KeySource. It never creates a key: a reader makes none. A key
+// the bus does not hold yet is waited for until ctx ends, or for the wait personal.WithKeyWait
+// set on ctx (a read: then personal.ErrKeyNotYet).
 func (s *Source) DataKey(ctx context.Context, subject string, create bool) (*personal.DataKey, error) {
 	if create {
 		return nil, errors.New("keysync: a reader replica makes no data keys")
 	}
 	warned := false
 	start := time.Now()
+	var deadline <-chan time.Time // a read's bound on the wait (personal.WithKeyWait)
+	if d, ok := personal.KeyWait(ctx); ok {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		deadline = t.C
+	}
 	for {
 		s.mu.Lock()
 		if k, ok := s.keys[subject]; ok {
@@ -151,6 +162,8 @@ func (s *Source) DataKey(ctx context.Context, subject string, create bool) (*per
 		case <-changed:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-deadline:
+			return nil, fmt.Errorf("%w: the key of %s is not on the key bus yet", personal.ErrKeyNotYet, subject)
 		case <-s.done:
 			return nil, fmt.Errorf("keysync: the key bus is closed while waiting for the key of %s", subject)
 		case <-time.After(time.Second):
@@ -192,4 +205,43 @@ func (s *Source) Evict(subject string) {
 	delete(s.keys, subject)
 	r := s.records[subject]
 	s.records[subject] = personal.KeyRecord{Subject: subject, Rev: r.Rev, Destroyed: true}
+}
+
+// CheckMasterKeys reports whether the reader's master keys open every data key the key bus has
+// handed it: an error (personal.ErrMasterKey) names a master key id that wraps a live key and
+// that the ring lacks even after reading the master keys again — the reader could not open
+// those customers' data (a rotation whose new key it was not given, a wrong key file). It is
+// cheap: records are judged as they arrive.
+func (s *Source) CheckMasterKeys() error {
+	s.mu.Lock()
+	id, ring := s.missing, s.ring
+	s.mu.Unlock()
+	if id == "" {
+		return nil
+	}
+	if !ring.Has(id) && s.reload != nil {
+		if fresh, err := s.reload(); err == nil {
+			s.mu.Lock()
+			s.ring, ring = fresh, fresh
+			s.mu.Unlock()
+		}
+	}
+	if !ring.Has(id) {
+		return fmt.Errorf("%w: the key bus holds data keys wrapped by master key %s, which this reader's master keys lack (give it the writer's master key file)", personal.ErrMasterKey, id)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.missing == id { // look for another master key the ring lacks
+		s.missing = ""
+		for _, r := range s.records {
+			if !r.Destroyed && !s.ring.Has(r.Master) {
+				s.missing = r.Master
+				break
+			}
+		}
+	}
+	if s.missing != "" {
+		return fmt.Errorf("%w: the key bus holds data keys wrapped by master key %s, which this reader's master keys lack (give it the writer's master key file)", personal.ErrMasterKey, s.missing)
+	}
+	return nil
 }
