@@ -145,8 +145,11 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 		}
 		// A read replica's key bus may not hold a customer's data key yet (it was started
 		// again while NATS is away, or the bus lags the stream): the read waits for it as long
-		// as for the read models, then answers 503 instead of holding the client for ever.
-		r = r.WithContext(personal.WithKeyWait(r.Context(), s.cfg.WriteTimeout))
+		// as for the read models, then answers 503 instead of holding the client for ever. (A
+		// writer's keys are in its own key store: nothing waits there.)
+		if s.cfg.ReadOnly {
+			r = r.WithContext(personal.WithKeyWait(r.Context(), s.cfg.WriteTimeout))
+		}
 		if err := s.serveLedger(w, r, ep, query); err != nil {
 			s.writeError(w, r, err)
 		}
