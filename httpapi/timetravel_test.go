@@ -14,7 +14,7 @@ func TestAsOfTheZeroTime(t *testing.T) {
 	h.t = t
 	const path = "/ledger/customer/v1/1000/customers/9999?asOf="
 	for q, want := range map[string]int{"0001-01-01T00:00:00Z": http.StatusNotFound, "1999-01-01T00:00:00Z": http.StatusNotFound, "": http.StatusBadRequest,
-		"1999-01-01t00:00:00z":        http.StatusNotFound, // RFC 3339 §5.6: "T" and "Z" may be lower case
+		"1999-01-01t00:00:00z":          http.StatusNotFound, // RFC 3339 §5.6: "T" and "Z" may be lower case
 		"2999-01-01t00:00:00.5%2B01:00": http.StatusOK} {
 		r := h.raw(t, http.MethodGet, path+q, nil, nil)
 		if r.code != want {
