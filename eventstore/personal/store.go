@@ -115,9 +115,6 @@ type Store struct {
 	forgottenMu sync.Mutex
 	forgotten   map[string]struct{}
 
-	// compactDue: the last compaction failed, so a freed page may still hold a destroyed or
-	// re-wrapped key; the next Destroy compacts even when it destroys nothing new. s.mu guards it.
-	compactDue bool
 }
 
 // OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a
@@ -506,8 +503,9 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 	for _, sub := range subjects {
 		s.cache.drop(sub)
 	}
-	changed := false
+	due := false // a rewrite is due (keyRewriteDue): these tombstones, or an earlier one not rewritten yet
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		changed := false
 		for _, sub := range subjects {
 			r, _, err := getRecord(tx.Bucket(bucketKeys), sub)
 			if err != nil {
@@ -522,8 +520,11 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 			changed = true
 		}
 		if changed {
-			return rewriteDue(tx)
+			if err := rewriteDue(tx); err != nil {
+				return err
+			}
 		}
+		due = tx.Bucket(bucketMeta).Get(keyRewriteDue) != nil
 		return nil
 	})
 	if err != nil {
@@ -537,7 +538,7 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 		delete(s.forgotten, sub) // the tombstone answers for them now
 	}
 	s.forgottenMu.Unlock()
-	if !changed && !s.compactDue { // destroyed before, and the file rewritten since: nothing to do
+	if !due { // destroyed before, and the file rewritten since: nothing to do
 		return nil
 	}
 	s.signal()
@@ -546,14 +547,8 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 
 // compactLocked rewrites the file with only its live data (bbolt's Compact into a new file,
 // renamed over the old one), so no freed page keeps a destroyed or re-wrapped key. s.mu is held.
-// A failure leaves compactDue set.
+// A failure leaves the file's keyRewriteDue mark, so the next Destroy (or open) rewrites it.
 func (s *Store) compactLocked() error {
-	err := s.compactFile()
-	s.compactDue = err != nil
-	return err
-}
-
-func (s *Store) compactFile() error {
 	s.dbMu.Lock() // the writer goroutine commits without s.mu (see commitWrites)
 	defer s.dbMu.Unlock()
 	tmp := s.path + ".compact"
