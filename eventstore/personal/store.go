@@ -114,7 +114,6 @@ type Store struct {
 	// does (keysync.Source.Evict). Destroy drops them.
 	forgottenMu sync.Mutex
 	forgotten   map[string]struct{}
-
 }
 
 // OpenStore opens the key store at path, creating it unless read-only. ring may be nil for a

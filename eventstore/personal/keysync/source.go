@@ -214,34 +214,24 @@ func (s *Source) Evict(subject string) {
 // cheap: records are judged as they arrive.
 func (s *Source) CheckMasterKeys() error {
 	s.mu.Lock()
-	id, ring := s.missing, s.ring
+	id := s.missing
 	s.mu.Unlock()
-	if id == "" {
-		return nil
-	}
-	if !ring.Has(id) && s.reload != nil {
+	if id != "" && s.reload != nil {
 		if fresh, err := s.reload(); err == nil {
 			s.mu.Lock()
-			s.ring, ring = fresh, fresh
+			s.ring, s.missing = fresh, "" // judge every live key again, by the keys read now
+			for _, r := range s.records {
+				if !r.Destroyed && !fresh.Has(r.Master) {
+					s.missing = r.Master
+					break
+				}
+			}
+			id = s.missing
 			s.mu.Unlock()
 		}
 	}
-	if !ring.Has(id) {
+	if id != "" {
 		return fmt.Errorf("%w: the key bus holds data keys wrapped by master key %s, which this reader's master keys lack (give it the writer's master key file)", personal.ErrMasterKey, id)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.missing == id { // look for another master key the ring lacks
-		s.missing = ""
-		for _, r := range s.records {
-			if !r.Destroyed && !s.ring.Has(r.Master) {
-				s.missing = r.Master
-				break
-			}
-		}
-	}
-	if s.missing != "" {
-		return fmt.Errorf("%w: the key bus holds data keys wrapped by master key %s, which this reader's master keys lack (give it the writer's master key file)", personal.ErrMasterKey, s.missing)
 	}
 	return nil
 }
