@@ -164,8 +164,8 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 	// The preconditions first (RFC 9110 §13.2.2: before the method's own checks, as execute
 	// does under the lock, which checks them again), then the state, both before asking the
 	// provider for a verification nobody will use.
-	if (match != nil && *match != st.Version) || noneMatch(r, st.Version) {
-		return preconditionFailed("the customer's ETag does not meet If-Match or If-None-Match: the registration is not started")
+	if err := checkPreconditions(r, match, st.Version, "the registration is not started"); err != nil {
+		return err
 	}
 	now := s.now().UTC()
 	if err := domain.RestoreCustomer(st).CheckCardRegistrationStart(now); err != nil {

@@ -113,6 +113,16 @@ func noneMatch(r *http.Request, version uint64) bool {
 	return false
 }
 
+// checkPreconditions checks If-Match (match) and If-None-Match against a customer read before a
+// write asks anyone outside (a provider, the register): a write its preconditions refuse asks
+// no one. execute checks them again under the customer's lock. notDone says what is then not done.
+func checkPreconditions(r *http.Request, match *uint64, version uint64, notDone string) error {
+	if (match != nil && *match != version) || noneMatch(r, version) {
+		return preconditionFailed("the customer's ETag does not meet If-Match or If-None-Match: " + notDone)
+	}
+	return nil
+}
+
 // unlessNoneMatch is decide refused with 412 when If-None-Match names the customer's version, or
 // is "*" (the customer exists: a write never runs on one that does not) — RFC 9110 §13.1.2.
 func unlessNoneMatch(r *http.Request, decide app.Decision) app.Decision {

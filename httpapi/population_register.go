@@ -82,8 +82,8 @@ func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.R
 	}
 	// The preconditions first, and before the register is asked (execute checks them again,
 	// under the lock): the identity number is not sent out for a change that cannot be made.
-	if (match != nil && *match != st.Version) || noneMatch(r, st.Version) {
-		return preconditionFailed("the customer's ETag does not meet If-Match or If-None-Match: the register was not asked")
+	if err := checkPreconditions(r, match, st.Version, "the register was not asked"); err != nil {
+		return err
 	}
 	ni, err := st.PopulationRegisterKey()
 	if err != nil {
