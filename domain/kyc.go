@@ -127,17 +127,21 @@ func translate(texts map[string]string, language string) string {
 	return texts[KycFallbackLanguage]
 }
 
-// ParseKycLanguage validates the language of GET kyc-questions: "" (not given) or an ISO 639-1
-// code of two ASCII letters, any case. It returns the code in lower case; whether texts exist in
-// it does not matter (English stands in). A malformed code is a validation problem named
-// "language".
+// ParseKycLanguage validates the language of GET kyc-questions: "" (not given), an ISO 639-1
+// code of two ASCII letters, or such a code with a region of two letters (a BCP 47 tag as the
+// card-verification flow takes it, e.g. sv-SE), any case. It returns the language code in lower
+// case (the region does not choose texts); whether texts exist in it does not matter (English
+// stands in). A malformed code is a validation problem named "language".
 func ParseKycLanguage(s string) (string, error) {
 	v := strings.TrimSpace(s)
 	if v == "" {
 		return "", nil
 	}
+	if len(v) == 5 && v[2] == '-' && isASCIILetter(v[3]) && isASCIILetter(v[4]) {
+		v = v[:2]
+	}
 	if len(v) != 2 || !isASCIILetter(v[0]) || !isASCIILetter(v[1]) {
-		return "", ValidationError(Problem{"language", "language must be an ISO 639-1 language code of two letters, e.g. sv or en"})
+		return "", ValidationError(Problem{"language", "language must be an ISO 639-1 language code of two letters, e.g. sv or en, optionally with a region, e.g. sv-SE"})
 	}
 	return strings.ToLower(v), nil
 }

@@ -248,12 +248,12 @@ func TestKycQuestionsTranslated(t *testing.T) {
 }
 
 func TestParseKycLanguage(t *testing.T) {
-	for in, want := range map[string]string{"": "", "sv": "sv", "SV": "sv", " En ": "en", "de": "de"} {
+	for in, want := range map[string]string{"": "", "sv": "sv", "SV": "sv", " En ": "en", "de": "de", "sv-SE": "sv", "EN-us": "en", "nb-NO": "nb"} {
 		if got, err := domain.ParseKycLanguage(in); got != want || err != nil {
 			t.Errorf("ParseKycLanguage(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"swe", "s", "s1", "sv-SE", "ö1", "\x00v"} {
+	for _, in := range []string{"swe", "s", "s1", "sv-", "sv-S", "sv-SE1", "sv_SE", "sv-1E", "ö1", "\x00v"} {
 		if _, err := domain.ParseKycLanguage(in); !reflect.DeepEqual(problemNames(t, err), []string{"language"}) {
 			t.Errorf("ParseKycLanguage(%q): %v", in, err)
 		}
