@@ -170,6 +170,13 @@ func (f *auditFlags) checkAudit(fs *flag.FlagSet, now time.Time) error {
 	if err := f.check(fs); err != nil {
 		return err
 	}
+	// A filter given empty (say --actor "$ACTOR" with ACTOR unset) is a mistake: left out, it would
+	// print every event as if they matched it.
+	for name, v := range map[string]string{"type": f.typ, "actor": f.actor, "correlation-id": f.correlationID, "since": f.since, "until": f.until} {
+		if f.given[name] && strings.TrimSpace(v) == "" {
+			return usagef("--%s is empty; leave it out to match every event", name)
+		}
+	}
 	var err error
 	if f.fromPosition < 1 {
 		return usagef("--from-position must be at least 1")
