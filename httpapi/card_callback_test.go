@@ -26,7 +26,7 @@ type lagFinish struct {
 	lagging *atomic.Bool
 }
 
-func (c lagFinish) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta app.Meta, decide app.Decision) (app.Result, error) {
+func (c lagFinish) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch app.Match, meta app.Meta, decide app.Decision) (app.Result, error) {
 	res, err := c.Commands.Execute(ctx, ledgerNo, customerNo, ifMatch, meta, decide)
 	if err != nil || meta.Command != "finishCardRegistration" || !c.lagging.Load() {
 		return res, err

@@ -71,19 +71,44 @@ func customerNo(r *http.Request, c *call) (string, error) {
 	return no, nil
 }
 
-// ifMatch parses If-Match: nil when absent or "*"; precondition-failed when it cannot match any
-// version. If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
-// With a list, the customer must be at one of its versions: only a single tag can be checked
-// atomically, so a list of more than one tag is refused.
-func ifMatch(r *http.Request) (*uint64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
+// ifMatch parses If-Match: nil when absent, empty or "*"; else the versions its strong entity
+// tags name — the customer must be at one of them (RFC 9110 §13.1.1). If-Match uses the strong
+// comparison: a weak tag never matches, nor does a tag that is no version of this resource.
+// A header none of whose tags can match (only weak or foreign tags), or that is not a list of
+// entity tags, is precondition-failed.
+func ifMatch(r *http.Request) (app.Match, error) {
+	tags := etagList(r, "If-Match")
+	if len(tags) == 0 || len(tags) == 1 && tags[0] == "*" {
 		return nil, nil
 	}
-	if v, ok := parseETag(h); ok {
-		return &v, nil
+	var match app.Match
+	for _, tag := range tags {
+		opaque, weak := strings.CutPrefix(tag, "W/")
+		if len(opaque) < 2 || opaque[0] != '"' || opaque[len(opaque)-1] != '"' {
+			return nil, preconditionFailed(`If-Match must be "*" or a list of entity tags`)
+		}
+		if v, ok := parseETag(opaque); ok && !weak {
+			match = append(match, v)
+		}
 	}
-	return nil, preconditionFailed("If-Match must be one strong ETag of this resource")
+	if match == nil {
+		return nil, preconditionFailed("If-Match names no strong ETag of this resource (a weak one never matches)")
+	}
+	return match, nil
+}
+
+// etagList is the members of an If-Match or If-None-Match field, all its lines together (RFC
+// 9110 §5.3), empty members left out (§5.6.1). Entity tags of this service hold no comma.
+func etagList(r *http.Request, name string) []string {
+	var tags []string
+	for _, line := range r.Header.Values(name) {
+		for tag := range strings.SplitSeq(line, ",") {
+			if tag = strings.TrimSpace(tag); tag != "" {
+				tags = append(tags, tag)
+			}
+		}
+	}
+	return tags
 }
 
 // parseETag parses one strong entity tag `"<version>"`.
@@ -97,16 +122,11 @@ func parseETag(tag string) (uint64, bool) {
 
 // noneMatch reports whether If-None-Match names the current version (weak comparison, lists allowed).
 func noneMatch(r *http.Request, version uint64) bool {
-	h := r.Header.Get("If-None-Match")
-	if h == "" {
-		return false
-	}
-	for _, tag := range strings.Split(h, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+	for _, tag := range etagList(r, "If-None-Match") {
 		if tag == "*" {
 			return true
 		}
-		if v, ok := parseETag(tag); ok && v == version {
+		if v, ok := parseETag(strings.TrimPrefix(tag, "W/")); ok && v == version {
 			return true
 		}
 	}
@@ -116,8 +136,8 @@ func noneMatch(r *http.Request, version uint64) bool {
 // checkPreconditions checks If-Match (match) and If-None-Match against a customer read before a
 // write asks anyone outside (a provider, the register): a write its preconditions refuse asks
 // no one. execute checks them again under the customer's lock. notDone says what is then not done.
-func checkPreconditions(r *http.Request, match *uint64, version uint64, notDone string) error {
-	if (match != nil && *match != version) || noneMatch(r, version) {
+func checkPreconditions(r *http.Request, match app.Match, version uint64, notDone string) error {
+	if !match.Allows(version) || noneMatch(r, version) {
 		return preconditionFailed("the customer's ETag does not meet If-Match or If-None-Match: " + notDone)
 	}
 	return nil
@@ -185,14 +205,14 @@ func (s *Server) commandContext(r *http.Request) (context.Context, context.Cance
 // (RFC 9110 §13.1): If-Match as match (routes that must refuse a malformed one before other work
 // parse it first; nil here reads it from r), If-None-Match in decide — both under the customer's
 // lock, against the version the command is decided on.
-func (s *Server) execute(r *http.Request, c *call, no string, match *uint64, decide app.Decision) (domain.CustomerState, error) {
+func (s *Server) execute(r *http.Request, c *call, no string, match app.Match, decide app.Decision) (domain.CustomerState, error) {
 	if match == nil {
 		var err error
 		if match, err = ifMatch(r); err != nil {
 			return domain.CustomerState{}, err
 		}
 	}
-	if r.Header.Get("If-None-Match") != "" {
+	if len(r.Header.Values("If-None-Match")) > 0 {
 		decide = unlessNoneMatch(r, decide)
 	}
 	ctx, cancel := s.commandContext(r)

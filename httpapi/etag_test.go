@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -34,7 +35,8 @@ func TestETags(t *testing.T) {
 		want                        int
 	}{
 		{"weak If-Match never matches", http.MethodPatch, "If-Match", `W/"1"`, http.StatusPreconditionFailed},
-		{"list If-Match refused", http.MethodPatch, "If-Match", `"1", "2"`, http.StatusPreconditionFailed},
+		{"If-Match list without the current tag", http.MethodPatch, "If-Match", `"7", W/"1", "abc"`, http.StatusPreconditionFailed},
+		{"malformed If-Match", http.MethodPatch, "If-Match", `1`, http.StatusPreconditionFailed},
 		{"stale If-Match", http.MethodPatch, "If-Match", `"7"`, http.StatusPreconditionFailed},
 		{"If-None-Match list with weak tag", http.MethodGet, "If-None-Match", `"5", W/"1"`, http.StatusNotModified},
 		{"If-None-Match other version", http.MethodGet, "If-None-Match", `"2"`, http.StatusOK},
@@ -51,5 +53,55 @@ func TestETags(t *testing.T) {
 	}
 	if resp := send(http.MethodGet, "", "", ""); resp.Header.Get("ETag") != `"2"` {
 		t.Errorf("ETag after one change = %s, want \"2\"", resp.Header.Get("ETag"))
+	}
+}
+
+// TestIfMatchLists: If-Match is a list of entity tags, on one or several field lines (RFC 9110
+// §13.1.1, §5.3): the write is made when any strong tag is the customer's ETag; weak and
+// foreign tags never match; "*" and an empty field are no precondition.
+func TestIfMatchLists(t *testing.T) {
+	h := newHarness(t)
+	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	patch := func(email string, ifMatch ...string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPatch, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", strings.NewReader(`{"emailAddress":"`+email+`"}`))
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		for _, v := range ifMatch {
+			req.Header.Add("If-Match", v)
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("ETag")
+	}
+	cases := []struct {
+		name     string
+		ifMatch  []string
+		want     int
+		wantETag string
+	}{
+		{"a list naming the current tag", []string{`"7", "abc", W/"2", "1"`}, http.StatusOK, `"2"`},
+		{"the current tag on a second field line", []string{`"9"`, `"2"`}, http.StatusOK, `"3"`},
+		{"empty members", []string{` , "3",, `}, http.StatusOK, `"4"`},
+		{"an earlier tag only", []string{`"3", "2"`}, http.StatusPreconditionFailed, ""},
+		{"the current tag only weak", []string{`W/"4"`, `"1"`}, http.StatusPreconditionFailed, ""},
+		{"star in a list", []string{`*, "4"`}, http.StatusPreconditionFailed, ""},
+		{"star", []string{`*`}, http.StatusOK, `"5"`},
+		{"empty", []string{``}, http.StatusOK, `"6"`},
+	}
+	for i, c := range cases {
+		code, etag := patch(fmt.Sprintf("c%d@example.com", i), c.ifMatch...)
+		if code != c.want || (c.wantETag != "" && etag != c.wantETag) {
+			t.Errorf("%s: %d ETag %s, want %d %s", c.name, code, etag, c.want, c.wantETag)
+		}
+	}
+	if got := h.mustDo(http.MethodGet, "/ledger/customer/v1/1000/customers/9999", "", http.StatusOK); got["emailAddress"] != "c7@example.com" {
+		t.Errorf("after the writes: %v", got["emailAddress"])
 	}
 }

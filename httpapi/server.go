@@ -26,7 +26,7 @@ type Ledgers interface {
 // Commands executes commands (implemented by *app.Handler).
 type Commands interface {
 	Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta app.Meta) (app.Result, error)
-	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta app.Meta, decide app.Decision) (app.Result, error)
+	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch app.Match, meta app.Meta, decide app.Decision) (app.Result, error)
 	Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta app.Meta) (app.Result, error)
 }
 

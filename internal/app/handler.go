@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -216,8 +217,16 @@ func loadCustomer(ctx context.Context, store StreamReader, pd *personal.Protecto
 	}
 }
 
-// Execute runs a decision against an existing customer. ifMatch, when not nil, is the version the
-// caller last saw: a different current version fails with ErrPreconditionFailed and no retry.
+// Match is an If-Match precondition: the versions of the customer a command may run on (RFC
+// 9110 §13.1.1: the condition holds when any of the listed entity tags is the current one).
+// nil is no precondition.
+type Match []uint64
+
+// Allows reports whether the precondition holds for a customer at version.
+func (m Match) Allows(version uint64) bool { return m == nil || slices.Contains(m, version) }
+
+// Execute runs a decision against an existing customer. ifMatch, when not nil, holds the versions
+// the caller accepts: any other current version fails with ErrPreconditionFailed.
 // A decision that returns no events succeeds with Changed false.
 //
 // Execute returns once its answer is readable: the events it appended are durable and applied to
@@ -225,7 +234,7 @@ func loadCustomer(ctx context.Context, store StreamReader, pd *personal.Protecto
 // nothing changed, a refusal — once the read models hold everything it was decided against
 // (eventstore.Store.Await). Errors matching eventstore.ErrNotApplied say the read models did not
 // get there before ctx ended; Result then still describes a write that was stored.
-func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch *uint64, meta Meta, decide Decision) (res Result, err error) {
+func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch Match, meta Meta, decide Decision) (res Result, err error) {
 	ctx, meta, span := startCommand(ctx, meta, "execute") // trace.go
 	attempts := 0
 	if span.IsRecording() {
@@ -250,7 +259,7 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 			return Result{}, domain.ErrCustomerNotFound // nothing to wait for: it is in no read model either
 		case c.Forgotten():
 			err = domain.ErrCustomerForgotten
-		case ifMatch != nil && *ifMatch != c.Version():
+		case !ifMatch.Allows(c.Version()):
 			err = ErrPreconditionFailed
 		default:
 			events, err = decide(c)
@@ -269,9 +278,9 @@ func (h *Handler) Execute(ctx context.Context, ledgerNo, customerNo string, ifMa
 		switch {
 		case errors.Is(err, eventstore.ErrNotApplied) && res.Version == 0:
 			return Result{}, err // refused, and the read models do not show why yet
-		case errors.Is(err, eventstore.ErrWrongExpectedVersion) && ifMatch != nil:
-			return Result{}, ErrPreconditionFailed
 		case errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < h.retries:
+			// Decided again on the version the log now has: its If-Match is judged against that
+			// version, and a refusal waits until the read models show it.
 			continue
 		case errors.Is(err, eventstore.ErrWrongExpectedVersion):
 			return Result{}, ErrTooMuchContention

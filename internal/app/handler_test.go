@@ -143,8 +143,7 @@ func TestIfMatch(t *testing.T) {
 	h, _ := setup(t)
 	p := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
 	create(t, h, p, "5", "")
-	stale := uint64(7)
-	_, err := h.Execute(context.Background(), "1000", "5", &stale, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.RemoveBillingAddress() })
+	_, err := h.Execute(context.Background(), "1000", "5", app.Match{7, 2}, meta, func(c *domain.Customer) ([]domain.Event, error) { return c.RemoveBillingAddress() })
 	if !errors.Is(err, app.ErrPreconditionFailed) {
 		t.Fatalf("stale If-Match: %v", err)
 	}
