@@ -13,15 +13,18 @@ import (
 
 // surplusResource is a surplus as the document shows it.
 type surplusResource struct {
-	SurplusID  string      `json:"surplusId"`
-	Balance    json.Number `json:"balance"`
-	Currency   string      `json:"currency"`
-	Date       string      `json:"date"`
-	Status     string      `json:"status"`
-	Invoice    string      `json:"invoice,omitempty"`
-	Account    string      `json:"account,omitempty"`
-	Operations []Operation `json:"operations"`
-	ID         string      `json:"@id"`
+	SurplusID string      `json:"surplusId"`
+	Balance   json.Number `json:"balance"`
+	Currency  string      `json:"currency"`
+	Date      string      `json:"date"`
+	Status    string      `json:"status"`
+	// SettledAmount is the amount settle reserved, which confirm-regulation takes from the
+	// balance: shown while pending-regulate only (this service's addition).
+	SettledAmount json.Number `json:"settledAmount,omitempty"`
+	Invoice       string      `json:"invoice,omitempty"`
+	Account       string      `json:"account,omitempty"`
+	Operations    []Operation `json:"operations"`
+	ID            string      `json:"@id"`
 }
 
 // orderResource is an active disbursement order as the document shows it, with its id.
@@ -80,11 +83,15 @@ func (c *call) surplusResource(customerNo string, s domain.SurplusState) surplus
 			ops = append(ops, Operation{"confirm-regulation", http.MethodPost, self + "/confirm-regulation"})
 		}
 	}
-	return surplusResource{
+	res := surplusResource{
 		SurplusID: s.SurplusID, Balance: s.Balance.JSON(), Currency: s.Balance.Currency(),
 		Date: s.Date.UTC().Format(domain.SurplusDateLayout), Status: string(s.Status),
 		Invoice: s.Invoice, Account: s.Account, Operations: ops, ID: self,
 	}
+	if s.Status == domain.SurplusPendingRegulate {
+		res.SettledAmount = s.Settled.JSON()
+	}
+	return res
 }
 
 // orderResource renders an order; disclose says whether the caller may see the customer's

@@ -89,12 +89,15 @@ func TestSurplusLifecycle(t *testing.T) {
 
 	// Settle part, confirm: back to open with the rest; settle the rest, confirm: depleted.
 	s := h.mustDo(http.MethodPost, base+"/surpluses/YYY/settle", `{"amount": 4.00}`, http.StatusOK)
-	if s["status"] != "pending-regulate" {
+	if s["status"] != "pending-regulate" || s["settledAmount"] != 4.0 || s["balance"] != 10.0 {
 		t.Fatalf("after settle: %v", s)
+	}
+	if s := h.mustDo(http.MethodGet, base+"/surpluses/YYY", "", http.StatusOK); s["settledAmount"] != 4.0 {
+		t.Fatalf("a pending-regulate surplus read: %v", s)
 	}
 	h.mustDo(http.MethodPost, base+"/surpluses/YYY/active-disbursement-orders", examples["norwegian"], http.StatusConflict)
 	s = h.mustDo(http.MethodPost, base+"/surpluses/YYY/confirm-regulation", "{ }", http.StatusOK)
-	if s["status"] != "open" || s["balance"] != 6.0 {
+	if _, shown := s["settledAmount"]; s["status"] != "open" || s["balance"] != 6.0 || shown {
 		t.Fatalf("after confirm: %v", s)
 	}
 	h.mustDo(http.MethodPost, base+"/surpluses/YYY/settle", `{"amount": 7.00}`, http.StatusBadRequest)
