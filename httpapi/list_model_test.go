@@ -344,6 +344,27 @@ func TestListsEqualModel(t *testing.T) {
 	for range 150 {
 		m.step(t, rng, clients, &n)
 	}
+	// One customer more, forgotten: its events stay listed (their personal members erased),
+	// its past states are gone (410).
+	forgotten := &modelCustomer{no: "199"}
+	for _, st := range []struct{ method, path, body, typ, email string }{
+		{http.MethodPost, "/ledger/customer/v1/1000/customers", `{"customerNo":"199","name":"Åke Ärlig","legalAddress":{"addressee":"Å","city":"Malmö","zipCode":"21119","countryCode":"SE"}}`, "CustomerCreated", ""},
+		{http.MethodPatch, "/ledger/customer/v1/1000/customers/199", `{"emailAddress":"ake@example.se"}`, "CustomerDetailsChanged", "ake@example.se"},
+		{http.MethodPost, "/ledger/customer/v1/1000/customers/199/forget", "", "CustomerForgotten", "ake@example.se"},
+	} {
+		if code, resp := auditor.send(t, st.method, st.path, "ticket-4711", st.body); code >= 300 {
+			t.Fatalf("%s %s: %d %s", st.method, st.path, code, resp)
+		}
+		m.record(forgotten, st.typ, listActors[0], "ticket-4711", st.email)
+	}
+	m.customers = append(m.customers, forgotten)
+	// The first customer's identity is protected now: an auditor without the population-register
+	// scope gets its events, all of them, without data.
+	protected := m.customers[0]
+	if code, resp := auditor.send(t, http.MethodPatch, "/ledger/customer/v1/1000/customers/"+protected.no, "", `{"protectedIdentity":true}`); code != http.StatusOK {
+		t.Fatalf("protect %s: %d %s", protected.no, code, resp)
+	}
+	m.record(protected, "CustomerDetailsChanged", listActors[0], "", protected.email[len(protected.email)-1])
 	const ev = "/ledger/customer/v1/1000/events"
 
 	// The whole log, in pages of random size, is the model's events in order.
@@ -365,6 +386,18 @@ func TestListsEqualModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.time = tm
+	}
+
+	tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "auditor", Ledgers: []string{"1000"}, Scopes: []string{auth.ScopeAuditRead}, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	restricted := listClient{h: h, token: tok}
+	for i, it := range restricted.walk(t, ev+"?limit="+strconv.Itoa(1+rng.IntN(9))) {
+		hidden := string(it.Data) == "null"
+		if it.Position != uint64(i+1) || hidden != (it.Stream == "1000/customers/"+protected.no) {
+			t.Errorf("/events without the population-register scope: position %d of %s has data %.80s", it.Position, it.Stream, it.Data)
+		}
 	}
 
 	// Filters, alone and together, and time windows with their edges on events' instants.
@@ -459,6 +492,14 @@ func TestListsEqualModel(t *testing.T) {
 				}
 			}
 		}
+		if c == forgotten {
+			for _, q := range []string{"", "/surpluses", "?asOfVersion=1", "?asOf=" + url.QueryEscape(m.events[len(m.events)-1].time.Format(time.RFC3339Nano))} {
+				if code, body := auditor.send(t, http.MethodGet, p+q, "", ""); code != http.StatusGone {
+					t.Errorf("%s%s of a forgotten customer: %d %s; want 410", p, q, code, body)
+				}
+			}
+			continue
+		}
 		// The surpluses, in pages of random size: registration order, depleted ones gone.
 		var wantS []string
 		for _, s := range c.current() {
@@ -504,10 +545,10 @@ func TestListsEqualModel(t *testing.T) {
 	}
 }
 
-// TestListWalksUnderWrites: walking a list page by page while other clients write never lists
-// an item twice, nor leaves out one that was in the list for the whole walk — the ledger's
-// events (with and without a filter), a customer's trail and its surpluses (while others of its
-// surpluses are paid out and new ones registered).
+// TestListWalksUnderWrites: walking a list page by page while other clients write (and forget
+// customers) never lists an item twice, nor leaves out one that was in the list for the whole
+// walk — the ledger's events (with and without a filter), a customer's trail and its surpluses
+// (while others of its surpluses are paid out and new ones registered).
 func TestListWalksUnderWrites(t *testing.T) {
 	h := buildHarness(t, true)
 	h.t = t
@@ -562,8 +603,16 @@ func TestListWalksUnderWrites(t *testing.T) {
 			if !register(bob, "500", "N"+strconv.Itoa(i)) {
 				return
 			}
-			for j := range 4 {
+			for j := range 4 { // 600 and 601 are forgotten half-way (then 410)
 				bob.send(t, http.MethodPatch, cust+strconv.Itoa(600+j), "", fmt.Sprintf(`{"emailAddress":"n%d@example.se"}`, i))
+			}
+			if i == 6 {
+				for _, no := range []string{"600", "601"} {
+					if code, resp := bob.send(t, http.MethodPost, cust+no+"/forget", "", ""); code != http.StatusNoContent {
+						t.Errorf("forget %s: %d %s", no, code, resp)
+						return
+					}
+				}
 			}
 		}
 	}()
