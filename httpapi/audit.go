@@ -173,7 +173,11 @@ func (p *queryParams) time(name string) time.Time {
 	// RFC 3339 (5.6) allows "t" and "z" in lower case; time.Parse takes only upper case.
 	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
 	if err != nil {
-		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
+		desc := name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"
+		if strings.Contains(v, " ") { // most likely an offset's + sent unencoded: a query reads + as a space
+			desc += " (a + in a query string is read as a space: send it as %2B)"
+		}
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: desc})
 	}
 	return t
 }
