@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,7 +173,11 @@ func (p *queryParams) time(name string) time.Time {
 	// RFC 3339 (5.6) allows "t" and "z" in lower case; time.Parse takes only upper case.
 	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
 	if err != nil {
-		p.problems = append(p.problems, domain.Problem{Name: name, Description: name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
+		desc := name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"
+		if strings.Contains(v, " ") { // most likely an offset's + sent unencoded: a query reads + as a space
+			desc += " (a + in a query string is read as a space: send it as %2B)"
+		}
+		p.problems = append(p.problems, domain.Problem{Name: name, Description: desc})
 	}
 	return t
 }
@@ -231,9 +236,13 @@ func (s *Server) ledgerEvents(w http.ResponseWriter, r *http.Request, c *call) e
 		Since: p.time("since"), Until: p.time("until"),
 	}
 	// until=0001-01-01T00:00:00Z is given, and selects nothing: the zero time is "open" inside.
+	// The window is judged by what was given, not by the zero time (since and until both at
+	// 0001-01-01T00:00:00Z is as empty as at any other instant).
+	_, sinceGiven := c.query["since"]
 	_, untilGiven := c.query["until"]
-	untilYearOne := untilGiven && q.Until.IsZero() && len(p.problems) == 0
-	if !q.Since.IsZero() && (!q.Until.IsZero() || untilYearOne) && !q.Since.Before(q.Until) {
+	timesRead := !slices.ContainsFunc(p.problems, func(pr domain.Problem) bool { return pr.Name == "since" || pr.Name == "until" })
+	untilYearOne := untilGiven && q.Until.IsZero() && timesRead
+	if sinceGiven && untilGiven && timesRead && !q.Since.Before(q.Until) {
 		p.problems = append(p.problems, domain.Problem{Name: "until", Description: "until must be later than since"})
 	}
 	if len(p.problems) > 0 {

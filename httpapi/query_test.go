@@ -157,3 +157,20 @@ func TestAuditTypeFilter(t *testing.T) {
 		t.Errorf("?actr=alice: %d %s", code, got)
 	}
 }
+
+// TestTimeWithAnUnencodedPlus: a time whose offset's + was sent unencoded arrives with a space
+// in its place (URL query encoding): the 400 says so, on every time parameter.
+func TestTimeWithAnUnencodedPlus(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	for _, path := range []string{
+		"/ledger/customer/v1/1000/events?since=2026-03-01T00:00:00+01:00",
+		"/ledger/customer/v1/1000/events?until=2026-03-01T00:00:00+01:00",
+		"/ledger/customer/v1/1000/customers/9999?asOf=2026-03-01T00:00:00+01:00",
+	} {
+		r := h.raw(t, http.MethodGet, path, nil, nil)
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "%2B") {
+			t.Errorf("GET %s: %d %.300s; want 400 saying to send + as %%2B", path, r.code, r.body)
+		}
+	}
+}

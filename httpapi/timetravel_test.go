@@ -41,3 +41,29 @@ func TestUntilTheZeroTime(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyWindowAtYearOne: a window whose until is not later than its since is a 400 naming
+// until at every instant — also when since is 0001-01-01T00:00:00Z (the zero time meant "not
+// given" inside, so since=until=year one, or until in year 0, answered 200 with no events).
+func TestEmptyWindowAtYearOne(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/events?"
+	for _, q := range []string{
+		"since=0001-01-01T00:00:00Z&until=0001-01-01T00:00:00Z",
+		"since=0001-01-01T00:00:00Z&until=0000-12-31T00:00:00Z",
+		"since=0001-01-01T01:00:00%2B01:00&until=0001-01-01T00:00:00Z",
+		"since=2026-01-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+	} {
+		r := h.raw(t, http.MethodGet, path+q, nil, nil)
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, `"problems":[{"name":"until"`) {
+			t.Errorf("GET /events?%s: %d %.300s; want 400 naming until", q, r.code, r.body)
+		}
+	}
+	// A window that is not empty stays served.
+	for _, q := range []string{"since=0000-12-31T00:00:00Z&until=0001-01-01T00:00:00Z", "since=0001-01-01T00:00:00Z&until=0001-01-01T00:00:00.000000001Z"} {
+		if r := h.raw(t, http.MethodGet, path+q, nil, nil); r.code != http.StatusOK || strings.Contains(r.body, `"next"`) {
+			t.Errorf("GET /events?%s: %d %.300s; want 200 with no next", q, r.code, r.body)
+		}
+	}
+}

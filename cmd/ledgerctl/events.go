@@ -187,7 +187,8 @@ func (f *auditFlags) checkAudit(fs *flag.FlagSet, now time.Time) error {
 	if f.untilTime, err = parseWhen(f.until, now); err != nil {
 		return usagef("--until: %v", err)
 	}
-	if !f.sinceTime.IsZero() && !f.untilTime.IsZero() && !f.sinceTime.Before(f.untilTime) {
+	// Judged by what was given: 0001-01-01 (the zero time) is a time like any other here.
+	if f.since != "" && f.until != "" && !f.sinceTime.Before(f.untilTime) {
 		return usagef("--until must be later than --since")
 	}
 	return nil
@@ -204,9 +205,12 @@ func (f *auditFlags) firstPage() string {
 			q.Set(name, v)
 		}
 	}
-	for name, t := range map[string]time.Time{"since": f.sinceTime, "until": f.untilTime} {
-		if !t.IsZero() {
-			q.Set(name, t.UTC().Format(time.RFC3339Nano))
+	for name, w := range map[string]struct {
+		given string
+		t     time.Time
+	}{"since": {f.since, f.sinceTime}, "until": {f.until, f.untilTime}} {
+		if w.given != "" {
+			q.Set(name, w.t.UTC().Format(time.RFC3339Nano))
 		}
 	}
 	return ledgerPath(f.ledger, "events") + "?" + q.Encode()

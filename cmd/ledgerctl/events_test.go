@@ -437,3 +437,20 @@ func TestAPIDefaults(t *testing.T) {
 		t.Errorf("minted token: %+v", p)
 	}
 }
+
+// TestAuditWindowAtYearOne: --until 0001-01-01 (the zero time) selects the events before year
+// one — none — as the API does; it was left out of the query and every event was printed. A
+// window not later than its since is a usage error there too.
+func TestAuditWindowAtYearOne(t *testing.T) {
+	a := auditStory(t)
+	base := []string{"audit", "--url", a.url, "--secret-file", a.secretFile, "--json"}
+	for _, until := range []string{"0001-01-01", "0001-01-01T00:00:00Z"} {
+		stdout, stderr, code := runCLI(t, nil, append(base, "--until", until)...)
+		if code != exitOK || stdout != "" || !strings.Contains(stderr, "no events match") {
+			t.Errorf("--until %s: exit %d, %d lines, stderr %q; want no events", until, code, len(jsonLines(t, stdout)), stderr)
+		}
+	}
+	if _, stderr, code := runCLI(t, nil, append(base, "--since", "0001-01-01", "--until", "0001-01-01")...); code != exitUsage {
+		t.Errorf("--since 0001-01-01 --until 0001-01-01: exit %d, stderr %q; want a usage error", code, stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -374,5 +375,20 @@ func TestPrune(t *testing.T) {
 	defer ro.Close()
 	if _, err := ro.Prune(time.Now()); !errors.Is(err, disclosure.ErrReadOnly) {
 		t.Errorf("Prune on a read-only store: %v", err)
+	}
+}
+
+// TestDisclosuresAfterTheLast: after the highest record number there is nothing — not the
+// customer's records from the start again (after+1 must not wrap around to 0).
+func TestDisclosuresAfterTheLast(t *testing.T) {
+	w, p, _ := newTwoCustomerWorld(t)
+	if _, err := w.svc.Disclose(ctx, disclosure.Request{LedgerNo: "1000", Consumer: "crm", Positions: []uint64{p}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []uint64{1, math.MaxUint64 - 1, math.MaxUint64} {
+		recs, next, err := w.store.Disclosures("1000", "9999", after, 10)
+		if err != nil || len(recs) != 0 || next != 0 {
+			t.Errorf("Disclosures(after %d): %d records, next %d, %v; want none", after, len(recs), next, err)
+		}
 	}
 }

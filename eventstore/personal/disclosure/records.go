@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,6 +52,9 @@ func putRecords(tx *bolt.Tx, rs []Record) error {
 func (s *Store) Disclosures(ledgerNo, customerNo string, after uint64, limit int) (rs []Record, next uint64, err error) {
 	if limit <= 0 {
 		limit = 100
+	}
+	if after == math.MaxUint64 {
+		return nil, 0, nil // nothing comes after the last number (after+1 would wrap to the start)
 	}
 	prefix := customerPrefix(ledgerNo, customerNo)
 	err = s.db.View(func(tx *bolt.Tx) error {
