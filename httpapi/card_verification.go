@@ -25,8 +25,9 @@ const CardVerificationPrefix = "/card-verification/"
 // configured (so Server.Routes and the OpenAPI document list them): a provider that does not
 // serve one answers it 404. Other paths under CardVerificationPrefix are not served.
 const (
-	// RouteSandboxPage is the sandbox provider's page of a registration (GET the form, POST it).
-	RouteSandboxPage = CardVerificationPrefix + "sandbox/{registrationId}"
+	// RouteSandboxPage is the sandbox provider's page of a registration (GET the form, POST it):
+	// {page} is "{registrationId}.{mac}", the MAC binding the page to the id (cardverify.Sandbox).
+	RouteSandboxPage = CardVerificationPrefix + "sandbox/{page}"
 	// RouteSandboxStylesheet is the sandbox page's stylesheet.
 	RouteSandboxStylesheet = CardVerificationPrefix + "sandbox/assets/sandbox.css"
 	// RouteCardVerificationCallback is where an external provider posts a verification's result.

@@ -2,6 +2,9 @@ package cardverify
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -176,7 +179,12 @@ func TestSandboxStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.Start(context.Background(), httpapi.CardVerification{RegistrationID: "Qm9hcmQtcmVnaXN0cmF0aW9u"})
-	want := domain.CardVerificationSession{Provider: "sandbox", RedirectURL: "https://ledger.example/card-verification/sandbox/Qm9hcmQtcmVnaXN0cmF0aW9u"}
+	// The page's URL is the id and a MAC of it under the key (the id alone is in the clear in the
+	// registration's events; the URL is sealed): 128 bits of HMAC-SHA256, base64url.
+	m := hmac.New(sha256.New, testKey)
+	m.Write([]byte("ledger-sandbox-page\x00Qm9hcmQtcmVnaXN0cmF0aW9u"))
+	want := domain.CardVerificationSession{Provider: "sandbox",
+		RedirectURL: "https://ledger.example/card-verification/sandbox/Qm9hcmQtcmVnaXN0cmF0aW9u." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])}
 	if err != nil || got != want {
 		t.Fatalf("Start = %+v %v, want %+v", got, err, want)
 	}

@@ -22,7 +22,8 @@ import (
 // ProviderSandbox is the sandbox's provider name in RecurringCardRegistrationStarted.
 const ProviderSandbox = "sandbox"
 
-// The sandbox's paths: the page of a registration is SandboxPath + {registrationId}.
+// The sandbox's paths: the page of a registration is SandboxPath + {registrationId}.{mac}
+// (Sandbox.pagePath).
 const (
 	SandboxPath = httpapi.CardVerificationPrefix + "sandbox/"
 	cssPath     = httpapi.RouteSandboxStylesheet
@@ -43,9 +44,9 @@ var pageTemplate = template.Must(template.ParseFS(assets, "assets/sandbox.html")
 // SandboxConfig configures the sandbox provider.
 type SandboxConfig struct {
 	// BaseURL is ledgerd's public base URL (scheme://host[:port], the URL people's browsers reach
-	// it by): redirect URLs point at BaseURL + SandboxPath + {registrationId}.
+	// it by): redirect URLs point at BaseURL + SandboxPath + {registrationId}.{mac}.
 	BaseURL string
-	// Key signs the page's form tokens; at least 32 bytes, the same across restarts (ledgerd
+	// Key signs the page URLs and the form tokens; at least 32 bytes, the same across restarts (ledgerd
 	// derives it from its key file).
 	Key []byte
 }
@@ -78,7 +79,10 @@ func baseURLProblem(s string) string {
 // cancels (Aborted). The page then sends the browser to the registration's completeUrl
 // (Completed, Failed) or cancelUrl (Aborted). It is safe for concurrent use.
 //
-// Safety: the page's URL names the registration by its id, 144 random bits. The form carries a
+// Safety: the page's URL names the registration by its id, 144 random bits, and a MAC of the id
+// under the sandbox's key: the id is in the clear in the registration's events (on NATS, in the
+// audit trail), the URL — its redirectUrl — is sealed as personal data, and the id alone opens
+// no page. The form carries a
 // token bound to the registration and to a nonce in a SameSite=Strict, HttpOnly cookie set with
 // the page, so a form posted from anywhere else is refused; a registration ends once, so a
 // replayed form changes nothing. Responses forbid framing, caching and referrers. No card number
@@ -102,7 +106,27 @@ func (s *Sandbox) Start(ctx context.Context, v httpapi.CardVerification) (domain
 	if !domain.ValidRegistrationID(v.RegistrationID) {
 		return domain.CardVerificationSession{}, errors.New("cardverify: invalid registration id")
 	}
-	return domain.CardVerificationSession{Provider: ProviderSandbox, RedirectURL: s.base + SandboxPath + v.RegistrationID}, nil
+	return domain.CardVerificationSession{Provider: ProviderSandbox, RedirectURL: s.base + s.pagePath(v.RegistrationID)}, nil
+}
+
+// pagePath is the path of a registration's page: SandboxPath + {registrationId}.{mac}, the MAC
+// (128 bits of an HMAC-SHA256 under the sandbox's key, base64url) binding the page to the id.
+func (s *Sandbox) pagePath(id string) string { return SandboxPath + id + "." + s.pageMAC(id) }
+
+func (s *Sandbox) pageMAC(id string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("ledger-sandbox-page\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// pageRegistration returns the registration id a page's last path segment names, if its MAC is
+// the id's.
+func (s *Sandbox) pageRegistration(segment string) (string, bool) {
+	id, mac, ok := strings.Cut(segment, ".")
+	if !ok || !domain.ValidRegistrationID(id) || !hmac.Equal([]byte(mac), []byte(s.pageMAC(id))) {
+		return "", false
+	}
+	return id, true
 }
 
 // Pages implements httpapi.CardVerifierPages: the registration pages and their stylesheet.
@@ -110,7 +134,7 @@ func (s *Sandbox) Pages(regs httpapi.CardRegistrations) http.Handler {
 	p := &sandboxPages{s: s, regs: regs}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+cssPath, serveCSS)
-	mux.HandleFunc(SandboxPath+"{id}", p.page)
+	mux.HandleFunc(SandboxPath+"{page}", p.page)
 	// Anything else the server mounts here is not for a browser: the callback route, which this
 	// provider does not use (an external provider's), answers like every API route, with a problem.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +179,11 @@ func (p *sandboxPages) page(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusMethodNotAllowed, "", textsOf("").NotFound, "", nil)
 		return
 	}
-	id := r.PathValue("id")
+	id, ok := p.s.pageRegistration(r.PathValue("page"))
+	if !ok {
+		p.message(w, http.StatusNotFound, "", textsOf("").NotFound, "", nil)
+		return
+	}
 	reg, found, err := p.regs.Registration(r.Context(), id)
 	switch {
 	case err != nil:
@@ -198,7 +226,7 @@ func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain
 	}
 	if parseErr != nil || cookieErr != nil || r.Header.Get("Sec-Fetch-Site") == "cross-site" ||
 		!hmac.Equal([]byte(r.PostForm.Get("token")), []byte(token)) {
-		p.message(w, http.StatusForbidden, reg.Language, t.FormExpired, SandboxPath+id, &reg)
+		p.message(w, http.StatusForbidden, reg.Language, t.FormExpired, p.s.pagePath(id), &reg)
 		return
 	}
 	var res domain.CardVerificationResult
@@ -242,7 +270,7 @@ func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain
 		p.failed(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: "", Path: SandboxPath + id, MaxAge: -1, HttpOnly: true, Secure: p.s.secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: "", Path: p.s.pagePath(id), MaxAge: -1, HttpOnly: true, Secure: p.s.secure, SameSite: http.SameSiteStrictMode})
 	p.securityHeaders(w, &reg)
 	http.Redirect(w, r, backURL(after), http.StatusSeeOther)
 }
@@ -285,7 +313,7 @@ func (p *sandboxPages) formToken(id, nonce string) string {
 // setNonce sets the page's form cookie, scoped to the registration's page, until it expires.
 func (p *sandboxPages) setNonce(w http.ResponseWriter, id, nonce string, reg domain.CardRegistration) {
 	maxAge := int(reg.ExpiresAt.Sub(p.regs.Now()).Seconds()) + 1
-	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: nonce, Path: SandboxPath + id, MaxAge: maxAge,
+	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: nonce, Path: p.s.pagePath(id), MaxAge: maxAge,
 		HttpOnly: true, Secure: p.s.secure, SameSite: http.SameSiteStrictMode})
 }
 
@@ -300,7 +328,7 @@ func randomToken() string {
 // form renders the card form.
 func (p *sandboxPages) form(w http.ResponseWriter, status int, reg domain.CardRegistration, token, expiry string, errs map[string]string) {
 	lang, t := textsFor(reg.Language)
-	p.render(w, status, &reg, pageData{Lang: lang, CSS: cssPath, T: t, Form: true, Action: SandboxPath + reg.RegistrationID,
+	p.render(w, status, &reg, pageData{Lang: lang, CSS: cssPath, T: t, Form: true, Action: p.s.pagePath(reg.RegistrationID),
 		Token: token, Expiry: expiry, Errors: errs, Cards: TestCards})
 }
 
