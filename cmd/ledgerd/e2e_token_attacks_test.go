@@ -22,9 +22,10 @@ import (
 	"github.com/nordledger/ledger/httpapi/auth"
 )
 
-// TestE2ETokenAttacks: every forged, expired, premature, misaddressed, tampered or oversized
-// token is answered 401 unauthorized (a token beyond the header limit: 431 from the HTTP
-// server, which never reads the request), and changes nothing.
+// TestE2ETokenAttacks: every forged, expired, premature, misaddressed, tampered, oversized or
+// misspelt (a claim the service reads named in another case) token is answered 401
+// unauthorized (a token beyond the header limit: 431 from the HTTP server, which never reads the
+// request), and changes nothing.
 func TestE2ETokenAttacks(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -106,6 +107,10 @@ func TestE2ETokenAttacks(t *testing.T) {
 		"signature stripped":            parts[0] + "." + parts[1] + ".",
 		"huge (under the header limit)": hs(func(c jwt.MapClaims) { c["pad"] = strings.Repeat("x", 40<<10) }),
 		"not a JWT":                     strings.Repeat("A", 200),
+		// RFC 7519 §4: claim names are case-sensitive (encoding/json's are not).
+		"scope spelt SCOPE":     rs(func(c jwt.MapClaims) { c["SCOPE"] = c["scope"]; delete(c, "scope") }),
+		"ledgers spelt Ledgers": hs(func(c jwt.MapClaims) { c["Ledgers"] = c["ledgers"]; delete(c, "ledgers") }),
+		"exp spelt EXP":         hs(func(c jwt.MapClaims) { c["EXP"] = c["exp"]; delete(c, "exp") }),
 	}
 	for name, tok := range attacks {
 		for _, rq := range []struct{ method, path, body string }{
