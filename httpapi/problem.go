@@ -144,7 +144,8 @@ func lacksLedger() error {
 }
 
 // lacksScope: 403, a valid token without a scope the request needs; detail says which is missing,
-// scopes are every scope the request needs.
+// scopes are what the challenge names: every scope the request needs, or (a protected identity)
+// the one it needs beyond the route's.
 func lacksScope(detail string, scopes ...string) error {
 	return (&problem{status: http.StatusForbidden, code: "forbidden", detail: detail}).
 		withHeader("WWW-Authenticate", scopeChallenge(scopes...))
@@ -202,12 +203,12 @@ var (
 	// errForgotten: 410, the customer was forgotten.
 	errForgotten = &problem{status: http.StatusGone, code: "customer-forgotten", detail: "the customer was forgotten: its personal data is erased"}
 	// errProtected: 403, an address the caller may not see (protected.go).
-	errProtected = forbidden("the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope")
+	errProtected = lacksScope("the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope", auth.ScopePopulationRegister)
 	// errProtectedHistory: 403, the history of a protected customer (protected.go).
-	errProtectedHistory = forbidden("the customer has a protected identity: its history is disclosed only to callers with the population-register scope")
+	errProtectedHistory = lacksScope("the customer has a protected identity: its history is disclosed only to callers with the population-register scope", auth.ScopePopulationRegister)
 	// errProtectedLift: 403, lifting a protected identity without the scope that may see what it
 	// hides (protected.go).
-	errProtectedLift = forbidden("the customer has a protected identity: only callers with the population-register scope may lift it")
+	errProtectedLift = lacksScope("the customer has a protected identity: only callers with the population-register scope may lift it", auth.ScopePopulationRegister)
 )
 
 // misdirected: 421 Misdirected Request (RFC 9110 §15.5.20: this server will not produce an
