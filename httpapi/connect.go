@@ -115,6 +115,7 @@ func (s *Server) connectCustomerDetails(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if !p.HasScope(auth.ScopeCustomerRead) {
+		w.Header().Set("WWW-Authenticate", scopeChallenge(auth.ScopeCustomerRead))
 		s.writeConnectError(w, r, connectForbidden, "")
 		return
 	}
@@ -148,7 +149,7 @@ func (s *Server) connectPrincipal(w http.ResponseWriter, r *http.Request) (auth.
 		p, err = s.cfg.Verifier.Verify(token)
 	}
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ledger", error="invalid_token"`)
+		w.Header().Set("WWW-Authenticate", bearerChallenge(err))
 		msg := ""
 		if !errors.Is(err, auth.ErrMissingToken) {
 			msg = "The bearer token is not valid: " + err.Error()

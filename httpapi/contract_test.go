@@ -115,3 +115,45 @@ func TestContractValidatorCatchesMismatches(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteScopesMatchOpenAPI: the scope each ledger endpoint enforces (Route.Scopes, which the
+// scope matrix in cmd/ledgerd holds the server to over HTTP) is exactly the one its operation's
+// security requirement declares; an operation of another route declares none or, for the Connect
+// look-up (which checks its scope itself: TestBearerChallenges), customer:read.
+func TestRouteScopesMatchOpenAPI(t *testing.T) {
+	h := newHarness(t)
+	doc := contracttest.MustLoad(t).T
+	checked := 0
+	for _, r := range h.api.Routes() {
+		item := doc.Paths.Find(r.Pattern)
+		if item == nil {
+			continue // TestRoutesMatchOpenAPI reports it
+		}
+		for _, m := range r.Methods {
+			op := item.GetOperation(m)
+			if op == nil {
+				continue
+			}
+			var declared []string
+			if op.Security != nil {
+				for _, req := range *op.Security {
+					declared = append(declared, req["bearer"]...)
+				}
+			}
+			var want []string
+			switch scope, ok := r.Scopes[m]; {
+			case ok:
+				want = []string{scope}
+			case strings.HasPrefix(r.Pattern, "/client/v1/"):
+				want = []string{"customer:read"}
+			}
+			if !slices.Equal(declared, want) {
+				t.Errorf("%s %s: openapi.yaml declares scopes %q, the server enforces %q", m, r.Pattern, declared, want)
+			}
+			checked++
+		}
+	}
+	if checked < 40 {
+		t.Errorf("only %d operations compared", checked)
+	}
+}

@@ -172,10 +172,10 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request, ep endpoint
 	}
 	ledgerNo := r.PathValue("ledgerNo")
 	if !p.CanAccessLedger(ledgerNo) {
-		return forbidden("the token does not grant access to this ledger")
+		return lacksLedger()
 	}
 	if !p.HasScope(ep.scope) {
-		return forbidden("the token lacks the scope " + ep.scope)
+		return lacksScope("the token lacks the scope "+ep.scope, ep.scope)
 	}
 	ledger, ok := s.cfg.Ledgers.Ledger(ledgerNo)
 	if !ok {
@@ -196,7 +196,7 @@ func (s *Server) principal(r *http.Request) (auth.Principal, error) {
 		if !errors.Is(err, auth.ErrMissingToken) {
 			detail = "the bearer token is not valid: " + err.Error()
 		}
-		return p, unauthorized(detail)
+		return p, unauthorized(detail, err)
 	}
 	return p, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
+	"github.com/nordledger/ledger/httpapi/auth"
 	"github.com/nordledger/ledger/internal/app"
 )
 
@@ -105,15 +106,49 @@ func customerNotFound(detail string) error {
 	return &domain.Error{Code: domain.CodeCustomerNotFound, Message: detail}
 }
 
-// unauthorized: 401, no valid bearer token.
-func unauthorized(detail string) error {
+// unauthorized: 401, no valid bearer token, with its challenge (bearerChallenge).
+func unauthorized(detail string, err error) error {
 	return (&problem{status: http.StatusUnauthorized, code: "unauthorized", detail: detail}).
-		withHeader("WWW-Authenticate", `Bearer realm="ledger", error="invalid_token"`)
+		withHeader("WWW-Authenticate", bearerChallenge(err))
+}
+
+// bearerChallenge is the WWW-Authenticate challenge of a request BearerToken or Verify refused
+// with err (RFC 6750 §3): a request without bearer credentials gets none of its error codes
+// (§3.1), one with a token that is not valid error="invalid_token".
+func bearerChallenge(err error) string {
+	if errors.Is(err, auth.ErrMissingToken) || errors.Is(err, auth.ErrOtherScheme) {
+		return `Bearer realm="ledger"`
+	}
+	return `Bearer realm="ledger", error="invalid_token"`
+}
+
+// scopeChallenge is the WWW-Authenticate challenge of a valid token that does not allow the
+// request (RFC 6750 §3.1, insufficient_scope): naming the scopes it needs, when it lacks a
+// scope; none, when it lacks the ledger (which no scope grants).
+func scopeChallenge(scopes ...string) string {
+	if len(scopes) == 0 {
+		return `Bearer realm="ledger", error="insufficient_scope"`
+	}
+	return `Bearer realm="ledger", error="insufficient_scope", scope="` + strings.Join(scopes, " ") + `"`
 }
 
 // forbidden: 403, the token does not allow it.
 func forbidden(detail string) error {
 	return &problem{status: http.StatusForbidden, code: "forbidden", detail: detail}
+}
+
+// lacksLedger: 403, a valid token that does not grant the request's ledger.
+func lacksLedger() error {
+	return (&problem{status: http.StatusForbidden, code: "forbidden", detail: "the token does not grant access to this ledger"}).
+		withHeader("WWW-Authenticate", scopeChallenge())
+}
+
+// lacksScope: 403, a valid token without a scope the request needs; detail says which is missing,
+// scopes are what the challenge names: every scope the request needs, or (a protected identity)
+// the one it needs beyond the route's.
+func lacksScope(detail string, scopes ...string) error {
+	return (&problem{status: http.StatusForbidden, code: "forbidden", detail: detail}).
+		withHeader("WWW-Authenticate", scopeChallenge(scopes...))
 }
 
 // methodNotAllowed: 405 with the methods allowed.
@@ -168,12 +203,12 @@ var (
 	// errForgotten: 410, the customer was forgotten.
 	errForgotten = &problem{status: http.StatusGone, code: "customer-forgotten", detail: "the customer was forgotten: its personal data is erased"}
 	// errProtected: 403, an address the caller may not see (protected.go).
-	errProtected = forbidden("the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope")
+	errProtected = lacksScope("the customer has a protected identity: its addresses are disclosed only to callers with the population-register scope", auth.ScopePopulationRegister)
 	// errProtectedHistory: 403, the history of a protected customer (protected.go).
-	errProtectedHistory = forbidden("the customer has a protected identity: its history is disclosed only to callers with the population-register scope")
+	errProtectedHistory = lacksScope("the customer has a protected identity: its history is disclosed only to callers with the population-register scope", auth.ScopePopulationRegister)
 	// errProtectedLift: 403, lifting a protected identity without the scope that may see what it
 	// hides (protected.go).
-	errProtectedLift = forbidden("the customer has a protected identity: only callers with the population-register scope may lift it")
+	errProtectedLift = lacksScope("the customer has a protected identity: only callers with the population-register scope may lift it", auth.ScopePopulationRegister)
 )
 
 // misdirected: 421 Misdirected Request (RFC 9110 §15.5.20: this server will not produce an

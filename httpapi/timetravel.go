@@ -36,7 +36,8 @@ func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerS
 		return domain.CustomerState{}, nil, invalid(p.problems...)
 	}
 	if !c.principal.HasScope(auth.ScopeAuditRead) {
-		return domain.CustomerState{}, nil, forbidden("the token lacks the scope " + auth.ScopeAuditRead + " (needed for asOf and asOfVersion)")
+		return domain.CustomerState{}, nil, lacksScope("the token lacks the scope "+auth.ScopeAuditRead+" (needed for asOf and asOfVersion)",
+			auth.ScopeCustomerRead, auth.ScopeAuditRead)
 	}
 	if err := s.readHistory(r, c, no); err != nil {
 		return domain.CustomerState{}, nil, err

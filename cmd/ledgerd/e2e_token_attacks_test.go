@@ -22,9 +22,10 @@ import (
 	"github.com/nordledger/ledger/httpapi/auth"
 )
 
-// TestE2ETokenAttacks: every forged, expired, premature, misaddressed, tampered or oversized
-// token is answered 401 unauthorized (a token beyond the header limit: 431 from the HTTP
-// server, which never reads the request), and changes nothing.
+// TestE2ETokenAttacks: every forged, expired, premature, misaddressed, tampered, oversized or
+// misspelt (a claim the service reads named in another case) token is answered 401
+// unauthorized (a token beyond the header limit: 431 from the HTTP server, which never reads the
+// request), and changes nothing.
 func TestE2ETokenAttacks(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -69,6 +70,22 @@ func TestE2ETokenAttacks(t *testing.T) {
 		return sign(jwt.SigningMethodHS256, []byte(secret), "", claims(edit))
 	}
 	rs := func(edit func(jwt.MapClaims)) string { return sign(jwt.SigningMethodRS256, key, "k1", claims(edit)) }
+	// Headers that name a key the token brings itself (RFC 7515 §4.1.2–4.1.3): never followed.
+	selfKeyed := func(header string, value any) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims(nil))
+		tok.Header["kid"], tok.Header[header] = "attacker", value
+		out, err := tok.SignedString(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	attackerKeys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the service fetched the token's own key set: %s %s", r.Method, r.URL)
+		fmt.Fprintf(w, `{"keys":[{"kty":"RSA","kid":"attacker","use":"sig","alg":"RS256","n":%q,"e":%q}]}`,
+			b64(other.N.Bytes()), b64(big.NewInt(int64(other.E)).Bytes()))
+	}))
+	defer attackerKeys.Close()
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	publicPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	good := rs(nil)
@@ -106,6 +123,13 @@ func TestE2ETokenAttacks(t *testing.T) {
 		"signature stripped":            parts[0] + "." + parts[1] + ".",
 		"huge (under the header limit)": hs(func(c jwt.MapClaims) { c["pad"] = strings.Repeat("x", 40<<10) }),
 		"not a JWT":                     strings.Repeat("A", 200),
+		"key set named by jku":          selfKeyed("jku", attackerKeys.URL),
+		"key embedded as jwk": selfKeyed("jwk", map[string]string{"kty": "RSA", "kid": "attacker", "n": b64(other.N.Bytes()),
+			"e": b64(big.NewInt(int64(other.E)).Bytes())}),
+		// RFC 7519 §4: claim names are case-sensitive (encoding/json's are not).
+		"scope spelt SCOPE":     rs(func(c jwt.MapClaims) { c["SCOPE"] = c["scope"]; delete(c, "scope") }),
+		"ledgers spelt Ledgers": hs(func(c jwt.MapClaims) { c["Ledgers"] = c["ledgers"]; delete(c, "ledgers") }),
+		"exp spelt EXP":         hs(func(c jwt.MapClaims) { c["EXP"] = c["exp"]; delete(c, "exp") }),
 	}
 	for name, tok := range attacks {
 		for _, rq := range []struct{ method, path, body string }{

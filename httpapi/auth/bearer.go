@@ -8,9 +8,9 @@ import (
 // BearerToken returns the token of the request's "Authorization: Bearer
 // <token>" header (RFC 6750 §2.1; the scheme is case-insensitive; the space
 // may be missing, as in some of the PayEx document's examples). A request
-// without the header gets ErrMissingToken; any other scheme, several
-// Authorization headers, or a token that is not a b64token get an error
-// matching ErrInvalidToken. The token is not verified.
+// without the header gets ErrMissingToken, one with another scheme
+// ErrOtherScheme; several Authorization headers, or a token that is not a
+// b64token get an error matching ErrInvalidToken. The token is not verified.
 func BearerToken(r *http.Request) (string, error) {
 	values := r.Header.Values("Authorization")
 	switch {
@@ -27,7 +27,7 @@ func BearerToken(r *http.Request) (string, error) {
 		scheme, token, ok = v[:len("Bearer")], v[len("Bearer"):], true
 	}
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", invalid("authorization scheme is not Bearer")
+		return "", ErrOtherScheme
 	}
 	token = strings.TrimLeft(token, " ")
 	if !ok || token == "" {

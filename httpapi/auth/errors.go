@@ -18,6 +18,11 @@ var ErrInvalidToken = errors.New("invalid token")
 // code in the first case).
 var ErrMissingToken = fmt.Errorf("%w: no bearer token", ErrInvalidToken)
 
+// ErrOtherScheme is returned by BearerToken when the Authorization header uses another scheme
+// (Basic, ...). Like ErrMissingToken it wraps ErrInvalidToken, and is a request without bearer
+// credentials: RFC 6750 §3.1 leaves out the error code for it too.
+var ErrOtherScheme = fmt.Errorf("%w: authorization scheme is not Bearer", ErrInvalidToken)
+
 // invalid returns an error matching ErrInvalidToken that gives reason.
 func invalid(reason string) error {
 	return fmt.Errorf("%w: %s", ErrInvalidToken, reason)

@@ -88,7 +88,8 @@ func (v *Verifier) Close() {
 
 // Verify checks token (without the "Bearer " prefix): its size, algorithm,
 // signature, "exp" (required), "nbf", "iat", "iss" and "aud" (when
-// configured) and "sub" (required), and that its header has no "crit" (no
+// configured) and "sub" (required), that no claim it reads is named in another
+// case or twice (claimnames.go), and that its header has no "crit" (no
 // extension is understood), and returns the Principal it describes.
 // Every error matches ErrInvalidToken. An HS256 token that verified is remembered and accepted
 // again without a new verification for up to a minute while it has not expired (cache.go).
@@ -113,6 +114,9 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	parsed, err := v.parser.ParseWithClaims(token, &claims, v.key)
 	if err != nil {
 		return Principal{}, invalid(v.reason(err, parsed, &claims))
+	}
+	if err := v.checkClaimNames(token); err != nil { // claimnames.go
+		return Principal{}, err
 	}
 	if _, ok := parsed.Header["crit"]; ok {
 		// RFC 7515 §4.1.11: a JWS whose critical extensions are not understood is invalid, and
