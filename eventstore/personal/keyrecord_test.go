@@ -57,10 +57,39 @@ func TestParseKeyRecordEqualsUnmarshal(t *testing.T) {
 	}
 }
 
-// FuzzParseKeyRecord: on any input, the hand parser agrees with json.Unmarshal.
+// checkRecordMaster: recordMaster answers parseKeyRecord's Master and !Destroyed, and fails where
+// it fails.
+func checkRecordMaster(t *testing.T, v []byte) {
+	t.Helper()
+	want, wantErr := parseKeyRecord(v)
+	master, live, err := recordMaster(v)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("%q: error %v, parseKeyRecord's %v", v, err, wantErr)
+	}
+	if err == nil && (string(master) != want.Master || live != !want.Destroyed) {
+		t.Fatalf("%q: master %q, live %v; parseKeyRecord gives %q, destroyed %v", v, master, live, want.Master, want.Destroyed)
+	}
+}
+
+// TestRecordMasterEqualsParseKeyRecord: the master-key check at start (masterIDs) reads each
+// record without copying it, and judges it as parseKeyRecord does; a wrapped key longer than the
+// check's buffer takes parseKeyRecord's way.
+func TestRecordMasterEqualsParseKeyRecord(t *testing.T) {
+	for _, v := range keyRecordSamples {
+		checkRecordMaster(t, []byte(v))
+	}
+	long, _ := json.Marshal(KeyRecord{Rev: 1, Master: "mk-1", Wrapped: make([]byte, 200)})
+	checkRecordMaster(t, long)
+}
+
+// FuzzParseKeyRecord: on any input, the hand parser agrees with json.Unmarshal, and recordMaster
+// with the hand parser.
 func FuzzParseKeyRecord(f *testing.F) {
 	for _, v := range keyRecordSamples {
 		f.Add([]byte(v))
 	}
-	f.Fuzz(func(t *testing.T, v []byte) { checkParseKeyRecord(t, v) })
+	f.Fuzz(func(t *testing.T, v []byte) {
+		checkParseKeyRecord(t, v)
+		checkRecordMaster(t, v)
+	})
 }

@@ -3,7 +3,6 @@ package personal
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -122,20 +121,35 @@ func (s *Store) missingMasterKeys(ring *MasterKeys) ([]string, error) {
 	return missing, nil
 }
 
-// masterIDs returns the ids of the master keys that wrap data keys in the store.
+// masterIDs returns the ids of the master keys that wrap data keys in the store. It reads every
+// record where the cursor holds it (recordMaster), copying nothing but each new id: a writer's
+// start runs it over every customer's key (CheckMasterKeys).
 func (s *Store) masterIDs() ([]string, error) {
-	seen := map[string]bool{}
+	var ids []string
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketKeys)
-		return b.ForEach(func(k, _ []byte) error {
-			r, _, err := getRecord(b, string(k))
-			if err == nil && !r.Destroyed {
-				seen[r.Master] = true
+		return tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
+			master, live, err := recordMaster(v)
+			if err != nil {
+				return fmt.Errorf("personal: key record of %s: %w", k, err)
 			}
-			return err
+			if live && !containsID(ids, master) {
+				ids = append(ids, string(master))
+			}
+			return nil
 		})
 	})
-	return slices.Sorted(maps.Keys(seen)), err
+	slices.Sort(ids)
+	return ids, err
+}
+
+// containsID reports whether ids holds id (a handful of master keys: a loop, no allocation).
+func containsID(ids []string, id []byte) bool {
+	for _, s := range ids {
+		if s == string(id) {
+			return true
+		}
+	}
+	return false
 }
 
 // rewrapBatch re-wraps up to rotateBatch data keys after key after; next is the last key

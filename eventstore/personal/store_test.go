@@ -425,3 +425,29 @@ func TestDestroyAgainRewritesNothing(t *testing.T) {
 		t.Error("destroying a key destroyed before rewrote the file")
 	}
 }
+
+// TestCheckMasterKeys: a ring that lacks the master key of a live data key is refused, by that
+// key's id; a tombstone needs no master key.
+func TestCheckMasterKeys(t *testing.T) {
+	s := openStore(t, "", ring(t, masterA))
+	subjects := []string{"1000/customers/1", "1000/customers/2", "1000/customers/3"}
+	for _, sub := range subjects {
+		dataKey(t, s, sub, true)
+	}
+	if err := s.Destroy(ctx, subjects[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckMasterKeys(ring(t, masterA)); err != nil {
+		t.Fatalf("the ring that wraps every key: %v", err)
+	}
+	idA := ring(t, masterA).Current()
+	if err := s.CheckMasterKeys(ring(t, masterB)); !errors.Is(err, personal.ErrMasterKey) || !strings.Contains(err.Error(), idA) {
+		t.Fatalf("a ring without %s: %v", idA, err)
+	}
+	if err := s.Destroy(ctx, subjects[1:]...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckMasterKeys(ring(t, masterB)); err != nil {
+		t.Fatalf("only tombstones left: %v", err)
+	}
+}
