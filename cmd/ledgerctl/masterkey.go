@@ -95,9 +95,9 @@ func runMasterKey(e *env, args []string) int {
 	// keys.db is rotated, but the readers get the re-wrapped keys from the key bus: until it holds
 	// them they still need the old master key, which the docs say to remove next.
 	case rep.Unpublished > 0 && online:
-		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record of it is", "records of it are")))
 	case rep.Unpublished > 0:
-		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet: ledgerd publishes them when it starts, and reader replicas still need the old master key until then — keep it in every file, start ledgerd and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s not on the key bus yet: ledgerd publishes them when it starts, and reader replicas still need the old master key until then — keep it in every file, start ledgerd and run rotate again until it succeeds", quantity(rep.Unpublished, "record of it is", "records of it are")))
 	}
 	return exitOK
 }
