@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/internal/datadir"
 )
 
@@ -88,4 +91,48 @@ func TestE2EReaderAheadOfARestoredLog(t *testing.T) {
 	if !strings.Contains(r.logs.String(), "the read models hold positions the stream does not have") {
 		t.Errorf("the reader did not say it rebuilds its read models:\n%s", r.logs.String())
 	}
+}
+
+// TestE2ERunningReaderUnderARefilledStream: the same restore while a reader runs (an external
+// NATS, whose stream the operator deletes, docs/operations.md). Its read models hold positions
+// the refilled stream does not have: /readyz answers 503 saying so (it answered 200, "ready").
+func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
+	ns := startExternalNATS(t, t.TempDir(), -1)
+	s := startServer(t, withArgs("-nats-url", ns.ClientURL()))
+	s.createCustomer(t, s.token, newCustomer("6600", "In Both"))
+	s.stop(t)
+	old := filepath.Join(t.TempDir(), "events.db")
+	copyFile(t, filepath.Join(s.dir, "events.db"), old)
+	s.start(t)
+	s.createCustomer(t, s.token, newCustomer("6601", "Only In Read Models"))
+	s.createCustomer(t, s.token, newCustomer("6602", "Only In Read Models Too"))
+	awaitReadiness(t, s.client, s.base, "the relay to publish", published(3))
+	r, _ := startReaderOf(t, s)
+	defer r.stop(t)
+	waitFor(t, "the reader to show 6602", func() bool {
+		return r.do(t, http.MethodGet, customersPath(demoLedger, "6602"), s.token, nil).Status == http.StatusOK
+	})
+	s.stop(t)
+
+	copyFile(t, old, filepath.Join(s.dir, "events.db"))
+	os.Remove(filepath.Join(s.dir, "events.db.clean"))
+	js, closeJS := jetStreamAt(t, ns.ClientURL())
+	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
+		t.Fatal(err)
+	}
+	closeJS()
+	s.start(t)
+	defer s.stop(t)
+	awaitReadiness(t, s.client, s.base, "the relay to refill the stream", published(1))
+	var last string
+	waitFor(t, "the reader to say its read models are ahead of the stream", func() bool {
+		resp, err := r.client.Get(r.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		last = string(b)
+		return resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(last, "after the stream's last sequence 1")
+	})
 }
