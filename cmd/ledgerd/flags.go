@@ -135,7 +135,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 			var b strings.Builder
 			fs.SetOutput(&b)
 			fs.PrintDefaults()
-			return fmt.Errorf("usage: ledgerd [flags]\n%s", b.String())
+			return usageError("usage: ledgerd [flags]\n" + b.String())
 		}
 		return err
 	}
@@ -147,6 +147,13 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	return o.validate()
 }
+
+// usageError is ParseFlags' answer to -h: the usage, which is no failure (errors.Is
+// flag.ErrHelp): main prints it on stdout and exits 0.
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+func (u usageError) Unwrap() error { return flag.ErrHelp }
 
 // Roles of a ledgerd process.
 const (
