@@ -134,7 +134,7 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 		// log, or from a newer copy of this one (an older events.db restored under a newer
 		// projections.db). They are rebuilt from this log, not served.
 		if len(events) == 0 {
-			if err := r.resetIfAhead(upTo); err != nil {
+			if err := r.resetIfAhead(upTo, "event log"); err != nil {
 				return r.fail(err)
 			}
 		}
@@ -166,13 +166,25 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 	return r.failUnlessLagging(r.applyBack(ctx, log, events)) // writeback.go
 }
 
-// resetIfAhead resets every projection when one holds a position after head, the log's head, so
-// that the driver rebuilds them all from the log. r.applyMu is held, before anything is applied.
-func (r *Runner) resetIfAhead(head uint64) error {
+// ResetIfAheadOfStream is resetIfAhead for the reader's driver: last is the last sequence of the
+// stream Run is to be fed from. Read models that hold positions after it were built from another
+// stream, or from a newer copy of this one — the writer's older log restored and the stream
+// refilled from it, its positions now other events — and are rebuilt from the stream rather than
+// served, their checkpoints skipping the events written since. Call it before Run.
+func (r *Runner) ResetIfAheadOfStream(last uint64) error {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	return r.resetIfAhead(last, "stream")
+}
+
+// resetIfAhead resets every projection when one holds a position after head, the head of the
+// source the driver feeds them from (the event log, or a reader's stream), so that the driver
+// rebuilds them all from it. r.applyMu is held, before anything is applied.
+func (r *Runner) resetIfAhead(head uint64, source string) error {
 	if slices.Max(append([]uint64{0}, r.checkpoints...)) <= head {
 		return nil
 	}
-	r.log.Warn("projections: the read models hold positions the event log does not have (an older log restored?); rebuilding them from the log",
+	r.log.Warn("projections: the read models hold positions the "+source+" does not have (an older log restored?); rebuilding them from the "+source,
 		"checkpoints", slices.Clone(r.checkpoints), "head", head)
 	err := r.db.db.Update(func(tx *bolt.Tx) error {
 		for _, p := range r.projections {

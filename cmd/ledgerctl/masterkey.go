@@ -11,6 +11,7 @@ import (
 
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/internal/admin"
+	"github.com/nordledger/ledger/internal/datadir"
 )
 
 var masterKeyHelp = `
@@ -74,6 +75,9 @@ func runMasterKey(e *env, args []string) int {
 	if err != nil {
 		return fail(e, fs, err)
 	}
+	if err := keysNotRead(e, rep, online); err != nil {
+		return fail(e, fs, err)
+	}
 	if f.json {
 		err = writeJSON(e.stdout, rep)
 	} else {
@@ -95,11 +99,31 @@ func runMasterKey(e *env, args []string) int {
 	// keys.db is rotated, but the readers get the re-wrapped keys from the key bus: until it holds
 	// them they still need the old master key, which the docs say to remove next.
 	case rep.Unpublished > 0 && online:
-		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s not on the key bus yet (is NATS up? see /readyz): reader replicas still need the old master key — keep it in every file, and run rotate again until it succeeds", quantity(rep.Unpublished, "record of it is", "records of it are")))
 	case rep.Unpublished > 0:
-		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s of it not on the key bus yet: ledgerd publishes them when it starts, and reader replicas still need the old master key until then — keep it in every file, start ledgerd and run rotate again until it succeeds", quantity(rep.Unpublished, "record is", "records are")))
+		return fail(e, fs, fmt.Errorf("the key store is rotated, but %s not on the key bus yet: ledgerd publishes them when it starts, and reader replicas still need the old master key until then — keep it in every file, start ledgerd and run rotate again until it succeeds", quantity(rep.Unpublished, "record of it is", "records of it are")))
 	}
 	return exitOK
+}
+
+// keysNotRead reports a rotation by a running ledgerd to another current master key than the
+// one $LEDGERD_MASTER_KEY here begins with: ledgerd reads that variable only at start, so a new
+// value set in the operator's shell (the docs' steps for a file, followed with the variable) was
+// not used — the data keys are still wrapped by the key the operator is about to remove.
+func keysNotRead(e *env, rep personal.RotateReport, online bool) error {
+	given := e.getenv(datadir.EnvMasterKey)
+	if !online || given == "" {
+		return nil
+	}
+	ring, err := personal.ParseMasterKeys(given)
+	if err != nil {
+		return fmt.Errorf("%s: %w", datadir.EnvMasterKey, err)
+	}
+	if ring.Current() == rep.Current {
+		return nil
+	}
+	return fmt.Errorf("ledgerd wrapped every data key by its current master key %s, but %s here begins with %s: ledgerd reads %s only at start — restart it with the new value (the new key first, the old after it), then rotate again; keep the old key until then",
+		rep.Current, datadir.EnvMasterKey, ring.Current(), datadir.EnvMasterKey)
 }
 
 func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, err error) {

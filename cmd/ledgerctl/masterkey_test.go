@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,6 +26,10 @@ func TestRotateOfflineKeepsTheOldKeyForTheKeyBus(t *testing.T) {
 	stdout, stderr, code := runCLI(t, nil, "master-key", "rotate", "--data-dir", dir)
 	if code != exitFailure || !strings.Contains(stderr, "not on the key bus yet") || !strings.Contains(stderr, "old master key") {
 		t.Errorf("offline rotation: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	// It read "1 record is of it not on the key bus yet".
+	if !regexp.MustCompile(`but (1 record of it is|[0-9]+ records of it are) not on the key bus yet`).MatchString(stderr) {
+		t.Errorf("offline rotation: the count reads wrongly: %s", stderr)
 	}
 	ring, _ := personal.ParseMasterKeys(newKey)
 	keys, err := personal.OpenStore(filepath.Join(dir, datadir.KeyStore), ring, personal.StoreOptions{ReadOnly: true})

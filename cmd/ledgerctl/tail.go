@@ -231,6 +231,9 @@ type printer struct {
 	left      int
 	opener    *consumer.Opener
 	ctx       context.Context
+	// told are the reasons for withholding personal data said on stderr already: a line says
+	// only "withheld", and why (no grant, a protected identity) is said once.
+	told map[string]bool
 }
 
 // tailEvent is an event as tail --json prints it: the envelope of SPEC §9 and the subject; with
@@ -290,6 +293,13 @@ func (p *printer) print(subject string, h nats.Header, data []byte) error {
 			line += "\t" + personal + "\t" + string(ev.Data)
 		}
 		_, err = fmt.Fprintln(p.w, line)
+		if withheld != "" && !p.told[withheld] {
+			if p.told == nil {
+				p.told = map[string]bool{}
+			}
+			p.told[withheld] = true
+			fmt.Fprintf(p.stderr, "ledgerctl tail: personal data withheld (from event %d on): %s\n", ev.Position, withheld)
+		}
 	}
 	if err != nil {
 		return err

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,6 +65,17 @@ func TestE2ELedgerctlConsumer(t *testing.T) {
 	if events[0]["personal"] != "withheld" || data["name"] != nil || data["customerNo"] != "8801" || !slices.Contains(members, any("name")) ||
 		!strings.Contains(fmt.Sprint(events[0]["withheld"]), "grant") {
 		t.Errorf("tail --open after the revocation: %v", events[0])
+	}
+	// As lines, the events say only "withheld": why is said once on stderr (it was not said at
+	// all, and the README's tail --open, run before any grant to ledgerctl, showed every event
+	// withheld and nothing more).
+	text := exec.Command(ctl, "tail", "--nats-url", nats, "--from-start", "--count", fmt.Sprint(head),
+		"--open", "--url", s.base, "--secret-file", filepath.Join(s.dir, "jwt-secret"), "--ledger", demoLedger)
+	var textOut, textErr bytes.Buffer
+	text.Stdout, text.Stderr = &textOut, &textErr
+	if err := text.Run(); err != nil || !strings.Contains(textOut.String(), "\twithheld\t") ||
+		strings.Count(textErr.String(), "\n") != 1 || !strings.Contains(textErr.String(), "ledgerctl consumer grant") {
+		t.Errorf("tail --open as lines after the revocation: %v\nstdout: %s\nstderr: %s", err, textOut.String(), textErr.String())
 	}
 	if recs := s.disclosures(t, "8801"); len(recs) != 1 || recs[0]["consumer"] != "ledgerctl" {
 		t.Errorf("disclosures: %v", recs)

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/internal/datadir"
 )
 
@@ -40,4 +44,95 @@ func TestE2EReadModelsAheadOfRestoredLog(t *testing.T) {
 	if got := s.do(t, http.MethodGet, customersPath(demoLedger, "6401"), s.token, nil); got.Status != http.StatusNotFound {
 		t.Errorf("a customer the restored log does not have: %s, want 404", got)
 	}
+}
+
+// TestE2EReaderAheadOfARestoredLog: the restore of docs/operations.md (an older events.db, the
+// embedded NATS store removed) as a reader replica sees it. Its read models hold customers the
+// restored log does not have, at positions the refilled stream gives to other events: it must
+// not serve them as they are, nor skip the events written after the restore, nor say it is
+// ready meanwhile. (It did all three: ready at position 3 of a stream of 2, customer 6401 read
+// 200 and 6500 never.)
+func TestE2EReaderAheadOfARestoredLog(t *testing.T) {
+	s := startServer(t)
+	s.createCustomer(t, s.token, newCustomer("6400", "In Both"))
+	s.stop(t)
+	old := filepath.Join(t.TempDir(), "events.db")
+	copyFile(t, filepath.Join(s.dir, "events.db"), old)
+	s.start(t)
+	s.createCustomer(t, s.token, newCustomer("6401", "Only In Read Models"))
+	s.createCustomer(t, s.token, newCustomer("6402", "Only In Read Models Too"))
+	awaitReadiness(t, s.client, s.base, "the relay to publish", published(3))
+	readerDir := t.TempDir()
+	r := startReaderIn(t, s, readerDir)
+	waitFor(t, "the reader to show 6402", func() bool {
+		return r.do(t, http.MethodGet, customersPath(demoLedger, "6402"), s.token, nil).Status == http.StatusOK
+	})
+	r.stop(t)
+	s.stop(t)
+
+	copyFile(t, old, filepath.Join(s.dir, "events.db"))
+	os.Remove(filepath.Join(s.dir, "events.db.clean"))
+	if err := os.RemoveAll(filepath.Join(s.dir, datadir.NATS)); err != nil {
+		t.Fatal(err)
+	}
+	s.start(t)
+	defer s.stop(t)
+	s.createCustomer(t, s.token, newCustomer("6500", "After The Restore"))
+	awaitReadiness(t, s.client, s.base, "the relay to refill the stream", published(2))
+
+	r = startReaderIn(t, s, readerDir) // ready: it holds what the stream holds
+	defer r.stop(t)
+	if got := r.do(t, http.MethodGet, customersPath(demoLedger, "6401"), s.token, nil); got.Status != http.StatusNotFound {
+		t.Errorf("the reader, a customer the restored log does not have: %s, want 404", got)
+	}
+	if got := r.do(t, http.MethodGet, customersPath(demoLedger, "6500"), s.token, nil); got.Status != http.StatusOK {
+		t.Errorf("the reader, a customer created after the restore: %s, want 200", got)
+	}
+	if !strings.Contains(r.logs.String(), "the read models hold positions the stream does not have") {
+		t.Errorf("the reader did not say it rebuilds its read models:\n%s", r.logs.String())
+	}
+}
+
+// TestE2ERunningReaderUnderARefilledStream: the same restore while a reader runs (an external
+// NATS, whose stream the operator deletes, docs/operations.md). Its read models hold positions
+// the refilled stream does not have: /readyz answers 503 saying so (it answered 200, "ready").
+func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
+	ns := startExternalNATS(t, t.TempDir(), -1)
+	s := startServer(t, withArgs("-nats-url", ns.ClientURL()))
+	s.createCustomer(t, s.token, newCustomer("6600", "In Both"))
+	s.stop(t)
+	old := filepath.Join(t.TempDir(), "events.db")
+	copyFile(t, filepath.Join(s.dir, "events.db"), old)
+	s.start(t)
+	s.createCustomer(t, s.token, newCustomer("6601", "Only In Read Models"))
+	s.createCustomer(t, s.token, newCustomer("6602", "Only In Read Models Too"))
+	awaitReadiness(t, s.client, s.base, "the relay to publish", published(3))
+	r, _ := startReaderOf(t, s)
+	defer r.stop(t)
+	waitFor(t, "the reader to show 6602", func() bool {
+		return r.do(t, http.MethodGet, customersPath(demoLedger, "6602"), s.token, nil).Status == http.StatusOK
+	})
+	s.stop(t)
+
+	copyFile(t, old, filepath.Join(s.dir, "events.db"))
+	os.Remove(filepath.Join(s.dir, "events.db.clean"))
+	js, closeJS := jetStreamAt(t, ns.ClientURL())
+	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
+		t.Fatal(err)
+	}
+	closeJS()
+	s.start(t)
+	defer s.stop(t)
+	awaitReadiness(t, s.client, s.base, "the relay to refill the stream", published(1))
+	var last string
+	waitFor(t, "the reader to say its read models are ahead of the stream", func() bool {
+		resp, err := r.client.Get(r.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		last = string(b)
+		return resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(last, "after the stream's last sequence 1")
+	})
 }

@@ -131,3 +131,48 @@ func rotateUntilPublished(t *testing.T, ctl, dir string) personal.RotateReport {
 	})
 	return rep
 }
+
+// TestE2ERotationWithKeysLedgerdHasNotRead: with the master keys in LEDGERD_MASTER_KEY, ledgerd
+// reads them only at start (docs/data-protection.md). An operator who sets the new value in the
+// shell and runs rotate without restarting ledgerd had ledgerd rotate to the key it already had,
+// and was told success (exit 0) — the docs' signal to remove the old key. It exits 1 now, naming
+// both keys and the restart to make.
+func TestE2ERotationWithKeysLedgerdHasNotRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerctl")
+	}
+	ctl := buildLedgerctl(t)
+	s := startServer(t)
+	s.createCustomer(t, s.token, newCustomer("6700", "Environment Rotation"))
+	old := strings.TrimSpace(string(mustRead(t, filepath.Join(s.dir, "master.key"))))
+	oldRing, err := personal.ParseMasterKeys(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, _ := personal.NewMasterKey()
+	newID, _ := personal.MasterKeyID(newKey)
+	rotateWith := func(keys string) (string, int) {
+		cmd := exec.Command(ctl, "master-key", "rotate", "--data-dir", s.dir)
+		cmd.Env = append(withoutLedgerdEnv(), "LEDGERD_MASTER_KEY="+keys)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return out.String(), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), 0
+	}
+	out, code := rotateWith(newKey + "\n" + old) // the new key first, the old after it
+	if code != 1 || !strings.Contains(out, newID) || !strings.Contains(out, oldRing.Current()) || !strings.Contains(out, "restart") {
+		t.Errorf("rotate with new keys ledgerd has not read: exit %d\n%s", code, out)
+	}
+	waitFor(t, "a rotation with ledgerd's own keys to succeed", func() bool {
+		out, code := rotateWith(old)
+		if code != 0 && !strings.Contains(out, "not on the key bus yet") {
+			t.Fatalf("rotate with ledgerd's own keys: exit %d\n%s", code, out)
+		}
+		return code == 0
+	})
+}

@@ -135,7 +135,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 			var b strings.Builder
 			fs.SetOutput(&b)
 			fs.PrintDefaults()
-			return fmt.Errorf("usage: ledgerd [flags]\n%s", b.String())
+			return usageError("usage: ledgerd [flags]\n" + b.String())
 		}
 		return err
 	}
@@ -147,6 +147,13 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	return o.validate()
 }
+
+// usageError is ParseFlags' answer to -h: the usage, which is no failure (errors.Is
+// flag.ErrHelp): main prints it on stdout and exits 0.
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+func (u usageError) Unwrap() error { return flag.ErrHelp }
 
 // Roles of a ledgerd process.
 const (
@@ -194,7 +201,9 @@ func fromEnv(fs *flag.FlagSet, getenv func(string) string) error {
 		name := envName(f.Name)
 		if v := getenv(name); v != "" {
 			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %v", name, err))
+				// Only a flag that is not a string can refuse a value (a duration, a number): the
+				// value is no secret, and shows what was read.
+				errs = append(errs, fmt.Errorf("%s=%q: %v", name, v, err))
 			}
 		}
 	})
@@ -241,6 +250,14 @@ func (o *Options) validate() error {
 	if o.NATSReplicas != 1 && o.NATSReplicas != 3 && o.NATSReplicas != 5 {
 		errs = append(errs, fmt.Errorf("nats replicas %d: want 1, 3 or 5", o.NATSReplicas))
 	}
+	if o.ShutdownGrace < 0 {
+		errs = append(errs, fmt.Errorf("shutdown grace %v: want 0 (none) or a positive duration", o.ShutdownGrace))
+	}
+	// A writer names no writer, but a value no reader could use is refused all the same: the
+	// README promises that, and the setting is often shared by a writer and its readers.
+	if err := checkWriterURL(o.WriterURL); err != nil {
+		errs = append(errs, err)
+	}
 	switch o.Role {
 	case RoleWriter:
 	case RoleReader:
@@ -249,9 +266,6 @@ func (o *Options) validate() error {
 		}
 		if o.ReaderID != "" && !readerIDRE.MatchString(o.ReaderID) {
 			errs = append(errs, fmt.Errorf("reader id %q: want 1 to 40 letters, digits, '-' or '_'", o.ReaderID))
-		}
-		if err := checkWriterURL(o.WriterURL); err != nil {
-			errs = append(errs, err)
 		}
 	default:
 		errs = append(errs, fmt.Errorf("role %q: want writer or reader", o.Role))

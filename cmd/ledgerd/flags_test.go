@@ -66,3 +66,31 @@ func TestRunHonoursItsContext(t *testing.T) {
 		t.Errorf("the data directory was made: %v", err)
 	}
 }
+
+// TestParseFlagsRefusesBadValuesEveryRoleReads: a value ledgerd cannot use stops it with a message
+// naming it, whatever the role — -shutdown-grace -1s was taken (and every in-flight request cut off
+// at the next stop), and a writer took -writer-url ftp://x in silence although the README says
+// another value than an http(s) URL stops ledgerd. The environment's refusals say the value too.
+func TestParseFlagsRefusesBadValuesEveryRoleReads(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	for _, tt := range []struct {
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{[]string{"-shutdown-grace", "-1s"}, nil, "shutdown grace -1s"},
+		{[]string{"-writer-url", "ftp://x"}, nil, `writer url "ftp://x"`},
+		{nil, map[string]string{"LEDGERD_WRITER_URL": "writer:8080"}, `writer url "writer:8080"`},
+		{nil, map[string]string{"LEDGERD_NATS_REPLICAS": "three"}, `"three"`},
+	} {
+		err := NewMain().ParseFlags(tt.args, env(tt.env))
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%v %v: %v, want an error naming %s", tt.args, tt.env, err, tt.wantErr)
+		}
+	}
+	for _, args := range [][]string{{"-shutdown-grace", "0s"}, {"-writer-url", "http://writer:8080"}} {
+		if err := NewMain().ParseFlags(args, env(nil)); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,7 +17,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := NewMain()
-	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+	if err := m.ParseFlags(os.Args[1:], os.Getenv); errors.Is(err, flag.ErrHelp) {
+		fmt.Println(err) // asked for: the usage
+		os.Exit(0)
+	} else if err != nil {
 		fmt.Fprintln(os.Stderr, "ledgerd:", err)
 		os.Exit(2)
 	}

@@ -70,6 +70,9 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		if err := checkKey(info, key); err != nil {
 			r.failed.Store(&err)
 			log.Error("reader stopped", "err", err)
+		} else if err := m.runner.ResetIfAheadOfStream(floor); err != nil {
+			cancel()
+			return 0, err
 		}
 	}
 	cancel()
@@ -83,6 +86,11 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 			info, err := r.info(ctx)
 			if err == nil {
 				if err := checkKey(info, key); err != nil {
+					r.failed.Store(&err)
+					log.Error("reader stopped", "err", err)
+					return
+				}
+				if err := m.runner.ResetIfAheadOfStream(info.State.LastSeq); err != nil {
 					r.failed.Store(&err)
 					log.Error("reader stopped", "err", err)
 					return
@@ -124,8 +132,14 @@ func (r *reader) ready(ctx context.Context, position uint64) error {
 	if err != nil {
 		return fmt.Errorf("the JetStream stream cannot be read: %w", err)
 	}
-	if last := info.State.LastSeq; position < last {
+	switch last := info.State.LastSeq; {
+	case position < last:
 		return fmt.Errorf("projections at position %d of %d", position, last)
+	case position > last:
+		// The stream was replaced under the running reader by a shorter one (the writer's older
+		// log restored): its read models hold events the log no longer has. A start rebuilds
+		// them (ResetIfAheadOfStream); docs/operations.md says to.
+		return fmt.Errorf("projections at position %d, after the stream's last sequence %d: the stream was refilled from an older log? restart this reader to rebuild its read models", position, last)
 	}
 	return nil
 }
