@@ -18,7 +18,8 @@ type HTTPLimits struct {
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, body included.
 	ReadTimeout time.Duration
-	// WriteTimeout bounds the time from the end of the request headers to the end of the response.
+	// WriteTimeout bounds the time from the end of the request (its body; the headers of one
+	// without) to the end of the response (httpapi.Config.HTTPWriteTimeout).
 	WriteTimeout time.Duration
 	// IdleTimeout bounds how long a keep-alive connection waits for its next request.
 	IdleTimeout time.Duration
