@@ -180,7 +180,7 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 		ttl = DefaultCardRegistrationTTL
 	}
 	expiresAt := now.Add(ttl)
-	session, err := s.startCardVerification(providerContext(r), CardVerification{RegistrationID: id, Language: cmd.Language(),
+	session, err := s.startCardVerification(r.Context(), CardVerification{RegistrationID: id, Language: cmd.Language(),
 		CompleteURL: cmd.CompleteURL(), CancelURL: cmd.CancelURL(), ExpiresAt: expiresAt})
 	if err != nil {
 		return err

@@ -177,12 +177,6 @@ func (s *Server) commandContext(r *http.Request) (context.Context, context.Cance
 	return context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.WriteTimeout)
 }
 
-// providerContext is the context a write asks the population register or the card-verification
-// provider in, before its command: as commandContext, not cancelled with the request (net/http
-// cancels it when it reads the end of the client's side — a half-close after a complete request),
-// and bounded by the provider's own timeout, whose expiry is answered "nothing was changed".
-func providerContext(r *http.Request) context.Context { return context.WithoutCancel(r.Context()) }
-
 // execute runs a command on an existing customer and returns the customer as the command left
 // it: the caller is told its own write's version and state, never a later writer's. The command
 // returns once the read models hold that state (read-your-writes).

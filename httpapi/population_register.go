@@ -89,7 +89,7 @@ func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.R
 	if err != nil {
 		return err
 	}
-	p, err := s.person(providerContext(r), ni)
+	p, err := s.person(r.Context(), ni) // not cancelled by a half-close (route); the register's timeout bounds it
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Server) generateCustomer(w http.ResponseWriter, r *http.Request, c *cal
 	if err := s.generateTaken(r, c, g); err != nil {
 		return err
 	}
-	p, err := s.person(providerContext(r), g.NationalIdentifier())
+	p, err := s.person(r.Context(), g.NationalIdentifier())
 	if err != nil {
 		return err
 	}
