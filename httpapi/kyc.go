@@ -100,7 +100,8 @@ func (s *Server) getKycQuestions(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
-// updateKycAnswers records a customer's answers to the ledger's KYC questions: 204.
+// updateKycAnswers records a customer's answers to the ledger's KYC questions: 204 with the
+// version written as ETag.
 func (s *Server) updateKycAnswers(w http.ResponseWriter, r *http.Request, c *call) error {
 	no, err := customerNo(r, c)
 	if err != nil {
@@ -116,9 +117,11 @@ func (s *Server) updateKycAnswers(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	if _, err := s.execute(r, c, no, nil, app.AnswerKyc(cmd)); err != nil {
+	st, err := s.execute(r, c, no, nil, app.AnswerKyc(cmd))
+	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(st.Version))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

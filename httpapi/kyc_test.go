@@ -113,3 +113,39 @@ func TestKycQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestKycAnswersAnswerTheirVersion: recording answers is a write on the customer, and its 204
+// carries the version it wrote as every other write's answer does (README: "a write's answer
+// carries the version it wrote"), so a client can send its next write with If-Match without
+// reading the customer first. It carried no ETag.
+func TestKycAnswersAnswerTheirVersion(t *testing.T) {
+	h := newHarness(t)
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	for i, want := range []string{`"2"`, `"3"`} {
+		req, err := http.NewRequest(http.MethodPost, h.srv.URL+kycAnswersPath,
+			strings.NewReader(`{"answers": [{"questionCode": "multiple_citizenship", "answerCode": "no"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent || resp.Header.Get("ETag") != want {
+			t.Errorf("answers %d: %s with ETag %q, want 204 with ETag %s", i, resp.Status, resp.Header.Get("ETag"), want)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+base, nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("ETag"); got != `"3"` {
+		t.Errorf("the customer after two answers: ETag %s, want \"3\"", got)
+	}
+}

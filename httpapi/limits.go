@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Params returns the names of the route's path parameters, in order.
@@ -44,14 +45,59 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		// A copy: the server decides after the handler, from its own request's body, whether the
 		// connection can be kept (an Expect: 100-continue body never asked for is not read then).
 		r = r.WithContext(r.Context())
+		var body io.ReadCloser
 		if r.ContentLength > s.cfg.MaxBodyBytes {
-			r.Body = tooLargeBody{r.Body, s.cfg.MaxBodyBytes}
+			body = tooLargeBody{r.Body, s.cfg.MaxBodyBytes}
 		} else {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+			body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
+		if s.cfg.HTTPWriteTimeout > 0 {
+			body = &answerableBody{ReadCloser: body, w: w, timeout: s.cfg.HTTPWriteTimeout, headersAt: time.Now()}
+		}
+		r.Body = body
 		next.ServeHTTP(w, r)
 	})
 }
+
+// answerableBody counts the HTTP server's write timeout again from the end of the body: net/http
+// counts it from the end of the headers (just before the handler is called), so a body that took
+// most of the read timeout to arrive would leave its write no time — the change stored, and its
+// answer never written. A body that ends after that deadline has passed (a read timeout longer
+// than the write timeout) is refused as too slow (408), since no answer could be written: nothing
+// is done that could not be answered.
+type answerableBody struct {
+	io.ReadCloser
+	w         http.ResponseWriter
+	timeout   time.Duration
+	headersAt time.Time
+	ended     bool
+}
+
+func (b *answerableBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.ended {
+		b.ended = true
+		if time.Since(b.headersAt) >= b.timeout {
+			return n, errAnswerTooLate
+		}
+		// An error only where no deadline can be set (not a connection of net/http's): the
+		// server's own deadline stands then.
+		_ = http.NewResponseController(b.w).SetWriteDeadline(time.Now().Add(b.timeout))
+	}
+	return n, err
+}
+
+// errAnswerTooLate: a request body ended after the HTTP server's write deadline. A timeout, as a
+// body the read timeout cut off (readBody answers 408).
+var errAnswerTooLate error = answerTooLate{}
+
+type answerTooLate struct{}
+
+func (answerTooLate) Error() string {
+	return "the request body ended after the time to answer it had passed"
+}
+func (answerTooLate) Timeout() bool   { return true }
+func (answerTooLate) Temporary() bool { return false }
 
 // tooLargeBody is the body of a request whose declared length exceeds the limit: reading fails at
 // once with the error http.MaxBytesReader would have returned.

@@ -89,7 +89,7 @@ func (s *Server) updateLegalAddressFromRegister(w http.ResponseWriter, r *http.R
 	if err != nil {
 		return err
 	}
-	p, err := s.person(r.Context(), ni)
+	p, err := s.person(r.Context(), ni) // not cancelled by a half-close (route); the register's timeout bounds it
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -149,6 +150,14 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 		// writer's keys are in its own key store: nothing waits there.)
 		if s.cfg.ReadOnly {
 			r = r.WithContext(personal.WithKeyWait(r.Context(), s.cfg.WriteTimeout))
+		}
+		// A write is carried out for a client that half-closes its connection after a complete
+		// request (net/http cancels the request's context when it reads that): what it does before
+		// its command — waiting for the read models, asking the population register or the
+		// card-verification provider — is not cut short by it either, each bounded by its own
+		// timeout, as the command is (commandContext).
+		if !readScope(ep.scope) {
+			r = r.WithContext(context.WithoutCancel(r.Context()))
 		}
 		if err := s.serveLedger(w, r, ep, query); err != nil {
 			s.writeError(w, r, err)

@@ -110,6 +110,11 @@ type Config struct {
 	Metrics http.Handler
 	// Observer is told of every request (for metrics); nil observes nothing.
 	Observer Observer
+	// HTTPWriteTimeout is the HTTP server's write timeout (http.Server.WriteTimeout), which
+	// net/http counts from the end of a request's headers: the server counts it again from the
+	// end of the body (limits.go), so a body that arrived slowly leaves its write the time to be
+	// answered. 0: the HTTP server's deadline stands.
+	HTTPWriteTimeout time.Duration
 	// MaxBodyBytes is the largest request body accepted; a larger one is a 413 problem (default
 	// DefaultMaxBodyBytes).
 	MaxBodyBytes int64

@@ -18,7 +18,8 @@ type HTTPLimits struct {
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, body included.
 	ReadTimeout time.Duration
-	// WriteTimeout bounds the time from the end of the request headers to the end of the response.
+	// WriteTimeout bounds the time from the end of the request (its body; the headers of one
+	// without) to the end of the response (httpapi.Config.HTTPWriteTimeout).
 	WriteTimeout time.Duration
 	// IdleTimeout bounds how long a keep-alive connection waits for its next request.
 	IdleTimeout time.Duration
@@ -54,7 +55,10 @@ func (l *HTTPLimits) register(fs *flag.FlagSet) {
 	fs.Int64Var(&l.MaxBodyBytes, "http-max-body-bytes", d.MaxBodyBytes, "largest request body, in bytes")
 }
 
-// validate reports every limit that is not positive.
+// validate reports every limit that is not positive, and a write timeout not above the
+// read-model wait: a request waits up to that long for its command (or, on a reader, for a data
+// key) and is then answered — a stored write's 200, or its 503 naming the version — and an answer
+// later than the write timeout is never written.
 func (l HTTPLimits) validate() error {
 	var errs []error
 	for _, d := range []struct {
@@ -64,6 +68,10 @@ func (l HTTPLimits) validate() error {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s %v: want a positive duration", d.name, d.v))
 		}
+	}
+	if l.WriteTimeout > 0 && l.ReadModelWait > 0 && l.WriteTimeout <= l.ReadModelWait {
+		errs = append(errs, fmt.Errorf("http write timeout %v is not above the read model wait %v: a write's answer could not be written; raise the http write timeout or shorten the read model wait",
+			l.WriteTimeout, l.ReadModelWait))
 	}
 	if l.MaxHeaderBytes < 4<<10 {
 		errs = append(errs, fmt.Errorf("http max header bytes %d: want at least 4096", l.MaxHeaderBytes))

@@ -150,7 +150,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ledgers: m.ledgers, Customers: customers, Audit: auditIndex{audit}, Waiter: m.runner,
 		Verifier: m.verifier, Ready: m.ready, Degraded: m.degraded, Details: m.details, Logger: m.log,
 		Merchants: lf.merchants(), Now: m.Now, PopulationRegister: register, MaxBodyBytes: o.HTTP.MaxBodyBytes,
-		WriteTimeout: o.HTTP.ReadModelWait, Personal: eventOpener{m.pd}, TracerProvider: m.tracing.Provider,
+		WriteTimeout: o.HTTP.ReadModelWait, HTTPWriteTimeout: o.HTTP.WriteTimeout, Personal: eventOpener{m.pd}, TracerProvider: m.tracing.Provider,
 	}
 	// Listening first: the card-verification provider's URLs name the address.
 	if m.listener, err = net.Listen("tcp", o.HTTPAddr); err != nil {
