@@ -139,6 +139,9 @@ func ParseSwedishAccount(clearingNo, accountNo string) (SwedishAccount, error) {
 	if !ok {
 		return SwedishAccount{}, fail(ReasonUnknownBank, "The clearing number belongs to no known bank.")
 	}
+	if allZeros(a) {
+		return SwedishAccount{}, zeros("account number")
+	}
 	if bank.typ == 1 {
 		if len(a) != 7 {
 			return SwedishAccount{}, fail(ReasonLength, "The account number must have 7 digits for this bank.")

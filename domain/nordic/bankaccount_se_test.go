@@ -47,6 +47,11 @@ func TestParseSwedishAccount(t *testing.T) {
 		{"9960", "123456782", SwedishAccount{}, ReasonLength},
 		{"9549", "1234567897", SwedishAccount{}, ReasonLength},
 		{"9500", "1", SwedishAccount{}, ReasonLength},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"6000", "000000000", SwedishAccount{}, ReasonFormat},
+		{"9500", "00", SwedishAccount{}, ReasonFormat},
+		{"8000", "0000000000", SwedishAccount{}, ReasonFormat},
+		{"9180", "0000000000", SwedishAccount{}, ReasonFormat},
 		// Clearing numbers.
 		{"0100", "1234567", SwedishAccount{}, ReasonUnknownBank},
 		{"9999", "1234567", SwedishAccount{}, ReasonUnknownBank},
