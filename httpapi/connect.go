@@ -213,11 +213,11 @@ func (s *Server) readModelsReady(ctx context.Context) error {
 // any form the national-identifier rules accept. A value the rules reject matches nobody.
 func (s *Server) findByFiscalNumber(ctx context.Context, ledgerNo, countryCode, value string) (domain.CustomerState, bool, error) {
 	in := domain.NationalIdentifierInput{RegNo: domain.Set(value), CountryCode: domain.Set(countryCode)}
-	ni, id, err := domain.ParseNationalIdentifier(in, "", s.now())
+	candidates, err := lookupIdentifiers(in, "", s.now())
 	if err != nil {
 		return domain.CustomerState{}, false, nil
 	}
-	for _, cand := range lookupCandidates(ni, id, value) {
+	for _, cand := range candidates {
 		no, found, err := s.cfg.Customers.FindByNationalID(ctx, ledgerNo, cand)
 		if err != nil {
 			return domain.CustomerState{}, false, err

@@ -351,9 +351,9 @@ func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) e
 	if !ni.HasValue() {
 		problems = []domain.Problem{{Name: domain.PropNationalIdentifier, Description: "nationalIdentifier is required"}}
 	} else {
-		p, id, err := domain.ParseNationalIdentifier(ni.Value, domain.PropNationalIdentifier, s.now())
+		var err error
+		candidates, err = lookupIdentifiers(ni.Value, domain.PropNationalIdentifier, s.now())
 		problems = merge(nil, err)
-		candidates = lookupCandidates(p, id, ni.Value.RegNo.Value)
 	}
 	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {
 		return invalid(ps...)

@@ -36,7 +36,10 @@ func TestNationalIdentifierVectorsOverHTTP(t *testing.T) {
 		{"SE", "business", "556036-0793", "556036-0793", []string{"5560360793", "165560360793"}},
 		{"SE", "business", "212000-0142", "212000-0142", nil},
 		{"se", "business", "1234567897", "123456-7897", nil},
-		{"NO", "consumer", "15108695088", "15108695088", nil},
+		{"NO", "consumer", "15108695088", "15108695088", []string{"151086 95088", " 15108695088 "}},
+		{"NO", "business", "995 525 828", "995525828", []string{"995525828"}}, // organisasjonsnummer
+		{"DK", "business", "13585628", "13585628", nil},                       // CVR
+		{"FI", "business", "2077474-0", "2077474-0", []string{"20774740"}},    // Y-tunnus
 		{"NO", "consumer", "31129956715", "31129956715", nil},
 		{"NO", "consumer", "31129956731", "31129956731", nil}, // valid only under the 2032 rule
 		{"DK", "consumer", "211062-5629", "211062-5629", []string{"2110625629"}},
@@ -86,6 +89,11 @@ func TestNationalIdentifierVectorsOverHTTP(t *testing.T) {
 		{"DK", "consumer", "511062-5629", "date"},
 		{"FI", "consumer", "131052-308U", "check character"},
 		{"FI", "consumer", "310252-308Y", "date"},
+		{"NO", "business", "995525829", "organisasjonsnummer checksum"},
+		{"NO", "business", "000000000", "organisasjonsnummer of only zeros"},
+		{"DK", "business", "13585627", "CVR checksum"},
+		{"FI", "business", "20774741", "Y-tunnus check digit"},
+		{"FI", "business", "0000000-0", "Y-tunnus of only zeros"},
 		{"XX", "consumer", "123", "no such country"},
 		{"US", "consumer", "123456789012345678901", "21 characters"},
 	}

@@ -18,6 +18,9 @@ func ParseNorwegianAccount(s string) (string, error) {
 	if len(d) != 11 {
 		return "", fail(ReasonLength, "The Norwegian account number must have 11 digits.")
 	}
+	if allZeros(d) {
+		return "", zeros("Norwegian account number")
+	}
 	if !noAccountValid(d) {
 		return "", fail(ReasonChecksum, "The check digit of the Norwegian account number is wrong.")
 	}

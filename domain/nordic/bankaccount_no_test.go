@@ -13,6 +13,8 @@ func TestParseNorwegianAccount(t *testing.T) {
 		{"12345678903", "12345678903", ""},
 		{"86011117949", "", ReasonChecksum},
 		{"12345678904", "", ReasonChecksum},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"0000.00.00000", "", ReasonFormat},
 		{"8601-11-17947", "", ReasonFormat},
 		{"8601111794", "", ReasonLength},
 		{"860111179470", "", ReasonLength},

@@ -74,10 +74,10 @@ var seBanks = []seBank{
 	// Type 2: the account number stands alone.
 	{9180, 9189, "Danske Bank", 2, 1, 10, 10},
 	{6000, 6999, "Handelsbanken", 2, 2, 8, 9},
-	{3300, 3300, "Nordea", 2, 1, 10, 10}, // personkonto: the holder's personnummer
-	{3782, 3782, "Nordea", 2, 1, 10, 10}, // personkonto: the holder's personnummer
-	{9500, 9549, "Nordea Plusgirot", 2, 3, 2, 10},
-	{9960, 9969, "Nordea Plusgirot", 2, 3, 2, 10},
+	{3300, 3300, "Nordea", 2, 1, 10, 10},         // personkonto: the holder's personnummer
+	{3782, 3782, "Nordea", 2, 1, 10, 10},         // personkonto: the holder's personnummer
+	{9500, 9549, "Nordea Plusgirot", 2, 3, 2, 8}, // a plusgiro number: 2–8 digits
+	{9960, 9969, "Nordea Plusgirot", 2, 3, 2, 8},
 	{9890, 9899, "Riksgälden", 2, 1, 10, 10},
 	{9570, 9579, "Sparbanken Syd", 2, 1, 10, 10},
 	{8000, 8999, "Swedbank", 2, 3, 2, 10},
@@ -103,7 +103,8 @@ func findSEBank(clearing int) (seBank, bool) {
 //   - Type 2 comment 1: Luhn over the 10-digit account; comment 2
 //     (Handelsbanken): mod 11 over the account zero-padded to 9 digits (8–9
 //     given); comment 3 (Swedbank 8xxx, Nordea Plusgirot): Luhn over the
-//     account zero-padded to 10 digits (2–10 given).
+//     account zero-padded to 10 digits (2–10 given for Swedbank, 2–8 for
+//     Nordea Plusgirot, whose accounts are plusgiro numbers).
 //
 // Swedbank's 5-digit clearing numbers (8xxx-x) are accepted: the 5th digit
 // must be the Luhn check digit of the first four, and is dropped.
@@ -137,6 +138,9 @@ func ParseSwedishAccount(clearingNo, accountNo string) (SwedishAccount, error) {
 	bank, ok := findSEBank(atoi(c))
 	if !ok {
 		return SwedishAccount{}, fail(ReasonUnknownBank, "The clearing number belongs to no known bank.")
+	}
+	if allZeros(a) {
+		return SwedishAccount{}, zeros("account number")
 	}
 	if bank.typ == 1 {
 		if len(a) != 7 {

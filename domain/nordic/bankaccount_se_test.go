@@ -39,6 +39,19 @@ func TestParseSwedishAccount(t *testing.T) {
 		{"8327", "9123456784", SwedishAccount{}, ReasonChecksum},
 		{"9960", "123456-6", SwedishAccount{"9960", "0001234566", "Nordea Plusgirot", 2}, ""},
 		{"9960", "1234567", SwedishAccount{}, ReasonChecksum},
+		// Nordea Plusgirot accounts have 2–8 digits (notes §1.8; kontonummer): a longer one
+		// is refused even when its Luhn digit holds.
+		{"9960", "12345674", SwedishAccount{"9960", "0012345674", "Nordea Plusgirot", 2}, ""},
+		{"9500", "41", SwedishAccount{}, ReasonChecksum},
+		{"9500", "42", SwedishAccount{"9500", "0000000042", "Nordea Plusgirot", 2}, ""},
+		{"9960", "123456782", SwedishAccount{}, ReasonLength},
+		{"9549", "1234567897", SwedishAccount{}, ReasonLength},
+		{"9500", "1", SwedishAccount{}, ReasonLength},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"6000", "000000000", SwedishAccount{}, ReasonFormat},
+		{"9500", "00", SwedishAccount{}, ReasonFormat},
+		{"8000", "0000000000", SwedishAccount{}, ReasonFormat},
+		{"9180", "0000000000", SwedishAccount{}, ReasonFormat},
 		// Clearing numbers.
 		{"0100", "1234567", SwedishAccount{}, ReasonUnknownBank},
 		{"9999", "1234567", SwedishAccount{}, ReasonUnknownBank},

@@ -15,6 +15,18 @@ func isDigits(s string) bool {
 	return true
 }
 
+// allZeros reports whether s consists of the digit 0 only. Such a number passes every weighted
+// checksum (Luhn and mod 11 alike) but is never issued, so validators refuse it (as
+// kontonummer's checks do).
+func allZeros(s string) bool {
+	return strings.Trim(s, "0") == ""
+}
+
+// zeros is the error of a number of only zeros.
+func zeros(what string) *Error {
+	return fail(ReasonFormat, "The "+what+" consists of zeros only; no such number is issued.")
+}
+
 // atoi converts a string of ASCII digits (already checked) to an int.
 func atoi(s string) int {
 	n := 0

@@ -87,6 +87,9 @@ func yTunnusValid(s string) bool {
 }
 
 func parseYTunnus(s string) (NationalID, error) {
+	if allZeros(s) {
+		return NationalID{}, zeros("Y-tunnus")
+	}
 	if !yTunnusValid(s) {
 		return NationalID{}, fail(ReasonChecksum, "The check digit of the Y-tunnus is wrong.")
 	}

@@ -37,6 +37,9 @@ func TestParseNationalIDFinland(t *testing.T) {
 		{"2077474-0", "2077474-0", KindYTunnus, false, time.Time{}, ""},
 		{"20774740", "2077474-0", KindYTunnus, false, time.Time{}, ""},
 		{"2077474-1", "", "", false, time.Time{}, ReasonChecksum},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"0000000-0", "", "", false, time.Time{}, ReasonFormat},
+		{"00000000", "", "", false, time.Time{}, ReasonFormat},
 		{"2077474/0", "", "", false, time.Time{}, ReasonFormat},
 		{"", "", "", false, time.Time{}, ReasonEmpty},
 	}

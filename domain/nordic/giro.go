@@ -25,6 +25,9 @@ func parseGiro(s string, minLen, maxLen int, what, lengthMsg string) (string, er
 	if len(d) < minLen || len(d) > maxLen {
 		return "", fail(ReasonLength, lengthMsg)
 	}
+	if allZeros(d) {
+		return "", zeros(what)
+	}
 	if !luhnValid(d) {
 		return "", fail(ReasonChecksum, "The check digit of the "+what+" is wrong.")
 	}

@@ -17,6 +17,9 @@ func TestParseBankgiro(t *testing.T) {
 		{"555-555", "", ReasonLength},
 		{"123-45678-9", "", ReasonLength},
 		{"160.9908", "", ReasonFormat},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"000-0000", "", ReasonFormat},
+		{"0000-0000", "", ReasonFormat},
 		{"", "", ReasonEmpty},
 	}
 	for _, tt := range tests {
@@ -37,6 +40,9 @@ func TestParsePlusgiro(t *testing.T) {
 		{"1234566", "1234566", ""},
 		{"4160-8", "41608", ""},
 		{"18", "18", ""},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"00", "", ReasonFormat},
+		{"0000000-0", "", ReasonFormat},
 		{"12 34 56-7", "", ReasonChecksum},
 		{"4160-9", "", ReasonChecksum},
 		{"1", "", ReasonLength},

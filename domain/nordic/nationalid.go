@@ -74,7 +74,9 @@ const maxOtherIDLen = 20
 //   - FI: HETU (canonical upper case, century sign kept) and Y-tunnus
 //     (NNNNNNN-C); see ParseFinnishID.
 //   - any other assigned country: the trimmed value, 1–20 characters without
-//     control characters, Kind "other".
+//     control characters, invisible format characters, white space other than
+//     the space, digits other than 0–9 or full-width forms (so that two
+//     customers cannot hold identifiers that look or read the same), Kind "other".
 func ParseNationalID(countryCode, regNo string, today time.Time) (NationalID, error) {
 	cc, ok := CountryCode(countryCode)
 	if !ok {
@@ -107,6 +109,27 @@ func ParseNationalID(countryCode, regNo string, today time.Time) (NationalID, er
 		if unicode.IsControl(r) {
 			return NationalID{}, fail(ReasonFormat, "The national identifier contains control characters.")
 		}
+		if lookAlike(r) {
+			return NationalID{}, fail(ReasonFormat, "The national identifier contains invisible characters, white space other than a space, digits other than 0–9 or full-width characters.")
+		}
 	}
 	return NationalID{CountryCode: cc, Canonical: s, Kind: KindOther}, nil
+}
+
+// lookAlike reports whether r would let two identifiers that look the same (or mean the same
+// number) differ: an invisible format character (zero-width space, byte-order mark, soft hyphen,
+// direction marks), white space other than the ASCII space, a decimal digit other than 0–9
+// (full-width, Arabic-Indic, …), or a full-width or half-width form. The identifier is stored as
+// given, and uniqueness is on what is stored, so such characters are refused rather than
+// accepted as another identifier.
+func lookAlike(r rune) bool {
+	switch {
+	case r == ' ':
+		return false
+	case unicode.Is(unicode.Cf, r), unicode.IsSpace(r):
+		return true
+	case unicode.IsDigit(r) && (r < '0' || r > '9'):
+		return true
+	}
+	return r >= 0xFF00 && r <= 0xFFEF // Halfwidth and Fullwidth Forms
 }

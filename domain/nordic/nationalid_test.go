@@ -20,6 +20,21 @@ func TestParseNationalIDOtherCountries(t *testing.T) {
 		{"DE", "12\x0034", NationalID{}, ReasonFormat},
 		{"DE", "\xff\xfe", NationalID{}, ReasonFormat},
 		{"DE", "  ", NationalID{}, ReasonEmpty},
+		{"GB", "AB 123456 C", NationalID{CountryCode: "GB", Canonical: "AB 123456 C", Kind: KindOther}, ""},
+		// Invisible and look-alike characters would make a second customer with the same
+		// visible identifier: refused, never stored as something else.
+		{"DE", "AB123456\u200b", NationalID{}, ReasonFormat},       // zero-width space
+		{"DE", "\ufeffAB123456", NationalID{}, ReasonFormat},       // byte-order mark
+		{"DE", "AB\u00ad123456", NationalID{}, ReasonFormat},       // soft hyphen
+		{"DE", "AB\u200e123456", NationalID{}, ReasonFormat},       // left-to-right mark
+		{"DE", "AB\u00a0123456", NationalID{}, ReasonFormat},       // no-break space inside
+		{"DE", "AB\u3000123456", NationalID{}, ReasonFormat},       // ideographic space inside
+		{"DE", "AB\uff11\uff12\uff13", NationalID{}, ReasonFormat}, // full-width digits
+		{"DE", "\uff21\uff22123", NationalID{}, ReasonFormat},      // full-width letters
+		{"EG", "\u0661\u0662\u0663", NationalID{}, ReasonFormat},   // Arabic-Indic digits
+		{"IN", "\u0967\u0968\u0969", NationalID{}, ReasonFormat},   // Devanagari digits
+		{"DE", "\u00a0AB123456\u00a0", NationalID{CountryCode: "DE", Canonical: "AB123456", Kind: KindOther}, ""},
+		{"RU", "АБ123456", NationalID{CountryCode: "RU", Canonical: "АБ123456", Kind: KindOther}, ""}, // other scripts' letters
 		{"UK", "AB123456C", NationalID{}, ReasonUnknownCountry},
 		{"ZZ", "123", NationalID{}, ReasonUnknownCountry},
 		{"SWE", "811228-9874", NationalID{}, ReasonUnknownCountry},

@@ -54,6 +54,9 @@ func ParseNorwegianID(regNo string, today time.Time) (NationalID, error) {
 }
 
 func parseNorwegianOrgNr(s string) (NationalID, error) {
+	if allZeros(s) {
+		return NationalID{}, zeros("organisation number")
+	}
 	if weightedSum(s, noOrgNrWeights)%11 != 0 {
 		return NationalID{}, fail(ReasonChecksum, "The check digit of the organisation number is wrong.")
 	}

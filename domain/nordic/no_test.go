@@ -34,6 +34,9 @@ func TestParseNationalIDNorway(t *testing.T) {
 		{"995525828", "995525828", KindOrganisasjonsnummer, false, time.Time{}, ""},
 		{"995 525 828", "995525828", KindOrganisasjonsnummer, false, time.Time{}, ""},
 		{"995525829", "", "", false, time.Time{}, ReasonChecksum},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"000000000", "", "", false, time.Time{}, ReasonFormat},
+		{"000 000 000", "", "", false, time.Time{}, ReasonFormat},
 		// Invalid.
 		{"15108695077", "", "", false, time.Time{}, ReasonChecksum},
 		{"15108695089", "", "", false, time.Time{}, ReasonChecksum},

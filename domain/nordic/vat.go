@@ -38,6 +38,9 @@ func ParseVATNumber(vat string) (string, error) {
 		if len(body) != 12 || !isDigits(body) || body[10:] != "01" {
 			return "", fail(ReasonFormat, "A Swedish VAT number is SE followed by 10 digits and 01.")
 		}
+		if allZeros(body[:10]) {
+			return "", zeros("VAT number")
+		}
 		if !luhnValid(body[:10]) {
 			return "", fail(ReasonChecksum, "The check digit of the Swedish VAT number is wrong.")
 		}
@@ -47,6 +50,9 @@ func ParseVATNumber(vat string) (string, error) {
 		}
 		if len(body) != 9 || !isDigits(body) {
 			return "", fail(ReasonFormat, "A Norwegian VAT number is NO followed by 9 digits and MVA.")
+		}
+		if allZeros(body) {
+			return "", zeros("VAT number")
 		}
 		if weightedSum(body, noOrgNrWeights)%11 != 0 {
 			return "", fail(ReasonChecksum, "The check digit of the Norwegian VAT number is wrong.")
@@ -61,6 +67,9 @@ func ParseVATNumber(vat string) (string, error) {
 	case "FI":
 		if len(body) != 8 || !isDigits(body) {
 			return "", fail(ReasonFormat, "A Finnish VAT number is FI followed by 8 digits.")
+		}
+		if allZeros(body) {
+			return "", zeros("VAT number")
 		}
 		if !yTunnusValid(body) {
 			return "", fail(ReasonChecksum, "The check digit of the Finnish VAT number is wrong.")

@@ -27,6 +27,10 @@ func TestParseVATNumber(t *testing.T) {
 		{"FI20774740", "FI20774740", ""},
 		{"FI20774741", "", ReasonChecksum},
 		{"FI2077474-0", "", ReasonFormat},
+		// A number of only zeros passes every weighted checksum but is never issued.
+		{"SE000000000001", "", ReasonFormat},
+		{"NO000000000MVA", "", ReasonFormat},
+		{"FI00000000", "", ReasonFormat},
 		// Other countries: format only.
 		{"DE123456789", "DE123456789", ""},
 		{"ATU12345678", "ATU12345678", ""},
