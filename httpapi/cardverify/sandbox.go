@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -363,16 +364,18 @@ func (p *sandboxPages) render(w http.ResponseWriter, status int, reg *domain.Car
 
 // securityHeaders: no framing, no caching, no referrer (the page's URL is its secret), nothing
 // loaded but the page's own stylesheet, forms posted only to the page (and redirected only to
-// the registration's completeUrl and cancelUrl).
+// the registration's completeUrl and cancelUrl origins, or their scheme where origin cannot
+// name the host).
 func (p *sandboxPages) securityHeaders(w http.ResponseWriter, reg *domain.CardRegistration) {
-	formAction := "'self'"
+	sources := []string{"'self'"}
 	if reg != nil {
 		for _, u := range []string{reg.CompleteURL, reg.CancelURL} {
-			if o := origin(u); o != "" && !strings.Contains(formAction, " "+o) {
-				formAction += " " + o
+			if o := origin(u); o != "" && !slices.Contains(sources, o) {
+				sources = append(sources, o)
 			}
 		}
 	}
+	formAction := strings.Join(sources, " ")
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
@@ -381,11 +384,23 @@ func (p *sandboxPages) securityHeaders(w http.ResponseWriter, reg *domain.CardRe
 	h.Set("X-Content-Type-Options", "nosniff")
 }
 
-// origin returns scheme://host[:port] of a validated redirect URL ("" when it has none).
+// origin returns the CSP source of a validated redirect URL: scheme://host[:port] when a CSP
+// host-source can spell its host (ASCII letters, digits, '-' and '.'), its scheme ("https:")
+// otherwise — an underscore, an IPv6 literal or a non-ASCII name makes the source invalid, a
+// browser ignores it and then blocks the redirect to the URL the API accepted. "" when the URL
+// has no host.
 func origin(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " ;,'\"") {
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return ""
 	}
-	return u.Scheme + "://" + u.Host
+	if strings.IndexFunc(u.Hostname(), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+	}) >= 0 {
+		return u.Scheme + ":"
+	}
+	if port := u.Port(); port != "" {
+		return u.Scheme + "://" + u.Hostname() + ":" + port
+	}
+	return u.Scheme + "://" + u.Hostname() // "host:" has an empty port, which no CSP source has
 }
