@@ -66,11 +66,7 @@ func TestE2ESandboxInBrowser(t *testing.T) {
 	checkSideBySide(t, ctx, 1280)
 	browsertest.Screenshot(t, ctx, "desktop")
 	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#pan"), "5510 0000 0000 1232"),
-		chromedp.SendKeys(chromedp.CSS("#expiry"), "04/35"),
-		chromedp.SendKeys(chromedp.CSS("#cvc"), "123"),
-		chromedp.Click(chromedp.CSS("#verify")),
-		chromedp.WaitVisible(chromedp.CSS("#shop")),
+		submitCard("5510 0000 0000 1232", "04/35", "123", "#shop"),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -121,11 +117,7 @@ func TestE2ESandboxInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(u),
 		chromedp.WaitVisible(chromedp.CSS("#pan")),
-		chromedp.SendKeys(chromedp.CSS("#pan"), "4111111111111111"),
-		chromedp.SendKeys(chromedp.CSS("#expiry"), "04/35"),
-		chromedp.SendKeys(chromedp.CSS("#cvc"), "123"),
-		chromedp.Click(chromedp.CSS("#verify")),
-		chromedp.WaitVisible(chromedp.CSS("#pan-error")),
+		submitCard("4111111111111111", "04/35", "123", "#pan-error"),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -167,11 +159,7 @@ func TestE2ESandboxOnAPhone(t *testing.T) {
 			// A wrong check digit, an expiry in the past, a short CVC: every error shown, the
 			// fields still level.
 			if err := chromedp.Do(ctx,
-				chromedp.SendKeys(chromedp.CSS("#pan"), "5510 0000 0000 1233"),
-				chromedp.SendKeys(chromedp.CSS("#expiry"), "01/20"),
-				chromedp.SendKeys(chromedp.CSS("#cvc"), "12"),
-				chromedp.Click(chromedp.CSS("#verify")),
-				chromedp.WaitVisible(chromedp.CSS("#pan-error")),
+				submitCard("5510 0000 0000 1233", "01/20", "12", "#pan-error"),
 			); err != nil {
 				t.Fatal(err)
 			}
@@ -204,4 +192,16 @@ func checkSideBySide(t *testing.T, ctx context.Context, screen float64) {
 	if page.Overflows() || page.ScrollWidth > screen {
 		t.Errorf("the page is %.0f px wide on a %.0f px screen", page.ScrollWidth, screen)
 	}
+}
+
+// submitCard fills the sandbox form with a card and sends it, then waits until the element
+// sel shows (the shop's page, or an error on the form).
+func submitCard(pan, expiry, cvc, sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SendKeys(chromedp.CSS("#pan"), pan),
+		chromedp.SendKeys(chromedp.CSS("#expiry"), expiry),
+		chromedp.SendKeys(chromedp.CSS("#cvc"), cvc),
+		chromedp.Click(chromedp.CSS("#verify")),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+	)
 }

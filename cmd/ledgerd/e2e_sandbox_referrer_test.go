@@ -46,11 +46,7 @@ func TestE2ESandboxSendsNoReferrerToTheShop(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(u),
 		chromedp.WaitVisible(chromedp.CSS("#pan")),
-		chromedp.SendKeys(chromedp.CSS("#pan"), "5510 0000 0000 1232"),
-		chromedp.SendKeys(chromedp.CSS("#expiry"), "04/35"),
-		chromedp.SendKeys(chromedp.CSS("#cvc"), "123"),
-		chromedp.Click(chromedp.CSS("#verify")),
-		chromedp.WaitVisible(chromedp.CSS("#shop")),
+		submitCard("5510 0000 0000 1232", "04/35", "123", "#shop"),
 	); err != nil {
 		t.Fatal(err)
 	}
