@@ -20,7 +20,9 @@ import (
 // threat); eDIAddressInfo is personal (a sole trader's e-invoice address names them); legal
 // status, legal entity, language and distribution type are statuses and stay clear. KYC answer
 // codes are personal (income bands, citizenships), their question codes are not. A disbursement
-// destination is personal as a whole (bank accounts; SUS: a personnummer and an address).
+// destination is personal as a whole (bank accounts; SUS: a personnummer and an address). A
+// look-up's result is personal when it matched a customer: "withheld" with a legal status other
+// than deceased (which is clear) says that the customer's identity is protected.
 var personalFields = map[string][]string{
 	TypeCustomerCreated: {"nationalIdentifier", "vatNo", "name", "emailAddress", "protectedIdentity",
 		"msisdn", "taxIdentificationNumber", "eDIAddressInfo", "legalAddress"},
@@ -36,7 +38,7 @@ var personalFields = map[string][]string{
 	TypeDisbursementCompleted:   {},
 	TypeSurplusSettled:          {},
 	TypeSurplusRegulated:        {},
-	TypeCustomerDetailsLookedUp: {}, // never stores the looked-up value (see CustomerDetailsLookedUp)
+	TypeCustomerDetailsLookedUp: {"result"}, // a matched look-up's result, never the looked-up value (PersonalFieldsIn)
 	TypeCustomerForgotten:       {},
 
 	// Consents: card data (the provider's card token — it charges the card —, the masked number,
@@ -56,6 +58,31 @@ func PersonalFields(eventType string) ([]string, bool) {
 	paths, ok := personalFields[eventType]
 	return slices.Clone(paths), ok
 }
+
+// PersonalFieldsIn returns the paths of the personal members of an event of type eventType stored
+// in stream: PersonalFields, except for a look-up that matched nobody (the stream
+// LookupStreamName(ledgerNo, "")), whose result ("not-found") is about nobody and which has no
+// customer whose key could seal it. A matched look-up's result is sealed with the customer's key,
+// whatever it is, so a sealed result tells nothing either.
+func PersonalFieldsIn(eventType, stream string) ([]string, bool) {
+	paths, ok := PersonalFields(eventType)
+	if eventType == TypeCustomerDetailsLookedUp {
+		if _, kind, no, split := SplitStream(stream); split && kind == StreamLookups && no == UnmatchedLookups {
+			return nil, ok
+		}
+	}
+	return paths, ok
+}
+
+// personalPadding gives the event types whose sealed members are padded: their plaintext is
+// filled with white space to a multiple of so many bytes before it is sealed, so the length of
+// the ciphertext does not tell the values apart. A look-up's sealed result is "found" or
+// "withheld": unpadded, the three bytes between them would say which.
+var personalPadding = map[string]int{TypeCustomerDetailsLookedUp: 32}
+
+// PersonalPadding returns the multiple of bytes an event type's sealed plaintext is padded to
+// with white space (0: not padded).
+func PersonalPadding(eventType string) int { return personalPadding[eventType] }
 
 // ClassifiedEventTypes returns the event types the personal-data classification covers, sorted.
 func ClassifiedEventTypes() []string {

@@ -187,11 +187,13 @@ func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal
 		TraceParent: ri.traceParent, TraceState: ri.traceState}
 	// A look-up stored while the read models lag is on record (only its audit entry is not
 	// readable yet): it is answered.
-	if res, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta); err != nil && !(res.Changed && errors.Is(err, eventstore.ErrNotApplied)) {
+	res, err := s.cfg.Lookups.RecordLookup(ctx, ledgerNo, e, meta)
+	if err != nil && !(res.Changed && errors.Is(err, eventstore.ErrNotApplied)) {
 		s.writeConnectErr(w, r, err)
 		return
 	}
-	if e.Result != domain.LookupFound {
+	// A customer forgotten since the search is recorded as no match (no customer number).
+	if e.Result != domain.LookupFound || res.CustomerNo == "" {
 		s.writeConnectError(w, r, connectNotFound, "")
 		return
 	}

@@ -140,6 +140,9 @@ func TestE2ERawConsumer(t *testing.T) {
 				t.Fatalf("%s: %v", where, err)
 			}
 			personal := schemas.PersonalMembers(typ)
+			if typ == domain.TypeCustomerDetailsLookedUp && no == domain.UnmatchedLookups {
+				personal = nil // a look-up that matched nobody is about nobody (domain.PersonalFieldsIn)
+			}
 			for _, p := range personal {
 				if inClear(payload, strings.Split(p, ".")) {
 					t.Errorf("%s: personal member %s in the clear: %s", where, p, m.Data())

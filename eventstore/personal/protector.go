@@ -70,14 +70,29 @@ type sealedData struct {
 	C []byte   `json:"c"`
 }
 
-// Subject returns the data-key subject of an event stream: the stream itself for a customer's
-// stream ("{ledgerNo}/customers/{customerNo}"); ok is false for every other stream (the look-up
-// streams), which holds no personal data.
+// Subject returns the data-key subject of a customer's stream: the stream itself
+// ("{ledgerNo}/customers/{customerNo}"); ok is false for every other stream (the look-up
+// streams).
 func Subject(stream string) (string, bool) {
 	if _, _, ok := domain.ParseStream(stream); !ok {
 		return "", false
 	}
 	return stream, true
+}
+
+// keySubject returns the subject whose data key seals an event stream's personal members: the
+// customer's (Subject) for its own stream and for the record of look-ups of it
+// ("{ledgerNo}/lookups/{customerNo}": a matched look-up's result is erased with the customer);
+// ok is false for every other stream (the unmatched look-ups), which holds no personal data.
+func keySubject(stream string) (string, bool) {
+	if subject, ok := Subject(stream); ok {
+		return subject, true
+	}
+	ledgerNo, kind, customerNo, ok := domain.SplitStream(stream)
+	if !ok || kind != domain.StreamLookups || ledgerNo == "" || customerNo == "" || customerNo == domain.UnmatchedLookups {
+		return "", false
+	}
+	return domain.StreamName(ledgerNo, customerNo), true
 }
 
 // Protector seals the personal members of events before they are stored, opens them when they
@@ -98,10 +113,11 @@ func eventAAD(stream string, id uuid.UUID, typ string) []byte {
 
 // SealEvent returns an event's data as it is stored: the personal members of its type
 // (domain.PersonalFields) taken out and sealed with the customer's data key into SealedMember,
-// which it creates when the customer has none. Data without personal members present is
-// returned unchanged; an unclassified type fails with ErrUnclassified.
+// which it creates when the customer has none (the paths domain.PersonalFieldsIn gives for the stream).
+// Data without personal members present is returned unchanged; an unclassified type fails with
+// ErrUnclassified.
 func (p *Protector) SealEvent(ctx context.Context, stream string, id uuid.UUID, typ string, data []byte) ([]byte, error) {
-	paths, ok := domain.PersonalFields(typ)
+	paths, ok := domain.PersonalFieldsIn(typ, stream)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnclassified, typ)
 	}
@@ -160,7 +176,7 @@ func (p *Protector) sealFlat(ctx context.Context, stream string, id uuid.UUID, t
 // sealMembers seals the JSON object of an event's personal members with the data key of the
 // event's customer, making the key when the customer has none.
 func (p *Protector) sealMembers(ctx context.Context, stream string, id uuid.UUID, typ string, plain []byte) ([]byte, error) {
-	subject, ok := Subject(stream)
+	subject, ok := keySubject(stream)
 	if !ok {
 		return nil, fmt.Errorf("personal: %s with personal data in stream %q, which belongs to no customer", typ, stream)
 	}
@@ -168,7 +184,22 @@ func (p *Protector) sealMembers(ctx context.Context, stream string, id uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return k.c.seal(nil, eventAAD(stream, id, typ), plain), nil
+	return k.c.seal(nil, eventAAD(stream, id, typ), pad(plain, domain.PersonalPadding(typ))), nil
+}
+
+// pad fills the JSON object plain with spaces before its closing brace up to a multiple of n
+// bytes (n 0: plain as it is), so that the ciphertext's length does not tell its values apart.
+// White space is JSON's: the padded object opens to the same members.
+func pad(plain []byte, n int) []byte {
+	if n <= 0 || len(plain)%n == 0 || len(plain) == 0 || plain[len(plain)-1] != '}' {
+		return plain
+	}
+	padded := make([]byte, 0, len(plain)+n-len(plain)%n)
+	padded = append(padded, plain[:len(plain)-1]...)
+	for len(padded) < cap(padded)-1 {
+		padded = append(padded, ' ')
+	}
+	return append(padded, '}')
 }
 
 // sealedMarker is in the data of every sealed event.
@@ -240,7 +271,7 @@ func (p *Protector) OpenEvent(ctx context.Context, e eventstore.Event) (Opened, 
 	if err != nil || s.V != sealedFormat {
 		return Opened{}, fmt.Errorf("personal: event %d: malformed %s", e.Position, SealedMember)
 	}
-	subject, ok := Subject(e.Stream)
+	subject, ok := keySubject(e.Stream)
 	if !ok {
 		return Opened{}, fmt.Errorf("personal: event %d: sealed data in stream %q, which belongs to no customer", e.Position, e.Stream)
 	}

@@ -52,7 +52,7 @@ func TestSealedGolden(t *testing.T) {
 	for name, data := range goldenByFile(t) {
 		typ, _, _ := strings.Cut(name, ".")
 		id := uuid.MustParse(vectorID)
-		sealed, err := p.SealEvent(ctx, vectorStream, id, typ, data)
+		sealed, err := p.SealEvent(ctx, goldenStream(name), id, typ, data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -69,11 +69,21 @@ func TestSealedGolden(t *testing.T) {
 		if !bytes.Equal(sealed, bytes.TrimSpace(want)) {
 			t.Errorf("%s: sealed\n%s\nthe golden file holds\n%s", name, sealed, want)
 		}
-		opened, err := p.OpenEvent(ctx, eventstore.Event{ID: id, Stream: vectorStream, Type: typ, Data: bytes.TrimSpace(want)})
+		opened, err := p.OpenEvent(ctx, eventstore.Event{ID: id, Stream: goldenStream(name), Type: typ, Data: bytes.TrimSpace(want)})
 		if err != nil || !jsonEqual(t, opened.Data, data) {
 			t.Errorf("%s: opens to %s (%v), want %s", name, opened.Data, err, data)
 		}
 	}
+}
+
+// goldenStream is the stream a golden event is sealed in: the test vector's, but the ledger's
+// stream of unmatched look-ups for the look-up that matched nobody (its result is about nobody
+// and stays clear: domain.PersonalFieldsIn).
+func goldenStream(name string) string {
+	if name == "CustomerDetailsLookedUp.unmatched" {
+		return "1000/lookups/unmatched"
+	}
+	return vectorStream
 }
 
 // TestSealedFormatAsDocumented opens every sealed golden file with nothing but the standard

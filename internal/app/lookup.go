@@ -7,6 +7,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/personal"
 )
 
 // RecordLookup stores a customer-details look-up as a CustomerDetailsLookedUp event in the
@@ -17,6 +18,10 @@ import (
 //
 // The stream is an append-only record nothing decides on, so the append expects any version:
 // concurrent look-ups of one customer never conflict.
+//
+// A matched customer forgotten meanwhile (its data key destroyed, so the result cannot be sealed
+// with it) is recorded as a look-up that matched nobody: the Result's CustomerNo is then empty,
+// and the caller must answer as for no match.
 //
 // A look-up stored while the read models cannot show it yet is recorded: the Result says so
 // (Changed, its version and position) together with the error matching eventstore.ErrNotApplied,
@@ -39,6 +44,12 @@ func (h *Handler) RecordLookup(ctx context.Context, ledgerNo string, e domain.Cu
 		return Result{}, fmt.Errorf("commands: unknown look-up result %q", e.Result)
 	}
 	appended, err := h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, e.CustomerNo), eventstore.Any, []domain.Event{e}, meta, nil)
+	if errors.Is(err, personal.ErrKeyDestroyed) {
+		// The customer was forgotten after the search: its result cannot be sealed, and nothing
+		// of it may be disclosed. Recorded as matching nobody; the Result says so (no customer).
+		e.CustomerNo, e.Result = "", domain.LookupNotFound
+		appended, err = h.append(ctx, ledgerNo, domain.LookupStreamName(ledgerNo, ""), eventstore.Any, []domain.Event{e}, meta, nil)
+	}
 	if err != nil && (!errors.Is(err, eventstore.ErrNotApplied) || appended.Version == 0) {
 		return Result{}, err // not stored
 	}

@@ -108,3 +108,32 @@ func TestRecordLookupStoredNotApplied(t *testing.T) {
 		t.Fatalf("the look-up stream holds %d events (%v), want 1", len(events), err)
 	}
 }
+
+// TestRecordLookupOfACustomerForgottenMeanwhile: a look-up that matched a customer forgotten
+// before the look-up was recorded (its data key destroyed, so its result cannot be sealed) is
+// recorded as matching nobody, and says so (no customer number): the caller answers it as not
+// found rather than failing, and discloses nothing.
+func TestRecordLookupOfACustomerForgottenMeanwhile(t *testing.T) {
+	h, store, keys, _ := setupSealed(t)
+	ctx := context.Background()
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	if _, err := create(t, h, se, "9999", "19121212-1212"); err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Destroy(ctx, domain.StreamName("1000", "9999")); err != nil {
+		t.Fatal(err)
+	}
+	e := domain.CustomerDetailsLookedUp{MerchantID: "1000", PaymentProductID: "9000", CountryCode: "SE",
+		Keys: []string{"fiscalNumber"}, CustomerNo: "9999", Result: domain.LookupWithheld}
+	res, err := h.RecordLookup(ctx, "1000", e, meta)
+	if err != nil || res.CustomerNo != "" || res.Position == 0 {
+		t.Fatalf("RecordLookup = %+v, %v; want recorded as unmatched", res, err)
+	}
+	if got, _ := store.ReadStream(ctx, "1000/lookups/9999", 1, 10); len(got) != 0 {
+		t.Errorf("recorded in the forgotten customer's look-up stream: %s", got[0].Data)
+	}
+	got, err := store.ReadStream(ctx, "1000/lookups/unmatched", 1, 10)
+	if err != nil || len(got) != 1 || !strings.Contains(string(got[0].Data), `"result":"not-found"`) || strings.Contains(string(got[0].Data), "9999") {
+		t.Fatalf("unmatched look-ups: %v, %v", got, err)
+	}
+}
