@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/nordledger/ledger/domain"
@@ -142,7 +143,8 @@ func (f *fields) startCardRegistrationInput(o *object) domain.StartCardRegistrat
 
 // startCardRegistration starts a registration: the request is validated, the customer must have
 // no active registration (409), the provider is asked for a verification (503 when it cannot
-// answer; nothing is recorded), and RecurringCardRegistrationStarted is recorded. 200 with the
+// answer, or answers only after the registration's expiry time; nothing is recorded), and
+// RecurringCardRegistrationStarted is recorded. 200 with the
 // redirect URL, as the document shows.
 func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c *call) error {
 	no, err := customerNo(r, c)
@@ -184,6 +186,12 @@ func (s *Server) startCardRegistration(w http.ResponseWriter, r *http.Request, c
 		CompleteURL: cmd.CompleteURL(), CancelURL: cmd.CancelURL(), ExpiresAt: expiresAt})
 	if err != nil {
 		return err
+	}
+	// The provider may take its time (up to its timeout): the registration is decided at the
+	// time it is recorded, and one the provider answered only after its expiry time is not
+	// started — recorded, it would be answered Initialized while every read shows it expired.
+	if now = s.now().UTC(); !expiresAt.After(now) {
+		return &verifierError{errors.New("the provider answered after the registration's expiry time")}
 	}
 	st, err = s.execute(r, c, no, match, app.StartCardRegistration(cmd, id, session, now, expiresAt))
 	if err != nil {

@@ -331,7 +331,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		info(r.Context()).dependencyDown = true
 		s.log.WarnContext(r.Context(), "card-verification provider unavailable", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
 		w.Header().Set("Retry-After", "5")
-		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the card-verification provider did not answer; nothing was changed; retry later", nil)
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the card-verification provider did not answer (in time); nothing was changed; retry later", nil)
 	case errors.As(err, &re):
 		// A dependency that is down is a state, not a failure of ours: warn (the error names no
 		// person), and nothing was changed — the register is asked before anything is written.

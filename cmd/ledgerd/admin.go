@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -72,22 +73,50 @@ func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(admin.HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
 
-	info, err := m.store.Backup(r.Context(), w)
+	cw := &countingWriter{w: w}
+	info, err := m.store.Backup(r.Context(), cw)
 	if err != nil {
 		m.log.Warn("backup of the event log failed", "err", err)
-		panic(http.ErrAbortHandler) // cut the response: the copy is incomplete
+		refuseOrCut(w, cw, err)
+		return
 	}
 	m.log.Info("backed up the event log", "bytes", info.Bytes, "head", info.Head)
 }
 
 func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	n, err := m.keys.Backup(w)
+	cw := &countingWriter{w: w}
+	n, err := m.keys.Backup(cw)
 	if err != nil {
 		m.log.Warn("backup of the key store failed", "err", err)
-		panic(http.ErrAbortHandler)
+		refuseOrCut(w, cw, err)
+		return
 	}
 	m.log.Info("backed up the key store", "bytes", n)
+}
+
+// countingWriter counts what a backup has written of its copy.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// refuseOrCut answers a backup that failed: refused with its reason (503) when nothing of the
+// copy was sent — a key store whose rewrite is due, a log that cannot be read — so ledgerctl
+// says why; cut off when part of it was (the copy is incomplete: ledgerctl reports a stream that
+// broke off and keeps nothing).
+func refuseOrCut(w http.ResponseWriter, cw *countingWriter, err error) {
+	if cw.n == 0 {
+		admin.WriteError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	panic(http.ErrAbortHandler)
 }
 
 func (m *Main) rotateMasterKeys(w http.ResponseWriter, r *http.Request) {

@@ -140,10 +140,12 @@ func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
 
 func (m *Main) backupDisclosures(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	n, err := m.disclosures.Backup(w)
+	cw := &countingWriter{w: w}
+	n, err := m.disclosures.Backup(cw)
 	if err != nil {
 		m.log.Warn("backup of the disclosure store failed", "err", err)
-		panic(http.ErrAbortHandler)
+		refuseOrCut(w, cw, err) // admin.go
+		return
 	}
 	m.log.Info("backed up the disclosure store", "bytes", n)
 }

@@ -15,3 +15,13 @@ func SetAfterTombstones(f func()) (restore func()) {
 	afterTombstones = f
 	return func() { afterTombstones = old }
 }
+
+// ExclusiveWaiting reports whether a caller waits to hold the store exclusively (Destroy,
+// Compact, Close) while a backup runs.
+func ExclusiveWaiting(s *Store) bool {
+	if s.backups.TryRLock() {
+		s.backups.RUnlock()
+		return false
+	}
+	return true
+}

@@ -95,6 +95,12 @@ type Store struct {
 	cache   keyCache
 	changed chan struct{}
 
+	// backups is held shared by a backup while it copies, and exclusively, before mu, by every
+	// holder of mu exclusively (Destroy, Compact, Close): one that must wait for a backup waits
+	// here, not on mu, where a waiting writer would hold up every reader — every new customer's
+	// key, every key not in memory, the key bus — for as long as the backup's reader takes.
+	backups sync.RWMutex
+
 	// The writer goroutine (store_writer.go), for writable stores.
 	creates    chan *createRequest
 	quit       chan struct{}
@@ -167,6 +173,8 @@ func (s *Store) finishRewrite() error {
 	}); err != nil || !due {
 		return err
 	}
+	s.backups.Lock()
+	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.compactLocked(); err != nil {
@@ -272,6 +280,8 @@ func (s *Store) init() error {
 // the next Open searches the file for free pages.
 func (s *Store) Close() error {
 	s.stopWriter()
+	s.backups.Lock()
+	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var listErr error
@@ -497,6 +507,8 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 	if len(subjects) == 0 {
 		return nil
 	}
+	s.backups.Lock() // a backup begun before is taken before: it ends first
+	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sub := range subjects {
@@ -597,6 +609,8 @@ func (s *Store) Compact() error {
 	if s.opts.ReadOnly {
 		return ErrReadOnly
 	}
+	s.backups.Lock()
+	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.compactLocked()
@@ -605,7 +619,12 @@ func (s *Store) Compact() error {
 // Backup writes a consistent copy of the key store (one read transaction) to w. It holds no
 // destroyed key: Destroy rewrites the file before it returns, and a file whose rewrite was cut
 // short (a crash, a full disk) is not copied (ErrRewriteDue) — the copy holds the freed pages.
+//
+// A forget (Destroy) waits for a backup begun before it, but nothing else does: the copy may take
+// as long as its reader likes.
 func (s *Store) Backup(w io.Writer) (int64, error) {
+	s.backups.RLock()
+	defer s.backups.RUnlock()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var n int64

@@ -339,14 +339,14 @@ func (p *sandboxPages) message(w http.ResponseWriter, status int, lang, msg, bac
 	p.render(w, status, reg, pageData{Lang: lang, CSS: cssPath, T: t, Message: msg, Back: back})
 }
 
-// failed answers an unexpected error: a plain 500 page that reveals nothing (the request log
-// has the status and the correlation id).
+// failed answers an error of reading or recording a registration as every route answers it, with
+// the server's one mapping (CardRegistrations.WriteError, which logs the service's failures): a
+// result not stored (a full disk) is a 503 "not stored" with Retry-After, one stored while the
+// read models lag a 503 "read before retrying" — never "an unexpected error" for a result that
+// was recorded — and anything else a 500 that reveals nothing.
 func (p *sandboxPages) failed(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) {
-		return
-	}
 	p.securityHeaders(w, nil)
-	http.Error(w, "An unexpected error occurred. Please try again later.", http.StatusInternalServerError)
+	p.regs.WriteError(w, r, err)
 }
 
 func (p *sandboxPages) render(w http.ResponseWriter, status int, reg *domain.CardRegistration, data pageData) {
