@@ -44,8 +44,26 @@ func Path() string {
 // New starts a headless browser for t and returns a chromedp context bound
 // to one tab, cancelled (and the browser stopped) when t ends. The context
 // carries a deadline of timeout so a hung page fails the test instead of
-// hanging it.
+// hanging it. The browser's profile and its own temporary files are removed
+// when t ends.
 func New(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	// Not t.TempDir: Chromium's singleton socket goes in TMPDIR, and a Unix
+	// socket's path has at most 107 bytes — a long test name's directory
+	// leaves too few, and the browser does not start.
+	tmp, err := os.MkdirTemp("", "chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) }) // after the browser stops (cleanups run last first)
+	return start(t, timeout, tmp)
+}
+
+// start is New with the browser's temporary files (TMPDIR) in tmp: Chromium
+// makes a directory there for its process singleton (org.chromium.Chromium.*)
+// and leaves it when it is stopped, as the test's end does — in /tmp, one per
+// browser test run.
+func start(t testing.TB, timeout time.Duration, tmp string) context.Context {
 	t.Helper()
 	path := Path()
 	if path == "" {
@@ -59,6 +77,7 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox refuses to start
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Env("TMPDIR="+tmp),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
