@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
@@ -45,6 +46,9 @@ type Main struct {
 	metrics *metrics            // metrics_observe.go
 	store   *eventstore.Store
 	keys    *personal.Store // a writer's key store (personal.go)
+	// forgets tells when the log's head may be recorded as reconciled (reconcile_mark.go)
+	forgets         interface{ ForgetsSettled() bool }
+	reconcileMarked atomic.Uint64 // the head markReconciled recorded last
 	// disclosures holds a writer's grants of personal data to consumers (consumers.go)
 	disclosures *disclosure.Store
 	ledgers     ledgers         // the configured ledgers: a grant names one of them (consumers.go)
@@ -244,7 +248,8 @@ func (m *Main) startWriter(ctx context.Context, key []byte, cfg *httpapi.Config,
 	if err != nil {
 		return err
 	}
-	cfg.Commands, cfg.Lookups = handler, handler
+	cfg.Commands, cfg.Lookups, m.forgets = handler, handler, handler
+	m.startReconcileMarks(ctx)
 	if err := m.openDisclosures(cfg); err != nil {
 		return err
 	}
@@ -370,6 +375,7 @@ func (m *Main) Close() error {
 	if m.verifier != nil {
 		m.verifier.Close()
 	}
+	m.markReconciled()  // reconcile_mark.go: the next start need not read this run's events again
 	if m.store != nil { // first: its pipeline's last groups are applied to the read models
 		errs = append(errs, m.store.Close())
 	}

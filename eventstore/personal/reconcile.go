@@ -65,6 +65,32 @@ func (s *Store) Reconcile(ctx context.Context, log Log, head uint64) ([]string, 
 	return forgotten, nil
 }
 
+// MarkReconciled records pos as reconciled while the writer runs, so that its next start reads
+// only the events after it: the caller vouches that every CustomerForgotten up to pos has its
+// key destroyed (app.Handler.ForgetsSettled, asked after the log's head was read). The mark only
+// moves forward; Reconcile at a start may set it back (a log restored from an older backup).
+func (s *Store) MarkReconciled(pos uint64) error {
+	if s.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyReconcile); len(v) == 8 && binary.BigEndian.Uint64(v) >= pos {
+			return nil
+		}
+		return meta.Put(keyReconcile, binary.BigEndian.AppendUint64(nil, pos))
+	})
+	if err != nil {
+		return fmt.Errorf("personal: recording the reconciled position: %w", err)
+	}
+	return nil
+}
+
+// Reconciled returns the log position the key store is reconciled up to (0: never).
+func (s *Store) Reconciled() (uint64, error) { return s.reconciled() }
+
 // reconciled returns the log position Reconcile reached last (0: never ran).
 func (s *Store) reconciled() (uint64, error) {
 	var pos uint64

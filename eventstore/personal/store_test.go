@@ -326,6 +326,66 @@ func TestReconcile(t *testing.T) {
 	dataKey(t, r, "1000/customers/3", false)
 }
 
+// TestMarkReconciled: a position marked while the writer runs is where the next Reconcile
+// starts (the forgets up to it are the caller's word: not read again); the mark never moves back,
+// and Reconcile at a start records the head it reached (a restored, shorter log sets it back).
+func TestMarkReconciled(t *testing.T) {
+	dir := t.TempDir()
+	log, err := eventstore.Open(filepath.Join(dir, "events.db"), eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	s := openStore(t, filepath.Join(dir, "keys.db"), ring(t, masterA))
+	appendEvent := func(stream, typ string) uint64 {
+		res, err := log.Append(ctx, eventstore.AppendRequest{Stream: stream, Events: []eventstore.EventData{{
+			ID: uuid.New(), Type: typ, SchemaVersion: 1, Time: time.Now(), Data: []byte(`{}`)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.LastPosition
+	}
+	for _, c := range []string{"1", "2"} {
+		dataKey(t, s, "1000/customers/"+c, true)
+	}
+	marked := appendEvent("1000/customers/1", domain.TypeCustomerForgotten)
+	if err := s.MarkReconciled(marked); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkReconciled(marked - 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Reconciled(); err != nil || got != marked {
+		t.Fatalf("reconciled at %d (%v) after marking %d and then %d; want %d (never back)", got, err, marked, marked-1, marked)
+	}
+	head := appendEvent("1000/customers/2", domain.TypeCustomerForgotten)
+	got, err := s.Reconcile(ctx, log, head)
+	if err != nil || len(got) != 1 || got[0] != "1000/customers/2" {
+		t.Fatalf("reconcile from the mark: %v %v; want only 1000/customers/2 (the event after the mark)", got, err)
+	}
+	// Customer 1's forget is at the mark: the caller vouched for it, so it is not read again.
+	dataKey(t, s, "1000/customers/1", false)
+	if got, err := s.Reconciled(); err != nil || got != head {
+		t.Fatalf("reconciled at %d (%v) after Reconcile to %d", got, err, head)
+	}
+	// Reconcile records the head it is given, also below the mark (a restored log).
+	if _, err := s.Reconcile(ctx, log, marked-1); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Reconciled(); got != marked-1 {
+		t.Fatalf("reconciled at %d after Reconcile to %d", got, marked-1)
+	}
+	s.Close()
+	ro, err := personal.OpenStore(filepath.Join(dir, "keys.db"), ring(t, masterA), personal.StoreOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := ro.MarkReconciled(head); !errors.Is(err, personal.ErrReadOnly) {
+		t.Fatalf("MarkReconciled on a read-only store: %v; want ErrReadOnly", err)
+	}
+}
+
 // TestPreload: keys loaded in one go open what DataKey's keys open; subjects without a live key
 // are left to DataKey, which reports them as before; a key destroyed after its preload is gone;
 // a ring that cannot unwrap the keys fails the preload.

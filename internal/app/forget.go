@@ -39,6 +39,10 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 	if h.pd == nil || h.keys == nil {
 		return Result{}, ErrErasureNotConfigured
 	}
+	// Counted from before its event can be stored until its key is destroyed (ForgetsSettled).
+	mayBeStored, destroyed := false, false
+	done := h.forgets.begin()
+	defer func() { done(mayBeStored, destroyed) }()
 	stream := domain.StreamName(p.LedgerNo, customerNo)
 	defer h.lock(stream)()
 	for attempt := 0; ; attempt++ {
@@ -72,7 +76,11 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		if ni := c.State().NationalIdentifier; ni != nil {
 			releases = append(releases, h.NationalIDKey(p.LedgerNo, *ni))
 		}
+		mayBeStored = true
 		res, err := h.append(ctx, p.LedgerNo, stream, eventstore.Exact(c.Version()), events, meta, releases)
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			mayBeStored = false // refused whole: nothing of it stored
+		}
 		switch {
 		case errors.Is(err, eventstore.ErrNotApplied) && res.Version == 0:
 			return Result{}, err
@@ -90,6 +98,7 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 		if derr := h.keys.Destroy(ctx, stream); derr != nil {
 			return Result{CustomerNo: customerNo, Version: res.Version, Position: res.LastPosition, Changed: true}, keyNotDestroyed(stream, derr)
 		}
+		destroyed = true
 		st, serr := stateAfter(c, events, meta.Time)
 		if serr != nil {
 			return Result{}, fmt.Errorf("commands: %s is forgotten at version %d, but its state cannot be made: %w", stream, res.Version, serr)

@@ -238,3 +238,79 @@ func TestForgetWithKeyNotDestroyed(t *testing.T) {
 		t.Errorf("after the forget was sent again the key is %+v (%v); want destroyed", rec, err)
 	}
 }
+
+// blockingDestroyer is a key store whose Destroy waits until released, after saying it began.
+type blockingDestroyer struct {
+	*personal.Store
+	began   chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingDestroyer) Destroy(ctx context.Context, subjects ...string) error {
+	b.began <- struct{}{}
+	<-b.release
+	return b.Store.Destroy(ctx, subjects...)
+}
+
+// TestForgetsSettled: the handler says when every forget it began has stored nothing or destroyed
+// its key — what lets the writer record the log's head as reconciled while it runs. Not while a
+// forget is between its event and its key's destruction, and never again (until a start) after a
+// forget returned with its key not destroyed; a refused forget changes nothing.
+func TestForgetsSettled(t *testing.T) {
+	_, store, keys, _ := setupSealed(t)
+	blocking := &blockingDestroyer{Store: keys, began: make(chan struct{}), release: make(chan struct{})}
+	h, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: blocking})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	se := domain.LedgerPolicy{LedgerNo: "1000", CountryCode: "SE"}
+	for _, no := range []string{"9999", "8888"} {
+		if _, err := create(t, h, se, no, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !h.ForgetsSettled() {
+		t.Fatal("settled is false before any forget")
+	}
+	if _, err := h.Forget(ctx, se, "7777", meta); !errors.Is(err, domain.ErrCustomerNotFound) || !h.ForgetsSettled() {
+		t.Fatalf("a refused forget (%v) left settled %v; want true", err, h.ForgetsSettled())
+	}
+	forgot := make(chan error)
+	go func() {
+		_, err := h.Forget(ctx, se, "9999", meta)
+		forgot <- err
+	}()
+	<-blocking.began // the event is stored, the key not destroyed yet
+	if h.ForgetsSettled() {
+		t.Error("settled while a forget's key is not destroyed yet")
+	}
+	blocking.release <- struct{}{}
+	if err := <-forgot; err != nil {
+		t.Fatal(err)
+	}
+	if !h.ForgetsSettled() {
+		t.Fatal("not settled after the forget destroyed its key")
+	}
+
+	// A forget whose key cannot be destroyed: never settled again in this handler's life.
+	failing := &failingDestroyer{Store: keys}
+	failing.fail.Store(true)
+	h2, err := app.New(store, app.Config{ReservationKey: key, Protector: personal.NewProtector(keys), Keys: failing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h2.Forget(ctx, se, "8888", meta); !errors.Is(err, app.ErrKeyNotDestroyed) {
+		t.Fatalf("forget: %v; want ErrKeyNotDestroyed", err)
+	}
+	if h2.ForgetsSettled() {
+		t.Fatal("settled after a forget returned with its key not destroyed")
+	}
+	var de *domain.Error
+	if _, err := h2.Forget(ctx, se, "8888", meta); !errors.As(err, &de) || de.Code != domain.CodeCustomerForgotten {
+		t.Fatalf("the forget sent again: %v", err)
+	}
+	if h2.ForgetsSettled() {
+		t.Error("settled again in the same life: only a start's Reconcile is sure to have read every forget")
+	}
+}

@@ -104,6 +104,7 @@ type Handler struct {
 	keys    KeyDestroyer
 	snaps   Snapshots
 	locks   [lockStripes]sync.Mutex
+	forgets forgetWatch // forget_watch.go
 }
 
 const lockStripes = 4096
