@@ -35,9 +35,22 @@ func parseClaim(v []byte) (stream, key []byte, ok bool) {
 	return v[:i], v[i+1:], true
 }
 
+// maxClaimsHint bounds the room made for the claims at load (64M entries, ~4 GB): beyond it the
+// map grows as it reads.
+const maxClaimsHint = 1 << 26
+
 // loadClaims reads the claims into index, unless it is read already.
 func loadClaims(db *bolt.DB, index *keyindex.Index) error {
-	return index.Load(func(add func([]byte, uint64)) error {
+	if index.Loaded() {
+		return nil
+	}
+	// Claims are numbered by the bucket's sequence and released ones deleted: the sequence
+	// bounds their count (a hint only; read in a transaction of its own).
+	var made uint64
+	if err := db.View(func(tx *bolt.Tx) error { made = tx.Bucket(bucketClaims).Sequence(); return nil }); err != nil {
+		return err
+	}
+	return index.LoadSized(int(min(made, maxClaimsHint)), func(add func([]byte, uint64)) error {
 		return db.View(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketClaims).ForEach(func(k, v []byte) error {
 				if _, key, ok := parseClaim(v); ok && len(k) == 8 {

@@ -48,6 +48,13 @@ func (x *Index) Lookup(d Digest) (uint64, bool) {
 // reads, so a transaction committing meanwhile changes the map after it (what that commit
 // changed is then applied twice: the same result).
 func (x *Index) Load(read func(add func(key []byte, n uint64)) error) error {
+	return x.LoadSized(0, read)
+}
+
+// LoadSized is Load with the number of entries expected (0: not known): the map is made with room
+// for them, so that it does not grow step by step — at a million keys that halves what the read
+// allocates and about halves its time (BenchmarkLoad). An estimate too high only costs memory.
+func (x *Index) LoadSized(size int, read func(add func(key []byte, n uint64)) error) error {
 	x.mu.RLock()
 	loaded := x.m != nil
 	x.mu.RUnlock()
@@ -59,7 +66,7 @@ func (x *Index) Load(read func(add func(key []byte, n uint64)) error) error {
 	if x.m != nil {
 		return nil
 	}
-	m := map[Digest]uint64{}
+	m := make(map[Digest]uint64, max(size, 0))
 	if err := read(func(key []byte, n uint64) { m[Of(key)] = n }); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package keyindex_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -69,5 +70,36 @@ func TestIndexFollowsCommits(t *testing.T) {
 	want(7, true)
 	if x.Len() != 1 {
 		t.Fatalf("Len = %d, want 1", x.Len())
+	}
+}
+
+// BenchmarkLoad reads a million keys into the index, with the map made for them (sized) and
+// grown as it reads (unsized), as the event store's claims are read at start.
+func BenchmarkLoad(b *testing.B) {
+	const n = 1 << 20
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "natid/1000/%064x", i)
+	}
+	read := func(add func([]byte, uint64)) error {
+		for i, k := range keys {
+			add(k, uint64(i+1))
+		}
+		return nil
+	}
+	for _, size := range []int{0, n} {
+		name := "unsized"
+		if size > 0 {
+			name = "sized"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var x keyindex.Index
+				if err := x.LoadSized(size, read); err != nil || x.Len() != n {
+					b.Fatal(err, x.Len())
+				}
+			}
+		})
 	}
 }
