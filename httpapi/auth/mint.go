@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +14,8 @@ import (
 type Claims struct {
 	// Subject is the "sub" claim, the actor; required.
 	Subject string
-	// Ledgers is the "ledgers" claim: ledger numbers, or just "*" for all.
+	// Ledgers is the "ledgers" claim: ledger numbers; "*" among them mints "ledgers":"*" (every
+	// ledger).
 	Ledgers []string
 	// Scopes become the space-separated "scope" claim.
 	Scopes []string
@@ -39,8 +41,13 @@ func MintHS256(secret []byte, c Claims, now time.Time) (string, error) {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(c.TTL)),
 		},
-		Ledgers: c.Ledgers,
-		Scope:   strings.Join(c.Scopes, " "),
+		Scope: strings.Join(c.Scopes, " "),
+	}
+	switch {
+	case slices.Contains(c.Ledgers, AllLedgers):
+		claims.Ledgers = AllLedgers // the documented form of every ledger
+	case len(c.Ledgers) > 0:
+		claims.Ledgers = c.Ledgers
 	}
 	if c.Audience != "" {
 		claims.Audience = jwt.ClaimStrings{c.Audience}
@@ -58,8 +65,8 @@ func MintHS256(secret []byte, c Claims, now time.Time) (string, error) {
 // mintClaims is the claim set MintHS256 signs.
 type mintClaims struct {
 	jwt.RegisteredClaims
-	Ledgers []string `json:"ledgers,omitempty"`
-	Scope   string   `json:"scope,omitempty"`
+	Ledgers any    `json:"ledgers,omitempty"` // []string, or the string "*"
+	Scope   string `json:"scope,omitempty"`
 }
 
 // validate reports every problem of c and secret at once.

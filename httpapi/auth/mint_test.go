@@ -83,6 +83,24 @@ func TestMintHS256Claims(t *testing.T) {
 	}
 }
 
+// TestMintHS256AllLedgersForm: every ledger is minted as the documented "ledgers":"*", not as
+// an array holding "*" (which Verify also reads as every ledger, for tokens minted so before).
+func TestMintHS256AllLedgersForm(t *testing.T) {
+	for _, ledgers := range [][]string{{"*"}, {"1000", "*"}} {
+		tok, err := auth.MintHS256(testSecret, auth.Claims{Subject: "dev", Ledgers: ledgers, TTL: time.Hour}, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := jwt.MapClaims{}
+		if _, _, err := jwt.NewParser().ParseUnverified(tok, got); err != nil {
+			t.Fatal(err)
+		}
+		if got["ledgers"] != "*" {
+			t.Errorf("ledgers %q minted as %#v; want the string \"*\"", ledgers, got["ledgers"])
+		}
+	}
+}
+
 func equalJSON(a, b any) bool {
 	as, aok := a.([]any)
 	bs, bok := b.([]any)
