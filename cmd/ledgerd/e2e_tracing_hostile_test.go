@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nordledger/ledger/internal/tracing"
+)
+
+// TestE2ETracingHostileHeaders: whatever a caller sends as trace context — a forbidden version,
+// zero ids, upper-case hex, a traceparent of 8 KB, two traceparent headers, a tracestate of 33
+// members or of 16 KB, non-ASCII bytes, baggage — the create is answered 201, never a 4xx, 5xx or
+// panic; a valid traceparent is continued and anything else starts a new trace; the trace
+// context stored with the event and published on NATS is a valid traceparent with a tracestate
+// of at most tracing.MaxTraceState bytes; and no part of what the caller sent that was not
+// continued (a marker in each value) reaches the log, a span or the event. With and without a
+// tracer provider that records; every span the service started has ended when it stops
+// (startServer's cleanup).
+func TestE2ETracingHostileHeaders(t *testing.T) {
+	t.Run("without tracing", func(t *testing.T) { testTracingHostileHeaders(t, startServer(t, withoutTracing())) })
+	t.Run("tracing", func(t *testing.T) { testTracingHostileHeaders(t, startServer(t)) })
+}
+
+func testTracingHostileHeaders(t *testing.T, s *testServer) {
+	msgs := subscribeEvents(t, s)
+	const (
+		traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+		valid   = "00-" + traceID + "-00f067aa0ba902b7-01"
+		marker  = "HOSTILEMARKER"
+	)
+	// A valid tracestate of 8 members of 513 bytes each and 24 of 60 (4.6 KB, within the header
+	// limit): the long ones go first, then members from the end until it fits (W3C Trace
+	// Context's truncation); and one of 33 members (invalid: at most 32).
+	var big, short, many []string
+	for i := range 32 {
+		if i < 8 {
+			big = append(big, fmt.Sprintf("%s%02d=%s", strings.Repeat("k", 250), i, strings.Repeat("v", 256)))
+			continue
+		}
+		m := fmt.Sprintf("s%02d=%s", i, strings.Repeat("w", 56))
+		big, short = append(big, m), append(short, m)
+	}
+	fits := 0
+	for len(strings.Join(short[:fits+1], ",")) <= tracing.MaxTraceState {
+		fits++
+	}
+	bounded := strings.Join(short[:fits], ",")
+	for i := range 33 {
+		many = append(many, fmt.Sprintf("m%02d=%s", i, strings.ToLower(marker)))
+	}
+	for i, c := range []struct {
+		name      string
+		headers   []string
+		continued bool   // the caller's trace is continued
+		state     string // the tracestate stored
+	}{
+		{"version ff", []string{"traceparent", "ff-" + traceID + "-00f067aa0ba902b7-01"}, false, ""},
+		{"zero trace id", []string{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}, false, ""},
+		{"zero span id", []string{"traceparent", "00-" + traceID + "-0000000000000000-01"}, false, ""},
+		{"upper case", []string{"traceparent", "00-" + strings.ToUpper(traceID) + "-00F067AA0BA902B7-01"}, false, ""},
+		{"version 00 with more", []string{"traceparent", valid + "-" + marker}, false, ""},
+		{"future version", []string{"traceparent", "01-" + traceID + "-00f067aa0ba902b7-01-what-comes-next"}, true, ""},
+		{"8 KB traceparent", []string{"traceparent", valid + strings.Repeat(marker, 8<<10/len(marker))}, false, ""},
+		{"non-ASCII", []string{"traceparent", "00-" + traceID + "-00f067aa0ba902b7-\xff\xfe" + marker}, false, ""},
+		{"two traceparents", []string{"traceparent", valid, "traceparent", valid}, false, ""},
+		{"33 tracestate members", []string{"traceparent", valid, "tracestate", strings.Join(many, ",")}, true, ""},
+		{"4.6 KB tracestate", []string{"traceparent", valid, "tracestate", strings.Join(big, ",")}, true, bounded},
+		{"tracestate in two headers", []string{"traceparent", valid, "tracestate", "a=1", "tracestate", "b=2"}, true, "a=1,b=2"},
+		{"invalid tracestate", []string{"traceparent", valid, "tracestate", "not a member " + marker}, true, ""},
+		{"tracestate without traceparent", []string{"tracestate", "vendor=" + strings.ToLower(marker)}, false, ""},
+		{"baggage", []string{"traceparent", valid, "baggage", "user=" + marker + ",ssn=19121212-1212"}, true, ""},
+		{"unsampled", []string{"traceparent", "00-" + traceID + "-00f067aa0ba902b7-00"}, true, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			no := fmt.Sprint(4500 + i)
+			body := newCustomer(no, "Hostile Trace")
+			data, _ := json.Marshal(body)
+			req, err := http.NewRequest(http.MethodPost, s.base+customersPath(demoLedger), bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+s.token)
+			for i := 0; i < len(c.headers); i += 2 {
+				req.Header.Add(c.headers[i], c.headers[i+1]) // two of a name are two header lines
+			}
+			s.sent.note(body)
+			r := s.send(t, req)
+			expectStatus(t, r, http.StatusCreated)
+			span := r.Header.Get("traceresponse")
+			sc := tracing.Parse(span, "")
+			if !sc.IsValid() {
+				t.Fatalf("traceresponse %q is not a traceparent", span)
+			}
+			if continued := sc.TraceID().String() == traceID; continued != c.continued {
+				t.Errorf("traceresponse %s: continued %v, want %v", span, continued, c.continued)
+			}
+
+			ev := s.do(t, http.MethodGet, customersPath(demoLedger, no, "events"), s.token, nil)
+			expectStatus(t, ev, http.StatusOK)
+			items, _ := ev.object(t)["items"].([]any)
+			if len(items) != 1 {
+				t.Fatalf("events: %s", ev)
+			}
+			item := items[0].(map[string]any)
+			state, _ := item["tracestate"].(string)
+			if item["traceparent"] != span || state != c.state || len(state) > tracing.MaxTraceState {
+				t.Errorf("event traceparent %v, tracestate (%d bytes) %.80q…, want %s and %q", item["traceparent"], len(state), state, span, c.state)
+			}
+			select {
+			case m := <-msgs:
+				if m.Header.Get("traceparent") != span || m.Header.Get("tracestate") != state || len(m.Header.Values("traceparent")) != 1 {
+					t.Errorf("NATS traceparent %q tracestate (%d bytes), want %s and the event's", m.Header.Values("traceparent"), len(m.Header.Get("tracestate")), span)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("the event was not published")
+			}
+		})
+	}
+	s.stop(t)
+	for what, text := range map[string]string{"log": s.logs.String(), "spans": spansText(s)} {
+		if strings.Contains(strings.ToLower(text), strings.ToLower(marker)) || strings.Contains(text, "19121212") {
+			t.Errorf("the %s holds what the caller sent:\n%s", what, text)
+		}
+	}
+}
+
+// spansText is the text of the spans s recorded ("" without tracing).
+func spansText(s *testServer) string {
+	if s.spans == nil {
+		return ""
+	}
+	return s.spans.Text()
+}
