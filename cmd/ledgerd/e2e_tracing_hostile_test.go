@@ -2,14 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/internal/tracing"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // TestE2ETracingHostileHeaders: whatever a caller sends as trace context — a forbidden version,
@@ -136,4 +141,58 @@ func spansText(s *testServer) string {
 		return ""
 	}
 	return s.spans.Text()
+}
+
+// TestE2ETracingOutboxAfterRestart: an event stored while NATS was down and published only by
+// the next run of the writer (the relay's outbox: the log) still carries the trace context of the
+// request that caused it: its message's traceparent is that request's span (traceresponse), and
+// the relay's publish span, recorded by the second run, is that span's child.
+func TestE2ETracingOutboxAfterRestart(t *testing.T) {
+	natsDir := t.TempDir()
+	ns := startExternalNATS(t, natsDir, -1)
+	port := ns.Addr().(*net.TCPAddr).Port
+	s := startServer(t, withArgs("-nats-url", ns.ClientURL()), keepSpans())
+	ns.Shutdown()
+	ns.WaitForShutdown()
+
+	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	r := s.createCustomer(t, s.token, newCustomer("4600", "Outbox Trace"), "traceparent", caller, "tracestate", "vendor=abc")
+	span := r.Header.Get("traceresponse")
+	request := tracing.Parse(span, "")
+	if request.TraceID() != tracing.Parse(caller, "").TraceID() {
+		t.Fatalf("traceresponse %q does not continue the caller's trace", span)
+	}
+	s.stop(t)
+	ns = startExternalNATS(t, natsDir, port)
+	s.start(t)
+
+	checkStream(t, ns.ClientURL(), 1)
+	js, closeJS := jetStreamAt(t, ns.ClientURL())
+	defer closeJS()
+	ctx := context.Background()
+	stream, err := js.Stream(ctx, relay.DefaultStreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := stream.GetMsg(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Header.Get("traceparent") != span || m.Header.Get("ce-traceparent") != span || m.Header.Get("tracestate") != "vendor=abc" {
+		t.Errorf("the message published after the restart: traceparent %q, ce-traceparent %q, tracestate %q; want %s and vendor=abc",
+			m.Header.Get("traceparent"), m.Header.Get("ce-traceparent"), m.Header.Get("tracestate"), span)
+	}
+	spans := s.spans.await(t, "the relay's publish", func(spans []sdktrace.ReadOnlySpan) bool {
+		for _, sp := range named(inTrace(spans, request.TraceID()), relay.SpanPublish) {
+			if sp.Status().Code != codes.Error {
+				return true
+			}
+		}
+		return false
+	})
+	for _, sp := range named(inTrace(spans, request.TraceID()), relay.SpanPublish) {
+		if sp.Status().Code != codes.Error && !childOf(sp, request) {
+			t.Errorf("the publish after the restart: parent %v, want the request's span %s", sp.Parent(), span)
+		}
+	}
 }
