@@ -32,7 +32,7 @@ const (
 // OTEL_* configuration) the span records nothing but still has a context of its own
 // (tracing.StartEntry).
 func (s *Server) startSpan(ctx context.Context, r *http.Request, w http.ResponseWriter, ri *reqInfo) (context.Context, trace.Span) {
-	ctx = propagation.TraceContext{}.Extract(ctx, requestCarrier(r.Header))
+	ctx = boundTraceState(propagation.TraceContext{}.Extract(ctx, requestCarrier(r.Header)))
 	tracer := s.tracer
 	if tracer == nil { // a Server not made by New (tests)
 		tracer = noop.Tracer{}
@@ -41,6 +41,26 @@ func (s *Server) startSpan(ctx context.Context, r *http.Request, w http.Response
 	ri.traceParent, ri.traceState = tracing.Format(ctx)
 	w.Header().Set(tracing.HeaderTraceResponse, ri.traceParent)
 	return ctx, span
+}
+
+// boundTraceState cuts the caller's tracestate in ctx to tracing.MaxTraceState bytes, as W3C
+// Trace Context truncates it (tracing.BoundTraceState), before the request's span takes it: a
+// valid tracestate may hold 32 members of 513 bytes, and every span of the request would carry
+// (and export) it, where the events keep 512 bytes of it.
+func boundTraceState(ctx context.Context) context.Context {
+	sc := trace.SpanContextFromContext(ctx)
+	if sc.TraceState().Len() == 0 {
+		return ctx
+	}
+	state := sc.TraceState().String()
+	if len(state) <= tracing.MaxTraceState {
+		return ctx
+	}
+	ts, err := trace.ParseTraceState(tracing.BoundTraceState(state))
+	if err != nil { // cannot be: members of a valid list, fewer of them
+		ts = trace.TraceState{}
+	}
+	return trace.ContextWithRemoteSpanContext(ctx, sc.WithTraceState(ts))
 }
 
 // endSpan ends the request's span, named and described by its route pattern once routing knows

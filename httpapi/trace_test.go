@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,5 +78,41 @@ func TestRequestSpans(t *testing.T) {
 	get("/no/such/route")
 	if last := rec.Ended()[len(rec.Ended())-1]; last.Name() != "GET" {
 		t.Errorf("unmatched: span %q", last.Name())
+	}
+}
+
+// TestRequestSpanTraceStateBounded: a caller's valid tracestate longer than
+// tracing.MaxTraceState (32 members of up to 513 bytes fit in the headers) is cut as W3C Trace
+// Context truncates it before the request's span takes it — so every span of the request, each
+// exported with it, carries at most 512 bytes of it, as the events do — and one that fits is kept
+// whole.
+func TestRequestSpanTraceStateBounded(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	h := buildHarness(t, false, func(c *httpapi.Config) {
+		c.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	})
+	var long []string
+	for i := range 32 {
+		long = append(long, fmt.Sprintf("%s%02d=%s", strings.Repeat("k", 250), i, strings.Repeat("v", 256)))
+	}
+	long[31] = "short=1"
+	for _, c := range []struct{ sent, want string }{
+		{strings.Join(long, ","), "short=1"},
+		{"a=1,b=2", "a=1,b=2"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/ledger/customer/v1/1000/customers/4711", nil)
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		req.Header.Set("tracestate", c.sent)
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ended := rec.Ended()
+		sp := ended[len(ended)-1]
+		if got := sp.SpanContext().TraceState().String(); got != c.want || sp.SpanContext().TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" {
+			t.Errorf("tracestate of %d bytes sent: the span's (%d bytes) %.60q…, want %q", len(c.sent), len(got), got, c.want)
+		}
 	}
 }
