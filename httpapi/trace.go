@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -22,7 +24,54 @@ const (
 	attrStatus  = attribute.Key("http.response.status_code")
 	attrCommand = attribute.Key("ledger.command") // the operation id of a request that changes data
 	attrProblem = attribute.Key("ledger.problem") // the problem code answered
+	// attrCallOutcome is a provider call's outcome: "ok", the domain error's code (the register's
+	// "not-found"), "unavailable" (the provider could not answer) or "cancelled" (the caller went
+	// away); the last two make the span an error.
+	attrCallOutcome = attribute.Key("ledger.call.outcome")
 )
+
+// The spans of the providers' calls a request makes (docs/architecture.md, "Tracing"): client
+// spans, children of the request's span, with the call's outcome (attrCallOutcome) and nothing
+// of what was sent.
+const (
+	// SpanPopulationRegister is asking the population register for a person.
+	SpanPopulationRegister = "populationregister.person"
+	// SpanCardVerification is asking the card-verification provider to start a verification.
+	SpanCardVerification = "cardverification.start"
+)
+
+// startCall starts the span of a provider's call (a child of the request's span when it records).
+func startCall(ctx context.Context, name string) (context.Context, trace.Span) {
+	return tracing.StartChild(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+}
+
+// endCall ends a provider call's span with its outcome; the error's text (it may name a URL) is
+// never recorded.
+func endCall(span trace.Span, err error) {
+	if !span.IsRecording() {
+		return
+	}
+	outcome := "ok"
+	var de *domain.Error
+	var re *registerError
+	var ve *verifierError
+	switch {
+	case err == nil:
+	case errors.As(err, &de):
+		outcome = string(de.Code)
+	case errors.As(err, &re), errors.As(err, &ve): // the provider's own timeout too
+		outcome = "unavailable"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		outcome = "cancelled"
+	default:
+		outcome = "unavailable"
+	}
+	span.SetAttributes(attrCallOutcome.String(outcome))
+	if outcome == "cancelled" || outcome == "unavailable" {
+		span.SetStatus(codes.Error, "the provider did not answer")
+	}
+	span.End()
+}
 
 // startSpan starts the request's span, a server span in the caller's W3C trace: a single valid
 // traceparent (exactly one header) is continued — the same trace, a new span for this request —
