@@ -5,16 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/internal/tracing"
+	"github.com/nordledger/ledger/projections"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // TestE2ETracingHostileHeaders: whatever a caller sends as trace context — a forbidden version,
@@ -193,6 +198,68 @@ func TestE2ETracingOutboxAfterRestart(t *testing.T) {
 	for _, sp := range named(inTrace(spans, request.TraceID()), relay.SpanPublish) {
 		if sp.Status().Code != codes.Error && !childOf(sp, request) {
 			t.Errorf("the publish after the restart: parent %v, want the request's span %s", sp.Parent(), span)
+		}
+	}
+}
+
+// TestE2ETracingReaderBatch: a reader replica that finds several events waiting applies them to
+// its read models in one batch; that batch's projections.apply is the child of one event's
+// delivery and linked to every other's, so each event's trace shows where it was applied — also
+// the deliveries that ended (acknowledged) before the batch was applied.
+func TestE2ETracingReaderBatch(t *testing.T) {
+	ns := startExternalNATS(t, t.TempDir(), -1)
+	writer := startServer(t, withArgs("-nats-url", ns.ClientURL()))
+	const n = 6
+	traces := map[trace.TraceID]bool{}
+	for i := range n {
+		tp := fmt.Sprintf("00-%032x-00f067aa0ba902b7-01", 0x4700+i)
+		writer.createCustomer(t, writer.token, newCustomer(fmt.Sprint(4700+i), "Batched Trace"), "traceparent", tp)
+		traces[tracing.Parse(tp, "").TraceID()] = true
+	}
+	checkStream(t, ns.ClientURL(), n)
+
+	// The reader starts with the n events waiting on the stream.
+	readerSpans := newSpanSink(true)
+	m := NewMain()
+	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", ns.ClientURL(),
+		"-key-file", filepath.Join(writer.dir, "reservation.key"), "-master-key-file", filepath.Join(writer.dir, "master.key"),
+		"-jwt-secret", string(writer.secret(t))}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.Stdout, m.LogOutput, m.TracerProvider = io.Discard, io.Discard, readerSpans.provider(t)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	applied := func(spans []sdktrace.ReadOnlySpan, deliver sdktrace.ReadOnlySpan) bool {
+		for _, a := range named(spans, projections.SpanApply) {
+			if childOf(a, deliver.SpanContext()) || linksTo(a, deliver.SpanContext()) {
+				return true
+			}
+		}
+		return false
+	}
+	spans := readerSpans.await(t, "the reader's deliveries and applies", func(spans []sdktrace.ReadOnlySpan) bool {
+		delivered := 0
+		for _, d := range named(spans, feed.SpanDeliver) {
+			if traces[d.SpanContext().TraceID()] {
+				delivered++
+			}
+		}
+		if delivered < n {
+			return false
+		}
+		// All of them applied: an apply up to the last one's position ended.
+		for _, a := range named(spans, projections.SpanApply) {
+			if attr(a, string(projections.AttrUpTo)) == fmt.Sprint(n) {
+				return true
+			}
+		}
+		return false
+	})
+	for _, d := range named(spans, feed.SpanDeliver) {
+		if traces[d.SpanContext().TraceID()] && !applied(spans, d) {
+			t.Errorf("the delivery of the event at %s (trace %s): no projections.apply is its child or links to it", attr(d, "ledger.event.position"), d.SpanContext().TraceID())
 		}
 	}
 }
