@@ -230,7 +230,12 @@ func TestE2ETracingReaderBatch(t *testing.T) {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			m.Close()
+		}
+	}()
 	applied := func(spans []sdktrace.ReadOnlySpan, deliver sdktrace.ReadOnlySpan) bool {
 		for _, a := range named(spans, projections.SpanApply) {
 			if childOf(a, deliver.SpanContext()) || linksTo(a, deliver.SpanContext()) {
@@ -261,5 +266,13 @@ func TestE2ETracingReaderBatch(t *testing.T) {
 		if traces[d.SpanContext().TraceID()] && !applied(spans, d) {
 			t.Errorf("the delivery of the event at %s (trace %s): no projections.apply is its child or links to it", attr(d, "ledger.event.position"), d.SpanContext().TraceID())
 		}
+	}
+	// Every span the reader started has ended once it stopped.
+	closed = true
+	if err := m.Close(); err != nil {
+		t.Error(err)
+	}
+	if unended := readerSpans.unended(); len(unended) > 0 {
+		t.Errorf("spans the reader started and never ended: %q", unended)
 	}
 }
