@@ -75,7 +75,8 @@ func endCall(span trace.Span, err error) {
 
 // startSpan starts the request's span, a server span in the caller's W3C trace: a single valid
 // traceparent (exactly one header) is continued — the same trace, a new span for this request —
-// with the caller's tracestate when it is valid; anything else starts a new trace. The request's
+// with the caller's tracestate when it is valid (cut to tracing.MaxTraceState: boundTraceState);
+// anything else starts a new trace. The request's
 // span is answered in traceresponse (Trace Context Level 2) and recorded on the events the
 // request causes (ri.traceParent, ri.traceState). Without a tracer provider that records (no
 // OTEL_* configuration) the span records nothing but still has a context of its own
