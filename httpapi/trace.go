@@ -120,7 +120,10 @@ func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
 		return
 	}
 	method := metricMethod(r.Method)
-	attrs := []attribute.KeyValue{attrMethod.String(method), attrStatus.Int(status)}
+	attrs := []attribute.KeyValue{attrMethod.String(method)}
+	if status > 0 {
+		attrs = append(attrs, attrStatus.Int(status))
+	}
 	if ri.route != "unmatched" {
 		span.SetName(method + " " + ri.route)
 		attrs = append(attrs, attrRoute.String(ri.route))
@@ -136,6 +139,16 @@ func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
 		span.SetStatus(codes.Error, http.StatusText(status))
 	}
 	span.End()
+}
+
+// abortSpan ends the span of a request whose answer was cut off (http.ErrAbortHandler), as an
+// error; status is what was written before (0: nothing).
+func abortSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
+	if !span.IsRecording() {
+		return
+	}
+	span.SetStatus(codes.Error, "the answer was cut off")
+	endSpan(span, r, ri, status)
 }
 
 // requestCarrier reads a request's trace context headers for the W3C propagator: traceparent
