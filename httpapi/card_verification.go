@@ -212,11 +212,13 @@ func (c cardRegistrations) Finish(ctx context.Context, id, actor string, res dom
 
 // startCardVerification asks the provider to start a verification. A provider that could not
 // answer is a verifierError, unless the caller went away.
-func (s *Server) startCardVerification(ctx context.Context, v CardVerification) (domain.CardVerificationSession, error) {
+func (s *Server) startCardVerification(ctx context.Context, v CardVerification) (_ domain.CardVerificationSession, err error) {
 	if s.cfg.CardVerifier == nil {
 		return domain.CardVerificationSession{}, &verifierError{errors.New("no card-verification provider is configured")}
 	}
-	session, err := s.cfg.CardVerifier.Start(ctx, v)
+	cctx, span := startCall(ctx, SpanCardVerification) // trace.go
+	defer func() { endCall(span, err) }()
+	session, err := s.cfg.CardVerifier.Start(cctx, v)
 	switch {
 	case err == nil && session.Provider != "" && domain.RedirectURLProblem(session.RedirectURL) == "":
 		return session, nil

@@ -114,7 +114,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		rec.Header().Set("X-Content-Type-Options", "nosniff")
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
+				if p == http.ErrAbortHandler { // net/http cuts the connection
+					abortSpan(span, r, ri, rec.status) // trace.go
 					panic(p)
 				}
 				s.log.ErrorContext(r.Context(), "panic serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()),

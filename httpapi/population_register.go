@@ -45,11 +45,13 @@ func (s *Server) populationRegisterRoutes(mux *http.ServeMux) {
 // person asks the register. A person it does not know is the domain's not-found error; every
 // other failure (also the register's own timeout) becomes a registerError, unless the caller
 // went away.
-func (s *Server) person(ctx context.Context, ni domain.NationalIdentifier) (domain.RegisteredPerson, error) {
+func (s *Server) person(ctx context.Context, ni domain.NationalIdentifier) (_ domain.RegisteredPerson, err error) {
 	if s.cfg.PopulationRegister == nil {
 		return domain.RegisteredPerson{}, &registerError{errors.New("no population register is configured")}
 	}
-	p, err := s.cfg.PopulationRegister.Person(ctx, ni)
+	cctx, span := startCall(ctx, SpanPopulationRegister) // trace.go
+	defer func() { endCall(span, err) }()
+	p, err := s.cfg.PopulationRegister.Person(cctx, ni)
 	var de *domain.Error
 	switch {
 	case err == nil:

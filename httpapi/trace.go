@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -22,17 +24,65 @@ const (
 	attrStatus  = attribute.Key("http.response.status_code")
 	attrCommand = attribute.Key("ledger.command") // the operation id of a request that changes data
 	attrProblem = attribute.Key("ledger.problem") // the problem code answered
+	// attrCallOutcome is a provider call's outcome: "ok", the domain error's code (the register's
+	// "not-found"), "unavailable" (the provider could not answer) or "cancelled" (the caller went
+	// away); the last two make the span an error.
+	attrCallOutcome = attribute.Key("ledger.call.outcome")
 )
+
+// The spans of the providers' calls a request makes (docs/architecture.md, "Tracing"): client
+// spans, children of the request's span, with the call's outcome (attrCallOutcome) and nothing
+// of what was sent.
+const (
+	// SpanPopulationRegister is asking the population register for a person.
+	SpanPopulationRegister = "populationregister.person"
+	// SpanCardVerification is asking the card-verification provider to start a verification.
+	SpanCardVerification = "cardverification.start"
+)
+
+// startCall starts the span of a provider's call (a child of the request's span when it records).
+func startCall(ctx context.Context, name string) (context.Context, trace.Span) {
+	return tracing.StartChild(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+}
+
+// endCall ends a provider call's span with its outcome; the error's text (it may name a URL) is
+// never recorded.
+func endCall(span trace.Span, err error) {
+	if !span.IsRecording() {
+		return
+	}
+	outcome := "ok"
+	var de *domain.Error
+	var re *registerError
+	var ve *verifierError
+	switch {
+	case err == nil:
+	case errors.As(err, &de):
+		outcome = string(de.Code)
+	case errors.As(err, &re), errors.As(err, &ve): // the provider's own timeout too
+		outcome = "unavailable"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		outcome = "cancelled"
+	default:
+		outcome = "unavailable"
+	}
+	span.SetAttributes(attrCallOutcome.String(outcome))
+	if outcome == "cancelled" || outcome == "unavailable" {
+		span.SetStatus(codes.Error, "the provider did not answer")
+	}
+	span.End()
+}
 
 // startSpan starts the request's span, a server span in the caller's W3C trace: a single valid
 // traceparent (exactly one header) is continued — the same trace, a new span for this request —
-// with the caller's tracestate when it is valid; anything else starts a new trace. The request's
+// with the caller's tracestate when it is valid (cut to tracing.MaxTraceState: boundTraceState);
+// anything else starts a new trace. The request's
 // span is answered in traceresponse (Trace Context Level 2) and recorded on the events the
 // request causes (ri.traceParent, ri.traceState). Without a tracer provider that records (no
 // OTEL_* configuration) the span records nothing but still has a context of its own
 // (tracing.StartEntry).
 func (s *Server) startSpan(ctx context.Context, r *http.Request, w http.ResponseWriter, ri *reqInfo) (context.Context, trace.Span) {
-	ctx = propagation.TraceContext{}.Extract(ctx, requestCarrier(r.Header))
+	ctx = boundTraceState(propagation.TraceContext{}.Extract(ctx, requestCarrier(r.Header)))
 	tracer := s.tracer
 	if tracer == nil { // a Server not made by New (tests)
 		tracer = noop.Tracer{}
@@ -43,6 +93,26 @@ func (s *Server) startSpan(ctx context.Context, r *http.Request, w http.Response
 	return ctx, span
 }
 
+// boundTraceState cuts the caller's tracestate in ctx to tracing.MaxTraceState bytes, as W3C
+// Trace Context truncates it (tracing.BoundTraceState), before the request's span takes it: a
+// valid tracestate may hold 32 members of 513 bytes, and every span of the request would carry
+// (and export) it, where the events keep 512 bytes of it.
+func boundTraceState(ctx context.Context) context.Context {
+	sc := trace.SpanContextFromContext(ctx)
+	if sc.TraceState().Len() == 0 {
+		return ctx
+	}
+	state := sc.TraceState().String()
+	if len(state) <= tracing.MaxTraceState {
+		return ctx
+	}
+	ts, err := trace.ParseTraceState(tracing.BoundTraceState(state))
+	if err != nil { // cannot be: members of a valid list, fewer of them
+		ts = trace.TraceState{}
+	}
+	return trace.ContextWithRemoteSpanContext(ctx, sc.WithTraceState(ts))
+}
+
 // endSpan ends the request's span, named and described by its route pattern once routing knows
 // it ("{method} {route}"; the method alone for a request no route matched).
 func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
@@ -50,7 +120,10 @@ func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
 		return
 	}
 	method := metricMethod(r.Method)
-	attrs := []attribute.KeyValue{attrMethod.String(method), attrStatus.Int(status)}
+	attrs := []attribute.KeyValue{attrMethod.String(method)}
+	if status > 0 {
+		attrs = append(attrs, attrStatus.Int(status))
+	}
 	if ri.route != "unmatched" {
 		span.SetName(method + " " + ri.route)
 		attrs = append(attrs, attrRoute.String(ri.route))
@@ -66,6 +139,16 @@ func endSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
 		span.SetStatus(codes.Error, http.StatusText(status))
 	}
 	span.End()
+}
+
+// abortSpan ends the span of a request whose answer was cut off (http.ErrAbortHandler), as an
+// error; status is what was written before (0: nothing).
+func abortSpan(span trace.Span, r *http.Request, ri *reqInfo, status int) {
+	if !span.IsRecording() {
+		return
+	}
+	span.SetStatus(codes.Error, "the answer was cut off")
+	endSpan(span, r, ri, status)
 }
 
 // requestCarrier reads a request's trace context headers for the W3C propagator: traceparent

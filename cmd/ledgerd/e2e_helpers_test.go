@@ -170,6 +170,9 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 			t.Errorf("the service logged personal data: %q", leaks)
 		}
 		if s.spans != nil {
+			if unended := s.spans.unended(); len(unended) > 0 {
+				t.Errorf("spans the service started and never ended: %q", unended)
+			}
 			spans := s.spans.Text()
 			if leaks := append(personalDataIn(spans), s.sent.foundIn(spans)...); len(leaks) > 0 {
 				t.Errorf("the service recorded personal data in spans: %q\n%s", leaks, spans)

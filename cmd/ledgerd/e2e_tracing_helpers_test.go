@@ -19,17 +19,21 @@ import (
 )
 
 // spanSink is a span processor that keeps the text of every ended span and, when keep is set,
-// the spans themselves; await waits for spans to arrive.
+// the spans themselves; await waits for spans to arrive. It also knows the spans started and not
+// yet ended (unended): once the service has stopped, every span it started must have ended.
 type spanSink struct {
 	keep bool
 
-	mu    sync.Mutex
-	spans []sdktrace.ReadOnlySpan
-	text  strings.Builder
-	wake  chan struct{} // closed and replaced when a span ends
+	mu      sync.Mutex
+	spans   []sdktrace.ReadOnlySpan
+	text    strings.Builder
+	wake    chan struct{}                           // closed and replaced when a span ends
+	started map[trace.SpanID]sdktrace.ReadWriteSpan // started, not yet ended
 }
 
-func newSpanSink(keep bool) *spanSink { return &spanSink{keep: keep, wake: make(chan struct{})} }
+func newSpanSink(keep bool) *spanSink {
+	return &spanSink{keep: keep, wake: make(chan struct{}), started: map[trace.SpanID]sdktrace.ReadWriteSpan{}}
+}
 
 // provider returns an SDK tracer provider that samples every span and ends them in the sink.
 func (s *spanSink) provider(t testing.TB) *sdktrace.TracerProvider {
@@ -38,13 +42,31 @@ func (s *spanSink) provider(t testing.TB) *sdktrace.TracerProvider {
 	return tp
 }
 
-func (s *spanSink) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (s *spanSink) Shutdown(context.Context) error                  { return nil }
-func (s *spanSink) ForceFlush(context.Context) error                { return nil }
+func (s *spanSink) Shutdown(context.Context) error   { return nil }
+func (s *spanSink) ForceFlush(context.Context) error { return nil }
+
+func (s *spanSink) OnStart(_ context.Context, sp sdktrace.ReadWriteSpan) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started[sp.SpanContext().SpanID()] = sp
+}
+
+// unended returns the names of the spans started and not ended.
+func (s *spanSink) unended() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, sp := range s.started {
+		out = append(out, sp.Name())
+	}
+	slices.Sort(out)
+	return out
+}
 
 func (s *spanSink) OnEnd(sp sdktrace.ReadOnlySpan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.started, sp.SpanContext().SpanID())
 	writeSpanText(&s.text, sp)
 	if s.keep {
 		s.spans = append(s.spans, sp)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/internal/tracing"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -29,7 +30,7 @@ const (
 	AttrCommand  = attribute.Key("ledger.command")          // Meta.Command
 	AttrAttempts = attribute.Key("ledger.command.attempts") // load-decide-append attempts
 	AttrEvents   = attribute.Key("ledger.command.events")   // events appended
-	AttrOutcome  = attribute.Key("ledger.command.outcome")  // "ok", "unchanged", or the domain error's code
+	AttrOutcome  = attribute.Key("ledger.command.outcome")  // "ok", "unchanged", "not-applied", or the domain error's code
 	AttrError    = attribute.Key("error.type")              // the Go type of an error other than a domain one
 )
 
@@ -57,11 +58,17 @@ func startCommand(ctx context.Context, meta Meta, fallback string) (context.Cont
 	return ctx, meta, span
 }
 
-// endCommand ends a command's span with its outcome.
+// endCommand ends a command's span with its outcome. A command answered before the read models
+// show it (eventstore.ErrNotApplied: a write stored, or a refusal decided, while they lag) is an
+// error whatever it decided: its request is answered 503.
 func endCommand(span trace.Span, attempts int, res Result, err error) {
 	outcome := "ok"
 	var de *domain.Error
 	switch {
+	case errors.Is(err, eventstore.ErrNotApplied):
+		outcome = "not-applied"
+		span.SetStatus(codes.Error, "the read models did not show it in time")
+		span.SetAttributes(AttrError.String(errorType(err)))
 	case errors.As(err, &de):
 		outcome = string(de.Code)
 	case errors.Is(err, ErrPreconditionFailed):

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -26,12 +27,14 @@ func StartChild(ctx context.Context, name string, opts ...trace.SpanStartOption)
 }
 
 // StartLinked starts a span named name for work done for n spans at once (a group commit, an
-// apply of several groups), span(i) giving each: a child of the first of them that records,
-// linked to the others that record; ctx as it is and NoSpan when none records.
+// apply of several groups, a reader's batch), span(i) giving each: a child of the first of them
+// that is recorded, linked to the others that are; ctx as it is and NoSpan when none is. A span
+// that ended recorded counts (recorded): a reader's deliveries end, acknowledged, before the
+// batch that holds them is applied.
 func StartLinked(ctx context.Context, name string, n int, span func(i int) trace.Span, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	first := -1
 	for i := range n {
-		if span(i).IsRecording() {
+		if recorded(span(i)) {
 			first = i
 			break
 		}
@@ -43,10 +46,20 @@ func StartLinked(ctx context.Context, name string, n int, span func(i int) trace
 	ctx, s := parent.TracerProvider().Tracer(Scope).Start(trace.ContextWithSpan(ctx, parent), name, opts...)
 	if s.IsRecording() {
 		for i := first + 1; i < n; i++ {
-			if o := span(i); o.IsRecording() {
+			if o := span(i); recorded(o) {
 				s.AddLink(trace.Link{SpanContext: o.SpanContext()})
 			}
 		}
 	}
 	return ctx, s
+}
+
+// recorded reports whether s records or recorded: it is recording, or it is an SDK span that
+// ended (the SDK's spans stop recording when they end; the API has no other way to ask).
+func recorded(s trace.Span) bool {
+	if s.IsRecording() {
+		return true
+	}
+	ended, ok := s.(interface{ EndTime() time.Time })
+	return ok && s.SpanContext().IsValid() && !ended.EndTime().IsZero()
 }

@@ -127,3 +127,34 @@ func TestLogHandler(t *testing.T) {
 		t.Errorf("log:\n%s", buf.String())
 	}
 }
+
+// TestStartLinkedEndedSpans: spans that ended recorded count as recorded — the batch's span is the
+// child of the first and links to the others, whether they have ended or not (a reader's
+// deliveries end before their batch is applied); a span never recorded does not.
+func TestStartLinkedEndedSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	tracer := tp.Tracer("test")
+	_, a := tracer.Start(context.Background(), "a")
+	_, b := tracer.Start(context.Background(), "b")
+	_, c := tracer.Start(context.Background(), "c")
+	a.End()
+	b.End()
+	spans := []trace.Span{tracing.NoSpan, a, b, c}
+	_, batch := tracing.StartLinked(context.Background(), "batch", len(spans), func(i int) trace.Span { return spans[i] })
+	batch.End()
+	c.End()
+	var got sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.Name() == "batch" {
+			got = s
+		}
+	}
+	if got == nil {
+		t.Fatal("no batch span")
+	}
+	if got.Parent().SpanID() != a.SpanContext().SpanID() || len(got.Links()) != 2 ||
+		got.Links()[0].SpanContext.SpanID() != b.SpanContext().SpanID() || got.Links()[1].SpanContext.SpanID() != c.SpanContext().SpanID() {
+		t.Errorf("batch: parent %v, links %v; want a's child linked to b and c", got.Parent(), got.Links())
+	}
+}
