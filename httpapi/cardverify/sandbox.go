@@ -260,7 +260,9 @@ func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain
 	case errors.As(err, &de) && de.Code == domain.CodeConflict:
 		p.message(w, http.StatusConflict, reg.Language, t.Ended, backURL(reg), &reg)
 		return
-	case errors.As(err, &de) && de.Code == domain.CodeNotFound:
+	case errors.As(err, &de) && (de.Code == domain.CodeNotFound || de.Code == domain.CodeCustomerNotFound || de.Code == domain.CodeCustomerForgotten):
+		// The registration is gone — replaced, or its customer forgotten (or never there) since
+		// the page read it: answered as the page is from now on.
 		p.message(w, http.StatusNotFound, reg.Language, t.NotFound, "", &reg)
 		return
 	case errors.As(err, &de) && de.Code == domain.CodeValidation:
