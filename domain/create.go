@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"strings"
 	"time"
 
 	"github.com/nordledger/ledger/domain/nordic"
@@ -115,7 +114,7 @@ func customerCountry(in CustomerInput, e CustomerCreated) string {
 	}
 	if in.NationalIdentifier.HasValue() {
 		if f := in.NationalIdentifier.Value.CountryCode; f.HasValue() {
-			if c, ok := nordic.CountryCode(strings.TrimSpace(f.Value)); ok {
+			if c, ok := CountryCodeInput(f.Value); ok {
 				return c
 			}
 		}

@@ -16,11 +16,14 @@ const (
 	CodeKycNotConfigured       Code = "company-kyc-questions-not-configured"
 	CodeKycConfiguration       Code = "kyc-configuration"
 
-	// CodeSurplusNotFound is the code of an unknown (or depleted) surplus and of an unknown
-	// disbursement order. It is the document's general "not-found" problem type (the document
-	// added it together with the Surpluses resource), so it equals CodeNotFound and matches
-	// ErrNotFound: the HTTP layer needs no new mapping.
+	// CodeSurplusNotFound is the code of an unknown surplus and of an unknown disbursement
+	// order. It is the document's general "not-found" problem type (the document added it
+	// together with the Surpluses resource), so it equals CodeNotFound and matches ErrNotFound.
 	CodeSurplusNotFound = CodeNotFound
+	// CodeSurplusDepleted is the code of a surplus that was used up: not shown any more (a 404,
+	// as the document has it), but told apart from one that never existed, so that a client
+	// sending a complete or confirm-regulation again after a lost answer knows it was done.
+	CodeSurplusDepleted Code = "surplus-depleted"
 )
 
 // Problem is one failing input field.
@@ -63,6 +66,7 @@ var (
 	ErrBillingAddressNotFound = &Error{Code: CodeBillingAddressNotFound}
 	ErrKycNotConfigured       = &Error{Code: CodeKycNotConfigured}
 	ErrKycConfiguration       = &Error{Code: CodeKycConfiguration}
+	ErrSurplusDepleted        = &Error{Code: CodeSurplusDepleted}
 )
 
 // newError returns an *Error with a code and message.

@@ -20,6 +20,7 @@ func TestErrorContract(t *testing.T) {
 		domain.CodeKycNotConfigured:       domain.ErrKycNotConfigured,
 		domain.CodeKycConfiguration:       domain.ErrKycConfiguration,
 		domain.CodeCustomerForgotten:      domain.ErrCustomerForgotten,
+		domain.CodeSurplusDepleted:        domain.ErrSurplusDepleted,
 	}
 	for code := range sentinels {
 		err := fmt.Errorf("handler: %w", &domain.Error{Code: code, Message: "something"})

@@ -113,6 +113,31 @@ func (s CustomerState) Surplus(surplusID string) (SurplusState, bool) {
 	return SurplusState{}, false
 }
 
+// CurrentSurplus returns the surplus with this surplusId (case-insensitive) that the API shows:
+// registered and not depleted. Otherwise the error says which: CodeNotFound when the customer
+// never had such a surplus, CodeSurplusDepleted when it was used up (paid out, or regulated to
+// nothing) — both not shown, but a client that sent a complete or confirm-regulation again after
+// its answer was lost can tell "already done" from "never existed".
+func (s CustomerState) CurrentSurplus(surplusID string) (SurplusState, error) {
+	i := s.surplusIndex(surplusID)
+	if err := s.surplusShown(i); err != nil {
+		return SurplusState{}, err
+	}
+	return s.Surpluses[i].clone(), nil
+}
+
+// surplusShown returns the error of CurrentSurplus for the surplus at index i (-1: none), or nil.
+func (s CustomerState) surplusShown(i int) error {
+	switch {
+	case i < 0:
+		return newError(CodeSurplusNotFound, "the customer has no surplus with this surplusId")
+	case s.Surpluses[i].Depleted():
+		return newError(CodeSurplusDepleted, "the surplus is depleted (paid out, or used up against debt), so it is no longer shown "+
+			"and nothing more can be done with it; a complete or confirm-regulation sent again after its answer was lost was done")
+	}
+	return nil
+}
+
 // CurrentSurpluses returns the surpluses that are not depleted — those the API shows — in
 // registration order.
 func (s CustomerState) CurrentSurpluses() []SurplusState {

@@ -101,14 +101,14 @@ func (c *Customer) ConfirmRegulation(surplusID string) ([]Event, error) {
 }
 
 // currentSurplus returns a surplus the API shows: the customer exists and the surplus is
-// registered and not depleted.
+// registered and not depleted (else CustomerState.CurrentSurplus's errors).
 func (c *Customer) currentSurplus(surplusID string) (*SurplusState, error) {
 	if !c.exists {
 		return nil, errCustomerNotFound()
 	}
 	i := c.state.surplusIndex(surplusID)
-	if i < 0 || c.state.Surpluses[i].Depleted() {
-		return nil, newError(CodeSurplusNotFound, "the customer has no surplus with this surplusId (depleted surpluses are no longer shown)")
+	if err := c.state.surplusShown(i); err != nil {
+		return nil, err
 	}
 	return &c.state.Surpluses[i], nil
 }

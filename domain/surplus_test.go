@@ -325,10 +325,10 @@ func TestSurplusIllegalTransitions(t *testing.T) {
 		{"order while pending-regulate", pendingRegulate, order, domain.ErrConflict},
 		{"settle twice", pendingRegulate, settle, domain.ErrConflict},
 		{"complete while pending-regulate", pendingRegulate, complete, domain.ErrNotFound},
-		{"order depleted", depleted, order, domain.ErrNotFound},
-		{"complete twice", depleted, complete, domain.ErrNotFound},
-		{"settle depleted", depleted, settle, domain.ErrNotFound},
-		{"confirm depleted", depleted, confirm, domain.ErrNotFound},
+		{"order depleted", depleted, order, domain.ErrSurplusDepleted},
+		{"complete twice", depleted, complete, domain.ErrSurplusDepleted},
+		{"settle depleted", depleted, settle, domain.ErrSurplusDepleted},
+		{"confirm depleted", depleted, confirm, domain.ErrSurplusDepleted},
 		{"order unknown surplus", open, func(c *domain.Customer) ([]domain.Event, error) { return c.OrderDisbursement("S2", "o", norwegian) }, domain.ErrNotFound},
 		{"settle unknown surplus", open, func(c *domain.Customer) ([]domain.Event, error) { return c.SettleSurplus("S2", domain.SettleSurplus{}) }, domain.ErrNotFound},
 		{"confirm unknown surplus", open, func(c *domain.Customer) ([]domain.Event, error) { return c.ConfirmRegulation("") }, domain.ErrNotFound},
@@ -504,7 +504,7 @@ func TestSurplusStateRestores(t *testing.T) {
 		decided(t, r)(r.CompleteDisbursement("ordered", "o1"))
 		decided(t, r)(r.ConfirmRegulation("settled"))
 		_, err := r.CompleteDisbursement("depleted", "o2")
-		wantError(t, err, domain.ErrNotFound)
+		wantError(t, err, domain.ErrSurplusDepleted)
 	}
 	if !reflect.DeepEqual(r.State(), c.State()) {
 		t.Fatal("restored customer decided differently")

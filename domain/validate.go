@@ -92,14 +92,22 @@ func asciiEqualFold(s, t string) bool {
 	return true
 }
 
-// countryCode validates a required ISO 3166-1 alpha-2 code (surrounding whitespace ignored) and
-// returns it upper-cased.
+// CountryCodeInput reads a country code as every request gives one (an address's, a national
+// identifier's, a look-up's): an ISO 3166-1 alpha-2 code in any case, surrounding whitespace
+// ignored. It returns the code upper-cased. It is the one rule of country codes in input, so
+// that what one route accepts the others accept too.
+func CountryCodeInput(s string) (string, bool) {
+	return nordic.CountryCode(strings.TrimSpace(s))
+}
+
+// countryCode validates a required ISO 3166-1 alpha-2 code (CountryCodeInput) and returns it
+// upper-cased.
 func countryCode(ps *problems, name string, f Field[string]) string {
 	if !f.HasValue() || strings.TrimSpace(f.Value) == "" {
 		ps.add(name, name+" is required")
 		return ""
 	}
-	c, ok := nordic.CountryCode(strings.TrimSpace(f.Value))
+	c, ok := CountryCodeInput(f.Value)
 	if !ok {
 		ps.add(name, name+" must be an ISO 3166-1 alpha-2 country code")
 		return ""

@@ -146,7 +146,11 @@ func (s *Server) connectPrincipal(w http.ResponseWriter, r *http.Request) (auth.
 	token, err := auth.BearerToken(r)
 	var p auth.Principal
 	if err == nil {
-		p, err = s.cfg.Verifier.Verify(token)
+		p, err = s.cfg.Verifier.VerifyContext(r.Context(), token)
+	}
+	if ctxErr := r.Context().Err(); err != nil && ctxErr != nil && errors.Is(err, ctxErr) {
+		s.writeConnectErr(w, r, err) // the request ended before its token could be checked: not a 401
+		return p, false
 	}
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", bearerChallenge(err))

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nordledger/ledger/domain/nordic"
+	"github.com/nordledger/ledger/domain"
 )
 
 // Bounds of a customer-details request.
@@ -49,14 +49,16 @@ func parseCustomerDetailsRequest(body []byte, product ConnectProduct) (customerD
 	req := customerDetailsRequest{values: map[string]string{}}
 
 	var keys []string // the keys the product needs in this country; nil when the country is not known
+	var s string
 	switch raw, ok := o.raw("countryCode"); {
-	case !ok || isNull(raw):
+	case !ok || isNull(raw) || json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) == "":
 		missing("countryCode", "countryCode is required.")
 	default:
-		var s string
+		// Read as every route reads a country code (find-customer too): any case, surrounding
+		// whitespace ignored.
 		cc, valid := "", json.Unmarshal(raw, &s) == nil
 		if valid {
-			cc, valid = nordic.CountryCode(s)
+			cc, valid = domain.CountryCodeInput(s)
 		}
 		var served bool
 		keys, served = product.Countries[cc]

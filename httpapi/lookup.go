@@ -42,7 +42,7 @@ func lookupIdentifiers(in domain.NationalIdentifierInput, field string, now time
 // future (for YY 00 the "+" century is never a leap year where the "-" one was, so nothing else
 // becomes valid).
 func hundredPlusForm(in domain.NationalIdentifierInput) (domain.NationalIdentifierInput, bool) {
-	cc, ok := nordic.CountryCode(strings.TrimSpace(in.CountryCode.Value))
+	cc, ok := domain.CountryCodeInput(in.CountryCode.Value)
 	if !ok || cc != "SE" || !in.RegNo.HasValue() {
 		return in, false
 	}

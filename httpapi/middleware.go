@@ -190,7 +190,10 @@ func (s *Server) principal(r *http.Request) (auth.Principal, error) {
 	token, err := auth.BearerToken(r)
 	var p auth.Principal
 	if err == nil {
-		p, err = s.cfg.Verifier.Verify(token)
+		p, err = s.cfg.Verifier.VerifyContext(r.Context(), token)
+	}
+	if ctxErr := r.Context().Err(); err != nil && ctxErr != nil && errors.Is(err, ctxErr) {
+		return p, err // the request ended before its token could be checked: not a 401 (writeError)
 	}
 	if err != nil {
 		detail := "a valid bearer token is required"

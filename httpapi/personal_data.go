@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -121,6 +122,11 @@ func (s *Server) listDisclosures(w http.ResponseWriter, r *http.Request, c *call
 		return invalid(p.problems...)
 	}
 	if err := s.personalDataServed(); err != nil {
+		return err
+	}
+	// A customer the ledger never had is not found, as its audit trail answers; a forgotten one
+	// is listed (its disclosures are kept so that their recipients can be told of the erasure).
+	if _, err := s.load(r, c, no); err != nil && !errors.Is(err, errForgotten) {
 		return err
 	}
 	recs, next, err := s.cfg.PersonalData.Disclosures(c.ledgerNo, no, after, int(limit))

@@ -44,6 +44,7 @@ var titles = map[string]string{
 	"unauthorized":                         "Unauthorized",
 	"forbidden":                            "Forbidden",
 	"not-found":                            "Not found",
+	"surplus-depleted":                     "Surplus depleted",
 	"customer-not-found":                   "Customer not found",
 	"customer-forgotten":                   "Customer forgotten",
 	"legal-address-does-not-exists":        "Legal address does not exist",
@@ -352,6 +353,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			domain.CodeLegalAddressNotFound:   http.StatusNotFound,
 			domain.CodeBillingAddressNotFound: http.StatusNotFound,
 			domain.CodeKycNotConfigured:       http.StatusNotFound,
+			domain.CodeSurplusDepleted:        http.StatusNotFound,
 			domain.CodeKycConfiguration:       http.StatusConflict,
 		}[de.Code]
 		if status == 0 {

@@ -41,9 +41,11 @@ type Waiter interface {
 	WaitFor(ctx context.Context, position uint64) error
 }
 
-// Verifier verifies bearer tokens (implemented by *auth.Verifier).
+// Verifier verifies bearer tokens (implemented by *auth.Verifier). VerifyContext stops waiting
+// (for a key set it refetches) when ctx, the request's, ends, with an error matching ctx.Err();
+// every other error is an invalid token.
 type Verifier interface {
-	Verify(token string) (auth.Principal, error)
+	VerifyContext(ctx context.Context, token string) (auth.Principal, error)
 }
 
 // Config configures a Server. Every field without a stated default is required.

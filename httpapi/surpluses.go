@@ -9,13 +9,10 @@ import (
 	"github.com/nordledger/ledger/internal/app"
 )
 
-// surplus finds a current (not depleted) surplus of a customer (not-found when there is none).
+// surplus finds a current (not depleted) surplus of a customer (not-found when there is none,
+// surplus-depleted when it was used up: domain.CustomerState.CurrentSurplus).
 func surplus(r *http.Request, st domain.CustomerState) (domain.SurplusState, error) {
-	sp, ok := st.Surplus(r.PathValue("surplusId"))
-	if !ok || sp.Depleted() {
-		return sp, &domain.Error{Code: domain.CodeNotFound, Message: "the customer has no such surplus"}
-	}
-	return sp, nil
+	return st.CurrentSurplus(r.PathValue("surplusId"))
 }
 
 // loadSurplus reads the customer of the path and its surplus, and the customer.

@@ -19,9 +19,20 @@ type jwksKeys struct {
 	// refreshing looks in the same keys and, for a "kid" they lack, refetches
 	// the set first (rate-limited).
 	refreshing keyfunc.Keyfunc
-	// mu lets one unknown-kid lookup run at a time, so that lookups arriving
-	// during a refresh wait for it instead of failing on the rate limit.
-	mu sync.Mutex
+	// mu guards refetch: one unknown-kid lookup runs at a time, so that lookups
+	// arriving during a refresh wait for it instead of failing on the rate limit.
+	mu      sync.Mutex
+	refetch *refetch // the unknown-kid lookup under way; nil when none
+}
+
+// refetch is an unknown-kid lookup (a refetch of the set, rate-limited) run for
+// every token that waits for it. It runs on its own, under the verifier's
+// context and the HTTP timeout: a request that goes away stops waiting for it
+// (jwksKeys.key), but does not end it for the others.
+type refetch struct {
+	done chan struct{} // closed when key and err are set
+	key  any
+	err  error
 }
 
 // newJWKS fetches the JWK Set at cfg.JWKSURL. The set is refreshed every
@@ -87,13 +98,23 @@ func newKeyfunc(ctx context.Context, storage jwkset.Storage) (keyfunc.Keyfunc, e
 	})
 }
 
-// key is a jwt.Keyfunc. An RSA key shorter than MinRSAKeyBits verifies nothing.
-func (j *jwksKeys) key(t *jwt.Token) (any, error) {
+// key is a jwt.Keyfunc for a request with ctx. An RSA key shorter than MinRSAKeyBits verifies
+// nothing. A "kid" the keys at hand lack waits for a refetch (its own, or one under way for
+// another token, after which it looks again) until ctx ends.
+func (j *jwksKeys) key(ctx context.Context, t *jwt.Token) (any, error) {
 	key, err := j.cached.Keyfunc(t)
-	if err != nil && errors.Is(err, jwkset.ErrKeyNotFound) {
-		j.mu.Lock()
-		key, err = j.refreshing.Keyfunc(t)
-		j.mu.Unlock()
+	for err != nil && errors.Is(err, jwkset.ErrKeyNotFound) {
+		f, own := j.join(t)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-f.done:
+		}
+		if own {
+			key, err = f.key, f.err
+			break
+		}
+		key, err = j.cached.Keyfunc(t) // another token's refetch may have brought this kid
 	}
 	if err != nil {
 		return key, err
@@ -102,4 +123,23 @@ func (j *jwksKeys) key(t *jwt.Token) (any, error) {
 		return nil, err
 	}
 	return key, nil
+}
+
+// join returns the refetch under way, or starts one for t (own).
+func (j *jwksKeys) join(t *jwt.Token) (f *refetch, own bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.refetch != nil {
+		return j.refetch, false
+	}
+	f = &refetch{done: make(chan struct{})}
+	j.refetch = f
+	go func() {
+		f.key, f.err = j.refreshing.Keyfunc(t) // under the verifier's context (newKeyfunc)
+		j.mu.Lock()
+		j.refetch = nil
+		j.mu.Unlock()
+		close(f.done)
+	}()
+	return f, true
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -96,8 +97,16 @@ func (v *Verifier) Close() {
 //
 // A token naming a key id the JWK Set lacks makes Verify refetch the set
 // (at most once per Config.JWKSMinRefreshInterval); such calls may take as
-// long as one fetch.
+// long as one fetch. A request should use VerifyContext, which stops waiting when it ends.
 func (v *Verifier) Verify(token string) (Principal, error) {
+	return v.VerifyContext(context.Background(), token)
+}
+
+// VerifyContext is Verify for a request with ctx: when ctx ends while the token waits for a
+// refetch of the JWK Set, it stops waiting and returns an error matching ctx.Err() (and not
+// ErrInvalidToken: nothing is known of the token). The refetch itself is shared by every
+// token waiting for it and goes on, bounded by the HTTP timeout, for the others.
+func (v *Verifier) VerifyContext(ctx context.Context, token string) (Principal, error) {
 	switch {
 	case token == "":
 		return Principal{}, invalid("empty token")
@@ -111,8 +120,11 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	}
 	v.parses.Add(1)
 	var claims tokenClaims
-	parsed, err := v.parser.ParseWithClaims(token, &claims, v.key)
+	parsed, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) { return v.key(ctx, t) })
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+			return Principal{}, fmt.Errorf("auth: the request ended while its token waited for the JWK Set: %w", cerr)
+		}
 		return Principal{}, invalid(v.reason(err, parsed, &claims))
 	}
 	if err := v.checkClaimNames(token); err != nil { // claimnames.go
@@ -132,12 +144,12 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 
 // key is the jwt.Keyfunc: each algorithm family gets the key of its own
 // source, so an HS256 token is never checked against a JWKS key.
-func (v *Verifier) key(t *jwt.Token) (any, error) {
+func (v *Verifier) key(ctx context.Context, t *jwt.Token) (any, error) {
 	switch alg := t.Method.Alg(); {
 	case v.secret != nil && slices.Contains(secretAlgorithms, alg):
 		return v.secret, nil
 	case v.jwks != nil && slices.Contains(jwksAlgorithms, alg):
-		return v.jwks.key(t)
+		return v.jwks.key(ctx, t)
 	default:
 		return nil, errAlgorithm
 	}

@@ -93,7 +93,7 @@ func TestPageTexts(t *testing.T) {
 			}
 		}
 		seen := map[string]string{}
-		for _, k := range []string{errNumber, errNotValid, errNotTestCard, errExpiry, errExpired, errCVC} {
+		for _, k := range []string{errNumber, errNotValid, errNotTestCard, errExpiry, errExpired, errCVC, errConsentOver, errRefused} {
 			if tx.errors[k] == "" {
 				t.Errorf("%s: no text for %s", lang, k)
 			}

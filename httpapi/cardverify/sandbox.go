@@ -260,12 +260,14 @@ func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain
 	case errors.As(err, &de) && de.Code == domain.CodeConflict:
 		p.message(w, http.StatusConflict, reg.Language, t.Ended, backURL(reg), &reg)
 		return
-	case errors.As(err, &de) && de.Code == domain.CodeNotFound:
+	case errors.As(err, &de) && (de.Code == domain.CodeNotFound || de.Code == domain.CodeCustomerNotFound || de.Code == domain.CodeCustomerForgotten):
+		// The registration is gone — replaced, or its customer forgotten (or never there) since
+		// the page read it: answered as the page is from now on.
 		p.message(w, http.StatusNotFound, reg.Language, t.NotFound, "", &reg)
 		return
 	case errors.As(err, &de) && de.Code == domain.CodeValidation:
-		// The card's month ended between reading the form and recording (domain.checkNotExpired).
-		p.form(w, http.StatusBadRequest, reg, token, r.PostForm.Get("expiry"), map[string]string{"expiry": t.errors[errExpired]})
+		// The result was refused, nothing recorded: the form again, saying why.
+		p.form(w, http.StatusBadRequest, reg, token, r.PostForm.Get("expiry"), refusedResult(t, de.Problems))
 		return
 	case err != nil:
 		p.failed(w, r, err)
@@ -274,6 +276,31 @@ func (p *sandboxPages) submit(w http.ResponseWriter, r *http.Request, reg domain
 	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: "", Path: p.s.pagePath(id), MaxAge: -1, HttpOnly: true, Secure: p.s.secure, SameSite: http.SameSiteStrictMode})
 	p.securityHeaders(w, &reg)
 	http.Redirect(w, r, backURL(after), http.StatusSeeOther)
+}
+
+// refusedResult returns the form's messages for the problems of a result the ledger refused
+// (domain.Customer.FinishCardRegistration): the card's expiry month over — it ended between
+// reading the form and recording — or the consent's (the sandbox gives the consent the card's
+// expiry), on the expiry field, the card's first; anything else as a refusal of the form as a
+// whole, which does not blame the date.
+func refusedResult(t texts, problems []domain.Problem) map[string]string {
+	errs := map[string]string{}
+	for _, pr := range problems {
+		switch pr.Name {
+		case domain.PropCardExpiryDate:
+			errs["expiry"] = t.errors[errExpired]
+		case domain.PropConsentExpiryDate:
+			if _, card := errs["expiry"]; !card {
+				errs["expiry"] = t.errors[errConsentOver]
+			}
+		default:
+			errs["form"] = t.errors[errRefused]
+		}
+	}
+	if len(errs) == 0 {
+		errs["form"] = t.errors[errRefused]
+	}
+	return errs
 }
 
 // result is the verification's result for a test card.

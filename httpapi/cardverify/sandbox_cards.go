@@ -36,6 +36,9 @@ const (
 	errExpiry      = "errExpiry"
 	errExpired     = "errExpired"
 	errCVC         = "errCVC"
+	// Problems of a result the ledger refused after the form was read (refusedResult).
+	errConsentOver = "errConsentOver" // the consent's expiry month is over
+	errRefused     = "errRefused"     // any other refusal: of the form as a whole
 )
 
 // parseCardForm validates the entered card at now: a 13–19 digit number passing the Luhn check

@@ -25,6 +25,8 @@ var pageTexts = map[string]texts{
 			errNumber: "Enter a card number of 13 to 19 digits.", errNotValid: "This card number is not valid. Check that you entered it correctly.",
 			errNotTestCard: "This is not a test card. Use one of the test cards below.",
 			errExpiry:      "Enter the expiry date as MM/YY.", errExpired: "The card has expired.", errCVC: "Enter the 3-digit security code.",
+			errConsentOver: "The consent would end before it starts: its expiry month is over.",
+			errRefused:     "The card could not be registered. Check the details and try again.",
 		},
 	},
 	"sv-SE": {
@@ -40,6 +42,8 @@ var pageTexts = map[string]texts{
 			errNumber: "Ange ett kortnummer med 13 till 19 siffror.", errNotValid: "Kortnumret är inte giltigt. Kontrollera att du har skrivit det rätt.",
 			errNotTestCard: "Det här är inget testkort. Använd ett av testkorten nedan.",
 			errExpiry:      "Ange giltighetstiden som MM/ÅÅ.", errExpired: "Kortets giltighetstid har gått ut.", errCVC: "Ange den tresiffriga säkerhetskoden.",
+			errConsentOver: "Medgivandet skulle upphöra innan det börjar gälla: dess sista giltighetsmånad har passerat.",
+			errRefused:     "Kortet kunde inte registreras. Kontrollera uppgifterna och försök igen.",
 		},
 	},
 	"nb-NO": {
@@ -55,6 +59,8 @@ var pageTexts = map[string]texts{
 			errNumber: "Oppgi et kortnummer med 13 til 19 sifre.", errNotValid: "Kortnummeret er ikke gyldig. Kontroller at du har skrevet det riktig.",
 			errNotTestCard: "Dette er ikke et testkort. Bruk et av testkortene nedenfor.",
 			errExpiry:      "Oppgi utløpsdatoen som MM/ÅÅ.", errExpired: "Kortet er utløpt.", errCVC: "Oppgi den tresifrede sikkerhetskoden.",
+			errConsentOver: "Samtykket ville opphøre før det trer i kraft: utløpsmåneden er passert.",
+			errRefused:     "Kortet kunne ikke registreres. Kontroller opplysningene og prøv igjen.",
 		},
 	},
 	"da-DK": {
@@ -70,6 +76,8 @@ var pageTexts = map[string]texts{
 			errNumber: "Indtast et kortnummer på 13 til 19 cifre.", errNotValid: "Kortnummeret er ikke gyldigt. Kontrollér, at du har skrevet det korrekt.",
 			errNotTestCard: "Dette er ikke et testkort. Brug et af testkortene nedenfor.",
 			errExpiry:      "Indtast udløbsdatoen som MM/ÅÅ.", errExpired: "Kortet er udløbet.", errCVC: "Indtast den trecifrede sikkerhedskode.",
+			errConsentOver: "Samtykket ville udløbe, før det træder i kraft: udløbsmåneden er passeret.",
+			errRefused:     "Kortet kunne ikke registreres. Kontrollér oplysningerne, og prøv igen.",
 		},
 	},
 	"fi-FI": {
@@ -85,6 +93,8 @@ var pageTexts = map[string]texts{
 			errNumber: "Syötä 13–19-numeroinen kortin numero.", errNotValid: "Kortin numero ei ole kelvollinen. Tarkista, että kirjoitit sen oikein.",
 			errNotTestCard: "Tämä ei ole testikortti. Käytä jotakin alla olevista testikorteista.",
 			errExpiry:      "Syötä voimassaoloaika muodossa KK/VV.", errExpired: "Kortti on vanhentunut.", errCVC: "Syötä kolminumeroinen turvakoodi.",
+			errConsentOver: "Suostumus päättyisi ennen kuin se tulee voimaan: sen viimeinen voimassaolokuukausi on jo mennyt.",
+			errRefused:     "Korttia ei voitu rekisteröidä. Tarkista tiedot ja yritä uudelleen.",
 		},
 	},
 }
