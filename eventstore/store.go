@@ -153,7 +153,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "not a bbolt file or damaged header: " + err.Error()})
 	case err != nil:
-		return nil, fmt.Errorf("eventstore: open %s: %w", path, err)
+		return nil, fmt.Errorf("eventstore: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
 	if !opts.ReadOnly {
 		if err := boltcheck.ForgetClean(path); err != nil { // written from now on

@@ -229,13 +229,14 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	// reading every page instead. The map has room for the file to grow (internal/boltmap): bbolt
 	// maps it anew only once every read transaction has ended, and every create would wait for a
 	// backup whose reader stalled.
+	mmapSize := boltmap.Size(path, 0)
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout, ReadOnly: s.opts.ReadOnly,
-		NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: boltmap.Size(path, 0)})
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: mmapSize})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("personal: open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("personal: open %s: %w", path, err)
+		return nil, fmt.Errorf("personal: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
 	return db, nil
 }

@@ -14,9 +14,12 @@
 package boltmap
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 )
 
 // Headroom is how much a file may grow, on a 64-bit system, before bbolt must map it anew — and
@@ -39,4 +42,14 @@ func Size(path string, fallback int) int {
 		size = fi.Size()
 	}
 	return int(size) + Headroom
+}
+
+// Explain returns err, from opening a bbolt file with a map of size bytes, with what to do when
+// the system refused the map: a limit on the process's address space (ulimit -v, systemd
+// LimitAS=) smaller than the maps of its files.
+func Explain(err error, size int) error {
+	if !errors.Is(err, syscall.ENOMEM) {
+		return err
+	}
+	return fmt.Errorf("%w (mapping the file's %d MiB of address space was refused — address space, not memory: remove the limit on the process's address space, ulimit -v or systemd LimitAS=; see docs/operations.md, Backups and writes)", err, size>>20)
 }
