@@ -93,7 +93,7 @@ func TestStalledBackupHoldsUpNoAppends(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(time.Minute): // a guard for the failure only: on success they are committed without the backup
+	case <-time.After(5 * time.Minute): // a guard for the failure only: on success they are committed without the backup
 		close(w.release)
 		<-backedUp
 		<-appended

@@ -135,7 +135,7 @@ func TestStalledBackupHoldsUpNoNewKeys(t *testing.T) {
 			created <- nil
 		}()
 	}
-	guard := time.After(time.Minute) // a guard for the failure only: on success the keys are written without the backup
+	guard := time.After(2 * time.Minute) // a guard for the failure only: on success the keys are written without the backup
 	for range workers {
 		select {
 		case err := <-created:

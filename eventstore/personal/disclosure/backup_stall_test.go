@@ -59,7 +59,7 @@ func TestStalledBackupHoldsUpNoGrants(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(time.Minute): // a guard for the failure only: on success the grants are written without the backup
+	case <-time.After(2 * time.Minute): // a guard for the failure only: on success the grants are written without the backup
 		close(w.release)
 		<-backedUp
 		<-granted
