@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/boltmap"
 	"github.com/nordledger/ledger/internal/keyindex"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -45,8 +46,11 @@ type Options struct {
 	LockTimeout time.Duration
 	// MaxBatch caps the number of appends committed in one transaction. Default 1024.
 	MaxBatch int
-	// InitialMmapSize is passed to bbolt; a larger map avoids remapping (which waits for readers)
-	// as the log grows. Default 256 MiB.
+	// InitialMmapSize is passed to bbolt: the address space mapped for the file at open. bbolt
+	// maps the file anew when it outgrows the map, and that waits for every read transaction —
+	// a backup streaming the file to a client that stopped reading — while every append waits
+	// for it. Default: the file's size plus 10 GiB on a 64-bit system (address space, not
+	// memory; internal/boltmap), 256 MiB on a 32-bit one.
 	InitialMmapSize int
 	// ReadOnly opens an existing store for reading only (operator tools: checks, rebuilds). The
 	// file lock is shared with other read-only users and excludes a writer; Append returns
@@ -71,9 +75,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 1024
-	}
-	if o.InitialMmapSize <= 0 {
-		o.InitialMmapSize = 256 << 20
 	}
 	return o
 }
@@ -135,11 +136,15 @@ func Open(path string, opts Options) (s *Store, err error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "damaged file: " + err.Error()})
 	}
+	mmapSize := opts.InitialMmapSize
+	if mmapSize <= 0 {
+		mmapSize = boltmap.Size(path, 256<<20)
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         opts.LockTimeout,
 		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: opts.InitialMmapSize,
+		InitialMmapSize: mmapSize,
 		ReadOnly:        opts.ReadOnly,
 	})
 	switch {
@@ -148,7 +153,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("open %s: %w", path, &CorruptError{Reason: "not a bbolt file or damaged header: " + err.Error()})
 	case err != nil:
-		return nil, fmt.Errorf("eventstore: open %s: %w", path, err)
+		return nil, fmt.Errorf("eventstore: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
 	if !opts.ReadOnly {
 		if err := boltcheck.ForgetClean(path); err != nil { // written from now on

@@ -16,7 +16,12 @@ import (
 // consistency.
 func openStore(t *testing.T, dir string) *eventstore.Store {
 	t.Helper()
-	path := filepath.Join(dir, "events.db")
+	return openStoreAt(t, filepath.Join(dir, "events.db"))
+}
+
+// openStoreAt is openStore of the file at path.
+func openStoreAt(t *testing.T, path string) *eventstore.Store {
+	t.Helper()
 	s, err := eventstore.Open(path, eventstore.Options{})
 	if err != nil {
 		t.Fatalf("Open: %v", err)

@@ -168,7 +168,7 @@ func backupOnline(ctx context.Context, client *http.Client, what string, w io.Wr
 	}
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		return n, fmt.Errorf("the backup stream broke off: %w", err)
+		return n, fmt.Errorf("the backup stream broke off after %d bytes: %w (nothing was kept; ledgerd cuts a backup that takes nothing of the copy for its -backup-stall-timeout, 1m by default — this command stopped, or its disk or pipe stuck — and stops its backups when it stops: its log says which)", n, err)
 	}
 	return n, nil
 }

@@ -73,38 +73,68 @@ func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(admin.HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
 
-	cw := &countingWriter{w: w}
+	cw := m.backupWriter(w)
 	info, err := m.store.Backup(r.Context(), cw)
 	if err != nil {
 		m.log.Warn("backup of the event log failed", "err", err)
 		refuseOrCut(w, cw, err)
 		return
 	}
+	cw.done()
 	m.log.Info("backed up the event log", "bytes", info.Bytes, "head", info.Head)
 }
 
 func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	cw := &countingWriter{w: w}
+	cw := m.backupWriter(w)
 	n, err := m.keys.Backup(cw)
 	if err != nil {
 		m.log.Warn("backup of the key store failed", "err", err)
 		refuseOrCut(w, cw, err)
 		return
 	}
+	cw.done()
 	m.log.Info("backed up the key store", "bytes", n)
 }
 
-// countingWriter counts what a backup has written of its copy.
+// backupWriter is what a backup writes its copy to: the response, with a bound on how long
+// each write may wait for ledgerctl to take more (-backup-stall-timeout). The backup holds a
+// read transaction of the file while it writes, and a reader that stopped taking the copy — a
+// ledgerctl stopped (Ctrl-Z), writing to a hung disk or pipe — would hold it for as long as it
+// likes: a forget waits for a key-store backup begun before it, and bbolt maps a file that
+// outgrew its map anew only once every read transaction has ended, every write waiting
+// meanwhile (internal/boltmap). A write that waits longer fails, and the backup is cut.
+func (m *Main) backupWriter(w http.ResponseWriter) *countingWriter {
+	return &countingWriter{w: w, rc: http.NewResponseController(w), stall: m.Options.BackupStallTimeout}
+}
+
+// countingWriter counts what a backup has written of its copy, and bounds each write's wait
+// (backupWriter).
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w     io.Writer
+	rc    *http.ResponseController
+	stall time.Duration
+	n     int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.rc != nil && c.stall > 0 {
+		_ = c.rc.SetWriteDeadline(time.Now().Add(c.stall))
+	}
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("cut: ledgerctl took nothing of the copy for %v (-backup-stall-timeout; a stopped ledgerctl, or its disk or pipe stuck), and the backup may not hold the file's read transaction longer: %w", c.stall, err)
+	}
 	return n, err
+}
+
+// done lifts the write deadline once the copy is written: the connection may serve other
+// requests after it.
+func (c *countingWriter) done() {
+	if c.rc != nil {
+		_ = c.rc.SetWriteDeadline(time.Time{})
+	}
 }
 
 // refuseOrCut answers a backup that failed: refused with its reason (503) when nothing of the

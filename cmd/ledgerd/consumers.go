@@ -140,12 +140,13 @@ func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
 
 func (m *Main) backupDisclosures(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	cw := &countingWriter{w: w}
+	cw := m.backupWriter(w) // admin.go
 	n, err := m.disclosures.Backup(cw)
 	if err != nil {
 		m.log.Warn("backup of the disclosure store failed", "err", err)
 		refuseOrCut(w, cw, err) // admin.go
 		return
 	}
+	cw.done()
 	m.log.Info("backed up the disclosure store", "bytes", n)
 }

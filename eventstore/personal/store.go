@@ -17,6 +17,7 @@ import (
 
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/boltmap"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -225,14 +226,17 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	// As the event log: the free-page list is written at Close only (NoFreelistSync), and kept
 	// in a hash map. With a million keys, writing the list at every commit and searching it as
 	// an array took a quarter of a create's CPU. After a crash, Open finds the free pages by
-	// reading every page instead.
+	// reading every page instead. The map has room for the file to grow (internal/boltmap): bbolt
+	// maps it anew only once every read transaction has ended, and every create would wait for a
+	// backup whose reader stalled.
+	mmapSize := boltmap.Size(path, 0)
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout, ReadOnly: s.opts.ReadOnly,
-		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: mmapSize})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("personal: open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("personal: open %s: %w", path, err)
+		return nil, fmt.Errorf("personal: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
 	return db, nil
 }

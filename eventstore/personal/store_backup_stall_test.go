@@ -2,6 +2,7 @@ package personal_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -97,5 +98,58 @@ func TestStalledBackupHoldsUpNoKeys(t *testing.T) {
 	r := openStore(t, restored, ring(t, masterA))
 	if rec, found, err := r.Record("1000/customers/1"); err != nil || !found || !rec.Destroyed {
 		t.Errorf("a backup taken after the forget: %+v %v %v; want the tombstone", rec, found, err)
+	}
+}
+
+// TestStalledBackupHoldsUpNoNewKeys: a key-store backup whose reader stalls holds its read
+// transaction open; new customers' keys that take the file past the size bbolt mapped at open
+// must still be written meanwhile. bbolt grows its map under the write lock once every read
+// transaction has ended: keys.db was opened with no map size of its own (bbolt's 32 KiB,
+// doubled), so a few hundred new keys made every create — every new customer — wait for the
+// stalled backup.
+func TestStalledBackupHoldsUpNoNewKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s, err := personal.OpenStore(path, ring(t, masterA), personal.StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dataKey(t, s, "1000/customers/0", true)
+
+	w := &stallWriter{started: make(chan struct{}), release: make(chan struct{})}
+	backedUp := make(chan error, 1)
+	go func() { _, err := s.Backup(w); backedUp <- err }()
+	<-w.started
+
+	// 2000 keys, some 200 KiB: past 32, 64 and 128 KiB.
+	const workers, each = 8, 250
+	created := make(chan error, workers)
+	for g := range workers {
+		go func() {
+			for i := range each {
+				if _, err := s.DataKey(ctx, fmt.Sprintf("1000/customers/%d-%d", g, i), true); err != nil {
+					created <- err
+					return
+				}
+			}
+			created <- nil
+		}()
+	}
+	guard := time.After(2 * time.Minute) // a guard for the failure only: on success the keys are written without the backup
+	for range workers {
+		select {
+		case err := <-created:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-guard:
+			close(w.release)
+			<-backedUp
+			t.Fatal("new keys past the key store's mapped size waited for a stalled backup")
+		}
+	}
+	close(w.release)
+	if err := <-backedUp; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -104,7 +104,7 @@ func TestPackageTable(t *testing.T) {
 // layer or a lower one, never a higher one.
 var layers = [][]string{
 	{"domain", "domain/nordic"},
-	{"eventstore", "eventstore/personal", "eventstore/eventstoretest", "internal/tracing", "internal/boltcheck", "internal/jsonw", "internal/jsonscan", "internal/progress", "internal/keyindex"},
+	{"eventstore", "eventstore/personal", "eventstore/eventstoretest", "internal/tracing", "internal/boltcheck", "internal/boltmap", "internal/jsonw", "internal/jsonscan", "internal/progress", "internal/keyindex"},
 	{"internal/app"},
 	{"httpapi", "httpapi/auth", "httpapi/apidocs", "httpapi/apidocs/asyncapitest", "httpapi/auditui", "httpapi/popreg", "httpapi/cardverify",
 		"projections", "eventstore/relay", "eventstore/feed", "eventstore/wire", "eventstore/consumer",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/boltmap"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -85,12 +86,17 @@ func Open(path string, opts Options) (s *Store, err error) {
 			err = fmt.Errorf("disclosure: %s: unreadable file: %v", path, r)
 		}
 	}()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly})
+	// The map has room for the file to grow (internal/boltmap): bbolt maps it anew only once every
+	// read transaction has ended, and every grant and disclosure would wait for a backup whose
+	// reader stalled.
+	mmapSize := boltmap.Size(path, 0)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: opts.ReadOnly,
+		InitialMmapSize: mmapSize})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("disclosure: open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("disclosure: open %s: %w", path, err)
+		return nil, fmt.Errorf("disclosure: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
 	s = &Store{db: db, readOnly: opts.ReadOnly}
 	if err := s.init(); err != nil {

@@ -1,0 +1,95 @@
+package boltmap_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nordledger/ledger/internal/boltmap"
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestSize: the map covers the file and Headroom more on 64-bit systems; a 32-bit one gets the
+// fallback.
+func TestSize(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "new.db")
+	existing := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(existing, make([]byte, 3<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if strconv.IntSize != 64 {
+		if got := boltmap.Size(existing, 7); got != 7 {
+			t.Errorf("Size on a 32-bit system: %d; want the fallback", got)
+		}
+		return
+	}
+	if boltmap.Headroom != 10<<30 {
+		t.Errorf("Headroom %d; want 10 GiB", boltmap.Headroom)
+	}
+	if got := boltmap.Size(missing, 7); got != boltmap.Headroom {
+		t.Errorf("Size of a new file: %d; want %d", got, boltmap.Headroom)
+	}
+	if got := boltmap.Size(existing, 7); got != 3<<20+boltmap.Headroom {
+		t.Errorf("Size of a 3 MiB file: %d; want %d", got, 3<<20+boltmap.Headroom)
+	}
+}
+
+// TestExplainAddressSpaceLimit: a process whose address space is limited (ulimit -v, systemd
+// LimitAS=) below a file's map cannot open it; the error says why and what to do, where bbolt
+// says only "cannot allocate memory". Run in a child process: the limit is for the whole process.
+func TestExplainAddressSpaceLimit(t *testing.T) {
+	if strconv.IntSize != 64 || runtime.GOOS != "linux" {
+		t.Skip("the map is larger than the file on 64-bit systems only; the limit is Linux's")
+	}
+	if os.Getenv("BOLTMAP_LIMITED_CHILD") == "1" {
+		limitedChild(t)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestExplainAddressSpaceLimit$", "-test.v")
+	cmd.Env = append(os.Environ(), "BOLTMAP_LIMITED_CHILD=1", "BOLTMAP_DIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Errorf("the child: %v\n%s", err, out)
+	}
+}
+
+func limitedChild(t *testing.T) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	var vmKB uint64
+	for _, l := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmSize:" {
+			vmKB, _ = strconv.ParseUint(f[1], 10, 64)
+		}
+	}
+	if vmKB == 0 {
+		t.Skip("no VmSize")
+	}
+	limit := vmKB<<10 + 2<<30 // room for the process, not for a 10 GiB map
+	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+		t.Skip(err)
+	}
+	path := filepath.Join(os.Getenv("BOLTMAP_DIR"), "x.db")
+	size := boltmap.Size(path, 0)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{InitialMmapSize: size})
+	if err == nil {
+		db.Close()
+		t.Fatal("opened with a 10 GiB map under a 2 GiB address-space limit")
+	}
+	if msg := boltmap.Explain(err, size).Error(); !strings.Contains(msg, "LimitAS=") || !strings.Contains(msg, "cannot allocate memory") {
+		t.Errorf("the error: %s; want it to name the limit", msg)
+	}
+	db, err = bolt.Open(path, 0o600, &bolt.Options{})
+	if err != nil {
+		t.Fatalf("the same file with bbolt's own map: %v", err)
+	}
+	db.Close()
+}
