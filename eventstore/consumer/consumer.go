@@ -256,6 +256,12 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last, seen *uint64) (
 		return false, err
 	}
 	*seen = max(*seen, delivered)
+	// The durable numbers its deliveries 1, 2, 3, … (redeliveries too). A number skipped is a
+	// message delivered to this client that never arrived — lost with a connection that broke
+	// while it was on its way; the client reconnects and pulls on by itself, and JetStream sends
+	// the lost one again only after AckWait, behind newer events. So a skipped number ends this
+	// run of the durable: the next one makes it again from the event after the last handed over.
+	dseq := cons.CachedInfo().Delivered.Consumer
 	it, err := cons.Messages(jetstream.PullMaxMessages(c.cfg.MaxBatch))
 	if err != nil {
 		return false, err
@@ -282,7 +288,7 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last, seen *uint64) (
 	for {
 		batch, err := c.next(ctx, ch)
 		if len(batch) > 0 {
-			handled, herr := c.handleBatch(ctx, h, batch, last, *seen)
+			handled, herr := c.handleBatch(ctx, h, batch, last, *seen, &dseq)
 			progressed = progressed || handled
 			if herr != nil {
 				return progressed, herr
@@ -330,13 +336,19 @@ type delivery struct {
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
 // one, acknowledging each after its handler succeeded. Events up to seen were delivered by the
 // durable this one replaced (durable): they may have been handed over before.
-func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, seen uint64) (handled bool, err error) {
+func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, seen uint64, dseq *uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
+	var gap error // deliveries missing before a message of the batch: hand over those before it only
 	for _, m := range batch {
 		md, err := m.Metadata()
 		if err != nil {
 			return handled, err
 		}
+		if md.Sequence.Consumer != *dseq+1 {
+			gap = fmt.Errorf("consumer: delivery %d came after delivery %d: deliveries were lost on the way", md.Sequence.Consumer, *dseq)
+			break
+		}
+		*dseq = md.Sequence.Consumer
 		seq := md.Sequence.Stream
 		if seq <= *last {
 			_ = m.Ack() // a redelivery of an event handed over already
@@ -353,7 +365,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		ds = append(ds, delivery{msg: m, ev: e})
 	}
 	if len(ds) == 0 {
-		return handled, nil
+		return handled, gap
 	}
 	keep := c.keepInProgress(ctx, ds)
 	defer keep()
@@ -375,7 +387,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		}
 		*last, handled = d.ev.Position, true
 	}
-	return handled, nil
+	return handled, gap
 }
 
 // open opens the batch's personal data, waiting out a ledger that is unavailable.

@@ -16,7 +16,9 @@
 //     Handler error has the same event handed again, and nothing after it before it succeeds.
 //   - Resuming: the durable stays on the server when Run returns, when the process dies, and
 //     across a NATS restart (JetStream file storage); Run resumes after the last acknowledged
-//     event. Redeliveries within a run are skipped by position (an event's id and its position
+//     event, also when a delivery was lost on its way while the connection broke (the
+//     durable's delivery numbers skip one: the durable is made again from the event after the
+//     last handed over). Redeliveries within a run are skipped by position (an event's id and its position
 //     name each other one to one); across a crash an event may come again (Event.Redelivered) —
 //     unless Config.Checkpoint gives the position the application stored with its own data in
 //     the same transaction, which makes each event's effect happen once.
