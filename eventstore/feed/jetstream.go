@@ -125,6 +125,12 @@ func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *me
 	defer stop()
 	defer it.Stop()
 	next := after + 1
+	// The consumer numbers its deliveries 1, 2, 3, … (redeliveries too). A number skipped is a
+	// message delivered to this client that never arrived — lost with a connection that broke
+	// while it was on its way; the client reconnects and pulls on by itself, and JetStream sends
+	// the lost one again only after ackWait, behind newer events (a gap to the projections). So
+	// a skipped number ends this consumer: the next is made again from the checkpoint.
+	dseq := cons.CachedInfo().Delivered.Consumer
 	for {
 		m, err := it.Next()
 		if err != nil {
@@ -134,6 +140,10 @@ func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *me
 		if err != nil {
 			return progressed, err
 		}
+		if md.Sequence.Consumer != dseq+1 {
+			return progressed, fmt.Errorf("feed: delivery %d came after delivery %d: deliveries were lost on the way", md.Sequence.Consumer, dseq)
+		}
+		dseq = md.Sequence.Consumer
 		if seq := md.Sequence.Stream; seq < next {
 			_ = m.Ack() // a redelivery of something the projection holds
 			continue
