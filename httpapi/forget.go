@@ -30,9 +30,17 @@ func (s *Server) forgetCustomer(w http.ResponseWriter, r *http.Request, c *call)
 	if err := emptyBody(r); err != nil {
 		return err
 	}
+	match, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	// If-Match and If-None-Match as on every write (RFC 9110 §13.1), under the customer's lock.
+	pre := func(version uint64) error {
+		return checkPreconditions(r, match, version, "the customer is not forgotten")
+	}
 	ctx, cancel := s.commandContext(r)
 	defer cancel()
-	res, err := s.cfg.Commands.Forget(ctx, c.ledger, no, s.meta(r, c))
+	res, err := s.cfg.Commands.ForgetIf(ctx, c.ledger, no, pre, s.meta(r, c))
 	if err != nil {
 		return commandError(res, err)
 	}

@@ -27,7 +27,7 @@ type Ledgers interface {
 type Commands interface {
 	Create(ctx context.Context, p domain.LedgerPolicy, cmd domain.CreateCustomer, meta app.Meta) (app.Result, error)
 	Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch app.Match, meta app.Meta, decide app.Decision) (app.Result, error)
-	Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta app.Meta) (app.Result, error)
+	ForgetIf(ctx context.Context, p domain.LedgerPolicy, customerNo string, pre app.Precondition, meta app.Meta) (app.Result, error)
 }
 
 // Customers reads the customer read model (implemented by *projections.Customers).

@@ -31,7 +31,18 @@ var ErrKeyNotDestroyed = errors.New("commands: the customer is forgotten, but it
 // two), Forget returns the stored result with ErrKeyNotDestroyed; Forget sent again for the
 // forgotten customer destroys the key before it answers that the customer was forgotten already,
 // and the key store's Reconcile destroys it when the writer next starts.
-func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta Meta) (res Result, err error) {
+func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo string, meta Meta) (Result, error) {
+	return h.ForgetIf(ctx, p, customerNo, nil, meta)
+}
+
+// Precondition checks a caller's condition on the customer's current version (its ETag: the
+// HTTP API's If-Match and If-None-Match); an error refuses the command with that error.
+type Precondition func(version uint64) error
+
+// ForgetIf is Forget when pre (nil: none) allows the customer's version: checked under the
+// customer's lock against the version the forget is decided on, so a forget the caller made
+// conditional on a state the customer has left is refused, not made — it cannot be undone.
+func (h *Handler) ForgetIf(ctx context.Context, p domain.LedgerPolicy, customerNo string, pre Precondition, meta Meta) (res Result, err error) {
 	ctx, meta, span := startCommand(ctx, meta, "forget") // trace.go
 	if span.IsRecording() {
 		defer func() { endCommand(span, 1, res, err) }()
@@ -63,6 +74,8 @@ func (h *Handler) Forget(ctx context.Context, p domain.LedgerPolicy, customerNo 
 				return Result{}, keyNotDestroyed(stream, derr)
 			}
 			err = &domain.Error{Code: domain.CodeCustomerForgotten, Message: "the customer was forgotten already"}
+		case pre != nil && pre(c.Version()) != nil:
+			err = pre(c.Version())
 		case l.plain:
 			err = &domain.Error{Code: domain.CodeConflict, Message: "the customer cannot be forgotten: events stored before personal data was encrypted hold it in the clear, which destroying the customer's key cannot erase (see docs/data-protection.md)"}
 		default:
