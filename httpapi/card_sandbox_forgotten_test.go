@@ -23,7 +23,7 @@ type forgetFirst struct {
 
 func (c forgetFirst) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch app.Match, meta app.Meta, decide app.Decision) (app.Result, error) {
 	if meta.Command == "finishCardRegistration" && c.armed.CompareAndSwap(true, false) {
-		if _, err := c.Commands.Forget(ctx, domain.LedgerPolicy{LedgerNo: ledgerNo, CountryCode: "SE"}, customerNo,
+		if _, err := c.Commands.ForgetIf(ctx, domain.LedgerPolicy{LedgerNo: ledgerNo, CountryCode: "SE"}, customerNo, nil,
 			app.Meta{Actor: "tester", CorrelationID: "forget", Time: time.Now().UTC(), Command: "forgetCustomer"}); err != nil {
 			return app.Result{}, err
 		}
