@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/internal/boltcheck"
+	"github.com/nordledger/ledger/internal/boltmap"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -151,7 +152,7 @@ func openBolt(path string) (db *bolt.DB, err error) {
 	// every few seconds under writes), flushing every page written since — with the applier
 	// waiting. The file is derived data and checked at every open that follows a crash.
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: true, NoGrowSync: true,
-		NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmapSize})
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: boltmap.Size(path, initialMmapSize)})
 	return db, err
 }
 
@@ -221,8 +222,9 @@ func (d *DB) prepare(ps []Projection) (map[string]uint64, error) {
 	return cps, err
 }
 
-// initialMmapSize is the address space mapped for the file at open (virtual memory, not
-// resident): bbolt grows its map by doubling, and each growth waits for every reader and copies
-// the open write transaction's pages to the heap; a rebuild of a large log grew it a dozen
-// times. Files larger than this still grow the map, by 1 GiB at a time.
+// initialMmapSize is the address space mapped for the file at open where internal/boltmap keeps
+// bbolt's own growth (32-bit systems, Windows); elsewhere the map is the file's size plus 10 GiB
+// (boltmap.Size). Address space, not memory: bbolt grows its map by doubling, and each growth
+// waits for every reader and copies the open write transaction's pages to the heap; a rebuild of
+// a large log grew it a dozen times.
 const initialMmapSize = 1 << 30
