@@ -85,6 +85,9 @@ func (f LedgerFile) Validate() error {
 		}
 		if l.CustomerNoLength < 0 || l.CustomerNoLength > 15 {
 			errs = append(errs, fmt.Errorf("%s: customerNoLength must be 1–15", name))
+		} else if l.CustomerNoMaxLength > 0 && l.CustomerNoLength > l.CustomerNoMaxLength {
+			// No number would be both exactly that long and at most the longest accepted.
+			errs = append(errs, fmt.Errorf("%s: customerNoLength %d is above customerNoMaxLength %d: no customer number would be accepted", name, l.CustomerNoLength, l.CustomerNoMaxLength))
 		}
 		if _, err := domain.ParseRetentionPeriod(l.RetentionPeriod); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))

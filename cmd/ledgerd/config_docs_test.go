@@ -112,6 +112,45 @@ func TestReadmeConfigurationTableIsLedgerdsFlags(t *testing.T) {
 	}
 }
 
+// TestConfigurationGuideTablesAreLedgerdsFlags: every row of docs/configuration.md's flag tables
+// (Flag | Environment | Default | Meaning) names a flag ledgerd has, with its environment variable
+// and the default -h prints.
+func TestConfigurationGuideTablesAreLedgerdsFlags(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := usageFlags(t)
+	rows := 0
+	for n, l := range strings.Split(string(guide), "\n") {
+		cells := strings.Split(l, " | ")
+		m := regexp.MustCompile("^\\| `-([a-z0-9-]+)`$").FindStringSubmatch(cells[0])
+		if m == nil || len(cells) < 4 {
+			continue
+		}
+		rows++
+		name := m[1]
+		def, known := flags[name]
+		if !known {
+			t.Errorf("docs/configuration.md:%d names -%s, which ledgerd does not have", n+1, name)
+			continue
+		}
+		if env := "`" + envName(name) + "`"; strings.TrimSpace(cells[1]) != env {
+			t.Errorf("docs/configuration.md:%d: -%s's variable is %s; the row says %q", n+1, name, env, cells[1])
+		}
+		if def == "" {
+			continue
+		}
+		doc := regexp.MustCompile("^`([^`]*)`$").FindStringSubmatch(strings.TrimSpace(cells[2]))
+		if doc == nil || !sameDefault(doc[1], def) {
+			t.Errorf("docs/configuration.md:%d: -%s defaults to %q (ledgerd -h), the row says %q", n+1, name, def, cells[2])
+		}
+	}
+	if rows < 14 {
+		t.Fatalf("found %d flag rows in docs/configuration.md", rows)
+	}
+}
+
 // TestE2EBinaryHelp: ledgerd -h prints its flags on stdout and exits 0, as ledgerctl --help does
 // (it printed them as an error, on stderr, with exit status 2); a flag it lacks is still 2.
 func TestE2EBinaryHelp(t *testing.T) {
