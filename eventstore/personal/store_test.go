@@ -274,6 +274,20 @@ func TestRotate(t *testing.T) {
 	}
 }
 
+// eventAppender returns a function appending one event of a type to a stream of log, which
+// returns the event's position.
+func eventAppender(t *testing.T, log *eventstore.Store) func(stream, typ string) uint64 {
+	return func(stream, typ string) uint64 {
+		t.Helper()
+		res, err := log.Append(ctx, eventstore.AppendRequest{Stream: stream, Events: []eventstore.EventData{{
+			ID: uuid.New(), Type: typ, SchemaVersion: 1, Time: time.Now(), Data: []byte(`{}`)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.LastPosition
+	}
+}
+
 // TestReconcile: the forgets the log holds after the last reconciled position destroy their
 // keys — a forget cut short, or a key store restored from a backup older than the log.
 func TestReconcile(t *testing.T) {
@@ -284,14 +298,7 @@ func TestReconcile(t *testing.T) {
 	}
 	defer log.Close()
 	s := openStore(t, filepath.Join(dir, "keys.db"), ring(t, masterA))
-	appendEvent := func(stream, typ string) uint64 {
-		res, err := log.Append(ctx, eventstore.AppendRequest{Stream: stream, Events: []eventstore.EventData{{
-			ID: uuid.New(), Type: typ, SchemaVersion: 1, Time: time.Now(), Data: []byte(`{}`)}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.LastPosition
-	}
+	appendEvent := eventAppender(t, log)
 	for _, c := range []string{"1", "2", "3"} {
 		dataKey(t, s, "1000/customers/"+c, true)
 		appendEvent("1000/customers/"+c, domain.TypeBillingAddressRemoved)
@@ -337,14 +344,7 @@ func TestMarkReconciled(t *testing.T) {
 	}
 	defer log.Close()
 	s := openStore(t, filepath.Join(dir, "keys.db"), ring(t, masterA))
-	appendEvent := func(stream, typ string) uint64 {
-		res, err := log.Append(ctx, eventstore.AppendRequest{Stream: stream, Events: []eventstore.EventData{{
-			ID: uuid.New(), Type: typ, SchemaVersion: 1, Time: time.Now(), Data: []byte(`{}`)}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.LastPosition
-	}
+	appendEvent := eventAppender(t, log)
 	for _, c := range []string{"1", "2"} {
 		dataKey(t, s, "1000/customers/"+c, true)
 	}
