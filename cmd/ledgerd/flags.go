@@ -249,7 +249,12 @@ func (o *Options) validate() error {
 	}
 	if o.NATSReplicas != 1 && o.NATSReplicas != 3 && o.NATSReplicas != 5 {
 		errs = append(errs, fmt.Errorf("nats replicas %d: want 1, 3 or 5", o.NATSReplicas))
+	} else if o.NATSReplicas != 1 && o.NATSURL == "" {
+		// The embedded server is one node: the stream could never be created.
+		errs = append(errs, fmt.Errorf("nats replicas %d: the embedded NATS server is a single node; more replicas need a cluster (-nats-url)", o.NATSReplicas))
 	}
+	errs = append(errs, o.natsProblems()...)
+	errs = append(errs, o.fileProblems()...)
 	if o.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("shutdown grace %v: want 0 (none) or a positive duration", o.ShutdownGrace))
 	}

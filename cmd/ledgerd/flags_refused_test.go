@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestParseFlagsRefusesMeaninglessValues: a value ledgerd took but could never use stops it at
+// start, naming the value — -nats-url notaurl was dialled as the host "notaurl" for ever,
+// -population-register ftp://x was read as a file path, -nats-stream a.b was retried for ever
+// (no stream can have that name), -nats-replicas 3 with the embedded (single) server likewise,
+// and URLs carried a fragment or credentials where neither means anything.
+func TestParseFlagsRefusesMeaninglessValues(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{[]string{"-nats-url", "notaurl"}, nil, `nats url "notaurl"`},
+		{[]string{"-nats-url", "nats://a:4222,notaurl"}, nil, `nats url "notaurl"`},
+		{[]string{"-nats-url", "http://nats:4222"}, nil, `nats url "http://nats:4222"`},
+		{[]string{"-nats-url", "nats://"}, nil, `nats url "nats://"`},
+		{[]string{"-nats-url", "nats://a:99999"}, nil, `nats url "nats://a:99999"`},
+		{[]string{"-nats-url", "nats://a:4222/x"}, nil, `nats url "nats://a:4222/x"`},
+		{[]string{"-nats-url", "nats://a:4222#f"}, nil, `nats url "nats://a:4222#f"`},
+		{[]string{"-nats-url", "nats://a:4222,"}, nil, `nats url ""`},
+		{nil, map[string]string{"LEDGERD_NATS_URL": "notaurl", "LEDGERD_ROLE": "reader"}, `nats url "notaurl"`},
+		{[]string{"-population-register", "ftp://x"}, nil, `population register "ftp://x"`},
+		{[]string{"-population-register", "file:///etc/register.json"}, nil, `population register "file:///etc/register.json"`},
+		{[]string{"-population-register", "https://"}, nil, `population register "https://"`},
+		{[]string{"-population-register", "https://reg.example/#x"}, nil, `population register "https://reg.example/#x"`},
+		{[]string{"-population-register", "https://u:p@reg.example/"}, nil, `population register`},
+		{[]string{"-population-register", dir}, nil, "population register " + dir + ": is a directory"},
+		{[]string{"-config", dir}, nil, "config " + dir + ": is a directory"},
+		{[]string{"-key-file", dir}, nil, "key file " + dir + ": is a directory"},
+		{[]string{"-master-key-file", dir}, nil, "master key file " + dir + ": is a directory"},
+		{[]string{"-key-store", dir}, nil, "key store " + dir + ": is a directory"},
+		{[]string{"-nats-url", "nats://a:4222", "-nats-creds", dir}, nil, "nats creds " + dir + ": is a directory"},
+		{[]string{"-nats-url", "nats://a:4222", "-nats-ca", dir}, nil, "nats ca " + dir + ": is a directory"},
+		{[]string{"-admin-socket", dir}, nil, "admin socket " + dir + ": is a directory"},
+		{[]string{"-card-verification", "ftp://provider"}, nil, `card verification "ftp://provider"`},
+		{[]string{"-card-verification", "https://p.example/#x"}, nil, `card verification "https://p.example/#x"`},
+		{[]string{"-card-verification", "https://u:p@p.example"}, nil, `card verification`},
+		{[]string{"-jwks-url", "https://idp.example/jwks#x"}, nil, `jwks url "https://idp.example/jwks#x"`},
+		{[]string{"-jwks-url", "https://u:p@idp.example/jwks"}, nil, `jwks url`},
+		{[]string{"-jwks-url", "idp.example/jwks"}, nil, `jwks url "idp.example/jwks"`},
+		{[]string{"-nats-stream", "a.b"}, nil, `nats stream "a.b"`},
+		{[]string{"-nats-stream", ""}, nil, `nats stream ""`},
+		{[]string{"-nats-stream", "LEDGER*"}, nil, `nats stream "LEDGER*"`},
+		{[]string{"-nats-replicas", "3"}, nil, "nats replicas 3"},
+		{[]string{"-nats-listen", "4222"}, nil, `nats listen address "4222"`},
+		{[]string{"-nats-listen", "127.0.0.1:70000"}, nil, `nats listen address "127.0.0.1:70000"`},
+		{[]string{"-nats-creds", filepath.Join(dir, "x.creds")}, nil, "nats creds"},
+	} {
+		err := NewMain().ParseFlags(tt.args, env(tt.env))
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%v %v: %v, want an error naming %s", tt.args, tt.env, err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "u:p@") || err != nil && strings.Contains(err.Error(), ":p@") {
+			t.Errorf("%v: the error shows the URL's password: %v", tt.args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"-nats-url", "nats://a:4222"},
+		{"-nats-url", "nats://a:4222, tls://b:4222,nats://user:pass@c,ws://d:8080,wss://e"},
+		{"-nats-url", "nats://a:4222/"},
+		{"-nats-url", "nats://a:4222", "-nats-replicas", "3"},
+		{"-population-register", "https://reg.example/lookup?v=1"},
+		{"-population-register", "register.json"},
+		{"-population-register", "C:register.json"},
+		{"-card-verification", "https://p.example/api"},
+		{"-jwks-url", "https://idp.example/jwks"},
+		{"-nats-stream", "LEDGER_2-b"},
+		{"-nats-listen", "127.0.0.1:0"},
+		{"-nats-listen", "[::1]:4222"},
+		{"-admin-socket", "off"},
+		{"-key-file", filepath.Join(dir, "not-yet")},
+	} {
+		if err := NewMain().ParseFlags(args, env(nil)); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+// TestE2EBinaryRefusesANATSURLThatIsNone: ledgerd -nats-url notaurl exits at once with status 2
+// (as every refused flag value) and one line naming the value; it started and dialled the host
+// "notaurl" for ever.
+func TestE2EBinaryRefusesANATSURLThatIsNone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildLedgerd(t)
+	cmd := exec.Command(bin, "-data-dir", filepath.Join(t.TempDir(), "data"), "-http-addr", "127.0.0.1:0", "-nats-url", "notaurl",
+		"-log-format", "json")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// It either exits, or announces itself (and would run for ever): the first of the two ends
+	// the wait, no deadline.
+	var lines []string
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "ledgerd listening") {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("ledgerd -nats-url notaurl started:\n%s", strings.Join(lines, "\n"))
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("ledgerd -nats-url notaurl: %v, want exit status 2\nstdout: %s\nstderr: %s", err, stdout.String(), strings.Join(lines, "\n"))
+	}
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], `ledgerd: nats url "notaurl"`) {
+		t.Errorf("stderr: %s", strings.Join(lines, "\n"))
+	}
+}
+
+// TestAdminSocketRemovesNoFile: -admin-socket naming a file that is not a socket (the event log,
+// say) stops ledgerd and leaves the file: the stale-socket clean-up removed whatever the path
+// named.
+func TestAdminSocketRemovesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "precious")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain()
+	if err := m.ParseFlags([]string{"-data-dir", filepath.Join(dir, "data"), "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0",
+		"-admin-socket", victim}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.LogOutput = &bytes.Buffer{}
+	m.Stdout = &bytes.Buffer{}
+	err := m.Run(t.Context())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Errorf("Run: %v, want an error saying the path is not a socket", err)
+	}
+	if data, rerr := os.ReadFile(victim); rerr != nil || string(data) != "keep me" {
+		t.Errorf("the file the admin socket named: %q %v", data, rerr)
+	}
+}
