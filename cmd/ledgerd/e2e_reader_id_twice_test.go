@@ -71,3 +71,15 @@ func TestE2EReaderIDTwice(t *testing.T) {
 	waitReady(t, rc.client, rc.base)
 	converge(t, s, []*testServer{rc}, tok, customerPaths("7000", "7001"))
 }
+
+// getReadyz asks base's /readyz with token ("" for none): its detail is for token holders.
+func getReadyz(client *http.Client, base, token string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, base+"/readyz", nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return client.Do(req)
+}
