@@ -237,7 +237,7 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key []byte) {
 	log := m.log.With("component", "relay")
 	streamCfg := m.streamConfig(b, key)
-	m.log.Info("publishing events on NATS", "url", b.url, "stream", streamCfg.Name, "embedded", b.server != nil)
+	m.log.Info("publishing events on NATS", "url", redactedNATSURLs(b.url), "stream", streamCfg.Name, "embedded", b.server != nil)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := relay.EnsureStream(ctx, js, streamCfg)
 		if err == nil {

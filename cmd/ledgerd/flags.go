@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -240,9 +240,14 @@ func (o *Options) validate() error {
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", o.LogFormat))
 	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(o.LogLevel)); err != nil {
+	switch strings.ToLower(o.LogLevel) { // slog would take "info+2" too
+	case "debug", "info", "warn", "error":
+	default:
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", o.LogLevel))
+	}
+	if n := len(o.JWTSecret); n > 0 && n < auth.MinSecretLen {
+		// The secret itself is never shown.
+		errs = append(errs, fmt.Errorf("jwt secret: %d bytes, want at least %d", n, auth.MinSecretLen))
 	}
 	if _, err := relay.ParseSyncInterval(o.NATSSync); err != nil {
 		errs = append(errs, fmt.Errorf("nats sync: %w", err))
@@ -277,6 +282,8 @@ func (o *Options) validate() error {
 	}
 	if o.DataDir == "" {
 		errs = append(errs, errors.New("data dir must not be empty"))
+	} else if fi, err := os.Stat(o.DataDir); err == nil && !fi.IsDir() {
+		errs = append(errs, fmt.Errorf("data dir %s: is not a directory", o.DataDir))
 	}
 	if o.MasterKey != "" && o.MasterKeyFile != "" {
 		errs = append(errs, datadir.ErrMasterKeysTwice)

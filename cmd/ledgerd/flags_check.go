@@ -37,6 +37,18 @@ func checkNATSURLs(setting string) []error {
 	return errs
 }
 
+// redactedNATSURLs is a -nats-url setting for the log: the password of each URL's user info
+// (NATS's user:password@ form) as xxxxx.
+func redactedNATSURLs(setting string) string {
+	parts := strings.Split(setting, ",")
+	for i, s := range parts {
+		s = strings.TrimSpace(s)
+		u, err := url.Parse(s)
+		parts[i] = redactedURL(s, u, err)
+	}
+	return strings.Join(parts, ",")
+}
+
 // validPort says whether p is a port number (empty: none given, when allowed).
 func validPort(p string, emptyOK bool) bool {
 	if p == "" {

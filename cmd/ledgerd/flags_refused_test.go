@@ -156,3 +156,61 @@ func TestAdminSocketRemovesNoFile(t *testing.T) {
 		t.Errorf("the file the admin socket named: %q %v", data, rerr)
 	}
 }
+
+// TestParseFlagsRefusesMoreMeaninglessValues: a JWT secret too short for HS256 stopped ledgerd
+// only in Run (exit status 1, after opening the data directory) rather than as a bad flag; a
+// data directory that is a file likewise; -log-level info+2 was taken (slog's offsets) though
+// only debug, info, warn and error are documented.
+func TestParseFlagsRefusesMoreMeaninglessValues(t *testing.T) {
+	env := func(string) string { return "" }
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"-jwt-secret", "short"}, "jwt secret: 5 bytes, want at least 32"},
+		{[]string{"-data-dir", file}, "data dir " + file + ": is not a directory"},
+		{[]string{"-log-level", "info+2"}, `log level "info+2"`},
+		{[]string{"-log-level", "DEBUG-4"}, `log level "DEBUG-4"`},
+	} {
+		err := NewMain().ParseFlags(tt.args, env)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%v: %v, want an error naming %s", tt.args, err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "short") && tt.args[0] == "-jwt-secret" {
+			t.Errorf("%v: the error shows the secret: %v", tt.args, err)
+		}
+	}
+	for _, args := range [][]string{{"-log-level", "WARN"}, {"-log-level", "error"}, {"-jwt-secret", strings.Repeat("s", 32)}} {
+		if err := NewMain().ParseFlags(args, env); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+// TestE2ENATSPasswordNotLogged: a -nats-url with NATS's user:password@ form connects, and the
+// password shows in no log line (the URL was logged as given).
+func TestE2ENATSPasswordNotLogged(t *testing.T) {
+	ns := startExternalNATS(t, t.TempDir(), -1)
+	url := strings.Replace(ns.ClientURL(), "nats://", "nats://ops:hunter2-secret@", 1)
+	s := startServer(t, withArgs("-nats-url", url))
+	expectStatus(t, s.createCustomer(t, s.token, newCustomer("7300", "Quiet Person")), 201)
+	checkStream(t, ns.ClientURL(), 1)
+	reader, _ := startReaderOf(t, s)
+	waitFor(t, "the reader to hold the customer", func() bool {
+		return reader.do(t, "GET", customersPath(demoLedger, "7300"), s.token, nil).Status == 200
+	})
+	reader.m.Close() // its log flushed
+	reader.running = false
+	for name, logs := range map[string]string{"writer": s.logs.String(), "reader": reader.logs.String()} {
+		if strings.Contains(logs, "hunter2") {
+			t.Errorf("the %s logged the NATS password:\n%s", name, logs)
+		}
+		if !strings.Contains(logs, "ops:xxxxx@") {
+			t.Errorf("the %s did not log the NATS URL (redacted)", name)
+		}
+	}
+}

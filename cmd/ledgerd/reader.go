@@ -158,7 +158,7 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		}()
 		m.runner.Run(feedCtx, f)
 	}()
-	m.log.Info("reading events from NATS", "url", o.NATSURL, "stream", o.NATSStream, "readerId", id, "streamLastSequence", floor)
+	m.log.Info("reading events from NATS", "url", redactedNATSURLs(o.NATSURL), "stream", o.NATSStream, "readerId", id, "streamLastSequence", floor)
 	return floor, nil
 }
 
