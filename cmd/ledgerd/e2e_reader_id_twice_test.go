@@ -83,3 +83,37 @@ func getReadyz(client *http.Client, base, token string) (*http.Response, error) 
 	}
 	return client.Do(req)
 }
+
+// TestE2EReaderLosesItsIDClaim: a running reader whose claim on its id another reader took
+// (its renewals had not reached NATS in time) stops reading and ledgerd stops (Fatal), saying
+// so, rather than share the consumer.
+func TestE2EReaderLosesItsIDClaim(t *testing.T) {
+	s := startServer(t)
+	a, logs, err := startReaderNamed(t, s, t.TempDir(), "replica-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, s.client, "http://"+a.Addr())
+	js, closeJS := jetStreamAt(t, s.m.NATSURL())
+	defer closeJS()
+	kv, err := js.KeyValue(t.Context(), "LEDGER_READERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(t.Context(), "replica-2", []byte(`{"dataDirId":"reader-0000000f","host":"elsewhere","dataDir":"/data"}`)); err != nil {
+		t.Fatal(err)
+	}
+	err = <-a.Fatal() // at its next renewal
+	if err == nil || !strings.Contains(err.Error(), `reader id "replica-2" is in use by another reader (host "elsewhere"`) {
+		t.Fatalf("Fatal: %v\n%s", err, logs.String())
+	}
+	resp, err := getReadyz(s.client, "http://"+a.Addr(), s.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "is in use by another reader") {
+		t.Errorf("/readyz after losing the claim: %d %s", resp.StatusCode, body)
+	}
+}

@@ -71,7 +71,7 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	if info, err := r.info(first); err == nil {
 		floor = info.State.LastSeq
 		// Another reader running with this id is refused before this one touches the consumer.
-		if lease, err = openReaderLease(first, js, o.NATSStream, id, owner, log); err == nil {
+		if lease, err = openReaderLease(first, js, o.NATSStream, o.NATSReplicas, id, owner, log); err == nil {
 			if err = lease.acquire(first); errors.Is(err, errReaderIDInUse) {
 				cancel()
 				return 0, err
@@ -119,7 +119,7 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 					return
 				}
 				if lease == nil {
-					if lease, err = openReaderLease(ctx, js, o.NATSStream, id, owner, log); err == nil {
+					if lease, err = openReaderLease(ctx, js, o.NATSStream, o.NATSReplicas, id, owner, log); err == nil {
 						if err = lease.acquire(ctx); err != nil {
 							lease = nil
 						}
@@ -133,8 +133,10 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 				if lease != nil {
 					break
 				}
+				log.Warn("cannot claim the reader id yet (reading waits for it); retrying", "err", err, "retryIn", wait)
+			} else {
+				log.Warn("cannot read the JetStream stream yet; retrying", "stream", o.NATSStream, "err", err, "retryIn", wait)
 			}
-			log.Warn("cannot read the JetStream stream yet; retrying", "stream", o.NATSStream, "err", err, "retryIn", wait)
 			select {
 			case <-ctx.Done():
 				return

@@ -45,10 +45,11 @@ type inUseError struct{ msg string }
 func (e inUseError) Error() string        { return e.msg }
 func (e inUseError) Is(target error) bool { return target == errReaderIDInUse }
 
-// openReaderLease opens (making it when missing) the claims' bucket of stream.
-func openReaderLease(ctx context.Context, js jetstream.JetStream, stream, id string, owner readerOwner, log *slog.Logger) (*readerLease, error) {
+// openReaderLease opens (making it when missing, with the stream's replicas: on a cluster the
+// claims survive a node's loss as the stream does) the claims' bucket of stream.
+func openReaderLease(ctx context.Context, js jetstream.JetStream, stream string, replicas int, id string, owner readerOwner, log *slog.Logger) (*readerLease, error) {
 	bucket := stream + "_READERS"
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, History: 1, TTL: readerLeaseTTL,
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, History: 1, TTL: readerLeaseTTL, Replicas: replicas,
 		Description: "ledgerd readers' claims on their ids"})
 	if errors.Is(err, jetstream.ErrBucketExists) {
 		kv, err = js.KeyValue(ctx, bucket)
@@ -84,7 +85,7 @@ func (l *readerLease) acquire(ctx context.Context) error {
 		}
 		var held readerOwner
 		if json.Unmarshal(e.Value(), &held) != nil || held.DataDirID != l.owner.DataDirID {
-			return inUseError{fmt.Sprintf(`reader id %q is in use by another reader (host %q, data dir %q, claimed at %s): two readers with one id share its JetStream consumer and each sees only part of the events; give each reader its own -reader-id (or none: one is generated), or stop the other (a reader that stopped without a word frees its id within %v)`,
+			return inUseError{fmt.Sprintf(`reader id %q is in use by another reader (host %q, data dir %q, its claim renewed at %s): two readers with one id share its JetStream consumer and each sees only part of the events; give each reader its own -reader-id (or none: one is generated), or stop the other (a reader that stopped without a word frees its id within %v)`,
 				l.id, held.Host, held.DataDir, e.Created().UTC().Format(time.RFC3339), readerLeaseTTL)}
 		}
 		rev, err := l.kv.Update(ctx, l.id, value, e.Revision())
