@@ -143,6 +143,24 @@ func (o *Options) fileProblems() []error {
 		if err := checkHTTPURL("card verification", cv); err != nil {
 			errs = append(errs, err)
 		}
+		// What cardverify.NewHTTP requires, refused here as a bad value rather than in Run.
+		if o.CardVerificationToken == "" {
+			errs = append(errs, errors.New("card verification token: required with an external provider"))
+		}
+		if n := len(o.CardVerificationCallbackSecret); n < 32 {
+			errs = append(errs, fmt.Errorf("card verification callback secret: %d bytes, want at least 32 with an external provider", n))
+		}
+	} else if o.CardVerificationToken != "" || o.CardVerificationCallbackSecret != "" {
+		// Ignored with the sandbox: the operator believes an external provider is used.
+		errs = append(errs, errors.New("card verification token and callback secret are for an external provider, but -card-verification is sandbox"))
+	}
+	for _, a := range []struct{ what, addr string }{{"http addr", o.HTTPAddr}, {"pprof addr", o.PprofAddr}} {
+		if a.addr == "" && a.what == "pprof addr" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("%s %q: want host:port (host empty: every interface; port 0: a free one)", a.what, a.addr))
+		}
 	}
 	if o.JWKSURL != "" {
 		if err := checkHTTPURL("jwks url", o.JWKSURL); err != nil {

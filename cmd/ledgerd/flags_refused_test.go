@@ -76,7 +76,7 @@ func TestParseFlagsRefusesMeaninglessValues(t *testing.T) {
 		{"-population-register", "https://reg.example/lookup?v=1"},
 		{"-population-register", "register.json"},
 		{"-population-register", "C:register.json"},
-		{"-card-verification", "https://p.example/api"},
+		{"-card-verification", "https://p.example/api", "-card-verification-token", "t", "-card-verification-callback-secret", strings.Repeat("c", 32)},
 		{"-jwks-url", "https://idp.example/jwks"},
 		{"-nats-stream", "LEDGER_2-b"},
 		{"-nats-listen", "127.0.0.1:0"},
@@ -211,6 +211,43 @@ func TestE2ENATSPasswordNotLogged(t *testing.T) {
 		}
 		if !strings.Contains(logs, "ops:xxxxx@") {
 			t.Errorf("the %s did not log the NATS URL (redacted)", name)
+		}
+	}
+}
+
+// TestParseFlagsRefusesCardVerificationMismatch: an external provider without its token or a
+// callback secret of 32 bytes stopped ledgerd only in Run (exit 1, after opening the data
+// directory); a token or callback secret given with the sandbox provider was ignored without a
+// word (the operator believes an external provider is used). A listen address that is no
+// host:port likewise failed only in Run.
+func TestParseFlagsRefusesCardVerificationMismatch(t *testing.T) {
+	env := func(string) string { return "" }
+	secret := strings.Repeat("c", 32)
+	for _, tt := range []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"-card-verification", "https://p.example", "-card-verification-callback-secret", secret}, "card verification token: required"},
+		{[]string{"-card-verification", "https://p.example", "-card-verification-token", "t", "-card-verification-callback-secret", "short"}, "card verification callback secret: 5 bytes"},
+		{[]string{"-card-verification-token", "t"}, "card verification token and callback secret are for an external provider"},
+		{[]string{"-card-verification-callback-secret", secret}, "card verification token and callback secret are for an external provider"},
+		{[]string{"-http-addr", "8080"}, `http addr "8080"`},
+		{[]string{"-pprof-addr", "6060"}, `pprof addr "6060"`},
+	} {
+		err := NewMain().ParseFlags(tt.args, env)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%v: %v, want an error naming %s", tt.args, err, tt.wantErr)
+		}
+		if err != nil && (strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), `"t"`)) {
+			t.Errorf("%v: the error shows a credential: %v", tt.args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"-card-verification", "https://p.example", "-card-verification-token", "t", "-card-verification-callback-secret", secret},
+		{"-http-addr", ":8080"}, {"-http-addr", "[::1]:0"}, {"-pprof-addr", "127.0.0.1:6060"},
+	} {
+		if err := NewMain().ParseFlags(args, env); err != nil {
+			t.Errorf("%v: %v", args, err)
 		}
 	}
 }
