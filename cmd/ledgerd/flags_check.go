@@ -92,6 +92,24 @@ func checkNotDirectory(what, path string) error {
 	return nil
 }
 
+// checkInputFile refuses a file setting that names no file or a directory: the file is only
+// read, never made.
+func checkInputFile(what, path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s %s: no such file", what, path)
+	case err != nil:
+		return fmt.Errorf("%s: %w", what, err)
+	case fi.IsDir():
+		return fmt.Errorf("%s %s: is a directory, want a file", what, path)
+	}
+	return nil
+}
+
 // streamNameRE are the JetStream stream names ledgerd can use: the key bucket is named after the
 // stream ({stream}_KEYS), and a bucket's name takes only these characters; '.', '*', '>' and
 // whitespace make no stream at all (ledgerd retried creating it for ever).
@@ -137,7 +155,7 @@ func (o *Options) fileProblems() []error {
 			errs = append(errs, err)
 		}
 	default:
-		errs = append(errs, checkNotDirectory("population register", pr))
+		errs = append(errs, checkInputFile("population register", pr))
 	}
 	if cv := o.CardVerification; cv != "sandbox" && cv != "" {
 		if err := checkHTTPURL("card verification", cv); err != nil {
@@ -168,10 +186,14 @@ func (o *Options) fileProblems() []error {
 		}
 	}
 	for _, f := range []struct{ what, path string }{
-		{"config", o.ConfigFile}, {"key file", o.KeyFile}, {"master key file", o.MasterKeyFile}, {"key store", o.KeyStore},
-		{"nats creds", o.NATSCreds}, {"nats ca", o.NATSCA},
+		{"key file", o.KeyFile}, {"master key file", o.MasterKeyFile}, {"key store", o.KeyStore}, // may be made at start
 	} {
 		errs = append(errs, checkNotDirectory(f.what, f.path))
+	}
+	for _, f := range []struct{ what, path string }{
+		{"config", o.ConfigFile}, {"nats creds", o.NATSCreds}, {"nats ca", o.NATSCA}, // only read
+	} {
+		errs = append(errs, checkInputFile(f.what, f.path))
 	}
 	if o.AdminSocket != "off" {
 		errs = append(errs, checkNotDirectory("admin socket", o.AdminSocket))

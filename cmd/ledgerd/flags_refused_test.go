@@ -19,6 +19,13 @@ import (
 func TestParseFlagsRefusesMeaninglessValues(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	dir := t.TempDir()
+	existing := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 	for _, tt := range []struct {
 		args    []string
 		env     map[string]string
@@ -74,8 +81,8 @@ func TestParseFlagsRefusesMeaninglessValues(t *testing.T) {
 		{"-nats-url", "nats://a:4222/"},
 		{"-nats-url", "nats://a:4222", "-nats-replicas", "3"},
 		{"-population-register", "https://reg.example/lookup?v=1"},
-		{"-population-register", "register.json"},
-		{"-population-register", "C:register.json"},
+		{"-population-register", existing("register.json")},
+		{"-population-register", existing("C:register.json")},
 		{"-card-verification", "https://p.example/api", "-card-verification-token", "t", "-card-verification-callback-secret", strings.Repeat("c", 32)},
 		{"-jwks-url", "https://idp.example/jwks"},
 		{"-nats-stream", "LEDGER_2-b"},
@@ -248,6 +255,29 @@ func TestParseFlagsRefusesCardVerificationMismatch(t *testing.T) {
 	} {
 		if err := NewMain().ParseFlags(args, env); err != nil {
 			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+// TestParseFlagsRefusesMissingInputFiles: the files ledgerd only reads (never makes) must exist
+// at start, and are refused as bad values (exit 2) like a directory: a missing -nats-creds or
+// -nats-ca was noticed only when connecting — by a writer after it had announced itself
+// listening (the bus starts in the background), which then failed (exit 1).
+func TestParseFlagsRefusesMissingInputFiles(t *testing.T) {
+	env := func(string) string { return "" }
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, tt := range []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"-nats-url", "nats://n:4222", "-nats-creds", missing}, "nats creds " + missing + ": no such file"},
+		{[]string{"-nats-url", "nats://n:4222", "-nats-ca", missing}, "nats ca " + missing + ": no such file"},
+		{[]string{"-config", missing}, "config " + missing + ": no such file"},
+		{[]string{"-population-register", missing}, "population register " + missing + ": no such file"},
+	} {
+		err := NewMain().ParseFlags(tt.args, env)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%v: %v, want an error naming %s", tt.args, err, tt.wantErr)
 		}
 	}
 }
