@@ -210,8 +210,9 @@ func TestE2ENATSPasswordNotLogged(t *testing.T) {
 	waitFor(t, "the reader to hold the customer", func() bool {
 		return reader.do(t, "GET", customersPath(demoLedger, "7300"), s.token, nil).Status == 200
 	})
-	reader.m.Close() // its log flushed
+	reader.m.Close() // the logs flushed
 	reader.running = false
+	s.stop(t)
 	for name, logs := range map[string]string{"writer": s.logs.String(), "reader": reader.logs.String()} {
 		if strings.Contains(logs, "hunter2") {
 			t.Errorf("the %s logged the NATS password:\n%s", name, logs)
