@@ -234,7 +234,7 @@ func (o *Options) validate() error {
 	if o.PublicURL != "" {
 		if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			errs = append(errs, fmt.Errorf("public url %q: want scheme://host[:port], http or https", o.PublicURL))
+			errs = append(errs, fmt.Errorf("public url %q: want scheme://host[:port], http or https", redactedURL(o.PublicURL, u, err)))
 		}
 	}
 	if o.LogFormat != "text" && o.LogFormat != "json" {
@@ -303,7 +303,7 @@ func checkWriterURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return fmt.Errorf("writer url %q: want the writer's absolute http or https base URL, such as http://writer:8080", s)
+		return fmt.Errorf("writer url %q: want the writer's absolute http or https base URL, such as http://writer:8080", redactedURL(s, u, err))
 	}
 	return nil
 }

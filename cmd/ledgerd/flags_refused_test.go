@@ -59,6 +59,8 @@ func TestParseFlagsRefusesMeaninglessValues(t *testing.T) {
 		{[]string{"-jwks-url", "https://idp.example/jwks#x"}, nil, `jwks url "https://idp.example/jwks#x"`},
 		{[]string{"-jwks-url", "https://u:p@idp.example/jwks"}, nil, `jwks url`},
 		{[]string{"-jwks-url", "idp.example/jwks"}, nil, `jwks url "idp.example/jwks"`},
+		{[]string{"-writer-url", "https://u:p@writer.example"}, nil, `writer url "https://u:xxxxx@writer.example"`},
+		{[]string{"-public-url", "https://u:p@ledger.example"}, nil, `public url "https://u:xxxxx@ledger.example"`},
 		{[]string{"-nats-stream", "a.b"}, nil, `nats stream "a.b"`},
 		{[]string{"-nats-stream", ""}, nil, `nats stream ""`},
 		{[]string{"-nats-stream", "LEDGER*"}, nil, `nats stream "LEDGER*"`},
