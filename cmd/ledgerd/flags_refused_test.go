@@ -284,3 +284,17 @@ func TestParseFlagsRefusesMissingInputFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFlagsRefusesHeaderTimeoutAboveReadTimeout: -http-read-header-timeout above
+// -http-read-timeout was taken, though the whole request (headers included) must arrive within
+// the read timeout: the header timeout promised a slow client more than it gets.
+func TestParseFlagsRefusesHeaderTimeoutAboveReadTimeout(t *testing.T) {
+	env := func(string) string { return "" }
+	err := NewMain().ParseFlags([]string{"-http-read-header-timeout", "40s", "-http-read-timeout", "30s"}, env)
+	if err == nil || !strings.Contains(err.Error(), "http read header timeout 40s is above the http read timeout 30s") {
+		t.Errorf("header timeout above the read timeout: %v", err)
+	}
+	if err := NewMain().ParseFlags([]string{"-http-read-header-timeout", "30s", "-http-read-timeout", "30s"}, env); err != nil {
+		t.Errorf("equal timeouts: %v", err)
+	}
+}
