@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/nordledger/ledger/httpapi/auth"
 )
 
 // healthz answers 200 while the process is alive.
@@ -15,7 +17,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // readyz answers 200 when the service can serve (store open, projections caught up), else 503.
 // A service that serves while a part of it does not work (Config.Degraded) answers 200 with
-// status "degraded".
+// status "degraded". Why (the detail) only to a caller with a valid token; Config.Details adds
+// the positions, and their text only for such a caller.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	setRoute(r, routeReady)
 	status, body := http.StatusOK, map[string]any{"status": "ready"}
@@ -34,8 +37,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// The detail (an error's text) may name internal addresses and file paths: a caller without
+	// a valid token (a load balancer's probe, monitoring) gets the status and the numbers only.
+	private := s.mayReadDetail(r)
+	if !private {
+		delete(body, "detail")
+	}
 	if s.cfg.Details != nil {
-		for k, v := range s.cfg.Details() {
+		for k, v := range s.cfg.Details(private) {
 			body[k] = v
 		}
 	}
@@ -43,4 +52,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	encodeJSON(w, body) // render.go
+}
+
+// mayReadDetail reports whether the request carries a bearer token the service accepts (any
+// ledger, any scope): /readyz shows its detail to such a caller only.
+func (s *Server) mayReadDetail(r *http.Request) bool {
+	if s.cfg.Verifier == nil {
+		return false
+	}
+	token, err := auth.BearerToken(r)
+	if err == nil {
+		_, err = s.cfg.Verifier.VerifyContext(r.Context(), token)
+	}
+	return err == nil
 }

@@ -61,8 +61,10 @@ type Config struct {
 	// writes are stored, the log is the outbox); /readyz then answers 200 with status "degraded"
 	// and the error as detail. nil = never degraded.
 	Degraded func(ctx context.Context) error
-	// Details adds detail to /readyz (e.g. the relay's lag); nil adds none.
-	Details func() map[string]any
+	// Details adds detail to /readyz (e.g. the relay's lag); nil adds none. private is true when
+	// the caller holds a valid token: only then may it hold text that can name internal
+	// addresses, file paths or ids (an error's text, a reader's id).
+	Details func(private bool) map[string]any
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger (default slog.Default()). Never logs personal data.

@@ -29,8 +29,14 @@ func (m *Main) startAdmin() error {
 		c.Close()
 		return fmt.Errorf("admin socket %s is in use: is another ledgerd running on this data directory?", path)
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("admin socket: %w", err)
+	// Only a stale socket is removed: the path may name any file (a mistyped -admin-socket naming
+	// the event log was removed).
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("admin socket %s: the file exists and is not a socket; give another path, or \"off\"", path)
+	} else if err == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("admin socket: %w", err)
+		}
 	}
 	old := syscall.Umask(0o177) // the socket is created 0600: ledgerd's user only
 	l, err := net.Listen("unix", path)

@@ -121,15 +121,20 @@ func (b *bus) relayStuck() (bool, string) {
 	return false, ""
 }
 
-// relayDetails is the relay's part of /readyz.
-func (m *Main) relayDetails() map[string]any {
+// relayDetails is the relay's part of /readyz; its last error (which may name NATS's address or
+// a store's path) only for a caller with a valid token (private).
+func (m *Main) relayDetails(private bool) map[string]any {
 	st := m.relayStatus()
 	stuck := false
 	if b := m.bus.started(); b != nil {
 		stuck, _ = b.relayStuck()
 	}
-	return map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,
-		"lagSeconds": st.LagSeconds, "connected": st.Connected, "lastError": st.LastError, "stuck": stuck}
+	d := map[string]any{"published": st.Published, "head": st.Head, "lagPositions": st.LagPositions,
+		"lagSeconds": st.LagSeconds, "connected": st.Connected, "stuck": stuck}
+	if private {
+		d["lastError"] = st.LastError
+	}
+	return d
 }
 
 // startBus starts the NATS side in the background: the embedded server (unless a URL is
@@ -232,7 +237,7 @@ func (m *Main) connectBus(ctx context.Context, b *bus, embedded relay.EmbeddedCo
 func (m *Main) runRelay(ctx context.Context, b *bus, js jetstream.JetStream, key []byte) {
 	log := m.log.With("component", "relay")
 	streamCfg := m.streamConfig(b, key)
-	m.log.Info("publishing events on NATS", "url", b.url, "stream", streamCfg.Name, "embedded", b.server != nil)
+	m.log.Info("publishing events on NATS", "url", redactedNATSURLs(b.url), "stream", streamCfg.Name, "embedded", b.server != nil)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := relay.EnsureStream(ctx, js, streamCfg)
 		if err == nil {

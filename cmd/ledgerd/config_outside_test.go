@@ -27,7 +27,7 @@ func TestOutsideTimeoutsFitTheWriteTimeout(t *testing.T) {
 	accepted := [][]string{
 		nil,
 		{"-population-register", "https://register.example/lookup"},
-		{"-card-verification", "https://provider.example/api"},
+		{"-card-verification", "https://provider.example/api", "-card-verification-token", "t", "-card-verification-callback-secret", strings.Repeat("c", 32)},
 		{"-population-register", "https://register.example/lookup", "-population-register-timeout", "20s"},
 		{"-population-register-timeout", "1m"}, // the built-in register: nothing is asked
 		{"-card-verification-timeout", "1m"},   // the sandbox

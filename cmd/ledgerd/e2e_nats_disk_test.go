@@ -47,11 +47,11 @@ func (r readiness) String() string {
 }
 
 // awaitReadiness polls /readyz until ok holds and returns that answer.
-func awaitReadiness(t *testing.T, client *http.Client, base, what string, ok func(readiness) bool) readiness {
+func awaitReadiness(t *testing.T, client *http.Client, base, token, what string, ok func(readiness) bool) readiness {
 	t.Helper()
 	var last readiness
 	for deadline := time.Now().Add(natsRecoveryDeadline); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		resp, err := client.Get(base + "/readyz")
+		resp, err := getReadyz(client, base, token)
 		if err != nil {
 			continue
 		}
@@ -174,7 +174,7 @@ func (r *natsDiskRun) restart(t *testing.T) {
 
 func (r *natsDiskRun) await(t *testing.T, what string, ok func(readiness) bool) readiness {
 	t.Helper()
-	return awaitReadiness(t, r.s.client, r.base, what, ok)
+	return awaitReadiness(t, r.s.client, r.base, r.token, what, ok)
 }
 
 // finish checks that the stream holds every event of the log exactly once, in order, and the key

@@ -49,7 +49,7 @@ func TestE2EReaderStartedAgainWithoutTheMasterKey(t *testing.T) {
 	defer contracttest.Client(t, client)
 	base := "http://" + m.Addr()
 	waitFor(t, "the reader to say it lacks the master key", func() bool {
-		resp, err := client.Get(base + "/readyz")
+		resp, err := getReadyz(client, base, tok)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -51,7 +51,7 @@ func TestE2EReaderStartedAgainWithAnotherKey(t *testing.T) {
 	defer contracttest.Client(t, client)
 	base := "http://" + m.Addr()
 	waitFor(t, "the reader to say its key differs", func() bool {
-		resp, err := client.Get(base + "/readyz")
+		resp, err := getReadyz(client, base, tok)
 		if err != nil {
 			t.Fatal(err)
 		}

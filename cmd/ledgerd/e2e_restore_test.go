@@ -61,7 +61,7 @@ func TestE2EReaderAheadOfARestoredLog(t *testing.T) {
 	s.start(t)
 	s.createCustomer(t, s.token, newCustomer("6401", "Only In Read Models"))
 	s.createCustomer(t, s.token, newCustomer("6402", "Only In Read Models Too"))
-	awaitReadiness(t, s.client, s.base, "the relay to publish", published(3))
+	awaitReadiness(t, s.client, s.base, s.token, "the relay to publish", published(3))
 	readerDir := t.TempDir()
 	r := startReaderIn(t, s, readerDir)
 	waitFor(t, "the reader to show 6402", func() bool {
@@ -78,7 +78,7 @@ func TestE2EReaderAheadOfARestoredLog(t *testing.T) {
 	s.start(t)
 	defer s.stop(t)
 	s.createCustomer(t, s.token, newCustomer("6500", "After The Restore"))
-	awaitReadiness(t, s.client, s.base, "the relay to refill the stream", published(2))
+	awaitReadiness(t, s.client, s.base, s.token, "the relay to refill the stream", published(2))
 
 	r = startReaderIn(t, s, readerDir) // ready: it holds what the stream holds
 	defer r.stop(t)
@@ -106,7 +106,7 @@ func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
 	s.start(t)
 	s.createCustomer(t, s.token, newCustomer("6601", "Only In Read Models"))
 	s.createCustomer(t, s.token, newCustomer("6602", "Only In Read Models Too"))
-	awaitReadiness(t, s.client, s.base, "the relay to publish", published(3))
+	awaitReadiness(t, s.client, s.base, s.token, "the relay to publish", published(3))
 	r, _ := startReaderOf(t, s)
 	defer r.stop(t)
 	waitFor(t, "the reader to show 6602", func() bool {
@@ -123,10 +123,10 @@ func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
 	closeJS()
 	s.start(t)
 	defer s.stop(t)
-	awaitReadiness(t, s.client, s.base, "the relay to refill the stream", published(1))
+	awaitReadiness(t, s.client, s.base, s.token, "the relay to refill the stream", published(1))
 	var last string
 	waitFor(t, "the reader to say its read models are ahead of the stream", func() bool {
-		resp, err := r.client.Get(r.base + "/readyz")
+		resp, err := getReadyz(r.client, r.base, s.token)
 		if err != nil {
 			return false
 		}

@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -239,25 +239,35 @@ func (o *Options) validate() error {
 	if o.PublicURL != "" {
 		if u, err := url.Parse(o.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			errs = append(errs, fmt.Errorf("public url %q: want scheme://host[:port], http or https", o.PublicURL))
+			errs = append(errs, fmt.Errorf("public url %q: want scheme://host[:port], http or https", redactedURL(o.PublicURL, u, err)))
 		}
 	}
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", o.LogFormat))
 	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(o.LogLevel)); err != nil {
+	switch strings.ToLower(o.LogLevel) { // slog would take "info+2" too
+	case "debug", "info", "warn", "error":
+	default:
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", o.LogLevel))
+	}
+	if n := len(o.JWTSecret); n > 0 && n < auth.MinSecretLen {
+		// The secret itself is never shown.
+		errs = append(errs, fmt.Errorf("jwt secret: %d bytes, want at least %d", n, auth.MinSecretLen))
 	}
 	if _, err := relay.ParseSyncInterval(o.NATSSync); err != nil {
 		errs = append(errs, fmt.Errorf("nats sync: %w", err))
 	}
 	if o.NATSReplicas != 1 && o.NATSReplicas != 3 && o.NATSReplicas != 5 {
 		errs = append(errs, fmt.Errorf("nats replicas %d: want 1, 3 or 5", o.NATSReplicas))
+	} else if o.NATSReplicas != 1 && o.NATSURL == "" {
+		// The embedded server is one node: the stream could never be created.
+		errs = append(errs, fmt.Errorf("nats replicas %d: the embedded NATS server is a single node; more replicas need a cluster (-nats-url)", o.NATSReplicas))
 	}
 	if o.BackupStallTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("backup stall timeout %v: want a positive duration", o.BackupStallTimeout))
 	}
+	errs = append(errs, o.natsProblems()...)
+	errs = append(errs, o.fileProblems()...)
 	if o.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("shutdown grace %v: want 0 (none) or a positive duration", o.ShutdownGrace))
 	}
@@ -280,6 +290,8 @@ func (o *Options) validate() error {
 	}
 	if o.DataDir == "" {
 		errs = append(errs, errors.New("data dir must not be empty"))
+	} else if fi, err := os.Stat(o.DataDir); err == nil && !fi.IsDir() {
+		errs = append(errs, fmt.Errorf("data dir %s: is not a directory", o.DataDir))
 	}
 	if o.MasterKey != "" && o.MasterKeyFile != "" {
 		errs = append(errs, datadir.ErrMasterKeysTwice)
@@ -299,7 +311,7 @@ func checkWriterURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return fmt.Errorf("writer url %q: want the writer's absolute http or https base URL, such as http://writer:8080", s)
+		return fmt.Errorf("writer url %q: want the writer's absolute http or https base URL, such as http://writer:8080", redactedURL(s, u, err))
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func TestParseFlagsRefusesBadEnvironment(t *testing.T) {
 	}
 	m := NewMain()
 	if err := m.ParseFlags([]string{"-nats-replicas", "3"}, func(k string) string {
-		return map[string]string{"LEDGERD_NATS_REPLICAS": "5", "LEDGERD_JWT_LEEWAY": "2s"}[k]
+		return map[string]string{"LEDGERD_NATS_REPLICAS": "5", "LEDGERD_JWT_LEEWAY": "2s", "LEDGERD_NATS_URL": "nats://nats:4222"}[k]
 	}); err != nil {
 		t.Fatal(err)
 	}

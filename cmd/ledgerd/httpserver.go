@@ -73,6 +73,11 @@ func (l HTTPLimits) validate() error {
 		errs = append(errs, fmt.Errorf("http write timeout %v is not above the read model wait %v: a write's answer could not be written; raise the http write timeout or shorten the read model wait",
 			l.WriteTimeout, l.ReadModelWait))
 	}
+	if l.ReadHeaderTimeout > 0 && l.ReadTimeout > 0 && l.ReadHeaderTimeout > l.ReadTimeout {
+		// The whole request, headers included, must arrive within the read timeout.
+		errs = append(errs, fmt.Errorf("http read header timeout %v is above the http read timeout %v: the headers must arrive within the read timeout too",
+			l.ReadHeaderTimeout, l.ReadTimeout))
+	}
 	if l.MaxHeaderBytes < 4<<10 {
 		errs = append(errs, fmt.Errorf("http max header bytes %d: want at least 4096", l.MaxHeaderBytes))
 	}

@@ -34,3 +34,19 @@ func TestE2EPprof(t *testing.T) {
 		t.Errorf("without -pprof-addr the profiler listens on %q", a)
 	}
 }
+
+// TestE2EPprofShowsNoCommandLine: the profiler's /debug/pprof/cmdline served ledgerd's command
+// line, with every secret given as a flag (-jwt-secret, -card-verification-token): it is not
+// served.
+func TestE2EPprofShowsNoCommandLine(t *testing.T) {
+	s := startServer(t, withArgs("-pprof-addr", "127.0.0.1:0"))
+	resp, err := http.Get("http://" + s.m.PprofAddr() + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || strings.Contains(string(body), "-data-dir") {
+		t.Errorf("/debug/pprof/cmdline: %d %.200q", resp.StatusCode, body)
+	}
+}

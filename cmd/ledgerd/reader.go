@@ -35,12 +35,15 @@ type reader struct {
 // reader.
 func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	o := m.Options
+	// The data directory's own id: the reader's id unless one is given, and what its claim on
+	// the id names (reader_lease.go).
+	own, err := readerID(m.dir().File(datadir.ReaderID))
+	if err != nil {
+		return 0, fmt.Errorf("reader id: %w", err)
+	}
 	id := o.ReaderID
 	if id == "" {
-		var err error
-		if id, err = readerID(m.dir().File(datadir.ReaderID)); err != nil {
-			return 0, fmt.Errorf("reader id: %w", err)
-		}
+		id = own
 	}
 	conn, js, err := m.connectNATS(o.NATSURL, "ledgerd reader "+id)
 	if err != nil {
@@ -61,10 +64,21 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	}
 	f.TracerProvider = m.tracing.Provider
 
+	owner := readerOwner{DataDirID: own, Host: hostname(), DataDir: o.DataDir}
+	var lease *readerLease
 	var floor uint64
 	first, cancel := context.WithTimeout(ctx, 5*time.Second)
 	if info, err := r.info(first); err == nil {
 		floor = info.State.LastSeq
+		// Another reader running with this id is refused before this one touches the consumer.
+		if lease, err = openReaderLease(first, js, o.NATSStream, o.NATSReplicas, id, owner, log); err == nil {
+			if err = lease.acquire(first); errors.Is(err, errReaderIDInUse) {
+				cancel()
+				return 0, err
+			} else if err != nil {
+				lease = nil // claimed below, once NATS answers
+			}
+		}
 		// Checked before the first request is served: find-customer with another key would
 		// answer 404 for customers that exist (keyCheckedCustomers).
 		if err := checkKey(info, key); err != nil {
@@ -79,6 +93,15 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		var kept chan struct{} // closed when keeping the claim ended (once it started)
+		defer func() {
+			if lease != nil { // held: given up once this reader stops
+				if kept != nil {
+					<-kept
+				}
+				lease.release()
+			}
+		}()
 		if r.failed.Load() != nil {
 			return
 		}
@@ -95,18 +118,49 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 					log.Error("reader stopped", "err", err)
 					return
 				}
-				break
+				if lease == nil {
+					if lease, err = openReaderLease(ctx, js, o.NATSStream, o.NATSReplicas, id, owner, log); err == nil {
+						if err = lease.acquire(ctx); err != nil {
+							lease = nil
+						}
+					}
+				}
+				if errors.Is(err, errReaderIDInUse) {
+					r.failed.Store(&err)
+					m.fail(err)
+					return
+				}
+				if lease != nil {
+					break
+				}
+				log.Warn("cannot claim the reader id yet (reading waits for it); retrying", "err", err, "retryIn", wait)
+			} else {
+				log.Warn("cannot read the JetStream stream yet; retrying", "stream", o.NATSStream, "err", err, "retryIn", wait)
 			}
-			log.Warn("cannot read the JetStream stream yet; retrying", "stream", o.NATSStream, "err", err, "retryIn", wait)
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(wait):
 			}
 		}
-		m.runner.Run(ctx, f)
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		defer stopFeed()
+		kept = make(chan struct{})
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			defer close(kept)
+			lease.keep(ctx, func(err error) {
+				// Another reader took the id while this one could not renew its claim: this one
+				// stops reading, and ledgerd stops.
+				r.failed.Store(&err)
+				stopFeed()
+				m.fail(err)
+			})
+		}()
+		m.runner.Run(feedCtx, f)
 	}()
-	m.log.Info("reading events from NATS", "url", o.NATSURL, "stream", o.NATSStream, "readerId", id, "streamLastSequence", floor)
+	m.log.Info("reading events from NATS", "url", redactedNATSURLs(o.NATSURL), "stream", o.NATSStream, "readerId", id, "streamLastSequence", floor)
 	return floor, nil
 }
 

@@ -75,7 +75,7 @@ func TestReaderRefusesAnotherKey(t *testing.T) {
 	defer m.Close()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + m.Addr() + "/readyz")
+		resp, err := getReadyz(http.DefaultClient, "http://"+m.Addr(), mintWith(t, strings.Repeat("s", 32), "ops"))
 		if err != nil {
 			t.Fatal(err)
 		}

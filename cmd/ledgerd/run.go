@@ -336,14 +336,18 @@ func (m *Main) NATSURL() string {
 	return m.bus.url
 }
 
-// details is the /readyz detail: the projections' and the relay's positions.
-func (m *Main) details() map[string]any {
+// details is the /readyz detail: the projections' and the relay's positions; the reader's id
+// and the relay's last error only for a caller with a valid token (private).
+func (m *Main) details(private bool) map[string]any {
 	d := map[string]any{"role": m.Options.Role, "projectionsPosition": m.runner.Position()}
 	if m.reader != nil {
-		d["readerId"], d["streamLastSequence"] = m.reader.id, m.reader.lastSeq.Load()
+		d["streamLastSequence"] = m.reader.lastSeq.Load()
+		if private {
+			d["readerId"] = m.reader.id
+		}
 	}
 	if m.reader == nil && m.store != nil {
-		d["relay"] = m.relayDetails()
+		d["relay"] = m.relayDetails(private)
 	}
 	return d
 }

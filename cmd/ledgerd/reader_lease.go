@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// readerLeaseTTL is how long a reader's claim on its id outlives its last renewal: a reader
+// that stopped without releasing it (killed, cut off) frees its id within it.
+const readerLeaseTTL = 30 * time.Second
+
+// readerLease is a reader's claim on its id in the key-value bucket {stream}_READERS: two
+// running readers with one id would share the durable consumer {readerId}_projections, each get
+// part of the events and build read models that differ without a word. The claim names the
+// reader's data directory by its own generated id (data/reader.id, new in a copy): the same
+// reader started again on its directory takes its claim over at once, another is refused.
+type readerLease struct {
+	kv    jetstream.KeyValue
+	id    string
+	owner readerOwner
+	rev   uint64
+	log   *slog.Logger
+}
+
+// readerOwner is the value of a claim.
+type readerOwner struct {
+	DataDirID string `json:"dataDirId"` // the data directory's generated reader id
+	Host      string `json:"host"`
+	DataDir   string `json:"dataDir"`
+}
+
+// errReaderIDInUse is the refusal of an id another reader holds (errors.Is).
+var errReaderIDInUse = errors.New("reader id in use")
+
+// inUseError is that refusal, saying whose the claim is.
+type inUseError struct{ msg string }
+
+func (e inUseError) Error() string        { return e.msg }
+func (e inUseError) Is(target error) bool { return target == errReaderIDInUse }
+
+// openReaderLease opens (making it when missing, with the stream's replicas: on a cluster the
+// claims survive a node's loss as the stream does) the claims' bucket of stream.
+func openReaderLease(ctx context.Context, js jetstream.JetStream, stream string, replicas int, id string, owner readerOwner, log *slog.Logger) (*readerLease, error) {
+	bucket := stream + "_READERS"
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, History: 1, TTL: readerLeaseTTL, Replicas: replicas,
+		Description: "ledgerd readers' claims on their ids"})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = js.KeyValue(ctx, bucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reader id claims (bucket %s): %w", bucket, err)
+	}
+	return &readerLease{kv: kv, id: id, owner: owner, log: log}, nil
+}
+
+// acquire claims the id: a claim of none or of this data directory is taken (over); another
+// reader's is refused (errReaderIDInUse).
+func (l *readerLease) acquire(ctx context.Context) error {
+	value, err := json.Marshal(l.owner)
+	if err != nil {
+		return err
+	}
+	for {
+		e, err := l.kv.Get(ctx, l.id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			rev, err := l.kv.Create(ctx, l.id, value)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue // another took it meanwhile: see whose it is
+			}
+			if err != nil {
+				return err
+			}
+			l.rev = rev
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var held readerOwner
+		if json.Unmarshal(e.Value(), &held) != nil || held.DataDirID != l.owner.DataDirID {
+			return inUseError{fmt.Sprintf(`reader id %q is in use by another reader (host %q, data dir %q, its claim renewed at %s): two readers with one id share its JetStream consumer and each sees only part of the events; give each reader its own -reader-id (or none: one is generated), or stop the other (a reader that stopped without a word frees its id within %v)`,
+				l.id, held.Host, held.DataDir, e.Created().UTC().Format(time.RFC3339), readerLeaseTTL)}
+		}
+		rev, err := l.kv.Update(ctx, l.id, value, e.Revision())
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			continue // changed meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		l.rev = rev
+		return nil
+	}
+}
+
+// release gives the claim up (a reader stopping): another reader may take the id at once.
+func (l *readerLease) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := l.kv.Delete(ctx, l.id, jetstream.LastRevision(l.rev)); err != nil {
+		l.log.Debug("reader id claim not released: it lapses by itself", "err", err, "within", readerLeaseTTL)
+	}
+}
+
+// keep renews the claim until ctx ends; lost is called (once) when another reader holds the id
+// (this one could not renew in time: NATS out of reach).
+func (l *readerLease) keep(ctx context.Context, lost func(error)) {
+	t := time.NewTicker(readerLeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		value, _ := json.Marshal(l.owner)
+		rctx, cancel := context.WithTimeout(ctx, readerLeaseTTL/3)
+		rev, err := l.kv.Update(rctx, l.id, value, l.rev)
+		if err != nil && ctx.Err() == nil {
+			// Lapsed or changed: claim it again, unless another reader holds it now.
+			err = l.acquire(rctx)
+			rev = l.rev
+		}
+		cancel()
+		switch {
+		case errors.Is(err, errReaderIDInUse):
+			lost(err)
+			return
+		case err != nil:
+			if ctx.Err() == nil {
+				l.log.Warn("cannot renew the reader id claim; retrying", "err", err)
+			}
+		default:
+			l.rev = rev
+		}
+	}
+}
+
+// hostname is the host named in a claim.
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
