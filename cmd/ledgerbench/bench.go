@@ -242,8 +242,8 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 				var a, b procSample
 				var c0, p0 int64
 				o.OnStart = func() { a = readProc(mini.pid()); c0, p0 = mini.logStats() }
+				o.OnStop = func() { b = readProc(mini.pid()) }
 				st = drive(ctx, t, o, func(wk int) requestSource { return ceilingSource(w.source(s.pop, wk, salt), route, sizes) })
-				b = readProc(mini.pid())
 				t.client.CloseIdleConnections()
 				if r == 0 {
 					l.CeilingServer = use(a, b)
@@ -329,8 +329,8 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	m0, _ := scrapeMetrics(ctx, s.metrics, s.base)
 	t := &target{client: newHTTPClient(conc), base: s.base, token: s.svc.token, randomCorrelation: cfg.CorrelationIDs == "random"}
 	defer t.client.CloseIdleConnections()
-	var a procSample
-	var c0 time.Duration
+	var a, b procSample
+	var c0, c1 time.Duration
 	o := driveOptions{Concurrency: conc, Duration: cfg.Duration, Requests: cfg.Requests, Warmup: cfg.Warmup}
 	var profiles []string
 	profDone := make(chan struct{})
@@ -345,8 +345,8 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 			close(profDone)
 		}
 	}
+	o.OnStop = func() { b, c1 = readProc(s.pid), selfCPU() } // the window's end, not the drain's
 	st := drive(ctx, t, o, func(wk int) requestSource { return w.source(s.pop, wk, salt) })
-	b, c1 := readProc(s.pid), selfCPU()
 	m1, _ := scrapeMetrics(ctx, s.metrics, s.base)
 	if n := m1["ledgerd_log_commits_total"] - m0["ledgerd_log_commits_total"]; n > 0 {
 		st.AppendsPerCommit = (m1["ledgerd_log_appends_total"] - m0["ledgerd_log_appends_total"]) / n
@@ -364,7 +364,7 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	} else {
 		s.lag.end(head1, 0)
 	}
-	clientCPU := (c1 - c0).Seconds() / st.Seconds
+	clientCPU := (c1 - c0).Seconds() / b.At.Sub(a.At).Seconds()
 	return st, use(a, b), clientCPU, lag, profiles, nil
 }
 

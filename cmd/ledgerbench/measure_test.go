@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestFailedCallsAreNotServed: a call that failed (a wrong status, no response) is counted in
+// Errors, not in the requests served, their throughput or their latencies: a fast 503 must not
+// raise req/s nor lower the CPU per request (srvCPU ÷ req/s) or the percentiles.
+func TestFailedCallsAreNotServed(t *testing.T) {
+	var n atomic.Int64
+	st := driveCalls(context.Background(), driveOptions{Concurrency: 2, Requests: 40}, func(int) func() outcome {
+		return func() outcome {
+			if n.Add(1)%2 == 0 {
+				return outcome{Op: "create", Took: time.Microsecond, ErrKind: "503", ErrMsg: "POST /x"}
+			}
+			return outcome{Op: "create", Took: time.Second, RespBytes: 100}
+		}
+	})
+	if st.Requests+st.errorCount() != 40 {
+		t.Fatalf("%d served + %d failed, want 40 calls in all", st.Requests, st.errorCount())
+	}
+	if st.Requests != 20 || st.Errors["503"] != 20 {
+		t.Errorf("%d served, errors %v: want 20 served and 20 × 503", st.Requests, st.Errors)
+	}
+	if st.Ops["create"].Count != st.Requests || st.Latency.Count != st.Requests {
+		t.Errorf("ops %+v, latency count %d: want the %d served only", st.Ops, st.Latency.Count, st.Requests)
+	}
+	if st.Latency.P50 != 1000 || st.Ops["create"].ResponseBytes != 100 {
+		t.Errorf("p50 %.3f ms, mean response %.0f bytes: the failures' were mixed in", st.Latency.P50, st.Ops["create"].ResponseBytes)
+	}
+	if st.Seconds > 0 && st.Throughput != float64(st.Requests)/st.Seconds {
+		t.Errorf("throughput %.1f, want served ÷ seconds", st.Throughput)
+	}
+}
+
+// TestWindowEndsAtTheDeadline: the measurement window closes at the deadline, not when the
+// calls in flight then have returned. OnStop (where the server's and the client's CPU are read)
+// is called while a call is still in flight, and that call is not counted; a call in flight when
+// the window opened that returns inside it is counted (requests completed in the window are
+// what the window's CPU time served).
+func TestWindowEndsAtTheDeadline(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	started2, stopped := make(chan struct{}), make(chan struct{})
+	var calls, inFlight atomic.Int64
+	var inFlightAtStop atomic.Bool
+	// The warm-up is long enough for the first call to begin in it almost always (when it does
+	// not, the test proves less but does not fail).
+	o := driveOptions{Concurrency: 1, Duration: time.Millisecond, Warmup: 50 * time.Millisecond}
+	o.OnStart = func() { <-started; close(release) }
+	o.OnStop = func() {
+		<-started2
+		inFlightAtStop.Store(inFlight.Load() > 0)
+		close(stopped)
+	}
+	st := driveCalls(context.Background(), o, func(int) func() outcome {
+		return func() outcome {
+			inFlight.Add(1)
+			defer inFlight.Add(-1)
+			switch calls.Add(1) {
+			case 1: // begins in the warm-up, returns inside the window
+				close(started)
+				<-release
+				return outcome{Op: "a", Took: time.Millisecond}
+			case 2: // in flight at the deadline, returns after it
+				close(started2)
+				<-stopped
+				return outcome{Op: "b", Took: time.Millisecond}
+			}
+			t.Error("a third call: the worker did not stop at the deadline")
+			return outcome{Op: "c"}
+		}
+	})
+	if !inFlightAtStop.Load() {
+		t.Error("OnStop was called after the calls in flight returned: the drain is in the CPU window")
+	}
+	if st.Ops["a"].Count != 1 || st.Ops["b"].Count != 0 || st.Requests != 1 {
+		t.Errorf("ops %+v: want the call completed in the window (a) only", st.Ops)
+	}
+}
