@@ -217,9 +217,10 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			if err != nil {
 				return err
 			}
+			st.server, st.clientCPU = use, cpu
 			svcRuns = append(svcRuns, st)
 			if r == 0 {
-				l.Server, l.ClientCPUCores, l.Lag, l.Profiles, l.AppendsPerCommit = use, cpu, lag, profiles, st.AppendsPerCommit
+				l.Lag, l.Profiles = lag, profiles
 				sizes = map[string]int{}
 				for op, o := range st.Ops {
 					sizes[op] = int(o.ResponseBytes + 0.5)
@@ -245,8 +246,8 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 				o.OnStop = func() { b = readProc(mini.pid()) }
 				st = drive(ctx, t, o, func(wk int) requestSource { return ceilingSource(w.source(s.pop, wk, salt), route, sizes) })
 				t.client.CloseIdleConnections()
+				st.server = use(a, b)
 				if r == 0 {
-					l.CeilingServer = use(a, b)
 					if c1, p1 := mini.logStats(); ceiling == "log" && c1 > c0 {
 						l.CeilingPerCommit = float64(p1-p0) / float64(c1-c0)
 					}
@@ -277,6 +278,14 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			return l, err
 		}
 	}
+	l.summarise(svcRuns, ceilRuns)
+	l.LoadAvg[1] = loadAvg()
+	return l, nil
+}
+
+// summarise sets the level's figures from its rounds: the median runs of the service and the
+// ceiling, and their ratios.
+func (l *level) summarise(svcRuns, ceilRuns []runStats) {
 	for i := range svcRuns {
 		l.Rounds = append(l.Rounds, svcRuns[i].Throughput)
 		if i < len(ceilRuns) {
@@ -284,9 +293,11 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 		}
 	}
 	l.Service = medianRun(svcRuns)
+	// the CPU of the run whose throughput is reported, so that srvCPU ÷ req/s is one run's
+	l.Server, l.ClientCPUCores, l.AppendsPerCommit = l.Service.server, l.Service.clientCPU, l.Service.AppendsPerCommit
 	if len(ceilRuns) > 0 {
 		c := medianRun(ceilRuns)
-		l.Ceiling = &c
+		l.Ceiling, l.CeilingServer = &c, c.server
 		if c.Throughput > 0 {
 			l.Ratio = l.Service.Throughput / c.Throughput
 		}
@@ -294,8 +305,6 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			l.P99Ratio = c.Latency.P99 / l.Service.Latency.P99
 		}
 	}
-	l.LoadAvg[1] = loadAvg()
-	return l, nil
 }
 
 // storedPerRequest is what the service stored per request: the event data published per request

@@ -96,6 +96,8 @@ type runStats struct {
 	// AppendsPerCommit is the event log's group-commit size over the measurement (from ledgerd's
 	// metrics; 0 when nothing was committed).
 	AppendsPerCommit float64              `json:"appendsPerCommit,omitempty"`
+	server           *procUse             // the measured process's CPU and memory over the run
+	clientCPU        float64              // the harness's cores over the run
 	opLatency        map[string]latencies // kept for the ops' stats
 	opBytes          map[string]*[2]int64 // request, response bytes per op
 	firstError       map[string]string    // one example message per error kind

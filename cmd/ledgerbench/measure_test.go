@@ -81,3 +81,26 @@ func TestWindowEndsAtTheDeadline(t *testing.T) {
 		t.Errorf("ops %+v: want the call completed in the window (a) only", st.Ops)
 	}
 }
+
+// TestLevelPairsCPUWithItsRun: with --rounds, the level reports the median run's throughput
+// and the CPU, client CPU and group size measured in that same run, not round 0's (which is
+// also the profiled one with --profile): CPU per request is srvCPU ÷ req/s of one run.
+func TestLevelPairsCPUWithItsRun(t *testing.T) {
+	run := func(rps, cores, client, group float64) runStats {
+		return runStats{Throughput: rps, AppendsPerCommit: group, server: &procUse{CPUCores: cores}, clientCPU: client}
+	}
+	var l level
+	l.summarise(
+		[]runStats{run(1000, 1.5, 0.5, 10), run(3000, 1.9, 0.9, 30), run(2000, 1.7, 0.7, 20)},
+		[]runStats{run(9000, 0.9, 0, 0), run(7000, 0.7, 0, 0), run(8000, 0.8, 0, 0)})
+	if l.Service.Throughput != 2000 || l.Server == nil || l.Server.CPUCores != 1.7 || l.ClientCPUCores != 0.7 || l.AppendsPerCommit != 20 {
+		t.Errorf("service %.0f req/s with server %+v, client %.1f, group %.0f: want 2000 with 1.7, 0.7, 20 (one run)",
+			l.Service.Throughput, l.Server, l.ClientCPUCores, l.AppendsPerCommit)
+	}
+	if l.Ceiling == nil || l.Ceiling.Throughput != 8000 || l.CeilingServer == nil || l.CeilingServer.CPUCores != 0.8 {
+		t.Errorf("ceiling %+v with server %+v: want 8000 req/s with 0.8 cores", l.Ceiling, l.CeilingServer)
+	}
+	if l.Ratio != 0.25 || len(l.Rounds) != 6 {
+		t.Errorf("ratio %.3f, rounds %v", l.Ratio, l.Rounds)
+	}
+}
