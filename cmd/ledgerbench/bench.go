@@ -308,10 +308,11 @@ func (l *level) summarise(svcRuns, ceilRuns []runStats) {
 }
 
 // storedPerRequest is what the service stored per request: the event data published per request
-// (from the NATS observer), else the request body.
+// (from the NATS observer: every event from before the warm-up to after the drain, so per
+// request served in that time), else the request body.
 func storedPerRequest(st runStats, lag *lagStats) int {
-	if lag != nil && lag.Events > 0 && st.Requests > 0 {
-		return int(lag.DataBytes*float64(lag.Events)/float64(st.Requests) + 0.5)
+	if lag != nil && lag.Events > 0 && st.served > 0 {
+		return int(lag.DataBytes*float64(lag.Events)/float64(st.served) + 0.5)
 	}
 	var n, bytes float64
 	for _, o := range st.Ops {

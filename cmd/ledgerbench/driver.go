@@ -98,6 +98,7 @@ type runStats struct {
 	AppendsPerCommit float64              `json:"appendsPerCommit,omitempty"`
 	server           *procUse             // the measured process's CPU and memory over the run
 	clientCPU        float64              // the harness's cores over the run
+	served           int64                // calls answered as expected in all: warm-up, window and drain
 	opLatency        map[string]latencies // kept for the ops' stats
 	opBytes          map[string]*[2]int64 // request, response bytes per op
 	firstError       map[string]string    // one example message per error kind
@@ -136,6 +137,7 @@ type driveOptions struct {
 
 // workerRecord is what one worker measured.
 type workerRecord struct {
+	served int64 // in all, counted or not
 	lat    map[string]latencies
 	bytes  map[string]*[2]int64
 	errors map[string]int
@@ -194,6 +196,9 @@ func driveCalls(ctx context.Context, o driveOptions, source func(worker int) fun
 					break
 				}
 				out := call()
+				if out.ErrKind == "" {
+					rec.served++
+				}
 				// A call counts when it returned inside the window: the calls that returned in it
 				// are what the server's CPU time over it served. With Requests, only the calls
 				// begun in it (the count is of those).
@@ -265,6 +270,7 @@ func merge(records []workerRecord, elapsed time.Duration) runStats {
 			b[0] += r.bytes[op][0]
 			b[1] += r.bytes[op][1]
 		}
+		s.served += r.served
 		for k, n := range r.errors {
 			s.Errors[k] += n
 		}

@@ -104,3 +104,21 @@ func TestLevelPairsCPUWithItsRun(t *testing.T) {
 		t.Errorf("ratio %.3f, rounds %v", l.Ratio, l.Rounds)
 	}
 }
+
+// TestStoredPerRequestCountsEveryWrite: the events the NATS observer saw are every write from
+// before the warm-up to after the drain, so the bytes stored per request (the disk ceiling's
+// record size) divide them by every request served in that time, not by the window's alone.
+func TestStoredPerRequestCountsEveryWrite(t *testing.T) {
+	var served atomic.Int64
+	o := driveOptions{Concurrency: 1, Requests: 10}
+	st := driveCalls(context.Background(), o, func(int) func() outcome {
+		return func() outcome { served.Add(1); return outcome{Op: "create", ReqBytes: 300} }
+	})
+	if st.served != served.Load() {
+		t.Fatalf("%d calls served in all, runStats says %d", served.Load(), st.served)
+	}
+	st = runStats{Requests: 100, served: 110}
+	if got := storedPerRequest(st, &lagStats{Events: 110, DataBytes: 400}); got != 400 {
+		t.Errorf("%d bytes stored per request, want 400 (110 events of 400 bytes for 110 requests)", got)
+	}
+}
