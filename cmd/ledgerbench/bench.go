@@ -148,10 +148,7 @@ func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 			}
 			rep.Levels = append(rep.Levels, l)
 			fmt.Fprintln(stdout, tableRow(l))
-			if l.Lag != nil && rep.Bus != nil && l.Lag.Missing == 0 && l.Lag.DrainSec > 2 && l.Lag.Events > 5000 {
-				// the bus fell behind: its drain is the relay's saturated rate
-				r := &catchUp{Events: uint64(l.Lag.Events), Seconds: l.Service.Seconds + l.Lag.DrainSec,
-					PerSecond: float64(l.Lag.Events) / (l.Service.Seconds + l.Lag.DrainSec)}
+			if r := relayBacklogRate(l); r != nil && rep.Bus != nil {
 				if rep.Bus.Relay == nil || r.Events > rep.Bus.Relay.Events {
 					rep.Bus.Relay, rep.Bus.Ratio = r, r.PerSecond/rep.Bus.Ceiling.PerSecond
 				}
@@ -167,6 +164,15 @@ func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 	}
 	rep.Finished = time.Now().UTC()
 	return writeOutputs(out, rep, stdout)
+}
+
+// relayBacklogRate is the relay's saturated rate when the bus fell behind level l's writes (nil
+// when it kept up): the level's events over the time from its first request to its last event.
+func relayBacklogRate(l level) *catchUp {
+	if l.Lag == nil || l.Lag.Missing != 0 || l.Lag.DrainSec <= 2 || l.Lag.Events <= 5000 {
+		return nil
+	}
+	return &catchUp{Events: uint64(l.Lag.Events), Seconds: l.Lag.SpanSec, PerSecond: float64(l.Lag.Events) / l.Lag.SpanSec}
 }
 
 func needsSeed(cfg *config) bool {

@@ -122,3 +122,18 @@ func TestStoredPerRequestCountsEveryWrite(t *testing.T) {
 		t.Errorf("%d bytes stored per request, want 400 (110 events of 400 bytes for 110 requests)", got)
 	}
 }
+
+// TestRelayRateOverTheEventsTime: when the bus fell behind a write level, the relay's rate is
+// the level's events over the time they took to arrive, from the first request (the warm-up's
+// events are among them) to the last event, not over the window and the drain alone.
+func TestRelayRateOverTheEventsTime(t *testing.T) {
+	l := level{Service: runStats{Seconds: 10}, Lag: &lagStats{Events: 14000, DrainSec: 3, SpanSec: 14}}
+	r := relayBacklogRate(l)
+	if r == nil || r.Seconds != 14 || r.PerSecond != 1000 {
+		t.Errorf("relay %+v, want 14000 events in 14 s = 1000/s", r)
+	}
+	l.Lag.DrainSec = 1 // it kept up: no backlog to measure
+	if r := relayBacklogRate(l); r != nil {
+		t.Errorf("relay %+v from a level the bus kept up with", r)
+	}
+}
