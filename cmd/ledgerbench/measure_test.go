@@ -48,15 +48,18 @@ func TestWindowEndsAtTheDeadline(t *testing.T) {
 	var calls, inFlight atomic.Int64
 	var inFlightAtStop atomic.Bool
 	// The warm-up is long enough for the first call to begin in it almost always (when it does
-	// not, the test proves less but does not fail).
-	o := driveOptions{Concurrency: 1, Duration: time.Millisecond, Warmup: 50 * time.Millisecond}
+	// not, the test proves less but does not fail). The window closes when the second call has
+	// begun (the context's end closes it as the deadline does), so the first one was accounted.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := driveOptions{Concurrency: 1, Duration: time.Hour, Warmup: 50 * time.Millisecond}
 	o.OnStart = func() { <-started; close(release) }
 	o.OnStop = func() {
 		<-started2
 		inFlightAtStop.Store(inFlight.Load() > 0)
 		close(stopped)
 	}
-	st := driveCalls(context.Background(), o, func(int) func() outcome {
+	st := driveCalls(ctx, o, func(int) func() outcome {
 		return func() outcome {
 			inFlight.Add(1)
 			defer inFlight.Add(-1)
@@ -67,6 +70,7 @@ func TestWindowEndsAtTheDeadline(t *testing.T) {
 				return outcome{Op: "a", Took: time.Millisecond}
 			case 2: // in flight at the deadline, returns after it
 				close(started2)
+				cancel()
 				<-stopped
 				return outcome{Op: "b", Took: time.Millisecond}
 			}
