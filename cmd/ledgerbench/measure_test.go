@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -140,5 +141,14 @@ func TestRelayRateOverTheEventsTime(t *testing.T) {
 	l.Lag.DrainSec = 1 // it kept up: no backlog to measure
 	if r := relayBacklogRate(l); r != nil {
 		t.Errorf("relay %+v from a level the bus kept up with", r)
+	}
+}
+
+// TestSummaryShowsTheHarnessCPU: the harness shares the machine's cores with ledgerd; the
+// summary says how many it used in each level (not only results.json).
+func TestSummaryShowsTheHarnessCPU(t *testing.T) {
+	rep := &report{Levels: []level{{Workload: "create", Concurrency: 64, ClientCPUCores: 0.42, Server: &procUse{CPUCores: 1.31}}}}
+	if s := summary(rep); !strings.Contains(s, "create c=64: 0.42") {
+		t.Errorf("summary without the harness's CPU per level:\n%s", s)
 	}
 }
