@@ -148,10 +148,7 @@ func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 			}
 			rep.Levels = append(rep.Levels, l)
 			fmt.Fprintln(stdout, tableRow(l))
-			if l.Lag != nil && rep.Bus != nil && l.Lag.Missing == 0 && l.Lag.DrainSec > 2 && l.Lag.Events > 5000 {
-				// the bus fell behind: its drain is the relay's saturated rate
-				r := &catchUp{Events: uint64(l.Lag.Events), Seconds: l.Service.Seconds + l.Lag.DrainSec,
-					PerSecond: float64(l.Lag.Events) / (l.Service.Seconds + l.Lag.DrainSec)}
+			if r := relayBacklogRate(l); r != nil && rep.Bus != nil {
 				if rep.Bus.Relay == nil || r.Events > rep.Bus.Relay.Events {
 					rep.Bus.Relay, rep.Bus.Ratio = r, r.PerSecond/rep.Bus.Ceiling.PerSecond
 				}
@@ -167,6 +164,15 @@ func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 	}
 	rep.Finished = time.Now().UTC()
 	return writeOutputs(out, rep, stdout)
+}
+
+// relayBacklogRate is the relay's saturated rate when the bus fell behind level l's writes (nil
+// when it kept up): the level's events over the time from its first request to its last event.
+func relayBacklogRate(l level) *catchUp {
+	if l.Lag == nil || l.Lag.Missing != 0 || l.Lag.DrainSec <= 2 || l.Lag.Events <= 5000 {
+		return nil
+	}
+	return &catchUp{Events: uint64(l.Lag.Events), Seconds: l.Lag.SpanSec, PerSecond: float64(l.Lag.Events) / l.Lag.SpanSec}
 }
 
 func needsSeed(cfg *config) bool {
@@ -217,9 +223,10 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			if err != nil {
 				return err
 			}
+			st.server, st.clientCPU = use, cpu
 			svcRuns = append(svcRuns, st)
 			if r == 0 {
-				l.Server, l.ClientCPUCores, l.Lag, l.Profiles, l.AppendsPerCommit = use, cpu, lag, profiles, st.AppendsPerCommit
+				l.Lag, l.Profiles = lag, profiles
 				sizes = map[string]int{}
 				for op, o := range st.Ops {
 					sizes[op] = int(o.ResponseBytes + 0.5)
@@ -242,11 +249,11 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 				var a, b procSample
 				var c0, p0 int64
 				o.OnStart = func() { a = readProc(mini.pid()); c0, p0 = mini.logStats() }
+				o.OnStop = func() { b = readProc(mini.pid()) }
 				st = drive(ctx, t, o, func(wk int) requestSource { return ceilingSource(w.source(s.pop, wk, salt), route, sizes) })
-				b = readProc(mini.pid())
 				t.client.CloseIdleConnections()
+				st.server = use(a, b)
 				if r == 0 {
-					l.CeilingServer = use(a, b)
 					if c1, p1 := mini.logStats(); ceiling == "log" && c1 > c0 {
 						l.CeilingPerCommit = float64(p1-p0) / float64(c1-c0)
 					}
@@ -277,6 +284,14 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			return l, err
 		}
 	}
+	l.summarise(svcRuns, ceilRuns)
+	l.LoadAvg[1] = loadAvg()
+	return l, nil
+}
+
+// summarise sets the level's figures from its rounds: the median runs of the service and the
+// ceiling, and their ratios.
+func (l *level) summarise(svcRuns, ceilRuns []runStats) {
 	for i := range svcRuns {
 		l.Rounds = append(l.Rounds, svcRuns[i].Throughput)
 		if i < len(ceilRuns) {
@@ -284,9 +299,11 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 		}
 	}
 	l.Service = medianRun(svcRuns)
+	// the CPU of the run whose throughput is reported, so that srvCPU ÷ req/s is one run's
+	l.Server, l.ClientCPUCores, l.AppendsPerCommit = l.Service.server, l.Service.clientCPU, l.Service.AppendsPerCommit
 	if len(ceilRuns) > 0 {
 		c := medianRun(ceilRuns)
-		l.Ceiling = &c
+		l.Ceiling, l.CeilingServer = &c, c.server
 		if c.Throughput > 0 {
 			l.Ratio = l.Service.Throughput / c.Throughput
 		}
@@ -294,15 +311,14 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 			l.P99Ratio = c.Latency.P99 / l.Service.Latency.P99
 		}
 	}
-	l.LoadAvg[1] = loadAvg()
-	return l, nil
 }
 
 // storedPerRequest is what the service stored per request: the event data published per request
-// (from the NATS observer), else the request body.
+// (from the NATS observer: every event from before the warm-up to after the drain, so per
+// request served in that time), else the request body.
 func storedPerRequest(st runStats, lag *lagStats) int {
-	if lag != nil && lag.Events > 0 && st.Requests > 0 {
-		return int(lag.DataBytes*float64(lag.Events)/float64(st.Requests) + 0.5)
+	if lag != nil && lag.Events > 0 && st.served > 0 {
+		return int(lag.DataBytes*float64(lag.Events)/float64(st.served) + 0.5)
 	}
 	var n, bytes float64
 	for _, o := range st.Ops {
@@ -329,8 +345,8 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	m0, _ := scrapeMetrics(ctx, s.metrics, s.base)
 	t := &target{client: newHTTPClient(conc), base: s.base, token: s.svc.token, randomCorrelation: cfg.CorrelationIDs == "random"}
 	defer t.client.CloseIdleConnections()
-	var a procSample
-	var c0 time.Duration
+	var a, b procSample
+	var c0, c1 time.Duration
 	o := driveOptions{Concurrency: conc, Duration: cfg.Duration, Requests: cfg.Requests, Warmup: cfg.Warmup}
 	var profiles []string
 	profDone := make(chan struct{})
@@ -345,8 +361,8 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 			close(profDone)
 		}
 	}
+	o.OnStop = func() { b, c1 = readProc(s.pid), selfCPU() } // the window's end, not the drain's
 	st := drive(ctx, t, o, func(wk int) requestSource { return w.source(s.pop, wk, salt) })
-	b, c1 := readProc(s.pid), selfCPU()
 	m1, _ := scrapeMetrics(ctx, s.metrics, s.base)
 	if n := m1["ledgerd_log_commits_total"] - m0["ledgerd_log_commits_total"]; n > 0 {
 		st.AppendsPerCommit = (m1["ledgerd_log_appends_total"] - m0["ledgerd_log_appends_total"]) / n
@@ -364,7 +380,7 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	} else {
 		s.lag.end(head1, 0)
 	}
-	clientCPU := (c1 - c0).Seconds() / st.Seconds
+	clientCPU := (c1 - c0).Seconds() / b.At.Sub(a.At).Seconds()
 	return st, use(a, b), clientCPU, lag, profiles, nil
 }
 

@@ -96,6 +96,9 @@ type runStats struct {
 	// AppendsPerCommit is the event log's group-commit size over the measurement (from ledgerd's
 	// metrics; 0 when nothing was committed).
 	AppendsPerCommit float64              `json:"appendsPerCommit,omitempty"`
+	server           *procUse             // the measured process's CPU and memory over the run
+	clientCPU        float64              // the harness's cores over the run
+	served           int64                // calls answered as expected in all: warm-up, window and drain
 	opLatency        map[string]latencies // kept for the ops' stats
 	opBytes          map[string]*[2]int64 // request, response bytes per op
 	firstError       map[string]string    // one example message per error kind
@@ -124,12 +127,17 @@ type driveOptions struct {
 	Duration    time.Duration
 	Requests    int
 	Warmup      time.Duration
-	// OnStart, when set, is called as the measurement starts (after the warm-up).
+	// OnStart, when set, is called as the measurement window opens (after the warm-up, counting
+	// already on); OnStop as it closes: at the deadline, before the calls then in flight have
+	// returned (they are not counted), or after the last counted response with Requests. Read
+	// CPU times there, so that they cover the window the counted requests were served in.
 	OnStart func()
+	OnStop  func()
 }
 
 // workerRecord is what one worker measured.
 type workerRecord struct {
+	served int64 // in all, counted or not
 	lat    map[string]latencies
 	bytes  map[string]*[2]int64
 	errors map[string]int
@@ -188,8 +196,21 @@ func driveCalls(ctx context.Context, o driveOptions, source func(worker int) fun
 					break
 				}
 				out := call()
-				if !on || !recording.Load() {
+				if out.ErrKind == "" {
+					rec.served++
+				}
+				// A call counts when it returned inside the window: the calls that returned in it
+				// are what the server's CPU time over it served. With Requests, only the calls
+				// begun in it (the count is of those).
+				if !recording.Load() || (o.Requests > 0 && !on) {
 					continue // warm-up, or a call that ended after the measurement
+				}
+				if out.ErrKind != "" { // failed: counted apart, not as served
+					rec.errors[out.ErrKind]++
+					if _, ok := rec.first[out.ErrKind]; !ok {
+						rec.first[out.ErrKind] = out.ErrMsg
+					}
+					continue
 				}
 				rec.lat[out.Op] = append(rec.lat[out.Op], out.Took)
 				b := rec.bytes[out.Op]
@@ -199,12 +220,6 @@ func driveCalls(ctx context.Context, o driveOptions, source func(worker int) fun
 				}
 				b[0] += out.ReqBytes
 				b[1] += out.RespBytes
-				if out.ErrKind != "" {
-					rec.errors[out.ErrKind]++
-					if _, ok := rec.first[out.ErrKind]; !ok {
-						rec.first[out.ErrKind] = out.ErrMsg
-					}
-				}
 			}
 			records[w] = rec
 		}(w)
@@ -215,11 +230,11 @@ func driveCalls(ctx context.Context, o driveOptions, source func(worker int) fun
 		case <-ctx.Done():
 		}
 	}
+	recording.Store(true)
+	start := time.Now()
 	if o.OnStart != nil {
 		o.OnStart()
 	}
-	start := time.Now()
-	recording.Store(true)
 	if o.Requests > 0 {
 		wg.Wait() // until the last response
 	} else {
@@ -228,10 +243,14 @@ func driveCalls(ctx context.Context, o driveOptions, source func(worker int) fun
 		case <-ctx.Done():
 		}
 		recording.Store(false)
+		stop.Store(true)
 	}
 	elapsed := time.Since(start)
+	if o.OnStop != nil {
+		o.OnStop()
+	}
 	stop.Store(true)
-	wg.Wait()
+	wg.Wait() // the calls in flight at the deadline, uncounted
 	return merge(records, elapsed)
 }
 
@@ -251,6 +270,7 @@ func merge(records []workerRecord, elapsed time.Duration) runStats {
 			b[0] += r.bytes[op][0]
 			b[1] += r.bytes[op][1]
 		}
+		s.served += r.served
 		for k, n := range r.errors {
 			s.Errors[k] += n
 		}

@@ -33,6 +33,7 @@ type lagWatcher struct {
 	bytes   int64 // payload bytes of recorded messages
 	highest uint64
 	wake    chan struct{}
+	began   time.Time // of the recording
 }
 
 func newLagWatcher(url string) (*lagWatcher, error) {
@@ -79,7 +80,7 @@ func (w *lagWatcher) handle(m *nats.Msg) {
 // begin starts recording the lags of positions after from, dropping what was recorded.
 func (w *lagWatcher) begin(from uint64) {
 	w.mu.Lock()
-	w.from, w.lags, w.bytes = from, nil, 0
+	w.from, w.lags, w.bytes, w.began = from, nil, 0, time.Now()
 	w.mu.Unlock()
 }
 
@@ -111,6 +112,8 @@ type lagStats struct {
 	Missing  int          `json:"missing"` // events of the run not received when the harness stopped waiting
 	Lag      latencyStats `json:"lag"`
 	DrainSec float64      `json:"drainSeconds"` // after the run, until the run's last event arrived
+	// SpanSec is from the run's first request (the warm-up's included) until its last event arrived.
+	SpanSec float64 `json:"spanSeconds"`
 	// DataBytes is the mean payload (event data) size of the run's events.
 	DataBytes float64 `json:"meanEventDataBytes"`
 }
@@ -118,10 +121,11 @@ type lagStats struct {
 // end stops recording and summarises the lags of positions from+1..head.
 func (w *lagWatcher) end(head uint64, drain time.Duration) lagStats {
 	w.mu.Lock()
-	lags, bytes, from := slices.Clone(w.lags), w.bytes, w.from
+	lags, bytes, from, began := slices.Clone(w.lags), w.bytes, w.from, w.began
 	w.from, w.lags = ^uint64(0), nil
 	w.mu.Unlock()
-	st := lagStats{Events: len(lags), Lag: lags.stats(), DrainSec: drain.Seconds()}
+	// called when the run's last event arrived (or the harness stopped waiting for it)
+	st := lagStats{Events: len(lags), Lag: lags.stats(), DrainSec: drain.Seconds(), SpanSec: time.Since(began).Seconds()}
 	if head > from {
 		st.Missing = max(int(head-from)-len(lags), 0)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -80,5 +81,26 @@ func TestGenPersonIsDeterministic(t *testing.T) {
 	a, b := genPerson(4242, "1"), genPerson(4242, "1")
 	if string(a.createBody()) != string(b.createBody()) {
 		t.Fatal("genPerson(4242) differs between calls")
+	}
+}
+
+// TestPatchesOfAnotherRunChangeSomething: a data directory is measured again and again
+// (--data-dir), and a PATCH that sets what a PATCH of an earlier run set is a no-op (no event,
+// no append), a cheap request that flatters the CPU per PATCH. Each run's PATCHes set values
+// of their own.
+func TestPatchesOfAnotherRunChangeSomething(t *testing.T) {
+	cfg := &config{Ledger: "l"}
+	bodies := map[string]bool{}
+	for run := 0; run < 2; run++ {
+		p := newPopulation(cfg)
+		p.Seeded = 1
+		rng := rand.New(rand.NewPCG(1, 1))
+		for i := 0; i < 8; i++ {
+			b := string(p.request("patch", rng).Body)
+			if bodies[b] {
+				t.Fatalf("run %d, PATCH %d sets %s again", run, i, b)
+			}
+			bodies[b] = true
+		}
 	}
 }

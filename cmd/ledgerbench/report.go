@@ -79,6 +79,15 @@ func summary(rep *report) string {
 	if rep.StopSeconds > 0 {
 		fmt.Fprintf(&b, "graceful stop: %.2f s\n", rep.StopSeconds)
 	}
+	var harness []string
+	for _, l := range rep.Levels {
+		if l.ClientCPUCores > 0 {
+			harness = append(harness, fmt.Sprintf("%s c=%d: %.2f", l.Workload, l.Concurrency, l.ClientCPUCores))
+		}
+	}
+	if len(harness) > 0 {
+		fmt.Fprintf(&b, "harness CPU (cores, sharing the machine with ledgerd; the service's runs): %s\n", strings.Join(harness, ", "))
+	}
 	for _, l := range rep.Levels {
 		if len(l.Service.Errors) == 0 {
 			continue

@@ -65,7 +65,7 @@ type catchUp struct {
 
 func newSession(cfg *config, stderr io.Writer) (*session, error) {
 	s := &session{cfg: cfg, stderr: stderr, metrics: &http.Client{Timeout: 10 * time.Second}}
-	s.pop = &population{Ledger: cfg.Ledger, Merchant: cfg.Merchant, Product: cfg.Product}
+	s.pop = newPopulation(cfg)
 	if cfg.URL != "" {
 		if cfg.CustomerNumbers == "" {
 			cfg.CustomerNumbers = sequentialNumbers

@@ -51,7 +51,16 @@ type population struct {
 	Seeded   int    // customers 0..Seeded-1 exist
 	Numbers  numbering
 	next     atomic.Int64
-	patches  atomic.Int64
+	patches  atomic.Int64 // PATCHes made, from a random start (newPopulation)
+}
+
+// newPopulation returns the population of cfg's ledger, nothing seeded yet.
+func newPopulation(cfg *config) *population {
+	p := &population{Ledger: cfg.Ledger, Merchant: cfg.Merchant, Product: cfg.Product}
+	// PATCHes count on from a random start, so that a run on a data directory measured before
+	// does not set what an earlier run's PATCHes set (a no-op PATCH appends nothing).
+	p.patches.Store(rand.Int64N(1 << 40))
+	return p
 }
 
 // customerNo returns customer i's number.
