@@ -140,10 +140,14 @@ func (e errFatal) Error() string { return e.err.Error() }
 func (e errFatal) Unwrap() error { return e.err }
 
 // Run hands the ledger's events to h until ctx ends (then it returns nil) or an error no retry
-// can mend: the Handler failing MaxAttempts times, the ledger refusing the Opener's token
-// (ErrUnauthorized), answering about other events (ErrMismatch), or a stream that is not the
-// ledger's. NATS being down, the ledger's writer being unavailable or the durable being lost are
-// ridden out: Run waits, backing off, and resumes after the last event it handed over.
+// can mend: the Handler failing MaxAttempts times (HandlerError), the ledger refusing the
+// Opener's token or the token source refusing its credentials (ErrUnauthorized: a wrong
+// issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
+// answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
+// the ledger answers to a well-formed request (its API changed), or a stream that is not the
+// ledger's. NATS being down, the ledger's writer being unavailable, the token source failing
+// (its identity provider down) or the durable being lost are ridden out: Run waits, backing
+// off up to 30 s and logging each retry, and resumes after the last event it handed over.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	var last uint64 // the position handed over last: redeliveries up to it are skipped
 	var seen uint64 // the last position a durable made again had delivered: may have been handed over

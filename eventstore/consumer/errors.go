@@ -22,13 +22,14 @@ var (
 
 // Errors of Opener.Open.
 var (
-	// ErrUnauthorized: the ledger refused the token (401): fix the configuration.
+	// ErrUnauthorized: the ledger refused the token (401), or the token source's error matches
+	// it (its credentials were refused): fix the configuration.
 	ErrUnauthorized = errors.New("consumer: the ledger refused the token")
 	// ErrMismatch: the ledger answered for another event than the one on NATS (the Opener's URL
 	// is not the ledger whose stream is consumed).
 	ErrMismatch = errors.New("consumer: the ledger's answer does not match the event")
 	// ErrUnavailable: the ledger could not be asked or answered an error that may pass (a
-	// network failure, 5xx, 429): retry later.
+	// network failure, 5xx, 429), or the token source failed (OpenerConfig.Token): retry later.
 	ErrUnavailable = errors.New("consumer: the ledger is unavailable")
 )
 
