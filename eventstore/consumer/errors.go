@@ -33,6 +33,31 @@ var (
 	ErrUnavailable = errors.New("consumer: the ledger is unavailable")
 )
 
+// ErrLogRestored: the ledger's stream holds another event at the position the consumer
+// handed over last or checkpointed (LogRestoredError).
+var ErrLogRestored = errors.New("consumer: the ledger's log was restored from an older backup")
+
+// LogRestoredError is Run's error when the event at the checkpoint's position is not the one
+// the consumer handled there: the ledger's log was restored from an older backup and new events
+// took the positions after its end. Resuming would skip the new events up to the checkpoint,
+// and the application holds effects of events the ledger no longer has. Ask the ledger's
+// operator for the restored log's last position; set the checkpoint back to it (or below) and
+// undo what was applied after it; Delete the durable; run again (docs/consumers.md, "A log
+// restored from a backup").
+type LogRestoredError struct {
+	Position uint64 // the checkpoint's position
+	Want     string // the id of the event handled at it
+	Got      string // the id of the event the stream holds there now
+}
+
+func (e *LogRestoredError) Error() string {
+	return fmt.Sprintf("consumer: the stream holds event %s at position %d, not %s, the event handled there: the ledger's log was restored from an older backup — set the checkpoint back to the restored log's last position, undo what was applied after it, Delete the durable and run again (docs/consumers.md)",
+		e.Got, e.Position, e.Want)
+}
+
+// Is makes a LogRestoredError match ErrLogRestored.
+func (e *LogRestoredError) Is(target error) bool { return target == ErrLogRestored }
+
 // problemError is a problem answered by the ledger's HTTP API.
 type problemError struct {
 	Status int
