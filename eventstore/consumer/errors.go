@@ -43,7 +43,9 @@ var ErrLogRestored = errors.New("consumer: the ledger's log was restored from an
 // and the application holds effects of events the ledger no longer has. Ask the ledger's
 // operator for the restored log's last position; set the checkpoint back to it (or below) and
 // undo what was applied after it; Delete the durable; run again (docs/consumers.md, "A log
-// restored from a backup").
+// restored from a backup"). A Consumer without a checkpoint meets it within a run (the event
+// it handed over last is gone); run again: its durable went with the stream, and it starts
+// from the first event.
 type LogRestoredError struct {
 	Position uint64 // the checkpoint's position
 	Want     string // the id of the event handled at it
