@@ -234,7 +234,13 @@ func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID)
 	defer cancel()
 	js, stream, filter := c.cfg.JetStream, c.cfg.Stream, FilterSubject(c.cfg.LedgerNo)
 	if err := c.verify(ctx, *last, *lastID); err != nil {
-		return nil, 0, err
+		var fatal errFatal
+		if c.cfg.CheckpointMark != nil || errors.As(err, &fatal) || errors.Is(err, errStreamBehind) || ctx.Err() != nil {
+			return nil, 0, err
+		}
+		// Not asked for (no CheckpointMark): a NATS user that may not read the stream's info or
+		// messages still follows it, unchecked, as before the check existed.
+		c.log.Warn("consumer: cannot check the last event handed over against the stream", "err", err)
 	}
 	cons, err = js.Consumer(ctx, stream, c.cfg.Durable)
 	switch {
@@ -303,8 +309,8 @@ func (c *Consumer) verify(ctx context.Context, last uint64, id uuid.UUID) error 
 			"streamLast", st.LastSeq, "checkpoint", last)
 		return nil
 	case st.LastSeq < last:
-		return fmt.Errorf("consumer: the stream %s ends at %d, before the last event handed over (%d): waiting for it to check that event (a NATS store being refilled, or a log restored from a backup)",
-			c.cfg.Stream, st.LastSeq, last)
+		return fmt.Errorf("%w: the stream %s ends at %d, before the last event handed over (%d): waiting for it to check that event (a NATS store being refilled, or a log restored from a backup)",
+			errStreamBehind, c.cfg.Stream, st.LastSeq, last)
 	case id == uuid.Nil || last < st.FirstSeq:
 		return nil // nothing to compare, or the event aged out of the stream
 	}
@@ -320,6 +326,9 @@ func (c *Consumer) verify(ctx context.Context, last uint64, id uuid.UUID) error 
 	}
 	return nil
 }
+
+// errStreamBehind: the stream ends before the event to check (verify); Run waits.
+var errStreamBehind = errors.New("consumer: the stream is behind")
 
 // pulled is one message of the iterator, or its error.
 type pulled struct {
