@@ -163,8 +163,9 @@ func (e errFatal) Unwrap() error { return e.err }
 // Opener's token or the token source refusing its credentials (ErrUnauthorized: a wrong
 // issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
 // answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
-// the ledger answers to a well-formed request (its API changed), or a stream that is not the
-// ledger's. NATS being down, the ledger's writer being unavailable, the token source failing
+// the ledger answers to a well-formed request (its API changed), a stream that is not the
+// ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
+// was restored from an older backup; resuming would skip the new events). NATS being down, the ledger's writer being unavailable, the token source failing
 // (its identity provider down) or the durable being lost are ridden out: Run waits, backing
 // off up to 30 s and logging each retry, and resumes after the last event it handed over.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
