@@ -9,16 +9,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/eventstore/consumer"
 	bolt "go.etcd.io/bbolt"
 )
 
-// The book's file: the customers' names and addresses, and the position of the last event
-// applied — written together, so that after a crash the book and its position agree.
+// The book's file: the customers' names and addresses, and the position and id of the last
+// event applied — written together, so that after a crash the book and its position agree.
 var (
 	bucketCustomers = []byte("customers") // customerNo → JSON of Entry
 	bucketMeta      = []byte("meta")      // "position" → big-endian uint64
 	keyPosition     = []byte("position")
+	keyPositionID   = []byte("position-id") // the id of the event at "position": 16 bytes
 )
 
 // Entry is one customer in the address book.
@@ -102,16 +105,28 @@ func (b *Book) compact() error {
 
 // Position returns the position of the last event applied (0: none).
 func (b *Book) Position() (uint64, error) {
+	m, err := b.Mark()
+	return m.Position, err
+}
+
+// Mark returns the position and the id of the last event applied (the consumer's
+// CheckpointMark: the id detects a ledger log restored from an older backup). A book written
+// before the id was kept has none (uuid.Nil) until the next event.
+func (b *Book) Mark() (consumer.Mark, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	var p uint64
+	var m consumer.Mark
 	err := b.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keyPosition); len(v) == 8 {
-			p = binary.BigEndian.Uint64(v)
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyPosition); len(v) == 8 {
+			m.Position = binary.BigEndian.Uint64(v)
+		}
+		if v := meta.Get(keyPositionID); len(v) == 16 {
+			m.ID = uuid.UUID(v)
 		}
 		return nil
 	})
-	return p, err
+	return m, err
 }
 
 // Entry returns a customer's entry.
@@ -153,9 +168,9 @@ func (b *Book) Entries() ([]Entry, error) {
 var errSkip = errors.New("skip")
 
 // update changes a customer's entry — change gets it (found false when there is none) and
-// returns it changed, nil to delete it, or errSkip — and records position as applied, in one
+// returns it changed, nil to delete it, or errSkip — and records position (and the event's id) as applied, in one
 // transaction. An event at or below the recorded position is applied already: nothing happens.
-func (b *Book) update(customerNo string, position uint64, change func(e Entry, found bool) (*Entry, error)) error {
+func (b *Book) update(customerNo string, position uint64, id uuid.UUID, change func(e Entry, found bool) (*Entry, error)) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return b.db.Update(func(tx *bolt.Tx) error {
@@ -164,6 +179,9 @@ func (b *Book) update(customerNo string, position uint64, change func(e Entry, f
 			return nil
 		}
 		if err := meta.Put(keyPosition, binary.BigEndian.AppendUint64(nil, position)); err != nil {
+			return err
+		}
+		if err := meta.Put(keyPositionID, id[:]); err != nil {
 			return err
 		}
 		if customerNo == "" {

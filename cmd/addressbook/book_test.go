@@ -69,8 +69,8 @@ func TestApply(t *testing.T) {
 	if _, found, _ := b.Entry("1003"); found {
 		t.Error("a forgotten customer's erased event made an entry")
 	}
-	if p, _ := b.Position(); p != 7 {
-		t.Errorf("position %d, want 7", p)
+	if m, _ := b.Mark(); m.Position != 7 || m.ID != steps[6].ID {
+		t.Errorf("checkpoint %+v, want position 7 and event %s: the id detects a restored ledger log", m, steps[6].ID)
 	}
 	if err := apply(ctx, ev(8, "customers/1001", consumer.PersonalNone, domain.CustomerForgotten{})); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 
 // apply applies one event of the ledger to the book: the customer's name and addresses as they
 // change, and the customer dropped when it is forgotten. It is the consumer's Handler; the book
-// records the event's position with the change, which is the consumer's Checkpoint, so an event
+// records the event's position and id with the change, which is the consumer's CheckpointMark, so an event
 // is applied once even when it is delivered again.
 func (b *Book) apply(log *slog.Logger) consumer.Handler {
 	return func(ctx context.Context, e *consumer.Event) error {
@@ -22,7 +22,7 @@ func (b *Book) apply(log *slog.Logger) consumer.Handler {
 		if no != "" && e.Personal == consumer.PersonalWithheld && errors.Is(e.Withheld, consumer.ErrProtectedIdentity) {
 			return b.protect(log, no, e)
 		}
-		err := b.update(no, e.Position, func(cur Entry, found bool) (*Entry, error) {
+		err := b.update(no, e.Position, e.ID, func(cur Entry, found bool) (*Entry, error) {
 			cur.CustomerNo, cur.Updated = no, e.Time
 			switch ev := e.Domain.(type) {
 			case domain.CustomerForgotten:
@@ -88,7 +88,7 @@ func personal(log *slog.Logger, e *consumer.Event, cur *Entry) bool {
 // is rewritten when they were there, so no freed page keeps them.
 func (b *Book) protect(log *slog.Logger, no string, e *consumer.Event) error {
 	held := false
-	err := b.update(no, e.Position, func(cur Entry, found bool) (*Entry, error) {
+	err := b.update(no, e.Position, e.ID, func(cur Entry, found bool) (*Entry, error) {
 		held = cur.Name != "" || cur.LegalAddress != nil || cur.BillingAddress != nil
 		cur.CustomerNo, cur.Updated, cur.Withheld = no, e.Time, e.Withheld.Error()
 		cur.Name, cur.LegalAddress, cur.BillingAddress = "", nil, nil

@@ -123,7 +123,7 @@ func run(ctx context.Context, c config, log *slog.Logger) error {
 		}
 	}
 	cons, err := consumer.New(consumer.Config{JetStream: js, Stream: c.stream, LedgerNo: c.ledgerNo, Durable: c.durable, Opener: opener,
-		Checkpoint: func(context.Context) (uint64, error) { return book.Position() }, Logger: log})
+		CheckpointMark: func(context.Context) (consumer.Mark, error) { return book.Mark() }, Logger: log})
 	if err != nil {
 		return err
 	}

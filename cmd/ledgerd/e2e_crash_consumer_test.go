@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -65,7 +66,7 @@ func TestE2ECrashConsumerOnce(t *testing.T) {
 			t.Fatalf("position %d: the consumer applied event %s, the log holds %s", e.Position, got, e.ID)
 		}
 	}
-	t.Logf("%d events applied once each; %d deliveries of events already applied were skipped", head, f.dups)
+	t.Logf("%d events applied once each; %d deliveries of events already applied were skipped; the durable was made again %d times after lost deliveries", head, f.dups, f.remade)
 }
 
 // rawFollower is the consumer of TestE2ECrashConsumerOnce.
@@ -73,10 +74,11 @@ type rawFollower struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu   sync.Mutex
-	ids  []string // the event id applied at each position (index position-1)
-	dups int      // deliveries at or below the checkpoint, skipped
-	err  error    // the first broken promise
+	mu     sync.Mutex
+	ids    []string // the event id applied at each position (index position-1)
+	dups   int      // deliveries at or below the checkpoint, skipped
+	remade int      // times the durable was made again after lost deliveries
+	err    error    // the first broken promise
 }
 
 func followRaw(t *testing.T, url string) *rawFollower {
@@ -95,24 +97,52 @@ func followRaw(t *testing.T, url string) *rawFollower {
 	go func() {
 		defer close(f.done)
 		var cons jetstream.Consumer
+		var dseq uint64 // the durable's last delivery sequence handled (docs/consumers.md, "Following durably")
 		for ctx.Err() == nil {
 			if cons == nil {
-				// The stream is made by ledgerd on its first start: wait for it.
-				c, err := js.CreateOrUpdateConsumer(ctx, "LEDGER", jetstream.ConsumerConfig{
+				// The stream is made by ledgerd on its first start: wait for it. The durable
+				// starts after the checkpoint: made again after lost deliveries, it must not
+				// wait AckWait for them behind newer events.
+				cfg := jetstream.ConsumerConfig{
 					Durable: "crash-crm", FilterSubject: "ledger.customer.v1." + demoLedger + ".>", DeliverPolicy: jetstream.DeliverAllPolicy,
-					AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1, MaxAckPending: 512})
+					AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1, MaxAckPending: 512}
+				if cp := f.applied(); cp > 0 {
+					cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, cp+1
+				}
+				c, err := js.CreateOrUpdateConsumer(ctx, "LEDGER", cfg)
 				if err != nil {
 					time.Sleep(20 * time.Millisecond)
 					continue
 				}
-				cons = c
+				cons, dseq = c, c.CachedInfo().Delivered.Consumer
 			}
 			batch, err := cons.Fetch(64, jetstream.FetchMaxWait(time.Second))
 			if err != nil {
 				continue
 			}
+			lost := false
 			for m := range batch.Messages() {
-				f.handle(m)
+				md, err := m.Metadata()
+				if lost || err != nil {
+					continue // drained: past lost deliveries nothing is handled
+				}
+				if md.Sequence.Consumer != dseq+1 {
+					// Deliveries were lost on the way (a fetch that ended with a message still
+					// on its way, a broken connection): they would come back only after AckWait,
+					// behind newer events — make the durable again from the checkpoint + 1.
+					lost = true
+					continue
+				}
+				dseq = md.Sequence.Consumer
+				f.handle(m, md)
+			}
+			if lost {
+				f.mu.Lock()
+				f.remade++
+				f.mu.Unlock()
+				if err := js.DeleteConsumer(ctx, "LEDGER", "crash-crm"); err == nil || errors.Is(err, jetstream.ErrConsumerNotFound) {
+					cons = nil
+				}
 			}
 		}
 	}()
@@ -120,12 +150,9 @@ func followRaw(t *testing.T, url string) *rawFollower {
 }
 
 // handle applies one message as the page says: position = stream sequence (= ce-ledgerposition);
-// skip what is at or below the checkpoint; the next must be the checkpoint + 1.
-func (f *rawFollower) handle(m jetstream.Msg) {
-	md, err := m.Metadata()
-	if err != nil {
-		return
-	}
+// skip what is at or below the checkpoint; the next must be the checkpoint + 1. Its delivery
+// sequence was checked: none was lost before it.
+func (f *rawFollower) handle(m jetstream.Msg, md *jetstream.MsgMetadata) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seq, checkpoint := md.Sequence.Stream, uint64(len(f.ids))

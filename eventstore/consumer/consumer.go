@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/internal/tracing"
@@ -44,8 +45,17 @@ type Config struct {
 	// (0: none), e.g. stored with the handler's own data in one transaction. Events up to it are
 	// acknowledged without being handed over again, and a durable that is missing (or ahead of
 	// it, after the application's store was restored) is made again from the event after it. With
-	// it a handler sees each event once, even across crashes.
+	// it a handler sees each event once, even across crashes. Prefer CheckpointMark.
 	Checkpoint func(ctx context.Context) (uint64, error)
+	// CheckpointMark, instead of Checkpoint, returns the position and the id (Event.ID) of the
+	// last event the handler applied durably (the zero Mark: none), stored together. It works
+	// as Checkpoint and, with the id, detects a ledger's log restored from an older backup: the
+	// event at the checkpoint's position is then another one (new events took the positions
+	// after the restored log's end), and Run stops with a LogRestoredError rather than skip the
+	// new events up to the checkpoint. While the stream ends before the checkpoint (refilled
+	// by the relay after NATS lost its store, or restored and not yet written up to it) Run
+	// waits and logs, handing nothing over.
+	CheckpointMark func(ctx context.Context) (Mark, error)
 	// AckWait is how long JetStream waits for an acknowledgement before delivering again
 	// (default 30s); the Consumer extends it while a handler is busy.
 	AckWait time.Duration
@@ -60,6 +70,12 @@ type Config struct {
 	// event's trace context — the request that caused it — and hands it to the Handler in its
 	// ctx (default otel.GetTracerProvider(): nothing unless the program set one up).
 	TracerProvider trace.TracerProvider
+}
+
+// Mark is a checkpoint: the position of an event and its id (Config.CheckpointMark).
+type Mark struct {
+	Position uint64
+	ID       uuid.UUID
 }
 
 var durableRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -78,6 +94,9 @@ func (c Config) Validate() error {
 	}
 	if c.AckWait < 0 || (c.AckWait > 0 && c.AckWait < time.Second) {
 		errs = append(errs, fmt.Errorf("consumer: AckWait %v: want at least 1s", c.AckWait))
+	}
+	if c.Checkpoint != nil && c.CheckpointMark != nil {
+		errs = append(errs, errors.New("consumer: set Checkpoint or CheckpointMark, not both"))
 	}
 	if c.MaxBatch < 0 || c.MaxAttempts < 0 {
 		errs = append(errs, errors.New("consumer: MaxBatch and MaxAttempts must not be negative"))
@@ -140,18 +159,24 @@ func (e errFatal) Error() string { return e.err.Error() }
 func (e errFatal) Unwrap() error { return e.err }
 
 // Run hands the ledger's events to h until ctx ends (then it returns nil) or an error no retry
-// can mend: the Handler failing MaxAttempts times, the ledger refusing the Opener's token
-// (ErrUnauthorized), answering about other events (ErrMismatch), or a stream that is not the
-// ledger's. NATS being down, the ledger's writer being unavailable or the durable being lost are
-// ridden out: Run waits, backing off, and resumes after the last event it handed over.
+// can mend: the Handler failing MaxAttempts times (HandlerError), the ledger refusing the
+// Opener's token or the token source refusing its credentials (ErrUnauthorized: a wrong
+// issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
+// answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
+// the ledger answers to a well-formed request (its API changed), a stream that is not the
+// ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
+// was restored from an older backup; resuming would skip the new events). NATS being down, the ledger's writer being unavailable, the token source failing
+// (its identity provider down) or the durable being lost are ridden out: Run waits, backing
+// off up to 30 s and logging each retry, and resumes after the last event it handed over.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
-	var last uint64 // the position handed over last: redeliveries up to it are skipped
-	var seen uint64 // the last position a durable made again had delivered: may have been handed over
-	if c.cfg.Checkpoint != nil {
+	var last uint64      // the position handed over last: redeliveries up to it are skipped
+	var seen uint64      // the last position a durable made again had delivered: may have been handed over
+	var lastID uuid.UUID // the id of the event at last, when known: a restored log is detected by it
+	if c.cfg.Checkpoint != nil || c.cfg.CheckpointMark != nil {
 		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-			p, err := c.cfg.Checkpoint(ctx)
+			m, err := c.checkpoint(ctx)
 			if err == nil {
-				last = p
+				last, lastID = m.Position, m.ID
 				break
 			}
 			c.log.Warn("consumer: the checkpoint cannot be read; retrying", "err", err, "retryIn", wait)
@@ -162,7 +187,7 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	}
 	defer c.flush()
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		progressed, err := c.consume(ctx, h, &last, &seen)
+		progressed, err := c.consume(ctx, h, &last, &lastID, &seen)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -178,6 +203,15 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 			return nil
 		}
 	}
+}
+
+// checkpoint reads Config.CheckpointMark or Config.Checkpoint.
+func (c *Consumer) checkpoint(ctx context.Context) (Mark, error) {
+	if c.cfg.CheckpointMark != nil {
+		return c.cfg.CheckpointMark(ctx)
+	}
+	p, err := c.cfg.Checkpoint(ctx)
+	return Mark{Position: p}, err
 }
 
 // flush sends the acknowledgements still buffered in the connection.
@@ -196,10 +230,19 @@ func (c *Consumer) flush() {
 // seen is the last position the durable had delivered before it was made again (0 when it was
 // used as it is, or missing): the events up to it come as new deliveries of the new durable, but
 // may have been handed over before (Event.Redelivered).
-func (c *Consumer) durable(ctx context.Context, last *uint64) (cons jetstream.Consumer, seen uint64, err error) {
+func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID) (cons jetstream.Consumer, seen uint64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	js, stream, filter := c.cfg.JetStream, c.cfg.Stream, FilterSubject(c.cfg.LedgerNo)
+	if err := c.verify(ctx, *last, *lastID); err != nil {
+		var fatal errFatal
+		if c.cfg.CheckpointMark != nil || errors.As(err, &fatal) || errors.Is(err, errStreamBehind) || ctx.Err() != nil {
+			return nil, 0, err
+		}
+		// Not asked for (no CheckpointMark): a NATS user that may not read the stream's info or
+		// messages still follows it, unchecked, as before the check existed.
+		c.log.Warn("consumer: cannot check the last event handed over against the stream", "err", err)
+	}
 	cons, err = js.Consumer(ctx, stream, c.cfg.Durable)
 	switch {
 	case err == nil:
@@ -208,8 +251,10 @@ func (c *Consumer) durable(ctx context.Context, last *uint64) (cons jetstream.Co
 			return nil, 0, errFatal{fmt.Errorf("consumer: the durable %s on stream %s follows %q, not ledger %s: choose another name or Delete it",
 				c.cfg.Durable, stream, info.Config.FilterSubject, c.cfg.LedgerNo)}
 		}
-		if c.cfg.Checkpoint == nil {
-			*last = max(*last, info.AckFloor.Stream)
+		if c.cfg.Checkpoint == nil && c.cfg.CheckpointMark == nil {
+			if info.AckFloor.Stream > *last {
+				*last, *lastID = info.AckFloor.Stream, uuid.Nil
+			}
 		} else if info.AckFloor.Stream > *last {
 			c.log.Warn("consumer: the durable acknowledged past the checkpoint (was the application's store restored?); resuming from the checkpoint",
 				"ackFloor", info.AckFloor.Stream, "checkpoint", *last)
@@ -243,6 +288,49 @@ func (c *Consumer) durable(ctx context.Context, last *uint64) (cons jetstream.Co
 	return cons, seen, err
 }
 
+// verify checks that the stream still holds the event at last, the position handed over last or
+// checkpointed, when its id is known: the event there now is another one when the ledger's log
+// was restored from an older backup and new events took the positions after its end — resuming
+// after last would skip them (LogRestoredError, which ends Run). While the stream ends before
+// last — the relay refilling a new NATS store, or a restored log not yet written up to it — it
+// returns an error Run rides out: nothing is handed over until the event at last can be
+// checked. Its cost is two requests each time the durable is (re)made, nothing per event.
+func (c *Consumer) verify(ctx context.Context, last uint64, id uuid.UUID) error {
+	if last == 0 {
+		return nil
+	}
+	s, err := c.cfg.JetStream.Stream(ctx, c.cfg.Stream)
+	if err != nil {
+		return err
+	}
+	st := s.CachedInfo().State
+	switch {
+	case st.LastSeq < last && id == uuid.Nil:
+		c.log.Warn("consumer: the stream ends before the checkpoint: if the ledger's log was restored from an older backup, events will be skipped — reset the checkpoint (docs/consumers.md)",
+			"streamLast", st.LastSeq, "checkpoint", last)
+		return nil
+	case st.LastSeq < last:
+		return fmt.Errorf("%w: the stream %s ends at %d, before the last event handed over (%d): waiting for it to check that event (a NATS store being refilled, or a log restored from a backup)",
+			errStreamBehind, c.cfg.Stream, st.LastSeq, last)
+	case id == uuid.Nil || last < st.FirstSeq:
+		return nil // nothing to compare, or the event aged out of the stream
+	}
+	m, err := s.GetMsg(ctx, last)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if got := m.Header.Get(HeaderID); got != id.String() {
+		return errFatal{&LogRestoredError{Position: last, Want: id.String(), Got: got}}
+	}
+	return nil
+}
+
+// errStreamBehind: the stream ends before the event to check (verify); Run waits.
+var errStreamBehind = errors.New("consumer: the stream is behind")
+
 // pulled is one message of the iterator, or its error.
 type pulled struct {
 	msg jetstream.Msg
@@ -250,8 +338,8 @@ type pulled struct {
 }
 
 // consume hands events over until an error; progressed reports whether any was handed over.
-func (c *Consumer) consume(ctx context.Context, h Handler, last, seen *uint64) (progressed bool, err error) {
-	cons, delivered, err := c.durable(ctx, last)
+func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID *uuid.UUID, seen *uint64) (progressed bool, err error) {
+	cons, delivered, err := c.durable(ctx, last, lastID)
 	if err != nil {
 		return false, err
 	}
@@ -288,7 +376,7 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last, seen *uint64) (
 	for {
 		batch, err := c.next(ctx, ch)
 		if len(batch) > 0 {
-			handled, herr := c.handleBatch(ctx, h, batch, last, *seen, &dseq)
+			handled, herr := c.handleBatch(ctx, h, batch, last, lastID, *seen, &dseq)
 			progressed = progressed || handled
 			if herr != nil {
 				return progressed, herr
@@ -336,7 +424,7 @@ type delivery struct {
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
 // one, acknowledging each after its handler succeeded. Events up to seen were delivered by the
 // durable this one replaced (durable): they may have been handed over before.
-func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, seen uint64, dseq *uint64) (handled bool, err error) {
+func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
 	var gap error // deliveries missing before a message of the batch: hand over those before it only
 	for _, m := range batch {
@@ -385,7 +473,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		if err := d.msg.Ack(); err != nil {
 			c.log.Debug("consumer: ack not sent", "position", d.ev.Position, "err", err)
 		}
-		*last, handled = d.ev.Position, true
+		*last, *lastID, handled = d.ev.Position, d.ev.ID, true
 	}
 	return handled, gap
 }

@@ -21,7 +21,9 @@
 //     last handed over). Redeliveries within a run are skipped by position (an event's id and its position
 //     name each other one to one); across a crash an event may come again (Event.Redelivered) —
 //     unless Config.Checkpoint gives the position the application stored with its own data in
-//     the same transaction, which makes each event's effect happen once.
+//     the same transaction, which makes each event's effect happen once. Config.CheckpointMark,
+//     the position with the event's id, also detects the ledger's log restored from an older
+//     backup (LogRestoredError) instead of skipping the new events up to the checkpoint.
 //   - Attributes decoded: Event carries the CloudEvents attributes (percent-decoded), the
 //     extensions (position, stream version, schema version, actor, correlation and causation
 //     ids), the W3C trace context (Event.TraceParent; Event.ChildTraceParent continues the

@@ -202,6 +202,12 @@ func (r *recorder) positions() []uint64 {
 // run runs a consumer until the recorder stops it (or the test's deadline passes: a failure).
 func run(t *testing.T, cfg consumer.Config, r *recorder) error {
 	t.Helper()
+	return runWith(t, cfg, r, r.handle)
+}
+
+// runWith runs a consumer with the handler h until the recorder stops it.
+func runWith(t *testing.T, cfg consumer.Config, r *recorder, h consumer.Handler) error {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = quiet
 	}
@@ -217,7 +223,7 @@ func run(t *testing.T, cfg consumer.Config, r *recorder) error {
 		ctx, stop = context.WithDeadline(ctx, d.Add(-5*time.Second))
 		defer stop()
 	}
-	err = c.Run(ctx, r.handle)
+	err = c.Run(ctx, h)
 	if ctx.Err() == context.DeadlineExceeded {
 		t.Fatalf("the consumer did not get its events: %v (got %v)", err, r.positions())
 	}

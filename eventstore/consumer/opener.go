@@ -22,7 +22,10 @@ type OpenerConfig struct {
 	// Token returns the bearer token to send: a JWT whose subject is this consumer (the name an
 	// operator granted the ledger's personal data to), with the scope personal-data:read and
 	// the ledger. It is asked for every request, so it may renew the token (StaticToken for a
-	// fixed one).
+	// fixed one). An error is taken to pass (the identity provider down or slow): Open fails
+	// with it matching ErrUnavailable, and the Consumer asks again, backing off — unless it
+	// matches ErrUnauthorized (wrap it so when the provider refuses this consumer's own
+	// credentials, which no retry mends): then Open fails with it and Run stops.
 	Token func(ctx context.Context) (string, error)
 	// Client sends the requests (default: a client with a 30 s timeout).
 	Client *http.Client
@@ -114,8 +117,9 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 // accordingly. Other events are left as they are. An event answered within the last maxAge is
 // not asked for again — unless the ledger has since answered an event of its customer erased
 // (forgotten) or withheld for a protected identity: that drops every kept answer of the customer. It fails — leaving the events not yet answered sealed — with an error
-// matching ErrUnavailable when the ledger cannot be asked now (retry later), ErrUnauthorized
-// when it refuses the token, ErrMismatch when its answer is about another event, and otherwise
+// matching ErrUnavailable when the ledger or the token source cannot be asked now (retry
+// later), ErrUnauthorized when the ledger refuses the token (or the token source its
+// credentials), ErrMismatch when its answer is about another event, and otherwise
 // with the ledger's problem.
 func (o *Opener) Open(ctx context.Context, events ...*Event) error {
 	byLedger := map[string][]*Event{}
@@ -247,8 +251,14 @@ const reasonProtectedIdentity = "protected-identity"
 func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {
 	var page disclosedPage
 	token, err := o.cfg.Token(ctx)
-	if err != nil {
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return page, ctx.Err()
+	case errors.Is(err, ErrUnauthorized): // the token source says its credentials are refused
 		return page, fmt.Errorf("consumer: token: %w", err)
+	default: // the identity provider down or slow: it may pass
+		return page, fmt.Errorf("%w: token: %w", ErrUnavailable, err)
 	}
 	body, _ := json.Marshal(map[string][]uint64{"positions": positions})
 	u := o.cfg.URL + "/ledger/customer/v1/" + url.PathEscape(ledgerNo) + "/events/personal-data"
