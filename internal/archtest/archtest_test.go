@@ -108,7 +108,7 @@ var layers = [][]string{
 	{"internal/app"},
 	{"httpapi", "httpapi/auth", "httpapi/apidocs", "httpapi/apidocs/asyncapitest", "httpapi/auditui", "httpapi/popreg", "httpapi/cardverify",
 		"projections", "eventstore/relay", "eventstore/feed", "eventstore/wire", "eventstore/consumer",
-		"eventstore/personal/disclosure", "eventstore/personal/keysync", "internal/contracttest", "internal/browsertest", "internal/archtest", "deploy"},
+		"eventstore/personal/disclosure", "eventstore/personal/keysync", "internal/contracttest", "internal/browsertest", "internal/natsproxy", "internal/archtest", "deploy"},
 	{"cmd/ledgerd", "cmd/ledgerctl", "cmd/ledgerbench", "cmd/addressbook", "internal/datadir", "internal/admin"},
 }
 
