@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -359,10 +360,19 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID 
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
 	defer it.Stop()
-	ch := make(chan pulled, c.cfg.MaxBatch)
+	// What the durable delivered waits here until it is handled: up to MaxAckPending (2×MaxBatch)
+	// messages, so the goroutine below takes each from the iterator as it comes. All of them,
+	// the batch being handled and those pulled ahead of it, are kept in progress.
+	ch := make(chan pulled, 2*c.cfg.MaxBatch)
+	held := &holding{msgs: map[jetstream.Msg]struct{}{}}
+	keep := c.keepInProgress(ctx, held)
+	defer keep()
 	go func() {
 		for {
 			m, err := it.Next()
+			if err == nil {
+				held.add(m)
+			}
 			select {
 			case ch <- pulled{m, err}:
 			case <-ctx.Done():
@@ -376,7 +386,7 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID 
 	for {
 		batch, err := c.next(ctx, ch)
 		if len(batch) > 0 {
-			handled, herr := c.handleBatch(ctx, h, batch, last, lastID, *seen, &dseq)
+			handled, herr := c.handleBatch(ctx, h, batch, held, last, lastID, *seen, &dseq)
 			progressed = progressed || handled
 			if herr != nil {
 				return progressed, herr
@@ -424,7 +434,7 @@ type delivery struct {
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
 // one, acknowledging each after its handler succeeded. Events up to seen were delivered by the
 // durable this one replaced (durable): they may have been handed over before.
-func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
+func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, held *holding, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
 	var gap error // deliveries missing before a message of the batch: hand over those before it only
 	for _, m := range batch {
@@ -440,6 +450,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		seq := md.Sequence.Stream
 		if seq <= *last {
 			_ = m.Ack() // a redelivery of an event handed over already
+			held.done(m)
 			continue
 		}
 		e, err := Decode(m.Headers(), m.Data())
@@ -455,8 +466,6 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 	if len(ds) == 0 {
 		return handled, gap
 	}
-	keep := c.keepInProgress(ctx, ds)
-	defer keep()
 	if err := c.open(ctx, ds); err != nil {
 		return handled, err
 	}
@@ -473,6 +482,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		if err := d.msg.Ack(); err != nil {
 			c.log.Debug("consumer: ack not sent", "position", d.ev.Position, "err", err)
 		}
+		held.done(d.msg)
 		*last, *lastID, handled = d.ev.Position, d.ev.ID, true
 	}
 	return handled, gap
@@ -548,10 +558,42 @@ func (e *HandlerError) Error() string {
 
 func (e *HandlerError) Unwrap() error { return e.Err }
 
-// keepInProgress tells JetStream, every third of AckWait, that the batch's unacknowledged
-// messages are being worked on, so a slow handler does not have them delivered again; the
-// returned func stops it.
-func (c *Consumer) keepInProgress(ctx context.Context, ds []delivery) func() {
+// holding is the set of messages delivered to this run of the durable and not yet acknowledged:
+// the batch being handled and those pulled ahead of it.
+type holding struct {
+	mu   sync.Mutex
+	msgs map[jetstream.Msg]struct{}
+}
+
+func (h *holding) add(m jetstream.Msg) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs[m] = struct{}{}
+}
+
+func (h *holding) done(m jetstream.Msg) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.msgs, m)
+}
+
+func (h *holding) list() []jetstream.Msg {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]jetstream.Msg, 0, len(h.msgs))
+	for m := range h.msgs {
+		out = append(out, m)
+	}
+	return out
+}
+
+// keepInProgress tells JetStream, every third of AckWait, that every message held — the batch
+// being handled and those pulled ahead of it, at most MaxAckPending (2×MaxBatch) — is being
+// worked on, so neither a slow handler's event nor the events waiting behind it are delivered
+// again (a message whose AckWait passed would be, again after each AckWait, while the handler
+// is busy); the returned func stops it. It costs one small message per held message every
+// AckWait/3, only while something is held.
+func (c *Consumer) keepInProgress(ctx context.Context, held *holding) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -563,8 +605,8 @@ func (c *Consumer) keepInProgress(ctx context.Context, ds []delivery) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				for _, d := range ds {
-					_ = d.msg.InProgress() // an acknowledged message ignores it
+				for _, m := range held.list() {
+					_ = m.InProgress() // an acknowledged message ignores it
 				}
 			}
 		}
