@@ -55,7 +55,8 @@ type Config struct {
 	// after the restored log's end), and Run stops with a LogRestoredError rather than skip the
 	// new events up to the checkpoint. While the stream ends before the checkpoint (refilled
 	// by the relay after NATS lost its store, or restored and not yet written up to it) Run
-	// waits and logs, handing nothing over.
+	// waits, handing nothing over: it checks the stream every 5 s and logs a warning when it
+	// starts waiting, then once a minute while it waits.
 	CheckpointMark func(ctx context.Context) (Mark, error)
 	// AckWait is how long JetStream waits for an acknowledgement before delivering again
 	// (default 30s); the Consumer extends it while a handler is busy.
@@ -168,7 +169,9 @@ func (e errFatal) Unwrap() error { return e.err }
 // ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
 // was restored from an older backup; resuming would skip the new events). NATS being down, the ledger's writer being unavailable, the token source failing
 // (its identity provider down) or the durable being lost are ridden out: Run waits, backing
-// off up to 30 s and logging each retry, and resumes after the last event it handed over.
+// off up to 30 s and logging each retry, and resumes after the last event it handed over. A
+// stream that ends before the last event handed over (CheckpointMark) is waited for too, checked
+// every 5 s but logged only when the wait starts and then once a minute.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	var last uint64      // the position handed over last: redeliveries up to it are skipped
 	var seen uint64      // the last position a durable made again had delivered: may have been handed over
@@ -187,6 +190,7 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		}
 	}
 	defer c.flush()
+	var behindSince, behindLogged time.Time // waiting for the stream to reach last: since when, logged when
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		progressed, err := c.consume(ctx, h, &last, &lastID, &seen)
 		if ctx.Err() != nil {
@@ -199,12 +203,26 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		if progressed {
 			wait = 100 * time.Millisecond
 		}
-		c.log.Warn("consumer: interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
+		switch now := time.Now(); {
+		case !errors.Is(err, errStreamBehind):
+			behindSince = time.Time{}
+			c.log.Warn("consumer: interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
+		case behindSince.IsZero():
+			behindSince, behindLogged = now, now
+			c.log.Warn("consumer: waiting for the stream to reach the last event handed over (logged again every minute while it waits)", "err", err, "after", last)
+		case now.Sub(behindLogged) >= behindLogEvery:
+			behindLogged = now
+			c.log.Warn("consumer: still waiting for the stream to reach the last event handed over", "err", err, "after", last, "waited", now.Sub(behindSince).Round(time.Second))
+		}
 		if !sleep(ctx, wait) {
 			return nil
 		}
 	}
 }
+
+// behindLogEvery is how often Run logs again while it waits for the stream to reach the last
+// event handed over (it checks every 5 s).
+const behindLogEvery = time.Minute
 
 // checkpoint reads Config.CheckpointMark or Config.Checkpoint.
 func (c *Consumer) checkpoint(ctx context.Context) (Mark, error) {
