@@ -59,9 +59,12 @@ type Config struct {
 	// starts waiting, then once a minute while it waits.
 	CheckpointMark func(ctx context.Context) (Mark, error)
 	// AckWait is how long JetStream waits for an acknowledgement before delivering again
-	// (default 30s); the Consumer extends it while a handler is busy.
+	// (default 30s, at least 1s). Every third of it the Consumer tells JetStream that each
+	// message it holds unacknowledged — the event being handled and those pulled ahead of it —
+	// is in progress, so a slow handler has nothing delivered again.
 	AckWait time.Duration
-	// MaxBatch is how many messages are pulled ahead and opened together (default 256).
+	// MaxBatch is how many messages are opened together (default 256); up to 2×MaxBatch are
+	// delivered unacknowledged (the durable's MaxAckPending), the rest waiting behind the batch.
 	MaxBatch int
 	// MaxAttempts bounds the attempts of the Handler at one event; after the last, Run returns
 	// its error (the event stays unacknowledged). 0 retries until it succeeds or Run stops.
