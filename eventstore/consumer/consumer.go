@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,12 +55,16 @@ type Config struct {
 	// after the restored log's end), and Run stops with a LogRestoredError rather than skip the
 	// new events up to the checkpoint. While the stream ends before the checkpoint (refilled
 	// by the relay after NATS lost its store, or restored and not yet written up to it) Run
-	// waits and logs, handing nothing over.
+	// waits, handing nothing over: it checks the stream every 5 s and logs a warning when it
+	// starts waiting, then once a minute while it waits.
 	CheckpointMark func(ctx context.Context) (Mark, error)
 	// AckWait is how long JetStream waits for an acknowledgement before delivering again
-	// (default 30s); the Consumer extends it while a handler is busy.
+	// (default 30s, at least 1s). Every third of it the Consumer tells JetStream that each
+	// message it holds unacknowledged — the event being handled and those pulled ahead of it —
+	// is in progress, so a slow handler has nothing delivered again.
 	AckWait time.Duration
-	// MaxBatch is how many messages are pulled ahead and opened together (default 256).
+	// MaxBatch is how many messages are opened together (default 256); up to 2×MaxBatch are
+	// delivered unacknowledged (the durable's MaxAckPending), the rest waiting behind the batch.
 	MaxBatch int
 	// MaxAttempts bounds the attempts of the Handler at one event; after the last, Run returns
 	// its error (the event stays unacknowledged). 0 retries until it succeeds or Run stops.
@@ -160,14 +165,17 @@ func (e errFatal) Unwrap() error { return e.err }
 
 // Run hands the ledger's events to h until ctx ends (then it returns nil) or an error no retry
 // can mend: the Handler failing MaxAttempts times (HandlerError), the ledger refusing the
-// Opener's token or the token source refusing its credentials (ErrUnauthorized: a wrong
+// Opener's token twice in a row — the second time one the token source gave after the first
+// refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
 // issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
 // answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
 // the ledger answers to a well-formed request (its API changed), a stream that is not the
 // ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
 // was restored from an older backup; resuming would skip the new events). NATS being down, the ledger's writer being unavailable, the token source failing
 // (its identity provider down) or the durable being lost are ridden out: Run waits, backing
-// off up to 30 s and logging each retry, and resumes after the last event it handed over.
+// off up to 30 s and logging each retry, and resumes after the last event it handed over. A
+// stream that ends before the last event handed over (CheckpointMark) is waited for too, checked
+// every 5 s but logged only when the wait starts and then once a minute.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	var last uint64      // the position handed over last: redeliveries up to it are skipped
 	var seen uint64      // the last position a durable made again had delivered: may have been handed over
@@ -186,6 +194,7 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		}
 	}
 	defer c.flush()
+	var behindSince, behindLogged time.Time // waiting for the stream to reach last: since when, logged when
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		progressed, err := c.consume(ctx, h, &last, &lastID, &seen)
 		if ctx.Err() != nil {
@@ -198,12 +207,26 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		if progressed {
 			wait = 100 * time.Millisecond
 		}
-		c.log.Warn("consumer: interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
+		switch now := time.Now(); {
+		case !errors.Is(err, errStreamBehind):
+			behindSince = time.Time{}
+			c.log.Warn("consumer: interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
+		case behindSince.IsZero():
+			behindSince, behindLogged = now, now
+			c.log.Warn("consumer: waiting for the stream to reach the last event handed over (logged again every minute while it waits)", "err", err, "after", last)
+		case now.Sub(behindLogged) >= behindLogEvery:
+			behindLogged = now
+			c.log.Warn("consumer: still waiting for the stream to reach the last event handed over", "err", err, "after", last, "waited", now.Sub(behindSince).Round(time.Second))
+		}
 		if !sleep(ctx, wait) {
 			return nil
 		}
 	}
 }
+
+// behindLogEvery is how often Run logs again while it waits for the stream to reach the last
+// event handed over (it checks every 5 s).
+const behindLogEvery = time.Minute
 
 // checkpoint reads Config.CheckpointMark or Config.Checkpoint.
 func (c *Consumer) checkpoint(ctx context.Context) (Mark, error) {
@@ -359,10 +382,19 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID 
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
 	defer it.Stop()
-	ch := make(chan pulled, c.cfg.MaxBatch)
+	// What the durable delivered waits here until it is handled: up to MaxAckPending (2×MaxBatch)
+	// messages, so the goroutine below takes each from the iterator as it comes. All of them,
+	// the batch being handled and those pulled ahead of it, are kept in progress.
+	ch := make(chan pulled, 2*c.cfg.MaxBatch)
+	held := &holding{msgs: map[jetstream.Msg]struct{}{}}
+	keep := c.keepInProgress(ctx, held)
+	defer keep()
 	go func() {
 		for {
 			m, err := it.Next()
+			if err == nil {
+				held.add(m)
+			}
 			select {
 			case ch <- pulled{m, err}:
 			case <-ctx.Done():
@@ -376,7 +408,7 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID 
 	for {
 		batch, err := c.next(ctx, ch)
 		if len(batch) > 0 {
-			handled, herr := c.handleBatch(ctx, h, batch, last, lastID, *seen, &dseq)
+			handled, herr := c.handleBatch(ctx, h, batch, held, last, lastID, *seen, &dseq)
 			progressed = progressed || handled
 			if herr != nil {
 				return progressed, herr
@@ -424,7 +456,7 @@ type delivery struct {
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
 // one, acknowledging each after its handler succeeded. Events up to seen were delivered by the
 // durable this one replaced (durable): they may have been handed over before.
-func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
+func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, held *holding, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
 	var gap error // deliveries missing before a message of the batch: hand over those before it only
 	for _, m := range batch {
@@ -440,6 +472,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		seq := md.Sequence.Stream
 		if seq <= *last {
 			_ = m.Ack() // a redelivery of an event handed over already
+			held.done(m)
 			continue
 		}
 		e, err := Decode(m.Headers(), m.Data())
@@ -455,8 +488,6 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 	if len(ds) == 0 {
 		return handled, gap
 	}
-	keep := c.keepInProgress(ctx, ds)
-	defer keep()
 	if err := c.open(ctx, ds); err != nil {
 		return handled, err
 	}
@@ -473,6 +504,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		if err := d.msg.Ack(); err != nil {
 			c.log.Debug("consumer: ack not sent", "position", d.ev.Position, "err", err)
 		}
+		held.done(d.msg)
 		*last, *lastID, handled = d.ev.Position, d.ev.ID, true
 	}
 	return handled, gap
@@ -548,10 +580,42 @@ func (e *HandlerError) Error() string {
 
 func (e *HandlerError) Unwrap() error { return e.Err }
 
-// keepInProgress tells JetStream, every third of AckWait, that the batch's unacknowledged
-// messages are being worked on, so a slow handler does not have them delivered again; the
-// returned func stops it.
-func (c *Consumer) keepInProgress(ctx context.Context, ds []delivery) func() {
+// holding is the set of messages delivered to this run of the durable and not yet acknowledged:
+// the batch being handled and those pulled ahead of it.
+type holding struct {
+	mu   sync.Mutex
+	msgs map[jetstream.Msg]struct{}
+}
+
+func (h *holding) add(m jetstream.Msg) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs[m] = struct{}{}
+}
+
+func (h *holding) done(m jetstream.Msg) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.msgs, m)
+}
+
+func (h *holding) list() []jetstream.Msg {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]jetstream.Msg, 0, len(h.msgs))
+	for m := range h.msgs {
+		out = append(out, m)
+	}
+	return out
+}
+
+// keepInProgress tells JetStream, every third of AckWait, that every message held — the batch
+// being handled and those pulled ahead of it, at most MaxAckPending (2×MaxBatch) — is being
+// worked on, so neither a slow handler's event nor the events waiting behind it are delivered
+// again (a message whose AckWait passed would be, again after each AckWait, while the handler
+// is busy); the returned func stops it. It costs one small message per held message every
+// AckWait/3, only while something is held.
+func (c *Consumer) keepInProgress(ctx context.Context, held *holding) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -563,8 +627,8 @@ func (c *Consumer) keepInProgress(ctx context.Context, ds []delivery) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				for _, d := range ds {
-					_ = d.msg.InProgress() // an acknowledged message ignores it
+				for _, m := range held.list() {
+					_ = m.InProgress() // an acknowledged message ignores it
 				}
 			}
 		}

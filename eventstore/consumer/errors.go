@@ -22,8 +22,9 @@ var (
 
 // Errors of Opener.Open.
 var (
-	// ErrUnauthorized: the ledger refused the token (401), or the token source's error matches
-	// it (its credentials were refused): fix the configuration.
+	// ErrUnauthorized: the ledger refused the token (401) and then the one the token source gave
+	// when asked again (TokenRefused), or the token source's error matches it (its credentials
+	// were refused): fix the configuration.
 	ErrUnauthorized = errors.New("consumer: the ledger refused the token")
 	// ErrMismatch: the ledger answered for another event than the one on NATS (the Opener's URL
 	// is not the ledger whose stream is consumed).

@@ -22,7 +22,10 @@ type OpenerConfig struct {
 	// Token returns the bearer token to send: a JWT whose subject is this consumer (the name an
 	// operator granted the ledger's personal data to), with the scope personal-data:read and
 	// the ledger. It is asked for every request, so it may renew the token (StaticToken for a
-	// fixed one). An error is taken to pass (the identity provider down or slow): Open fails
+	// fixed one). When the ledger refuses a token (401: its key rotated, the token expired before
+	// the source thought) the request is sent once more with a token asked for again, with a ctx
+	// for which TokenRefused reports true — a source that caches tokens must then fetch a new
+	// one; a second 401 in a row fails Open with ErrUnauthorized. An error is taken to pass (the identity provider down or slow): Open fails
 	// with it matching ErrUnavailable, and the Consumer asks again, backing off — unless it
 	// matches ErrUnauthorized (wrap it so when the provider refuses this consumer's own
 	// credentials, which no retry mends): then Open fails with it and Run stops.
@@ -118,8 +121,9 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 // not asked for again — unless the ledger has since answered an event of its customer erased
 // (forgotten) or withheld for a protected identity: that drops every kept answer of the customer. It fails — leaving the events not yet answered sealed — with an error
 // matching ErrUnavailable when the ledger or the token source cannot be asked now (retry
-// later), ErrUnauthorized when the ledger refuses the token (or the token source its
-// credentials), ErrMismatch when its answer is about another event, and otherwise
+// later), ErrUnauthorized when the ledger refuses the token twice in a row — once more with a
+// token asked for again after the first 401 (OpenerConfig.Token) — or the token source refuses
+// its credentials, ErrMismatch when its answer is about another event, and otherwise
 // with the ledger's problem.
 func (o *Opener) Open(ctx context.Context, events ...*Event) error {
 	byLedger := map[string][]*Event{}
@@ -247,10 +251,21 @@ func (o *Opener) ask(ctx context.Context, ledgerNo string, es []*Event) error {
 // protected (docs/consumers.md).
 const reasonProtectedIdentity = "protected-identity"
 
-// post sends one request.
+// post sends one request — twice when the ledger refuses the token (401): the token source may
+// renew it (a key rotated on the ledger's side, a cached token expired early), so it is asked
+// for a token again, told why (TokenRefused), and only a second 401 in a row is ErrUnauthorized.
 func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {
+	page, err := o.send(ctx, ctx, ledgerNo, positions)
+	if perr := (*problemError)(nil); errors.As(err, &perr) && perr.Status == http.StatusUnauthorized {
+		page, err = o.send(ctx, context.WithValue(ctx, tokenRefusedKey{}, true), ledgerNo, positions)
+	}
+	return page, err
+}
+
+// send sends one request with a token asked for with tokenCtx.
+func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {
 	var page disclosedPage
-	token, err := o.cfg.Token(ctx)
+	token, err := o.cfg.Token(tokenCtx)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -298,7 +313,7 @@ func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) 
 	case resp.StatusCode == http.StatusForbidden:
 		return page, fmt.Errorf("%w (%v)", ErrForbidden, perr)
 	case resp.StatusCode == http.StatusUnauthorized:
-		return page, fmt.Errorf("%w (%v)", ErrUnauthorized, perr)
+		return page, fmt.Errorf("%w (%w)", ErrUnauthorized, perr)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return page, fmt.Errorf("%w (%v)", ErrUnavailable, perr)
 	}
@@ -333,4 +348,15 @@ func (e *Event) apply(it disclosed) error {
 func (e *Event) withhold(reason error) {
 	e.Personal, e.Withheld = PersonalWithheld, reason
 	e.decodeDomain()
+}
+
+// tokenRefusedKey marks the ctx of a Token call made because the ledger refused the last token.
+type tokenRefusedKey struct{}
+
+// TokenRefused reports whether the Opener asks OpenerConfig.Token for a token because the ledger
+// refused (401) the one it gave last: a token source that caches tokens must then fetch a new
+// one rather than give the cached one again.
+func TokenRefused(ctx context.Context) bool {
+	refused, _ := ctx.Value(tokenRefusedKey{}).(bool)
+	return refused
 }

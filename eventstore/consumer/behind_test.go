@@ -1,0 +1,85 @@
+package consumer_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nordledger/ledger/eventstore/consumer"
+)
+
+// records is a slog.Handler that keeps the messages logged at Warn and above.
+type records struct {
+	mu    sync.Mutex
+	warns []string
+}
+
+func (r *records) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (r *records) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.warns = append(r.warns, rec.Message)
+	return nil
+}
+func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *records) WithGroup(string) slog.Handler      { return r }
+
+func (r *records) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.warns...)
+}
+
+// TestConsumerWaitingForTheStreamLogsOnce: while the stream ends before the checkpoint (a NATS
+// store being refilled, a restored log not yet written that far) Run waits, checking again and
+// again — for hours on a quiet ledger. It logs that once, not at every check: the test counts
+// the checks by the stream info requests Run sends.
+func TestConsumerWaitingForTheStreamLogsOnce(t *testing.T) {
+	l := newLedger(t)
+	l.add(t, "1001", customer("1001", "Anna Andersson")...) // positions 1, 2
+	checks := make(chan struct{}, 100)
+	sub, err := l.js.Conn().Subscribe("$JS.API.STREAM.INFO."+consumer.DefaultStream, func(*nats.Msg) { checks <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := l.js.Conn().Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	logged := &records{}
+	mark := consumer.Mark{Position: 6, ID: uuid.Must(uuid.NewV7())} // the stream ends at 2
+	c, err := consumer.New(consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "behind", Logger: slog.New(logged),
+		CheckpointMark: func(context.Context) (consumer.Mark, error) { return mark, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
+			t.Errorf("handed over event %d while the stream ends before the checkpoint", e.Position)
+			return nil
+		})
+	}()
+	for range 5 {
+		<-checks
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var waiting []string
+	for _, m := range logged.list() {
+		if strings.Contains(m, "stream") || strings.Contains(m, "interrupted") {
+			waiting = append(waiting, m)
+		}
+	}
+	if len(waiting) != 1 {
+		t.Errorf("after 5 checks of a stream that ends before the checkpoint, Run logged %d warnings, want 1: %q", len(waiting), waiting)
+	}
+}
