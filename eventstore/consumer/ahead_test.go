@@ -32,7 +32,10 @@ func TestConsumerKeepsPulledAheadInProgress(t *testing.T) {
 		}
 		return nil
 	}
-	cfg := consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "slow", AckWait: time.Second, MaxBatch: 2}
+	// AckWait is 3 s: the Consumer marks what it holds every AckWait/3, so only a stall of the
+	// test process longer than 2 s (a loaded CI machine) could let an event expire.
+	const ackWait = 3 * time.Second
+	cfg := consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "slow", AckWait: ackWait, MaxBatch: 2}
 	done := make(chan error, 1)
 	go func() { done <- run(t, cfg, r) }()
 	<-blocked
@@ -57,12 +60,12 @@ func TestConsumerKeepsPulledAheadInProgress(t *testing.T) {
 	// gets its first event again twice — so at least 2×AckWait passed since the durable's
 	// deliveries above, and JetStream would have delivered any of them again that had expired.
 	probe, err := l.js.CreateConsumer(ctx, consumer.DefaultStream, jetstream.ConsumerConfig{Durable: "probe",
-		FilterSubject: consumer.FilterSubject("1000"), AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Second, MaxAckPending: 1})
+		FilterSubject: consumer.FilterSubject("1000"), AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait, MaxAckPending: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for delivered := uint64(0); delivered < 3; {
-		b, err := probe.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		b, err := probe.Fetch(1, jetstream.FetchMaxWait(3*ackWait))
 		if err != nil {
 			t.Fatal(err)
 		}
