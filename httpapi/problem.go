@@ -79,6 +79,14 @@ type problem struct {
 
 func (p *problem) Error() string { return p.code + ": " + p.detail }
 
+// Is makes a precondition-failed problem (a caller's If-Match or If-None-Match that refuses a
+// write, checked in the command: checkPreconditions, unlessNoneMatch) match
+// app.ErrPreconditionFailed, so that the command's span says precondition-failed — the client's
+// condition, not an error of the service (internal/app/trace.go). The answer is the problem's.
+func (p *problem) Is(target error) bool {
+	return target == app.ErrPreconditionFailed && p.code == "precondition-failed"
+}
+
 // withHeader returns p answered with a header.
 func (p *problem) withHeader(name, value string) *problem {
 	p.header, p.value = name, value
