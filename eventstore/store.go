@@ -49,8 +49,9 @@ type Options struct {
 	// InitialMmapSize is passed to bbolt: the address space mapped for the file at open. bbolt
 	// maps the file anew when it outgrows the map, and that waits for every read transaction —
 	// a backup streaming the file to a client that stopped reading — while every append waits
-	// for it. Default: the file's size plus 10 GiB on a 64-bit system (address space, not
-	// memory; internal/boltmap), 256 MiB on a 32-bit one.
+	// for it. Default: the file's size plus 10 GiB on a 64-bit system other than Windows
+	// (address space, not memory; internal/boltmap), 256 MiB on a 32-bit one and on Windows
+	// (where bbolt makes the file as large as its map).
 	InitialMmapSize int
 	// ReadOnly opens an existing store for reading only (operator tools: checks, rebuilds). The
 	// file lock is shared with other read-only users and excludes a writer; Append returns
