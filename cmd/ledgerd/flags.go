@@ -150,6 +150,13 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if err := fromEnv(fs, getenv); err != nil {
 		return err
 	}
+	// The header timeout not given follows a read timeout given below its default: the headers
+	// are part of the request (HTTPLimits.validate refuses one given above it).
+	headerGiven := false
+	fs.Visit(func(f *flag.Flag) { headerGiven = headerGiven || f.Name == "http-read-header-timeout" })
+	if !headerGiven && o.HTTP.ReadTimeout > 0 {
+		o.HTTP.ReadHeaderTimeout = min(o.HTTP.ReadHeaderTimeout, o.HTTP.ReadTimeout)
+	}
 	return o.validate()
 }
 

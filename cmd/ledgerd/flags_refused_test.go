@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseFlagsRefusesMeaninglessValues: a value ledgerd took but could never use stops it at
@@ -296,5 +297,39 @@ func TestParseFlagsRefusesHeaderTimeoutAboveReadTimeout(t *testing.T) {
 	}
 	if err := NewMain().ParseFlags([]string{"-http-read-header-timeout", "30s", "-http-read-timeout", "30s"}, env); err != nil {
 		t.Errorf("equal timeouts: %v", err)
+	}
+}
+
+// TestParseFlagsReadTimeoutBelowDefaultHeaderTimeout: -http-read-timeout below the header
+// timeout's default (5s), the header timeout not given, was refused ("http read header timeout 5s
+// is above the http read timeout 3s") — a writer started yesterday with only -http-read-timeout 3s
+// no longer started. The header timeout not given follows the read timeout down; given, it is
+// still refused above it.
+func TestParseFlagsReadTimeoutBelowDefaultHeaderTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"-http-read-timeout", "3s"}, nil},
+		{nil, map[string]string{"LEDGERD_HTTP_READ_TIMEOUT": "3s"}},
+	} {
+		m := NewMain()
+		if err := m.ParseFlags(tt.args, func(k string) string { return tt.env[k] }); err != nil {
+			t.Errorf("%v %v: %v", tt.args, tt.env, err)
+			continue
+		}
+		if got := m.Options.HTTP.ReadHeaderTimeout; got != 3*time.Second {
+			t.Errorf("%v %v: header timeout %v, want 3s (the read timeout)", tt.args, tt.env, got)
+		}
+	}
+	err := NewMain().ParseFlags([]string{"-http-read-timeout", "3s"}, func(k string) string {
+		return map[string]string{"LEDGERD_HTTP_READ_HEADER_TIMEOUT": "5s"}[k]
+	})
+	if err == nil || !strings.Contains(err.Error(), "http read header timeout 5s is above the http read timeout 3s") {
+		t.Errorf("a header timeout given above the read timeout: %v", err)
+	}
+	m := NewMain()
+	if err := m.ParseFlags(nil, func(string) string { return "" }); err != nil || m.Options.HTTP.ReadHeaderTimeout != 5*time.Second {
+		t.Errorf("defaults: %v, header timeout %v", err, m.Options.HTTP.ReadHeaderTimeout)
 	}
 }

@@ -65,19 +65,16 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	f.TracerProvider = m.tracing.Provider
 
 	owner := readerOwner{DataDirID: own, Host: hostname(), DataDir: o.DataDir}
-	var lease *readerLease
+	lease := newReaderLease(js, o.NATSStream, o.NATSReplicas, id, owner, log)
 	var floor uint64
 	first, cancel := context.WithTimeout(ctx, 5*time.Second)
 	if info, err := r.info(first); err == nil {
 		floor = info.State.LastSeq
 		// Another reader running with this id is refused before this one touches the consumer.
-		if lease, err = openReaderLease(first, js, o.NATSStream, o.NATSReplicas, id, owner, log); err == nil {
-			if err = lease.acquire(first); errors.Is(err, errReaderIDInUse) {
-				cancel()
-				return 0, err
-			} else if err != nil {
-				lease = nil // claimed below, once NATS answers
-			}
+		// Any other failure: claimed below, once NATS answers.
+		if err := lease.acquire(first); errors.Is(err, errReaderIDInUse) {
+			cancel()
+			return 0, err
 		}
 		// Checked before the first request is served: find-customer with another key would
 		// answer 404 for customers that exist (keyCheckedCustomers).
@@ -94,13 +91,11 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	go func() {
 		defer m.wg.Done()
 		var kept chan struct{} // closed when keeping the claim ended (once it started)
-		defer func() {
-			if lease != nil { // held: given up once this reader stops
-				if kept != nil {
-					<-kept
-				}
-				lease.release()
+		defer func() {         // a claim held is given up once this reader stops
+			if kept != nil {
+				<-kept
 			}
+			lease.release()
 		}()
 		if r.failed.Load() != nil {
 			return
@@ -118,22 +113,24 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 					log.Error("reader stopped", "err", err)
 					return
 				}
-				if lease == nil {
-					if lease, err = openReaderLease(ctx, js, o.NATSStream, o.NATSReplicas, id, owner, log); err == nil {
-						if err = lease.acquire(ctx); err != nil {
-							lease = nil
-						}
+				if !lease.held() {
+					cctx, cancel := context.WithTimeout(ctx, readerLeaseTTL/3)
+					err := lease.acquire(cctx)
+					cancel()
+					if errors.Is(err, errReaderIDInUse) {
+						r.failed.Store(&err)
+						m.fail(err)
+						return
+					}
+					if err != nil && ctx.Err() == nil {
+						// The stream answers but the claim cannot be made: most likely a NATS user
+						// without the bucket's permissions, which followed the ledger before readers
+						// claimed their ids. Reading waits for nothing here; the claim is tried again
+						// while reading (keep), and a reader found holding the id then stops this one.
+						log.Warn("cannot claim the reader id: reading without the claim, trying again every 10 s (the claim needs the NATS permissions of the key-value bucket "+lease.bucket+")", "err", err)
 					}
 				}
-				if errors.Is(err, errReaderIDInUse) {
-					r.failed.Store(&err)
-					m.fail(err)
-					return
-				}
-				if lease != nil {
-					break
-				}
-				log.Warn("cannot claim the reader id yet (reading waits for it); retrying", "err", err, "retryIn", wait)
+				break
 			} else {
 				log.Warn("cannot read the JetStream stream yet; retrying", "stream", o.NATSStream, "err", err, "retryIn", wait)
 			}

@@ -22,11 +22,14 @@ const readerLeaseTTL = 30 * time.Second
 // reader's data directory by its own generated id (data/reader.id, new in a copy): the same
 // reader started again on its directory takes its claim over at once, another is refused.
 type readerLease struct {
-	kv    jetstream.KeyValue
-	id    string
-	owner readerOwner
-	rev   uint64
-	log   *slog.Logger
+	js       jetstream.JetStream
+	bucket   string
+	replicas int
+	kv       jetstream.KeyValue // nil until the bucket is opened
+	id       string
+	owner    readerOwner
+	rev      uint64 // the claim's revision; 0 while not held
+	log      *slog.Logger
 }
 
 // readerOwner is the value of a claim.
@@ -45,24 +48,38 @@ type inUseError struct{ msg string }
 func (e inUseError) Error() string        { return e.msg }
 func (e inUseError) Is(target error) bool { return target == errReaderIDInUse }
 
-// openReaderLease opens (making it when missing, with the stream's replicas: on a cluster the
-// claims survive a node's loss as the stream does) the claims' bucket of stream.
-func openReaderLease(ctx context.Context, js jetstream.JetStream, stream string, replicas int, id string, owner readerOwner, log *slog.Logger) (*readerLease, error) {
-	bucket := stream + "_READERS"
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket, History: 1, TTL: readerLeaseTTL, Replicas: replicas,
+// newReaderLease is the claim of id on the claims' bucket of stream, not yet made (acquire).
+func newReaderLease(js jetstream.JetStream, stream string, replicas int, id string, owner readerOwner, log *slog.Logger) *readerLease {
+	return &readerLease{js: js, bucket: stream + "_READERS", replicas: replicas, id: id, owner: owner, log: log}
+}
+
+// open opens (making it when missing, with the stream's replicas: on a cluster the claims
+// survive a node's loss as the stream does) the claims' bucket.
+func (l *readerLease) open(ctx context.Context) error {
+	if l.kv != nil {
+		return nil
+	}
+	kv, err := l.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: l.bucket, History: 1, TTL: readerLeaseTTL, Replicas: l.replicas,
 		Description: "ledgerd readers' claims on their ids"})
 	if errors.Is(err, jetstream.ErrBucketExists) {
-		kv, err = js.KeyValue(ctx, bucket)
+		kv, err = l.js.KeyValue(ctx, l.bucket)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reader id claims (bucket %s): %w", bucket, err)
+		return fmt.Errorf("reader id claims (bucket %s): %w", l.bucket, err)
 	}
-	return &readerLease{kv: kv, id: id, owner: owner, log: log}, nil
+	l.kv = kv
+	return nil
 }
+
+// held says whether the claim is made.
+func (l *readerLease) held() bool { return l.rev != 0 }
 
 // acquire claims the id: a claim of none or of this data directory is taken (over); another
 // reader's is refused (errReaderIDInUse).
 func (l *readerLease) acquire(ctx context.Context) error {
+	if err := l.open(ctx); err != nil {
+		return err
+	}
 	value, err := json.Marshal(l.owner)
 	if err != nil {
 		return err
@@ -102,6 +119,9 @@ func (l *readerLease) acquire(ctx context.Context) error {
 
 // release gives the claim up (a reader stopping): another reader may take the id at once.
 func (l *readerLease) release() {
+	if !l.held() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := l.kv.Delete(ctx, l.id, jetstream.LastRevision(l.rev)); err != nil {
@@ -109,11 +129,13 @@ func (l *readerLease) release() {
 	}
 }
 
-// keep renews the claim until ctx ends; lost is called (once) when another reader holds the id
-// (this one could not renew in time: NATS out of reach).
+// keep renews the claim until ctx ends, or makes it while it is not held (NATS refused or did
+// not answer before); lost is called (once) when another reader holds the id (this one could not
+// renew in time: NATS out of reach).
 func (l *readerLease) keep(ctx context.Context, lost func(error)) {
 	t := time.NewTicker(readerLeaseTTL / 3)
 	defer t.Stop()
+	warned := false // a failure is logged once, not every tick, until the claim is made again
 	for {
 		select {
 		case <-ctx.Done():
@@ -122,9 +144,13 @@ func (l *readerLease) keep(ctx context.Context, lost func(error)) {
 		}
 		value, _ := json.Marshal(l.owner)
 		rctx, cancel := context.WithTimeout(ctx, readerLeaseTTL/3)
-		rev, err := l.kv.Update(rctx, l.id, value, l.rev)
+		var rev uint64
+		err := errors.New("not held")
+		if l.held() {
+			rev, err = l.kv.Update(rctx, l.id, value, l.rev)
+		}
 		if err != nil && ctx.Err() == nil {
-			// Lapsed or changed: claim it again, unless another reader holds it now.
+			// Lapsed, changed or never made: claim it again, unless another reader holds it now.
 			err = l.acquire(rctx)
 			rev = l.rev
 		}
@@ -134,10 +160,15 @@ func (l *readerLease) keep(ctx context.Context, lost func(error)) {
 			lost(err)
 			return
 		case err != nil:
-			if ctx.Err() == nil {
-				l.log.Warn("cannot renew the reader id claim; retrying", "err", err)
+			if ctx.Err() == nil && !warned {
+				warned = true
+				l.log.Warn("cannot make or renew the reader id claim; retrying", "err", err, "every", readerLeaseTTL/3)
 			}
 		default:
+			if warned {
+				l.log.Info("reader id claimed")
+			}
+			warned = false
 			l.rev = rev
 		}
 	}
