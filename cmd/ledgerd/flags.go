@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
@@ -252,10 +253,9 @@ func (o *Options) validate() error {
 	if o.LogFormat != "text" && o.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", o.LogFormat))
 	}
-	switch strings.ToLower(o.LogLevel) { // slog would take "info+2" too
-	case "debug", "info", "warn", "error":
-	default:
-		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", o.LogLevel))
+	// slog's names, also with an offset ("warn+2", "info-4": between and beyond the four).
+	if err := new(slog.Level).UnmarshalText([]byte(o.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error (slog's offsets, such as warn+2, too)", o.LogLevel))
 	}
 	if n := len(o.JWTSecret); n > 0 && n < auth.MinSecretLen {
 		// The secret itself is never shown.

@@ -19,20 +19,33 @@ import (
 // natsSchemes are the schemes nats.go dials.
 var natsSchemes = map[string]bool{"nats": true, "tls": true, "ws": true, "wss": true}
 
-// checkNATSURLs refuses a -nats-url entry that is not a NATS URL: nats.go takes "notaurl" for
-// the host notaurl (adding nats:// and the port) and ledgerd retried it for ever. Each
-// comma-separated entry needs a scheme nats.go dials, a host, and a valid port when one is given;
-// a path, query or fragment means nothing to NATS. Credentials in the URL (user:password@) are
-// NATS's own form, and allowed; the error shows them redacted.
+// checkNATSURLs refuses a -nats-url entry nats.go cannot dial: a scheme other than the ones it
+// dials, no host, an invalid port, or a path, query or fragment (meaningless to NATS). An entry
+// without a scheme is a host or host:port, as nats.go reads it (it adds nats:// and the port
+// 4222): "nats", "nats-1:4222". Empty entries are skipped, as nats.go skips them; a setting of
+// none but empty ones is refused. Credentials in the URL (user:password@) are NATS's own form, and
+// allowed; the error shows them redacted.
 func checkNATSURLs(setting string) []error {
 	var errs []error
+	given := 0
 	for _, s := range strings.Split(setting, ",") {
 		s = strings.TrimSpace(s)
-		u, err := url.Parse(s)
-		if err != nil || !natsSchemes[u.Scheme] || u.Hostname() == "" || u.Opaque != "" ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || !validPort(u.Port(), true) {
-			errs = append(errs, fmt.Errorf("nats url %q: want nats://host[:port] (or tls://, ws://, wss://), comma-separated for a cluster", redactedURL(s, u, err)))
+		if s == "" {
+			continue
 		}
+		given++
+		dial := s
+		if !strings.Contains(s, "://") {
+			dial = "nats://" + s
+		}
+		u, err := url.Parse(dial)
+		if err != nil || !natsSchemes[u.Scheme] || u.Hostname() == "" || u.Opaque != "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(dial, "#") || !validPort(u.Port(), true) {
+			errs = append(errs, fmt.Errorf("nats url %q: want [nats://]host[:port] (or tls://, ws://, wss://), comma-separated for a cluster", redactedURL(s, u, err)))
+		}
+	}
+	if given == 0 {
+		errs = append(errs, fmt.Errorf("nats url %q: names no server", setting))
 	}
 	return errs
 }
@@ -67,13 +80,19 @@ func redactedURL(s string, u *url.URL, err error) string {
 }
 
 // checkHTTPURL refuses a setting that must be an absolute http(s) URL ("what" names it) but is
-// not, or that carries user info (a credential in a URL shows in process lists and logs; each
-// service has its own credential setting, or none) or a fragment (never sent).
-func checkHTTPURL(what, s string) error {
+// not, or that carries a fragment (never sent). User info (user:password@, which Go's HTTP client
+// sends as basic authentication) is refused unless userOK: where the service has a credential
+// setting of its own (the card-verification token) it would only show in process lists and logs;
+// the JWKS and register URLs have none, and are logged redacted.
+func checkHTTPURL(what, s string, userOK bool) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" ||
-		u.User != nil || u.Fragment != "" || strings.HasSuffix(s, "#") || !validPort(u.Port(), true) {
-		return fmt.Errorf("%s %q: want an absolute http or https URL without user info or fragment", what, redactedURL(s, u, err))
+		(u.User != nil && !userOK) || u.Fragment != "" || strings.HasSuffix(s, "#") || !validPort(u.Port(), true) {
+		want := "want an absolute http or https URL without user info or fragment"
+		if userOK {
+			want = "want an absolute http or https URL without fragment"
+		}
+		return fmt.Errorf("%s %q: %s", what, redactedURL(s, u, err), want)
 	}
 	return nil
 }
@@ -151,14 +170,14 @@ func (o *Options) fileProblems() []error {
 	case pr == "":
 	case strings.Contains(pr, "://"):
 		// "ftp://x" was read as a file path; only a register service is a URL.
-		if err := checkHTTPURL("population register", pr); err != nil {
+		if err := checkHTTPURL("population register", pr, true); err != nil {
 			errs = append(errs, err)
 		}
 	default:
 		errs = append(errs, checkInputFile("population register", pr))
 	}
 	if cv := o.CardVerification; cv != "sandbox" && cv != "" {
-		if err := checkHTTPURL("card verification", cv); err != nil {
+		if err := checkHTTPURL("card verification", cv, false); err != nil {
 			errs = append(errs, err)
 		}
 		// What cardverify.NewHTTP requires, refused here as a bad value rather than in Run.
@@ -181,7 +200,7 @@ func (o *Options) fileProblems() []error {
 		}
 	}
 	if o.JWKSURL != "" {
-		if err := checkHTTPURL("jwks url", o.JWKSURL); err != nil {
+		if err := checkHTTPURL("jwks url", o.JWKSURL, true); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 
 	"github.com/MicahParks/jwkset"
@@ -57,11 +58,11 @@ func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 				err = errNoUsableKey // jwkset words it as a failure to replace the keys
 			}
 			cfg.Logger.WarnContext(ctx, "auth: refreshing the JWK Set failed; keeping the keys fetched before",
-				"url", cfg.JWKSURL, "error", err)
+				"url", redactedURL(cfg.JWKSURL), "error", err)
 		},
 	})
 	if errors.Is(err, errNoUsableKey) {
-		return nil, errors.New("auth: the JWK Set at " + cfg.JWKSURL + " holds no usable key")
+		return nil, errors.New("auth: the JWK Set at " + redactedURL(cfg.JWKSURL) + " holds no usable key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: fetching the JWK Set: %w", err)
@@ -71,7 +72,7 @@ func newJWKS(ctx context.Context, cfg Config) (*jwksKeys, error) {
 		return nil, fmt.Errorf("auth: reading the JWK Set: %w", err)
 	}
 	if len(keys) == 0 {
-		return nil, errors.New("auth: the JWK Set at " + cfg.JWKSURL + " holds no usable key")
+		return nil, errors.New("auth: the JWK Set at " + redactedURL(cfg.JWKSURL) + " holds no usable key")
 	}
 	refreshing, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 		HTTPURLs:          map[string]jwkset.Storage{cfg.JWKSURL: remote},
@@ -142,4 +143,14 @@ func (j *jwksKeys) join(t *jwt.Token) (f *refetch, own bool) {
 		close(f.done)
 	}()
 	return f, true
+}
+
+// redactedURL is raw for logs and errors: the password of its user info (basic authentication
+// with the identity provider) as xxxxx.
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }
