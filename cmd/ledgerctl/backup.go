@@ -166,11 +166,30 @@ func backupOnline(ctx context.Context, client *http.Client, what string, w io.Wr
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("ledgerd refused the backup: %s %s", resp.Status, admin.ReadError(resp))
 	}
-	n, err := io.Copy(w, resp.Body)
+	dst := &recordingWriter{w: w}
+	n, err := io.Copy(dst, resp.Body)
+	if err != nil && dst.err != nil { // this side: the output cannot be written (a full disk)
+		return n, fmt.Errorf("writing the backup failed after %d bytes: %w (nothing was kept)", n, dst.err)
+	}
 	if err != nil {
 		return n, fmt.Errorf("the backup stream broke off after %d bytes: %w (nothing was kept; ledgerd cuts a backup that takes nothing of the copy for its -backup-stall-timeout, 1m by default — this command stopped, or its disk or pipe stuck — and stops its backups when it stops: its log says which)", n, err)
 	}
 	return n, nil
+}
+
+// recordingWriter passes writes to w and keeps the first error: io.Copy returns a reader's error
+// and a writer's alike.
+type recordingWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (r *recordingWriter) Write(p []byte) (int, error) {
+	n, err := r.w.Write(p)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // backupOffline copies a file no ledgerd holds, in one read transaction.

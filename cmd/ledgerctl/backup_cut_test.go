@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nordledger/ledger/internal/admin"
@@ -48,5 +49,36 @@ func TestBackupCutOff(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(outDir); len(entries) != 0 {
 		t.Errorf("a backup cut off left %v", entries)
+	}
+}
+
+// failingWriter fails every write, as a full disk does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestBackupOutputFails: a backup whose output cannot be written (its disk is full) says so — it
+// said the stream broke off and blamed ledgerd's stall bound.
+func TestBackupOutputFails(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "admin.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+admin.BackupEvents, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(make([]byte, 64<<10))
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(l)
+	defer srv.Close()
+	client, err := admin.Dial(t.Context(), sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = backupOnline(t.Context(), client, "events", failingWriter{})
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "writing the backup failed") || strings.Contains(err.Error(), "broke off") {
+		t.Errorf("backup to a full disk: %v; want it named a failed write (ENOSPC), not a stream cut off", err)
 	}
 }
