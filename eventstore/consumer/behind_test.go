@@ -2,6 +2,7 @@ package consumer_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -66,7 +67,7 @@ func TestConsumerWaitingForTheStreamLogsOnce(t *testing.T) {
 			return nil
 		})
 	}()
-	for range 3 { // ~10 s: far from the minute after which a second warning is due
+	for range 3 { // ~0.3 s (the checks come after 0.1, then 0.2 s): far from the minute after which a second warning is due
 		<-checks
 	}
 	cancel()
@@ -81,5 +82,96 @@ func TestConsumerWaitingForTheStreamLogsOnce(t *testing.T) {
 	}
 	if len(waiting) != 1 {
 		t.Errorf("after 3 checks of a stream that ends before the checkpoint, Run logged %d warnings, want 1: %q", len(waiting), waiting)
+	}
+}
+
+// warnings returns the warnings logged that contain word.
+func (r *records) warnings(word string) []string {
+	var out []string
+	for _, m := range r.list() {
+		if strings.Contains(m, word) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestConsumerCheckpointFailingLogsOnce: while the checkpoint cannot be read (the application's
+// database down) Run asks again and again, as long as that lasts. It logs that once, not at
+// every retry: the test counts the retries by the checkpoint's calls (6 in ~3 s: the retries
+// come after 0.1, 0.2, 0.4, 0.8 and 1.6 s — far from the minute after which a second warning is
+// due).
+func TestConsumerCheckpointFailingLogsOnce(t *testing.T) {
+	l := newLedger(t)
+	calls := make(chan struct{}, 100)
+	logged := &records{}
+	c, err := consumer.New(consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "unread", Logger: slog.New(logged),
+		CheckpointMark: func(context.Context) (consumer.Mark, error) {
+			calls <- struct{}{}
+			return consumer.Mark{}, errors.New("the database is down")
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
+			t.Errorf("handed over event %d without a checkpoint", e.Position)
+			return nil
+		})
+	}()
+	for range 6 {
+		<-calls
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if w := logged.warnings("checkpoint"); len(w) != 1 {
+		t.Errorf("after 6 reads of a checkpoint that cannot be read, Run logged %d warnings, want 1: %q", len(w), w)
+	}
+}
+
+// TestConsumerInterruptedLogsOnce: while Run cannot follow the stream (NATS down for a long
+// time; here the stream is missing, as after NATS lost its store and before the relay made it
+// again) it tries again and again. It logs the interruption once, not at every retry: the test
+// counts the retries by the durable's info requests Run sends (6 in ~3 s, far from the minute
+// after which a second warning is due).
+func TestConsumerInterruptedLogsOnce(t *testing.T) {
+	l := newLedger(t)
+	const stream = "GONE"
+	tries := make(chan struct{}, 100)
+	sub, err := l.js.Conn().Subscribe("$JS.API.CONSUMER.INFO."+stream+".interrupted", func(*nats.Msg) { tries <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := l.js.Conn().Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	logged := &records{}
+	c, err := consumer.New(consumer.Config{JetStream: l.js, Stream: stream, LedgerNo: "1000", Durable: "interrupted", Logger: slog.New(logged)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
+			t.Errorf("handed over event %d from a missing stream", e.Position)
+			return nil
+		})
+	}()
+	for range 6 {
+		<-tries
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if w := logged.warnings("interrupted"); len(w) != 1 {
+		t.Errorf("after 6 tries to follow a missing stream, Run logged %d warnings, want 1: %q", len(w), w)
 	}
 }

@@ -55,8 +55,8 @@ type Config struct {
 	// after the restored log's end), and Run stops with a LogRestoredError rather than skip the
 	// new events up to the checkpoint. While the stream ends before the checkpoint (refilled
 	// by the relay after NATS lost its store, or restored and not yet written up to it) Run
-	// waits, handing nothing over: it checks the stream every 5 s and logs a warning when it
-	// starts waiting, then once a minute while it waits.
+	// waits, handing nothing over: it checks the stream again after 100 ms, doubling the wait up
+	// to 5 s, and logs a warning when it starts waiting, then once a minute while it waits.
 	CheckpointMark func(ctx context.Context) (Mark, error)
 	// AckWait is how long JetStream waits for an acknowledgement before delivering again
 	// (default 30s, at least 1s). Every third of it the Consumer tells JetStream that each
@@ -171,31 +171,44 @@ func (e errFatal) Unwrap() error { return e.err }
 // answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
 // the ledger answers to a well-formed request (its API changed), a stream that is not the
 // ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
-// was restored from an older backup; resuming would skip the new events). NATS being down, the ledger's writer being unavailable, the token source failing
-// (its identity provider down) or the durable being lost are ridden out: Run waits, backing
-// off up to 30 s and logging each retry, and resumes after the last event it handed over. A
-// stream that ends before the last event handed over (CheckpointMark) is waited for too, checked
-// every 5 s but logged only when the wait starts and then once a minute.
+// was restored from an older backup; resuming would skip the new events). The rest is ridden
+// out, and Run resumes after the last event it handed over:
+//   - NATS being down, the stream or the durable being lost, and a checkpoint that cannot be
+//     read: Run tries again after 100 ms, doubling the wait up to 5 s (after an event was handed
+//     over it starts again at 100 ms). It logs a warning when the failure starts, then once a
+//     minute while it lasts, not at each retry; an interruption after the stream was followed
+//     for a minute, or after an event was handed over, is a new one, logged at once.
+//   - A stream that ends before the last event handed over (CheckpointMark) is checked again
+//     at the same pace (after 100 ms, doubling up to 5 s), logged likewise when the wait starts
+//     and then once a minute.
+//   - The ledger's writer being unavailable or the token source failing (its identity provider
+//     down): the batch's personal data is asked for again after 100 ms, doubling up to 30 s,
+//     each retry logged.
+//   - The Handler failing: the event is handed again after 100 ms, doubling up to 30 s, each
+//     retry logged, up to MaxAttempts.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	var last uint64      // the position handed over last: redeliveries up to it are skipped
 	var seen uint64      // the last position a durable made again had delivered: may have been handed over
 	var lastID uuid.UUID // the id of the event at last, when known: a restored log is detected by it
 	if c.cfg.Checkpoint != nil || c.cfg.CheckpointMark != nil {
+		var unread lasting // the checkpoint cannot be read: since when, logged when
 		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 			m, err := c.checkpoint(ctx)
 			if err == nil {
 				last, lastID = m.Position, m.ID
 				break
 			}
-			c.log.Warn("consumer: the checkpoint cannot be read; retrying", "err", err, "retryIn", wait)
+			unread.warn(c.log, "consumer: the checkpoint cannot be read; retrying (logged again every minute while it fails)",
+				"consumer: the checkpoint still cannot be read; retrying", "err", err, "retryIn", wait)
 			if !sleep(ctx, wait) {
 				return nil
 			}
 		}
 	}
 	defer c.flush()
-	var behindSince, behindLogged time.Time // waiting for the stream to reach last: since when, logged when
+	var interrupted, behind lasting // interrupted, or waiting for the stream to reach last: since when, logged when
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		began := time.Now()
 		progressed, err := c.consume(ctx, h, &last, &lastID, &seen)
 		if ctx.Err() != nil {
 			return nil
@@ -207,16 +220,20 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		if progressed {
 			wait = 100 * time.Millisecond
 		}
-		switch now := time.Now(); {
-		case !errors.Is(err, errStreamBehind):
-			behindSince = time.Time{}
-			c.log.Warn("consumer: interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
-		case behindSince.IsZero():
-			behindSince, behindLogged = now, now
-			c.log.Warn("consumer: waiting for the stream to reach the last event handed over (logged again every minute while it waits)", "err", err, "after", last)
-		case now.Sub(behindLogged) >= behindLogEvery:
-			behindLogged = now
-			c.log.Warn("consumer: still waiting for the stream to reach the last event handed over", "err", err, "after", last, "waited", now.Sub(behindSince).Round(time.Second))
+		if progressed || time.Since(began) >= warnEvery {
+			// It handed an event over, or followed the stream for a minute: what failed now is new,
+			// logged at once.
+			interrupted.end()
+			behind.end()
+		}
+		if errors.Is(err, errStreamBehind) {
+			interrupted.end() // the stream answered
+			behind.warn(c.log, "consumer: waiting for the stream to reach the last event handed over (logged again every minute while it waits)",
+				"consumer: still waiting for the stream to reach the last event handed over", "err", err, "after", last)
+		} else {
+			behind.end()
+			interrupted.warn(c.log, "consumer: interrupted; resuming after the last event handled (logged again every minute while it lasts)",
+				"consumer: still interrupted; resuming after the last event handled", "err", err, "after", last, "retryIn", wait)
 		}
 		if !sleep(ctx, wait) {
 			return nil
@@ -224,9 +241,31 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	}
 }
 
-// behindLogEvery is how often Run logs again while it waits for the stream to reach the last
-// event handed over (it checks every 5 s).
-const behindLogEvery = time.Minute
+// warnEvery is how often Run logs again a condition it keeps retrying (every 5 s at most): the
+// checkpoint that cannot be read, an interruption, the stream ending before the last event
+// handed over.
+const warnEvery = time.Minute
+
+// lasting is a condition Run waits out, retrying: its warning is logged when it starts, then at
+// most once every warnEvery while it lasts, with how long it has lasted — not at every retry,
+// which would repeat it every 5 s for as long as an outage lasts.
+type lasting struct{ since, logged time.Time }
+
+// warn logs first when the condition starts, or again, with "lasted", when warnEvery passed since
+// it was last logged; otherwise nothing.
+func (l *lasting) warn(log *slog.Logger, first, again string, args ...any) {
+	switch now := time.Now(); {
+	case l.since.IsZero():
+		l.since, l.logged = now, now
+		log.Warn(first, args...)
+	case now.Sub(l.logged) >= warnEvery:
+		l.logged = now
+		log.Warn(again, append(args, "lasted", now.Sub(l.since).Round(time.Second))...)
+	}
+}
+
+// end ends the condition: the next warn logs at once.
+func (l *lasting) end() { *l = lasting{} }
 
 // checkpoint reads Config.CheckpointMark or Config.Checkpoint.
 func (c *Consumer) checkpoint(ctx context.Context) (Mark, error) {
