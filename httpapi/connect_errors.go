@@ -47,6 +47,10 @@ var (
 	connectReadOnly       = connectError{http.StatusMisdirectedRequest, categoryConnect, "421", "READ_ONLY_REPLICA", "This server is a read replica and cannot record the look-up; send it to the writer."}
 	connectUnavailable    = connectError{http.StatusServiceUnavailable, categoryIO, "503", "SERVICE_UNAVAILABLE", "The service cannot answer now; retry shortly."}
 	connectInternal       = connectError{http.StatusInternalServerError, categoryIO, "500", "INTERNAL_SERVER_ERROR", "An unexpected error occurred; the errorId identifies it in the logs."}
+	// connectClientGone records a look-up whose client went away before its answer (nginx's 499,
+	// "client closed request", as the ledger routes record it: writeError): nobody reads the body,
+	// and the request is neither a 5xx in the metrics nor an error in the log or its span.
+	connectClientGone = connectError{statusClientClosed, categoryIO, "499", "CLIENT_CLOSED_REQUEST", "The client closed the request before it was answered."}
 )
 
 // connectErrorResponse is Connect's ErrorResponse.
@@ -116,6 +120,10 @@ func (s *Server) writeConnectErr(w http.ResponseWriter, r *http.Request, err err
 			kind = connectInvalid
 		}
 		s.writeConnectError(w, r, kind, sentence(be.detail))
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away (the request's context ended: its token was still being checked,
+		// say): not the service's unavailability.
+		s.writeConnectError(w, r, connectClientGone, "")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.Is(err, eventstore.ErrClosed), errors.Is(err, eventstore.ErrWriteFailed):
 		s.writeConnectError(w, r, connectUnavailable, "")
 	default:

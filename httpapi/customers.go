@@ -183,6 +183,9 @@ func (s *Server) caughtUp(r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
 	defer cancel()
 	if err := s.cfg.Waiter.WaitFor(ctx, s.cfg.ReadFloor); err != nil {
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			return err // the client went away while it waited (a read): 499, not "being rebuilt"
+		}
 		return errRebuilding
 	}
 	s.floorReached.Store(true)

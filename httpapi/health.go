@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -27,6 +28,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
 			status, body = http.StatusServiceUnavailable, map[string]any{"status": "not ready", "detail": err.Error()}
+			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+				// The probe went away while the check waited (a reader asks NATS): nothing was
+				// found unready, and nobody reads the answer — 499, as any request whose client
+				// went away, not a 503 in the metrics and an error span.
+				status = statusClientClosed
+			}
 		}
 	}
 	if status == http.StatusOK {

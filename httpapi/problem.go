@@ -305,6 +305,11 @@ func (s *Server) errReadOnly() error {
 	return s.misdirected("this server is a read replica and changes nothing")
 }
 
+// statusClientClosed is the status a request whose client went away before its answer is recorded
+// with (nginx's 499, "client closed request"): in the request log (at level INFO), the metrics and
+// the request's span it is neither a 5xx nor an error, as nobody was failed by the service.
+const statusClientClosed = 499
+
 // writeError answers an error: the one function mapping every error to its status and problem
 // document (the problems handlers decide on are *problem, made above). Anything unknown is a 500
 // "fatal" whose body reveals nothing. The Connect routes answer in Connect's format instead
@@ -391,7 +396,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the request took too long; it may have been applied: read before retrying", nil)
 	case errors.Is(err, context.Canceled):
-		writeProblem(w, r, 499, "timeout", "the request was cancelled", nil)
+		writeProblem(w, r, statusClientClosed, "timeout", "the request was cancelled", nil)
 	case errors.Is(err, eventstore.ErrWriteFailed):
 		// The disk is full or failing: an incident for the operators (the error names a file,
 		// never a person), a 503 for the client, who may retry once space returns.

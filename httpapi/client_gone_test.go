@@ -1,0 +1,94 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/nordledger/ledger/httpapi"
+)
+
+// TestReadyzProbeGoneWhileTheCheckWaits: a probe that goes away while /readyz waits for its check
+// (a reader asks NATS for the stream's last sequence, with the request's context) is recorded as
+// 499 at level INFO, as every request whose client went away — not as a 503 "not ready", which
+// counted a 5xx in the metrics and an error span though the service was never found unready.
+// The check holds until the probe has gone: the test controls it.
+func TestReadyzProbeGoneWhileTheCheckWaits(t *testing.T) {
+	checking := make(chan struct{}, 1)
+	log, observed := requestLog{make(chan string, 16)}, make(statusObserver, 16)
+	h := buildHarness(t, false, func(cfg *httpapi.Config) {
+		cfg.Logger, cfg.Observer = slog.New(log), observed
+		cfg.Ready = func(ctx context.Context) error {
+			checking <- struct{}{}
+			<-ctx.Done()
+			return fmt.Errorf("the JetStream stream cannot be read: %w", ctx.Err())
+		}
+	})
+	reqCtx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, h.srv.URL+"/readyz", nil)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-checking // the check waits for the request's context to end
+	cancel()
+	<-done
+	if got := <-log.lines; got != "INFO /readyz 499" {
+		t.Errorf("GET /readyz, gone while its check waited, was logged %q, want %q", got, "INFO /readyz 499")
+	}
+	if got := <-observed; got != 499 {
+		t.Errorf("GET /readyz, gone while its check waited, was counted (metrics) as %d, want 499", got)
+	}
+}
+
+// enteredWaiter is the read models' real Waiter that tells the test when a request waits on it.
+type enteredWaiter struct {
+	httpapi.Waiter
+	entered chan struct{}
+}
+
+func (w enteredWaiter) WaitFor(ctx context.Context, position uint64) error {
+	w.entered <- struct{}{}
+	return w.Waiter.WaitFor(ctx, position)
+}
+
+// TestReadGoneWhileTheReadModelsCatchUp: a read on a service whose read models have not reached
+// the read floor yet (just started, rebuilding) waits for them; a client that goes away meanwhile
+// is recorded as 499 at INFO, as every request whose client went away — not as 503 "the read
+// models are being rebuilt", a 5xx in the metrics and an ERROR, though the wait was not over.
+func TestReadGoneWhileTheReadModelsCatchUp(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	log, observed := requestLog{make(chan string, 16)}, make(statusObserver, 16)
+	h := buildHarness(t, false, func(cfg *httpapi.Config) {
+		cfg.Logger, cfg.Observer = slog.New(log), observed
+		cfg.Waiter = enteredWaiter{cfg.Waiter, entered}
+		cfg.ReadFloor = 1 << 40 // never reached: the read waits until its client goes
+	})
+	reqCtx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-entered // the read waits for the read models
+	cancel()
+	<-done
+	want := "INFO /ledger/customer/v1/{ledgerNo}/customers/{customerNo} 499"
+	if got := <-log.lines; got != want {
+		t.Errorf("a read gone while the read models caught up was logged %q, want %q", got, want)
+	}
+	if got := <-observed; got != 499 {
+		t.Errorf("a read gone while the read models caught up was counted (metrics) as %d, want 499", got)
+	}
+}
