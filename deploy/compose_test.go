@@ -324,3 +324,18 @@ func TestSecretsCreatedByTheDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAddressSpaceLimit: no ledgerd has an address-space limit. ledgerd maps each bbolt file
+// its size plus 10 GiB (internal/boltmap): some 42 GiB of address space, little of it resident.
+// A memory limit (mem_limit, deploy.resources) counts resident memory and is fine; ulimits "as"
+// (RLIMIT_AS, ulimit -v) counts the maps, and ledgerd would refuse to start (docs/operations.md).
+// ("memlock" does not matter: ledgerd locks no memory.)
+func TestNoAddressSpaceLimit(t *testing.T) {
+	c, _ := loadCompose(t)
+	_, writers, readers := byRole(t, c)
+	for _, name := range append(writers, readers...) {
+		if v, ok := c.Services[name].Ulimits["as"]; ok {
+			t.Errorf("%s: ulimits as: %v: ledgerd maps about 42 GiB of address space plus its files; set a memory limit instead", name, v)
+		}
+	}
+}

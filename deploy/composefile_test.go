@@ -32,6 +32,7 @@ type service struct {
 	Secrets     []serviceSecret     `yaml:"secrets"`
 	DependsOn   dependsOn           `yaml:"depends_on"`
 	Healthcheck *struct{ Test any } `yaml:"healthcheck"`
+	Ulimits     map[string]any      `yaml:"ulimits"`
 }
 
 // stringList is a command: a list, or a string split on spaces.
