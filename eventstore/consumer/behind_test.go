@@ -42,16 +42,7 @@ func (r *records) list() []string {
 func TestConsumerWaitingForTheStreamLogsOnce(t *testing.T) {
 	l := newLedger(t)
 	l.add(t, "1001", customer("1001", "Anna Andersson")...) // positions 1, 2
-	checks := make(chan struct{}, 100)
-	sub, err := l.js.Conn().Subscribe("$JS.API.STREAM.INFO."+consumer.DefaultStream, func(*nats.Msg) { checks <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := l.js.Conn().Flush(); err != nil {
-		t.Fatal(err)
-	}
-
+	checks := apiRequests(t, l, "$JS.API.STREAM.INFO."+consumer.DefaultStream)
 	logged := &records{}
 	mark := consumer.Mark{Position: 6, ID: uuid.Must(uuid.NewV7())} // the stream ends at 2
 	c, err := consumer.New(consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "behind", Logger: slog.New(logged),
@@ -59,21 +50,9 @@ func TestConsumerWaitingForTheStreamLogsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
-			t.Errorf("handed over event %d while the stream ends before the checkpoint", e.Position)
-			return nil
-		})
-	}()
-	for range 3 { // ~0.3 s (the checks come after 0.1, then 0.2 s): far from the minute after which a second warning is due
-		<-checks
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	// ~0.3 s (the checks come after 0.1, then 0.2 s): far from the minute after which a second
+	// warning is due.
+	runUntil(t, c, checks, 3, "while the stream ends before the checkpoint")
 	var waiting []string
 	for _, m := range logged.list() {
 		if strings.Contains(m, "stream") || strings.Contains(m, "interrupted") {
@@ -96,6 +75,42 @@ func (r *records) warnings(word string) []string {
 	return out
 }
 
+// runUntil runs c until n signals came on signals (Run's retries, counted by the test), then
+// stops it; Run must hand nothing over (what names why, for the failure message).
+func runUntil(t *testing.T, c *consumer.Consumer, signals <-chan struct{}, n int, what string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
+			t.Errorf("handed over event %d %s", e.Position, what)
+			return nil
+		})
+	}()
+	for range n {
+		<-signals
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// apiRequests counts the JetStream API requests on subject that clients of l send.
+func apiRequests(t *testing.T, l *ledger, subject string) <-chan struct{} {
+	t.Helper()
+	requests := make(chan struct{}, 100)
+	sub, err := l.js.Conn().Subscribe(subject, func(*nats.Msg) { requests <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Unsubscribe() })
+	if err := l.js.Conn().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return requests
+}
+
 // TestConsumerCheckpointFailingLogsOnce: while the checkpoint cannot be read (the application's
 // database down) Run asks again and again, as long as that lasts. It logs that once, not at
 // every retry: the test counts the retries by the checkpoint's calls (6 in ~3 s: the retries
@@ -113,21 +128,7 @@ func TestConsumerCheckpointFailingLogsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
-			t.Errorf("handed over event %d without a checkpoint", e.Position)
-			return nil
-		})
-	}()
-	for range 6 {
-		<-calls
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runUntil(t, c, calls, 6, "without a checkpoint")
 	if w := logged.warnings("checkpoint"); len(w) != 1 {
 		t.Errorf("after 6 reads of a checkpoint that cannot be read, Run logged %d warnings, want 1: %q", len(w), w)
 	}
@@ -141,36 +142,13 @@ func TestConsumerCheckpointFailingLogsOnce(t *testing.T) {
 func TestConsumerInterruptedLogsOnce(t *testing.T) {
 	l := newLedger(t)
 	const stream = "GONE"
-	tries := make(chan struct{}, 100)
-	sub, err := l.js.Conn().Subscribe("$JS.API.CONSUMER.INFO."+stream+".interrupted", func(*nats.Msg) { tries <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := l.js.Conn().Flush(); err != nil {
-		t.Fatal(err)
-	}
-
+	tries := apiRequests(t, l, "$JS.API.CONSUMER.INFO."+stream+".interrupted")
 	logged := &records{}
 	c, err := consumer.New(consumer.Config{JetStream: l.js, Stream: stream, LedgerNo: "1000", Durable: "interrupted", Logger: slog.New(logged)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- c.Run(ctx, func(_ context.Context, e *consumer.Event) error {
-			t.Errorf("handed over event %d from a missing stream", e.Position)
-			return nil
-		})
-	}()
-	for range 6 {
-		<-tries
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runUntil(t, c, tries, 6, "from a missing stream")
 	if w := logged.warnings("interrupted"); len(w) != 1 {
 		t.Errorf("after 6 tries to follow a missing stream, Run logged %d warnings, want 1: %q", len(w), w)
 	}
