@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -219,17 +217,7 @@ func TestE2ETracingReaderBatch(t *testing.T) {
 	checkStream(t, ns.ClientURL(), n)
 
 	// The reader starts with the n events waiting on the stream.
-	readerSpans := newSpanSink(true)
-	m := NewMain()
-	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", ns.ClientURL(),
-		"-key-file", filepath.Join(writer.dir, "reservation.key"), "-master-key-file", filepath.Join(writer.dir, "master.key"),
-		"-jwt-secret", string(writer.secret(t))}, func(string) string { return "" }); err != nil {
-		t.Fatal(err)
-	}
-	m.Stdout, m.LogOutput, m.TracerProvider = io.Discard, io.Discard, readerSpans.provider(t)
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	m, readerSpans := startTracedReader(t, writer, ns.ClientURL())
 	closed := false
 	defer func() {
 		if !closed {

@@ -8,6 +8,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -180,4 +182,22 @@ func linksTo(sp sdktrace.ReadOnlySpan, sc trace.SpanContext) bool {
 		}
 	}
 	return false
+}
+
+// startTracedReader runs a reader replica of writer on the NATS server at natsURL, in-process,
+// recording its spans in a sink of its own. The caller closes it.
+func startTracedReader(t *testing.T, writer *testServer, natsURL string) (*Main, *spanSink) {
+	t.Helper()
+	spans := newSpanSink(true)
+	m := NewMain()
+	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", natsURL,
+		"-key-file", filepath.Join(writer.dir, "reservation.key"), "-master-key-file", filepath.Join(writer.dir, "master.key"),
+		"-jwt-secret", string(writer.secret(t))}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	m.Stdout, m.LogOutput, m.TracerProvider = io.Discard, io.Discard, spans.provider(t)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m, spans
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -33,17 +32,7 @@ func TestE2ETracingFollowsACreate(t *testing.T) {
 	writer := startServer(t, withArgs("-nats-url", ns.ClientURL()), keepSpans())
 
 	// A reader replica and a downstream consumer, each recording its own spans.
-	readerSpans := newSpanSink(true)
-	m := NewMain()
-	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", ns.ClientURL(),
-		"-key-file", filepath.Join(writer.dir, "reservation.key"), "-master-key-file", filepath.Join(writer.dir, "master.key"),
-		"-jwt-secret", string(writer.secret(t))}, func(string) string { return "" }); err != nil {
-		t.Fatal(err)
-	}
-	m.Stdout, m.LogOutput, m.TracerProvider = io.Discard, io.Discard, readerSpans.provider(t)
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	m, readerSpans := startTracedReader(t, writer, ns.ClientURL())
 	defer m.Close()
 	waitReady(t, writer.client, "http://"+m.Addr())
 

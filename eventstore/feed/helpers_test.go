@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nordledger/ledger/eventstore"
+	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/eventstore/wire"
 )
@@ -114,6 +117,23 @@ func receive(t testing.TB, c <-chan *message.Message, n int) []eventstore.Event 
 		}
 	}
 	return out
+}
+
+// applyNext takes the next message from c as a projection runner does: it checks that the
+// message's stream sequence is its event's position, acknowledges it and moves the checkpoint.
+func applyNext(t testing.TB, c <-chan *message.Message, checkpoint *atomic.Uint64) eventstore.Event {
+	t.Helper()
+	msg := <-c
+	e, err := wire.EventFromMessage(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq := msg.Metadata.Get(feed.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
+		t.Fatalf("stream sequence %q for position %d", seq, e.Position)
+	}
+	msg.Ack()
+	checkpoint.Store(e.Position)
+	return e
 }
 
 // readLog returns the events at positions from..to.

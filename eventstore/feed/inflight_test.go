@@ -2,13 +2,11 @@ package feed_test
 
 import (
 	"context"
-	"strconv"
 	"sync/atomic"
 	"testing"
 
 	"github.com/nordledger/ledger/eventstore/feed"
 	"github.com/nordledger/ledger/eventstore/relay"
-	"github.com/nordledger/ledger/eventstore/wire"
 	"github.com/nordledger/ledger/internal/natsproxy"
 )
 
@@ -37,20 +35,7 @@ func TestJetStreamFeedMessageLostInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := func() uint64 {
-		t.Helper()
-		msg := <-c
-		e, err := wire.EventFromMessage(msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if seq := msg.Metadata.Get(feed.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
-			t.Fatalf("stream sequence %q for position %d", seq, e.Position)
-		}
-		msg.Ack()
-		checkpoint.Store(e.Position)
-		return e.Position
-	}
+	next := func() uint64 { t.Helper(); return applyNext(t, c, &checkpoint).Position }
 
 	appendEvents(t, store, 2)
 	for want := uint64(1); want <= 2; want++ {

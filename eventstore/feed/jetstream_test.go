@@ -2,7 +2,6 @@ package feed_test
 
 import (
 	"context"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,17 +51,7 @@ func TestJetStreamFeedFromCheckpointAndResume(t *testing.T) {
 	}
 	got := make([]eventstore.Event, 0, 40)
 	for len(got) < 40 {
-		msg := <-c
-		e, err := wire.EventFromMessage(msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if seq := msg.Metadata.Get(feed.MetadataStreamSequence); seq != strconv.FormatUint(e.Position, 10) {
-			t.Fatalf("stream sequence %q for position %d", seq, e.Position)
-		}
-		msg.Ack()
-		checkpoint.Store(e.Position)
-		got = append(got, e)
+		got = append(got, applyNext(t, c, &checkpoint))
 	}
 	sameEvents(t, got, readLog(t, store, 11, 50))
 
