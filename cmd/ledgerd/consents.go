@@ -98,18 +98,11 @@ const spanExpiry = "ledgerd.expire_card_registration"
 
 // run sweeps every interval until ctx ends.
 func (e *cardExpiry) run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := e.sweep(ctx); err != nil && ctx.Err() == nil {
-				e.log.Warn("recording expired card registrations", "err", err)
-			}
+	every(ctx, interval, func() {
+		if _, err := e.sweep(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("recording expired card registrations", "err", err)
 		}
-	}
+	})
 }
 
 // sweepBatch bounds the registrations one pass of sweep expires.

@@ -19,16 +19,7 @@ func (m *Main) startReconcileMarks(ctx context.Context) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		t := time.NewTicker(reconcileMarkInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				m.markReconciled()
-			}
-		}
+		every(ctx, reconcileMarkInterval, m.markReconciled) // run.go
 	}()
 }
 

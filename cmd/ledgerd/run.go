@@ -411,3 +411,17 @@ func newLogger(buf *logBuffer, format, level string) *slog.Logger {
 	}
 	return slog.New(tracing.LogHandler(flushingHandler{Handler: h, buf: buf})) // traceId and spanId of the span logged in
 }
+
+// every calls fn every interval until ctx ends (not at once: the first call after interval).
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
