@@ -45,13 +45,10 @@ func loadClaims(db *bolt.DB, index *keyindex.Index) error {
 		return nil
 	}
 	// Claims are numbered by the bucket's sequence and released ones deleted: the sequence
-	// bounds their count (a hint only; read in a transaction of its own).
-	var made uint64
-	if err := db.View(func(tx *bolt.Tx) error { made = tx.Bucket(bucketClaims).Sequence(); return nil }); err != nil {
-		return err
-	}
-	return index.LoadSized(int(min(made, maxClaimsHint)), func(add func([]byte, uint64)) error {
-		return db.View(func(tx *bolt.Tx) error {
+	// bounds their count (a hint, read in the transaction that reads them).
+	return index.LoadView(db,
+		func(tx *bolt.Tx) int { return int(min(tx.Bucket(bucketClaims).Sequence(), maxClaimsHint)) },
+		func(tx *bolt.Tx, add func([]byte, uint64)) error {
 			return tx.Bucket(bucketClaims).ForEach(func(k, v []byte) error {
 				if _, key, ok := parseClaim(v); ok && len(k) == 8 {
 					add(key, binary.BigEndian.Uint64(k))
@@ -59,7 +56,6 @@ func loadClaims(db *bolt.DB, index *keyindex.Index) error {
 				return nil
 			})
 		})
-	})
 }
 
 // claimAt returns the stream of claim n if it is a claim of key (not released since, and not

@@ -55,6 +55,23 @@ func (x *Index) Load(read func(add func(key []byte, n uint64)) error) error {
 // for them, so that it does not grow step by step — at a million keys that halves what the read
 // allocates and about halves its time (BenchmarkLoad). An estimate too high only costs memory.
 func (x *Index) LoadSized(size int, read func(add func(key []byte, n uint64)) error) error {
+	return x.load(func(sized func(int) func([]byte, uint64)) error { return read(sized(size)) })
+}
+
+// LoadView is LoadSized reading the bucket in one read transaction of db, begun with the lock
+// held (as Load's read must be, or a commit between the two would be lost): size returns the
+// number of entries expected as that transaction sees them (a bucket's sequence, its count; 0:
+// not known), read calls add for every entry — the hint and the entries from the same
+// transaction, with no other begun for the hint.
+func (x *Index) LoadView(db *bolt.DB, size func(tx *bolt.Tx) int, read func(tx *bolt.Tx, add func(key []byte, n uint64)) error) error {
+	return x.load(func(sized func(int) func([]byte, uint64)) error {
+		return db.View(func(tx *bolt.Tx) error { return read(tx, sized(size(tx))) })
+	})
+}
+
+// load reads the index once, unless it is read already, holding the lock: read makes the map
+// with sized (the number of entries expected) and calls the add it returns for every entry.
+func (x *Index) load(read func(sized func(size int) (add func(key []byte, n uint64))) error) error {
 	x.mu.RLock()
 	loaded := x.m != nil
 	x.mu.RUnlock()
@@ -66,9 +83,16 @@ func (x *Index) LoadSized(size int, read func(add func(key []byte, n uint64)) er
 	if x.m != nil {
 		return nil
 	}
-	m := make(map[Digest]uint64, max(size, 0))
-	if err := read(func(key []byte, n uint64) { m[Of(key)] = n }); err != nil {
+	var m map[Digest]uint64
+	sized := func(size int) func([]byte, uint64) {
+		m = make(map[Digest]uint64, max(size, 0))
+		return func(key []byte, n uint64) { m[Of(key)] = n }
+	}
+	if err := read(sized); err != nil {
 		return err
+	}
+	if m == nil { // read added nothing and made no map
+		m = map[Digest]uint64{}
 	}
 	x.m = m
 	return nil
