@@ -2,9 +2,13 @@ package projections
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 
+	"github.com/nordledger/ledger/internal/keyindex"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -79,4 +83,74 @@ func TestNatIndexFollowsCommits(t *testing.T) {
 		t.Fatal("the map was kept after a reload")
 	}
 	find(true) // read again from the file
+}
+
+// natIDsDB returns a read model file whose national-identifier index holds n entries.
+func natIDsDB(tb testing.TB, n int) *bolt.DB {
+	tb.Helper()
+	db, err := OpenDB(filepath.Join(tb.TempDir(), "p.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	for i := 0; i < n; {
+		if err := db.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucketNatIDs)
+			if err != nil {
+				return err
+			}
+			b.FillPercent = 1.0
+			for end := min(i+10000, n); i < end; i++ {
+				natKey := fmt.Appendf(nil, "natid/1000/%064x", i)
+				if err := b.Put(natPosKey(uint64(3*i+1)), natEntry(natKey, strconv.Itoa(100000+i))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return db.db
+}
+
+// BenchmarkNatIndexLoad reads 100k customers' national-identifier index into its map, as the
+// runner's start does (go test -run '^$' -bench NatIndexLoad -benchtime 20x ./projections).
+func BenchmarkNatIndexLoad(b *testing.B) {
+	const n = 100_000
+	db := natIDsDB(b, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		var x natIndex
+		if err := x.load(db); err != nil || x.Len() != n {
+			b.Fatal(err, x.Len())
+		}
+	}
+}
+
+// TestNatIndexLoadAllocates: reading the index allocates about the map it makes — made with room
+// for the bucket's entries, not grown step by step (twice the memory, BenchmarkNatIndexLoad) — and
+// nothing per entry.
+func TestNatIndexLoadAllocates(t *testing.T) {
+	const n = 20_000
+	db := natIDsDB(t, n)
+	allocated := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	var m map[keyindex.Digest]uint64
+	made := allocated(func() { m = make(map[keyindex.Digest]uint64, n) })
+	_ = m
+	var x natIndex
+	loaded := allocated(func() {
+		if err := x.load(db); err != nil || x.Len() != n {
+			t.Fatal(err, x.Len())
+		}
+	})
+	if loaded > made+made/4+64<<10 {
+		t.Errorf("loading %d entries allocated %d bytes; a map made for them takes %d", n, loaded, made)
+	}
 }
