@@ -144,12 +144,15 @@ func TestNatIndexLoadAllocates(t *testing.T) {
 	var m map[keyindex.Digest]uint64
 	made := allocated(func() { m = make(map[keyindex.Digest]uint64, n) })
 	_ = m
-	var x natIndex
-	loaded := allocated(func() {
-		if err := x.load(db); err != nil || x.Len() != n {
-			t.Fatal(err, x.Len())
-		}
-	})
+	loaded := ^uint64(0)
+	for range 3 { // the least of three: another goroutine's allocations only add
+		var x natIndex
+		loaded = min(loaded, allocated(func() {
+			if err := x.load(db); err != nil || x.Len() != n {
+				t.Fatal(err, x.Len())
+			}
+		}))
+	}
 	if loaded > made+made/4+64<<10 {
 		t.Errorf("loading %d entries allocated %d bytes; a map made for them takes %d", n, loaded, made)
 	}
