@@ -30,6 +30,7 @@ type readerLease struct {
 	owner    readerOwner
 	rev      uint64 // the claim's revision; 0 while not held
 	log      *slog.Logger
+	ticks    <-chan time.Time // when keep tries again; nil: every readerLeaseTTL/3 (a test's own: it drives keep)
 }
 
 // readerOwner is the value of a claim.
@@ -133,14 +134,20 @@ func (l *readerLease) release() {
 // not answer before); lost is called (once) when another reader holds the id (this one could not
 // renew in time: NATS out of reach).
 func (l *readerLease) keep(ctx context.Context, lost func(error)) {
-	t := time.NewTicker(readerLeaseTTL / 3)
-	defer t.Stop()
-	warned := false // a failure is logged once, not every tick, until the claim is made again
+	ticks := l.ticks
+	if ticks == nil {
+		t := time.NewTicker(readerLeaseTTL / 3)
+		defer t.Stop()
+		ticks = t.C
+	}
+	// A failure is logged once, not every tick, until the claim is made again; a claim not held
+	// here was warned about at start (startReader), and the tick that makes it says so.
+	warned := !l.held()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-ticks:
 		}
 		value, _ := json.Marshal(l.owner)
 		rctx, cancel := context.WithTimeout(ctx, readerLeaseTTL/3)
