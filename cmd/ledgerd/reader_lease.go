@@ -28,8 +28,10 @@ type readerLease struct {
 	kv       jetstream.KeyValue // nil until the bucket is opened
 	id       string
 	owner    readerOwner
+	value    []byte // the claim's value: owner in JSON
 	rev      uint64 // the claim's revision; 0 while not held
 	log      *slog.Logger
+	ticks    <-chan time.Time // when keep tries again; nil: every readerLeaseTTL/3 (a test's own: it drives keep)
 }
 
 // readerOwner is the value of a claim.
@@ -50,7 +52,8 @@ func (e inUseError) Is(target error) bool { return target == errReaderIDInUse }
 
 // newReaderLease is the claim of id on the claims' bucket of stream, not yet made (acquire).
 func newReaderLease(js jetstream.JetStream, stream string, replicas int, id string, owner readerOwner, log *slog.Logger) *readerLease {
-	return &readerLease{js: js, bucket: stream + "_READERS", replicas: replicas, id: id, owner: owner, log: log}
+	value, _ := json.Marshal(owner) // strings only: it cannot fail
+	return &readerLease{js: js, bucket: stream + "_READERS", replicas: replicas, id: id, owner: owner, value: value, log: log}
 }
 
 // open opens (making it when missing, with the stream's replicas: on a cluster the claims
@@ -80,14 +83,10 @@ func (l *readerLease) acquire(ctx context.Context) error {
 	if err := l.open(ctx); err != nil {
 		return err
 	}
-	value, err := json.Marshal(l.owner)
-	if err != nil {
-		return err
-	}
 	for {
 		e, err := l.kv.Get(ctx, l.id)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			rev, err := l.kv.Create(ctx, l.id, value)
+			rev, err := l.kv.Create(ctx, l.id, l.value)
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue // another took it meanwhile: see whose it is
 			}
@@ -105,7 +104,7 @@ func (l *readerLease) acquire(ctx context.Context) error {
 			return inUseError{fmt.Sprintf(`reader id %q is in use by another reader (host %q, data dir %q, its claim renewed at %s): two readers with one id share its JetStream consumer and each sees only part of the events; give each reader its own -reader-id (or none: one is generated), or stop the other (a reader that stopped without a word frees its id within %v)`,
 				l.id, held.Host, held.DataDir, e.Created().UTC().Format(time.RFC3339), readerLeaseTTL)}
 		}
-		rev, err := l.kv.Update(ctx, l.id, value, e.Revision())
+		rev, err := l.kv.Update(ctx, l.id, l.value, e.Revision())
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			continue // changed meanwhile
 		}
@@ -133,21 +132,26 @@ func (l *readerLease) release() {
 // not answer before); lost is called (once) when another reader holds the id (this one could not
 // renew in time: NATS out of reach).
 func (l *readerLease) keep(ctx context.Context, lost func(error)) {
-	t := time.NewTicker(readerLeaseTTL / 3)
-	defer t.Stop()
-	warned := false // a failure is logged once, not every tick, until the claim is made again
+	ticks := l.ticks
+	if ticks == nil {
+		t := time.NewTicker(readerLeaseTTL / 3)
+		defer t.Stop()
+		ticks = t.C
+	}
+	// A failure is logged once, not every tick, until the claim is made again; a claim not held
+	// here was warned about at start (startReader), and the tick that makes it says so.
+	warned := !l.held()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-ticks:
 		}
-		value, _ := json.Marshal(l.owner)
 		rctx, cancel := context.WithTimeout(ctx, readerLeaseTTL/3)
 		var rev uint64
 		err := errors.New("not held")
 		if l.held() {
-			rev, err = l.kv.Update(rctx, l.id, value, l.rev)
+			rev, err = l.kv.Update(rctx, l.id, l.value, l.rev)
 		}
 		if err != nil && ctx.Err() == nil {
 			// Lapsed, changed or never made: claim it again, unless another reader holds it now.

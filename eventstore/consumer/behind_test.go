@@ -13,17 +13,23 @@ import (
 	"github.com/nordledger/ledger/eventstore/consumer"
 )
 
-// records is a slog.Handler that keeps the messages logged at Warn and above.
+// records is a slog.Handler that keeps the messages logged at Warn and above, and apart those
+// at Info.
 type records struct {
 	mu    sync.Mutex
 	warns []string
+	infos []string
 }
 
-func (r *records) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (r *records) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 func (r *records) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.warns = append(r.warns, rec.Message)
+	if rec.Level >= slog.LevelWarn {
+		r.warns = append(r.warns, rec.Message)
+	} else {
+		r.infos = append(r.infos, rec.Message)
+	}
 	return nil
 }
 func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }

@@ -182,10 +182,12 @@ func (e errFatal) Unwrap() error { return e.err }
 //     at the same pace (after 100 ms, doubling up to 5 s), logged likewise when the wait starts
 //     and then once a minute.
 //   - The ledger's writer being unavailable or the token source failing (its identity provider
-//     down): the batch's personal data is asked for again after 100 ms, doubling up to 30 s,
-//     each retry logged.
-//   - The Handler failing: the event is handed again after 100 ms, doubling up to 30 s, each
-//     retry logged, up to MaxAttempts.
+//     down): the batch's personal data is asked for again after 100 ms, doubling up to 30 s.
+//   - The Handler failing: the event is handed again after 100 ms, doubling up to 30 s, up to
+//     MaxAttempts.
+//
+// These two are logged likewise, when they start and then once a minute while they last, and
+// once at Info when they pass.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	var last uint64      // the position handed over last: redeliveries up to it are skipped
 	var seen uint64      // the last position a durable made again had delivered: may have been handed over
@@ -241,14 +243,14 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	}
 }
 
-// warnEvery is how often Run logs again a condition it keeps retrying (every 5 s at most): the
-// checkpoint that cannot be read, an interruption, the stream ending before the last event
-// handed over.
+// warnEvery is how often Run logs again a condition it keeps retrying (every 5 s, or 30 s, at
+// most): the checkpoint that cannot be read, an interruption, the stream ending before the last
+// event handed over, the ledger not disclosing personal data, the handler failing.
 const warnEvery = time.Minute
 
 // lasting is a condition Run waits out, retrying: its warning is logged when it starts, then at
 // most once every warnEvery while it lasts, with how long it has lasted — not at every retry,
-// which would repeat it every 5 s for as long as an outage lasts.
+// which would repeat it every 5 s (30 s) for as long as an outage lasts.
 type lasting struct{ since, logged time.Time }
 
 // warn logs first when the condition starts, or again, with "lasted", when warnEvery passed since
@@ -266,6 +268,15 @@ func (l *lasting) warn(log *slog.Logger, first, again string, args ...any) {
 
 // end ends the condition: the next warn logs at once.
 func (l *lasting) end() { *l = lasting{} }
+
+// over ends the condition passed: when it was warned about, msg is logged at Info with how long
+// it lasted.
+func (l *lasting) over(log *slog.Logger, msg string, args ...any) {
+	if !l.since.IsZero() {
+		log.Info(msg, append(args, "lasted", time.Since(l.since).Round(time.Second))...)
+	}
+	l.end()
+}
 
 // checkpoint reads Config.CheckpointMark or Config.Checkpoint.
 func (c *Consumer) checkpoint(ctx context.Context) (Mark, error) {
@@ -563,17 +574,20 @@ func (c *Consumer) open(ctx context.Context, ds []delivery) error {
 		}
 		return nil
 	}
+	var unavailable lasting // since when, logged when
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 30*time.Second) {
 		err := c.cfg.Opener.Open(ctx, events...)
 		switch {
 		case err == nil:
+			unavailable.over(c.log, "consumer: the ledger discloses personal data again")
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case !errors.Is(err, ErrUnavailable):
 			return errFatal{err}
 		}
-		c.log.Warn("consumer: the ledger cannot disclose personal data now; retrying", "err", err, "retryIn", wait)
+		unavailable.warn(c.log, "consumer: the ledger cannot disclose personal data now; retrying (logged again every minute while it lasts)",
+			"consumer: the ledger still cannot disclose personal data; retrying", "err", err, "retryIn", wait)
 		if !sleep(ctx, wait) {
 			return ctx.Err()
 		}
@@ -586,10 +600,12 @@ func (c *Consumer) handle(ctx context.Context, h Handler, e *Event) (err error) 
 	ctx, span := c.startHandle(ctx, e) // trace.go
 	attempts := 0
 	defer func() { endHandle(span, attempts, err) }()
+	var failing lasting // since when, logged when
 	for attempt, wait := 1, 100*time.Millisecond; ; attempt, wait = attempt+1, min(2*wait, 30*time.Second) {
 		attempts = attempt
 		err := h(ctx, e)
 		if err == nil {
+			failing.over(c.log, "consumer: the handler succeeded after failing", "position", e.Position, "type", e.Type, "attempts", attempt)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -598,7 +614,8 @@ func (c *Consumer) handle(ctx context.Context, h Handler, e *Event) (err error) 
 		if c.cfg.MaxAttempts > 0 && attempt >= c.cfg.MaxAttempts {
 			return errFatal{&HandlerError{Position: e.Position, ID: e.ID.String(), Attempts: attempt, Err: err}}
 		}
-		c.log.Warn("consumer: the handler failed; handing the event over again", "position", e.Position, "type", e.Type, "attempt", attempt, "err", err, "retryIn", wait)
+		failing.warn(c.log, "consumer: the handler failed; handing the event over again (logged again every minute while it fails)",
+			"consumer: the handler still fails; handing the event over again", "position", e.Position, "type", e.Type, "attempt", attempt, "err", err, "retryIn", wait)
 		if !sleep(ctx, wait) {
 			return ctx.Err()
 		}
