@@ -29,11 +29,20 @@ func natEntry(natKey []byte, customerNo string) []byte {
 
 // parseNatEntry splits a bucketNatIDs value (ok false when it has no separator).
 func parseNatEntry(v []byte) (natKey []byte, customerNo string, ok bool) {
-	i := bytes.IndexByte(v, 0)
-	if i < 0 {
+	natKey, ok = natEntryKey(v)
+	if !ok {
 		return nil, "", false
 	}
-	return v[:i], string(v[i+1:]), true
+	return natKey, string(v[len(natKey)+1:]), true
+}
+
+// natEntryKey is parseNatEntry's natKey alone (allocating nothing).
+func natEntryKey(v []byte) (natKey []byte, ok bool) {
+	i := bytes.IndexByte(v, 0)
+	if i < 0 {
+		return nil, false
+	}
+	return v[:i], true
 }
 
 func natPosKey(pos uint64) []byte { return binary.BigEndian.AppendUint64(nil, pos) }
@@ -117,9 +126,8 @@ func (x *natIndex) load(db *bolt.DB) error {
 				return nil
 			}
 			return b.ForEach(func(k, v []byte) error {
-				// parseNatEntry's natKey, without its customer number (a string per entry)
-				if i := bytes.IndexByte(v, 0); i >= 0 && len(k) == 8 {
-					add(v[:i], binary.BigEndian.Uint64(k)) // in position order: the last holder wins
+				if natKey, ok := natEntryKey(v); ok && len(k) == 8 { // not its customer number: a string each
+					add(natKey, binary.BigEndian.Uint64(k)) // in position order: the last holder wins
 				}
 				return nil
 			})
