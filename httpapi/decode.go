@@ -44,6 +44,8 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	}
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 		return nil, false, unsupportedMediaType()
+	} else if !utf8Charset(ct) {
+		return nil, false, unsupportedCharset()
 	}
 	if !identityCoding(r.Header.Values("Content-Encoding")) {
 		return nil, false, unsupportedContentCoding()
@@ -149,6 +151,19 @@ func isJSON(contentType string) bool {
 		return false
 	}
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// utf8Charset reports whether a (JSON) media type names no charset or UTF-8 ("utf-8", or the
+// common misspelling "utf8"). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
+// would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
+// stored as something the client did not mean, so it is refused (unsupportedCharset).
+func utf8Charset(contentType string) bool {
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }
 
 // object is a JSON object whose property names are matched case-insensitively (the source

@@ -187,6 +187,12 @@ func unsupportedMediaType() error {
 	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type", detail: "the request body must be application/json"}
 }
 
+// unsupportedCharset: 415, a JSON body labelled with a charset other than UTF-8 (utf8Charset).
+func unsupportedCharset() error {
+	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type",
+		detail: "the request body must be application/json in UTF-8: leave the charset parameter out or give charset=utf-8; no other charset is supported"}
+}
+
 // unsupportedContentCoding: 415, a body in a content coding (gzip, ...): none is decoded (RFC 9110
 // §15.5.16); Accept-Encoding says which the server takes (RFC 7694 §3).
 func unsupportedContentCoding() error {
