@@ -1,5 +1,14 @@
 package domain
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nordledger/ledger/domain/nordic"
+)
+
 // TypeCustomerDetailsLookedUp is the event type of a customer-details look-up (the Connect
 // client API's "Get customer details"). Stable forever, like every event type.
 const TypeCustomerDetailsLookedUp = "CustomerDetailsLookedUp"
@@ -52,4 +61,87 @@ func LookupResult(s CustomerState) string {
 		return LookupFound
 	}
 	return LookupWithheld
+}
+
+// LookupNationalIdentifiers validates the national identifier of a look-up (find-customer, the
+// Connect look-up) and returns the identifiers it may mean, most likely first, or the validation
+// error of ParseNationalIdentifier. field names it in problems ("" when it is the whole body).
+//
+// A Swedish personal number given in 10 digits with "-" has an inferred century (the latest year
+// ending in its YY that is not after this year, so 121212-1212 reads as 2012; "+" from the year a
+// person turns 100); someone that old may be registered in the century before, and a look-up must
+// still find them (SPEC: 191212121212, 19121212-1212 and 121212-1212 find the same person).
+//
+// One case the rules refuse is still looked up: such a number written with "-" (or no separator)
+// whose date would lie later this year. It reads as this century's person, born in the future;
+// but someone who turns 100 this year, before their birthday, may still write it so (the "+" is
+// due from the start of that year, and many systems change it only on the birthday). The look-up
+// then means that person, of the century before — as 121212-1212 finds 19121212-1212.
+//
+// Creating a customer never guesses: it uses ParseNationalIdentifier, where such a number stays
+// refused.
+func LookupNationalIdentifiers(in NationalIdentifierInput, field string, today time.Time) ([]NationalIdentifier, error) {
+	ni, id, err := ParseNationalIdentifier(in, field, today)
+	if err == nil {
+		return lookupCandidates(ni, id, in.RegNo.Value), nil
+	}
+	plus, ok := hundredPlusForm(in)
+	if !ok {
+		return nil, err
+	}
+	pni, pid, perr := ParseNationalIdentifier(plus, field, today)
+	if perr != nil || !pid.Person {
+		return nil, err
+	}
+	return []NationalIdentifier{pni}, nil
+}
+
+// hundredPlusForm returns a Swedish 10-digit personal number written YYMMDD-NNNC or YYMMDDNNNC
+// rewritten as YYMMDD+NNNC. The Luhn check does not see the separator and the date differs only
+// in its century, so the "+" form is valid exactly when the "-" form failed for lying in the
+// future (for YY 00 the "+" century is never a leap year where the "-" one was, so nothing else
+// becomes valid).
+func hundredPlusForm(in NationalIdentifierInput) (NationalIdentifierInput, bool) {
+	cc, ok := CountryCodeInput(in.CountryCode.Value)
+	if !ok || cc != "SE" || !in.RegNo.HasValue() {
+		return in, false
+	}
+	s := strings.TrimSpace(in.RegNo.Value)
+	if len(s) == 11 && s[6] == '-' {
+		s = s[:6] + s[7:]
+	}
+	if len(s) != 10 {
+		return in, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return in, false
+		}
+	}
+	in.RegNo = Set(s[:6] + "+" + s[6:])
+	return in, true
+}
+
+// lookupCandidates returns the national identifiers a look-up by ni (valid, read from raw) may
+// mean: ni, and for a Swedish personal number given in 10 digits without "+" also the same person
+// a century earlier.
+func lookupCandidates(ni NationalIdentifier, id nordic.NationalID, raw string) []NationalIdentifier {
+	out := []NationalIdentifier{ni}
+	if ni.CountryCode != "SE" || !id.Person || strings.Contains(raw, "+") || len(ni.RegNo) < 4 {
+		return out
+	}
+	digits := 0
+	for _, r := range raw {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if digits != 10 {
+		return out
+	}
+	year, err := strconv.Atoi(ni.RegNo[:4])
+	if err != nil || year < 100 {
+		return out
+	}
+	return append(out, NationalIdentifier{RegNo: fmt.Sprintf("%04d", year-100) + ni.RegNo[4:], CountryCode: "SE"})
 }

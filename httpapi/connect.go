@@ -219,7 +219,7 @@ func (s *Server) readModelsReady(ctx context.Context) error {
 // any form the national-identifier rules accept. A value the rules reject matches nobody.
 func (s *Server) findByFiscalNumber(ctx context.Context, ledgerNo, countryCode, value string) (domain.CustomerState, bool, error) {
 	in := domain.NationalIdentifierInput{RegNo: domain.Set(value), CountryCode: domain.Set(countryCode)}
-	candidates, err := lookupIdentifiers(in, "", s.now())
+	candidates, err := domain.LookupNationalIdentifiers(in, "", s.now())
 	if err != nil {
 		return domain.CustomerState{}, false, nil
 	}

@@ -113,6 +113,8 @@ func (s *Server) writeConnectProblems(w http.ResponseWriter, r *http.Request, ps
 func (s *Server) writeConnectErr(w http.ResponseWriter, r *http.Request, err error) {
 	var be *problem
 	switch {
+	case errors.Is(err, errClientGone):
+		s.writeConnectError(w, r, connectClientGone, "")
 	case errors.As(err, &be):
 		kind := map[int]connectError{http.StatusRequestTimeout: connectTimeout, http.StatusRequestEntityTooLarge: connectTooLarge,
 			http.StatusUnsupportedMediaType: connectMediaType}[be.status]

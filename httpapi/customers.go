@@ -355,7 +355,7 @@ func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) e
 		problems = []domain.Problem{{Name: domain.PropNationalIdentifier, Description: "nationalIdentifier is required"}}
 	} else {
 		var err error
-		candidates, err = lookupIdentifiers(ni.Value, domain.PropNationalIdentifier, s.now())
+		candidates, err = domain.LookupNationalIdentifiers(ni.Value, domain.PropNationalIdentifier, s.now())
 		problems = merge(nil, err)
 	}
 	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {

@@ -23,7 +23,8 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // readBody reads a JSON request body. empty reports whether the body was empty (no bytes or only
 // whitespace). A body with a non-JSON content type is 415, a body over Config.MaxBodyBytes (the
-// Server limits every request body: limitBody) 413, a body the client was too slow to send 408.
+// Server limits every request body: limitBody) 413, a body the client was too slow to send 408, a
+// body whose client went away before sending all of it errClientGone (499).
 func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
@@ -33,6 +34,8 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 		return nil, false, payloadTooLarge(tooBig.Limit)
 	case errors.As(err, &ne) && ne.Timeout():
 		return nil, false, bodyTimeout()
+	case bodyCutShort(err):
+		return nil, false, errClientGone
 	case err != nil:
 		return nil, false, invalidBody("the request body could not be read")
 	}
@@ -41,6 +44,8 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	}
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 		return nil, false, unsupportedMediaType()
+	} else if !utf8Charset(ct) {
+		return nil, false, unsupportedCharset()
 	}
 	if !identityCoding(r.Header.Values("Content-Encoding")) {
 		return nil, false, unsupportedContentCoding()
@@ -53,6 +58,16 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark is harmless
 	return data, false, nil
+}
+
+// bodyCutShort reports whether a body read failed because the connection ended before the body
+// did (fewer bytes than its Content-Length, a chunked body without its last chunk) or was reset:
+// the client went away mid-request (errClientGone), nothing the service can fault in what it
+// sent. Malformed framing (a chunk size that is not one) is another error: the client's request
+// is invalid (400).
+func bodyCutShort(err error) bool {
+	var oe *net.OpError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &oe)
 }
 
 // identityCoding reports whether Content-Encoding header values name no content coding but
@@ -136,6 +151,19 @@ func isJSON(contentType string) bool {
 		return false
 	}
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// utf8Charset reports whether a (JSON) media type names no charset or UTF-8 ("utf-8", or the
+// common misspelling "utf8"). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
+// would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
+// stored as something the client did not mean, so it is refused (unsupportedCharset).
+func utf8Charset(contentType string) bool {
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }
 
 // object is a JSON object whose property names are matched case-insensitively (the source

@@ -59,6 +59,7 @@ var titles = map[string]string{
 	"not-acceptable":                       "Not acceptable",
 	"unavailable":                          "Service unavailable",
 	"timeout":                              "Timeout",
+	"client-closed-request":                "Client closed request",
 	"fatal":                                "Internal error",
 	"read-only-replica":                    "Read-only replica",
 	"personal-data-not-granted":            "Personal data not granted",
@@ -186,6 +187,12 @@ func unsupportedMediaType() error {
 	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type", detail: "the request body must be application/json"}
 }
 
+// unsupportedCharset: 415, a JSON body labelled with a charset other than UTF-8 (utf8Charset).
+func unsupportedCharset() error {
+	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type",
+		detail: "the request body must be application/json in UTF-8: leave the charset parameter out or give charset=utf-8; no other charset is supported"}
+}
+
 // unsupportedContentCoding: 415, a body in a content coding (gzip, ...): none is decoded (RFC 9110
 // §15.5.16); Accept-Encoding says which the server takes (RFC 7694 §3).
 func unsupportedContentCoding() error {
@@ -310,6 +317,12 @@ func (s *Server) errReadOnly() error {
 // the request's span it is neither a 5xx nor an error, as nobody was failed by the service.
 const statusClientClosed = 499
 
+// errClientGone: the client went away before its request was complete (its connection ended
+// mid-body), recorded as statusClientClosed like every request whose client went away; nobody
+// reads the answer, and nothing was done.
+var errClientGone = &problem{status: statusClientClosed, code: "client-closed-request",
+	detail: "the connection ended before the request body was complete; nothing was done"}
+
 // writeError answers an error: the one function mapping every error to its status and problem
 // document (the problems handlers decide on are *problem, made above). Anything unknown is a 500
 // "fatal" whose body reveals nothing. The Connect routes answer in Connect's format instead
@@ -396,7 +409,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		writeProblem(w, r, http.StatusServiceUnavailable, "timeout", "the request took too long; it may have been applied: read before retrying", nil)
 	case errors.Is(err, context.Canceled):
-		writeProblem(w, r, statusClientClosed, "timeout", "the request was cancelled", nil)
+		writeProblem(w, r, statusClientClosed, "client-closed-request", "the request was cancelled", nil)
 	case errors.Is(err, eventstore.ErrWriteFailed):
 		// The disk is full or failing: an incident for the operators (the error names a file,
 		// never a person), a 503 for the client, who may retry once space returns.

@@ -132,6 +132,10 @@ func (s *Server) route(mux *http.ServeMux, pattern string, methods map[string]en
 			s.writeError(w, r, methodNotAllowed(r.Method, allow))
 			return
 		}
+		if !acceptsJSON(r.Header.Values("Accept")) { // accept.go
+			s.writeError(w, r, errNotAcceptable)
+			return
+		}
 		if !readScope(ep.scope) {
 			info(r.Context()).command = commandName(r.Method, pattern) // observe.go
 		}

@@ -16,10 +16,11 @@ import (
 // TestEveryAnswerIsDocumented walks every route and method the API serves (Server.Routes, so a
 // route added later is covered without touching this test) and asks each in every situation a
 // request can generically meet — an existing, a forgotten, a missing and a malformed customer,
-// surplus and order; another ledger; no token, no scope; a malformed, unknown-property,
-// oversized or non-JSON body; a weak If-Match; If-None-Match; bad query parameters; a read
-// replica — and validates every answer against the OpenAPI document (contracttest): a status,
-// header or body the document does not declare for that operation fails the test.
+// surplus and order; another ledger; no token, no scope; an Accept without JSON; a malformed,
+// unknown-property, oversized or non-JSON body; a weak If-Match; If-None-Match; bad query
+// parameters; a read replica — and validates every answer against the OpenAPI document
+// (contracttest): a status, header or body the document does not declare for that operation fails
+// the test.
 func TestEveryAnswerIsDocumented(t *testing.T) {
 	h := newRouteHarness(t)
 	// Customer 8888 exists and is forgotten.
@@ -120,6 +121,8 @@ func TestEveryAnswerIsDocumented(t *testing.T) {
 				ask(h.harness, m, paths[0], "", "", "")
 				ask(h.harness, m, paths[0], kycOnly, "", "")
 				ask(h.harness, m, paths[0], "not-a-token", "", "")
+				// 406 on the ledger routes:
+				ask(h.harness, m, paths[0], every, "application/json", `{"unknownProperty":1}`, "Accept", "application/xml")
 				ask(replica, m, paths[0], every, "application/json", `{}`) // a replica: GETs answered, changes 421
 			}
 		}

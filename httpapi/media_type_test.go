@@ -1,0 +1,84 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestJSONCharset: JSON is UTF-8 (RFC 8259 §8.1), so a body labelled application/json with
+// charset=utf-8 (in any case, quoted or not) is read as any JSON body; one labelled with another
+// charset (latin1, ISO-8859-1, ...) is refused with 415 and changes nothing — before, the label
+// was ignored and a Latin-1 body whose bytes happen to be valid UTF-8 ("Ã¥" for "å") was stored
+// as something else than the client meant. The Connect look-up refuses it in its own format.
+func TestJSONCharset(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999"
+	for i, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", `application/json; charset="utf-8"`, "application/json; charset=utf8"} {
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": ct}, []byte(`{"emailAddress":"utf8-`+string(rune('a'+i))+`@example.se"}`))
+		if r.code != http.StatusOK {
+			t.Errorf("PATCH with Content-Type %q: %d %s; want 200", ct, r.code, r.body)
+		}
+	}
+	for _, ct := range []string{"application/json; charset=latin1", "application/json; charset=ISO-8859-1", "application/json; charset=utf-16", "application/json; charset=windows-1252"} {
+		before := h.state(t)
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": ct}, []byte(`{"emailAddress":"latin@example.se"}`))
+		if r.code != http.StatusUnsupportedMediaType || !strings.Contains(r.body, "problems/unsupported-media-type") || !strings.Contains(r.body, "UTF-8") {
+			t.Errorf("PATCH with Content-Type %q: %d %s; want 415 unsupported-media-type naming UTF-8", ct, r.code, r.body)
+		}
+		if after := h.state(t); after != before {
+			t.Errorf("PATCH with Content-Type %q changed the customer: %v → %v", ct, before, after)
+		}
+	}
+	r := h.raw(t, http.MethodPost, "/client/v1/1000/products/9000/customerDetails", map[string]string{"Content-Type": "application/json; charset=iso-8859-1"},
+		[]byte(`{"countryCode":"SE","values":[{"key":"fiscalNumber","value":"19121212-1212"}]}`))
+	if r.code != http.StatusUnsupportedMediaType || !strings.Contains(r.body, "UNSUPPORTED_MEDIA_TYPE") {
+		t.Errorf("Connect look-up with charset=iso-8859-1: %d %s; want 415 UNSUPPORTED_MEDIA_TYPE", r.code, r.body)
+	}
+}
+
+// TestAcceptWithoutJSONIsNotAcceptable: the ledger routes answer JSON only (problems as
+// application/problem+json). A request whose Accept names no JSON type — application/xml,
+// text/html, application/json;q=0 — is answered 406 not-acceptable (a problem, in JSON all the
+// same) and changes nothing; before, it got JSON it said it could not take. Missing Accept, */*,
+// application/*, application/json and what browsers and common clients send keep working (no
+// example of the source documents sends Accept). Only the JSON API's ledger routes are held to
+// it: the audit page (/ui/) serves HTML to browsers, and the Connect look-up keeps the error
+// set of the API it reproduces.
+func TestAcceptWithoutJSONIsNotAcceptable(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999"
+	for _, accept := range []string{"application/xml", "text/html", "text/plain, text/xml", "application/json;q=0", "image/*"} {
+		r := h.raw(t, http.MethodGet, path, map[string]string{"Accept": accept}, nil)
+		if r.code != http.StatusNotAcceptable || !strings.HasPrefix(r.ct, "application/problem+json") || !strings.Contains(r.body, "problems/not-acceptable") {
+			t.Errorf("GET with Accept %q: %d %s %s; want 406 not-acceptable", accept, r.code, r.ct, r.body)
+		}
+		before := h.state(t)
+		r = h.raw(t, http.MethodPatch, path, map[string]string{"Accept": accept, "Content-Type": "application/json"}, []byte(`{"emailAddress":"xml@example.se"}`))
+		if r.code != http.StatusNotAcceptable {
+			t.Errorf("PATCH with Accept %q: %d %s; want 406", accept, r.code, r.body)
+		}
+		if after := h.state(t); after != before {
+			t.Errorf("PATCH with Accept %q changed the customer: %v → %v", accept, before, after)
+		}
+	}
+	for _, accept := range []string{"\x00delete", "", "*/*", "application/*", "application/json", "application/json; charset=utf-8",
+		"application/problem+json", "application/hal+json", "application/json, text/plain, */*", // axios
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", // a browser
+		"text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2",            // Java's HttpURLConnection
+		"application/xml, application/json;q=0.5", "garbage", "text/html;q=nonsense"} {
+		if r := h.raw(t, http.MethodGet, path, map[string]string{"Accept": accept}, nil); r.code != http.StatusOK {
+			t.Errorf("GET with Accept %q: %d %s; want 200", accept, r.code, r.body)
+		}
+	}
+	// Not the ledger routes: the audit page's HTML and the Connect look-up.
+	if r := h.raw(t, http.MethodGet, "/ui/", map[string]string{"Accept": "text/html"}, nil); r.code != http.StatusOK || !strings.HasPrefix(r.ct, "text/html") {
+		t.Errorf("GET /ui/ with Accept text/html: %d %s", r.code, r.ct)
+	}
+	if r := h.raw(t, http.MethodPost, "/client/v1/1000/products/9000/customerDetails", map[string]string{"Accept": "application/xml", "Content-Type": "application/json"},
+		[]byte(`{"countryCode":"SE","values":[{"key":"fiscalNumber","value":"19121212-1212"}]}`)); r.code != http.StatusOK {
+		t.Errorf("Connect look-up with Accept application/xml: %d %s; want 200 (unchanged)", r.code, r.body)
+	}
+}
