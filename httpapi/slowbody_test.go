@@ -1,11 +1,8 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -29,52 +26,31 @@ func (c lateCommands) Execute(ctx context.Context, ledgerNo, customerNo string, 
 
 // slowBodyServer serves the API of a harness (with Config.HTTPWriteTimeout writeTimeout, and
 // lateCommands calling late) over an HTTP server with that write timeout whose connections'
-// write deadlines run on the test's clock (clockListener).
+// deadlines run on the test's clock (clockServer).
 func slowBodyServer(t *testing.T, writeTimeout time.Duration, late func(*testClock)) (*harness, *httptest.Server, *clockListener) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := newClockListener(ln)
+	var clock *testClock
 	h := buildHarness(t, false, func(cfg *httpapi.Config) {
 		cfg.HTTPWriteTimeout = writeTimeout
-		cfg.Commands = lateCommands{cfg.Commands, func() { late(cl.clock) }}
+		cfg.Commands = lateCommands{cfg.Commands, func() { late(clock) }}
 	})
-	srv := &httptest.Server{Listener: cl, Config: &http.Server{Handler: h.api, ReadTimeout: time.Hour, WriteTimeout: writeTimeout}}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, cl := clockServer(t, h.api, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = time.Hour, writeTimeout })
+	clock = cl.clock
 	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
 	return h, srv, cl
 }
 
 // slowPatch sends a PATCH of customer 9999's e-mail address whose body comes in two parts: once
-// the server has taken the request's headers and the body's first part, and waits for more, it
+// the server has taken the request's head and the body's first part, and waits for more, it
 // calls slow (the time the client takes), then sends the rest. It returns the answer.
 func slowPatch(t *testing.T, h *harness, srv *httptest.Server, cl *clockListener, email string, slow func()) (*http.Response, error) {
 	t.Helper()
-	addr := strings.TrimPrefix(srv.URL, "http://")
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	server := <-cl.conns
+	c := dialClock(t, srv, cl)
 	body := fmt.Sprintf(`{"emailAddress":%q}`, email)
-	first := fmt.Sprintf("PATCH %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		base, addr, h.token, len(body), body[:10])
-	if _, err := io.WriteString(conn, first); err != nil {
-		t.Fatal(err)
-	}
-	server.awaitReadPast(len(first)) // the handler reads the body: the write timeout is counted
+	c.send(c.head(http.MethodPatch, base, h.token, len(body))+body[:10], true) // the handler reads the body: the write timeout is counted
 	slow()
-	if _, err := io.WriteString(conn, body[10:]); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err == nil {
-		resp.Body.Close()
-	}
+	c.send(body[10:], false)
+	resp, _, err := c.answer()
 	return resp, err
 }
 
