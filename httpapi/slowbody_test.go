@@ -25,8 +25,8 @@ func (c lateCommands) Execute(ctx context.Context, ledgerNo, customerNo string, 
 }
 
 // slowBodyServer serves the API of a harness (with Config.HTTPWriteTimeout writeTimeout, and
-// lateCommands calling late) over an HTTP server with that write timeout whose connections'
-// deadlines run on the test's clock (clockServer).
+// lateCommands calling late) over an HTTP server with that write timeout and a read timeout far
+// longer, whose connections' deadlines run on the test's clock (clockServer).
 func slowBodyServer(t *testing.T, writeTimeout time.Duration, late func(*testClock)) (*harness, *httptest.Server, *clockListener) {
 	t.Helper()
 	var clock *testClock
@@ -34,7 +34,7 @@ func slowBodyServer(t *testing.T, writeTimeout time.Duration, late func(*testClo
 		cfg.HTTPWriteTimeout = writeTimeout
 		cfg.Commands = lateCommands{cfg.Commands, func() { late(clock) }}
 	})
-	srv, cl := clockServer(t, h.api, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = time.Hour, writeTimeout })
+	srv, cl := clockServer(t, h.api, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = 100*writeTimeout, writeTimeout })
 	clock = cl.clock
 	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
 	return h, srv, cl

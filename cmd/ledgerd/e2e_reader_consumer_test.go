@@ -32,7 +32,7 @@ func TestE2EReaderConsumerDeleted(t *testing.T) {
 		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Until(d)/10))
 		defer cancel()
 	}
-	caughtUp(ctx, t, s, reader, "the writer's first event")
+	readerCaughtUp(ctx, t, s, reader, "the writer's first event")
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()
 	name := reader.m.reader.id + "_projections"
@@ -48,13 +48,13 @@ func TestE2EReaderConsumerDeleted(t *testing.T) {
 		}
 		expectStatus(t, s.do(t, http.MethodPatch, customersPath(demoLedger, "7000"), tok, fmt.Sprintf(`{"emailAddress":"v%d@example.org"}`, i)), http.StatusOK)
 	}
-	caughtUp(ctx, t, s, reader, "every event after its consumer was deleted")
+	readerCaughtUp(ctx, t, s, reader, "every event after its consumer was deleted")
 	converge(t, s, []*testServer{reader}, tok, append(customerPaths("7000", "7129"), "/ledger/customer/v1/1000/events?limit=1000"))
 }
 
-// caughtUp waits until the reader's read models have applied the writer's last event (ctx ends
-// the wait: a failure).
-func caughtUp(ctx context.Context, t *testing.T, writer, reader *testServer, what string) {
+// readerCaughtUp waits until the reader's read models have applied the writer's last event
+// (ctx ends the wait: a failure).
+func readerCaughtUp(ctx context.Context, t *testing.T, writer, reader *testServer, what string) {
 	t.Helper()
 	head, err := writer.m.store.Head(ctx)
 	if err != nil {
