@@ -123,23 +123,12 @@ func requestGoneWhileWaiting(t *testing.T, key *rsa.PrivateKey, method, path, bo
 		t.Fatal(err)
 	}
 
-	reqCtx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(reqCtx, method, h.srv.URL+path, strings.NewReader(body))
+	req, _ := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-fetching // the request's token waits for the refetch, which the JWKS server holds
-	cancel()
-	<-done
+	goneWhile(http.DefaultClient, req, fetching) // the request's token waits for the refetch, which the JWKS server holds
 	// The JWKS server still holds the refetch: the request ended without it.
 	if got := <-log.lines; !strings.HasSuffix(got, want) || !strings.HasPrefix(got, "INFO ") {
 		t.Errorf("%s %s, gone while its token waited for the JWK Set, was logged %q, want INFO and status%s", method, path, got, want)

@@ -26,19 +26,8 @@ func TestReadyzProbeGoneWhileTheCheckWaits(t *testing.T) {
 			return fmt.Errorf("the JetStream stream cannot be read: %w", ctx.Err())
 		}
 	})
-	reqCtx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, h.srv.URL+"/readyz", nil)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-checking // the check waits for the request's context to end
-	cancel()
-	<-done
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/readyz", nil)
+	goneWhile(http.DefaultClient, req, checking) // the check waits for the request's context to end
 	if got := <-log.lines; got != "INFO /readyz 499" {
 		t.Errorf("GET /readyz, gone while its check waited, was logged %q, want %q", got, "INFO /readyz 499")
 	}
@@ -70,20 +59,9 @@ func TestReadGoneWhileTheReadModelsCatchUp(t *testing.T) {
 		cfg.Waiter = enteredWaiter{cfg.Waiter, entered}
 		cfg.ReadFloor = 1 << 40 // never reached: the read waits until its client goes
 	})
-	reqCtx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", nil)
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", nil)
 	req.Header.Set("Authorization", "Bearer "+h.token)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-entered // the read waits for the read models
-	cancel()
-	<-done
+	goneWhile(http.DefaultClient, req, entered) // the read waits for the read models
 	want := "INFO /ledger/customer/v1/{ledgerNo}/customers/{customerNo} 499"
 	if got := <-log.lines; got != want {
 		t.Errorf("a read gone while the read models caught up was logged %q, want %q", got, want)
@@ -91,4 +69,23 @@ func TestReadGoneWhileTheReadModelsCatchUp(t *testing.T) {
 	if got := <-observed; got != 499 {
 		t.Errorf("a read gone while the read models caught up was counted (metrics) as %d, want 499", got)
 	}
+}
+
+// goneWhile sends req with client in the background and goes away — cancels it — once waiting
+// has a value or is closed (the server holds the request: the test's stand-in for what it waits
+// on says so). It returns what the client got: nil when it was answered all the same.
+func goneWhile(client *http.Client, req *http.Request, waiting <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(req.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req.WithContext(ctx))
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-waiting
+	cancel()
+	return <-done
 }

@@ -1,15 +1,11 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,18 +13,45 @@ import (
 	"github.com/nordledger/ledger/internal/app"
 )
 
-// lateCommands runs commands only once the HTTP server's write deadline, as net/http sets it,
-// has passed: at most writeTimeout after the handler was called (net/http sets it as it calls the
-// handler, after the request's headers).
+// lateCommands runs each command late: first it calls before (which moves the test's clock on).
 type lateCommands struct {
 	httpapi.Commands
-	handlerAt    *atomic.Pointer[time.Time]
-	writeTimeout time.Duration
+	before func()
 }
 
 func (c lateCommands) Execute(ctx context.Context, ledgerNo, customerNo string, ifMatch app.Match, meta app.Meta, decide app.Decision) (app.Result, error) {
-	time.Sleep(time.Until(c.handlerAt.Load().Add(c.writeTimeout + 50*time.Millisecond))) // a slow command, not a synchronisation
+	c.before()
 	return c.Commands.Execute(ctx, ledgerNo, customerNo, ifMatch, meta, decide)
+}
+
+// slowBodyServer serves the API of a harness (with Config.HTTPWriteTimeout writeTimeout, and
+// lateCommands calling late) over an HTTP server with that write timeout and a read timeout far
+// longer, whose connections' deadlines run on the test's clock (clockServer).
+func slowBodyServer(t *testing.T, writeTimeout time.Duration, late func(*testClock)) (*harness, *httptest.Server, *clockListener) {
+	t.Helper()
+	var clock *testClock
+	h := buildHarness(t, false, func(cfg *httpapi.Config) {
+		cfg.HTTPWriteTimeout = writeTimeout
+		cfg.Commands = lateCommands{cfg.Commands, func() { late(clock) }}
+	})
+	srv, cl := clockServer(t, h.api, func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = 100*writeTimeout, writeTimeout })
+	clock = cl.clock
+	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
+	return h, srv, cl
+}
+
+// slowPatch sends a PATCH of customer 9999's e-mail address whose body comes in two parts: once
+// the server has taken the request's head and the body's first part, and waits for more, it
+// calls slow (the time the client takes), then sends the rest. It returns the answer.
+func slowPatch(t *testing.T, h *harness, srv *httptest.Server, cl *clockListener, email string, slow func()) (*http.Response, error) {
+	t.Helper()
+	c := dialClock(t, srv, cl)
+	body := fmt.Sprintf(`{"emailAddress":%q}`, email)
+	c.send(c.head(http.MethodPatch, base, h.token, len(body))+body[:10], true) // the handler reads the body: the write timeout is counted
+	slow()
+	c.send(body[10:], false)
+	resp, _, err := c.answer()
+	return resp, err
 }
 
 // TestSlowBodyWriteIsAnswered: net/http counts its write timeout from the end of a request's
@@ -39,56 +62,45 @@ func (c lateCommands) Execute(ctx context.Context, ledgerNo, customerNo string, 
 // late it ends within the write timeout counted from there. One whose body ends after net/http's
 // write deadline has passed (a read timeout longer than the write timeout) is refused — no answer
 // could be written — and changes nothing; it was stored unanswered.
+//
+// The connections' write deadlines run on the test's clock (clockListener), which moves only
+// where the story says time passes: a stalled machine changes nothing in it.
 func TestSlowBodyWriteIsAnswered(t *testing.T) {
-	const writeTimeout = 4 * time.Second
-	var handlerAt atomic.Pointer[time.Time]
-	h := buildHarness(t, false, func(cfg *httpapi.Config) {
-		cfg.HTTPWriteTimeout = writeTimeout
-		cfg.Commands = lateCommands{cfg.Commands, &handlerAt, writeTimeout}
-	})
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now := time.Now()
-		handlerAt.Store(&now)
-		h.api.ServeHTTP(w, r)
-	}))
-	srv.Config.ReadTimeout, srv.Config.WriteTimeout = time.Minute, writeTimeout
-	srv.Start()
-	t.Cleanup(srv.Close)
-	h.mustDo(http.MethodPost, "/ledger/customer/v1/1000/customers", validCustomer, http.StatusCreated)
-
-	// slowPatch sends a PATCH whose body's rest comes after pause, and returns the answer.
-	slowPatch := func(email string, pause time.Duration) (*http.Response, error) {
-		addr := strings.TrimPrefix(srv.URL, "http://")
-		conn, err := net.Dial("tcp", addr)
+	t.Run("body ended within the write timeout", func(t *testing.T) {
+		// The server's own check of a body's end (limits.go) is on the machine's clock: with an
+		// hour, however long the machine stalls, the body here ends in time.
+		const writeTimeout = time.Hour
+		h, srv, cl := slowBodyServer(t, writeTimeout, func(c *testClock) {
+			// The command ends past net/http's deadline (the headers' end + the write timeout),
+			// within the write timeout counted from the body's end.
+			c.Advance(3 * writeTimeout / 4)
+		})
+		// The body's rest comes half the write timeout after its headers.
+		resp, err := slowPatch(t, h, srv, cl, "slow@example.se", func() { cl.clock.Advance(writeTimeout / 2) })
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("a write whose body arrived slowly: no answer (%v)", err)
 		}
-		t.Cleanup(func() { conn.Close() })
-		body := fmt.Sprintf(`{"emailAddress":%q}`, email)
-		fmt.Fprintf(conn, "PATCH %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-			base, addr, h.token, len(body), body[:10])
-		time.Sleep(pause) // a slow client
-		io.WriteString(conn, body[10:])
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err == nil {
-			resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"2"` {
+			t.Errorf("a write whose body arrived slowly: %s ETag %s, want 200 with ETag \"2\"", resp.Status, resp.Header.Get("ETag"))
 		}
-		return resp, err
-	}
-	// The body ends 3 s after the headers, its command runs until net/http's own deadline (4 s
-	// after the headers) has passed, and its answer has until 4 s after the body's end: the
-	// command's own work has ~3 s to spare, not a race on a loaded machine.
-	resp, err := slowPatch("slow@example.se", 3*writeTimeout/4)
-	if err != nil {
-		t.Fatalf("a write whose body arrived slowly: no answer (%v)", err)
-	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"2"` {
-		t.Errorf("a write whose body arrived slowly: %s ETag %s, want 200 with ETag \"2\"", resp.Status, resp.Header.Get("ETag"))
-	}
-	if resp, err := slowPatch("too-slow@example.se", writeTimeout+writeTimeout/4); err == nil && resp.StatusCode < 400 {
-		t.Errorf("a write whose body ended after the write deadline: %s, want no answer or a refusal", resp.Status)
-	}
-	if code, body := h.do(http.MethodGet, base, "", ""); code != http.StatusOK || strings.Contains(body, "too-slow@") {
-		t.Errorf("after a write whose body ended after the write deadline: %d %s, want it not made", code, body)
-	}
+		if code, body := h.do(http.MethodGet, base, "", ""); code != http.StatusOK || !strings.Contains(body, "slow@") {
+			t.Errorf("after a write whose body arrived slowly: %d %s, want it made", code, body)
+		}
+	})
+	t.Run("body ended after the write deadline", func(t *testing.T) {
+		// The server judges a body's end on the machine's clock: the client is slower than the
+		// write timeout on it (a stall only makes it slower), and on the test's clock.
+		const writeTimeout = 100 * time.Millisecond
+		h, srv, cl := slowBodyServer(t, writeTimeout, func(*testClock) {})
+		resp, err := slowPatch(t, h, srv, cl, "too-slow@example.se", func() {
+			time.Sleep(writeTimeout + writeTimeout/4) // a slow client, not a synchronisation
+			cl.clock.Advance(writeTimeout + writeTimeout/4)
+		})
+		if err == nil && resp.StatusCode < 400 {
+			t.Errorf("a write whose body ended after the write deadline: %s, want no answer or a refusal", resp.Status)
+		}
+		if code, body := h.do(http.MethodGet, base, "", ""); code != http.StatusOK || strings.Contains(body, "too-slow@") {
+			t.Errorf("after a write whose body ended after the write deadline: %d %s, want it not made", code, body)
+		}
+	})
 }

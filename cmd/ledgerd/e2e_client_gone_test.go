@@ -63,20 +63,10 @@ func TestE2EConnectClientGoneIsNo5xx(t *testing.T) {
 	}
 	// An empty body: net/http notices a client gone only once the body is read, and the
 	// look-up reads it after the token is checked.
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.base+connectPath(demoLedger, "9000"), nil)
+	req, _ := http.NewRequest(http.MethodPost, s.base+connectPath(demoLedger, "9000"), nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := (&http.Client{Transport: newTestTransport(true)}).Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-fetching // the look-up's token waits for the refetch, which the identity provider holds
-	cancel()
-	if err := <-done; err == nil {
+	// The look-up's token waits for the refetch, which the identity provider holds.
+	if err := goneWhile(&http.Client{Transport: newTestTransport(true)}, req, fetching); err == nil {
 		t.Fatal("the look-up was answered although its client went away while the JWK Set was held")
 	}
 	s.stop(t) // waits for the look-up's handler: its request is recorded
@@ -106,4 +96,23 @@ func TestE2EConnectClientGoneIsNo5xx(t *testing.T) {
 	if errs := errorLines(s.logs.String()); errs != "" {
 		t.Errorf("the look-up whose client went away was logged as an error:\n%s", errs)
 	}
+}
+
+// goneWhile sends req with client in the background and goes away — cancels it — once waiting
+// has a value or is closed (the server holds the request: the test's stand-in for what it waits
+// on says so). It returns what the client got: nil when it was answered all the same.
+func goneWhile(client *http.Client, req *http.Request, waiting <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(req.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req.WithContext(ctx))
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-waiting
+	cancel()
+	return <-done
 }

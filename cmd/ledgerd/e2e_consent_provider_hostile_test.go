@@ -5,7 +5,6 @@ package main
 // a client that goes away while the provider is asked leaves nothing half-done.
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -109,21 +108,10 @@ func TestE2ECardVerificationProviderMisbehaving(t *testing.T) {
 		<-r.Context().Done() // ledgerd went away: its request's context ended with the client's
 		close(gone)
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.base+registrationPath(demoLedger, no), strings.NewReader(start))
+	req, _ := http.NewRequest(http.MethodPost, s.base+registrationPath(demoLedger, no), strings.NewReader(start))
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Content-Type", "application/json")
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-asked
-	cancel()
-	<-done
+	goneWhile(http.DefaultClient, req, asked)
 	<-gone
 	nothingRecorded(t)
 	setAnswer(created(`{"reference":"ref-after","redirectUrl":"https://provider.example/checkout/after"}`))

@@ -19,18 +19,22 @@ func TestE2EReaderConsumerDeleted(t *testing.T) {
 	tok := s.token
 	expectStatus(t, s.createCustomer(t, tok, newCustomer("7000", "First")), http.StatusCreated)
 	reader, _ := startReaderOf(t, s)
-	waitFor(t, "the reader to hold 7000", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, "7000"), tok, nil).Status == http.StatusOK
-	})
-	js, closeJS := jetStreamAt(t, s.m.NATSURL())
-	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	defer func() {
 		if t.Failed() {
 			t.Logf("reader log:\n%s", reader.logs.String())
 		}
 	}()
+	// The waits below are bounded only by the test's own deadline (go test -timeout), ended a
+	// little before it so that a reader that never resumes fails with its log.
+	ctx := t.Context()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Until(d)/10))
+		defer cancel()
+	}
+	readerCaughtUp(ctx, t, s, reader, "the writer's first event")
+	js, closeJS := jetStreamAt(t, s.m.NATSURL())
+	defer closeJS()
 	name := reader.m.reader.id + "_projections"
 	for i := range 3 {
 		// The reader may not have made it again yet after the last deletion: it notices a
@@ -44,11 +48,19 @@ func TestE2EReaderConsumerDeleted(t *testing.T) {
 		}
 		expectStatus(t, s.do(t, http.MethodPatch, customersPath(demoLedger, "7000"), tok, fmt.Sprintf(`{"emailAddress":"v%d@example.org"}`, i)), http.StatusOK)
 	}
-	last := customersPath(demoLedger, "7129")
-	for deadline := time.Now().Add(2 * time.Minute); reader.do(t, http.MethodGet, last, tok, nil).Status != http.StatusOK; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the reader did not resume after its consumer was deleted")
-		}
-	}
+	readerCaughtUp(ctx, t, s, reader, "every event after its consumer was deleted")
 	converge(t, s, []*testServer{reader}, tok, append(customerPaths("7000", "7129"), "/ledger/customer/v1/1000/events?limit=1000"))
+}
+
+// readerCaughtUp waits until the reader's read models have applied the writer's last event
+// (ctx ends the wait: a failure).
+func readerCaughtUp(ctx context.Context, t *testing.T, writer, reader *testServer, what string) {
+	t.Helper()
+	head, err := writer.m.store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.m.runner.WaitFor(ctx, head); err != nil {
+		t.Fatalf("the reader did not apply %s (position %d): %v (it has applied %d)", what, head, err, reader.m.runner.Position())
+	}
 }

@@ -139,15 +139,18 @@ type jwksServer struct {
 	keys    []jwk
 	status  int
 	fetches atomic.Int32
+	fetched chan struct{} // closed (and replaced) as a fetch is counted
 }
 
 func newJWKSServer(t *testing.T, keys ...jwk) *jwksServer {
 	t.Helper()
-	s := &jwksServer{keys: keys, status: http.StatusOK}
+	s := &jwksServer{keys: keys, status: http.StatusOK, fetched: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fetches.Add(1)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		close(s.fetched)
+		s.fetched = make(chan struct{})
 		if s.status != http.StatusOK {
 			w.WriteHeader(s.status)
 			return
@@ -157,6 +160,19 @@ func newJWKSServer(t *testing.T, keys ...jwk) *jwksServer {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// awaitFetches returns once the set has been fetched n times in all.
+func (s *jwksServer) awaitFetches(n int32) {
+	for {
+		s.mu.Lock()
+		fetched := s.fetched
+		s.mu.Unlock()
+		if s.fetches.Load() >= n {
+			return
+		}
+		<-fetched
+	}
 }
 
 func (s *jwksServer) setKeys(keys ...jwk) {

@@ -173,12 +173,10 @@ func TestHTTPTimeoutAndDown(t *testing.T) {
 	t.Cleanup(slow.Close)
 	t.Cleanup(func() { close(release) })
 	r, _ := popreg.NewHTTP(popreg.HTTPConfig{URL: slow.URL, Timeout: 50 * time.Millisecond})
-	start := time.Now()
+	// The register holds the request until the test ends: only the timeout can end it (without
+	// it, the test runs into go test's -timeout, not into a bound a stalled machine exceeds).
 	if _, err := r.Person(context.Background(), tolvan); !errors.Is(err, popreg.ErrUnavailable) {
 		t.Fatalf("slow register: %v, want ErrUnavailable", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("the timeout did not apply: %v", d)
 	}
 
 	down := httptest.NewServer(http.NotFoundHandler())
