@@ -326,3 +326,86 @@ func TestForgetAfterAKeyStoreRestore(t *testing.T) {
 	bus.stop()
 	checkNoWrappedKey(t, natsDir, live.Wrapped)
 }
+
+// TestPublisherSeesARollbackUnderIt: the NATS server loses its unsynced tail — the forgotten
+// customer's tombstone among it — and starts again while the writer runs: the publisher's
+// connection reconnects, and its bucket stays open. Whether it next publishes nothing (a round
+// of Run after its 30 s wait) or a new customer's key, it must see that the stream went back and
+// publish the tombstone again; a new key put first would otherwise lift the stream's last
+// sequence to what the key store recorded, hiding the loss for good.
+func TestPublisherSeesARollbackUnderIt(t *testing.T) {
+	for _, newKey := range []bool{false, true} {
+		name := "idle"
+		if newKey {
+			name = "a new key"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newForgetFixture(t)
+			live, synced := filepath.Join(f.dir, "nats"), filepath.Join(f.dir, "nats-synced")
+			bus := startBus(t, live)
+			js, nc := bus.connect()
+			pub := f.publisher(t, js)
+			publishAll(t, pub, f.keys)
+			gone := f.subjects[1]
+			wrapped, _, _ := f.keys.Record(gone)
+
+			// What the disk holds of the NATS store when it loses power: everything up to here.
+			bus.stop()
+			copyDir(t, live, synced)
+			bus.start(live)
+			waitUntil(t, "the publisher's connection to reconnect", func() bool { return nc.Stats().Reconnects >= 1 && nc.IsConnected() })
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := f.keys.Destroy(ctx, gone); err != nil {
+				t.Fatal(err)
+			}
+			publishAll(t, pub, f.keys)
+
+			// The power comes back: the store as last synced, the writer still running.
+			bus.stop()
+			bus.start(synced)
+			waitUntil(t, "the publisher's connection to reconnect again", func() bool { return nc.Stats().Reconnects >= 2 && nc.IsConnected() })
+			if newKey {
+				f.subjects = append(f.subjects, "1000/customers/4")
+				if _, err := f.keys.DataKey(ctx, "1000/customers/4", true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			publishAll(t, pub, f.keys)
+			checkBus(t, js, f, gone)
+			bus.stop()
+			checkNoWrappedKey(t, synced, wrapped.Wrapped)
+		})
+	}
+}
+
+// TestPublisherSeesItsStreamMadeAgain: the bucket's stream is deleted and made again while the
+// publisher holds it open (an operator's doing; a reconnect is not needed): the new stream's
+// sequences start again below what the key store recorded as acknowledged. The publisher's next
+// put is acknowledged at such a sequence, and it must publish every record again — every key
+// and the tombstone were lost with the old stream.
+func TestPublisherSeesItsStreamMadeAgain(t *testing.T) {
+	f := newForgetFixture(t)
+	bus := startBus(t, filepath.Join(f.dir, "nats"))
+	js, _ := bus.connect()
+	pub := f.publisher(t, js)
+	gone := f.subjects[1]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := f.keys.Destroy(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	publishAll(t, pub, f.keys)
+	if err := js.DeleteStream(ctx, "KV_"+keysync.DefaultBucket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keysync.Bucket(ctx, js, keysync.DefaultBucket, 1); err != nil {
+		t.Fatal(err)
+	}
+	f.subjects = append(f.subjects, "1000/customers/4")
+	if _, err := f.keys.DataKey(ctx, "1000/customers/4", true); err != nil {
+		t.Fatal(err)
+	}
+	publishAll(t, pub, f.keys)
+	checkBus(t, js, f, gone)
+}
