@@ -1,6 +1,8 @@
 package personal_test
 
 import (
+	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
@@ -74,5 +76,41 @@ func BenchmarkSealOpenState(b *testing.B) {
 		if _, err := p.OpenState(ctx, stream, sealed); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkForgetEvictions is what a forget asks of the writer's key store before it destroys
+// the key: three evictions of a key in memory (the customer projection's and the audit index's,
+// as they apply CustomerForgotten, then the forget handler's), per forgotten customer.
+func BenchmarkForgetEvictions(b *testing.B) {
+	s, err := personal.OpenStore(filepath.Join(b.TempDir(), "keys.db"), ring(b, masterA), personal.StoreOptions{DeferCreates: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var subjects []string
+	made := func(from int) { // another thousand customers, their keys in memory
+		b.StopTimer()
+		defer b.StartTimer()
+		subjects = subjects[:0]
+		for i := range 1000 {
+			sub := fmt.Sprintf("1000/customers/%d", from+i)
+			if _, err := s.DataKey(ctx, sub, true); err != nil {
+				b.Fatal(err)
+			}
+			subjects = append(subjects, sub)
+		}
+		if err := s.CommitPending(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		if i%1000 == 0 {
+			made(i)
+		}
+		sub := subjects[i%1000]
+		s.Evict(sub)
+		s.Evict(sub)
+		s.Evict(sub)
 	}
 }

@@ -464,9 +464,26 @@ func (s *Store) unwrap(rec KeyRecord) (*DataKey, error) {
 
 // Evict implements KeySource: the subject's key is dropped from memory and, until Destroy
 // destroys it, answered as destroyed (unless it is destroyed already: a rebuild evicts every
-// forgotten customer of the log).
+// forgotten customer of the log, and they are not held for ever).
+//
+// Only a subject neither held forgotten already nor with its key in memory costs a read of its
+// record: a forget evicts its customer three times (the customer projection and the audit index
+// as they apply it, then the forget handler), its key in memory the first time (the forget's
+// command opened the customer) — no read, and so no wait behind another forget's rewrite of the
+// file (Destroy holds s.mu) inside a read model's transaction. A key in memory is a live one:
+// Destroy drops it before it writes the tombstone, and nothing caches a destroyed key.
 func (s *Store) Evict(subject string) {
-	if rec, found, err := s.Record(subject); err != nil || (found && !rec.Destroyed) {
+	s.forgottenMu.Lock()
+	_, held := s.forgotten[subject]
+	s.forgottenMu.Unlock()
+	live := false
+	if !held {
+		if _, live = s.cache.get(subject); !live {
+			rec, found, err := s.Record(subject)
+			live = err != nil || (found && !rec.Destroyed)
+		}
+	}
+	if live { // marked before the key is dropped: see unwrap
 		s.forgottenMu.Lock()
 		if s.forgotten == nil {
 			s.forgotten = make(map[string]struct{})

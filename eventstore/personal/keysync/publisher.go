@@ -25,6 +25,10 @@ type Publisher struct {
 	// failure so the next attempt opens them again.
 	kv     jetstream.KeyValue
 	stream jetstream.Stream
+	// reconnects is the connection's reconnect count when the bucket was opened: a later one
+	// may be a NATS server started again on a store that lost its unsynced tail, which the
+	// bucket's checks at open (refillIfRolledBack, refillIfLost) must see.
+	reconnects uint64
 
 	stuckAfter time.Duration
 	mu         sync.Mutex
@@ -146,7 +150,13 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 		}
 	}()
 	opened := false
+	if p.kv != nil && p.reconnected() {
+		p.kv, p.stream = nil, nil // the server may have come back without what it acknowledged
+	}
 	if p.kv == nil {
+		if nc := p.js.Conn(); nc != nil { // read first: a reconnect while opening is seen next time
+			p.reconnects = nc.Stats().Reconnects
+		}
 		opCtx, cancel := context.WithTimeout(ctx, 2*opWait)
 		defer cancel()
 		if p.kv, err = Bucket(opCtx, p.js, p.bucket, p.replicas); err != nil {
@@ -174,22 +184,45 @@ func (p *Publisher) publishPending(ctx context.Context) (err error) {
 			}
 			return nil
 		}
-		done, seq, slow, err := p.publishNew(ctx, pending)
+		reached, err := p.keys.BusSeq()
+		if err != nil {
+			return err
+		}
+		done, seq, low, slow, err := p.publishNew(ctx, pending)
 		if err != nil {
 			return err
 		}
 		for _, r := range slow {
-			s, err := publishOne(ctx, kv, stream, r)
+			s, put, err := publishOne(ctx, kv, stream, r)
 			if err != nil {
 				p.published(done, seq) // keep what is on the bus; the rest is tried again
 				return fmt.Errorf("keysync: publishing the key of %s: %w", r.Subject, err)
 			}
 			done, seq = append(done, r), max(seq, s)
+			if put && (low == 0 || s < low) {
+				low = s
+			}
 		}
 		if err := p.published(done, seq); err != nil {
 			return err
 		}
+		if low != 0 && low <= reached {
+			// A healthy stream acknowledges every new message above every earlier one. This one
+			// went back (its store rolled back under the open bucket, or it was deleted and made
+			// again), and what it lost — a forgotten customer's tombstone, with the wrapped key
+			// it replaced back in the bucket — is marked published: every record again, before
+			// newer sequences pass the recorded one and hide the loss.
+			p.log.Warn("keysync: the key bus acknowledged a change below one it acknowledged before (its NATS store rolled back, or the bucket was made again?); publishing every key again",
+				"acknowledgedNow", low, "acknowledgedBefore", reached)
+			return p.refill(ctx, kv, stream)
+		}
 	}
+}
+
+// reconnected reports whether the connection reconnected since the bucket was opened.
+func (p *Publisher) reconnected() bool {
+	nc := p.js.Conn()
+	return nc != nil && nc.Stats().Reconnects != p.reconnects
 }
 
 // published marks recs published, the stream having acknowledged them up to sequence seq (the
@@ -267,12 +300,12 @@ func (p *Publisher) refill(ctx context.Context, kv jetstream.KeyValue, stream je
 			}
 			return p.keys.SetBusSeq(info.State.LastSeq)
 		}
-		_, _, slow, err := p.publishNew(ctx, recs)
+		_, _, _, slow, err := p.publishNew(ctx, recs)
 		if err != nil {
 			return err
 		}
 		for _, r := range slow {
-			if _, err := publishOne(ctx, kv, stream, r); err != nil {
+			if _, _, err := publishOne(ctx, kv, stream, r); err != nil {
 				return fmt.Errorf("keysync: publishing the key of %s again: %w", r.Subject, err)
 			}
 		}
@@ -286,9 +319,10 @@ const pendingBatch = 256
 // publishNew publishes the first revisions among recs (new customers' keys: nearly every change)
 // together, without waiting for each acknowledgement in turn: each is put only if its key has no
 // entry yet (expected last subject sequence 0), so a retry after a lost acknowledgement cannot
-// replace anything. It returns the records now on the bus and those left to the one-by-one path
-// (later revisions, tombstones, and first revisions whose entry exists already).
-func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (done []personal.KeyRecord, seq uint64, slow []personal.KeyRecord, err error) {
+// replace anything. It returns the records now on the bus, the highest and lowest sequences that
+// acknowledged them (0: none), and those left to the one-by-one path (later revisions,
+// tombstones, and first revisions whose entry exists already).
+func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (done []personal.KeyRecord, seq, low uint64, slow []personal.KeyRecord, err error) {
 	type put struct {
 		r personal.KeyRecord
 		f jetstream.PubAckFuture
@@ -301,12 +335,12 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 		}
 		value, err := encodeEntry(r)
 		if err != nil {
-			return nil, 0, nil, err
+			return nil, 0, 0, nil, err
 		}
 		msg := &nats.Msg{Subject: "$KV." + p.bucket + "." + entryKey(r.Subject), Data: value}
 		f, err := p.js.PublishMsgAsync(msg, jetstream.WithExpectLastSequencePerSubject(0))
 		if err != nil {
-			return nil, 0, nil, err
+			return nil, 0, 0, nil, err
 		}
 		puts = append(puts, put{r, f})
 	}
@@ -320,6 +354,9 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 			done = append(done, pu.r)
 			if ack != nil {
 				seq = max(seq, ack.Sequence)
+				if low == 0 || ack.Sequence < low {
+					low = ack.Sequence
+				}
 			}
 		case err := <-pu.f.Err():
 			var apiErr *jetstream.APIError
@@ -329,47 +366,53 @@ func (p *Publisher) publishNew(ctx context.Context, recs []personal.KeyRecord) (
 				continue
 			}
 			p.published(done, seq)
-			return nil, 0, nil, fmt.Errorf("keysync: publishing the key of %s: %w", pu.r.Subject, err)
+			return nil, 0, 0, nil, fmt.Errorf("keysync: publishing the key of %s: %w", pu.r.Subject, err)
 		case <-ackCtx.Done():
 			p.published(done, seq)
-			return nil, 0, nil, fmt.Errorf("keysync: waiting for the bus to acknowledge the key of %s: %w", pu.r.Subject, ackCtx.Err())
+			return nil, 0, 0, nil, fmt.Errorf("keysync: waiting for the bus to acknowledge the key of %s: %w", pu.r.Subject, ackCtx.Err())
 		}
 	}
-	return done, seq, slow, nil
+	return done, seq, low, slow, nil
 }
 
 // opWait bounds the wait for an answer from NATS: a batch's acknowledgements, or a request.
 const opWait = 10 * time.Second
 
 // publishOne is publish with its requests bounded by opWait.
-func publishOne(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) (uint64, error) {
+func publishOne(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) (uint64, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*opWait) // up to three requests
 	defer cancel()
 	return publish(ctx, kv, stream, r)
 }
 
 // publish puts a record's current revision in the bucket and returns the stream sequence that
-// holds it. The message holding the previous revision is erased first (overwritten on disk), so
-// a destroyed or re-wrapped key leaves nothing behind; the bucket keeps one message per subject.
-func publish(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) (uint64, error) {
+// holds it, and whether it put it now (not: the bus held it already). The message holding the
+// previous revision is erased first (overwritten on disk), so a destroyed or re-wrapped key
+// leaves nothing behind; the bucket keeps one message per subject.
+//
+// Cut short — the process killed after the erasure, or after the put — the record is still
+// pending when the writer starts again, and publish runs again: it finds no entry and puts the
+// record, or finds it and leaves it (TestForgetCutShortOnTheKeyBus).
+func publish(ctx context.Context, kv jetstream.KeyValue, stream jetstream.Stream, r personal.KeyRecord) (uint64, bool, error) {
 	key := entryKey(r.Subject)
 	old, err := kv.Get(ctx, key)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 	case err != nil:
-		return 0, err
+		return 0, false, err
 	default:
 		prev, err := decodeEntry(r.Subject, old.Value())
 		if err == nil && prev.Rev >= r.Rev {
-			return old.Revision(), nil // published already (a retry after a lost acknowledgement)
+			return old.Revision(), false, nil // published already (a retry after a lost acknowledgement)
 		}
 		if err := stream.SecureDeleteMsg(ctx, old.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return 0, err
+			return 0, false, err
 		}
 	}
 	value, err := encodeEntry(r)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return kv.Put(ctx, key, value)
+	seq, err := kv.Put(ctx, key, value)
+	return seq, err == nil, err
 }
