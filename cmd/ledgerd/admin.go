@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/nordledger/ledger/internal/admin"
@@ -38,9 +37,7 @@ func (m *Main) startAdmin() error {
 			return fmt.Errorf("admin socket: %w", err)
 		}
 	}
-	old := syscall.Umask(0o177) // the socket is created 0600: ledgerd's user only
-	l, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	l, err := admin.Listen(path) // mode 0600: ledgerd's user only
 	if err != nil {
 		return fmt.Errorf("admin socket %s: %w", path, err)
 	}
