@@ -36,22 +36,23 @@ var adminAnswerWithin = 30 * time.Second
 
 // adminClient returns an HTTP client of the admin socket, or nil when no ledgerd listens there
 // (no socket file, or nobody behind it). Its requests fail when ledgerd does not begin to answer
-// within adminAnswerWithin (a rotation's answer, which comes at its end, sets no bound:
-// rotateClient).
-func (a *adminFlags) adminClient(ctx context.Context) (*http.Client, error) {
+// within answerWithin (0: no bound — a rotation's answer comes at its end), and carry the
+// environment's trace context (env.traced).
+func (a *adminFlags) adminClient(e *env, answerWithin time.Duration) (*http.Client, error) {
 	d := a.dir()
 	d.AdminSocket = a.socket
 	path := d.AdminSocketPath()
 	if path == "" {
 		return nil, nil
 	}
-	dctx, cancel := context.WithTimeout(ctx, adminAnswerWithin)
+	dctx, cancel := context.WithTimeout(e.ctx, adminAnswerWithin)
 	defer cancel()
 	client, err := admin.Dial(dctx, path)
 	if client != nil {
 		if t, ok := client.Transport.(*http.Transport); ok {
-			t.ResponseHeaderTimeout = adminAnswerWithin
+			t.ResponseHeaderTimeout = answerWithin
 		}
+		client.Transport = e.traced(client.Transport)
 	}
 	return client, err
 }

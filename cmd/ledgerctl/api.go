@@ -41,6 +41,10 @@ finds it: --secret, --secret-file, $LEDGERD_JWT_SECRET, data/jwt-secret
 history of a customer with a protected identity needs a token with the
 population-register scope as well.
 
+With $TRACEPARENT (and $TRACESTATE) set, as OpenTelemetry's environment
+carriers set them, the requests carry them as traceparent and tracestate:
+ledgerd continues that trace (an invalid value is not sent; stderr says so).
+
 Exit status: 0 ok; 1 ledgerd refused the request (401, 403, 404, 400: the
 problem's detail is printed) or could not be reached; 2 a usage error.
 `
@@ -171,7 +175,7 @@ func newAPIClient(e *env, a *apiFlags) (*apiClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &apiClient{base: strings.TrimSuffix(a.url, "/"), token: tok, client: &http.Client{Timeout: a.timeout}}, nil
+	return &apiClient{base: strings.TrimSuffix(a.url, "/"), token: tok, client: &http.Client{Timeout: a.timeout, Transport: e.traced(nil)}}, nil
 }
 
 // ledgerPath is the path of a ledger route.

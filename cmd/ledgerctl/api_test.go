@@ -30,8 +30,13 @@ type ledgerAPI struct {
 	clock      *testClock
 
 	mu       sync.Mutex
-	requests []string // the paths and queries of the GET requests served
+	requests []string    // the paths and queries of the GET requests served
+	traces   []traceSeen // the trace context of the GET requests served
 }
+
+// traceSeen is the trace context of a request the API served: the traceparent and tracestate
+// headers it came with, and the traceresponse it was answered (the request's span).
+type traceSeen struct{ parent, state, response string }
 
 // testClock is the API's clock, moved by the test.
 type testClock struct {
@@ -102,9 +107,19 @@ func startAPI(t *testing.T) *ledgerAPI {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
+			seen := traceSeen{parent: r.Header.Get("traceparent"), state: r.Header.Get("tracestate")}
 			a.mu.Lock()
 			a.requests = append(a.requests, r.URL.RequestURI())
+			a.traces = append(a.traces, seen)
+			i := len(a.traces) - 1
 			a.mu.Unlock()
+			w = &answerSpy{ResponseWriter: w, answer: func(h http.Header) { // before the client can have it
+				a.mu.Lock()
+				defer a.mu.Unlock()
+				if i < len(a.traces) {
+					a.traces[i].response = h.Get("traceresponse")
+				}
+			}}
 		}
 		api.ServeHTTP(w, r)
 	}))
@@ -118,6 +133,26 @@ func startAPI(t *testing.T) *ledgerAPI {
 	})
 	return a
 }
+
+// answerSpy hands the answer's header to answer when the handler begins to answer.
+type answerSpy struct {
+	http.ResponseWriter
+	answer func(http.Header)
+	told   bool
+}
+
+func (s *answerSpy) tell() {
+	if !s.told {
+		s.told = true
+		s.answer(s.Header())
+	}
+}
+
+func (s *answerSpy) WriteHeader(code int) { s.tell(); s.ResponseWriter.WriteHeader(code) }
+
+func (s *answerSpy) Write(b []byte) (int, error) { s.tell(); return s.ResponseWriter.Write(b) }
+
+func (s *answerSpy) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // token mints a token of the API's secret.
 func (a *ledgerAPI) token(t *testing.T, sub string, ledgers []string, scopes ...string) string {
@@ -161,7 +196,17 @@ func (a *ledgerAPI) served() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := a.requests
-	a.requests = nil
+	a.requests, a.traces = nil, nil
+	return r
+}
+
+// tracesSeen returns the trace context of the GET requests served since the last call (of it
+// or served).
+func (a *ledgerAPI) tracesSeen() []traceSeen {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.traces
+	a.requests, a.traces = nil, nil
 	return r
 }
 

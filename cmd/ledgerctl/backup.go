@@ -123,7 +123,7 @@ func backup(e *env, f *backupFlags) (sum backupSummary, err error) {
 		}
 	}()
 	start := e.now()
-	client, err := f.adminClient(e.ctx)
+	client, err := f.adminClient(e, adminAnswerWithin)
 	if err != nil {
 		return sum, err
 	}

@@ -150,7 +150,7 @@ func (f *consumerFlags) openDisclosures(readOnly bool) (*disclosure.Store, error
 }
 
 func changeGrant(e *env, f *consumerFlags, grant bool) (disclosure.Grant, error) {
-	client, err := f.adminClient(e.ctx)
+	client, err := f.adminClient(e, adminAnswerWithin)
 	if err != nil {
 		return disclosure.Grant{}, err
 	}
@@ -177,7 +177,7 @@ func changeGrant(e *env, f *consumerFlags, grant bool) (disclosure.Grant, error)
 
 func listGrants(e *env, f *consumerFlags) (admin.Grants, error) {
 	var list admin.Grants
-	client, err := f.adminClient(e.ctx)
+	client, err := f.adminClient(e, adminAnswerWithin)
 	if err != nil {
 		return list, err
 	}

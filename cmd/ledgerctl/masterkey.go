@@ -127,15 +127,12 @@ func keysNotRead(e *env, rep personal.RotateReport, online bool) error {
 }
 
 func rotate(e *env, f *masterKeyFlags) (rep personal.RotateReport, online bool, err error) {
-	client, err := f.adminClient(e.ctx)
+	// ledgerd answers once the rotation is done, however many keys it re-wraps: no bound.
+	client, err := f.adminClient(e, 0)
 	if err != nil {
 		return rep, false, err
 	}
 	if client != nil {
-		// ledgerd answers once the rotation is done, however many keys it re-wraps.
-		if t, ok := client.Transport.(*http.Transport); ok {
-			t.ResponseHeaderTimeout = 0
-		}
 		rep, err = rotateOnline(e.ctx, client)
 		return rep, true, err
 	}

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -29,6 +31,9 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	// trace is the trace context sent to ledgerd, read from the environment once (trace.go).
+	traceOnce sync.Once
+	trace     http.Header
 }
 
 // command is one "ledgerctl <name>" subcommand. Add new ones to commands.

@@ -150,7 +150,7 @@ func tail(e *env, f *tailFlags) error {
 			return err
 		}
 		if p.opener, err = consumer.NewOpener(consumer.OpenerConfig{URL: f.api.url, Token: consumer.StaticToken(tok),
-			Client: &http.Client{Timeout: f.api.timeout}}); err != nil {
+			Client: &http.Client{Timeout: f.api.timeout, Transport: e.traced(nil)}}); err != nil {
 			return err
 		}
 		p.ctx = e.ctx

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/nordledger/ledger/internal/admin"
@@ -38,9 +37,7 @@ func (m *Main) startAdmin() error {
 			return fmt.Errorf("admin socket: %w", err)
 		}
 	}
-	old := syscall.Umask(0o177) // the socket is created 0600: ledgerd's user only
-	l, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	l, err := admin.Listen(path) // mode 0600: ledgerd's user only
 	if err != nil {
 		return fmt.Errorf("admin socket %s: %w", path, err)
 	}
@@ -49,7 +46,12 @@ func (m *Main) startAdmin() error {
 	mux.HandleFunc("GET "+admin.BackupKeys, m.backupKeys)
 	mux.HandleFunc("POST "+admin.RotateMasterKeys, m.rotateMasterKeys)
 	m.adminConsumerRoutes(mux) // consumers.go
-	m.admin = &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	m.admin = &http.Server{
+		Handler:           boundBody(mux),
+		ReadHeaderTimeout: adminHeaderTimeout,
+		IdleTimeout:       adminIdleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
 	m.adminListener = l
 	m.wg.Add(1)
 	go func() {
@@ -60,6 +62,57 @@ func (m *Main) startAdmin() error {
 	}()
 	m.log.Info("operator routes on the admin socket", "socket", path)
 	return nil
+}
+
+// The admin socket's bounds on a client that stops half way (variables for the tests): the
+// socket is ledgerd's user's (0600), but a client stuck mid-request — a ledgerctl stopped with
+// Ctrl-Z, a script's connection left open — held a connection and its goroutine for as long as
+// it lived (TestE2EAdminSocketCutsStuckClients). None bounds a request's whole read or its
+// answer, as http.Server's ReadTimeout and WriteTimeout would: a backup streams its copy for as
+// long as it takes (each of its writes bounded by -backup-stall-timeout: backupWriter), and a
+// rotation answers at its end, however many keys it re-wraps. A ReadTimeout's deadline would
+// also stay on the connection while the handler runs: the server's read that watches for the
+// client going away fails at it and cancels the request's context.
+var (
+	// adminHeaderTimeout bounds reading a request's line and header (ledgerctl sends them at once).
+	adminHeaderTimeout = 10 * time.Second
+	// adminBodyTimeout bounds reading a request's body (a grant's is a few hundred bytes).
+	adminBodyTimeout = 30 * time.Second
+	// adminIdleTimeout closes a connection that sends no next request for so long.
+	adminIdleTimeout = time.Minute
+)
+
+// boundBody bounds how long reading a request's body may take (adminBodyTimeout): its read
+// deadline is lifted once the handler has read the body to its end (deadlineBody), before
+// the handler goes on.
+func boundBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			if rc.SetReadDeadline(time.Now().Add(adminBodyTimeout)) == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody is a request's body whose read deadline (boundBody) is lifted at its end: the
+// server reads on from there to notice a client that goes away, and a deadline left for that
+// read would cancel the request's context when it passes.
+type deadlineBody struct {
+	io.ReadCloser
+	rc     *http.ResponseController
+	lifted bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.lifted { // not at a failed read: the server's discard of the rest stays bounded
+		b.lifted = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // stopAdmin closes the admin socket (in-flight backups are cut: ledgerctl reports them failed).

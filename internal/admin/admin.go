@@ -1,6 +1,7 @@
 // Package admin is the protocol of ledgerd's operator routes, served on a Unix socket in its data
 // directory (ledgerd's own user may use it, nobody over the network): the routes, their bodies
-// and errors, which ledgerd serves (cmd/ledgerd/admin.go) and ledgerctl asks (Dial).
+// and errors, which ledgerd serves (cmd/ledgerd/admin.go) on the socket Listen makes, and
+// ledgerctl asks (Dial).
 package admin
 
 import (
