@@ -87,6 +87,10 @@ type Options struct {
 	// PrintToken prints a development token at start when the secret is generated or read from
 	// the data dir (not when given explicitly).
 	PrintToken bool
+	// Ignored are the settings given (by flag or environment variable) that this ledgerd does not
+	// use in its role or mode, each as "-flag (VARIABLE): why" (flags_role.go); Run logs them in
+	// one warning at start.
+	Ignored []string
 }
 
 // ParseFlags reads options from args and the environment.
@@ -153,11 +157,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	// The header timeout not given follows a read timeout given below its default: the headers
 	// are part of the request (HTTPLimits.validate refuses one given above it).
-	headerGiven := false
-	fs.Visit(func(f *flag.Flag) { headerGiven = headerGiven || f.Name == "http-read-header-timeout" })
-	if !headerGiven && o.HTTP.ReadTimeout > 0 {
+	given := map[string]bool{} // by flag or environment variable (fromEnv sets them), not defaults
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["http-read-header-timeout"] && o.HTTP.ReadTimeout > 0 {
 		o.HTTP.ReadHeaderTimeout = min(o.HTTP.ReadHeaderTimeout, o.HTTP.ReadTimeout)
 	}
+	o.Ignored = o.unusedGiven(given) // flags_role.go
 	return o.validate()
 }
 

@@ -69,6 +69,11 @@ func TestParseFlagsTakesTheComposeSettings(t *testing.T) {
 		if o.Role != role || o.NATSURL != env["LEDGERD_NATS_URL"] || o.ReaderID != env["LEDGERD_READER_ID"] || o.DataDir != env["LEDGERD_DATA_DIR"] {
 			t.Errorf("%s: role %q, nats url %q, reader id %q, data dir %q: not the environment's", name, o.Role, o.NATSURL, o.ReaderID, o.DataDir)
 		}
+		// Writer and readers share one environment (x-ledgerd-env): none is given a setting it
+		// does not use (flags_role.go), which it would warn of at start.
+		if len(o.Ignored) > 0 {
+			t.Errorf("%s: given settings it does not use: %q", name, o.Ignored)
+		}
 	}
 	if roles[RoleWriter] == 0 || roles[RoleReader] == 0 {
 		t.Errorf("ledgerd services by role %v: want a writer and readers", roles)

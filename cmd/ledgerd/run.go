@@ -110,6 +110,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	o := m.Options
 	m.logBuf = newLogBuffer(m.LogOutput)
 	m.log = newLogger(m.logBuf, o.LogFormat, o.LogLevel)
+	m.warnIgnored() // flags_role.go
 	m.metrics = newMetrics()
 	if err := m.startTracing(); err != nil { // tracing.go
 		return err
