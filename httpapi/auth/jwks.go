@@ -120,10 +120,7 @@ func (j *jwksKeys) key(ctx context.Context, t *jwt.Token) (any, error) {
 	if err != nil {
 		return key, err
 	}
-	if err := checkKeyStrength(key); err != nil {
-		return nil, err
-	}
-	return key, nil
+	return strongKeys(key) // jwks_limits.go
 }
 
 // join returns the refetch under way, or starts one for t (own).

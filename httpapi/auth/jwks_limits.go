@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"slices"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // MaxJWKSBytes bounds a JWK Set answer: a longer one is not read (a set of a few keys is a few
@@ -97,4 +99,24 @@ func checkKeyStrength(key any) error {
 		return errShortRSAKey
 	}
 	return nil
+}
+
+// strongKeys is key without the RSA keys shorter than MinRSAKeyBits: for a token without "kid",
+// key is the set of keys it is tried against, and such a key leaves the set (errShortRSAKey when
+// no other is left).
+func strongKeys(key any) (any, error) {
+	set, ok := key.(jwt.VerificationKeySet)
+	if !ok {
+		return key, checkKeyStrength(key)
+	}
+	var strong jwt.VerificationKeySet
+	for _, k := range set.Keys {
+		if checkKeyStrength(k) == nil {
+			strong.Keys = append(strong.Keys, k)
+		}
+	}
+	if len(strong.Keys) == 0 && len(set.Keys) > 0 {
+		return nil, errShortRSAKey
+	}
+	return strong, nil
 }
