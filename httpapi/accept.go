@@ -37,7 +37,7 @@ func acceptsJSON(values []string) bool {
 			}
 			q := 1.0
 			if s, ok := params["q"]; ok {
-				if q, err = strconv.ParseFloat(s, 64); err != nil || q < 0 || q > 1 {
+				if q, ok = weightOf(s); !ok {
 					continue
 				}
 			}
@@ -75,6 +75,28 @@ func acceptsJSON(values []string) bool {
 		}
 	}
 	return false
+}
+
+// weightOf reads a media range's weight: a decimal number from 0 to 1 (RFC 9110 §12.4.2), read
+// leniently as digits with at most one "." (".2", as Java's HttpURLConnection writes it). Not
+// what strconv.ParseFloat reads besides — NaN, Inf, a hex float, an exponent, a sign — which
+// would make "q=NaN" a weight no range beats (TestAcceptIgnoresWeightsThatAreNotDecimal).
+func weightOf(s string) (float64, bool) {
+	digits := false
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits = true
+		case c == '.' && !strings.Contains(s[:i], "."):
+		default:
+			return 0, false
+		}
+	}
+	if !digits {
+		return 0, false
+	}
+	q, err := strconv.ParseFloat(s, 64)
+	return q, err == nil && q <= 1
 }
 
 // errNotAcceptable: 406, the request's Accept names no JSON type (acceptsJSON). Its problem is

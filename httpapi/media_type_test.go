@@ -82,3 +82,26 @@ func TestAcceptWithoutJSONIsNotAcceptable(t *testing.T) {
 		t.Errorf("Connect look-up with Accept application/xml: %d %s; want 200 (unchanged)", r.code, r.body)
 	}
 }
+
+// TestAcceptIgnoresWeightsThatAreNotDecimal: a weight is a decimal number from 0 to 1 (RFC 9110
+// §12.4.2; ".2", as Java's HttpURLConnection writes it, is read too). A range whose weight is not
+// one — NaN, Inf, a hex float, an exponent, a sign, all of which strconv.ParseFloat reads — is
+// ignored like a range with the weight "nonsense", and an Accept made only of such ranges is
+// taken as absent. Before, "NaN" was taken as a weight no range could beat: 406 for
+// application/json;q=NaN and */*;q=NaN, while text/html;q=nonsense was 200.
+func TestAcceptIgnoresWeightsThatAreNotDecimal(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999"
+	for _, accept := range []string{"application/json;q=NaN", "*/*;q=NaN", "text/html;q=NaN", "application/json;q=nan",
+		"text/html;q=Inf", "application/json;q=0x0p0", "text/html;q=1e-1", "text/html;q=+0.5", "application/json;q=-0"} {
+		if r := h.raw(t, http.MethodGet, path, map[string]string{"Accept": accept}, nil); r.code != http.StatusOK {
+			t.Errorf("GET with Accept %q: %d %s; want 200 (the weight is not a number: the range is ignored)", accept, r.code, r.body)
+		}
+	}
+	for _, accept := range []string{"text/html;q=0.5", "application/json;q=0.000", "application/json;q=0, text/html;q=NaN"} {
+		if r := h.raw(t, http.MethodGet, path, map[string]string{"Accept": accept}, nil); r.code != http.StatusNotAcceptable {
+			t.Errorf("GET with Accept %q: %d %s; want 406", accept, r.code, r.body)
+		}
+	}
+}
