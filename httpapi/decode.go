@@ -153,8 +153,9 @@ func isJSON(contentType string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// utf8Charset reports whether a (JSON) media type names no charset or UTF-8 ("utf-8", or the
-// common misspelling "utf8"). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
+// utf8Charset reports whether a (JSON) media type names no charset, UTF-8 ("utf-8", or the
+// common misspelling "utf8") or US-ASCII (a subset of UTF-8: such a body reads the same either
+// way, and clients that label ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
 // would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
 // stored as something the client did not mean, so it is refused (unsupportedCharset).
 func utf8Charset(contentType string) bool {
@@ -163,7 +164,7 @@ func utf8Charset(contentType string) bool {
 		return false
 	}
 	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8") || strings.EqualFold(cs, "us-ascii")
 }
 
 // object is a JSON object whose property names are matched case-insensitively (the source

@@ -15,7 +15,7 @@ func TestJSONCharset(t *testing.T) {
 	h := newRouteHarness(t)
 	h.t = t
 	const path = "/ledger/customer/v1/1000/customers/9999"
-	for i, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", `application/json; charset="utf-8"`, "application/json; charset=utf8"} {
+	for i, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", `application/json; charset="utf-8"`, "application/json; charset=utf8", "application/json; charset=US-ASCII"} {
 		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": ct}, []byte(`{"emailAddress":"utf8-`+string(rune('a'+i))+`@example.se"}`))
 		if r.code != http.StatusOK {
 			t.Errorf("PATCH with Content-Type %q: %d %s; want 200", ct, r.code, r.body)
