@@ -746,11 +746,15 @@ func (s *Store) SetBusSeq(seq uint64) error {
 	if s.opts.ReadOnly {
 		return ErrReadOnly
 	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	// Under dbMu, as the writer goroutine takes the held marks (commitWrites): a sequence it held
+	// before this one cannot be written over it afterwards.
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
 	s.marksMu.Lock()
 	s.busSeq = 0
 	s.marksMu.Unlock()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(keyBusSeq, binary.BigEndian.AppendUint64(nil, seq))
 	})

@@ -89,9 +89,10 @@ func (s *Store) CommitPending() error {
 	}
 	s.pendingMu.Unlock()
 
-	marks, seq := s.heldMarks()
-	// As commitWrites: dbMu, not mu (a DataKey holds mu shared while it makes a pending key).
+	// As commitWrites: dbMu, not mu (a DataKey holds mu shared while it makes a pending key), and
+	// the marks taken under it.
 	s.dbMu.Lock()
+	marks, seq := s.heldMarks()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		// A key made before a rotation (Rotate) is wrapped by the current master key as it is

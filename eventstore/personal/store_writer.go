@@ -90,15 +90,18 @@ func (s *Store) runWriter() {
 // commitWrites creates the batch's keys (or finds those made already) and writes the marks held,
 // in one transaction, and answers every creation.
 func (s *Store) commitWrites(batch []*createRequest) {
+	// Not s.mu: DataKey holds it (shared) while it waits for this commit, and a Destroy waiting
+	// for it exclusively would block a second shared hold here: a deadlock. dbMu keeps db from
+	// being swapped by a compaction meanwhile, and the marks are taken under it: a SetBusSeq
+	// (which holds it) between taking them and writing them would otherwise be overwritten by
+	// the higher sequence they held before it.
+	s.dbMu.Lock()
 	marks, seq := s.heldMarks()
 	if len(batch) == 0 && len(marks) == 0 && seq == 0 {
+		s.dbMu.Unlock()
 		return
 	}
 	recs := make([]KeyRecord, len(batch))
-	// Not s.mu: DataKey holds it (shared) while it waits for this commit, and a Destroy waiting
-	// for it exclusively would block a second shared hold here: a deadlock. dbMu keeps db from
-	// being swapped by a compaction meanwhile.
-	s.dbMu.Lock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		// A key made before a rotation (Rotate) is wrapped by the current master key as it is
