@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,30 +10,6 @@ import (
 
 	"github.com/nordledger/ledger/httpapi"
 )
-
-// goneLog hands the middleware's "request" log records ("LEVEL route status") to a channel.
-type goneLog struct{ lines chan string }
-
-func (h goneLog) Enabled(context.Context, slog.Level) bool { return true }
-func (h goneLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h goneLog) WithGroup(string) slog.Handler            { return h }
-func (h goneLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "request" {
-		return nil
-	}
-	var route, status string
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "route":
-			route = a.Value.String()
-		case "status":
-			status = a.Value.String()
-		}
-		return true
-	})
-	h.lines <- r.Level.String() + " " + route + " " + status
-	return nil
-}
 
 // outcomeObserver hands what the server's Observer is told (ledgerd's metrics) to a channel.
 type outcomeObserver chan httpapi.RequestObservation
@@ -72,7 +47,7 @@ func rawRequest(t *testing.T, addr, head, body string, hangUp bool) string {
 // alert on validation failures (a client sending bad requests) fired for dropped connections.
 // A body that is malformed (chunked framing that is not) is still 400 validation.
 func TestBodyCutShortByAGoneClient(t *testing.T) {
-	log, observed := goneLog{make(chan string, 16)}, make(outcomeObserver, 16)
+	log, observed := requestLog{make(chan string, 16)}, make(outcomeObserver, 16)
 	h := buildHarness(t, false, func(cfg *httpapi.Config) {
 		cfg.Logger, cfg.Observer = slog.New(log), observed
 	})
