@@ -56,8 +56,11 @@ type level struct {
 	Server         *procUse  `json:"server,omitempty"`
 	CeilingServer  *procUse  `json:"ceilingServer,omitempty"`
 	ClientCPUCores float64   `json:"clientCpuCores"`
-	Lag            *lagStats `json:"publishLag,omitempty"`
-	RecordBytes    int       `json:"diskCeilingRecordBytes,omitempty"`
+	Lag            *lagStats `json:"publishLag,omitempty"` // absent with --nats-lag=false
+	// Drain is the drain after a write measurement with --nats-lag=false (with the lag watcher
+	// its figures are in Lag).
+	Drain       *drainStats `json:"drain,omitempty"`
+	RecordBytes int         `json:"diskCeilingRecordBytes,omitempty"`
 	// AppendsPerCommit is the event log's mean group-commit size during the service's
 	// measurement; CeilingPerCommit the raw loop's.
 	AppendsPerCommit float64   `json:"appendsPerCommit,omitempty"`
@@ -90,6 +93,7 @@ func newReport(cmd string) *report {
 // runBench is the run command.
 func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err error) {
 	rep := newReport(commandLine())
+	rep.Notes = append(rep.Notes, lagNotes(cfg)...)
 	out, err := outDir(cfg)
 	if err != nil {
 		return err
@@ -167,12 +171,29 @@ func runBench(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 }
 
 // relayBacklogRate is the relay's saturated rate when the bus fell behind level l's writes (nil
-// when it kept up): the level's events over the time from its first request to its last event.
+// when it kept up): the level's events over the time from its first request to its last event
+// (received by the lag watcher, or published by the relay without it).
 func relayBacklogRate(l level) *catchUp {
-	if l.Lag == nil || l.Lag.Missing != 0 || l.Lag.DrainSec <= 2 || l.Lag.Events <= 5000 {
+	d := l.Drain
+	if l.Lag != nil {
+		d = &drainStats{Events: l.Lag.Events, Missing: l.Lag.Missing, DrainSec: l.Lag.DrainSec, SpanSec: l.Lag.SpanSec}
+	}
+	if d == nil || d.Missing != 0 || d.DrainSec <= 2 || d.Events <= 5000 {
 		return nil
 	}
-	return &catchUp{Events: uint64(l.Lag.Events), Seconds: l.Lag.SpanSec, PerSecond: float64(l.Lag.Events) / l.Lag.SpanSec}
+	return &catchUp{Events: uint64(d.Events), Seconds: d.SpanSec, PerSecond: float64(d.Events) / d.SpanSec}
+}
+
+// lagNotes says, with --nats-lag=false, what is not measured.
+func lagNotes(cfg *config) []string {
+	if cfg.NATSLag {
+		return nil
+	}
+	n := []string{"--nats-lag=false: no NATS subscriber on the ledger's events, no publish lag; the drain after writes polled the relay's published position"}
+	if cfg.has("disk") {
+		n = append(n, "--nats-lag=false: the disk ceiling's records are the size of the request bodies (the events' data was not seen)")
+	}
+	return n
 }
 
 func needsSeed(cfg *config) bool {
@@ -219,14 +240,14 @@ func measure(ctx context.Context, s *session, mini *minimalServer, w workload, c
 	for r := 0; r < cfg.Rounds; r++ {
 		salt := conc*1000 + r
 		service := func() error {
-			st, use, cpu, lag, profiles, err := runService(ctx, s, w, conc, salt, r == 0 && cfg.Profile, out)
+			st, use, cpu, lag, drained, profiles, err := runService(ctx, s, w, conc, salt, r == 0 && cfg.Profile, out)
 			if err != nil {
 				return err
 			}
 			st.server, st.clientCPU = use, cpu
 			svcRuns = append(svcRuns, st)
 			if r == 0 {
-				l.Lag, l.Profiles = lag, profiles
+				l.Lag, l.Drain, l.Profiles = lag, drained, profiles
 				sizes = map[string]int{}
 				for op, o := range st.Ops {
 					sizes[op] = int(o.ResponseBytes + 0.5)
@@ -315,7 +336,7 @@ func (l *level) summarise(svcRuns, ceilRuns []runStats) {
 
 // storedPerRequest is what the service stored per request: the event data published per request
 // (from the NATS observer: every event from before the warm-up to after the drain, so per
-// request served in that time), else the request body.
+// request served in that time), else (no observer: --nats-lag=false) the request body.
 func storedPerRequest(st runStats, lag *lagStats) int {
 	if lag != nil && lag.Events > 0 && st.served > 0 {
 		return int(lag.DataBytes*float64(lag.Events)/float64(st.served) + 0.5)
@@ -331,17 +352,21 @@ func storedPerRequest(st runStats, lag *lagStats) int {
 	return int(bytes/n + 0.5)
 }
 
-// runService measures the service once.
-func runService(ctx context.Context, s *session, w workload, conc, salt int, profile bool, out string) (runStats, *procUse, float64, *lagStats, []string, error) {
+// runService measures the service once. After a run that wrote, it waits for the run's events on
+// NATS (--drain-timeout) and returns their publish lag, or without the lag watcher the drain.
+func runService(ctx context.Context, s *session, w workload, conc, salt int, profile bool, out string) (runStats, *procUse, float64, *lagStats, *drainStats, []string, error) {
 	cfg := s.cfg
 	if _, err := s.waitPublished(ctx); err != nil { // no backlog from before
-		return runStats{}, nil, 0, nil, nil, err
+		return runStats{}, nil, 0, nil, nil, nil, err
 	}
 	head0, err := s.head(ctx)
 	if err != nil {
-		return runStats{}, nil, 0, nil, nil, err
+		return runStats{}, nil, 0, nil, nil, nil, err
 	}
-	s.lag.begin(head0)
+	began := time.Now()
+	if s.lag != nil {
+		s.lag.begin(head0)
+	}
 	m0, _ := scrapeMetrics(ctx, s.metrics, s.base)
 	t := &target{client: newHTTPClient(conc), base: s.base, token: s.svc.token, randomCorrelation: cfg.CorrelationIDs == "random"}
 	defer t.client.CloseIdleConnections()
@@ -370,18 +395,27 @@ func runService(ctx context.Context, s *session, w workload, conc, salt int, pro
 	<-profDone
 	head1, err := s.head(ctx)
 	if err != nil {
-		return st, nil, 0, nil, nil, err
+		return st, nil, 0, nil, nil, nil, err
 	}
 	var lag *lagStats
-	if head1 > head0 {
+	var drained *drainStats
+	switch {
+	case s.lag == nil && head1 > head0:
+		d, err := s.drain(ctx, head0, head1, began, cfg.DrainTimeout)
+		if err != nil {
+			return st, nil, 0, nil, nil, nil, err
+		}
+		drained = &d
+	case s.lag == nil:
+	case head1 > head0:
 		_, d := s.lag.waitFor(ctx, head1, cfg.DrainTimeout)
 		ls := s.lag.end(head1, d)
 		lag = &ls
-	} else {
+	default:
 		s.lag.end(head1, 0)
 	}
 	clientCPU := (c1 - c0).Seconds() / b.At.Sub(a.At).Seconds()
-	return st, use(a, b), clientCPU, lag, profiles, nil
+	return st, use(a, b), clientCPU, lag, drained, profiles, nil
 }
 
 // fetchProfiles saves ledgerd's CPU profile and its allocation, block and mutex profiles (deltas

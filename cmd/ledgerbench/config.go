@@ -49,6 +49,11 @@ type config struct {
 	BusMessages  int
 	DrainTimeout time.Duration
 	ReadyTimeout time.Duration
+	// NATSLag: a plain NATS subscriber (the lag watcher) receives every ledger event and the
+	// publish lag is reported. Its deliveries are the embedded NATS server's work, inside
+	// ledgerd's process and CPU; without it the drain after a write measurement polls the relay's
+	// published position instead.
+	NATSLag bool
 
 	Profile      bool
 	Projection   string // rebuild: which projection ("all" for every one)
@@ -180,6 +185,7 @@ func (c *config) flagSet(cmd string, getenv func(string) string) *flag.FlagSet {
 		fs.Var(stringsFlag{&c.Ceilings}, "ceilings", "ceilings to measure: http (reads), log (http+log: writes), disk (the group-commit loop without HTTP: writes, when log is not given), bus (or none)")
 		fs.IntVar(&c.BusMessages, "bus-messages", 20_000, "messages the bus ceiling publishes")
 		fs.DurationVar(&c.DrainTimeout, "drain-timeout", 2*time.Minute, "how long to wait after a write measurement for its events on NATS")
+		fs.BoolVar(&c.NATSLag, "nats-lag", true, "measure the publish lag with a NATS subscriber receiving every ledger event (its deliveries are the embedded NATS server's work, counted in ledgerd's CPU); false: no lag figures, the drain after writes polls the relay's published position (/metrics)")
 		fs.IntVar(&c.CreateFrom, "create-from", -1, "first customer index for creates (-1: after the previous runs' in --data-dir, or time-based with --url)")
 		fs.BoolVar(&c.Profile, "profile", false, "started ledgerd only: fetch CPU and allocation profiles of the service during each measurement into --out/profiles")
 		fs.StringVar(&c.Out, "out", "", "directory for results.json, table.txt, chart.svg and report.html (default bench-results/<time>)")

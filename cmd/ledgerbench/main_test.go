@@ -163,6 +163,63 @@ func TestTinyRunAgainstStartedLedgerd(t *testing.T) {
 	}
 }
 
+// TestWithoutTheLagWatcher: with --nats-lag=false the harness subscribes to nothing on NATS (the
+// lag watcher's deliveries are work of the embedded NATS server, in ledgerd's CPU): no level
+// reports a publish lag, in results.json or the table, and the drain after each write
+// measurement still waits for the run's events on NATS — from the relay's published position —
+// and reports them all published.
+func TestWithoutTheLagWatcher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs ledgerd")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runMain(t, "--nats-lag=false", "--seed", "20", "--workloads", "create,patch,read", "--concurrency", "2",
+		"--requests", "20", "--warmup", "0s", "--ceilings", "none", "--data-dir", filepath.Join(t.TempDir(), "data"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rep := readReport(t, out)
+	if len(rep.Levels) != 3 {
+		t.Fatalf("%d levels, want 3", len(rep.Levels))
+	}
+	for _, l := range rep.Levels {
+		if l.Service.Requests == 0 || len(l.Service.Errors) > 0 {
+			t.Errorf("%s: %d requests, errors %v", l.Workload, l.Service.Requests, l.Service.Errors)
+		}
+		if l.Lag != nil {
+			t.Errorf("%s: publish lag %+v reported without the lag watcher", l.Workload, l.Lag)
+		}
+		w, _ := workloadNamed(l.Workload)
+		switch {
+		case w.writes() && (l.Drain == nil || l.Drain.Events < l.Service.Requests || l.Drain.Missing != 0):
+			t.Errorf("%s: drain %+v, want every event of the run (at least %d) published on NATS", l.Workload, l.Drain, l.Service.Requests)
+		case !w.writes() && l.Drain != nil:
+			t.Errorf("%s: drain %+v after a run that wrote nothing", l.Workload, l.Drain)
+		}
+	}
+	table, err := os.ReadFile(filepath.Join(out, "table.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(string(table), "\n") {
+		cols := strings.Split(line, "|")
+		if len(cols) != 4 || strings.HasPrefix(line, "workload") {
+			continue
+		}
+		rows++
+		if lag := strings.TrimSpace(cols[2]); lag != "-" {
+			t.Errorf("table row %q: NATS lag column %q, want -", line, lag)
+		}
+	}
+	if rows != 3 {
+		t.Errorf("%d table rows, want 3:\n%s", rows, table)
+	}
+	if !strings.Contains(string(table), "note: --nats-lag=false") {
+		t.Errorf("table.txt does not say the lag was not measured:\n%s", table)
+	}
+}
+
 // TestRandomNumbersAndCorrelationIDs: with random customer numbers and a correlation id per
 // request, the seeded customers are found by the patches and the reads, the creates never
 // collide with them, and a data directory keeps its numbering: a later run takes it without the

@@ -142,6 +142,12 @@ func TestRelayRateOverTheEventsTime(t *testing.T) {
 	if r := relayBacklogRate(l); r != nil {
 		t.Errorf("relay %+v from a level the bus kept up with", r)
 	}
+	// Without the lag watcher (--nats-lag=false) the drain's figures come from the relay's
+	// published position, and give the same rate.
+	l = level{Service: runStats{Seconds: 10}, Drain: &drainStats{Events: 14000, DrainSec: 3, SpanSec: 14}}
+	if r := relayBacklogRate(l); r == nil || r.Seconds != 14 || r.PerSecond != 1000 {
+		t.Errorf("relay %+v without the lag watcher, want 14000 events in 14 s = 1000/s", r)
+	}
 }
 
 // TestSummaryShowsTheHarnessCPU: the harness shares the machine's cores with ledgerd; the

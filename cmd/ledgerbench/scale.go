@@ -28,6 +28,7 @@ func runScale(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err e
 	}
 	rep := newReport(commandLine())
 	rep.Target = "ledgerd started by the harness"
+	rep.Notes = append(rep.Notes, lagNotes(cfg)...)
 	out, err := outDir(cfg)
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ type session struct {
 	pid     int
 	svc     *target
 	pop     *population
-	lag     *lagWatcher
+	lag     *lagWatcher // nil with --nats-lag=false
 	metrics *http.Client
 }
 
@@ -216,6 +216,9 @@ func (s *session) start(ctx context.Context) (*startupInfo, *catchUp, error) {
 	published := readProc(s.child.pid())
 	info.SecondsToPublished = info.Seconds + time.Since(waitFrom).Seconds()
 	info.PublishedRSSAnon = published.RSSAnon
+	if !s.cfg.NATSLag {
+		return info, cu, nil
+	}
 	if s.lag, err = newLagWatcher(s.natsURL); err != nil {
 		return info, cu, err
 	}
@@ -260,6 +263,9 @@ func (s *session) attach(ctx context.Context) (*seedResult, error) {
 	s.pop.next.Store(int64(from))
 	if _, err := s.waitPublished(ctx); err != nil {
 		return sr, err
+	}
+	if !s.cfg.NATSLag {
+		return sr, nil
 	}
 	var err error
 	s.lag, err = newLagWatcher(s.natsURL)
@@ -358,6 +364,41 @@ func (s *session) waitPublished(ctx context.Context) (*catchUp, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// drainStats is the drain after a write measurement without the lag watcher (--nats-lag=false),
+// read from the relay's published position: the run's events acknowledged by JetStream.
+type drainStats struct {
+	Events   int     `json:"events"`       // of the run, published
+	Missing  int     `json:"missing"`      // of the run, not published when the harness stopped waiting
+	DrainSec float64 `json:"drainSeconds"` // after the run, until its last event was published
+	// SpanSec is from the run's first request (the warm-up's included) until its last event was
+	// published.
+	SpanSec float64 `json:"spanSeconds"`
+}
+
+// drain waits until the relay has published position head (or timeout), polling /metrics at
+// waitPublished's pace, and returns the run's events from+1..head published; began is when the
+// run's first request was sent.
+func (s *session) drain(ctx context.Context, from, head uint64, began time.Time, timeout time.Duration) (drainStats, error) {
+	t0 := time.Now()
+	deadline := t0.Add(timeout)
+	for {
+		m, err := scrapeMetrics(ctx, s.metrics, s.base)
+		if err != nil {
+			return drainStats{}, err
+		}
+		published := min(max(uint64(m["ledgerd_relay_published_position"]), from), head)
+		now := time.Now()
+		if published >= head || !now.Before(deadline) || ctx.Err() != nil {
+			return drainStats{Events: int(published - from), Missing: int(head - published),
+				DrainSec: now.Sub(t0).Seconds(), SpanSec: now.Sub(began).Seconds()}, nil
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(100*time.Millisecond, time.Until(deadline))):
 		}
 	}
 }
