@@ -2,6 +2,7 @@ package consumer_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -101,7 +102,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContext(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	r := &recorder{stopAt: 4}
-	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o, TracerProvider: tp}, r); err != nil && err != context.Canceled {
+	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o, TracerProvider: tp}, r); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
 	for _, e := range r.events {
@@ -162,7 +163,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContextUntraced(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &recorder{stopAt: 2}
-	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o, TracerProvider: noop.NewTracerProvider()}, r); err != nil && err != context.Canceled {
+	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o, TracerProvider: noop.NewTracerProvider()}, r); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
 	event := tracing.Parse(tracedAnna, "")
