@@ -73,7 +73,8 @@ type Config struct {
 	Logger *slog.Logger
 	// TracerProvider records a span for each event's handling (SpanHandle), a child of the
 	// event's trace context — the request that caused it — and hands it to the Handler in its
-	// ctx (default otel.GetTracerProvider(): nothing unless the program set one up).
+	// ctx, and one for each batch's personal data asked for (SpanOpen), which the Opener's
+	// requests carry (default otel.GetTracerProvider(): nothing unless the program set one up).
 	TracerProvider trace.TracerProvider
 }
 
@@ -560,8 +561,9 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 	return handled, gap
 }
 
-// open opens the batch's personal data, waiting out a ledger that is unavailable.
-func (c *Consumer) open(ctx context.Context, ds []delivery) error {
+// open opens the batch's personal data, waiting out a ledger that is unavailable, in a span of
+// its own (SpanOpen, trace.go) that the requests carry.
+func (c *Consumer) open(ctx context.Context, ds []delivery) (err error) {
 	events := make([]*Event, len(ds))
 	for i, d := range ds {
 		events[i] = d.ev
@@ -574,8 +576,12 @@ func (c *Consumer) open(ctx context.Context, ds []delivery) error {
 		}
 		return nil
 	}
+	ctx, span := c.startOpen(ctx, events) // trace.go
+	attempts := 0
+	defer func() { endOpen(span, attempts, err) }()
 	var unavailable lasting // since when, logged when
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 30*time.Second) {
+		attempts++
 		err := c.cfg.Opener.Open(ctx, events...)
 		switch {
 		case err == nil:

@@ -30,7 +30,10 @@
 //     trace) and Domain, the typed event of package domain — the types the ledger itself uses,
 //     upcast from older schema versions.
 //   - Traced: each event's handling is an OpenTelemetry span (SpanHandle), a child of the
-//     event's trace context, in the Handler's ctx (Config.TracerProvider, default the global).
+//     event's trace context, in the Handler's ctx (Config.TracerProvider, default the global);
+//     a batch's personal data is asked for in a span too (SpanOpen), and the Opener's requests
+//     carry the span of their ctx as W3C traceparent and tracestate, so the writer continues
+//     the trace.
 //
 // # Personal data
 //

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nordledger/ledger/internal/tracing"
 )
 
 // OpenerConfig configures an Opener. URL and Token are required.
@@ -51,7 +53,9 @@ func StaticToken(token string) func(context.Context) (string, error) {
 
 // Opener obtains the personal data of events from the ledger's writer — POST
 // /ledger/customer/v1/{ledgerNo}/events/personal-data, the protocol of docs/consumers.md — and
-// keeps each answer for at most its maxAge. It is safe for concurrent use.
+// keeps each answer for at most its maxAge. Its requests carry the span context of Open's ctx
+// as W3C traceparent and tracestate (at most 512 bytes), none without one. It is safe for
+// concurrent use.
 type Opener struct {
 	cfg OpenerConfig
 	mu  sync.Mutex
@@ -283,6 +287,7 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
+	tracing.Inject(ctx, req.Header) // ctx's span (the Consumer's SpanOpen, a Handler's SpanHandle) continues at the writer
 	resp, err := o.cfg.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

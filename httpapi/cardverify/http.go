@@ -18,6 +18,7 @@ import (
 
 	"github.com/nordledger/ledger/domain"
 	"github.com/nordledger/ledger/httpapi"
+	"github.com/nordledger/ledger/internal/tracing"
 )
 
 // ProviderHTTP is the HTTP adapter's provider name in RecurringCardRegistrationStarted.
@@ -146,6 +147,7 @@ func (h *HTTP) Start(ctx context.Context, v httpapi.CardVerification) (domain.Ca
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+h.cfg.Token)
 	req.Header.Set("Idempotency-Key", v.RegistrationID)
+	tracing.Inject(ctx, req.Header) // the caller's span (its client span for this call) continues at the provider
 	resp, err := h.client.Do(req)
 	if err != nil {
 		return domain.CardVerificationSession{}, fmt.Errorf("cardverify: provider: %w", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/domain"
+	"github.com/nordledger/ledger/internal/tracing"
 )
 
 // HTTPConfig configures an HTTP register.
@@ -35,6 +36,7 @@ const maxAnswer = 64 << 10
 //	POST {URL}
 //	Content-Type: application/json
 //	Accept: application/json
+//	traceparent: 00-{trace id}-{span id}-{flags}   (W3C Trace Context: ctx's span; with tracestate)
 //
 //	{"nationalIdentifier": {"regNo": "19121212-1212", "countryCode": "SE"}}
 //
@@ -89,6 +91,7 @@ func (h *HTTP) Person(ctx context.Context, ni domain.NationalIdentifier) (domain
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	tracing.Inject(ctx, req.Header) // the caller's span (its client span for this call) continues at the register
 	resp, err := h.client.Do(req)
 	if err != nil {
 		// The url.Error names the URL, never the identifier (it is in the body).
