@@ -25,3 +25,22 @@ func ExclusiveWaiting(s *Store) bool {
 	}
 	return true
 }
+
+// SetAfterHeldMarks makes the writer's commits (and CommitPending) call f once they have taken
+// the held marks and the sequence they reach, before they write them; the returned function
+// restores it. Set it before the store opens, restore it after it closes.
+func SetAfterHeldMarks(f func(seq uint64)) (restore func()) {
+	old := afterHeldMarks
+	afterHeldMarks = f
+	return func() { afterHeldMarks = old }
+}
+
+// CommitLockFree reports whether nothing holds the lock the writer's commits and SetBusSeq take
+// (dbMu) at this moment.
+func CommitLockFree(s *Store) bool {
+	if s.dbMu.TryLock() {
+		s.dbMu.Unlock()
+		return true
+	}
+	return false
+}

@@ -93,6 +93,9 @@ func (s *Store) CommitPending() error {
 	// the marks taken under it.
 	s.dbMu.Lock()
 	marks, seq := s.heldMarks()
+	if afterHeldMarks != nil {
+		afterHeldMarks(seq)
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
 		// A key made before a rotation (Rotate) is wrapped by the current master key as it is

@@ -101,6 +101,9 @@ func (s *Store) commitWrites(batch []*createRequest) {
 		s.dbMu.Unlock()
 		return
 	}
+	if afterHeldMarks != nil {
+		afterHeldMarks(seq)
+	}
 	recs := make([]KeyRecord, len(batch))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := tx.Bucket(bucketKeys)
@@ -184,6 +187,10 @@ func (s *Store) create(subject string) (KeyRecord, error) {
 	res := <-req.done
 	return res.rec, res.err
 }
+
+// afterHeldMarks, set only by tests, runs in commitWrites and CommitPending once the held marks
+// are taken, before they are written.
+var afterHeldMarks func(seq uint64)
 
 // heldMarks returns a copy of the marks not yet written, and the stream sequence they reach.
 func (s *Store) heldMarks() (map[string]uint64, uint64) {
