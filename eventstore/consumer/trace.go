@@ -66,7 +66,8 @@ func endHandle(span trace.Span, attempts int, err error) {
 // context, linked to the other events' (one request serves several traces). Without a tracer
 // provider that records it still has a context of its own (tracing.StartEntry: the event's
 // trace, a new span id), so the writer continues the request's trace all the same. A batch with
-// nothing sealed, or whose events carry no trace context with nothing in ctx, gets none.
+// nothing sealed gets none, nor one whose events carry no trace context with nothing in ctx
+// unless the tracer starts a span of its own (a new trace, when it records).
 func (c *Consumer) startOpen(ctx context.Context, events []*Event) (context.Context, trace.Span) {
 	var parent trace.SpanContext
 	var links []trace.Link
@@ -87,19 +88,35 @@ func (c *Consumer) startOpen(ctx context.Context, events []*Event) (context.Cont
 		}
 		seen[sc.SpanID()] = true
 	}
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithLinks(links...)}
+	var span trace.Span
 	switch {
 	case sealed == 0:
 		return ctx, tracing.NoSpan
-	case parent.IsValid():
-		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
-	case !tracing.Enabled(c.cfg.TracerProvider) && !trace.SpanContextFromContext(ctx).IsValid():
-		return ctx, tracing.NoSpan
+	case !parent.IsValid() && !trace.SpanContextFromContext(ctx).IsValid():
+		// No trace to continue: a span only when the tracer starts one of its own — not the
+		// global provider the program did not set up (tracing.Enabled cannot tell it from one
+		// that records), whose span has no context: StartEntry would make up a trace the
+		// writer continues.
+		if !tracing.Enabled(c.cfg.TracerProvider) {
+			return ctx, tracing.NoSpan
+		}
+		var sctx context.Context
+		if sctx, span = c.tracer.Start(ctx, SpanOpen, opts...); !span.SpanContext().IsValid() {
+			span.End()
+			return ctx, tracing.NoSpan
+		}
+		ctx = sctx
+	default:
+		if parent.IsValid() {
+			ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
+		}
+		tracer := c.tracer
+		if !tracing.Enabled(c.cfg.TracerProvider) {
+			tracer = noop.Tracer{}
+		}
+		ctx, span = tracing.StartEntry(ctx, tracer, SpanOpen, opts...)
 	}
-	tracer := c.tracer
-	if !tracing.Enabled(c.cfg.TracerProvider) {
-		tracer = noop.Tracer{}
-	}
-	ctx, span := tracing.StartEntry(ctx, tracer, SpanOpen, trace.WithSpanKind(trace.SpanKindClient), trace.WithLinks(links...))
 	if span.IsRecording() {
 		span.SetAttributes(attrSystem.String("nats"), attrGroup.String(c.cfg.Durable), attrBatchCount.Int(sealed))
 	}
