@@ -121,11 +121,13 @@ func (s *Store) CommitPending() error {
 		}
 		return writeMarks(tx, marks, seq)
 	})
+	if err == nil { // under dbMu, as commitWrites
+		s.dropMarks(marks, seq)
+	}
 	s.dbMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
 	}
-	s.dropMarks(marks, seq)
 	s.pendingMu.Lock()
 	for _, p := range batch {
 		if cur, ok := s.pending[p.rec.Subject]; ok && cur.key == p.key {

@@ -131,10 +131,11 @@ func (s *Store) commitWrites(batch []*createRequest) {
 		}
 		return writeMarks(tx, marks, seq)
 	})
-	s.dbMu.Unlock()
-	if err == nil {
+	if err == nil { // under dbMu: a SetBusSeq and a new mark of the same sequence are not dropped unwritten
 		s.dropMarks(marks, seq)
-	} else {
+	}
+	s.dbMu.Unlock()
+	if err != nil {
 		// A full or failing disk: the events are not stored either (callers map it like the log's).
 		err = fmt.Errorf("%w: personal: the key store: %w", eventstore.ErrWriteFailed, err)
 	}
