@@ -44,8 +44,10 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	}
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 		return nil, false, unsupportedMediaType()
-	} else if !utf8Charset(ct) {
+	} else if ascii, ok := utf8Charset(ct); !ok {
 		return nil, false, unsupportedCharset()
+	} else if ascii && !isASCII(data) {
+		return nil, false, invalidBody("the request body is labelled charset=us-ascii but holds bytes that are not ASCII: send it as UTF-8 (charset=utf-8, or no charset)")
 	}
 	if !identityCoding(r.Header.Values("Content-Encoding")) {
 		return nil, false, unsupportedContentCoding()
@@ -154,17 +156,31 @@ func isJSON(contentType string) bool {
 }
 
 // utf8Charset reports whether a (JSON) media type names no charset, UTF-8 ("utf-8", or the
-// common misspelling "utf8") or US-ASCII (a subset of UTF-8: such a body reads the same either
-// way, and clients that label ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
+// common misspelling "utf8") or US-ASCII (ascii: a subset of UTF-8, so such a body reads the same
+// either way — as long as it holds only ASCII, which the caller checks — and clients that label
+// ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
 // would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
 // stored as something the client did not mean, so it is refused (unsupportedCharset).
-func utf8Charset(contentType string) bool {
+func utf8Charset(contentType string) (ascii, ok bool) {
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return false
+		return false, false
 	}
-	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8") || strings.EqualFold(cs, "us-ascii")
+	cs, given := params["charset"]
+	if strings.EqualFold(cs, "us-ascii") {
+		return true, true
+	}
+	return false, !given || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+}
+
+// isASCII reports whether b holds only 7-bit bytes.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // object is a JSON object whose property names are matched case-insensitively (the source

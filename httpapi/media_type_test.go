@@ -21,6 +21,18 @@ func TestJSONCharset(t *testing.T) {
 			t.Errorf("PATCH with Content-Type %q: %d %s; want 200", ct, r.code, r.body)
 		}
 	}
+	// Labelled US-ASCII but holding other bytes (a Latin-1 "å", or UTF-8's): not what the label
+	// says, so not read as UTF-8 either — a 400 that changes nothing.
+	for _, body := range []string{"{\"emailAddress\":\"\xe5@example.se\"}", "{\"emailAddress\":\"\xc3\xa5@example.se\"}"} {
+		before := h.state(t)
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": "application/json; charset=us-ascii"}, []byte(body))
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "us-ascii") {
+			t.Errorf("PATCH labelled us-ascii with %q: %d %s; want 400 naming us-ascii", body, r.code, r.body)
+		}
+		if after := h.state(t); after != before {
+			t.Errorf("a refused us-ascii body changed the customer: %v → %v", before, after)
+		}
+	}
 	for _, ct := range []string{"application/json; charset=latin1", "application/json; charset=ISO-8859-1", "application/json; charset=utf-16", "application/json; charset=windows-1252"} {
 		before := h.state(t)
 		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": ct}, []byte(`{"emailAddress":"latin@example.se"}`))
