@@ -102,8 +102,16 @@ func TestConsumerRetriesARefusedTokenOnce(t *testing.T) {
 			t.Errorf("event %d: %s (%v), want opened", e.Position, e.Personal, e.Withheld)
 		}
 	}
-	if got := src.calls(); once.requests() != 2 || !slices.Equal(got, []bool{false, true}) {
-		t.Errorf("%d requests, tokens asked for %v (TokenRefused of each): want 2 requests, the second with a token asked for after the refusal", once.requests(), got)
+	// The two events come in one batch — or, when the second reaches the client a moment after
+	// the first (a loaded machine), in two: then a third request, with an ordinary token, asks
+	// for the second event. Either way: one refusal, one token asked for after it, no more.
+	got := src.calls()
+	want := []bool{false, true}
+	if len(got) == 3 {
+		want = append(want, false)
+	}
+	if once.requests() != len(got) || !slices.Equal(got, want) {
+		t.Errorf("%d requests, tokens asked for %v (TokenRefused of each): want 2 requests (3 when the events came in two batches), the second with a token asked for after the refusal", once.requests(), got)
 	}
 
 	always, u := l.refusing(t, 1000)
