@@ -135,6 +135,13 @@ func connect(t *testing.T, url string) jetstream.JetStream {
 // position.
 func (l *ledger) add(t *testing.T, customerNo string, es ...domain.Event) uint64 {
 	t.Helper()
+	return l.addTraced(t, customerNo, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "", es...)
+}
+
+// addTraced appends a customer's events as written by a request with the trace context
+// traceParent and traceState; it returns the last position.
+func (l *ledger) addTraced(t *testing.T, customerNo, traceParent, traceState string, es ...domain.Event) uint64 {
+	t.Helper()
 	stream := domain.StreamName("1000", customerNo)
 	var data []eventstore.EventData
 	for _, e := range es {
@@ -147,7 +154,7 @@ func (l *ledger) add(t *testing.T, customerNo string, es ...domain.Event) uint64
 			t.Fatal(err)
 		}
 		data = append(data, eventstore.EventData{ID: id, Type: typ, SchemaVersion: v, Time: l.now, Actor: "tester",
-			TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Data: raw})
+			TraceParent: traceParent, TraceState: traceState, Data: raw})
 	}
 	res, err := l.log.Append(context.Background(), eventstore.AppendRequest{Stream: stream, Events: data})
 	if err != nil {

@@ -10,9 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/uuid"
-	"github.com/nordledger/ledger/domain"
-	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/consumer"
 	"github.com/nordledger/ledger/internal/tracing"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -60,39 +57,14 @@ func (hl *headerLog) headers() []http.Header {
 	return append([]http.Header(nil), hl.got...)
 }
 
-// addTraced appends a customer's events as written by a request with the trace context
-// traceParent; it returns the last position.
-func (l *ledger) addTraced(t *testing.T, customerNo, traceParent string, es ...domain.Event) uint64 {
-	t.Helper()
-	stream := domain.StreamName("1000", customerNo)
-	var data []eventstore.EventData
-	for _, e := range es {
-		typ, v, raw, err := domain.EncodeEvent(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := uuid.Must(uuid.NewV7())
-		if raw, err = l.pd.SealEvent(context.Background(), stream, id, typ, raw); err != nil {
-			t.Fatal(err)
-		}
-		data = append(data, eventstore.EventData{ID: id, Type: typ, SchemaVersion: v, Time: l.now, Actor: "tester",
-			TraceParent: traceParent, TraceState: "ledger=" + customerNo, Data: raw})
-	}
-	res, err := l.log.Append(context.Background(), eventstore.AppendRequest{Stream: stream, Events: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.LastPosition
-}
-
 // TestConsumerPersonalDataRequestsCarryTraceContext: the Consumer's requests for personal data
 // carry W3C traceparent and tracestate — the span of the batch's opening (SpanOpen, a client
 // span, the child of its first event's trace context, linked to the other events'), so the
 // writer continues the trace of the request that wrote the events.
 func TestConsumerPersonalDataRequestsCarryTraceContext(t *testing.T) {
 	l := newLedger(t)
-	l.addTraced(t, "1001", tracedAnna, customer("1001", "Anna Andersson")...) // positions 1 and 2
-	l.addTraced(t, "1002", tracedBertil, customer("1002", "Bertil Berg")...)  // 3 and 4
+	l.addTraced(t, "1001", tracedAnna, "ledger=1001", customer("1001", "Anna Andersson")...) // positions 1 and 2
+	l.addTraced(t, "1002", tracedBertil, "ledger=1002", customer("1002", "Bertil Berg")...)  // 3 and 4
 	l.grant.Grant("1000", "crm", "", "", l.now)
 	hl := recordHeaders(t, l)
 	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
@@ -155,7 +127,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContext(t *testing.T) {
 // their own), so a writer that traces continues it.
 func TestConsumerPersonalDataRequestsCarryTraceContextUntraced(t *testing.T) {
 	l := newLedger(t)
-	l.addTraced(t, "1001", tracedAnna, customer("1001", "Anna Andersson")...)
+	l.addTraced(t, "1001", tracedAnna, "ledger=1001", customer("1001", "Anna Andersson")...)
 	l.grant.Grant("1000", "crm", "", "", l.now)
 	hl := recordHeaders(t, l)
 	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
@@ -183,7 +155,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContextUntraced(t *testing.T) {
 // sends that span as the request's traceparent; asked without one, no traceparent.
 func TestOpenerCarriesTraceContext(t *testing.T) {
 	l := newLedger(t)
-	l.addTraced(t, "1001", tracedAnna, customer("1001", "Anna Andersson")...)
+	l.addTraced(t, "1001", tracedAnna, "ledger=1001", customer("1001", "Anna Andersson")...)
 	l.grant.Grant("1000", "crm", "", "", l.now)
 	hl := recordHeaders(t, l)
 	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})

@@ -18,7 +18,7 @@ func TestConsumerPersonalDataRequestsWithoutTraceContext(t *testing.T) {
 	for name, tp := range map[string]trace.TracerProvider{"default": nil, "noop": noop.NewTracerProvider()} {
 		t.Run(name, func(t *testing.T) {
 			l := newLedger(t)
-			l.addTraced(t, "1001", "", customer("1001", "Anna Andersson")...)
+			l.addTraced(t, "1001", "", "", customer("1001", "Anna Andersson")...)
 			l.grant.Grant("1000", "crm", "", "", l.now)
 			hl := recordHeaders(t, l)
 			o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
