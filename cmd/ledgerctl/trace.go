@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"net/http"
 
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/nordledger/ledger/internal/tracing"
 )
 
 // A ledgerctl started inside a trace — by a CI job, a batch or a script whose caller set
@@ -28,9 +29,9 @@ func (e *env) traceHeaders() http.Header {
 	return e.trace
 }
 
-// readTraceContext reads TRACEPARENT and TRACESTATE as W3C Trace Context's propagator reads
-// the headers — ledgerd's way (httpapi's startSpan) — and writes the headers as it writes
-// them: a later version of traceparent is sent as version 00, what ledgerd would read of it.
+// readTraceContext reads TRACEPARENT and TRACESTATE with ledgerd's own W3C Trace Context
+// reader (tracing.Extract) and writes the headers with its writer (tracing.Inject): a later
+// version of traceparent is sent as version 00, what ledgerd would read of it.
 func readTraceContext(e *env) http.Header {
 	parent, state := e.getenv(envTraceParent), e.getenv(envTraceState)
 	if parent == "" {
@@ -39,8 +40,7 @@ func readTraceContext(e *env) http.Header {
 		}
 		return nil
 	}
-	var tc propagation.TraceContext
-	ctx := tc.Extract(context.Background(), propagation.MapCarrier{"traceparent": parent, "tracestate": state})
+	ctx := tracing.Extract(context.Background(), parent, state)
 	if !trace.SpanContextFromContext(ctx).IsValid() {
 		fmt.Fprintf(e.stderr, "ledgerctl: %s %s is not a W3C traceparent: not sent\n", envTraceParent, quoteBounded(parent))
 		return nil
@@ -49,7 +49,7 @@ func readTraceContext(e *env) http.Header {
 		fmt.Fprintf(e.stderr, "ledgerctl: %s %s is not a W3C tracestate: not sent (%s is)\n", envTraceState, quoteBounded(state), envTraceParent)
 	}
 	h := http.Header{}
-	tc.Inject(ctx, propagation.HeaderCarrier(h))
+	tracing.Inject(ctx, h) // as ledgerd sends it to the services it asks (tracestate bounded)
 	return h
 }
 
@@ -63,8 +63,8 @@ func quoteBounded(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// tracing is a RoundTripper that sends the trace headers (env.traceHeaders) on each request.
-type tracing struct {
+// tracedTransport is a RoundTripper that sends the trace headers (env.traceHeaders) on each request.
+type tracedTransport struct {
 	next    http.RoundTripper
 	headers http.Header
 }
@@ -78,10 +78,10 @@ func (e *env) traced(next http.RoundTripper) http.RoundTripper {
 	if len(h) == 0 {
 		return next
 	}
-	return &tracing{next: next, headers: h}
+	return &tracedTransport{next: next, headers: h}
 }
 
-func (t *tracing) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *tracedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context()) // a RoundTripper must not change the request
 	for k, v := range t.headers {
 		r.Header[k] = v
