@@ -19,7 +19,8 @@ import (
 
 // TestJWKSShortRSAKey: RS256 needs a key of at least 2048 bits (RFC 7518 §3.3: "A key of size
 // 2048 bits or larger MUST be used"). A shorter RSA key in the JWK Set verifies no token — its
-// tokens are 401 — while the set's other keys still do.
+// tokens are 401, with "kid" or without (a keyless token verified by it before strongKeys) —
+// while the set's other keys still do.
 func TestJWKSShortRSAKey(t *testing.T) {
 	rsaKeys, _ := testKeys(t)
 	short, err := rsa.GenerateKey(rand.Reader, 1024) // the shortest Go generates without GODEBUG
@@ -34,6 +35,14 @@ func TestJWKSShortRSAKey(t *testing.T) {
 	_, err = v.Verify(sign(t, jwt.SigningMethodRS256, short, "short", claims()))
 	if !errors.Is(err, auth.ErrInvalidToken) || !strings.Contains(err.Error(), "2048") {
 		t.Errorf("a 1024-bit key's token: %v; want ErrInvalidToken naming the 2048-bit minimum", err)
+	}
+
+	// Tokens without "kid" are tried against the set's keys: not against the short one either.
+	if _, err := v.Verify(sign(t, jwt.SigningMethodRS256, rsaKeys[0], "", claims())); err != nil {
+		t.Fatalf("a 2048-bit key's token without kid: %v", err)
+	}
+	if _, err = v.Verify(sign(t, jwt.SigningMethodRS256, short, "", claims())); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("a 1024-bit key's token without kid: %v; want ErrInvalidToken", err)
 	}
 }
 
