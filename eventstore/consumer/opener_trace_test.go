@@ -51,6 +51,19 @@ func recordHeaders(t *testing.T, l *ledger) *headerLog {
 	return hl
 }
 
+// recordingOpener grants the consumer "crm" personal data on ledger 1000 and returns an Opener
+// asking l's writer through recordHeaders, with what it records.
+func recordingOpener(t *testing.T, l *ledger) (*headerLog, *consumer.Opener) {
+	t.Helper()
+	l.grant.Grant("1000", "crm", "", "", l.now)
+	hl := recordHeaders(t, l)
+	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hl, o
+}
+
 func (hl *headerLog) headers() []http.Header {
 	hl.mu.Lock()
 	defer hl.mu.Unlock()
@@ -65,12 +78,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContext(t *testing.T) {
 	l := newLedger(t)
 	l.addTraced(t, "1001", tracedAnna, "ledger=1001", customer("1001", "Anna Andersson")...) // positions 1 and 2
 	l.addTraced(t, "1002", tracedBertil, "ledger=1002", customer("1002", "Bertil Berg")...)  // 3 and 4
-	l.grant.Grant("1000", "crm", "", "", l.now)
-	hl := recordHeaders(t, l)
-	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hl, o := recordingOpener(t, l)
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	r := &recorder{stopAt: 4}
@@ -128,12 +136,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContext(t *testing.T) {
 func TestConsumerPersonalDataRequestsCarryTraceContextUntraced(t *testing.T) {
 	l := newLedger(t)
 	l.addTraced(t, "1001", tracedAnna, "ledger=1001", customer("1001", "Anna Andersson")...)
-	l.grant.Grant("1000", "crm", "", "", l.now)
-	hl := recordHeaders(t, l)
-	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hl, o := recordingOpener(t, l)
 	r := &recorder{stopAt: 2}
 	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o, TracerProvider: noop.NewTracerProvider()}, r); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
@@ -156,12 +159,7 @@ func TestConsumerPersonalDataRequestsCarryTraceContextUntraced(t *testing.T) {
 func TestOpenerCarriesTraceContext(t *testing.T) {
 	l := newLedger(t)
 	l.addTraced(t, "1001", tracedAnna, "ledger=1001", customer("1001", "Anna Andersson")...)
-	l.grant.Grant("1000", "crm", "", "", l.now)
-	hl := recordHeaders(t, l)
-	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hl, o := recordingOpener(t, l)
 	tp := sdktrace.NewTracerProvider()
 	ctx, span := tp.Tracer("test").Start(tracing.Extract(context.Background(), tracedAnna, "ledger=1001"), "handle")
 	defer span.End()

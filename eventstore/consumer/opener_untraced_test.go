@@ -19,12 +19,7 @@ func TestConsumerPersonalDataRequestsWithoutTraceContext(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			l := newLedger(t)
 			l.addTraced(t, "1001", "", "", customer("1001", "Anna Andersson")...)
-			l.grant.Grant("1000", "crm", "", "", l.now)
-			hl := recordHeaders(t, l)
-			o, err := consumer.NewOpener(consumer.OpenerConfig{URL: hl.url, Token: consumer.StaticToken("crm")})
-			if err != nil {
-				t.Fatal(err)
-			}
+			hl, o := recordingOpener(t, l)
 			r := &recorder{stopAt: 2}
 			if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o, TracerProvider: tp}, r); err != nil && !errors.Is(err, context.Canceled) {
 				t.Fatal(err)
