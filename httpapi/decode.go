@@ -42,9 +42,9 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, true, nil
 	}
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || !isJSON(mt) {
 		return nil, false, unsupportedMediaType()
-	} else if ascii, ok := utf8Charset(ct); !ok {
+	} else if ascii, ok := utf8Charset(params); !ok {
 		return nil, false, unsupportedCharset()
 	} else if ascii && !isASCII(data) {
 		return nil, false, invalidBody("the request body is labelled charset=us-ascii but holds bytes that are not ASCII: send it as UTF-8 (charset=utf-8, or no charset)")
@@ -147,25 +147,19 @@ func hex4(data []byte, i int) (rune, bool) {
 	return r, true
 }
 
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
+// isJSON reports whether a media type (mime.ParseMediaType's) is JSON: application/json or a
+// "+json" type of application.
+func isJSON(mt string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// utf8Charset reports whether a (JSON) media type names no charset, UTF-8 ("utf-8", or the
+// utf8Charset reports whether a (JSON) media type's parameters name no charset, UTF-8 ("utf-8", or the
 // common misspelling "utf8") or US-ASCII (ascii: a subset of UTF-8, so such a body reads the same
 // either way — as long as it holds only ASCII, which the caller checks — and clients that label
 // ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
 // would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
 // stored as something the client did not mean, so it is refused (unsupportedCharset).
-func utf8Charset(contentType string) (ascii, ok bool) {
-	_, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false, false
-	}
+func utf8Charset(params map[string]string) (ascii, ok bool) {
 	cs, given := params["charset"]
 	if strings.EqualFold(cs, "us-ascii") {
 		return true, true
