@@ -381,7 +381,8 @@ type drainStats struct {
 
 // drain waits until the relay has published position head (or timeout), polling /metrics at
 // waitPublished's pace, and returns the run's events from+1..head published; began is when the
-// run's first request was sent.
+// run's first request was sent. A ctx that ends before head is published is an error: the run
+// was stopped, and its figures would count as missing what was only not waited for.
 func (s *session) drain(ctx context.Context, from, head uint64, began time.Time, timeout time.Duration) (drainStats, error) {
 	t0 := time.Now()
 	deadline := t0.Add(timeout)
@@ -392,7 +393,10 @@ func (s *session) drain(ctx context.Context, from, head uint64, began time.Time,
 		}
 		published := min(max(uint64(m["ledgerd_relay_published_position"]), from), head)
 		now := time.Now()
-		if published >= head || !now.Before(deadline) || ctx.Err() != nil {
+		if published < head && ctx.Err() != nil { // stopped, not drained: no figures
+			return drainStats{}, fmt.Errorf("waiting for the run's events on NATS: %w", ctx.Err())
+		}
+		if published >= head || !now.Before(deadline) {
 			return drainStats{Events: int(published - from), Missing: int(head - published),
 				DrainSec: now.Sub(t0).Seconds(), SpanSec: now.Sub(began).Seconds()}, nil
 		}
