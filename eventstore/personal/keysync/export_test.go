@@ -2,6 +2,7 @@ package keysync
 
 import (
 	"context"
+	"time"
 
 	"github.com/nordledger/ledger/eventstore/personal"
 )
@@ -20,3 +21,6 @@ func (p *Publisher) PublishPending(ctx context.Context) error { return p.publish
 
 // Update hands the source a record as its watch of the bus does.
 func (s *Source) Update(r personal.KeyRecord) { s.update(r) }
+
+// SetIdle sets how long an idle Run waits before it looks at the bus again (default 30 s).
+func (p *Publisher) SetIdle(d time.Duration) { p.idle = d }

@@ -31,6 +31,7 @@ type Publisher struct {
 	reconnects uint64
 
 	stuckAfter time.Duration
+	idle       time.Duration // how long an idle Run waits before it looks at the bus again
 	mu         sync.Mutex
 	failing    time.Time // start of the current failure streak; zero after a success
 	lastErr    error
@@ -69,7 +70,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &Publisher{keys: cfg.Keys, js: cfg.JetStream, bucket: cfg.Bucket, replicas: cfg.Replicas, log: cfg.Logger,
-		stuckAfter: cfg.StuckAfter}, nil
+		stuckAfter: cfg.StuckAfter, idle: idleRecheck}, nil
 }
 
 // Stuck reports whether publishing has kept failing for StuckAfter (changes then wait in the key
@@ -96,7 +97,17 @@ func (p *Publisher) note(err error) {
 
 // Run publishes every pending change of the key store, and every later one, until ctx ends. A
 // NATS that is down is retried with backoff; the changes wait in the key store.
+//
+// A connection that reconnects wakes it at once: the server may have come back on a store that
+// lost what it acknowledged (refillIfRolledBack), which the next round must see before readers
+// take a key the bus should no longer hold.
 func (p *Publisher) Run(ctx context.Context) error {
+	var back <-chan nats.Status // nil without a connection: never ready
+	if nc := p.js.Conn(); nc != nil {
+		ch := nc.StatusChanged(nats.CONNECTED)
+		defer nc.RemoveStatusListener(ch)
+		back = ch
+	}
 	wait := 100 * time.Millisecond
 	for {
 		err := p.publishPending(ctx)
@@ -109,6 +120,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return nil
+			case <-back:
 			case <-time.After(wait):
 			}
 			wait = min(2*wait, 5*time.Second)
@@ -119,10 +131,14 @@ func (p *Publisher) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-p.keys.Changed():
-		case <-time.After(30 * time.Second):
+		case <-back:
+		case <-time.After(p.idle):
 		}
 	}
 }
+
+// idleRecheck is how long an idle publisher waits before it publishes (and checks the bus) again.
+const idleRecheck = 30 * time.Second
 
 // Bucket creates or opens the key bus's bucket. Its stream is made here rather than by
 // CreateKeyValue, which denies message deletes: the publisher erases a replaced entry's message

@@ -185,3 +185,74 @@ func TestPublisherRefillsALostBucketOnce(t *testing.T) {
 		t.Errorf("the bucket filled again is filled again at every open:\n%s", logs.String())
 	}
 }
+
+// TestIdlePublisherChecksABusThatCameBack: an idle publisher (no new keys) whose NATS server
+// comes back on a store that lost what it acknowledged — a forgotten customer's tombstone, the
+// wrapped key back in the bucket — publishes the tombstone again as soon as its connection is
+// back, not at its next idle round (30 s; here an hour, so the test waits on the reconnect
+// alone).
+func TestIdlePublisherChecksABusThatCameBack(t *testing.T) {
+	f := newForgetFixture(t)
+	live, synced := filepath.Join(f.dir, "nats"), filepath.Join(f.dir, "nats-synced")
+	b := startBus(t, live)
+	js, _ := b.connect()
+	pub := f.publisher(t, js)
+	pub.SetIdle(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	if d, ok := t.Deadline(); ok {
+		ctx, cancel = context.WithDeadline(context.Background(), d.Add(-5*time.Second))
+	}
+	ran := make(chan struct{})
+	go func() { defer close(ran); pub.Run(ctx) }()
+	defer func() { cancel(); <-ran }()
+
+	// entry polls the bucket until subject's entry is destroyed (or live), or ctx ends.
+	entry := func(subject string, destroyed bool) {
+		t.Helper()
+		for {
+			if kv, err := js.KeyValue(ctx, keysync.DefaultBucket); err == nil {
+				if e, err := kv.Get(ctx, keysync.EntryKey(subject)); err == nil {
+					if r, err := keysync.DecodeEntry(subject, e.Value()); err == nil && r.Destroyed == destroyed {
+						return
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s's entry on the key bus never became destroyed=%v", subject, destroyed)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	for _, s := range f.subjects {
+		entry(s, false)
+	}
+	gone, _, _ := f.keys.Record(f.subjects[1])
+
+	b.stop() // the store as synced to disk: the three keys
+	copyDir(t, live, synced)
+	b.start(live)
+	if err := f.keys.Destroy(ctx, f.subjects[1]); err != nil {
+		t.Fatal(err)
+	}
+	entry(f.subjects[1], true)
+	for { // the tombstone marked published: the key store records its sequence
+		if left, err := f.keys.Pending(10); err == nil && len(left) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the tombstone was never marked published")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+
+	b.stop() // a power loss: the server comes back on what its disk held, without the tombstone
+	b.start(synced)
+	entry(f.subjects[1], true)
+	checkBus(t, js, f, f.subjects[1])
+	cancel()
+	<-ran
+	b.stop()
+	checkNoWrappedKey(t, synced, gone.Wrapped)
+}
