@@ -115,7 +115,8 @@
 //
 // JetStream is the distribution log, not the system of record: the bbolt log is. A stream that
 // lost its unsynced tail in a machine crash is found behind the relay's cursor and refilled from
-// the log with the same sequences and ids, so an embedded server may fsync periodically
+// the log with the same sequences and ids (Run reconciles whenever its connection reconnects,
+// not only at the next publish: an idle relay refills too), so an embedded server may fsync periodically
 // (EmbeddedConfig.SyncInterval; ledgerd's default is every second) rather than per message,
 // which caps a single server at a few thousand messages a second. Clusters use
 // "sync_interval: always" with R3, which syncs per Raft flush rather than per message.

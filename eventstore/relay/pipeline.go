@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/eventstore/wire"
 	"go.opentelemetry.io/otel/trace"
@@ -50,8 +51,10 @@ type inFlight struct {
 // are sent as soon as they are read (each receive drains what is ready into one batch), and the
 // cursor moves past a batch once it and every batch before it are acknowledged. It returns nil
 // when ctx ends or the log closes (after settling the batches in flight), else the error that
-// ended it.
-func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *backoff) error {
+// ended it: errReconnected once the connection reconnected (back) and every batch sent before is
+// settled, so that Run reconciles with a server that may have come back without what it
+// acknowledged, even when nothing more is written to the log.
+func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *backoff, back <-chan nats.Status) error {
 	subCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sub := r.cfg.Log.Subscribe(subCtx, cursor+1)
@@ -93,10 +96,14 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 		}
 	}
 
+	recheck := false // the connection reconnected: reconcile once the queue is settled
 	for {
 		if ctx.Err() != nil {
 			finish()
 			return nil
+		}
+		if recheck && len(queue) == 0 {
+			return errReconnected
 		}
 		var in <-chan eventstore.Event
 		if sent < r.cfg.MaxInFlight {
@@ -108,6 +115,9 @@ func (r *Relay) publishFrom(ctx context.Context, snd sender, cursor uint64, b *b
 		}
 		select {
 		case <-ctx.Done():
+			continue
+		case <-back:
+			recheck = true
 			continue
 		case <-acked:
 			f := queue[0]

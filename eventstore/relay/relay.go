@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nordledger/ledger/eventstore"
 	"github.com/nordledger/ledger/internal/tracing"
 	"go.opentelemetry.io/otel/trace"
@@ -131,6 +132,14 @@ func (r *Relay) Run(ctx context.Context) error {
 	default:
 		snd = syncSender{pub}
 	}
+	var back <-chan nats.Status // the connection reconnected (nil without one: never ready)
+	if js := r.cfg.JetStream; js != nil {
+		if nc := js.Conn(); nc != nil {
+			ch := nc.StatusChanged(nats.CONNECTED)
+			defer nc.RemoveStatusListener(ch)
+			back = ch
+		}
+	}
 	b := backoff{min: r.cfg.MinBackoff, max: r.cfg.MaxBackoff}
 	var failure error // why the last attempt ended
 	var prev uint64
@@ -162,11 +171,14 @@ func (r *Relay) Run(ctx context.Context) error {
 			return nil
 		}
 		r.setCursor(cursor)
-		failure = r.publishFrom(ctx, snd, cursor, &b)
+		failure = r.publishFrom(ctx, snd, cursor, &b, back)
 		prev = r.cursor.Load()
 		switch {
 		case failure == nil:
 			return nil
+		case errors.Is(failure, errReconnected):
+			failure = nil // reconcile at once: the stream may have lost its tail meanwhile
+			continue
 		case isTerminal(failure):
 			return r.stop(failure)
 		case errors.Is(failure, errLog):
@@ -175,6 +187,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		r.fail(failure)
 	}
 }
+
+// errReconnected ends a publishFrom whose connection reconnected: Run reconciles again.
+var errReconnected = errors.New("relay: reconnected")
 
 // errLog marks errors reading the log: they stop the relay.
 var errLog = errors.New("relay: read log")

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
@@ -330,6 +331,48 @@ func TestRelayRefillsAStreamThatLostItsTail(t *testing.T) {
 	r2 := startRelay(t, relay.Config{Log: store, JetStream: js, MaxInFlight: 16})
 	waitPublished(t, r2, 110)
 	checkReplay(t, replay(t, js, 110), readLog(t, store))
+}
+
+// An idle relay (nothing new in the log) whose NATS server comes back on a store that lost its
+// unsynced tail republishes the lost events as soon as its connection is back — not at the next
+// write to the log, which on a quiet ledger may be hours away while readers and consumers wait
+// for events the stream acknowledged and lost.
+func TestIdleRelayRefillsAStreamThatLostItsTail(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir, -1)
+	port := serverPort(t, srv)
+	js := newJetStream(t, connect(t, srv.ClientURL()))
+	if err := relay.EnsureStream(context.Background(), js, relay.StreamConfig{}); err != nil {
+		t.Fatalf("EnsureStream: %v", err)
+	}
+	store := openStore(t, t.TempDir())
+	appendEvents(t, store, 20)
+	r := startRelay(t, relay.Config{Log: store, JetStream: js, MaxInFlight: 16})
+	waitPublished(t, r, 20)
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	synced := filepath.Join(t.TempDir(), "synced")
+	copyDir(t, dir, synced) // what reached the disk
+
+	srv = startServer(t, dir, port)
+	appendEvents(t, store, 10)
+	waitPublished(t, r, 30)
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	restoreDir(t, synced, dir) // the crash: events 21–30 never reached the disk
+
+	srv = startServer(t, dir, port) // and nothing more is written
+	waitFor(t, "the stream to hold the log again", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		st, err := js.Stream(ctx, relay.DefaultStreamName)
+		if err != nil {
+			return false
+		}
+		info, err := st.Info(ctx)
+		return err == nil && info.State.LastSeq == 30
+	})
+	checkReplay(t, replay(t, js, 30), readLog(t, store))
 }
 
 // copyDir copies the regular files and directories under src to dst.
