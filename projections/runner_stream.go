@@ -53,7 +53,8 @@ type StreamEventID func(ctx context.Context, position uint64) (id string, last u
 //     past the read models, new events at the positions the lost ones had.
 //
 // It returns why it reset them ("" when it did not). Call it before Run and whenever the feed
-// starts again (feed.JetStream.Resume); an error of at (NATS) resets nothing.
+// starts again (feed.JetStream.Resume), when nothing is being applied: it holds the runner's
+// apply lock while it asks at. An error of at (NATS) resets nothing.
 func (r *Runner) ResetIfNotInStream(ctx context.Context, at StreamEventID) (reason string, err error) {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
