@@ -99,7 +99,7 @@ func Rebuild(ctx context.Context, db *DB, log Log, upTo uint64, progress func(po
 					return err
 				}
 			}
-			return nil
+			return putMark(tx, events[len(events)-1]) // runner_stream.go
 		})
 		if err != nil {
 			return err

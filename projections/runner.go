@@ -166,45 +166,17 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 	return r.failUnlessLagging(r.applyBack(ctx, log, events)) // writeback.go
 }
 
-// ResetIfAheadOfStream is resetIfAhead for the reader's driver: last is the last sequence of the
-// stream Run is to be fed from. Read models that hold positions after it were built from another
-// stream, or from a newer copy of this one — the writer's older log restored and the stream
-// refilled from it, its positions now other events — and are rebuilt from the stream rather than
-// served, their checkpoints skipping the events written since. Call it before Run.
-func (r *Runner) ResetIfAheadOfStream(last uint64) error {
-	r.applyMu.Lock()
-	defer r.applyMu.Unlock()
-	return r.resetIfAhead(last, "stream")
-}
-
 // resetIfAhead resets every projection when one holds a position after head, the head of the
-// source the driver feeds them from (the event log, or a reader's stream), so that the driver
-// rebuilds them all from it. r.applyMu is held, before anything is applied.
+// event log the writer's driver feeds them from, so that the driver rebuilds them all from it.
+// (A reader's driver checks its stream with ResetIfNotInStream.) r.applyMu is held, before
+// anything is applied.
 func (r *Runner) resetIfAhead(head uint64, source string) error {
 	if slices.Max(append([]uint64{0}, r.checkpoints...)) <= head {
 		return nil
 	}
-	r.log.Warn("projections: the read models hold positions the "+source+" does not have (an older log restored?); rebuilding them from the "+source,
+	_, err := r.resetAll("the read models hold positions the "+source+" does not have (an older log restored?); rebuilding them from the "+source,
 		"checkpoints", slices.Clone(r.checkpoints), "head", head)
-	err := r.db.db.Update(func(tx *bolt.Tx) error {
-		for _, p := range r.projections {
-			if err := reset(tx, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("projections: resetting the read models ahead of the log: %w", err)
-	}
-	for i := range r.checkpoints {
-		r.checkpoints[i] = 0
-		r.positions[i].Store(0)
-	}
-	r.low = 0
-	r.wb.committed = slices.Clone(r.checkpoints)
-	r.advance()
-	return nil
+	return err
 }
 
 // failUnlessLagging stops the runner with err, unless err only says the read models could not be
@@ -379,6 +351,9 @@ func (r *Runner) apply(tx *bolt.Tx, events []Event, prepared [][]any, last uint6
 		if err := checkpoints.Put([]byte(p.Name()), cp); err != nil {
 			return err
 		}
+	}
+	if last >= slices.Max(append([]uint64{0}, r.checkpoints...)) { // the highest checkpoint moves to last (runner_stream.go)
+		return putMark(tx, events[len(events)-1])
 	}
 	return nil
 }

@@ -24,8 +24,16 @@ type reader struct {
 	id      string
 	js      jetstream.JetStream
 	stream  string
-	lastSeq atomic.Uint64         // the stream's last sequence when last asked
-	failed  atomic.Pointer[error] // why the read models cannot be fed (a key mismatch)
+	lastSeq atomic.Uint64           // the stream's last sequence when last asked
+	failed  atomic.Pointer[error]   // why the read models cannot be fed (a key mismatch)
+	rebuild atomic.Pointer[rebuild] // the read models' rebuild from the stream, while it lasts
+}
+
+// rebuild is why the read models are rebuilt from the stream, and the stream's end when they
+// were reset: /readyz says why until they reach it.
+type rebuild struct {
+	why   string
+	until uint64
 }
 
 // startReader connects to NATS and feeds the read models from the stream through one durable
@@ -63,6 +71,21 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		return 0, err
 	}
 	f.TracerProvider = m.tracing.Provider
+	// Read models built from events the stream no longer holds (the writer's older log restored)
+	// are rebuilt from it: checked at start, before the first read is served, and each time the
+	// feed makes its consumer again — a stream replaced under a running reader took it along.
+	checkStream := func(ctx context.Context) error {
+		reason, err := m.runner.ResetIfNotInStream(ctx, f.EventAt)
+		if reason != "" {
+			var until uint64
+			if info, err := r.info(ctx); err == nil {
+				until = info.State.LastSeq
+			}
+			r.rebuild.Store(&rebuild{why: reason, until: until})
+		}
+		return err
+	}
+	f.Resume = checkStream
 
 	owner := readerOwner{DataDirID: own, Host: hostname(), DataDir: o.DataDir}
 	lease := newReaderLease(js, o.NATSStream, o.NATSReplicas, id, owner, log)
@@ -81,9 +104,9 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		if err := checkKey(info, key); err != nil {
 			r.failed.Store(&err)
 			log.Error("reader stopped", "err", err)
-		} else if err := m.runner.ResetIfAheadOfStream(floor); err != nil {
-			cancel()
-			return 0, err
+		} else if err := checkStream(first); err != nil {
+			// Checked again before the feed reads (Resume).
+			log.Warn("cannot check that the stream holds the read models' events yet", "err", err)
 		}
 	}
 	cancel()
@@ -104,11 +127,6 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 			info, err := r.info(ctx)
 			if err == nil {
 				if err := checkKey(info, key); err != nil {
-					r.failed.Store(&err)
-					log.Error("reader stopped", "err", err)
-					return
-				}
-				if err := m.runner.ResetIfAheadOfStream(info.State.LastSeq); err != nil {
 					r.failed.Store(&err)
 					log.Error("reader stopped", "err", err)
 					return
@@ -185,12 +203,15 @@ func (r *reader) ready(ctx context.Context, position uint64) error {
 	}
 	switch last := info.State.LastSeq; {
 	case position < last:
+		if rb := r.rebuild.Load(); rb != nil && position < rb.until {
+			return fmt.Errorf("projections at position %d of %d: rebuilding the read models: %s", position, last, rb.why)
+		}
 		return fmt.Errorf("projections at position %d of %d", position, last)
 	case position > last:
 		// The stream was replaced under the running reader by a shorter one (the writer's older
-		// log restored): its read models hold events the log no longer has. A start rebuilds
-		// them (ResetIfAheadOfStream); docs/operations.md says to.
-		return fmt.Errorf("projections at position %d, after the stream's last sequence %d: the stream was refilled from an older log? restart this reader to rebuild its read models", position, last)
+		// log restored): its read models hold events the log no longer has. The feed rebuilds
+		// them when it makes its consumer again (Resume, ResetIfNotInStream).
+		return fmt.Errorf("projections at position %d, after the stream's last sequence %d: the stream was refilled from an older log? the read models are rebuilt from it once the reader reads it again", position, last)
 	}
 	return nil
 }

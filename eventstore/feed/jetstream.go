@@ -40,6 +40,13 @@ type JetStream struct {
 	// trace.go), a child of the trace context the message carries; nil records none. Set it
 	// before Subscriber.
 	TracerProvider trace.TracerProvider
+	// Resume, when set, is called each time the feed starts (again) from the checkpoint, before
+	// it reads the checkpoint and makes its consumer: ledgerd's reader checks there that its read
+	// models still hold the stream's events (projections.Runner.ResetIfNotInStream with EventAt),
+	// since a stream replaced under it (the writer's older log restored) took its consumer with
+	// it. An error is a failure like NATS being down: the feed starts again after a backoff. Set
+	// it before Subscriber.
+	Resume func(ctx context.Context) error
 }
 
 var consumerNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -112,6 +119,11 @@ func (s *jsSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *mes
 // consume delivers messages from the consumer until an error; progressed reports whether any
 // message was delivered.
 func (s *jsSubscriber) consume(ctx context.Context, topic string, out chan<- *message.Message) (progressed bool, err error) {
+	if s.feed.Resume != nil {
+		if err := s.feed.Resume(ctx); err != nil {
+			return false, err
+		}
+	}
 	after := s.checkpoint()
 	cons, err := s.consumer(ctx, topic, after)
 	if err != nil {
@@ -203,6 +215,30 @@ func (s *jsSubscriber) consumer(ctx context.Context, topic string, after uint64)
 	}
 	s.log.Info("feed: creating the durable consumer", "startSequence", after+1)
 	return js.CreateConsumer(ctx, stream, cfg)
+}
+
+// EventAt returns the id of the event the stream holds at position (its message id, "" when the
+// stream holds no message there: beyond its end, aged out or deleted) and the stream's last
+// sequence (= the log's last position published). It is a projections.StreamEventID.
+func (j *JetStream) EventAt(ctx context.Context, position uint64) (id string, last uint64, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	s, err := j.js.Stream(ctx, j.stream)
+	if err != nil {
+		return "", 0, err
+	}
+	st := s.CachedInfo().State
+	if position == 0 || position > st.LastSeq || position < st.FirstSeq {
+		return "", st.LastSeq, nil
+	}
+	m, err := s.GetMsg(ctx, position)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return "", st.LastSeq, nil
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	return m.Header.Get(wire.HeaderMsgID), st.LastSeq, nil
 }
 
 // toMessage turns a JetStream message into a Watermill message: headers become metadata, and
