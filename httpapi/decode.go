@@ -42,12 +42,21 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, true, nil
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || !isJSON(mt) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	var ascii, ok bool
+	switch {
+	case err == nil && isJSON(mt):
+		ascii, ok = utf8Charset(params)
+	case errors.Is(err, mime.ErrInvalidMediaParameter) && isJSON(mt) && asciiCharsetParam(ct):
+		ascii, ok = true, true // charset=ISO_646.irv:1991 unquoted (asciiCharsetParam)
+	default:
 		return nil, false, unsupportedMediaType()
-	} else if ascii, ok := utf8Charset(params); !ok {
+	}
+	if !ok {
 		return nil, false, unsupportedCharset()
 	} else if ascii && !isASCII(data) {
-		return nil, false, invalidBody("the request body is labelled charset=us-ascii but holds bytes that are not ASCII: send it as UTF-8 (charset=utf-8, or no charset)")
+		return nil, false, invalidBody("the request body is labelled US-ASCII (charset=us-ascii, or another name of it) but holds bytes that are not ASCII: send it as UTF-8 (charset=utf-8, or no charset)")
 	}
 	if !identityCoding(r.Header.Values("Content-Encoding")) {
 		return nil, false, unsupportedContentCoding()
@@ -154,17 +163,47 @@ func isJSON(mt string) bool {
 }
 
 // utf8Charset reports whether a (JSON) media type's parameters name no charset, UTF-8 ("utf-8", or the
-// common misspelling "utf8") or US-ASCII (ascii: a subset of UTF-8, so such a body reads the same
-// either way — as long as it holds only ASCII, which the caller checks — and clients that label
-// ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
-// would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
-// stored as something the client did not mean, so it is refused (unsupportedCharset).
+// common misspelling "utf8") or US-ASCII by any of its names (usASCII; ascii: a subset of UTF-8,
+// so such a body reads the same either way — as long as it holds only ASCII, which the caller
+// checks — and clients that label ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body
+// labelled with another charset would be read as UTF-8 all the same, and Latin-1 bytes that
+// happen to be valid UTF-8 ("Ã¥") stored as something the client did not mean, so it is refused
+// (unsupportedCharset). A Content-Type without a charset (the common case) costs one map look-up.
 func utf8Charset(params map[string]string) (ascii, ok bool) {
 	cs, given := params["charset"]
-	if strings.EqualFold(cs, "us-ascii") {
+	switch {
+	case !given || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8"):
+		return false, true
+	case usASCII(cs):
 		return true, true
 	}
-	return false, !given || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+	return false, false
+}
+
+// usASCIINames are the names of US-ASCII: the IANA character-sets registry's ANSI_X3.4-1968 with
+// its aliases, and the common "ascii". Charset names are case-insensitive (RFC 2978 §2.3).
+var usASCIINames = [...]string{"us-ascii", "ascii", "ANSI_X3.4-1968", "iso-ir-6", "ANSI_X3.4-1986", "ISO_646.irv:1991",
+	"ISO646-US", "us", "IBM367", "cp367", "csASCII"}
+
+// usASCII reports whether a charset parameter's value is a name of US-ASCII (usASCIINames).
+func usASCII(cs string) bool {
+	for _, name := range usASCIINames {
+		if strings.EqualFold(cs, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiCharsetParam reports whether a Content-Type that mime.ParseMediaType refused for its
+// parameters (ErrInvalidMediaParameter) has, as its only parameter, a charset naming US-ASCII
+// whose value is not a token only because it holds a ':' — ISO_646.irv:1991 written unquoted, as
+// the registry prints it (a token has no ':', RFC 9110 §5.6.2; quoted, it parses). Anything
+// else the parser refused stays refused. Only requests whose Content-Type did not parse get here.
+func asciiCharsetParam(contentType string) bool {
+	_, param, _ := strings.Cut(contentType, ";")
+	name, value, found := strings.Cut(param, "=")
+	return found && strings.EqualFold(strings.TrimSpace(name), "charset") && strings.EqualFold(strings.TrimSpace(value), "ISO_646.irv:1991")
 }
 
 // isASCII reports whether b holds only 7-bit bytes.

@@ -190,7 +190,7 @@ func unsupportedMediaType() error {
 // unsupportedCharset: 415, a JSON body labelled with a charset other than UTF-8 (utf8Charset).
 func unsupportedCharset() error {
 	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type",
-		detail: "the request body must be application/json in UTF-8: leave the charset parameter out or give charset=utf-8 (us-ascii, its subset, is read as well); no other charset is supported"}
+		detail: "the request body must be application/json in UTF-8: leave the charset parameter out or give charset=utf-8 (us-ascii, its subset, is read as well, by any of its names); no other charset is supported"}
 }
 
 // unsupportedContentCoding: 415, a body in a content coding (gzip, ...): none is decoded (RFC 9110
