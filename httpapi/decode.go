@@ -24,7 +24,8 @@ const DefaultMaxBodyBytes = 1 << 20
 // readBody reads a JSON request body. empty reports whether the body was empty (no bytes or only
 // whitespace). A body with a non-JSON content type is 415, a body over Config.MaxBodyBytes (the
 // Server limits every request body: limitBody) 413, a body the client was too slow to send 408, a
-// body whose client went away before sending all of it errClientGone (499).
+// body whose client went away before sending all of it errClientGone (499), one whose connection
+// the server itself closed meanwhile (shutting down) errServerClosedConn (503).
 func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
@@ -34,6 +35,8 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 		return nil, false, payloadTooLarge(tooBig.Limit)
 	case errors.As(err, &ne) && ne.Timeout():
 		return nil, false, bodyTimeout()
+	case errors.Is(err, net.ErrClosed):
+		return nil, false, errServerClosedConn
 	case bodyCutShort(err):
 		return nil, false, errClientGone
 	case err != nil:
@@ -75,10 +78,12 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 // did (fewer bytes than its Content-Length, a chunked body without its last chunk) or was reset:
 // the client went away mid-request (errClientGone), nothing the service can fault in what it
 // sent. Malformed framing (a chunk size that is not one) is another error: the client's request
-// is invalid (400).
+// is invalid (400). A read of a connection the server itself closed (net.ErrClosed, "use of
+// closed network connection": only a close of this end reports it — a client's close or reset
+// reads as EOF or ECONNRESET) is not the client's going: readBody tells it apart first.
 func bodyCutShort(err error) bool {
 	var oe *net.OpError
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &oe)
+	return !errors.Is(err, net.ErrClosed) && (errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &oe))
 }
 
 // identityCoding reports whether Content-Encoding header values name no content coding but
