@@ -53,7 +53,7 @@ func parseBody[In, Cmd any](r *http.Request, required bool, read func(*fields, *
 	var f fields
 	in := read(&f, o)
 	cmd, err = validate(in)
-	if ps := merge(f.problems, err); len(ps) > 0 {
+	if ps := merge(f.problems, f.unread, err); len(ps) > 0 {
 		return cmd, invalid(ps...)
 	}
 	return cmd, err
@@ -367,9 +367,9 @@ func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) e
 	} else {
 		var err error
 		candidates, err = domain.LookupNationalIdentifiers(ni.Value, domain.PropNationalIdentifier, s.now())
-		problems = merge(nil, err)
+		problems = merge(nil, nil, err)
 	}
-	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {
+	if ps := merge(f.problems, f.unread, domain.ValidationError(problems...)); len(ps) > 0 {
 		return invalid(ps...)
 	}
 	if err := s.caughtUp(r); err != nil {

@@ -386,6 +386,10 @@ func jsonErrorText(err error) string {
 // fields reads typed properties of objects and collects every problem.
 type fields struct {
 	problems []domain.Problem
+	// unread holds the lower-case names of nested objects that were sent but could not be read
+	// (not an object, or a property in it twice): the domain sees them as absent, and what it
+	// says of their absence is not so (merge).
+	unread []string
 }
 
 func (f *fields) add(name, description string) {
@@ -471,6 +475,7 @@ func (f *fields) obj(o *object, name string) (*object, bool, bool) {
 		} else {
 			f.add(o.path+name, o.path+name+" must be a JSON object")
 		}
+		f.unread = append(f.unread, strings.ToLower(o.path+name))
 		return nil, true, false
 	}
 	return child, true, false
@@ -484,8 +489,12 @@ func (f *fields) unknown(o *object, hint string) {
 }
 
 // merge combines decoding problems with those the domain found: a property that could not be
-// decoded is reported once, with the decoding problem.
-func merge(decoded []domain.Problem, err error) []domain.Problem {
+// decoded is reported once, with the decoding problem. A nested object that was sent but could
+// not be read (unread: fields.unread) is absent to the domain, so what the domain says of it or
+// of what it holds — "legalAddress is required", or the body's "one of norwegianBankAccount, ...
+// is required" — is left out: the property was there, and its decoding problem says what is
+// wrong with it.
+func merge(decoded []domain.Problem, unread []string, err error) []domain.Problem {
 	out := append([]domain.Problem(nil), decoded...)
 	var de *domain.Error
 	if !errors.As(err, &de) {
@@ -496,11 +505,29 @@ func merge(decoded []domain.Problem, err error) []domain.Problem {
 		seen[strings.ToLower(p.Name)] = true
 	}
 	for _, p := range de.Problems {
-		if !seen[strings.ToLower(p.Name)] && !seen[parentName(p.Name)] {
+		if !seen[strings.ToLower(p.Name)] && !seen[parentName(p.Name)] && !aboutUnread(p.Name, unread) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// aboutUnread reports whether a domain problem's name is one of the unread objects, inside one,
+// or the body as a whole (a rule on which properties are sent: one of them was, unread).
+func aboutUnread(name string, unread []string) bool {
+	if len(unread) == 0 {
+		return false
+	}
+	name = strings.ToLower(name)
+	if name == domain.PropBody {
+		return true
+	}
+	for _, u := range unread {
+		if name == u || strings.HasPrefix(name, u+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // parentName returns the lower-case name of the array element a problem name is inside
