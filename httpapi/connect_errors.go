@@ -115,6 +115,9 @@ func (s *Server) writeConnectErr(w http.ResponseWriter, r *http.Request, err err
 	switch {
 	case errors.Is(err, errClientGone):
 		s.writeConnectError(w, r, connectClientGone, "")
+	case errors.Is(err, errServerClosedConn):
+		info(r.Context()).shuttingDown = true
+		s.writeConnectError(w, r, connectUnavailable, "")
 	case errors.As(err, &be):
 		kind := map[int]connectError{http.StatusRequestTimeout: connectTimeout, http.StatusRequestEntityTooLarge: connectTooLarge,
 			http.StatusUnsupportedMediaType: connectMediaType}[be.status]

@@ -84,10 +84,12 @@ func parseCustomerDetailsRequest(body []byte, product ConnectProduct) (customerD
 		invalid("values", fmt.Sprintf("values may hold at most %d items.", maxLookupValues))
 		items = nil
 	}
+	unread := false // an item that could not be read: its key may be any
 	for i, raw := range items {
 		path := fmt.Sprintf("values[%d]", i+1)
 		item, err := parseObject(raw, path+".")
 		if err != nil {
+			unread = true
 			var dup *duplicateError
 			if errors.As(err, &dup) {
 				invalid(dup.name, "The property appears more than once.")
@@ -122,7 +124,7 @@ func parseCustomerDetailsRequest(body []byte, product ConnectProduct) (customerD
 			req.values[key] = value
 		}
 	}
-	if len(items) > 0 {
+	if len(items) > 0 && !unread { // a key an unread item may hold is not said to be missing
 		for _, k := range keys {
 			if !slices.Contains(req.keys, k) {
 				missing("values[key='"+k+"'].value", "The payment product needs the lookup key "+k+" in this country.")

@@ -53,7 +53,7 @@ func parseBody[In, Cmd any](r *http.Request, required bool, read func(*fields, *
 	var f fields
 	in := read(&f, o)
 	cmd, err = validate(in)
-	if ps := merge(f.problems, err); len(ps) > 0 {
+	if ps := merge(f.problems, f.unread, err); len(ps) > 0 {
 		return cmd, invalid(ps...)
 	}
 	return cmd, err
@@ -98,22 +98,33 @@ func ifMatch(r *http.Request) (app.Match, error) {
 }
 
 // etagList is the members of an If-Match or If-None-Match field, all its lines together (RFC
-// 9110 §5.3), empty members left out (§5.6.1). Entity tags of this service hold no comma.
+// 9110 §5.3), empty members left out (§5.6.1). A comma inside a quoted tag is part of it (etagc
+// includes it, §8.8.3): tags of this service hold none, but a list may name another's ("v1,2").
 func etagList(r *http.Request, name string) []string {
 	var tags []string
 	for _, line := range r.Header.Values(name) {
-		for tag := range strings.SplitSeq(line, ",") {
-			if tag = strings.TrimSpace(tag); tag != "" {
+		quoted, start := false, 0
+		for i := 0; i <= len(line); i++ {
+			if i < len(line) && line[i] == '"' {
+				quoted = !quoted
+			}
+			if i < len(line) && (quoted || line[i] != ',') {
+				continue
+			}
+			if tag := strings.TrimSpace(line[start:i]); tag != "" {
 				tags = append(tags, tag)
 			}
+			start = i + 1
 		}
 	}
 	return tags
 }
 
-// parseETag parses one strong entity tag `"<version>"`.
+// parseETag parses one strong entity tag `"<version>"`, as etag writes it: entity tags are
+// compared as strings (RFC 9110 §8.8.3.2), so a tag the service never sends — "01" for "1" —
+// names no version, though its digits read as one.
 func parseETag(tag string) (uint64, bool) {
-	if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+	if len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' || (tag[1] == '0' && len(tag) > 3) {
 		return 0, false
 	}
 	v, err := strconv.ParseUint(tag[1:len(tag)-1], 10, 64)
@@ -356,9 +367,9 @@ func (s *Server) findCustomer(w http.ResponseWriter, r *http.Request, c *call) e
 	} else {
 		var err error
 		candidates, err = domain.LookupNationalIdentifiers(ni.Value, domain.PropNationalIdentifier, s.now())
-		problems = merge(nil, err)
+		problems = merge(nil, nil, err)
 	}
-	if ps := merge(f.problems, domain.ValidationError(problems...)); len(ps) > 0 {
+	if ps := merge(f.problems, f.unread, domain.ValidationError(problems...)); len(ps) > 0 {
 		return invalid(ps...)
 	}
 	if err := s.caughtUp(r); err != nil {

@@ -24,7 +24,8 @@ const DefaultMaxBodyBytes = 1 << 20
 // readBody reads a JSON request body. empty reports whether the body was empty (no bytes or only
 // whitespace). A body with a non-JSON content type is 415, a body over Config.MaxBodyBytes (the
 // Server limits every request body: limitBody) 413, a body the client was too slow to send 408, a
-// body whose client went away before sending all of it errClientGone (499).
+// body whose client went away before sending all of it errClientGone (499), one whose connection
+// the server itself closed meanwhile (shutting down) errServerClosedConn (503).
 func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
@@ -34,6 +35,8 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 		return nil, false, payloadTooLarge(tooBig.Limit)
 	case errors.As(err, &ne) && ne.Timeout():
 		return nil, false, bodyTimeout()
+	case errors.Is(err, net.ErrClosed):
+		return nil, false, errServerClosedConn
 	case bodyCutShort(err):
 		return nil, false, errClientGone
 	case err != nil:
@@ -42,12 +45,21 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, true, nil
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || !isJSON(mt) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	var ascii, ok bool
+	switch {
+	case err == nil && isJSON(mt):
+		ascii, ok = utf8Charset(params)
+	case errors.Is(err, mime.ErrInvalidMediaParameter) && isJSON(mt) && asciiCharsetParam(ct):
+		ascii, ok = true, true // charset=ISO_646.irv:1991 unquoted (asciiCharsetParam)
+	default:
 		return nil, false, unsupportedMediaType()
-	} else if ascii, ok := utf8Charset(params); !ok {
+	}
+	if !ok {
 		return nil, false, unsupportedCharset()
 	} else if ascii && !isASCII(data) {
-		return nil, false, invalidBody("the request body is labelled charset=us-ascii but holds bytes that are not ASCII: send it as UTF-8 (charset=utf-8, or no charset)")
+		return nil, false, invalidBody("the request body is labelled US-ASCII (charset=us-ascii, or another name of it) but holds bytes that are not ASCII: send it as UTF-8 (charset=utf-8, or no charset)")
 	}
 	if !identityCoding(r.Header.Values("Content-Encoding")) {
 		return nil, false, unsupportedContentCoding()
@@ -66,10 +78,12 @@ func readBody(r *http.Request) (body []byte, empty bool, err error) {
 // did (fewer bytes than its Content-Length, a chunked body without its last chunk) or was reset:
 // the client went away mid-request (errClientGone), nothing the service can fault in what it
 // sent. Malformed framing (a chunk size that is not one) is another error: the client's request
-// is invalid (400).
+// is invalid (400). A read of a connection the server itself closed (net.ErrClosed, "use of
+// closed network connection": only a close of this end reports it — a client's close or reset
+// reads as EOF or ECONNRESET) is not the client's going: readBody tells it apart first.
 func bodyCutShort(err error) bool {
 	var oe *net.OpError
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &oe)
+	return !errors.Is(err, net.ErrClosed) && (errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &oe))
 }
 
 // identityCoding reports whether Content-Encoding header values name no content coding but
@@ -154,17 +168,47 @@ func isJSON(mt string) bool {
 }
 
 // utf8Charset reports whether a (JSON) media type's parameters name no charset, UTF-8 ("utf-8", or the
-// common misspelling "utf8") or US-ASCII (ascii: a subset of UTF-8, so such a body reads the same
-// either way — as long as it holds only ASCII, which the caller checks — and clients that label
-// ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body labelled with another charset
-// would be read as UTF-8 all the same, and Latin-1 bytes that happen to be valid UTF-8 ("Ã¥")
-// stored as something the client did not mean, so it is refused (unsupportedCharset).
+// common misspelling "utf8") or US-ASCII by any of its names (usASCII; ascii: a subset of UTF-8,
+// so such a body reads the same either way — as long as it holds only ASCII, which the caller
+// checks — and clients that label ASCII worked before). JSON is UTF-8 (RFC 8259 §8.1); a body
+// labelled with another charset would be read as UTF-8 all the same, and Latin-1 bytes that
+// happen to be valid UTF-8 ("Ã¥") stored as something the client did not mean, so it is refused
+// (unsupportedCharset). A Content-Type without a charset (the common case) costs one map look-up.
 func utf8Charset(params map[string]string) (ascii, ok bool) {
 	cs, given := params["charset"]
-	if strings.EqualFold(cs, "us-ascii") {
+	switch {
+	case !given || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8"):
+		return false, true
+	case usASCII(cs):
 		return true, true
 	}
-	return false, !given || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+	return false, false
+}
+
+// usASCIINames are the names of US-ASCII: the IANA character-sets registry's ANSI_X3.4-1968 with
+// its aliases, and the common "ascii". Charset names are case-insensitive (RFC 2978 §2.3).
+var usASCIINames = [...]string{"us-ascii", "ascii", "ANSI_X3.4-1968", "iso-ir-6", "ANSI_X3.4-1986", "ISO_646.irv:1991",
+	"ISO646-US", "us", "IBM367", "cp367", "csASCII"}
+
+// usASCII reports whether a charset parameter's value is a name of US-ASCII (usASCIINames).
+func usASCII(cs string) bool {
+	for _, name := range usASCIINames {
+		if strings.EqualFold(cs, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiCharsetParam reports whether a Content-Type that mime.ParseMediaType refused for its
+// parameters (ErrInvalidMediaParameter) has, as its only parameter, a charset naming US-ASCII
+// whose value is not a token only because it holds a ':' — ISO_646.irv:1991 written unquoted, as
+// the registry prints it (a token has no ':', RFC 9110 §5.6.2; quoted, it parses). Anything
+// else the parser refused stays refused. Only requests whose Content-Type did not parse get here.
+func asciiCharsetParam(contentType string) bool {
+	_, param, _ := strings.Cut(contentType, ";")
+	name, value, found := strings.Cut(param, "=")
+	return found && strings.EqualFold(strings.TrimSpace(name), "charset") && strings.EqualFold(strings.TrimSpace(value), "ISO_646.irv:1991")
 }
 
 // isASCII reports whether b holds only 7-bit bytes.
@@ -342,6 +386,10 @@ func jsonErrorText(err error) string {
 // fields reads typed properties of objects and collects every problem.
 type fields struct {
 	problems []domain.Problem
+	// unread holds the lower-case names of nested objects that were sent but could not be read
+	// (not an object, or a property in it twice): the domain sees them as absent, and what it
+	// says of their absence is not so (merge).
+	unread []string
 }
 
 func (f *fields) add(name, description string) {
@@ -427,6 +475,7 @@ func (f *fields) obj(o *object, name string) (*object, bool, bool) {
 		} else {
 			f.add(o.path+name, o.path+name+" must be a JSON object")
 		}
+		f.unread = append(f.unread, strings.ToLower(o.path+name))
 		return nil, true, false
 	}
 	return child, true, false
@@ -440,8 +489,12 @@ func (f *fields) unknown(o *object, hint string) {
 }
 
 // merge combines decoding problems with those the domain found: a property that could not be
-// decoded is reported once, with the decoding problem.
-func merge(decoded []domain.Problem, err error) []domain.Problem {
+// decoded is reported once, with the decoding problem. A nested object that was sent but could
+// not be read (unread: fields.unread) is absent to the domain, so what the domain says of it or
+// of what it holds — "legalAddress is required", or the body's "one of norwegianBankAccount, ...
+// is required" — is left out: the property was there, and its decoding problem says what is
+// wrong with it.
+func merge(decoded []domain.Problem, unread []string, err error) []domain.Problem {
 	out := append([]domain.Problem(nil), decoded...)
 	var de *domain.Error
 	if !errors.As(err, &de) {
@@ -452,11 +505,29 @@ func merge(decoded []domain.Problem, err error) []domain.Problem {
 		seen[strings.ToLower(p.Name)] = true
 	}
 	for _, p := range de.Problems {
-		if !seen[strings.ToLower(p.Name)] && !seen[parentName(p.Name)] {
+		if !seen[strings.ToLower(p.Name)] && !seen[parentName(p.Name)] && !aboutUnread(p.Name, unread) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// aboutUnread reports whether a domain problem's name is one of the unread objects, inside one,
+// or the body as a whole (a rule on which properties are sent: one of them was, unread).
+func aboutUnread(name string, unread []string) bool {
+	if len(unread) == 0 {
+		return false
+	}
+	name = strings.ToLower(name)
+	if name == domain.PropBody {
+		return true
+	}
+	for _, u := range unread {
+		if name == u || strings.HasPrefix(name, u+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // parentName returns the lower-case name of the array element a problem name is inside

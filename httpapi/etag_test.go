@@ -105,3 +105,85 @@ func TestIfMatchLists(t *testing.T) {
 		t.Errorf("after the writes: %v", got["emailAddress"])
 	}
 }
+
+// TestETagsCompareAsWritten: an entity tag is an opaque string (RFC 9110 §8.8.3.2): "01" and
+// "+1" are not the tag "1" the service sends, so they never match — If-Match with such a tag is
+// 412 and changes nothing, If-None-Match with one is no 304. Before, the tag's digits were read
+// as a number: If-Match: "01" let a write through on version 1 (and "0001", "01" matched as
+// If-None-Match), though the client never held that tag.
+func TestETagsCompareAsWritten(t *testing.T) {
+	h := newHarness(t)
+	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	send := func(method, header, value, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		if header != "" {
+			req.Header.Set(header, value)
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	tags := []string{`"01"`, `"0001"`, `"01", "00"`, `W/"01"`}
+	for _, tag := range tags {
+		if resp := send(http.MethodGet, "If-None-Match", tag, ""); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET with If-None-Match %s on version 1 (ETag \"1\"): %d, want 200", tag, resp.StatusCode)
+		}
+	}
+	for _, tag := range tags[:3] {
+		if resp := send(http.MethodPatch, "If-Match", tag, `{"emailAddress":"zero@example.com"}`); resp.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("PATCH with If-Match %s on version 1 (ETag \"1\"): %d, want 412", tag, resp.StatusCode)
+		}
+	}
+	if resp := send(http.MethodGet, "", "", ""); resp.Header.Get("ETag") != `"1"` {
+		t.Errorf("a refused If-Match changed the customer: ETag %s, want \"1\"", resp.Header.Get("ETag"))
+	}
+}
+
+// TestIfMatchTagsWithCommas: an entity tag may hold a comma (etagc, RFC 9110 §8.8.3), so an
+// If-Match or If-None-Match list is split between its tags, not inside one. A list that names
+// the current ETag beside another server's tag such as "v1,2" is met — before, the split inside
+// "v1,2" made the field "not a list of entity tags": 412 for a write whose precondition held,
+// and a conditional GET that named the current tag got 200, not 304.
+func TestIfMatchTagsWithCommas(t *testing.T) {
+	h := newHarness(t)
+	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	send := func(method, header, value, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(header, value)
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send(http.MethodGet, "If-None-Match", `"v1,2", "1"`, ""); code != http.StatusNotModified {
+		t.Errorf(`GET with If-None-Match "v1,2", "1" on version 1: %d, want 304`, code)
+	}
+	if code := send(http.MethodGet, "If-None-Match", `W/"a,1", "1,"`, ""); code != http.StatusOK {
+		t.Errorf(`GET with If-None-Match W/"a,1", "1," on version 1: %d, want 200`, code)
+	}
+	if code := send(http.MethodPatch, "If-Match", `"v1,2", "1"`, `{"emailAddress":"comma@example.com"}`); code != http.StatusOK {
+		t.Errorf(`PATCH with If-Match "v1,2", "1" on version 1: %d, want 200`, code)
+	}
+	for _, bad := range []string{`"2,3`, `"2", 3"`, `"2"x, "3"`} { // not lists of entity tags
+		if code := send(http.MethodPatch, "If-Match", bad, `{"emailAddress":"bad@example.com"}`); code != http.StatusPreconditionFailed {
+			t.Errorf("PATCH with If-Match %s: %d, want 412", bad, code)
+		}
+	}
+}

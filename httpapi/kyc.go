@@ -66,7 +66,7 @@ func kycLanguage(q url.Values) (string, []domain.Problem) {
 		return "", nil
 	case 1:
 		lang, err := domain.ParseKycLanguage(values[0])
-		return lang, merge(nil, err)
+		return lang, merge(nil, nil, err)
 	}
 	return "", []domain.Problem{{Name: "language", Description: "language may be given once"}}
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,6 +115,43 @@ func TestAcceptIgnoresWeightsThatAreNotDecimal(t *testing.T) {
 	for _, accept := range []string{"text/html;q=0.5", "application/json;q=0.000", "application/json;q=0, text/html;q=NaN"} {
 		if r := h.raw(t, http.MethodGet, path, map[string]string{"Accept": accept}, nil); r.code != http.StatusNotAcceptable {
 			t.Errorf("GET with Accept %q: %d %s; want 406", accept, r.code, r.body)
+		}
+	}
+}
+
+// TestJSONCharsetUSASCIINames: US-ASCII has many names in the IANA character-sets registry
+// (ANSI_X3.4-1968 and its aliases iso-ir-6, ANSI_X3.4-1986, ISO_646.irv:1991, ISO646-US,
+// US-ASCII, us, IBM367, cp367, csASCII) and clients also write "ascii": every one of them, in any
+// case and quoted or not, is read as charset=us-ascii — an ASCII body is taken, one holding other
+// bytes is 400 and changes nothing. Before, only "us-ascii" was: the other names got 415 though
+// they name the same charset.
+func TestJSONCharsetUSASCIINames(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999"
+	names := []string{"ANSI_X3.4-1968", "iso-ir-6", "ANSI_X3.4-1986", "ISO_646.irv:1991", "ISO646-US", "US-ASCII", "us",
+		"IBM367", "cp367", "csASCII", "ascii", "ASCII", "Us", "ibm367", "CSascii", "iso_646.IRV:1991"}
+	for i, name := range names {
+		for _, ct := range []string{"application/json; charset=" + name, `application/json;charset="` + name + `"`} {
+			r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": ct}, []byte(fmt.Sprintf(`{"emailAddress":"ascii-%d@example.se"}`, i)))
+			if r.code != http.StatusOK {
+				t.Errorf("PATCH with Content-Type %q: %d %s; want 200 (a name of US-ASCII)", ct, r.code, r.body)
+			}
+		}
+		before := h.state(t)
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": "application/json; charset=" + name}, []byte("{\"emailAddress\":\"\xc3\xa5@example.se\"}"))
+		if r.code != http.StatusBadRequest || !strings.Contains(r.body, "us-ascii") {
+			t.Errorf("PATCH labelled charset=%s with a non-ASCII body: %d %s; want 400 naming us-ascii", name, r.code, r.body)
+		}
+		if after := h.state(t); after != before {
+			t.Errorf("a refused charset=%s body changed the customer: %v → %v", name, before, after)
+		}
+	}
+	// Not names of US-ASCII: still 415.
+	for _, name := range []string{"us-ascii2", "usa", "iso-ir-100", "ISO646-SE", "cp1252", "ansi", "ascii7", "us-ascii, utf-8"} {
+		r := h.raw(t, http.MethodPatch, path, map[string]string{"Content-Type": `application/json; charset="` + name + `"`}, []byte(`{"emailAddress":"other@example.se"}`))
+		if r.code != http.StatusUnsupportedMediaType {
+			t.Errorf("PATCH with charset %q: %d %s; want 415", name, r.code, r.body)
 		}
 	}
 }

@@ -29,6 +29,9 @@ type reqInfo struct {
 	// dependencyDown: the response is a 503 because a dependency (the population register) did
 	// not answer; logged as a warning, not an error.
 	dependencyDown bool
+	// shuttingDown: the response is a 503 because the server itself closed the request's
+	// connection (errServerClosedConn); logged as a warning, not an error.
+	shuttingDown bool
 	// traceParent is this request's span in the caller's trace (or a new trace): recorded on the
 	// events the request causes; traceState is the caller's tracestate (trace.go).
 	traceParent, traceState string
@@ -128,8 +131,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			switch {
 			case rec.status >= 500 && ri.route == routeReady && !s.wasReady.Load():
 				level = slog.LevelDebug // starting: "not ready yet" is what a poller expects to hear
-			case rec.status >= 500 && (ri.route == routeReady || ri.dependencyDown):
-				level = slog.LevelWarn // not ready (any more) is a state, not a failure
+			case rec.status >= 500 && (ri.route == routeReady || ri.dependencyDown || ri.shuttingDown):
+				level = slog.LevelWarn // not ready (any more), or stopping, is a state, not a failure
 			case rec.status >= 500:
 				level = slog.LevelError
 			}

@@ -190,7 +190,7 @@ func unsupportedMediaType() error {
 // unsupportedCharset: 415, a JSON body labelled with a charset other than UTF-8 (utf8Charset).
 func unsupportedCharset() error {
 	return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported-media-type",
-		detail: "the request body must be application/json in UTF-8: leave the charset parameter out or give charset=utf-8 (us-ascii, its subset, is read as well); no other charset is supported"}
+		detail: "the request body must be application/json in UTF-8: leave the charset parameter out or give charset=utf-8 (us-ascii, its subset, is read as well, by any of its names); no other charset is supported"}
 }
 
 // unsupportedContentCoding: 415, a body in a content coding (gzip, ...): none is decoded (RFC 9110
@@ -323,6 +323,16 @@ const statusClientClosed = 499
 var errClientGone = &problem{status: statusClientClosed, code: "client-closed-request",
 	detail: "the connection ended before the request body was complete; nothing was done"}
 
+// errServerClosedConn: the server itself closed the request's connection while it read the body
+// (http.Server.Close at shutdown: the read fails with net.ErrClosed). The client did not go away
+// and sent nothing wrong: the service stopped serving it, so it is recorded as a 503 unavailable
+// ("shutting down"), logged at WARN (an operator's stop is a state, not a fault: reqInfo
+// shuttingDown) — not as a gone client (499), which blamed the client. Nobody reads the answer;
+// nothing was done.
+var errServerClosedConn = &problem{status: http.StatusServiceUnavailable, code: "unavailable",
+	detail: "the service is shutting down: it closed the connection before the request body was complete; nothing was done; retry",
+	header: "Retry-After", value: "1"}
+
 // writeError answers an error: the one function mapping every error to its status and problem
 // document (the problems handlers decide on are *problem, made above). Anything unknown is a 500
 // "fatal" whose body reveals nothing. The Connect routes answer in Connect's format instead
@@ -366,6 +376,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.WarnContext(r.Context(), "population register unavailable", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))
 		w.Header().Set("Retry-After", "5")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the population register did not answer; nothing was changed; retry later", nil)
+	case errors.Is(err, errServerClosedConn):
+		info(r.Context()).shuttingDown = true
+		send(w, r, errServerClosedConn)
 	case errors.As(err, &p):
 		send(w, r, p)
 	case errors.As(err, &de) && de.Code == domain.CodeCustomerForgotten:
@@ -417,6 +430,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "30")
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the ledger's storage cannot be written right now (full or failing); the change was not stored; retry later", nil)
 	case errors.Is(err, eventstore.ErrClosed):
+		info(r.Context()).shuttingDown = true // as errServerClosedConn: a stop, not a fault (WARN)
 		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the service is shutting down", nil)
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "route", routeOf(r), slog.String("correlationId", correlationID(r.Context())))

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -117,8 +116,12 @@ func (c *call) orderResource(customerNo, surplusID string, o domain.Disbursement
 	return res
 }
 
-// page is a skip/take window.
-type page struct{ skip, take int }
+// page is a skip/take window. skip is kept as sent (up to 2^64-1): the navigation links of a
+// page beyond the list name the pages around the one asked for.
+type page struct {
+	skip uint64
+	take int
+}
 
 const (
 	defaultTake = 50
@@ -128,26 +131,30 @@ const (
 // parsePage reads skip (≥ 0, default 0) and take (1–1000, default 50), each given at most once.
 func parsePage(q url.Values) (page, []domain.Problem) {
 	p := queryParams{q: q}
-	skip := min(p.uint("skip", 0, 0, ^uint64(0)), math.MaxInt32) // beyond any list
+	skip := p.uint("skip", 0, 0, ^uint64(0))
 	take := p.uint("take", defaultTake, 1, maxTake)
-	return page{skip: int(skip), take: int(take)}, p.problems
+	return page{skip: skip, take: int(take)}, p.problems
 }
 
 // window returns the slice bounds of the page within total items, and its navigation.
 func (p page) window(base string, total int) (from, to int, nav navigation) {
-	link := func(skip int) string {
+	link := func(skip uint64) string {
 		if p.take == defaultTake {
-			return base + "?skip=" + strconv.Itoa(skip)
+			return base + "?skip=" + strconv.FormatUint(skip, 10)
 		}
-		return base + "?skip=" + strconv.Itoa(skip) + "&take=" + strconv.Itoa(p.take)
+		return base + "?skip=" + strconv.FormatUint(skip, 10) + "&take=" + strconv.Itoa(p.take)
 	}
-	from, to = min(p.skip, total), min(p.skip+p.take, total)
+	from = total // a page beyond the list (no overflow: from+take is at most total+maxTake)
+	if p.skip < uint64(total) {
+		from = int(p.skip)
+	}
+	to = min(from+p.take, total)
 	nav = navigation{ID: base, First: link(0)}
 	if p.skip > 0 { // the first page has none, as the last has no next
-		nav.Previous = link(max(0, p.skip-p.take))
+		nav.Previous = link(p.skip - min(p.skip, uint64(p.take)))
 	}
 	if to < total {
-		nav.Next = link(to)
+		nav.Next = link(uint64(to))
 	}
 	return from, to, nav
 }

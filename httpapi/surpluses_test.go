@@ -321,3 +321,24 @@ func TestAmountsAsDoubleClientsWriteThem(t *testing.T) {
 		}
 	}
 }
+
+// TestSurplusPagePreviousFromFarSkip: a page far beyond the list (skip up to 2^64-1 is taken)
+// links its previous page as skip-take — the page before the one asked for. Before, skip was cut
+// to 2^31-1 inside, and ?skip=9223372036854775807&take=1000 named skip=2147482647 as its previous
+// page.
+func TestSurplusPagePreviousFromFarSkip(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	const path = "/ledger/customer/v1/1000/customers/9999/surpluses"
+	for q, want := range map[string]string{
+		"skip=9223372036854775807&take=1000": `"previous":"` + path + `?skip=9223372036854774807&take=1000"`,
+		"skip=18446744073709551615":          `"previous":"` + path + `?skip=18446744073709551565"`,
+		"skip=2147483648&take=1":             `"previous":"` + path + `?skip=2147483647&take=1"`,
+		"skip=3&take=10":                     `"previous":"` + path + `?skip=0&take=10"`,
+	} {
+		r := h.raw(t, http.MethodGet, path+"?"+q, nil, nil)
+		if r.code != http.StatusOK || !strings.Contains(r.body, want) || !strings.Contains(r.body, `"items":[]`) || strings.Contains(r.body, `"next"`) {
+			t.Errorf("GET ?%s: %d %s; want 200, no items, no next, and %s", q, r.code, r.body, want)
+		}
+	}
+}

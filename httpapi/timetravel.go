@@ -22,13 +22,12 @@ func (s *Server) loadView(r *http.Request, c *call, no string) (domain.CustomerS
 		st, err := s.load(r, c, no)
 		return st, c, err
 	}
+	// Each parameter is read once: a read reports its problems (empty, given twice, malformed).
 	at := p.time("asOf")
 	version := p.uint("asOfVersion", 0, 1, ^uint64(0))
 	switch {
 	case hasAt && hasVersion:
 		p.problems = append(p.problems, domain.Problem{Name: "asOf", Description: "give asOf or asOfVersion, not both"})
-	case hasAt && p.str("asOf") == "" && len(p.problems) == 0:
-		p.problems = append(p.problems, domain.Problem{Name: "asOf", Description: "asOf must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z"})
 	case hasVersion && version == 0 && len(p.problems) == 0:
 		p.problems = append(p.problems, domain.Problem{Name: "asOfVersion", Description: "asOfVersion must be a whole number ≥ 1"})
 	}

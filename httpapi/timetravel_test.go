@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,6 +65,23 @@ func TestEmptyWindowAtYearOne(t *testing.T) {
 	for _, q := range []string{"since=0000-12-31T00:00:00Z&until=0001-01-01T00:00:00Z", "since=0001-01-01T00:00:00Z&until=0001-01-01T00:00:00.000000001Z"} {
 		if r := h.raw(t, http.MethodGet, path+q, nil, nil); r.code != http.StatusOK || strings.Contains(r.body, `"next"`) {
 			t.Errorf("GET /events?%s: %d %.300s; want 200 with no next", q, r.code, r.body)
+		}
+	}
+}
+
+// TestAsOfProblemsOnce: an asOf given empty or twice is one problem, as every query parameter's
+// — the problems list has one entry per failure. Before, loadView read asOf a second time to
+// check it, and the second read reported the same problem again.
+func TestAsOfProblemsOnce(t *testing.T) {
+	h := newRouteHarness(t)
+	h.t = t
+	for _, q := range []string{"asOf=", "asOf=2020-01-01T00:00:00Z&asOf=2021-01-01T00:00:00Z", "asOfVersion=", "asOfVersion=1&asOfVersion=2"} {
+		r := h.raw(t, http.MethodGet, "/ledger/customer/v1/1000/customers/9999?"+q, nil, nil)
+		var p struct {
+			Problems []struct{ Name, Description string }
+		}
+		if err := json.Unmarshal([]byte(r.body), &p); err != nil || r.code != http.StatusBadRequest || len(p.Problems) != 1 {
+			t.Errorf("GET ?%s: %d %s; want 400 with one problem", q, r.code, r.body)
 		}
 	}
 }
