@@ -170,7 +170,8 @@ func (e errFatal) Unwrap() error { return e.err }
 // refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
 // issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
 // answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
-// the ledger answers to a well-formed request (its API changed), a stream that is not the
+// the ledger answers to a well-formed request (its API changed), a redirect answered to the
+// Opener (never followed: the writer does not redirect), a stream that is not the
 // ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
 // was restored from an older backup; resuming would skip the new events). The rest is ridden
 // out, and Run resumes after the last event it handed over:

@@ -32,7 +32,9 @@ type OpenerConfig struct {
 	// matches ErrUnauthorized (wrap it so when the provider refuses this consumer's own
 	// credentials, which no retry mends): then Open fails with it and Run stops.
 	Token func(ctx context.Context) (string, error)
-	// Client sends the requests (default: a client with a 30 s timeout).
+	// Client sends the requests (default: a client with a 30 s timeout). Its CheckRedirect does
+	// not apply: a redirect is never followed (NewOpener uses a copy without one; the caller's
+	// client is left as it is).
 	Client *http.Client
 	// MaxAge bounds how long the Opener keeps what the ledger disclosed, to open the same events
 	// again (redeliveries, replays) without asking. The ledger's own bound (the maxAge of its
@@ -103,9 +105,12 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 		return nil, err
 	}
 	cfg.URL = strings.TrimSuffix(cfg.URL, "/")
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	client := http.Client{Timeout: 30 * time.Second}
+	if cfg.Client != nil {
+		client = *cfg.Client
 	}
+	client.CheckRedirect = doNotFollow
+	cfg.Client = &client
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -118,6 +123,13 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 	return &Opener{cfg: cfg, kept: map[uint64]keptItem{}}, nil
 }
 
+// doNotFollow is the Opener client's CheckRedirect: the ledger's writer never redirects a
+// request for personal data, so a redirect is an unexpected answer (Open fails with it), never
+// followed — Go's client would send the positions and the traceparent to wherever it points, the
+// bearer token to the same host name on another port or over plain http, and take that host's
+// answer for the ledger's.
+func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // Open opens the personal members of the events that are PersonalSealed: each becomes
 // PersonalOpened, PersonalErased (the customer was forgotten) or PersonalWithheld (Withheld
 // says why: ErrNotGranted, ErrForbidden, ErrProtectedIdentity), with Data and Domain set
@@ -128,7 +140,7 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 // later), ErrUnauthorized when the ledger refuses the token twice in a row — once more with a
 // token asked for again after the first 401 (OpenerConfig.Token) — or the token source refuses
 // its credentials, ErrMismatch when its answer is about another event, and otherwise
-// with the ledger's problem.
+// with the ledger's problem — or the redirect it answered, which is not followed.
 func (o *Opener) Open(ctx context.Context, events ...*Event) error {
 	byLedger := map[string][]*Event{}
 	now := o.cfg.Now()
@@ -321,8 +333,19 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 		return page, fmt.Errorf("%w (%w)", ErrUnauthorized, perr)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return page, fmt.Errorf("%w (%v)", ErrUnavailable, perr)
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return page, fmt.Errorf("consumer: asking %s for personal data: a %d redirect to %q, not followed: the ledger's writer never redirects — is URL the writer's address, or is something in between rewriting it? (%w)",
+			o.cfg.URL, resp.StatusCode, cut(resp.Header.Get("Location"), 256), perr)
 	}
 	return page, fmt.Errorf("consumer: asking %s for personal data: %w", o.cfg.URL, perr)
+}
+
+// cut returns s cut to at most n bytes, marked "…" when cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // apply sets an event's data from the ledger's answer about it.
