@@ -32,10 +32,14 @@ type OpenerConfig struct {
 	// matches ErrUnauthorized (wrap it so when the provider refuses this consumer's own
 	// credentials, which no retry mends): then Open fails with it and Run stops.
 	Token func(ctx context.Context) (string, error)
-	// Client sends the requests (default: a client with a 30 s timeout). Its CheckRedirect does
-	// not apply: a redirect is never followed (NewOpener uses a copy without one; the caller's
-	// client is left as it is).
+	// Client sends the requests (default: a new http.Client). Its own Timeout, if any, also
+	// applies; its CheckRedirect does not: a redirect is never followed (NewOpener uses a copy
+	// without one; the caller's client is left as it is).
 	Client *http.Client
+	// Timeout bounds each request — sent, answered and its answer read (default 30 s) — whatever
+	// Client's: a writer that takes a request and never answers fails Open with ErrUnavailable
+	// (the Consumer asks again) rather than blocking it for ever.
+	Timeout time.Duration
 	// MaxAge bounds how long the Opener keeps what the ledger disclosed, to open the same events
 	// again (redeliveries, replays) without asking. The ledger's own bound (the maxAge of its
 	// answers, ledgerd's -personal-data-max-age) always applies; 0 uses it alone.
@@ -98,14 +102,17 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 	if cfg.Token == nil {
 		errs = append(errs, errors.New("consumer: Token is required"))
 	}
-	if cfg.MaxAge < 0 || cfg.BatchSize < 0 || cfg.BatchSize > 1000 || cfg.MaxKept < 0 {
-		errs = append(errs, errors.New("consumer: MaxAge, BatchSize (at most 1000) and MaxKept must not be negative"))
+	if cfg.MaxAge < 0 || cfg.BatchSize < 0 || cfg.BatchSize > 1000 || cfg.MaxKept < 0 || cfg.Timeout < 0 {
+		errs = append(errs, errors.New("consumer: MaxAge, BatchSize (at most 1000), MaxKept and Timeout must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	cfg.URL = strings.TrimSuffix(cfg.URL, "/")
-	client := http.Client{Timeout: 30 * time.Second}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	client := http.Client{}
 	if cfg.Client != nil {
 		client = *cfg.Client
 	}
@@ -293,7 +300,9 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	}
 	body, _ := json.Marshal(map[string][]uint64{"positions": positions})
 	u := o.cfg.URL + "/ledger/customer/v1/" + url.PathEscape(ledgerNo) + "/events/personal-data"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	rctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout) // ctx's own end is told apart below
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return page, err
 	}
@@ -310,6 +319,9 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
+		if ctx.Err() != nil {
+			return page, ctx.Err()
+		}
 		return page, fmt.Errorf("%w: reading the answer: %v", ErrUnavailable, err)
 	}
 	if resp.StatusCode == http.StatusOK {
