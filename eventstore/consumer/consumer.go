@@ -211,9 +211,10 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	}
 	defer c.flush()
 	var interrupted, behind lasting // interrupted, or waiting for the stream to reach last: since when, logged when
+	var unchecked lasting           // the last event handed over cannot be checked against the stream (durable)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		began := time.Now()
-		progressed, err := c.consume(ctx, h, &last, &lastID, &seen)
+		progressed, err := c.consume(ctx, h, &last, &lastID, &seen, &unchecked)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -247,7 +248,8 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 
 // warnEvery is how often Run logs again a condition it keeps retrying (every 5 s, or 30 s, at
 // most): the checkpoint that cannot be read, an interruption, the stream ending before the last
-// event handed over, the ledger not disclosing personal data, the handler failing.
+// event handed over, that event not being checkable against the stream (without CheckpointMark),
+// the ledger not disclosing personal data, the handler failing.
 const warnEvery = time.Minute
 
 // lasting is a condition Run waits out, retrying: its warning is logged when it starts, then at
@@ -304,8 +306,10 @@ func (c *Consumer) flush() {
 // is made again starting at the event after. So events are always handed over in log order.
 // seen is the last position the durable had delivered before it was made again (0 when it was
 // used as it is, or missing): the events up to it come as new deliveries of the new durable, but
-// may have been handed over before (Event.Redelivered).
-func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID) (cons jetstream.Consumer, seen uint64, err error) {
+// may have been handed over before (Event.Redelivered). unchecked is how long the last event
+// handed over could not be checked (verify) without a CheckpointMark: logged when it starts and
+// then once a minute, not at every retry.
+func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID, unchecked *lasting) (cons jetstream.Consumer, seen uint64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	js, stream, filter := c.cfg.JetStream, c.cfg.Stream, FilterSubject(c.cfg.LedgerNo)
@@ -316,7 +320,10 @@ func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID)
 		}
 		// Not asked for (no CheckpointMark): a NATS user that may not read the stream's info or
 		// messages still follows it, unchecked, as before the check existed.
-		c.log.Warn("consumer: cannot check the last event handed over against the stream", "err", err)
+		unchecked.warn(c.log, "consumer: cannot check the last event handed over against the stream (logged again every minute while it lasts)",
+			"consumer: still cannot check the last event handed over against the stream", "err", err)
+	} else {
+		unchecked.end()
 	}
 	cons, err = js.Consumer(ctx, stream, c.cfg.Durable)
 	switch {
@@ -413,8 +420,8 @@ type pulled struct {
 }
 
 // consume hands events over until an error; progressed reports whether any was handed over.
-func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID *uuid.UUID, seen *uint64) (progressed bool, err error) {
-	cons, delivered, err := c.durable(ctx, last, lastID)
+func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID *uuid.UUID, seen *uint64, unchecked *lasting) (progressed bool, err error) {
+	cons, delivered, err := c.durable(ctx, last, lastID, unchecked)
 	if err != nil {
 		return false, err
 	}
