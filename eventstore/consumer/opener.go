@@ -19,7 +19,8 @@ import (
 // OpenerConfig configures an Opener. URL and Token are required.
 type OpenerConfig struct {
 	// URL is the base URL of the ledger's writer (ledgerd with the writer role), e.g.
-	// "https://ledger.example.com". Read replicas do not disclose personal data.
+	// "https://ledger.example.com", without a user, query or fragment. Read replicas do not
+	// disclose personal data.
 	URL string
 	// Token returns the bearer token to send: a JWT whose subject is this consumer (the name an
 	// operator granted the ledger's personal data to), with the scope personal-data:read and
@@ -96,8 +97,13 @@ type disclosedPage struct {
 // NewOpener returns an Opener.
 func NewOpener(cfg OpenerConfig) (*Opener, error) {
 	var errs []error
-	if u, err := url.Parse(cfg.URL); cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch u, err := url.Parse(cfg.URL); {
+	case cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		errs = append(errs, fmt.Errorf("consumer: URL %q: want the http(s) base URL of the ledger's writer", cfg.URL))
+	case u.User != nil || strings.ContainsAny(cfg.URL, "?#"):
+		// The request's path goes after URL: in a query or a fragment it would not be the path; a
+		// user and password are never sent (the bearer token is) and would be in every error.
+		errs = append(errs, fmt.Errorf("consumer: URL %q: want the writer's base URL without a user, query or fragment", u.Redacted()))
 	}
 	if cfg.Token == nil {
 		errs = append(errs, errors.New("consumer: Token is required"))
