@@ -510,6 +510,10 @@ func (c *Consumer) next(ctx context.Context, ch <-chan pulled) ([]jetstream.Msg,
 type delivery struct {
 	msg jetstream.Msg
 	ev  *Event
+	// again, with ev nil, is the position of an event delivered again while its first delivery
+	// is earlier in the batch (it waited behind a slow handler longer than AckWait): it is
+	// acknowledged once that one was handed over, never handed over itself.
+	again uint64
 }
 
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
@@ -517,7 +521,8 @@ type delivery struct {
 // durable this one replaced (durable): they may have been handed over before.
 func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, held *holding, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
-	var gap error // deliveries missing before a message of the batch: hand over those before it only
+	var gap error     // deliveries missing before a message of the batch: hand over those before it only
+	var newest uint64 // the position of the batch's newest event so far
 	for _, m := range batch {
 		md, err := m.Metadata()
 		if err != nil {
@@ -534,6 +539,10 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 			held.done(m)
 			continue
 		}
+		if seq <= newest { // a redelivery of an event earlier in this batch, not yet handed over
+			ds = append(ds, delivery{msg: m, again: seq})
+			continue
+		}
 		e, err := Decode(m.Headers(), m.Data())
 		if err != nil {
 			return handled, errFatal{fmt.Errorf("stream sequence %d: %w", seq, err)}
@@ -543,6 +552,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		}
 		e.Redelivered = md.NumDelivered > 1 || seq <= seen
 		ds = append(ds, delivery{msg: m, ev: e})
+		newest = seq
 	}
 	if len(ds) == 0 {
 		return handled, gap
@@ -553,6 +563,14 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 	for _, d := range ds {
 		if ctx.Err() != nil { // stopped: the rest stays unacknowledged, for the next run
 			return handled, ctx.Err()
+		}
+		if d.ev == nil { // delivered again: its first delivery, earlier in the batch, was handed over
+			if d.again > *last {
+				return handled, fmt.Errorf("consumer: event %d delivered again before it was handed over", d.again)
+			}
+			_ = d.msg.Ack()
+			held.done(d.msg)
+			continue
 		}
 		if d.ev.Type == domain.TypeCustomerForgotten && c.cfg.Opener != nil {
 			c.cfg.Opener.Forget(d.ev.Stream()) // before the handler: nothing kept opens the customer's events once it knows
@@ -572,9 +590,11 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 // open opens the batch's personal data, waiting out a ledger that is unavailable, in a span of
 // its own (SpanOpen, trace.go) that the requests carry.
 func (c *Consumer) open(ctx context.Context, ds []delivery) (err error) {
-	events := make([]*Event, len(ds))
-	for i, d := range ds {
-		events[i] = d.ev
+	events := make([]*Event, 0, len(ds))
+	for _, d := range ds {
+		if d.ev != nil {
+			events = append(events, d.ev)
+		}
 	}
 	if c.cfg.Opener == nil {
 		for _, e := range events {
