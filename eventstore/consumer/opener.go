@@ -352,8 +352,8 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return page, fmt.Errorf("%w (%v)", ErrUnavailable, perr)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return page, fmt.Errorf("consumer: asking %s for personal data: a %d redirect to %q, not followed: the ledger's writer never redirects — is URL the writer's address, or is something in between rewriting it? (%w)",
-			o.cfg.URL, resp.StatusCode, cut(resp.Header.Get("Location"), 256), perr)
+		return page, fmt.Errorf("consumer: asking %s for personal data: it answered %d, a redirect to %q, not followed: the ledger's writer never redirects — is URL the writer's address, or is something in between rewriting it?",
+			o.cfg.URL, resp.StatusCode, cut(resp.Header.Get("Location"), 256))
 	}
 	return page, fmt.Errorf("consumer: asking %s for personal data: %w", o.cfg.URL, perr)
 }
