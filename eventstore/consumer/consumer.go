@@ -164,7 +164,8 @@ type errFatal struct{ err error }
 func (e errFatal) Error() string { return e.err.Error() }
 func (e errFatal) Unwrap() error { return e.err }
 
-// Run hands the ledger's events to h until ctx ends (then it returns nil) or an error no retry
+// Run hands the ledger's events to h until ctx ends (then it returns nil, with nothing it started
+// still running) or an error no retry
 // can mend: the Handler failing MaxAttempts times (HandlerError), the ledger refusing the
 // Opener's token twice in a row — the second time one the token source gave after the first
 // refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
@@ -448,7 +449,12 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID 
 	held := &holding{msgs: map[jetstream.Msg]struct{}{}}
 	keep := c.keepInProgress(ctx, held)
 	defer keep()
+	pulling := make(chan struct{})
+	// Nothing of this run of the durable goes on after consume returns (nor after Run): the
+	// stopped iterator's Next ends (ErrMsgIteratorClosed), ctx ends the send.
+	defer func() { cancel(); it.Stop(); <-pulling }()
 	go func() {
+		defer close(pulling)
 		for {
 			m, err := it.Next()
 			if err == nil {
