@@ -165,10 +165,9 @@ func (e errFatal) Error() string { return e.err.Error() }
 func (e errFatal) Unwrap() error { return e.err }
 
 // Run hands the ledger's events to h until ctx ends (then it returns nil, with nothing it started
-// still running) or an error no retry
-// can mend: the Handler failing MaxAttempts times (HandlerError), the ledger refusing the
-// Opener's token twice in a row — the second time one the token source gave after the first
-// refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
+// still running) or an error no retry can mend: the Handler failing MaxAttempts times
+// (HandlerError), the ledger refusing the Opener's token twice in a row — the second time one
+// the token source gave after the first refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
 // issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
 // answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
 // the ledger answers to a well-formed request (its API changed), a redirect answered to the
