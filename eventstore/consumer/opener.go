@@ -38,8 +38,9 @@ type OpenerConfig struct {
 	// without one; the caller's client is left as it is).
 	Client *http.Client
 	// Timeout bounds each request — sent, answered and its answer read (default 30 s) — whatever
-	// Client's: a writer that takes a request and never answers fails Open with ErrUnavailable
-	// (the Consumer asks again) rather than blocking it for ever.
+	// Client's, and apart each call of Token (its ctx ends): a writer or an identity provider
+	// that takes a request and never answers fails Open with ErrUnavailable (the Consumer asks
+	// again) rather than blocking it for ever.
 	Timeout time.Duration
 	// MaxAge bounds how long the Opener keeps what the ledger disclosed, to open the same events
 	// again (redeliveries, replays) without asking. The ledger's own bound (the maxAge of its
@@ -294,7 +295,9 @@ func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) 
 // send sends one request with a token asked for with tokenCtx.
 func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {
 	var page disclosedPage
-	token, err := o.cfg.Token(tokenCtx)
+	tctx, cancelToken := context.WithTimeout(tokenCtx, o.cfg.Timeout) // ctx's own end is told apart below
+	token, err := o.cfg.Token(tctx)
+	cancelToken()
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:

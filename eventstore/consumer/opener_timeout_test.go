@@ -1,6 +1,7 @@
 package consumer_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -61,5 +62,38 @@ func TestConsumerRidesOutALedgerThatNeverAnswers(t *testing.T) {
 	}
 	if n := asked.Load(); n < 2 {
 		t.Errorf("the writer was asked %d times, want the request never answered and another", n)
+	}
+}
+
+// TestConsumerRidesOutATokenSourceThatNeverAnswers: a token source whose identity provider takes
+// the request and never answers (a client without a timeout: golang.org/x/oauth2 uses the
+// default one) must not block Run for ever either: OpenerConfig.Timeout bounds the token asked
+// for too (its ctx ends), Open fails with ErrUnavailable, and Run asks again.
+func TestConsumerRidesOutATokenSourceThatNeverAnswers(t *testing.T) {
+	l := newLedger(t)
+	l.add(t, "1001", customer("1001", "Anna Andersson")...)
+	l.grant.Grant("1000", "crm", "", "", l.now)
+	var calls atomic.Int32
+	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: l.url, Timeout: time.Second, Token: func(ctx context.Context) (string, error) {
+		if calls.Add(1) == 1 { // the identity provider never answers the first request
+			<-ctx.Done()
+			return "", ctx.Err()
+		}
+		return "crm", nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{stopAt: 2}
+	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o}, r); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := r.positions(); !slices.Equal(got, seq(1, 2)) {
+		t.Fatalf("positions %v, want 1..2", got)
+	}
+	for _, e := range r.events {
+		if e.Personal != consumer.PersonalOpened {
+			t.Errorf("event %d: %s (%v), want opened", e.Position, e.Personal, e.Withheld)
+		}
 	}
 }
