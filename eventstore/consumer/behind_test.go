@@ -159,3 +159,23 @@ func TestConsumerInterruptedLogsOnce(t *testing.T) {
 		t.Errorf("after 6 tries to follow a missing stream, Run logged %d warnings, want 1: %q", len(w), w)
 	}
 }
+
+// TestConsumerInterruptedAfterCheckpointLogsOnce: as TestConsumerInterruptedLogsOnce, with a
+// Checkpoint (a position without an id): each try first checks the event at the checkpoint
+// against the stream, which fails too while the stream is missing (or NATS down). Run logs that
+// it cannot check once, like the interruption, not at every retry.
+func TestConsumerInterruptedAfterCheckpointLogsOnce(t *testing.T) {
+	l := newLedger(t)
+	const stream = "GONE"
+	tries := apiRequests(t, l, "$JS.API.STREAM.INFO."+stream)
+	logged := &records{}
+	c, err := consumer.New(consumer.Config{JetStream: l.js, Stream: stream, LedgerNo: "1000", Durable: "interrupted", Logger: slog.New(logged),
+		Checkpoint: func(context.Context) (uint64, error) { return 5, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runUntil(t, c, tries, 6, "from a missing stream")
+	if w := logged.list(); len(w) > 2 {
+		t.Errorf("after 6 tries to follow a missing stream, Run logged %d warnings, want at most 2 (the interruption, the check): %q", len(w), w)
+	}
+}

@@ -164,13 +164,14 @@ type errFatal struct{ err error }
 func (e errFatal) Error() string { return e.err.Error() }
 func (e errFatal) Unwrap() error { return e.err }
 
-// Run hands the ledger's events to h until ctx ends (then it returns nil) or an error no retry
-// can mend: the Handler failing MaxAttempts times (HandlerError), the ledger refusing the
-// Opener's token twice in a row — the second time one the token source gave after the first
-// refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
+// Run hands the ledger's events to h until ctx ends (then it returns nil, with nothing it started
+// still running) or an error no retry can mend: the Handler failing MaxAttempts times
+// (HandlerError), the ledger refusing the Opener's token twice in a row — the second time one
+// the token source gave after the first refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
 // issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
 // answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
-// the ledger answers to a well-formed request (its API changed), a stream that is not the
+// the ledger answers to a well-formed request (its API changed), a redirect answered to the
+// Opener (never followed: the writer does not redirect), a stream that is not the
 // ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log
 // was restored from an older backup; resuming would skip the new events). The rest is ridden
 // out, and Run resumes after the last event it handed over:
@@ -210,9 +211,10 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	}
 	defer c.flush()
 	var interrupted, behind lasting // interrupted, or waiting for the stream to reach last: since when, logged when
+	var unchecked lasting           // the last event handed over cannot be checked against the stream (durable)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		began := time.Now()
-		progressed, err := c.consume(ctx, h, &last, &lastID, &seen)
+		progressed, err := c.consume(ctx, h, &last, &lastID, &seen, &unchecked)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -246,7 +248,8 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 
 // warnEvery is how often Run logs again a condition it keeps retrying (every 5 s, or 30 s, at
 // most): the checkpoint that cannot be read, an interruption, the stream ending before the last
-// event handed over, the ledger not disclosing personal data, the handler failing.
+// event handed over, that event not being checkable against the stream (without CheckpointMark),
+// the ledger not disclosing personal data, the handler failing.
 const warnEvery = time.Minute
 
 // lasting is a condition Run waits out, retrying: its warning is logged when it starts, then at
@@ -303,8 +306,10 @@ func (c *Consumer) flush() {
 // is made again starting at the event after. So events are always handed over in log order.
 // seen is the last position the durable had delivered before it was made again (0 when it was
 // used as it is, or missing): the events up to it come as new deliveries of the new durable, but
-// may have been handed over before (Event.Redelivered).
-func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID) (cons jetstream.Consumer, seen uint64, err error) {
+// may have been handed over before (Event.Redelivered). unchecked is how long the last event
+// handed over could not be checked (verify) without a CheckpointMark: logged when it starts and
+// then once a minute, not at every retry.
+func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID, unchecked *lasting) (cons jetstream.Consumer, seen uint64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	js, stream, filter := c.cfg.JetStream, c.cfg.Stream, FilterSubject(c.cfg.LedgerNo)
@@ -315,7 +320,10 @@ func (c *Consumer) durable(ctx context.Context, last *uint64, lastID *uuid.UUID)
 		}
 		// Not asked for (no CheckpointMark): a NATS user that may not read the stream's info or
 		// messages still follows it, unchecked, as before the check existed.
-		c.log.Warn("consumer: cannot check the last event handed over against the stream", "err", err)
+		unchecked.warn(c.log, "consumer: cannot check the last event handed over against the stream (logged again every minute while it lasts)",
+			"consumer: still cannot check the last event handed over against the stream", "err", err)
+	} else {
+		unchecked.end()
 	}
 	cons, err = js.Consumer(ctx, stream, c.cfg.Durable)
 	switch {
@@ -412,8 +420,8 @@ type pulled struct {
 }
 
 // consume hands events over until an error; progressed reports whether any was handed over.
-func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID *uuid.UUID, seen *uint64) (progressed bool, err error) {
-	cons, delivered, err := c.durable(ctx, last, lastID)
+func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID *uuid.UUID, seen *uint64, unchecked *lasting) (progressed bool, err error) {
+	cons, delivered, err := c.durable(ctx, last, lastID, unchecked)
 	if err != nil {
 		return false, err
 	}
@@ -440,7 +448,12 @@ func (c *Consumer) consume(ctx context.Context, h Handler, last *uint64, lastID 
 	held := &holding{msgs: map[jetstream.Msg]struct{}{}}
 	keep := c.keepInProgress(ctx, held)
 	defer keep()
+	pulling := make(chan struct{})
+	// Nothing of this run of the durable goes on after consume returns (nor after Run): the
+	// stopped iterator's Next ends (ErrMsgIteratorClosed), ctx ends the send.
+	defer func() { cancel(); it.Stop(); <-pulling }()
 	go func() {
+		defer close(pulling)
 		for {
 			m, err := it.Next()
 			if err == nil {
@@ -502,6 +515,10 @@ func (c *Consumer) next(ctx context.Context, ch <-chan pulled) ([]jetstream.Msg,
 type delivery struct {
 	msg jetstream.Msg
 	ev  *Event
+	// again, with ev nil, is the position of an event delivered again while its first delivery
+	// is earlier in the batch (it waited behind a slow handler longer than AckWait): it is
+	// acknowledged once that one was handed over, never handed over itself.
+	again uint64
 }
 
 // handleBatch decodes a batch, opens its personal data together and hands its events over one by
@@ -509,7 +526,8 @@ type delivery struct {
 // durable this one replaced (durable): they may have been handed over before.
 func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream.Msg, held *holding, last *uint64, lastID *uuid.UUID, seen uint64, dseq *uint64) (handled bool, err error) {
 	ds := make([]delivery, 0, len(batch))
-	var gap error // deliveries missing before a message of the batch: hand over those before it only
+	var gap error     // deliveries missing before a message of the batch: hand over those before it only
+	var newest uint64 // the position of the batch's newest event so far
 	for _, m := range batch {
 		md, err := m.Metadata()
 		if err != nil {
@@ -526,6 +544,10 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 			held.done(m)
 			continue
 		}
+		if seq <= newest { // a redelivery of an event earlier in this batch, not yet handed over
+			ds = append(ds, delivery{msg: m, again: seq})
+			continue
+		}
 		e, err := Decode(m.Headers(), m.Data())
 		if err != nil {
 			return handled, errFatal{fmt.Errorf("stream sequence %d: %w", seq, err)}
@@ -535,6 +557,7 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 		}
 		e.Redelivered = md.NumDelivered > 1 || seq <= seen
 		ds = append(ds, delivery{msg: m, ev: e})
+		newest = seq
 	}
 	if len(ds) == 0 {
 		return handled, gap
@@ -545,6 +568,14 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 	for _, d := range ds {
 		if ctx.Err() != nil { // stopped: the rest stays unacknowledged, for the next run
 			return handled, ctx.Err()
+		}
+		if d.ev == nil { // delivered again: its first delivery, earlier in the batch, was handed over
+			if d.again > *last {
+				return handled, fmt.Errorf("consumer: event %d delivered again before it was handed over", d.again)
+			}
+			_ = d.msg.Ack()
+			held.done(d.msg)
+			continue
 		}
 		if d.ev.Type == domain.TypeCustomerForgotten && c.cfg.Opener != nil {
 			c.cfg.Opener.Forget(d.ev.Stream()) // before the handler: nothing kept opens the customer's events once it knows
@@ -564,9 +595,11 @@ func (c *Consumer) handleBatch(ctx context.Context, h Handler, batch []jetstream
 // open opens the batch's personal data, waiting out a ledger that is unavailable, in a span of
 // its own (SpanOpen, trace.go) that the requests carry.
 func (c *Consumer) open(ctx context.Context, ds []delivery) (err error) {
-	events := make([]*Event, len(ds))
-	for i, d := range ds {
-		events[i] = d.ev
+	events := make([]*Event, 0, len(ds))
+	for _, d := range ds {
+		if d.ev != nil {
+			events = append(events, d.ev)
+		}
 	}
 	if c.cfg.Opener == nil {
 		for _, e := range events {

@@ -71,6 +71,10 @@
 //			}
 //		case domain.CustomerForgotten:
 //			return crm.Delete(ctx, e.CustomerNo)
+//		case nil: // DomainErr: an unknown type (skip it), or a newer schema version of one handled
+//			if e.Type == domain.TypeCustomerCreated || e.Type == domain.TypeCustomerForgotten {
+//				return e.DomainErr // stop and update the module: skipping would lose the event
+//			}
 //		}
 //		return nil
 //	})

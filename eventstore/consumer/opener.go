@@ -19,7 +19,8 @@ import (
 // OpenerConfig configures an Opener. URL and Token are required.
 type OpenerConfig struct {
 	// URL is the base URL of the ledger's writer (ledgerd with the writer role), e.g.
-	// "https://ledger.example.com". Read replicas do not disclose personal data.
+	// "https://ledger.example.com", without a user, query or fragment. Read replicas do not
+	// disclose personal data.
 	URL string
 	// Token returns the bearer token to send: a JWT whose subject is this consumer (the name an
 	// operator granted the ledger's personal data to), with the scope personal-data:read and
@@ -32,8 +33,15 @@ type OpenerConfig struct {
 	// matches ErrUnauthorized (wrap it so when the provider refuses this consumer's own
 	// credentials, which no retry mends): then Open fails with it and Run stops.
 	Token func(ctx context.Context) (string, error)
-	// Client sends the requests (default: a client with a 30 s timeout).
+	// Client sends the requests (default: a new http.Client). Its own Timeout, if any, also
+	// applies; its CheckRedirect does not: a redirect is never followed (NewOpener uses a copy
+	// without one; the caller's client is left as it is).
 	Client *http.Client
+	// Timeout bounds each request — sent, answered and its answer read (default 30 s) — whatever
+	// Client's, and apart each call of Token (its ctx ends): a writer or an identity provider
+	// that takes a request and never answers fails Open with ErrUnavailable (the Consumer asks
+	// again) rather than blocking it for ever.
+	Timeout time.Duration
 	// MaxAge bounds how long the Opener keeps what the ledger disclosed, to open the same events
 	// again (redeliveries, replays) without asking. The ledger's own bound (the maxAge of its
 	// answers, ledgerd's -personal-data-max-age) always applies; 0 uses it alone.
@@ -90,22 +98,33 @@ type disclosedPage struct {
 // NewOpener returns an Opener.
 func NewOpener(cfg OpenerConfig) (*Opener, error) {
 	var errs []error
-	if u, err := url.Parse(cfg.URL); cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch u, err := url.Parse(cfg.URL); {
+	case cfg.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		errs = append(errs, fmt.Errorf("consumer: URL %q: want the http(s) base URL of the ledger's writer", cfg.URL))
+	case u.User != nil || strings.ContainsAny(cfg.URL, "?#"):
+		// The request's path goes after URL: in a query or a fragment it would not be the path; a
+		// user and password are never sent (the bearer token is) and would be in every error.
+		errs = append(errs, fmt.Errorf("consumer: URL %q: want the writer's base URL without a user, query or fragment", u.Redacted()))
 	}
 	if cfg.Token == nil {
 		errs = append(errs, errors.New("consumer: Token is required"))
 	}
-	if cfg.MaxAge < 0 || cfg.BatchSize < 0 || cfg.BatchSize > 1000 || cfg.MaxKept < 0 {
-		errs = append(errs, errors.New("consumer: MaxAge, BatchSize (at most 1000) and MaxKept must not be negative"))
+	if cfg.MaxAge < 0 || cfg.BatchSize < 0 || cfg.BatchSize > 1000 || cfg.MaxKept < 0 || cfg.Timeout < 0 {
+		errs = append(errs, errors.New("consumer: MaxAge, BatchSize (at most 1000), MaxKept and Timeout must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	cfg.URL = strings.TrimSuffix(cfg.URL, "/")
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
 	}
+	client := http.Client{}
+	if cfg.Client != nil {
+		client = *cfg.Client
+	}
+	client.CheckRedirect = doNotFollow
+	cfg.Client = &client
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -118,6 +137,13 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 	return &Opener{cfg: cfg, kept: map[uint64]keptItem{}}, nil
 }
 
+// doNotFollow is the Opener client's CheckRedirect: the ledger's writer never redirects a
+// request for personal data, so a redirect is an unexpected answer (Open fails with it), never
+// followed — Go's client would send the positions and the traceparent to wherever it points, the
+// bearer token to the same host name on another port or over plain http, and take that host's
+// answer for the ledger's.
+func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // Open opens the personal members of the events that are PersonalSealed: each becomes
 // PersonalOpened, PersonalErased (the customer was forgotten) or PersonalWithheld (Withheld
 // says why: ErrNotGranted, ErrForbidden, ErrProtectedIdentity), with Data and Domain set
@@ -128,7 +154,7 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 // later), ErrUnauthorized when the ledger refuses the token twice in a row — once more with a
 // token asked for again after the first 401 (OpenerConfig.Token) — or the token source refuses
 // its credentials, ErrMismatch when its answer is about another event, and otherwise
-// with the ledger's problem.
+// with the ledger's problem — or the redirect it answered, which is not followed.
 func (o *Opener) Open(ctx context.Context, events ...*Event) error {
 	byLedger := map[string][]*Event{}
 	now := o.cfg.Now()
@@ -269,7 +295,9 @@ func (o *Opener) post(ctx context.Context, ledgerNo string, positions []uint64) 
 // send sends one request with a token asked for with tokenCtx.
 func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions []uint64) (disclosedPage, error) {
 	var page disclosedPage
-	token, err := o.cfg.Token(tokenCtx)
+	tctx, cancelToken := context.WithTimeout(tokenCtx, o.cfg.Timeout) // ctx's own end is told apart below
+	token, err := o.cfg.Token(tctx)
+	cancelToken()
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -281,7 +309,9 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	}
 	body, _ := json.Marshal(map[string][]uint64{"positions": positions})
 	u := o.cfg.URL + "/ledger/customer/v1/" + url.PathEscape(ledgerNo) + "/events/personal-data"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	rctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout) // ctx's own end is told apart below
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return page, err
 	}
@@ -298,6 +328,9 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
+		if ctx.Err() != nil {
+			return page, ctx.Err()
+		}
 		return page, fmt.Errorf("%w: reading the answer: %v", ErrUnavailable, err)
 	}
 	if resp.StatusCode == http.StatusOK {
@@ -321,8 +354,19 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 		return page, fmt.Errorf("%w (%w)", ErrUnauthorized, perr)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return page, fmt.Errorf("%w (%v)", ErrUnavailable, perr)
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return page, fmt.Errorf("consumer: asking %s for personal data: it answered %d, a redirect to %q, not followed: the ledger's writer never redirects — is URL the writer's address, or is something in between rewriting it?",
+			o.cfg.URL, resp.StatusCode, cut(resp.Header.Get("Location"), 256))
 	}
 	return page, fmt.Errorf("consumer: asking %s for personal data: %w", o.cfg.URL, perr)
+}
+
+// cut returns s cut to at most n bytes, marked "…" when cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // apply sets an event's data from the ledger's answer about it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +127,26 @@ func TestOpenerErrors(t *testing.T) {
 	}
 	if _, err := consumer.NewOpener(consumer.OpenerConfig{URL: "ftp://x"}); err == nil {
 		t.Error("NewOpener accepts a bad URL and no token")
+	}
+}
+
+// TestNewOpenerRefusesURLWithCredentialsOrQuery: URL is the writer's base URL, the request's
+// path put after it. One with a query or a fragment would put the path inside them
+// (https://ledger.example?x/ledger/customer/v1/…), so every request would go to the wrong
+// resource; one with a user and password would have them in every error Open returns, and in
+// the logs (the Opener sends the bearer token, never them). NewOpener refuses them.
+func TestNewOpenerRefusesURLWithCredentialsOrQuery(t *testing.T) {
+	for _, u := range []string{"https://crm:s3cret@ledger.example", "https://crm@ledger.example", "https://ledger.example?tenant=x", "https://ledger.example/#v1", "https://ledger.example?"} {
+		_, err := consumer.NewOpener(consumer.OpenerConfig{URL: u, Token: consumer.StaticToken("crm")})
+		if err == nil {
+			t.Errorf("URL %q accepted", u)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("URL %q: the error shows the password: %v", u, err)
+		}
+	}
+	if _, err := consumer.NewOpener(consumer.OpenerConfig{URL: "https://ledger.example/base/", Token: consumer.StaticToken("crm")}); err != nil {
+		t.Errorf("a base URL with a path: %v", err)
 	}
 }
