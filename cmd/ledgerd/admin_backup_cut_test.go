@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,8 +126,25 @@ func TestE2EBackupHoldingUpAForgetIsCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if n, err := drain(); resp.StatusCode != http.StatusOK || err != nil || n < 1<<20 {
-		t.Errorf("the next backup: %s, %d bytes, %v", resp.Status, n, err)
+	copyPath := filepath.Join(t.TempDir(), "keys.db")
+	f, err := os.Create(copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if resp.StatusCode != http.StatusOK || err != nil || n < 1<<20 {
+		t.Fatalf("the next backup: %s, %d bytes, %v", resp.Status, n, err)
+	}
+	copied, err := personal.OpenStore(copyPath, nil, personal.StoreOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copied.Close()
+	if rec, found, err := copied.Record(demoLedger + "/customers/" + no); err != nil || !found || !rec.Destroyed {
+		t.Errorf("the forgotten customer in the next backup: %+v %v %v; want its tombstone", rec.Subject, found, err)
 	}
 }
 
