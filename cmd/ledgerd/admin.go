@@ -162,17 +162,18 @@ func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 var backupCutAfter = func(d time.Duration, f func()) (stop func() bool) { return time.AfterFunc(d, f).Stop }
 
 // backupWriter is what a backup of what ("event log", ...) writes its copy to: the response, with
-// two bounds, both -backup-stall-timeout, on how long the copy may hold its read transaction of
-// the file. The transaction keeps bbolt from reusing the pages freed meanwhile (the file grows by
-// what is rewritten while the copy runs); a forget, a master-key rotation's rewrite and ledgerd's
+// two bounds on how long the copy may hold its read transaction of the file. The transaction
+// keeps bbolt from reusing the pages freed meanwhile (the file grows by what is rewritten while
+// the copy runs); a forget, a master-key rotation's rewrite and ledgerd's
 // stop wait for a key-store backup begun before them; and bbolt maps a file that outgrew its map
 // anew only once every read transaction has ended, every write waiting meanwhile
 // (internal/boltmap).
 //
-//   - Each write may wait that long for ledgerctl to take more: a reader that stopped taking the
-//     copy — ledgerctl stopped (Ctrl-Z), writing to a hung disk or pipe — is cut.
-//   - Once a caller waits for the copy to end (heldUp: a forget), the copy gets that long more
-//     — but at most half -http-write-timeout (backupHoldGrace) — however its reader goes on: a
+//   - Each write may wait -backup-stall-timeout for ledgerctl to take more: a reader that
+//     stopped taking the copy — ledgerctl stopped (Ctrl-Z), writing to a hung disk or pipe — is
+//     cut.
+//   - Once a caller waits for the copy to end (heldUp: a forget), the copy gets as long more —
+//     but at most half -http-write-timeout (backupHoldGrace) — however its reader goes on: a
 //     reader that takes a trickle (a byte every so often, a slow link) would otherwise hold the
 //     forget up for as long as the copy takes, hours for a large key store.
 //
