@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nordledger/ledger/internal/admin"
@@ -132,7 +133,7 @@ func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(admin.HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
 
-	cw := m.backupWriter(w)
+	cw := m.backupWriter(w, "event log")
 	info, err := m.store.Backup(r.Context(), cw)
 	if err != nil {
 		m.log.Warn("backup of the event log failed", "err", err)
@@ -145,53 +146,140 @@ func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
 
 func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	cw := m.backupWriter(w)
-	n, err := m.keys.Backup(cw)
+	cw := m.backupWriter(w, "key store")
+	n, err := m.keys.BackupNotify(cw, cw.heldUp)
+	cw.done()
 	if err != nil {
 		m.log.Warn("backup of the key store failed", "err", err)
 		refuseOrCut(w, cw, err)
 		return
 	}
-	cw.done()
 	m.log.Info("backed up the key store", "bytes", n)
 }
 
-// backupWriter is what a backup writes its copy to: the response, with a bound on how long
-// each write may wait for ledgerctl to take more (-backup-stall-timeout). The backup holds a
-// read transaction of the file while it writes, and a reader that stopped taking the copy — a
-// ledgerctl stopped (Ctrl-Z), writing to a hung disk or pipe — would hold it for as long as it
-// likes: a forget waits for a key-store backup begun before it, and bbolt maps a file that
-// outgrew its map anew only once every read transaction has ended, every write waiting
-// meanwhile (internal/boltmap). A write that waits longer fails, and the backup is cut.
-func (m *Main) backupWriter(w http.ResponseWriter) *countingWriter {
-	return &countingWriter{w: w, rc: http.NewResponseController(w), stall: m.Options.BackupStallTimeout}
+// backupCutAfter arms the cut of a backup that holds up a caller (countingWriter.heldUp): f runs
+// after d unless stop is called first. A variable for the tests, which fire the cut themselves.
+var backupCutAfter = func(d time.Duration, f func()) (stop func() bool) { return time.AfterFunc(d, f).Stop }
+
+// backupWriter is what a backup of what ("event log", ...) writes its copy to: the response, with
+// two bounds on how long the copy may hold its read transaction of the file. The transaction
+// keeps bbolt from reusing the pages freed meanwhile (the file grows by what is rewritten while
+// the copy runs); a forget, a master-key rotation's rewrite and ledgerd's
+// stop wait for a key-store backup begun before them; and bbolt maps a file that outgrew its map
+// anew only once every read transaction has ended, every write waiting meanwhile
+// (internal/boltmap).
+//
+//   - Each write may wait -backup-stall-timeout for ledgerctl to take more: a reader that
+//     stopped taking the copy — ledgerctl stopped (Ctrl-Z), writing to a hung disk or pipe — is
+//     cut.
+//   - Once a caller waits for the copy to end (heldUp: a forget), the copy gets as long more —
+//     but at most half -http-write-timeout (backupHoldGrace) — however its reader goes on: a
+//     reader that takes a trickle (a byte every so often, a slow link) would otherwise hold the
+//     forget up for as long as the copy takes, hours for a large key store.
+//
+// A backup nobody waits for may take as long as its reader does, however slowly.
+func (m *Main) backupWriter(w http.ResponseWriter, what string) *countingWriter {
+	return &countingWriter{w: w, rc: http.NewResponseController(w), stall: m.Options.BackupStallTimeout, grace: m.backupHoldGrace(), log: m.log, what: what}
 }
 
-// countingWriter counts what a backup has written of its copy, and bounds each write's wait
-// (backupWriter).
+// backupHoldGrace is how long a backup may still take once a caller waits for it to end:
+// -backup-stall-timeout, but at most half -http-write-timeout — a forget waits for a key-store
+// backup begun before it, and its answer must still be written within the API's write timeout
+// (30s by default, where the stall bound is 1m): a forget answered after it is done but its
+// client gets no answer, and sends it again.
+func (m *Main) backupHoldGrace() time.Duration {
+	g := m.Options.BackupStallTimeout
+	if wt := m.Options.HTTP.WriteTimeout / 2; wt > 0 && wt < g {
+		g = wt
+	}
+	return g
+}
+
+// countingWriter counts what a backup has written of its copy, and bounds how long the copy may
+// take (backupWriter).
 type countingWriter struct {
 	w     io.Writer
 	rc    *http.ResponseController
-	stall time.Duration
+	stall time.Duration // how long each write may wait
+	grace time.Duration // how long the copy may still take once a caller waits for it (heldUp)
+	log   *slog.Logger
+	what  string
 	n     int64
+
+	mu       sync.Mutex // guards what follows, and the write deadline's setting
+	heldBy   string     // what waits for the copy to end ("a forget"), once one does
+	cutFor   string     // heldBy, once the copy held it up for grace: every write fails
+	stopCut  func() bool
+	finished bool // done: the copy is written
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.cutFor != "" {
+		c.mu.Unlock()
+		return 0, c.cutError(os.ErrDeadlineExceeded)
+	}
 	if c.rc != nil && c.stall > 0 {
 		_ = c.rc.SetWriteDeadline(time.Now().Add(c.stall))
 	}
+	c.mu.Unlock()
 	n, err := c.w.Write(p)
+	c.mu.Lock()
 	c.n += int64(n)
+	cut := c.cutFor != ""
+	c.mu.Unlock()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if cut {
+			return n, c.cutError(err)
+		}
 		err = fmt.Errorf("cut: ledgerctl took nothing of the copy for %v (-backup-stall-timeout; a stopped ledgerctl, or its disk or pipe stuck), and the backup may not hold the file's read transaction longer: %w", c.stall, err)
 	}
 	return n, err
 }
 
-// done lifts the write deadline once the copy is written: the connection may serve other
-// requests after it.
-func (c *countingWriter) done() {
+// cutError is the error of a copy cut because it held up c.cutFor.
+func (c *countingWriter) cutError(err error) error {
+	return fmt.Errorf("cut: %s has waited for this backup for %v (-backup-stall-timeout, at most half -http-write-timeout), and a backup may hold it up no longer, however slowly ledgerctl goes on taking the copy; take the backup again, to a local disk (then copy the file where it goes): %w", c.cutFor, c.grace, err)
+}
+
+// heldUp is told that by ("a forget") waits for the copy to end: the copy gets grace more, then
+// it is cut.
+func (c *countingWriter) heldUp(by string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.finished || c.heldBy != "" {
+		return
+	}
+	c.heldBy = by
+	c.log.Info("a backup holds up a caller waiting for it to end: it is cut unless it ends in time", "backup", c.what, "waiting", by, "bytes", c.n, "within", c.grace)
+	c.stopCut = backupCutAfter(c.grace, c.cut)
+}
+
+// cut makes the copy's writes fail: the one in progress at once (a write deadline past), every
+// later one before it writes.
+func (c *countingWriter) cut() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.finished {
+		return
+	}
+	c.cutFor = c.heldBy
 	if c.rc != nil {
+		_ = c.rc.SetWriteDeadline(time.Unix(1, 0))
+	}
+}
+
+// done ends the copy's bounds once it is written (or failed): a cut armed is stopped, and the
+// write deadline lifted — the connection may serve other requests after it, and a copy whose
+// read transaction ended holds nothing up any more.
+func (c *countingWriter) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.finished = true
+	if c.stopCut != nil {
+		c.stopCut()
+	}
+	if c.rc != nil { // a copy cut is aborted (refuseOrCut); one written whole before its cut is answered whole
 		_ = c.rc.SetWriteDeadline(time.Time{})
 	}
 }

@@ -140,7 +140,7 @@ func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
 
 func (m *Main) backupDisclosures(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	cw := m.backupWriter(w) // admin.go
+	cw := m.backupWriter(w, "disclosure store") // admin.go
 	n, err := m.disclosures.Backup(cw)
 	if err != nil {
 		m.log.Warn("backup of the disclosure store failed", "err", err)

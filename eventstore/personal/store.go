@@ -101,6 +101,8 @@ type Store struct {
 	// here, not on mu, where a waiting writer would hold up every reader — every new customer's
 	// key, every key not in memory, the key bus — for as long as the backup's reader takes.
 	backups sync.RWMutex
+	// waiters tells the backups in progress that a caller waits for backups (lockBackups).
+	waiters backupWaiters
 
 	// The writer goroutine (store_writer.go), for writable stores.
 	creates    chan *createRequest
@@ -284,7 +286,7 @@ func (s *Store) init() error {
 // the next Open searches the file for free pages.
 func (s *Store) Close() error {
 	s.stopWriter()
-	s.backups.Lock()
+	s.lockBackups("the key store's close (ledgerd stopping)")
 	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -528,7 +530,7 @@ func (s *Store) Destroy(ctx context.Context, subjects ...string) error {
 	if len(subjects) == 0 {
 		return nil
 	}
-	s.backups.Lock() // a backup begun before is taken before: it ends first
+	s.lockBackups("a forget") // a backup begun before is taken before: it ends first
 	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -630,7 +632,7 @@ func (s *Store) Compact() error {
 	if s.opts.ReadOnly {
 		return ErrReadOnly
 	}
-	s.backups.Lock()
+	s.lockBackups("a rewrite of the key store (a master-key rotation)")
 	defer s.backups.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -641,11 +643,22 @@ func (s *Store) Compact() error {
 // destroyed key: Destroy rewrites the file before it returns, and a file whose rewrite was cut
 // short (a crash, a full disk) is not copied (ErrRewriteDue) — the copy holds the freed pages.
 //
-// A forget (Destroy) waits for a backup begun before it, but nothing else does: the copy may take
-// as long as its reader likes.
-func (s *Store) Backup(w io.Writer) (int64, error) {
+// A forget (Destroy) waits for a backup begun before it, and so do a rewrite of the file (Compact:
+// a master-key rotation) and Close, but nothing else does: the copy may take as long as its reader
+// likes. BackupNotify tells its caller when one of them waits.
+func (s *Store) Backup(w io.Writer) (int64, error) { return s.BackupNotify(w, nil) }
+
+// BackupNotify is Backup, calling waiting (nil: none) once, from a goroutine of its own and before
+// BackupNotify returns, when a caller waits for the copy to end — a forget (Destroy), a rewrite of
+// the file (Compact), Close — or already waits as the copy begins; by names it ("a forget", ...).
+// The copy holds such a caller up for as long as its reader takes: the owner may then cut it
+// short (make w fail).
+func (s *Store) BackupNotify(w io.Writer, waiting func(by string)) (int64, error) {
 	s.backups.RLock()
 	defer s.backups.RUnlock()
+	if waiting != nil {
+		defer s.waiters.notify(waiting)()
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var n int64
