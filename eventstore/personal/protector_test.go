@@ -130,8 +130,9 @@ func TestSealEveryGoldenEvent(t *testing.T) {
 				}
 				continue
 			}
+			clear := withoutSealed(t, e.Data) // the ciphertext's base64 may hold any short value by chance
 			for _, v := range values {
-				if len(v) >= 3 && bytes.Contains(e.Data, []byte(v)) {
+				if len(v) >= 3 && bytes.Contains(clear, []byte(v)) {
 					t.Errorf("%s: personal value %q is in the stored data %s", typ, v, e.Data)
 				}
 			}
@@ -156,6 +157,36 @@ func TestSealEveryGoldenEvent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// withoutSealed returns stored event data without its sealed members (at any depth): what is
+// stored in the clear.
+func withoutSealed(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatalf("stored data %s: %v", data, err)
+	}
+	var drop func(v any)
+	drop = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			delete(v, personal.SealedMember)
+			for _, m := range v {
+				drop(m)
+			}
+		case []any:
+			for _, m := range v {
+				drop(m)
+			}
+		}
+	}
+	drop(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestClassifiedPathsExist: every classified path names a member that a golden event has, so a
