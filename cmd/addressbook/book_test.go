@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -77,5 +78,41 @@ func TestApply(t *testing.T) {
 	}
 	if _, found, _ := b.Entry("1001"); found {
 		t.Error("the forgotten customer is still in the book")
+	}
+}
+
+// TestApplyNewerSchemaVersion: an event of a type the book follows that this build cannot decode
+// (a newer schema version: Domain nil, DomainErr set) is not skipped — a CustomerForgotten still
+// drops the customer, and an address change stops the book (it is retried, then Run stops and the
+// book is updated), rather than the book keeping a forgotten customer or an old address.
+func TestApplyNewerSchemaVersion(t *testing.T) {
+	b := openBook(t)
+	apply := b.apply(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	if err := apply(ctx, ev(1, "customers/1001", consumer.PersonalOpened, domain.CustomerCreated{CustomerNo: "1001", Name: "Anna Andersson", LegalAddress: home})); err != nil {
+		t.Fatal(err)
+	}
+	newer := func(position uint64, typ string) *consumer.Event {
+		e := ev(position, "customers/1001", consumer.PersonalOpened, domain.CustomerForgotten{})
+		e.Type, e.Domain, e.DomainErr = typ, nil, errors.New("schema version 9 of "+typ+" is newer than this build")
+		return e
+	}
+	if err := apply(ctx, newer(2, domain.TypeLegalAddressReplaced)); err == nil {
+		t.Error("an address change of a newer schema version was skipped")
+	}
+	if m, _ := b.Mark(); m.Position != 1 {
+		t.Errorf("checkpoint at %d after an event the book could not apply, want 1", m.Position)
+	}
+	if err := apply(ctx, newer(2, "CustomerNicknameChosen")); err != nil { // a type the book does not follow
+		t.Fatal(err)
+	}
+	if e, found, _ := b.Entry("1001"); !found || e.Position != 1 || e.Name != "Anna Andersson" {
+		t.Errorf("an event of a type the book does not follow changed the entry: %+v", e)
+	}
+	if err := apply(ctx, newer(3, domain.TypeCustomerForgotten)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := b.Entry("1001"); found {
+		t.Error("a customer forgotten by an event of a newer schema version is still in the book")
 	}
 }

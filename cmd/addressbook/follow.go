@@ -24,9 +24,15 @@ func (b *Book) apply(log *slog.Logger) consumer.Handler {
 		}
 		err := b.update(no, e.Position, e.ID, func(cur Entry, found bool) (*Entry, error) {
 			cur.CustomerNo, cur.Updated = no, e.Time
-			switch ev := e.Domain.(type) {
-			case domain.CustomerForgotten:
+			if e.Type == domain.TypeCustomerForgotten { // whatever its schema version
 				return nil, nil // everything the book holds of the customer goes
+			}
+			switch ev := e.Domain.(type) {
+			case nil: // DomainErr: an unknown type (skipped), or a newer schema version of one followed
+				if followed[e.Type] {
+					return nil, e.DomainErr // stop: skipping would keep an old name or address
+				}
+				return nil, errSkip
 			case domain.CustomerCreated:
 				if e.Personal == consumer.PersonalErased {
 					return nil, errSkip // forgotten: its CustomerForgotten follows
@@ -66,6 +72,11 @@ func (b *Book) apply(log *slog.Logger) consumer.Handler {
 		return err
 	}
 }
+
+// followed are the event types the book applies (beside CustomerForgotten, which it applies
+// whatever it holds).
+var followed = map[string]bool{domain.TypeCustomerCreated: true, domain.TypeLegalAddressReplaced: true,
+	domain.TypeBillingAddressAdded: true, domain.TypeBillingAddressReplaced: true, domain.TypeBillingAddressRemoved: true}
 
 // personal reports whether the event's personal members are at hand. When the ledger withheld
 // them the entry says why; when the customer was forgotten (its CustomerForgotten follows, and
