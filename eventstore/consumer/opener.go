@@ -50,7 +50,9 @@ type OpenerConfig struct {
 	Now func() time.Time
 	// BatchSize is the most events asked for in one request (default and at most 1000).
 	BatchSize int
-	// MaxKept is the most answers kept (default 100 000); the oldest go first.
+	// MaxKept is the most answers kept (default 100 000). When a batch's answers would pass it,
+	// the expired ones go first, then as many others as needed (in no particular order: a kept
+	// answer saves a request, and losing one costs only that).
 	MaxKept int
 }
 
