@@ -196,7 +196,7 @@ func ackFloor(t *testing.T, url, durable string) uint64 {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	c, err := js.Consumer(ctx, consumer.DefaultStream, durable)
 	if err != nil {
@@ -217,15 +217,15 @@ func streamEvent(t *testing.T, js jetstream.JetStream, position uint64) *consume
 	t.Helper()
 	// The bus starts in the background and the relay publishes after the write is answered: the
 	// stream and the message are awaited, not assumed.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	st := waitStream(ctx, t, js, consumer.DefaultStream)
-	cons, err := st.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: position})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := cons.Next(jetstream.FetchMaxWait(30 * time.Second))
+	m, err := cons.Next(jetstream.FetchContext(ctx))
 	if err != nil {
 		t.Fatalf("stream message %d: %v", position, err)
 	}

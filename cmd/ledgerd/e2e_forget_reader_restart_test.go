@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/domain"
 )
@@ -39,7 +37,7 @@ func TestE2EReaderRestartKeepsTheForget(t *testing.T) {
 	// Hold the key bus: its stream takes nothing more.
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	kv, err := js.Stream(ctx, "KV_LEDGER_KEYS")
 	if err != nil {

@@ -278,21 +278,12 @@ func startReaderIn(t *testing.T, s *testServer, dir string) *testServer {
 	return r
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // keyBusEntry returns the wrapped data key of a customer as the key bus holds it.
 func keyBusEntry(t *testing.T, url, subject string) []byte {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, "LEDGER_KEYS")
 	if err != nil {
