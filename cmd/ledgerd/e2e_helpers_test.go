@@ -42,8 +42,6 @@ const (
 	unregisteredPersonnummer = "19811218-9876"
 	// problemTypePrefix precedes every problem code (SPEC §8).
 	problemTypePrefix = "ledger/customer/v1/problems/"
-	// readyDeadline bounds the polling for readiness.
-	readyDeadline = 30 * time.Second
 )
 
 // customersPath returns /ledger/customer/v1/{ledgerNo}/customers[/{no}[/rest]].

@@ -88,3 +88,14 @@ func seen(v any) string {
 		return fmt.Sprintf("%+v", v)
 	}
 }
+
+// waitLeft returns how long a wait bounded as waitContext's may still take, for an API that
+// takes a duration (a day without a test deadline).
+func waitLeft(t testing.TB) time.Duration {
+	ctx, cancel := waitContext(t)
+	defer cancel()
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d)
+	}
+	return 24 * time.Hour
+}
