@@ -157,15 +157,21 @@ func follow(t *testing.T, url, durable string, opener *consumer.Opener) *followe
 	return f
 }
 
-// next returns the next event handed over; the test fails if Run ends first.
+// next returns the next event handed over; the test fails if Run ends first, or if none comes
+// by near the test's deadline.
 func (f *follower) next() *consumer.Event {
 	f.t.Helper()
+	wait, cancel := waitContext(f.t)
+	defer cancel()
 	select {
 	case e := <-f.events:
 		return e
 	case err := <-f.done:
 		f.done <- err
 		f.t.Fatalf("the consumer stopped: %v", err)
+		return nil
+	case <-wait.Done():
+		f.t.Fatal("no next event from the consumer by the test's deadline")
 		return nil
 	}
 }

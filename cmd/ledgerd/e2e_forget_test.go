@@ -155,8 +155,9 @@ func TestE2EForgetLeavesNoTrace(t *testing.T) {
 
 	// A reader replica, caught up with the customer.
 	reader, readerDir := startReaderOf(t, s)
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil).Status == http.StatusOK
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil)
+		return got, got.Status == http.StatusOK
 	})
 	wrapped := keyBusEntry(t, s.m.NATSURL(), domain.StreamName(demoLedger, forgetNo))
 
@@ -208,8 +209,9 @@ func TestE2EForgetLeavesNoTrace(t *testing.T) {
 		t.Errorf("the ledger's trail lacks the other customer's values: found only %q", found)
 	}
 	// The reader processes the forget too.
-	waitFor(t, "the reader to forget the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil).Status == http.StatusGone
+	await(t, "the reader to forget the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil)
+		return got, got.Status == http.StatusGone
 	})
 	waitFor(t, "the reader's trail to equal the writer's", func() bool {
 		return bytes.Equal(reader.do(t, http.MethodGet, "/ledger/customer/v1/1000/events?limit=1000", dpo, nil).Body, ledgerTrail.Body)

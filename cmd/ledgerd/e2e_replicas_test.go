@@ -90,6 +90,8 @@ func tryCluster(t *testing.T, n int) (string, error) {
 		nodes = append(nodes, s)
 		go s.Start()
 		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+		// This bound and the JetStream one below do not fail the test: a route port taken
+		// meanwhile keeps the cluster from forming, and startCluster tries other ports.
 		if !s.ReadyForConnections(10 * time.Second) {
 			return fail(fmt.Errorf("NATS node %d not ready (route port %d)", i+1, routePorts[i]))
 		}

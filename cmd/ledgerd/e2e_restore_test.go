@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -64,8 +65,9 @@ func TestE2EReaderAheadOfARestoredLog(t *testing.T) {
 	awaitReadiness(t, s.client, s.base, s.token, "the relay to publish", published(3))
 	readerDir := t.TempDir()
 	r := startReaderIn(t, s, readerDir)
-	waitFor(t, "the reader to show 6402", func() bool {
-		return r.do(t, http.MethodGet, customersPath(demoLedger, "6402"), s.token, nil).Status == http.StatusOK
+	await(t, "the reader to show 6402", func() (*response, bool) {
+		got := r.do(t, http.MethodGet, customersPath(demoLedger, "6402"), s.token, nil)
+		return got, got.Status == http.StatusOK
 	})
 	r.stop(t)
 	s.stop(t)
@@ -109,8 +111,9 @@ func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
 	awaitReadiness(t, s.client, s.base, s.token, "the relay to publish", published(3))
 	r, _ := startReaderOf(t, s)
 	defer r.stop(t)
-	waitFor(t, "the reader to show 6602", func() bool {
-		return r.do(t, http.MethodGet, customersPath(demoLedger, "6602"), s.token, nil).Status == http.StatusOK
+	await(t, "the reader to show 6602", func() (*response, bool) {
+		got := r.do(t, http.MethodGet, customersPath(demoLedger, "6602"), s.token, nil)
+		return got, got.Status == http.StatusOK
 	})
 	s.stop(t)
 
@@ -124,15 +127,13 @@ func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
 	s.start(t)
 	defer s.stop(t)
 	awaitReadiness(t, s.client, s.base, s.token, "the relay to refill the stream", published(1))
-	var last string
-	waitFor(t, "the reader to say its read models are ahead of the stream", func() bool {
+	await(t, "the reader to say its read models are ahead of the stream", func() (string, bool) {
 		resp, err := getReadyz(r.client, r.base, s.token)
 		if err != nil {
-			return false
+			return err.Error(), false
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		last = string(b)
-		return resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(last, "after the stream's last sequence 1")
+		return fmt.Sprintf("%d %s", resp.StatusCode, b), resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(b), "after the stream's last sequence 1")
 	})
 }
