@@ -17,10 +17,11 @@ import (
 const pollInterval = 20 * time.Millisecond
 
 // waitContext returns a context that ends a little before the test binary's deadline (a tenth of
-// the time left, at least 5 s when that much is left), or with the test when there is none
-// (-timeout 0). It bounds a wait for an event that must come.
+// the time left, at least 5 s when that much is left), or never when there is none (-timeout 0).
+// It bounds a wait for an event that must come. It does not end with the test (t.Context): a
+// cleanup may wait too.
 func waitContext(t testing.TB) (context.Context, context.CancelFunc) {
-	ctx := t.Context()
+	ctx := context.Background()
 	dt, ok := t.(interface{ Deadline() (time.Time, bool) })
 	if !ok {
 		return context.WithCancel(ctx)
