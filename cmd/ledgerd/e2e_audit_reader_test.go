@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/httpapi/auth"
 )
@@ -43,16 +43,10 @@ func TestE2EAuditOnReader(t *testing.T) {
 		self + "/events", self + "/events?fromVersion=2&limit=1",
 		self + "?asOfVersion=1", self + "?asOfVersion=3", self + "/legal-address?asOfVersion=2", self + "?asOfVersion=9",
 	} {
-		// The reader may still be behind the relay: it catches up within the deadline.
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// The reader may still be behind the relay: it catches up.
+		await(t, "the reader to answer GET "+target+" as the writer does", func() (string, bool) {
 			w, r := writer.do(t, http.MethodGet, target, tok, nil), reader.do(t, http.MethodGet, target, tok, nil)
-			if w.Status == r.Status && bytes.Equal(w.Body, r.Body) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("GET %s: writer %s\nreader %s", target, w, r)
-				break
-			}
-		}
+			return fmt.Sprintf("writer %s\nreader %s", w, r), w.Status == r.Status && bytes.Equal(w.Body, r.Body)
+		})
 	}
 }

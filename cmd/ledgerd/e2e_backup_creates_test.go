@@ -47,7 +47,7 @@ func TestE2EBackupWhileCreating(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, "creates before the backup", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 })
+	await(t, "20 creates before the backup", func() (int, bool) { mu.Lock(); defer mu.Unlock(); return len(acked), len(acked) >= 20 })
 	mu.Lock()
 	before := append([]string(nil), acked...) // acknowledged before the log's backup began
 	mu.Unlock()
@@ -56,7 +56,11 @@ func TestE2EBackupWhileCreating(t *testing.T) {
 	mu.Lock()
 	between := len(acked)
 	mu.Unlock()
-	waitFor(t, "creates between the two backups", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= between+10 })
+	await(t, fmt.Sprintf("%d creates in all, 10 between the two backups", between+10), func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked), len(acked) >= between+10
+	})
 	ledgerctl(t, ctl, "backup", "--data-dir", s.dir, "--keys", "--out", filepath.Join(out, "keys.db"))
 	stop.Store(true)
 	wg.Wait()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/eventstore/personal"
 	"github.com/nordledger/ledger/internal/admin"
@@ -76,15 +75,17 @@ func TestE2EStalledBackupIsCut(t *testing.T) {
 		r.Body.Close()
 		forgot <- r.Status
 	}()
+	wait, cancel := waitContext(t)
+	defer cancel()
 	select {
 	case got := <-forgot:
 		if got != "204 No Content" {
 			t.Fatalf("the forget during a stalled backup: %s; want 204 (it waited for the backup)", got)
 		}
-	case <-time.After(2 * time.Minute): // a guard for the failure only: on success the backup is cut after 200 ms
+	case <-wait.Done(): // the failure only: on success the backup is cut after 200 ms
 		io.Copy(io.Discard, resp.Body)
 		<-forgot
-		t.Fatal("a forget waited for a backup whose reader stalled")
+		t.Fatal("a forget waited for a backup whose reader stalled, until the test's deadline neared")
 	}
 	if n, err := io.Copy(io.Discard, resp.Body); err == nil {
 		t.Errorf("the stalled backup's stream: %d bytes and its end; want it cut off", n)

@@ -87,15 +87,11 @@ func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...st
 	})
 	run.base = "http://" + run.logged(t, listeningAddr, "its HTTP address")
 	// The banner: "Development token (ledgers 1000, every scope, valid 24h):", a blank line, the token.
-	deadline := time.Now().Add(readyDeadline)
-	for run.token == "" && !slices.Contains(extra, "-jwt-secret") {
-		if time.Now().After(deadline) {
-			t.Fatalf("ledgerd printed no development token within %v", readyDeadline)
-		}
-		run.token = tokenAfterBanner(stdout.String())
-		if run.token == "" {
-			time.Sleep(20 * time.Millisecond)
-		}
+	if !slices.Contains(extra, "-jwt-secret") {
+		run.token = await(t, "ledgerd to print a development token", func() (string, bool) {
+			tok := tokenAfterBanner(stdout.String())
+			return tok, tok != ""
+		})
 	}
 	waitReady(t, &http.Client{Timeout: 10 * time.Second}, run.base)
 	return run
@@ -108,7 +104,8 @@ var (
 )
 
 // logged returns the first group of re in the run's log once a line matches (what names the
-// wait; waitFor's deadline fails the test, and the cleanup shows ledgerd's output).
+// wait; a line that never comes fails the test at its deadline, and the cleanup shows ledgerd's
+// output).
 func (b *binaryRun) logged(t *testing.T, re *regexp.Regexp, what string) string {
 	t.Helper()
 	return loggedIn(t, b.stderr, re, what)
@@ -224,12 +221,14 @@ func TestE2EBinaryExitsWhenEmbeddedNATSCannotStart(t *testing.T) {
 	var err error
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	wait, cancel := waitContext(t)
+	defer cancel()
 	select {
 	case err = <-done:
-	case <-time.After(readyDeadline):
+	case <-wait.Done():
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("ledgerd still running %v although its embedded NATS cannot start; stderr:\n%s", readyDeadline, stderr.String())
+		t.Fatalf("ledgerd still running at the test's deadline although its embedded NATS cannot start; stderr:\n%s", stderr.String())
 	}
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {

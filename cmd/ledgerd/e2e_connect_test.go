@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/httpapi/auth"
 )
@@ -92,14 +91,16 @@ func TestE2EConnectDocumentExample(t *testing.T) {
 	for range 4 {
 		wantSubjects = append(wantSubjects, struct{ subject, ceSubject string }{"ledger.customer.v1.1000.9999.CustomerDetailsLookedUp", "lookups/9999"})
 	}
+	wait, cancel := waitContext(t)
+	defer cancel()
 	for i, w := range wantSubjects {
 		select {
 		case m := <-msgs:
 			if m.Subject != w.subject || m.Header.Get("ce-subject") != w.ceSubject {
 				t.Fatalf("message %d: %s (ce-subject %s), want %s (%s)", i, m.Subject, m.Header.Get("ce-subject"), w.subject, w.ceSubject)
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("only %d of %d events arrived on NATS", i, len(wantSubjects))
+		case <-wait.Done():
+			t.Fatalf("only %d of %d events arrived on NATS by the test's deadline", i, len(wantSubjects))
 		}
 	}
 

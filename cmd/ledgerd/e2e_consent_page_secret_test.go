@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats.go"
 )
 
 // TestE2ESandboxPageNotFromClearData: the sandbox page's URL — a registration's redirectUrl,
@@ -22,8 +24,15 @@ func TestE2ESandboxPageNotFromClearData(t *testing.T) {
 
 	// What a subscriber without any grant reads of the start: the registration's id, in the clear.
 	var id string
+	wait, cancel := waitContext(t)
+	defer cancel()
 	for id == "" {
-		m := <-msgs
+		var m *nats.Msg
+		select {
+		case m = <-msgs:
+		case <-wait.Done():
+			t.Fatal("no RecurringCardRegistrationStarted on NATS by the test's deadline")
+		}
 		if !strings.HasSuffix(m.Subject, ".RecurringCardRegistrationStarted") {
 			continue
 		}

@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestE2EConsentOnReader: a reader replica answers the consent GETs from its own read model,
@@ -43,16 +43,10 @@ func TestE2EConsentOnReader(t *testing.T) {
 	for _, target := range []string{
 		customersPath(demoLedger, no), customersPath(demoLedger, no, "consent"), recurringCardPath(demoLedger, no), registrationPath(demoLedger, no),
 	} {
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		await(t, "the reader to answer GET "+target+" as the writer does, 200", func() (string, bool) {
 			w, r := writer.do(t, http.MethodGet, target, writer.token, nil), reader.do(t, http.MethodGet, target, writer.token, nil)
-			if w.Status == http.StatusOK && w.Status == r.Status && bytes.Equal(w.Body, r.Body) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("GET %s: writer %s\nreader %s", target, w, r)
-				break
-			}
-		}
+			return fmt.Sprintf("writer %s\nreader %s", w, r), w.Status == http.StatusOK && w.Status == r.Status && bytes.Equal(w.Body, r.Body)
+		})
 	}
 	body := map[string]any{"completeUrl": shopComplete, "cancelUrl": shopCancel, "language": "en-US"}
 	for _, r := range []*response{

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -141,6 +140,8 @@ func TestE2EConsentDocumentExamples(t *testing.T) {
 
 	// Each step is an event, published on NATS in order.
 	wantTypes := []string{"CustomerCreated", "RecurringCardRegistrationStarted", "RecurringCardRegistrationCompleted", "RecurringCardConsentRemoved"}
+	wait, cancel := waitContext(t)
+	defer cancel()
 	for i, typ := range wantTypes {
 		select {
 		case m := <-msgs:
@@ -156,8 +157,8 @@ func TestE2EConsentDocumentExamples(t *testing.T) {
 					t.Errorf("Completed on NATS: %s", m.Data)
 				}
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("only %d of %d events arrived on NATS", i, len(wantTypes))
+		case <-wait.Done():
+			t.Fatalf("only %d of %d events arrived on NATS by the test's deadline", i, len(wantTypes))
 		}
 	}
 	s.stop(t)

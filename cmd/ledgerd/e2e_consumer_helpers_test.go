@@ -157,15 +157,21 @@ func follow(t *testing.T, url, durable string, opener *consumer.Opener) *followe
 	return f
 }
 
-// next returns the next event handed over; the test fails if Run ends first.
+// next returns the next event handed over; the test fails if Run ends first, or if none comes
+// by near the test's deadline.
 func (f *follower) next() *consumer.Event {
 	f.t.Helper()
+	wait, cancel := waitContext(f.t)
+	defer cancel()
 	select {
 	case e := <-f.events:
 		return e
 	case err := <-f.done:
 		f.done <- err
 		f.t.Fatalf("the consumer stopped: %v", err)
+		return nil
+	case <-wait.Done():
+		f.t.Fatal("no next event from the consumer by the test's deadline")
 		return nil
 	}
 }
@@ -196,7 +202,7 @@ func ackFloor(t *testing.T, url, durable string) uint64 {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	c, err := js.Consumer(ctx, consumer.DefaultStream, durable)
 	if err != nil {
@@ -217,15 +223,15 @@ func streamEvent(t *testing.T, js jetstream.JetStream, position uint64) *consume
 	t.Helper()
 	// The bus starts in the background and the relay publishes after the write is answered: the
 	// stream and the message are awaited, not assumed.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	st := waitStream(ctx, t, js, consumer.DefaultStream)
-	cons, err := st.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: position})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := cons.Next(jetstream.FetchMaxWait(30 * time.Second))
+	m, err := cons.Next(jetstream.FetchContext(ctx))
 	if err != nil {
 		t.Fatalf("stream message %d: %v", position, err)
 	}

@@ -51,7 +51,10 @@ func TestE2EConsumers(t *testing.T) {
 	// The ten acknowledgements reach the server first: a crash loses those still buffered, and
 	// the consumer would then get their events again (at least once), which is not what this
 	// checks — and on a loaded machine, all ten could be lost.
-	waitFor(t, "the first ten events acknowledged", func() bool { return ackFloor(t, ns.ClientURL(), "crm-sync") >= 10 })
+	await(t, "the first ten events acknowledged (ack floor 10)", func() (uint64, bool) {
+		floor := ackFloor(t, ns.ClientURL(), "crm-sync")
+		return floor, floor >= 10
+	})
 	f.kill() // a crash after 10 events
 	f = follow(t, ns.ClientURL(), "crm-sync", s.opener(t, "crm", nil))
 	resumed := f.next()

@@ -5,7 +5,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // damage describes one way a file can be damaged.
@@ -110,7 +108,7 @@ func TestE2EDamagedLogStops(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a ledgerd that starts is killed
+				ctx, cancel := waitContext(t) // a ledgerd that starts (wrongly) is killed near the test's deadline
 				defer cancel()
 				cmd := exec.CommandContext(ctx, bin, "-data-dir", s.dir, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0")
 				var stderr bytes.Buffer

@@ -42,7 +42,7 @@ func TestE2ECrashConsumerOnce(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int)
 		go func() { done <- g.run(ctx, run.base, workers, true) }()
-		time.Sleep(time.Duration(50+rand.IntN(300)) * time.Millisecond)
+		time.Sleep(time.Duration(50+rand.IntN(300)) * time.Millisecond) // a random moment of the load, not a wait for anything
 		run.kill(t)
 		cancel()
 		<-done
@@ -50,7 +50,7 @@ func TestE2ECrashConsumerOnce(t *testing.T) {
 	}
 	run := startBinary(t, bin, dir, args...)
 	head := writerHead(t, &testServer{base: run.base, client: g.client})
-	waitFor(t, fmt.Sprintf("the consumer to apply position %d", head), func() bool { return f.applied() >= head })
+	await(t, fmt.Sprintf("the consumer to apply position %d", head), func() (uint64, bool) { applied := f.applied(); return applied, applied >= head })
 	stopBinary(t, run)
 	f.stop()
 

@@ -40,7 +40,7 @@ func TestE2ECrashUnderLoad(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int)
 		go func() { done <- g.run(ctx, run.base, workers, true) }()
-		time.Sleep(time.Duration(50+rand.IntN(400)) * time.Millisecond)
+		time.Sleep(time.Duration(50+rand.IntN(400)) * time.Millisecond) // a random moment of the load, not a wait for anything
 		run.kill(t)
 		cancel()
 		<-done

@@ -152,9 +152,9 @@ func (r *tmpfsRun) restart(t *testing.T) {
 	if err := syscall.Kill(old, syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
-	waitFor(t, "ledgerd to start again", func() bool {
+	await(t, fmt.Sprintf("ledgerd to start again (a pid other than %d)", old), func() (int, bool) {
 		pid := r.pid()
-		return pid > 0 && pid != old
+		return pid, pid > 0 && pid != old
 	})
 	r.base = "http://" + loggedSince(t, r.stderr, r.since, listeningAddr, "its HTTP address after the restart")
 	waitReady(t, &http.Client{Timeout: 10 * time.Second}, r.base)

@@ -146,7 +146,7 @@ func keyBusTombstone(t *testing.T, url, subject string) bool {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, "LEDGER_KEYS")
 	if err != nil {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/domain"
 )
@@ -31,15 +29,16 @@ func TestE2EReaderRestartKeepsTheForget(t *testing.T) {
 	s.createCustomer(t, tok, c)
 
 	reader, dir := startReaderOf(t, s)
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, no), tok, nil).Status == http.StatusOK
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, no), tok, nil)
+		return got, got.Status == http.StatusOK
 	})
 	keyBusEntry(t, s.m.NATSURL(), domain.StreamName(demoLedger, no)) // the reader can open it
 
 	// Hold the key bus: its stream takes nothing more.
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	kv, err := js.Stream(ctx, "KV_LEDGER_KEYS")
 	if err != nil {
@@ -52,8 +51,9 @@ func TestE2EReaderRestartKeepsTheForget(t *testing.T) {
 	}
 
 	expectStatus(t, s.do(t, http.MethodPost, customersPath(demoLedger, no, "forget"), tok, nil), http.StatusNoContent)
-	waitFor(t, "the reader to forget the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, no), tok, nil).Status == http.StatusGone
+	await(t, "the reader to forget the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, no), tok, nil)
+		return got, got.Status == http.StatusGone
 	})
 	check := func(when string, r *testServer) {
 		t.Helper()

@@ -155,8 +155,9 @@ func TestE2EForgetLeavesNoTrace(t *testing.T) {
 
 	// A reader replica, caught up with the customer.
 	reader, readerDir := startReaderOf(t, s)
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil).Status == http.StatusOK
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil)
+		return got, got.Status == http.StatusOK
 	})
 	wrapped := keyBusEntry(t, s.m.NATSURL(), domain.StreamName(demoLedger, forgetNo))
 
@@ -208,8 +209,9 @@ func TestE2EForgetLeavesNoTrace(t *testing.T) {
 		t.Errorf("the ledger's trail lacks the other customer's values: found only %q", found)
 	}
 	// The reader processes the forget too.
-	waitFor(t, "the reader to forget the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil).Status == http.StatusGone
+	await(t, "the reader to forget the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil)
+		return got, got.Status == http.StatusGone
 	})
 	waitFor(t, "the reader's trail to equal the writer's", func() bool {
 		return bytes.Equal(reader.do(t, http.MethodGet, "/ledger/customer/v1/1000/events?limit=1000", dpo, nil).Body, ledgerTrail.Body)
@@ -278,21 +280,12 @@ func startReaderIn(t *testing.T, s *testServer, dir string) *testServer {
 	return r
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // keyBusEntry returns the wrapped data key of a customer as the key bus holds it.
 func keyBusEntry(t *testing.T, url, subject string) []byte {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, "LEDGER_KEYS")
 	if err != nil {

@@ -42,8 +42,6 @@ const (
 	unregisteredPersonnummer = "19811218-9876"
 	// problemTypePrefix precedes every problem code (SPEC §8).
 	problemTypePrefix = "ledger/customer/v1/problems/"
-	// readyDeadline bounds the polling for readiness.
-	readyDeadline = 30 * time.Second
 )
 
 // customersPath returns /ledger/customer/v1/{ledgerNo}/customers[/{no}[/rest]].
@@ -300,26 +298,18 @@ func (s *testServer) restart(t testing.TB) {
 	s.start(t)
 }
 
-// waitReady polls GET /readyz until it answers 200 or the deadline passes.
+// waitReady polls GET /readyz until it answers 200, bounded by the test's deadline (await).
 func waitReady(t testing.TB, client *http.Client, base string) {
 	t.Helper()
-	deadline := time.Now().Add(readyDeadline)
-	var last string
-	for time.Now().Before(deadline) {
+	await(t, base+" to be ready (GET /readyz 200)", func() (string, bool) {
 		resp, err := client.Get(base + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
-		} else {
-			last = err.Error()
+		if err != nil {
+			return err.Error(), false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s not ready within %v: %s", base, readyDeadline, last)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return fmt.Sprintf("%d %s", resp.StatusCode, body), resp.StatusCode == http.StatusOK
+	})
 }
 
 // secret returns the HS256 secret the server keeps in its data directory.

@@ -231,12 +231,15 @@ func (g *loadGen) run(ctx context.Context, base string, workers int, stopOnError
 	return acked
 }
 
-// awaitAcked returns once n more writes than now are acknowledged (waitFor's deadline: a load
-// that stalled, not a slow machine, fails the test).
+// awaitAcked returns once n more writes than now are acknowledged (bounded by the test's
+// deadline: a load that stalled, not a slow machine, fails the test).
 func (g *loadGen) awaitAcked(t *testing.T, n int64, what string) {
 	t.Helper()
 	want := g.acked.Load() + n
-	waitFor(t, fmt.Sprintf("%d writes acknowledged (%s)", n, what), func() bool { return g.acked.Load() >= want })
+	await(t, fmt.Sprintf("%d writes acknowledged (%s), %d in all", n, what, want), func() (string, bool) {
+		acked := g.acked.Load()
+		return fmt.Sprintf("%d acknowledged", acked), acked >= want
+	})
 }
 
 // confirm applies an acknowledged write to the model.

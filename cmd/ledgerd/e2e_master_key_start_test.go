@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/eventstore/personal"
 )
@@ -42,7 +40,7 @@ func TestE2EStartRefusesMissingMasterKey(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(newKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a ledgerd that starts is killed
+	ctx, cancel := waitContext(t) // a ledgerd that starts (wrongly) is killed near the test's deadline
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-data-dir", s.dir, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0")
 	var stderr bytes.Buffer
@@ -83,7 +81,7 @@ func TestE2EStartRefusesMissingKeyStore(t *testing.T) {
 	for _, f := range []string{"events.db", "master.key", "reservation.key", "jwt-secret"} {
 		copyFile(t, filepath.Join(s.dir, f), filepath.Join(restored, f))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a ledgerd that starts is killed
+	ctx, cancel := waitContext(t) // a ledgerd that starts (wrongly) is killed near the test's deadline
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-data-dir", restored, "-http-addr", "127.0.0.1:0", "-nats-listen", "127.0.0.1:0")
 	var stderr bytes.Buffer

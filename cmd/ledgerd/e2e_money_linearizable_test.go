@@ -211,12 +211,14 @@ func TestE2ELinearizableMoney(t *testing.T) {
 		}
 	}
 	var published []*nats.Msg
+	wait, cancel := waitContext(t)
+	defer cancel()
 	for len(published) < want {
 		select {
 		case m := <-msgs:
 			published = append(published, m)
-		case <-time.After(60 * time.Second):
-			t.Fatalf("%d of %d events arrived on NATS", len(published), want)
+		case <-wait.Done():
+			t.Fatalf("%d of %d events arrived on NATS by the test's deadline", len(published), want)
 		}
 	}
 	s.stop(t)

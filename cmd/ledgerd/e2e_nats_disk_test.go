@@ -5,7 +5,6 @@ package main
 // everything by themselves, exactly once and in order, without a restart.
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -23,10 +22,6 @@ import (
 	"github.com/nordledger/ledger/eventstore/relay"
 	"github.com/nordledger/ledger/eventstore/wire"
 )
-
-// natsRecoveryDeadline bounds the wait for an awaited state of the bus (a failure to reach it,
-// not a timing assertion): recovering takes the relay's ack timeout and backoffs.
-const natsRecoveryDeadline = 3 * time.Minute
 
 // readiness is the body of /readyz, as far as these tests read it.
 type readiness struct {
@@ -46,24 +41,23 @@ func (r readiness) String() string {
 		r.code, r.Status, r.Detail, r.Relay.Published, r.Relay.Head, r.Relay.Stuck, r.Relay.LastError)
 }
 
-// awaitReadiness polls /readyz until ok holds and returns that answer.
+// awaitReadiness polls /readyz until ok holds and returns that answer. The wait is bounded by
+// the test's deadline (await): recovering takes the relay's ack timeout and backoffs, longer on a
+// loaded machine.
 func awaitReadiness(t *testing.T, client *http.Client, base, token, what string, ok func(readiness) bool) readiness {
 	t.Helper()
 	var last readiness
-	for deadline := time.Now().Add(natsRecoveryDeadline); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	await(t, what+" (GET /readyz)", func() (*readiness, bool) {
 		resp, err := getReadyz(client, base, token)
 		if err != nil {
-			continue
+			return &last, false
 		}
 		last = readiness{}
 		err = json.NewDecoder(resp.Body).Decode(&last)
 		resp.Body.Close()
 		last.code = resp.StatusCode
-		if err == nil && ok(last) {
-			return last
-		}
-	}
-	t.Fatalf("waiting for %s: last /readyz %s", what, last)
+		return &last, err == nil && ok(last)
+	})
 	return last
 }
 
@@ -93,7 +87,7 @@ func streamIDs(t *testing.T, url string, want uint64) []string {
 	checkStream(t, url, want)
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	stream := waitStream(ctx, t, js, relay.DefaultStreamName)
 	ids := make([]string, 0, want)
@@ -112,25 +106,21 @@ func awaitKeyBus(t *testing.T, url string, subjects []string) {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), natsRecoveryDeadline)
+	ctx, cancel := waitContext(t)
 	defer cancel()
-	var kv jetstream.KeyValue
-	var err error
-	for kv == nil {
-		if kv, err = js.KeyValue(ctx, keysync.DefaultBucket); err != nil && ctx.Err() != nil {
-			t.Fatalf("key bus: %v", err)
+	kv := awaitCtx(ctx, t, "the key bus", func() (any, bool) {
+		kv, err := js.KeyValue(ctx, keysync.DefaultBucket)
+		if err != nil {
+			return err, false
 		}
-	}
+		return kv, true
+	}).(jetstream.KeyValue)
 	for _, subject := range subjects {
 		key := "k." + base64.RawURLEncoding.EncodeToString([]byte(subject))
-		for {
-			if _, err := kv.Get(ctx, key); err == nil {
-				break
-			} else if ctx.Err() != nil {
-				t.Fatalf("the key bus has no entry for %s: %v", subject, err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		awaitCtx(ctx, t, "the key bus's entry for "+subject, func() (error, bool) {
+			_, err := kv.Get(ctx, key)
+			return err, err == nil
+		})
 	}
 }
 

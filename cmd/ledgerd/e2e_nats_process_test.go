@@ -89,8 +89,9 @@ func (p *natsProcess) start(t *testing.T) {
 		p.port, _ = strconv.Atoi(m[1])
 		p.writeConf(t, p.port)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	// Each attempt is bounded (1 s) so that the next can come; the wait is bounded by the
+	// test's deadline.
+	await(t, "nats-server to answer JetStream requests", func() (string, bool) {
 		nc, err := nats.Connect(p.url(), nats.Timeout(time.Second))
 		if err == nil {
 			js, _ := jetstream.New(nc)
@@ -99,14 +100,11 @@ func (p *natsProcess) start(t *testing.T) {
 			cancel()
 			nc.Close()
 			if err == nil {
-				return
+				return "", true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nats-server not ready: %v\n%s", err, p.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Sprintf("%v\n%s", err, p.out.String()), false
+	})
 }
 
 // stop ends the process with sig and waits for it.
@@ -124,7 +122,7 @@ func checkStreamPerCustomer(t *testing.T, url string, want map[string]uint64) {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url)
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	stream := waitStream(ctx, t, js, relay.DefaultStreamName)
 	info, err := stream.Info(ctx)

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,13 +15,15 @@ import (
 // run, in order, as CloudEvents with the event data as payload; a restart publishes nothing twice.
 func TestE2EEventsOnNATS(t *testing.T) {
 	s := startServer(t)
-	msgs := subscribeEvents(t, s)
+	nc, msgs := subscribeEventsConn(t, s)
 
 	v := defaultVars(s.token, "consumer")
 	expectStatus(t, s.sendDocRequest(t, "create-customer-with-billing-address.http", v), http.StatusCreated)
 	expectStatus(t, s.sendDocRequest(t, "patch-email-delete-msisdn.http", v), http.StatusOK)
 
 	want := []string{"CustomerCreated", "BillingAddressAdded", "CustomerDetailsChanged"}
+	wait, cancelWait := waitContext(t)
+	defer cancelWait()
 	for i, typ := range want {
 		select {
 		case m := <-msgs:
@@ -36,23 +38,32 @@ func TestE2EEventsOnNATS(t *testing.T) {
 			if !json.Valid(m.Data) {
 				t.Fatalf("message %d payload is not JSON", i)
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("only %d of %d events arrived on NATS", i, len(want))
+		case <-wait.Done():
+			t.Fatalf("only %d of %d events arrived on NATS by the test's deadline", i, len(want))
 		}
 	}
+	// No extra message (an event published twice). Its absence cannot be awaited; the stop is an
+	// event ordered after it: the relay stops before the embedded server, which delivers what was
+	// published before it closes the subscriber's connection, and the client hands each message
+	// it read to msgs before it notices the close.
+	s.stop(t)
+	await(t, "the subscriber to see its server's stop", func() (nats.Status, bool) {
+		st := nc.Status()
+		return st, st != nats.CONNECTED
+	})
 	select {
 	case m := <-msgs:
-		t.Fatalf("unexpected extra message %s", m.Subject)
-	case <-time.After(100 * time.Millisecond):
+		t.Fatalf("unexpected extra message %s (%s)", m.Subject, m.Header.Get("ce-ledgerposition"))
+	default:
 	}
 
 	// After a restart the relay resumes from the stream's last sequence: the next change is
 	// message 4, and the stream holds each event exactly once.
-	s.restart(t)
+	s.start(t)
 	expectStatus(t, s.do(t, http.MethodPatch, "/ledger/customer/v1/1000/customers/"+v.CustomerNo, s.token, `{"emailAddress":"kalle@example.com"}`), http.StatusOK)
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	stream := waitStream(ctx, t, js, "LEDGER")
 	for {
@@ -68,8 +79,8 @@ func TestE2EEventsOnNATS(t *testing.T) {
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the change after the restart was not published (last sequence %d)", info.State.LastSeq)
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("the change after the restart was not published by the test's deadline (last sequence %d)", info.State.LastSeq)
+		case <-time.After(pollInterval):
 		}
 	}
 	last, err := stream.GetMsg(ctx, 4)
@@ -88,27 +99,27 @@ func itoa(i int) string {
 func TestE2EMetrics(t *testing.T) {
 	s := startServer(t)
 	expectStatus(t, s.createCustomer(t, s.token, newCustomer("4000", "Metric Person")), http.StatusCreated)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	await(t, "/metrics to show the create published, projected and committed", func() (string, bool) {
 		r := s.do(t, http.MethodGet, "/metrics", "", nil)
 		body := string(r.Body)
-		if r.Status == http.StatusOK && strings.Contains(body, "ledgerd_relay_published_position 1\n") &&
+		return fmt.Sprintf("%d\n%s", r.Status, body), r.Status == http.StatusOK && strings.Contains(body, "ledgerd_relay_published_position 1\n") &&
 			strings.Contains(body, "ledgerd_relay_lag_positions 0\n") && strings.Contains(body, `ledgerd_projection_position{projection="customers"} 1`) &&
 			strings.Contains(body, `ledgerd_projection_lag_positions{projection="customers"} 0`) && strings.Contains(body, "ledgerd_log_head_position 1\n") &&
 			strings.Contains(body, "ledgerd_relay_connected 1\n") && strings.Contains(body, "ledgerd_log_appends_total 1\n") &&
-			strings.Contains(body, "ledgerd_log_commits_total 1\n") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/metrics: %d\n%s", r.Status, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+			strings.Contains(body, "ledgerd_log_commits_total 1\n")
+	})
 }
 
 // subscribeEvents subscribes a plain nats.go client to every customer event of s's embedded
 // server, from now on; the subscription ends with the test.
 func subscribeEvents(t *testing.T, s *testServer) <-chan *nats.Msg {
+	t.Helper()
+	_, msgs := subscribeEventsConn(t, s)
+	return msgs
+}
+
+// subscribeEventsConn is subscribeEvents, returning the client's connection too.
+func subscribeEventsConn(t *testing.T, s *testServer) (*nats.Conn, <-chan *nats.Msg) {
 	t.Helper()
 	nc, err := nats.Connect(s.m.NATSURL())
 	if err != nil {
@@ -122,5 +133,5 @@ func subscribeEvents(t *testing.T, s *testServer) <-chan *nats.Msg {
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	return msgs
+	return nc, msgs
 }

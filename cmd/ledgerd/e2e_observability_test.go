@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/internal/tracing"
 	dto "github.com/prometheus/client_model/go"
@@ -64,18 +63,13 @@ func TestE2EMetricFamilies(t *testing.T) {
 	expectStatus(t, s.do(t, http.MethodGet, "/no/such/path", s.token, nil), http.StatusNotFound)
 
 	var fam map[string]*dto.MetricFamily
-	deadline := time.Now().Add(30 * time.Second)
-	for { // the relay publishes asynchronously: wait until it has caught up
+	// the relay publishes asynchronously: wait until it has caught up
+	await(t, "the relay to catch up (lag 0, published position 3)", func() (any, bool) {
 		fam = scrape(t, s)
-		if m := sample(fam, "ledgerd_relay_lag_positions", nil); m != nil && m.GetGauge().GetValue() == 0 &&
-			sample(fam, "ledgerd_relay_published_position", nil).GetGauge().GetValue() == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the relay did not catch up: %v", fam["ledgerd_relay_lag_positions"])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		m := sample(fam, "ledgerd_relay_lag_positions", nil)
+		return []any{fam["ledgerd_relay_lag_positions"], fam["ledgerd_relay_published_position"]},
+			m != nil && m.GetGauge().GetValue() == 0 && sample(fam, "ledgerd_relay_published_position", nil).GetGauge().GetValue() == 3
+	})
 
 	counter := func(name string, labels map[string]string) float64 {
 		t.Helper()
@@ -160,6 +154,8 @@ func TestE2ETraceContext(t *testing.T) {
 
 func testTraceContext(t *testing.T, s *testServer) {
 	msgs := subscribeEvents(t, s)
+	wait, cancel := waitContext(t)
+	defer cancel()
 	var logged []string // each request's span, as its log line names it
 	defer func() {
 		s.stop(t) // every request's log line is written
@@ -229,8 +225,8 @@ func testTraceContext(t *testing.T, s *testServer) {
 				if got := m.Header.Get("tracestate"); got != wantState {
 					t.Errorf("NATS tracestate %q, want %q", got, wantState)
 				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("the event was not published")
+			case <-wait.Done():
+				t.Fatal("the event was not published by the test's deadline")
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,7 +36,7 @@ func checkStream(t *testing.T, url string, want uint64) {
 	t.Helper()
 	js, closeJS := jetStreamAt(t, url, nats.MaxReconnects(-1))
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	var stream jetstream.Stream
 	for {
@@ -55,8 +54,8 @@ func checkStream(t *testing.T, url string, want uint64) {
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the stream did not reach %d messages", want)
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("the stream did not reach %d messages by the test's deadline", want)
+		case <-time.After(pollInterval):
 		}
 	}
 	ids := map[string]uint64{}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -47,7 +46,7 @@ func TestE2ERawConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	waitStream(ctx, t, js, "LEDGER")
 	cons, err := js.CreateConsumer(ctx, "LEDGER", jetstream.ConsumerConfig{
@@ -67,7 +66,7 @@ func TestE2ERawConsumer(t *testing.T) {
 	versions := map[string]uint64{} // ce-subject → last ce-streamversion
 	types := map[string]bool{}
 	for uint64(len(events)) < head {
-		batch, err := cons.Fetch(int(head)-len(events), jetstream.FetchMaxWait(30*time.Second))
+		batch, err := cons.Fetch(int(head)-len(events), jetstream.FetchContext(ctx))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -26,12 +25,8 @@ func TestE2EReaderConsumerDeleted(t *testing.T) {
 	}()
 	// The waits below are bounded only by the test's own deadline (go test -timeout), ended a
 	// little before it so that a reader that never resumes fails with its log.
-	ctx := t.Context()
-	if d, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Until(d)/10))
-		defer cancel()
-	}
+	ctx, cancel := waitContext(t)
+	defer cancel()
 	readerCaughtUp(ctx, t, s, reader, "the writer's first event")
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()

@@ -17,8 +17,9 @@ func TestE2EReaderFromACopiedDataDirectory(t *testing.T) {
 	tok := s.token
 	expectStatus(t, s.createCustomer(t, tok, newCustomer("7000", "First")), http.StatusCreated)
 	a, dirA := startReaderOf(t, s)
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return a.do(t, http.MethodGet, customersPath(demoLedger, "7000"), tok, nil).Status == http.StatusOK
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := a.do(t, http.MethodGet, customersPath(demoLedger, "7000"), tok, nil)
+		return got, got.Status == http.StatusOK
 	})
 	a.m.Close()
 	a.running = false

@@ -84,8 +84,9 @@ func TestE2EReaderKilledWhileApplying(t *testing.T) {
 	run := startBinary(t, bin, readerDir, readerArgs...)
 	reader := &testServer{base: run.base, client: client}
 	head := writerHead(t, writer)
-	waitFor(t, "the reader to reach the writer's head", func() bool {
-		return readerPosition(t, reader) >= head
+	await(t, fmt.Sprintf("the reader to reach the writer's head %d", head), func() (uint64, bool) {
+		pos := readerPosition(t, reader)
+		return pos, pos >= head
 	})
 	mu.Lock()
 	paths := []string{"/ledger/customer/v1/1000/events?limit=1000"}

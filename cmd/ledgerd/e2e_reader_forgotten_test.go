@@ -16,8 +16,9 @@ func TestE2EReaderAnswersTheForgottenAsTheWriter(t *testing.T) {
 	richHistory(t, s, tok)
 	reader, _ := startReaderOf(t, s)
 	expectStatus(t, s.do(t, http.MethodPost, customersPath(demoLedger, forgetNo, "forget"), tok, nil), http.StatusNoContent)
-	waitFor(t, "the reader to forget the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil).Status == http.StatusGone
+	await(t, "the reader to forget the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, forgetNo), tok, nil)
+		return got, got.Status == http.StatusGone
 	})
 	self := customersPath(demoLedger, forgetNo)
 	order := "/surpluses/S1/active-disbursement-orders/01900000-0000-7000-8000-000000000000"

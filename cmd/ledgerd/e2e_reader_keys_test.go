@@ -41,8 +41,9 @@ func TestE2EReaderWithoutTheKeyBusAnswers(t *testing.T) {
 	}
 	m := start()
 	reader := &testServer{base: "http://" + m.Addr(), client: writer.client}
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, no), writer.token, nil).Status == http.StatusOK
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, no), writer.token, nil)
+		return got, got.Status == http.StatusOK
 	})
 	m.Close()
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -24,8 +25,9 @@ func TestE2EReaderStartedAgainWithoutTheMasterKey(t *testing.T) {
 	const no = "7750"
 	expectStatus(t, s.createCustomer(t, tok, newCustomer(no, "Master Less")), http.StatusCreated)
 	reader, dir := startReaderOf(t, s)
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return reader.do(t, http.MethodGet, customersPath(demoLedger, no), tok, nil).Status == http.StatusOK
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodGet, customersPath(demoLedger, no), tok, nil)
+		return got, got.Status == http.StatusOK
 	})
 	reader.m.Close()
 	reader.running = false
@@ -48,14 +50,14 @@ func TestE2EReaderStartedAgainWithoutTheMasterKey(t *testing.T) {
 	client := &http.Client{Timeout: time.Minute}
 	defer contracttest.Client(t, client)
 	base := "http://" + m.Addr()
-	waitFor(t, "the reader to say it lacks the master key", func() bool {
+	await(t, "the reader to say it lacks the master key", func() (string, bool) {
 		resp, err := getReadyz(client, base, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "which this reader's master keys lack")
+		return fmt.Sprintf("%d %s", resp.StatusCode, body), resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "which this reader's master keys lack")
 	})
 	for _, p := range []string{customersPath(demoLedger, no), customersPath(demoLedger, no, "legal-address"), customersPath(demoLedger, no, "events"),
 		customersPath(demoLedger, no) + "?asOfVersion=1"} {

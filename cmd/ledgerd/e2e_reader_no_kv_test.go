@@ -28,7 +28,7 @@ func TestE2EReaderWithoutClaimPermissions(t *testing.T) {
 	}
 	ns.Start()
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(readyDeadline) {
+	if !ns.ReadyForConnections(waitLeft(t)) {
 		t.Fatal("nats-server not ready")
 	}
 	as := func(user, pw string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -26,8 +27,9 @@ func TestE2EReaderStartedAgainWithAnotherKey(t *testing.T) {
 	expectStatus(t, s.createCustomer(t, tok, c), http.StatusCreated)
 	find := map[string]any{"nationalIdentifier": map[string]any{"regNo": tolvan, "countryCode": "SE"}}
 	reader, dir := startReaderOf(t, s)
-	waitFor(t, "the reader to find the customer", func() bool {
-		return reader.do(t, http.MethodPost, "/ledger/customer/v1/1000/find-customer", tok, find).Status == http.StatusOK
+	await(t, "the reader to find the customer", func() (*response, bool) {
+		got := reader.do(t, http.MethodPost, "/ledger/customer/v1/1000/find-customer", tok, find)
+		return got, got.Status == http.StatusOK
 	})
 	reader.m.Close()
 	reader.running = false
@@ -50,14 +52,14 @@ func TestE2EReaderStartedAgainWithAnotherKey(t *testing.T) {
 	client := &http.Client{Timeout: time.Minute}
 	defer contracttest.Client(t, client)
 	base := "http://" + m.Addr()
-	waitFor(t, "the reader to say its key differs", func() bool {
+	await(t, "the reader to say its key differs", func() (string, bool) {
 		resp, err := getReadyz(client, base, tok)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "key differs from the writer's")
+		return fmt.Sprintf("%d %s", resp.StatusCode, body), resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), "key differs from the writer's")
 	})
 	req, _ := http.NewRequest(http.MethodPost, base+"/ledger/customer/v1/1000/find-customer", strings.NewReader(`{"nationalIdentifier":{"regNo":"`+tolvan+`","countryCode":"SE"}}`))
 	req.Header.Set("Authorization", "Bearer "+tok)

@@ -90,6 +90,8 @@ func tryCluster(t *testing.T, n int) (string, error) {
 		nodes = append(nodes, s)
 		go s.Start()
 		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+		// This bound and the JetStream one below do not fail the test: a route port taken
+		// meanwhile keeps the cluster from forming, and startCluster tries other ports.
 		if !s.ReadyForConnections(10 * time.Second) {
 			return fail(fmt.Errorf("NATS node %d not ready (route port %d)", i+1, routePorts[i]))
 		}
@@ -125,7 +127,7 @@ func (s *testServer) get(t *testing.T, path, token string) (int, string, []byte)
 }
 
 // converge waits until every reader answers every path exactly as the writer does (status, ETag
-// and body, byte for byte).
+// and body, byte for byte), bounded by the test's deadline (await).
 func converge(t *testing.T, writer *testServer, readers []*testServer, token string, paths []string) {
 	t.Helper()
 	for _, p := range paths {
@@ -134,17 +136,10 @@ func converge(t *testing.T, writer *testServer, readers []*testServer, token str
 			t.Fatalf("writer GET %s: %d %s", p, ws, wb)
 		}
 		for i, r := range readers {
-			deadline := time.Now().Add(30 * time.Second)
-			for {
+			await(t, fmt.Sprintf("reader %d to answer GET %s as the writer does (%d %s %s)", i+1, p, ws, we, wb), func() (string, bool) {
 				rs, re, rb := r.get(t, p, token)
-				if rs == ws && re == we && bytes.Equal(rb, wb) {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("reader %d GET %s differs from the writer:\nreader: %d %s %s\nwriter: %d %s %s", i+1, p, rs, re, rb, ws, we, wb)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				return fmt.Sprintf("%d %s %s", rs, re, rb), rs == ws && re == we && bytes.Equal(rb, wb)
+			})
 		}
 	}
 }

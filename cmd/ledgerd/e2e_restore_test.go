@@ -63,8 +63,9 @@ func TestE2EReaderAheadOfARestoredLog(t *testing.T) {
 	awaitReadiness(t, s.client, s.base, s.token, "the relay to publish", published(3))
 	readerDir := t.TempDir()
 	r := startReaderIn(t, s, readerDir)
-	waitFor(t, "the reader to show 6402", func() bool {
-		return r.do(t, http.MethodGet, customersPath(demoLedger, "6402"), s.token, nil).Status == http.StatusOK
+	await(t, "the reader to show 6402", func() (*response, bool) {
+		got := r.do(t, http.MethodGet, customersPath(demoLedger, "6402"), s.token, nil)
+		return got, got.Status == http.StatusOK
 	})
 	r.stop(t)
 	s.stop(t)
@@ -110,8 +111,9 @@ func TestE2ERunningReaderUnderARefilledStream(t *testing.T) {
 	awaitReadiness(t, s.client, s.base, s.token, "the relay to publish", published(3))
 	r, _ := startReaderOf(t, s)
 	defer r.stop(t)
-	waitFor(t, "the reader to show 6602", func() bool {
-		return r.do(t, http.MethodGet, customersPath(demoLedger, "6602"), s.token, nil).Status == http.StatusOK
+	await(t, "the reader to show 6602", func() (*response, bool) {
+		got := r.do(t, http.MethodGet, customersPath(demoLedger, "6602"), s.token, nil)
+		return got, got.Status == http.StatusOK
 	})
 	s.stop(t)
 

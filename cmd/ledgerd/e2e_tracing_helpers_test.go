@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -106,11 +105,12 @@ func writeSpanText(b *strings.Builder, sp sdktrace.ReadOnlySpan) {
 }
 
 // await returns the spans kept once found says they are complete; the test fails if they are not
-// within a minute (a guard against a hang, not a timing assumption: spans end as the work does).
+// by near its deadline (waitContext: a guard against a hang, not a timing assumption: spans end
+// as the work does).
 func (s *spanSink) await(t testing.TB, what string, found func([]sdktrace.ReadOnlySpan) bool) []sdktrace.ReadOnlySpan {
 	t.Helper()
-	deadline := time.NewTimer(time.Minute)
-	defer deadline.Stop()
+	wait, cancel := waitContext(t)
+	defer cancel()
 	for {
 		s.mu.Lock()
 		spans, wake := slices.Clone(s.spans), s.wake
@@ -120,8 +120,8 @@ func (s *spanSink) await(t testing.TB, what string, found func([]sdktrace.ReadOn
 		}
 		select {
 		case <-wake:
-		case <-deadline.C:
-			t.Fatalf("%s: not recorded; spans:\n%s", what, s.Text())
+		case <-wait.Done():
+			t.Fatalf("%s: not recorded by the test's deadline; spans:\n%s", what, s.Text())
 			return nil
 		}
 	}

@@ -94,7 +94,7 @@ func TestE2ENATSCarriesSealedData(t *testing.T) {
 
 	js, closeJS := jetStreamAt(t, s.m.NATSURL())
 	defer closeJS()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := waitContext(t)
 	defer cancel()
 	stream := waitStream(ctx, t, js, "LEDGER")
 	var payloads [][]byte
@@ -107,7 +107,7 @@ func TestE2ENATSCarriesSealedData(t *testing.T) {
 					t.Fatalf("message %d: %v", seq, err)
 				}
 				m = nil
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(pollInterval)
 			}
 		}
 		payloads = append(payloads, m.Data)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nordledger/ledger/httpapi/auth"
 )
@@ -31,14 +30,16 @@ func TestE2EWithheldLookupRevealsNothing(t *testing.T) {
 
 	// On NATS: both records look alike in the clear; neither holds its result there.
 	published := map[string][]byte{}
+	wait, cancel := waitContext(t)
+	defer cancel()
 	for len(published) < 2 {
 		select {
 		case m := <-msgs:
 			if strings.HasSuffix(m.Subject, ".CustomerDetailsLookedUp") {
 				published[m.Subject] = m.Data
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("%d of 2 look-ups arrived on NATS", len(published))
+		case <-wait.Done():
+			t.Fatalf("%d of 2 look-ups arrived on NATS by the test's deadline", len(published))
 		}
 	}
 	for subject, data := range published {

@@ -214,8 +214,9 @@ func TestE2ENATSPasswordNotLogged(t *testing.T) {
 	expectStatus(t, s.createCustomer(t, s.token, newCustomer("7300", "Quiet Person")), 201)
 	checkStream(t, ns.ClientURL(), 1)
 	reader, _ := startReaderOf(t, s)
-	waitFor(t, "the reader to hold the customer", func() bool {
-		return reader.do(t, "GET", customersPath(demoLedger, "7300"), s.token, nil).Status == 200
+	await(t, "the reader to hold the customer", func() (*response, bool) {
+		got := reader.do(t, "GET", customersPath(demoLedger, "7300"), s.token, nil)
+		return got, got.Status == 200
 	})
 	reader.m.Close() // the logs flushed
 	reader.running = false

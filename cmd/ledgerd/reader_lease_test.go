@@ -62,7 +62,7 @@ func startNATS(t *testing.T) jetstream.JetStream {
 	}
 	ns.Start()
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(readyDeadline) {
+	if !ns.ReadyForConnections(waitLeft(t)) {
 		t.Fatal("nats-server not ready")
 	}
 	nc, err := nats.Connect(ns.ClientURL())

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseFlagsRoles(t *testing.T) {
@@ -73,8 +73,7 @@ func TestReaderRefusesAnotherKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	await(t, "/readyz to say the reader's key differs from the writer's", func() (string, bool) {
 		resp, err := getReadyz(http.DefaultClient, "http://"+m.Addr(), mintWith(t, strings.Repeat("s", 32), "ops"))
 		if err != nil {
 			t.Fatal(err)
@@ -82,14 +81,9 @@ func TestReaderRefusesAnotherKey(t *testing.T) {
 		var body map[string]any
 		json.NewDecoder(resp.Body).Decode(&body)
 		resp.Body.Close()
-		if d, _ := body["detail"].(string); resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(d, "key differs from the writer's") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz: %d %v", resp.StatusCode, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		d, _ := body["detail"].(string)
+		return fmt.Sprintf("%d %v", resp.StatusCode, body), resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(d, "key differs from the writer's")
+	})
 
 	// Without a key file at all, a reader does not start.
 	m2 := NewMain()
