@@ -15,7 +15,7 @@ import (
 
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := waitDeadline(t)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -168,4 +168,16 @@ func TestNewJetStreamRejectsBadReaderID(t *testing.T) {
 			t.Errorf("reader id %q accepted", id)
 		}
 	}
+}
+
+// waitDeadline is when a wait for something that will happen gives up: shortly before go test's
+// own -timeout (so the failure says what was awaited), never at a fixed time a loaded machine
+// may pass; none without a -timeout.
+func waitDeadline(t testing.TB) time.Time {
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := dt.Deadline(); ok {
+			return d.Add(-max(time.Until(d)/10, 5*time.Second))
+		}
+	}
+	return time.Now().Add(1 << 62)
 }

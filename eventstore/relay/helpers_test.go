@@ -257,11 +257,11 @@ func startRelay(t testing.TB, cfg relay.Config) *running {
 	return run
 }
 
-// waitFor polls cond until it holds; it fails the test after a generous deadline (a hang, not a
-// timing assertion).
+// waitFor polls cond until it holds; it fails the test when the test's deadline nears (a hang,
+// not a timing assertion).
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := waitDeadline(t)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -276,4 +276,16 @@ func waitPublished(t testing.TB, r *running, n uint64) {
 	if got := r.Status().Published; got != n {
 		t.Fatalf("Published = %d, want %d", got, n)
 	}
+}
+
+// waitDeadline is when a wait for something that will happen gives up: shortly before go test's
+// own -timeout (so the failure says what was awaited), never at a fixed time a loaded machine
+// may pass; none without a -timeout.
+func waitDeadline(t testing.TB) time.Time {
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := dt.Deadline(); ok {
+			return d.Add(-max(time.Until(d)/10, 5*time.Second))
+		}
+	}
+	return time.Now().Add(1 << 62)
 }

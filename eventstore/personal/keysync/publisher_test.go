@@ -167,13 +167,25 @@ func TestPublisherRecoversWhenJetStreamReturns(t *testing.T) {
 	}
 }
 
-// waitUntil polls cond until it holds; it fails the test after a generous deadline (a hang, not a
-// timing assertion).
+// waitUntil polls cond until it holds; it fails the test when the test's deadline nears (a hang,
+// not a timing assertion).
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+	for deadline := waitDeadline(t); !cond(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// waitDeadline is when a wait for something that will happen gives up: shortly before go test's
+// own -timeout (so the failure says what was awaited), never at a fixed time a loaded machine
+// may pass; none without a -timeout.
+func waitDeadline(t testing.TB) time.Time {
+	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := dt.Deadline(); ok {
+			return d.Add(-max(time.Until(d)/10, 5*time.Second))
+		}
+	}
+	return time.Now().Add(1 << 62)
 }
