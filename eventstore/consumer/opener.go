@@ -328,12 +328,16 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 		return page, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		if ctx.Err() != nil {
 			return page, ctx.Err()
 		}
 		return page, fmt.Errorf("%w: reading the answer: %v", ErrUnavailable, err)
+	}
+	if len(raw) > maxAnswer {
+		return page, fmt.Errorf("%w: the answer is larger than %d MiB, the most the Opener reads: ask for fewer events at a time (OpenerConfig.BatchSize, now %d)",
+			ErrMismatch, maxAnswer>>20, o.cfg.BatchSize)
 	}
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(raw, &page); err != nil {
@@ -362,6 +366,9 @@ func (o *Opener) send(ctx, tokenCtx context.Context, ledgerNo string, positions 
 	}
 	return page, fmt.Errorf("consumer: asking %s for personal data: %w", o.cfg.URL, perr)
 }
+
+// maxAnswer is the most of an answer the Opener reads.
+const maxAnswer = 64 << 20
 
 // cut returns s cut to at most n bytes, marked "…" when cut.
 func cut(s string, n int) string {
