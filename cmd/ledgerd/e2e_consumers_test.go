@@ -27,7 +27,8 @@ import (
 //   - NATS stops while it follows and events are written meanwhile; NATS comes back and it gets
 //     them, in order, without a gap;
 //   - a consumer without a grant gets the same events with their clear members and the
-//     personal ones withheld, saying why; one whose token lacks the scope too;
+//     personal ones withheld, saying why; one whose token lacks the scope stops (ErrForbidden)
+//     and is handed nothing;
 //   - every disclosure is recorded: the audit route lists the consumer and the positions.
 func TestE2EConsumers(t *testing.T) {
 	schemas := asyncapitest.Load(t)
@@ -122,14 +123,34 @@ func TestE2EConsumers(t *testing.T) {
 	}
 	f.kill()
 
-	// Without a grant; without the scope.
+	// Without the scope: a token that may not ask is a configuration error — Run stops with it
+	// and hands nothing over, as after a second 401, rather than hand the events over withheld
+	// and acknowledge them (the consumer would never get their personal data once mended).
+	{
+		g := follow(t, ns.ClientURL(), "noscope", mustOpener(t, s, s.consumerToken(t, "crm", auth.ScopeCustomerRead)))
+		wait, cancel := waitContext(t)
+		select {
+		case e := <-g.events:
+			t.Errorf("no scope: event %d handed over (%s, %v)", e.Position, e.Personal, e.Withheld)
+		case err := <-g.done:
+			g.done <- err // for kill
+			if !errors.Is(err, consumer.ErrForbidden) {
+				t.Errorf("no scope: Run stopped with %v, want ErrForbidden", err)
+			}
+		case <-wait.Done():
+			t.Error("no scope: Run neither stopped nor handed an event over by the test's deadline")
+		}
+		cancel()
+		g.kill()
+	}
+
+	// Without a grant: the events are handed over withheld (a revoked grant withholds from then on).
 	for _, tc := range []struct {
 		name, durable string
 		opener        *consumer.Opener
 		why           error
 	}{
 		{"stranger", "stranger", s.opener(t, "stranger", nil), consumer.ErrNotGranted},
-		{"no scope", "noscope", mustOpener(t, s, s.consumerToken(t, "crm", auth.ScopeCustomerRead)), consumer.ErrForbidden},
 	} {
 		g := follow(t, ns.ClientURL(), tc.durable, tc.opener)
 		e := g.next()

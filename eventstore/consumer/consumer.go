@@ -168,8 +168,9 @@ func (e errFatal) Unwrap() error { return e.err }
 // still running) or an error no retry can mend: the Handler failing MaxAttempts times
 // (HandlerError), the ledger refusing the Opener's token twice in a row — the second time one
 // the token source gave after the first refusal (TokenRefused) — or the token source refusing its credentials (ErrUnauthorized: a wrong
-// issuer, key or client secret stays wrong until someone fixes the configuration), the ledger
-// answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
+// issuer, key or client secret stays wrong until someone fixes the configuration), a token whose
+// scopes do not allow asking for personal data (ErrForbidden: likewise a configuration to mend;
+// the events are not handed over withheld), the ledger answering about other events (ErrMismatch: the Opener's URL is another ledger), a problem
 // the ledger answers to a well-formed request (its API changed), a redirect answered to the
 // Opener (never followed: the writer does not redirect), a stream that is not the
 // ledger's, or another event at the checkpoint's position (LogRestoredError: the ledger's log

@@ -47,7 +47,10 @@
 //
 //   - PersonalNone or PersonalOpened: Data and Domain are complete.
 //   - PersonalWithheld: not disclosed to this consumer — Event.Withheld says why (ErrNoOpener,
-//     ErrNotGranted: no grant or revoked, ErrForbidden: the token's scopes, ErrProtectedIdentity);
+//     ErrNotGranted: no grant or revoked, ErrProtectedIdentity). A token whose scopes do not
+//     allow asking (ErrForbidden) withholds nothing: Run stops with it, as with a token the
+//     ledger refuses twice — handing the events over withheld would lose their personal data
+//     for good once the configuration is mended;
 //     Data holds the clear members and Event.PersonalMembers names the others.
 //   - PersonalErased: the customer was forgotten; its personal members can never be read again.
 //

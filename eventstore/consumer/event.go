@@ -59,7 +59,7 @@ type Event struct {
 	// "legalAddress", "answers.0.answerCode"); empty when it has none.
 	PersonalMembers []string
 	// Withheld says why the personal members are not in Data when Personal is PersonalWithheld:
-	// an error matching ErrNoOpener, ErrNotGranted, ErrForbidden or ErrProtectedIdentity.
+	// an error matching ErrNoOpener, ErrNotGranted or ErrProtectedIdentity.
 	Withheld error
 	// Domain is the typed event, the same type the ledger itself decides and stores (upcast to
 	// the current schema version). When Personal is PersonalSealed, PersonalWithheld or

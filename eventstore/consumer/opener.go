@@ -148,14 +148,15 @@ func doNotFollow(*http.Request, []*http.Request) error { return http.ErrUseLastR
 
 // Open opens the personal members of the events that are PersonalSealed: each becomes
 // PersonalOpened, PersonalErased (the customer was forgotten) or PersonalWithheld (Withheld
-// says why: ErrNotGranted, ErrForbidden, ErrProtectedIdentity), with Data and Domain set
+// says why: ErrNotGranted, ErrProtectedIdentity), with Data and Domain set
 // accordingly. Other events are left as they are. An event answered within the last maxAge is
 // not asked for again — unless the ledger has since answered an event of its customer erased
 // (forgotten) or withheld for a protected identity: that drops every kept answer of the customer. It fails — leaving the events not yet answered sealed — with an error
 // matching ErrUnavailable when the ledger or the token source cannot be asked now (retry
 // later), ErrUnauthorized when the ledger refuses the token twice in a row — once more with a
 // token asked for again after the first 401 (OpenerConfig.Token) — or the token source refuses
-// its credentials, ErrMismatch when its answer is about another event, and otherwise
+// its credentials, ErrForbidden when the token's scopes do not allow asking (a configuration to
+// mend: the events are not withheld), ErrMismatch when its answer is about another event, and otherwise
 // with the ledger's problem — or the redirect it answered, which is not followed.
 func (o *Opener) Open(ctx context.Context, events ...*Event) error {
 	byLedger := map[string][]*Event{}
@@ -242,8 +243,10 @@ func (o *Opener) ask(ctx context.Context, ledgerNo string, es []*Event) error {
 	page, err := o.post(ctx, ledgerNo, positions)
 	var withheld error
 	switch {
-	case errors.Is(err, ErrNotGranted) || errors.Is(err, ErrForbidden):
+	case errors.Is(err, ErrNotGranted):
 		withheld = err
+	case errors.Is(err, ErrForbidden): // the token's scopes: a configuration to mend, not a withholding
+		return err
 	case err != nil:
 		return err
 	}
