@@ -200,7 +200,7 @@ var backupMapMargin int64 = 256 << 20
 const backupGrowthEvery = time.Second
 
 // backupWatchGrowth runs check every backupGrowthEvery, from a goroutine of its own, until check
-// reports that it cut the backup or stop is called. A variable for the tests, which run the
+// reports that there is nothing more to check (the backup cut, or ended) or stop is called. A variable for the tests, which run the
 // check themselves.
 var backupWatchGrowth = func(check func() bool) (stop func()) {
 	tick := time.NewTicker(backupGrowthEvery)
@@ -344,11 +344,11 @@ func (c *countingWriter) heldUp(by string) {
 }
 
 // checkGrowth cuts the copy once its file has grown by more than c.limit since the copy began,
-// and reports whether the copy is cut (or written: nothing more to check).
+// and reports whether there is nothing more to check: the copy cut, or ended.
 func (c *countingWriter) checkGrowth() bool {
 	now, err := c.use()
-	if err != nil { // the store closing: the copy fails too
-		return false
+	if err != nil { // the store closed: the copy has ended (bbolt closes a file once its reads have)
+		return true
 	}
 	grown := now.Used - c.start.Used
 	if grown <= c.limit {
