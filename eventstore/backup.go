@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/nordledger/ledger/internal/boltmap"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -28,3 +29,11 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (BackupInfo, error) {
 	})
 	return info, err
 }
+
+// MapUse returns how much of the file the store's pages take (bbolt's Tx.Size: what a backup
+// begun now copies) and how much more they may take, at the least, before bbolt must map the file
+// anew — waiting for every read transaction to end first, every append waiting meanwhile
+// (internal/boltmap). While a backup runs, the pages grow with every commit: bbolt reuses no page
+// freed while a read transaction that may see it is open, so each commit's rewritten pages come
+// from the end of the file.
+func (s *Store) MapUse() (boltmap.Use, error) { return boltmap.MapUse(s.db, s.mapped) }

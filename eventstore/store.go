@@ -82,8 +82,9 @@ func (o Options) withDefaults() Options {
 
 // Store is the bbolt event log. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	opts Options
+	db     *bolt.DB
+	opts   Options
+	mapped int // the address space bbolt mapped for the file at open (MapUse)
 
 	queue      chan *appendOp
 	commitQ    chan *group   // from the writer to the committer, with Options.Prepare
@@ -190,6 +191,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	s = &Store{
 		db:          db,
 		opts:        opts,
+		mapped:      mmapSize,
 		queue:       make(chan *appendOp),
 		closing:     make(chan struct{}),
 		writerDone:  make(chan struct{}),

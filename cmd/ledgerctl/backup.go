@@ -172,7 +172,7 @@ func backupOnline(ctx context.Context, client *http.Client, what string, w io.Wr
 		return n, fmt.Errorf("writing the backup failed after %d bytes: %w (nothing was kept)", n, dst.err)
 	}
 	if err != nil {
-		return n, fmt.Errorf("the backup stream broke off after %d bytes: %w (nothing was kept; ledgerd cuts a backup that takes nothing of the copy for its -backup-stall-timeout, 1m by default — this command stopped, or its disk or pipe stuck —, a key-store backup still copying that long after a forget began to wait for it — back up to a local disk —, and its backups when it stops: its log says which)", n, err)
+		return n, fmt.Errorf("the backup stream broke off after %d bytes: %w (nothing was kept; ledgerd cuts a backup that takes nothing of the copy for its -backup-stall-timeout, 1m by default — this command stopped, or its disk or pipe stuck —, a key-store backup still copying that long after a forget began to wait for it, and a backup during which its file grew by more than 1 GiB (less where the file's memory map has less to spare) — for these two, back up to a local disk —, and its backups when it stops: its log says which)", n, err)
 	}
 	return n, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nordledger/ledger/internal/admin"
+	"github.com/nordledger/ledger/internal/boltmap"
 )
 
 // startAdmin serves the operator routes (package admin: the backups, the master key rotation and
@@ -133,20 +134,30 @@ func (m *Main) backupEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(admin.HeaderLogHead, strconv.FormatUint(head, 10)) // the copy holds at least this
 
-	cw := m.backupWriter(w, "event log")
+	cw, err := m.backupWriter(w, "event log", m.store.MapUse)
+	if err != nil {
+		m.log.Warn("backup of the event log refused", "err", err)
+		admin.WriteError(w, http.StatusServiceUnavailable, err)
+		return
+	}
 	info, err := m.store.Backup(r.Context(), cw)
+	cw.done()
 	if err != nil {
 		m.log.Warn("backup of the event log failed", "err", err)
 		refuseOrCut(w, cw, err)
 		return
 	}
-	cw.done()
 	m.log.Info("backed up the event log", "bytes", info.Bytes, "head", info.Head)
 }
 
 func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	cw := m.backupWriter(w, "key store")
+	cw, err := m.backupWriter(w, "key store", m.keys.MapUse)
+	if err != nil {
+		m.log.Warn("backup of the key store refused", "err", err)
+		admin.WriteError(w, http.StatusServiceUnavailable, err)
+		return
+	}
 	n, err := m.keys.BackupNotify(cw, cw.heldUp)
 	cw.done()
 	if err != nil {
@@ -161,10 +172,60 @@ func (m *Main) backupKeys(w http.ResponseWriter, r *http.Request) {
 // after d unless stop is called first. A variable for the tests, which fire the cut themselves.
 var backupCutAfter = func(d time.Duration, f func()) (stop func() bool) { return time.AfterFunc(d, f).Stop }
 
+// backupGrowthLimit is how much a file may grow while a backup copies it before the backup is
+// cut (countingWriter.checkGrowth): 1 GiB, or less where the file's map has less to spare
+// (backupMapMargin). A variable for the tests.
+//
+// While the backup's read transaction is open, bbolt reuses none of the pages the writes free, so
+// the file grows with every commit (some 33 KB a one-event append), by gigabytes in a backup of
+// hours under load — disk that stays used — and once it outgrew its map, bbolt maps it anew only
+// after every read transaction has ended: every write, and every read begun after it, waits for
+// the backup. The map has 10 GiB to spare, at the least, when ledgerd opens the file
+// (internal/boltmap): a backup may take a tenth of it, and as much disk at most. A backup to a
+// local disk is not cut: it takes seconds to minutes, and would need some 30,000 one-event commits
+// meanwhile.
+var backupGrowthLimit int64 = 1 << 30
+
+// backupMapMargin is how much of its map's spare room a backup leaves to the writes
+// (boltmap.Use.Room): a backup of a file grown so much since ledgerd opened it that its map has
+// less than 1 GiB and this to spare (bbolt maps it anew every GiB past its first 10) may let it
+// grow only by the rest, and is refused when nothing is left. It covers what the writes add
+// between two checks (backupGrowthEvery: a second of them) and one commit's pages. A variable for
+// the tests.
+var backupMapMargin int64 = 256 << 20
+
+// backupGrowthEvery is how often a backup's file is checked for growth: each check is one short
+// read transaction (a remap already waiting for the backup would hold it up too, but the bounds
+// are there so that none comes).
+const backupGrowthEvery = time.Second
+
+// backupWatchGrowth runs check every backupGrowthEvery, from a goroutine of its own, until check
+// reports that there is nothing more to check (the backup cut, or ended) or stop is called. A variable for the tests, which run the
+// check themselves.
+var backupWatchGrowth = func(check func() bool) (stop func()) {
+	tick := time.NewTicker(backupGrowthEvery)
+	done := make(chan struct{})
+	go func() {
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				if check() {
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
+}
+
 // backupWriter is what a backup of what ("event log", ...) writes its copy to: the response, with
-// two bounds on how long the copy may hold its read transaction of the file. The transaction
-// keeps bbolt from reusing the pages freed meanwhile (the file grows by what is rewritten while
-// the copy runs); a forget, a master-key rotation's rewrite and ledgerd's
+// bounds on how long the copy may hold its read transaction of the file, and on what it may cost
+// meanwhile. The transaction keeps bbolt from reusing the pages freed meanwhile (the file grows by
+// what is rewritten while the copy runs); a forget, a master-key rotation's rewrite and ledgerd's
 // stop wait for a key-store backup begun before them; and bbolt maps a file that outgrew its map
 // anew only once every read transaction has ended, every write waiting meanwhile
 // (internal/boltmap).
@@ -176,10 +237,28 @@ var backupCutAfter = func(d time.Duration, f func()) (stop func() bool) { return
 //     but at most half -http-write-timeout (backupHoldGrace) — however its reader goes on: a
 //     reader that takes a trickle (a byte every so often, a slow link) would otherwise hold the
 //     forget up for as long as the copy takes, hours for a large key store.
+//   - Once the file has grown by more than backupGrowthLimit since the copy began (use: the
+//     store's MapUse), or by more than its map had to spare then less backupMapMargin, the copy is
+//     cut, however its reader goes on: past the map's end every write would wait for it. A file
+//     whose map has no more than backupMapMargin to spare is not copied (the error).
 //
-// A backup nobody waits for may take as long as its reader does, however slowly.
-func (m *Main) backupWriter(w http.ResponseWriter, what string) *countingWriter {
-	return &countingWriter{w: w, rc: http.NewResponseController(w), stall: m.Options.BackupStallTimeout, grace: m.backupHoldGrace(), log: m.log, what: what}
+// A backup nobody waits for, during which the file grows little, may take as long as its reader
+// does, however slowly.
+func (m *Main) backupWriter(w http.ResponseWriter, what string, use func() (boltmap.Use, error)) (*countingWriter, error) {
+	c := &countingWriter{w: w, rc: http.NewResponseController(w), stall: m.Options.BackupStallTimeout, grace: m.backupHoldGrace(), log: m.log, what: what}
+	start, err := use()
+	if err != nil {
+		return nil, err
+	}
+	c.use, c.start, c.limit = use, start, backupGrowthLimit
+	if start.Room >= 0 {
+		c.limit = min(c.limit, start.Room-backupMapMargin)
+	}
+	if c.limit <= 0 {
+		return nil, fmt.Errorf("the %s's file has grown so much since ledgerd opened it that its memory map has %s to spare, and a backup must leave %s of it to the writes: a backup now could make every write of the service wait for it; restart ledgerd (it maps the file with 10 GiB to spare), then take the backup", what, sizeOf(start.Room), sizeOf(backupMapMargin))
+	}
+	c.stopWatch = backupWatchGrowth(c.checkGrowth)
+	return c, nil
 }
 
 // backupHoldGrace is how long a backup may still take once a caller waits for it to end:
@@ -196,7 +275,7 @@ func (m *Main) backupHoldGrace() time.Duration {
 }
 
 // countingWriter counts what a backup has written of its copy, and bounds how long the copy may
-// take (backupWriter).
+// take and how much its file may grow meanwhile (backupWriter): the one place that cuts a backup.
 type countingWriter struct {
 	w     io.Writer
 	rc    *http.ResponseController
@@ -206,16 +285,21 @@ type countingWriter struct {
 	what  string
 	n     int64
 
+	use       func() (boltmap.Use, error) // the file's pages and its map's room
+	start     boltmap.Use                 // use as the copy began
+	limit     int64                       // how much the pages may grow during the copy
+	stopWatch func()                      // stops the growth checks (backupWatchGrowth)
+
 	mu       sync.Mutex // guards what follows, and the write deadline's setting
 	heldBy   string     // what waits for the copy to end ("a forget"), once one does
-	cutFor   string     // heldBy, once the copy held it up for grace: every write fails
+	cutWhy   string     // why the copy was cut, once it is: every write fails
 	stopCut  func() bool
 	finished bool // done: the copy is written
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	if c.cutFor != "" {
+	if c.cutWhy != "" {
 		c.mu.Unlock()
 		return 0, c.cutError(os.ErrDeadlineExceeded)
 	}
@@ -226,7 +310,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.mu.Lock()
 	c.n += int64(n)
-	cut := c.cutFor != ""
+	cut := c.cutWhy != ""
 	c.mu.Unlock()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if cut {
@@ -237,9 +321,12 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// cutError is the error of a copy cut because it held up c.cutFor.
+// cutError is the error of a copy cut (c.cutWhy says why).
 func (c *countingWriter) cutError(err error) error {
-	return fmt.Errorf("cut: %s has waited for this backup for %v (-backup-stall-timeout, at most half -http-write-timeout), and a backup may hold it up no longer, however slowly ledgerctl goes on taking the copy; take the backup again, to a local disk (then copy the file where it goes): %w", c.cutFor, c.grace, err)
+	c.mu.Lock()
+	why := c.cutWhy
+	c.mu.Unlock()
+	return fmt.Errorf("cut: %s; take the backup again, to a local disk (then copy the file where it goes): %w", why, err)
 }
 
 // heldUp is told that by ("a forget") waits for the copy to end: the copy gets grace more, then
@@ -252,32 +339,73 @@ func (c *countingWriter) heldUp(by string) {
 	}
 	c.heldBy = by
 	c.log.Info("a backup holds up a caller waiting for it to end: it is cut unless it ends in time", "backup", c.what, "waiting", by, "bytes", c.n, "within", c.grace)
-	c.stopCut = backupCutAfter(c.grace, c.cut)
+	why := fmt.Sprintf("%s has waited for this backup for %v (-backup-stall-timeout, at most half -http-write-timeout), and a backup may hold it up no longer, however slowly ledgerctl goes on taking the copy", by, c.grace)
+	c.stopCut = backupCutAfter(c.grace, func() { c.cut(why) })
 }
 
-// cut makes the copy's writes fail: the one in progress at once (a write deadline past), every
-// later one before it writes.
-func (c *countingWriter) cut() {
+// checkGrowth cuts the copy once its file has grown by more than c.limit since the copy began,
+// and reports whether there is nothing more to check: the copy cut, or ended.
+func (c *countingWriter) checkGrowth() bool {
+	now, err := c.use()
+	if err != nil { // the store closed: the copy has ended (bbolt closes a file once its reads have)
+		return true
+	}
+	grown := now.Used - c.start.Used
+	if grown <= c.limit {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.finished || c.cutWhy != ""
+	}
+	bound := sizeOf(c.limit)
+	if c.limit < backupGrowthLimit {
+		bound += fmt.Sprintf(", less than %s: the file's memory map had %s to spare as the backup began, %s of it kept for the writes", sizeOf(backupGrowthLimit), sizeOf(c.start.Room), sizeOf(backupMapMargin))
+	}
+	return c.cut(fmt.Sprintf("the %s's file has grown by %s since this backup began (from %s; the bound is %s): while a backup runs, bbolt reuses none of the pages the writes free, and once the file outgrew its memory map every write of the service would wait for the backup to end",
+		c.what, sizeOf(grown), sizeOf(c.start.Used), bound))
+}
+
+// sizeOf writes n bytes for a person: "1.5 GiB", "300 KiB".
+func sizeOf(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+}
+
+// cut makes the copy's writes fail, for why: the one in progress at once (a write deadline past),
+// every later one before it writes. It reports whether the copy is cut (false: it was written
+// first).
+func (c *countingWriter) cut(why string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.finished {
-		return
+		return true // nothing left to cut or to check
 	}
-	c.cutFor = c.heldBy
+	if c.cutWhy == "" {
+		c.cutWhy = why
+	}
 	if c.rc != nil {
 		_ = c.rc.SetWriteDeadline(time.Unix(1, 0))
 	}
+	return true
 }
 
-// done ends the copy's bounds once it is written (or failed): a cut armed is stopped, and the
-// write deadline lifted — the connection may serve other requests after it, and a copy whose
-// read transaction ended holds nothing up any more.
+// done ends the copy's bounds once it is written (or failed): a cut armed is stopped, the growth
+// checks too, and the write deadline lifted — the connection may serve other requests after it,
+// and a copy whose read transaction ended holds nothing up any more.
 func (c *countingWriter) done() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.finished = true
 	if c.stopCut != nil {
 		c.stopCut()
+	}
+	if c.stopWatch != nil {
+		c.stopWatch()
 	}
 	if c.rc != nil { // a copy cut is aborted (refuseOrCut); one written whole before its cut is answered whole
 		_ = c.rc.SetWriteDeadline(time.Time{})

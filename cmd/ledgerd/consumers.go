@@ -140,13 +140,18 @@ func (m *Main) changeGrant(w http.ResponseWriter, r *http.Request, grant bool) {
 
 func (m *Main) backupDisclosures(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
-	cw := m.backupWriter(w, "disclosure store") // admin.go
+	cw, err := m.backupWriter(w, "disclosure store", m.disclosures.MapUse) // admin.go
+	if err != nil {
+		m.log.Warn("backup of the disclosure store refused", "err", err)
+		admin.WriteError(w, http.StatusServiceUnavailable, err)
+		return
+	}
 	n, err := m.disclosures.Backup(cw)
+	cw.done()
 	if err != nil {
 		m.log.Warn("backup of the disclosure store failed", "err", err)
 		refuseOrCut(w, cw, err) // admin.go
 		return
 	}
-	cw.done()
 	m.log.Info("backed up the disclosure store", "bytes", n)
 }

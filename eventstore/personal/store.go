@@ -92,6 +92,7 @@ type Store struct {
 	mu      sync.RWMutex // held exclusively while the file is compacted and swapped
 	dbMu    sync.Mutex   // held by the writer goroutine while it commits, and while db is swapped
 	db      *bolt.DB
+	mapped  int // the address space bbolt mapped for db at its open (MapUse); guarded as db
 	ring    atomic.Pointer[MasterKeys]
 	cache   keyCache
 	changed chan struct{}
@@ -240,6 +241,7 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("personal: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
+	s.mapped = mmapSize // for the db about to be s.db: the callers swap it under s.mu
 	return db, nil
 }
 
@@ -670,6 +672,15 @@ func (s *Store) BackupNotify(w io.Writer, waiting func(by string)) (int64, error
 		return err
 	})
 	return n, err
+}
+
+// MapUse returns how much of the file the key store's pages take and how much more they may take
+// before bbolt must map it anew (internal/boltmap); eventstore's Store.MapUse says why it matters
+// while a backup runs.
+func (s *Store) MapUse() (boltmap.Use, error) {
+	s.mu.RLock() // never waited for behind a backup: a swap of the file waits for backups first
+	defer s.mu.RUnlock()
+	return boltmap.MapUse(s.db, s.mapped)
 }
 
 // Pending returns up to limit records whose current revision the key bus has not published.

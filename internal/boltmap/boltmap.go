@@ -20,6 +20,8 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Headroom is how much a file may grow, on a 64-bit system, before bbolt must map it anew — and
@@ -52,4 +54,50 @@ func Explain(err error, size int) error {
 		return err
 	}
 	return fmt.Errorf("%w (mapping the file's %d MiB of address space was refused — address space, not memory: remove the limit on the process's address space, ulimit -v or systemd LimitAS=; see docs/operations.md, Backups and writes)", err, size>>20)
+}
+
+// Use is how much of its map a bbolt file's pages take.
+type Use struct {
+	// Used is what the file's pages take, up to the last one allocated (bbolt's Tx.Size): what a
+	// backup begun now copies. It only grows: freed pages are reused, never given back.
+	Used int64
+	// Room is how much more they may take, at the least, before bbolt must map the file anew —
+	// and wait for every read transaction to end first, every write waiting meanwhile; -1 where
+	// it is not known (Size gave the fallback: 32-bit systems, Windows).
+	Room int64
+}
+
+// MapUse returns the use of db's map, db opened with InitialMmapSize mapped (Size's). bbolt sizes
+// every map it makes with the same steps (its mmapSize: powers of two up to 1 GiB, then whole
+// GiB), the first from the size it was opened with, each later one larger than the pages then
+// used, and keeps it until a write needs a page past its end: so the map ends, at the least, at
+// the step at or above both mapped and Used plus one byte. A file opened with Headroom to spare
+// has Room of 10 GiB or more until it grew by 10 GiB; past that, bbolt maps it anew every GiB,
+// and Room is what is left to the next whole GiB.
+func MapUse(db *bolt.DB, mapped int) (Use, error) {
+	var u Use
+	err := db.View(func(tx *bolt.Tx) error {
+		u.Used = tx.Size()
+		return nil
+	})
+	if err != nil {
+		return u, err
+	}
+	u.Room = -1
+	if Headroom != 0 && runtime.GOOS != "windows" {
+		u.Room = mapStep(max(int64(mapped), u.Used+1)) - u.Used
+	}
+	return u, nil
+}
+
+// mapStep is bbolt's mmapSize: the size bbolt maps for a file of size bytes (32 KiB doubled up to
+// 1 GiB, then whole GiB).
+func mapStep(size int64) int64 {
+	for i := 15; i <= 30; i++ {
+		if size <= 1<<i {
+			return 1 << i
+		}
+	}
+	const gib = 1 << 30
+	return (size + gib - 1) / gib * gib
 }

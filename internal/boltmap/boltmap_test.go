@@ -93,3 +93,50 @@ func limitedChild(t *testing.T) {
 	}
 	db.Close()
 }
+
+// TestMapUse: a file opened with Size's map has its Headroom to spare, at the least, and as much
+// less as its pages grew; past the map, what is left to the next GiB, where bbolt maps it anew.
+func TestMapUse(t *testing.T) {
+	if boltmap.Headroom == 0 || runtime.GOOS == "windows" {
+		t.Skip("no headroom here: the room is unknown")
+	}
+	path := filepath.Join(t.TempDir(), "x.db")
+	mapped := boltmap.Size(path, 0)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{InitialMmapSize: mapped})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before, err := boltmap.MapUse(db, mapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Used <= 0 || before.Used+before.Room != boltmap.Headroom {
+		t.Errorf("a new file: %+v; want its pages and a room that end at %d", before, boltmap.Headroom)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("k"), make([]byte, 1<<20))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := boltmap.MapUse(db, mapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Used < before.Used+1<<20 || after.Used+after.Room != before.Used+before.Room {
+		t.Errorf("after 1 MiB written: %+v (before: %+v); want the pages grown by 1 MiB and the room shrunk as much", after, before)
+	}
+	// Given a map smaller than its pages (the file outgrew the map it was opened with): bbolt
+	// mapped it anew, to its next step at the least — here a power of two.
+	u, err := boltmap.MapUse(db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := u.Used + u.Room; end&(end-1) != 0 || end <= u.Used || end/2 > u.Used {
+		t.Errorf("the map's end for pages of %d bytes: %d; want the next power of two", u.Used, end)
+	}
+}

@@ -56,6 +56,7 @@ type Options struct {
 type Store struct {
 	db       *bolt.DB
 	readOnly bool
+	mapped   int // the address space bbolt mapped for the file at open (MapUse)
 }
 
 // Open opens the store at path, creating it unless read-only.
@@ -98,7 +99,7 @@ func Open(path string, opts Options) (s *Store, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("disclosure: open %s: %w", path, boltmap.Explain(err, mmapSize))
 	}
-	s = &Store{db: db, readOnly: opts.ReadOnly}
+	s = &Store{db: db, readOnly: opts.ReadOnly, mapped: mmapSize}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("disclosure: %s: %w", path, err)
@@ -180,6 +181,11 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 	})
 	return n, err
 }
+
+// MapUse returns how much of the file the store's pages take and how much more they may take
+// before bbolt must map it anew (internal/boltmap); eventstore's Store.MapUse says why it matters
+// while a backup runs.
+func (s *Store) MapUse() (boltmap.Use, error) { return boltmap.MapUse(s.db, s.mapped) }
 
 // update runs fn in a write transaction, failing with ErrReadOnly on a read-only store and with
 // an error matching ErrWriteFailed when the commit fails.
