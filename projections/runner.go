@@ -55,6 +55,7 @@ type Runner struct {
 	writeErr    atomic.Pointer[error] // the last commit's error, until one succeeds (Unwritten)
 	stalled     atomic.Bool           // a commit is being tried again, applyMu held (flush)
 	started     bool                  // Apply ran: its first call without events compared the read models with the log's head
+	uncheckedAt time.Time             // when ResetIfNotInStream last logged that it could not read the stream's event
 }
 
 // NewRunner returns a runner of the projections over db, prepared: their buckets exist (so the

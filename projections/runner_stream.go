@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -38,7 +39,9 @@ func readMark(tx *bolt.Tx) (position uint64, id uuid.UUID, ok bool) {
 
 // StreamEventID returns the id of the event the stream holds at position ("" when it holds none
 // there any more: aged out or deleted) and the stream's last position. feed.JetStream.EventAt is
-// one.
+// one. An error with last above 0 says the stream's end is known but the event at position
+// could not be read (a NATS user not allowed to get a stream's message, a request that timed
+// out): the stream's end is judged, the ids are not compared.
 type StreamEventID func(ctx context.Context, position uint64) (id string, last uint64, err error)
 
 // ResetIfNotInStream checks that the stream the reader's driver (Run) feeds the projections from
@@ -53,22 +56,38 @@ type StreamEventID func(ctx context.Context, position uint64) (id string, last u
 //     past the read models, new events at the positions the lost ones had.
 //
 // It returns why it reset them ("" when it did not). Call it before Run and whenever the feed
-// starts again (feed.JetStream.Resume), when nothing is being applied: it holds the runner's
-// apply lock while it asks at. An error of at (NATS) resets nothing.
+// starts again (feed.JetStream.Resume), when nothing is being applied; at is asked without the
+// runner's apply lock. An error of at that leaves the stream's end unknown (NATS) resets nothing
+// and is returned; one that leaves only the event unknown is logged (at most every
+// uncheckedEvery) and the ids are not compared — a reader whose NATS user may not get a
+// message goes on as before the check existed, rather than stop reading.
 func (r *Runner) ResetIfNotInStream(ctx context.Context, at StreamEventID) (reason string, err error) {
 	r.applyMu.Lock()
-	defer r.applyMu.Unlock()
 	high := slices.Max(append([]uint64{0}, r.checkpoints...))
+	r.applyMu.Unlock()
 	if high == 0 {
 		return "", nil
 	}
-	id, last, err := at(ctx, high)
-	if err != nil {
-		return "", err
+	id, last, atErr := at(ctx, high)
+	if atErr != nil && last == 0 {
+		return "", atErr
+	}
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	if now := slices.Max(append([]uint64{0}, r.checkpoints...)); now != high {
+		return "", nil // applied meanwhile: the feed is running, the next start checks again
 	}
 	if last < high {
 		return r.resetAll("the read models hold positions the stream does not have (an older log restored?); rebuilding them from the stream",
 			"checkpoints", slices.Clone(r.checkpoints), "streamLast", last)
+	}
+	if atErr != nil {
+		if time.Since(r.uncheckedAt) >= uncheckedEvery {
+			r.uncheckedAt = time.Now()
+			r.log.Warn("projections: cannot read the stream's event at the read models' last position, to check it is the one they applied (a restored log); going on unchecked (logged again every 10 minutes while it lasts)",
+				"position", high, "err", atErr)
+		}
+		return "", nil
 	}
 	var pos uint64
 	var want uuid.UUID
@@ -85,6 +104,9 @@ func (r *Runner) ResetIfNotInStream(ctx context.Context, at StreamEventID) (reas
 	return r.resetAll("the stream holds another event at the read models' last position than the one they applied there: the writer's log was restored from an older backup and written to since; rebuilding them from the stream",
 		"position", high, "applied", want.String(), "stream", id, "streamLast", last)
 }
+
+// uncheckedEvery is how often ResetIfNotInStream logs again that it cannot read the stream's event.
+const uncheckedEvery = 10 * time.Minute
 
 // resetAll resets every projection and the mark, logging why (msg, with attrs), so that the
 // driver rebuilds them all from its source; it returns msg. r.applyMu is held, nothing pending.

@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,7 +56,9 @@ func TestResetIfNotInStream(t *testing.T) {
 		newAudit   bool // the audit projection's code version changed: it starts from 0
 		last       uint64
 		replaced   uint64
+		fail       int // 1: the stream's event cannot be got (a NATS user without the permission); 2: nothing of the stream can be read
 		wantReason string
+		wantErr    bool
 	}{
 		{name: "the same events", wantReason: ""},
 		{name: "the stream grew past them", last: head + 3, wantReason: ""},
@@ -65,6 +68,9 @@ func TestResetIfNotInStream(t *testing.T) {
 		{name: "rebuilt offline, another event", rebuild: true, last: head + 3, replaced: head, wantReason: "another event"},
 		{name: "one projection reset, another event", newAudit: true, last: head + 3, replaced: head, wantReason: "another event"},
 		{name: "one projection reset, the same events", newAudit: true, wantReason: ""},
+		{name: "the event cannot be got, another event there", last: head + 3, replaced: head, fail: 1, wantReason: ""}, // unchecked: goes on
+		{name: "the event cannot be got, the stream ends before them", last: head - 1, fail: 1, wantReason: "positions the stream does not have"},
+		{name: "the stream cannot be read", last: head - 1, fail: 2, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := projections.OpenDB(filepath.Join(t.TempDir(), "p.db"))
@@ -92,9 +98,23 @@ func TestResetIfNotInStream(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := r.Positions()
-			reason, err := r.ResetIfNotInStream(context.Background(), streamOf(t, store, tc.last, tc.replaced))
-			if err != nil {
-				t.Fatal(err)
+			at := streamOf(t, store, tc.last, tc.replaced)
+			switch tc.fail {
+			case 1:
+				inner := at
+				at = func(ctx context.Context, position uint64) (string, uint64, error) {
+					_, last, err := inner(ctx, position)
+					if err == nil && position <= last {
+						err = errors.New("no answer")
+					}
+					return "", last, err
+				}
+			case 2:
+				at = func(context.Context, uint64) (string, uint64, error) { return "", 0, errors.New("NATS is down") }
+			}
+			reason, err := r.ResetIfNotInStream(context.Background(), at)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tc.wantErr)
 			}
 			if tc.wantReason == "" && reason != "" || !strings.Contains(reason, tc.wantReason) {
 				t.Fatalf("reason %q, want one holding %q", reason, tc.wantReason)

@@ -217,9 +217,13 @@ func (s *jsSubscriber) consumer(ctx context.Context, topic string, after uint64)
 	return js.CreateConsumer(ctx, stream, cfg)
 }
 
+// getWait bounds EventAt's get of one message.
+const getWait = 2 * time.Second
+
 // EventAt returns the id of the event the stream holds at position (its message id, "" when the
 // stream holds no message there: beyond its end, aged out or deleted) and the stream's last
-// sequence (= the log's last position published). It is a projections.StreamEventID.
+// sequence (= the log's last position published). It is a projections.StreamEventID: an error
+// with a last sequence above 0 says only the message could not be got.
 func (j *JetStream) EventAt(ctx context.Context, position uint64) (id string, last uint64, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -231,12 +235,16 @@ func (j *JetStream) EventAt(ctx context.Context, position uint64) (id string, la
 	if position == 0 || position > st.LastSeq || position < st.FirstSeq {
 		return "", st.LastSeq, nil
 	}
-	m, err := s.GetMsg(ctx, position)
+	// A NATS user not allowed to get a stream's message gets no answer at all: the get waits
+	// at most getWait, and its error comes with the stream's end, which is known.
+	gctx, gcancel := context.WithTimeout(ctx, getWait)
+	defer gcancel()
+	m, err := s.GetMsg(gctx, position)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return "", st.LastSeq, nil
 	}
 	if err != nil {
-		return "", 0, err
+		return "", st.LastSeq, fmt.Errorf("feed: getting the stream's message %d (may this NATS user get messages, $JS.API.STREAM.MSG.GET?): %w", position, err)
 	}
 	return m.Header.Get(wire.HeaderMsgID), st.LastSeq, nil
 }
