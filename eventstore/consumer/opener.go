@@ -37,8 +37,9 @@ type OpenerConfig struct {
 	// applies; its CheckRedirect does not: a redirect is never followed (NewOpener uses a copy
 	// without one; the caller's client is left as it is).
 	Client *http.Client
-	// Timeout bounds each request — sent, answered and its answer read (default 30 s) — whatever
-	// Client's, and apart each call of Token (its ctx ends): a writer or an identity provider
+	// Timeout bounds each request — sent, answered and its answer read (default 30 s, or Client's
+	// Timeout when that is longer) — whatever Client's, and apart each call of Token (its ctx
+	// ends): a writer or an identity provider
 	// that takes a request and never answers fails Open with ErrUnavailable (the Consumer asks
 	// again) rather than blocking it for ever.
 	Timeout time.Duration
@@ -120,6 +121,9 @@ func NewOpener(cfg OpenerConfig) (*Opener, error) {
 	cfg.URL = strings.TrimSuffix(cfg.URL, "/")
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
+		if cfg.Client != nil && cfg.Client.Timeout > cfg.Timeout {
+			cfg.Timeout = cfg.Client.Timeout // a caller's longer bound (large batches, a slow link) holds
+		}
 	}
 	client := http.Client{}
 	if cfg.Client != nil {

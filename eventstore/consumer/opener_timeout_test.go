@@ -97,3 +97,35 @@ func TestConsumerRidesOutATokenSourceThatNeverAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenerKeepsACallersLongerTimeout: a caller's Client with a longer Timeout than the default
+// (large batches over a slow link) keeps it, when OpenerConfig.Timeout is not given: the request
+// is not cut at 30 s and asked again with the same batch for ever.
+func TestOpenerKeepsACallersLongerTimeout(t *testing.T) {
+	l := newLedger(t)
+	l.add(t, "1001", customer("1001", "Anna Andersson")...)
+	l.grant.Grant("1000", "crm", "", "", l.now)
+	var deadline atomic.Pointer[time.Time]
+	tr := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if d, ok := r.Context().Deadline(); ok {
+			deadline.Store(&d)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	asked := time.Now()
+	o, err := consumer.NewOpener(consumer.OpenerConfig{URL: l.url, Token: consumer.StaticToken("crm"),
+		Client: &http.Client{Transport: tr, Timeout: 10 * time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Open(context.Background(), l.logged(t, 1)...); err != nil {
+		t.Fatal(err)
+	}
+	if d := deadline.Load(); d == nil || d.Sub(asked) < 5*time.Minute {
+		t.Errorf("the request's deadline: %v after it was asked; want the caller's 10 minutes", d)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
