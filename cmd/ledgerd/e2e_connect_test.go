@@ -179,7 +179,7 @@ func TestE2EConnectErrors(t *testing.T) {
 		{"values empty", "POST", path, reader, se(`[]`), nil, 400, missing, "PARAMETER_NOT_FOUND_IN_REQUEST", []string{"values"}},
 		{"values not a list", "POST", path, reader, se(`{"fiscalNumber":"19121212-1212"}`), nil, 400, invalid, "INVALID_VALUE", []string{"values"}},
 		{"too many values", "POST", path, reader, se(`[` + strings.Repeat(fn(`"1"`)+`,`, 10) + fn(`"1"`) + `]`), nil, 400, invalid, "INVALID_VALUE", []string{"values"}},
-		{"item not an object", "POST", path, reader, se(`[1]`), nil, 400, "", "", []string{"values[1]", "values[key='fiscalNumber'].value"}},
+		{"item not an object", "POST", path, reader, se(`[1]`), nil, 400, "", "", []string{"values[1]"}}, // reported once, by what is wrong with it (TestUnreadableObjectIsNotMissing)
 		{"value missing", "POST", path, reader, se(`[{"key":"fiscalNumber"}]`), nil, 400, missing, "PARAMETER_NOT_FOUND_IN_REQUEST", []string{"values[1].value"}},
 		{"value empty", "POST", path, reader, se(`[` + fn(`"  "`) + `]`), nil, 400, missing, "PARAMETER_NOT_FOUND_IN_REQUEST", []string{"values[1].value"}},
 		{"value a number", "POST", path, reader, se(`[` + fn(`191212121212`) + `]`), nil, 400, invalid, "INVALID_VALUE", []string{"values[1].value"}},
