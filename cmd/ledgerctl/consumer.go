@@ -106,7 +106,9 @@ func runConsumer(e *env, args []string) int {
 		return exitOK
 	case "", "-h", "-help", "--help":
 		if sub != "" {
-			printHelp(e.stdout, fs, consumerHelp)
+			if err := printHelp(e.stdout, fs, consumerHelp); err != nil {
+				return fail(e, fs, err)
+			}
 			return exitOK
 		}
 	}
