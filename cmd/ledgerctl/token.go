@@ -129,14 +129,20 @@ func (f *tokenFlags) claims() (auth.Claims, error) {
 	if err := errors.Join(errs...); err != nil {
 		return auth.Claims{}, usageError{err}
 	}
-	return auth.Claims{
+	c := auth.Claims{
 		Subject:  f.sub,
 		Ledgers:  ledgers,
 		Scopes:   scopes,
 		TTL:      f.ttl,
 		Issuer:   f.issuer,
 		Audience: f.audience,
-	}, nil
+	}
+	// The claims auth refuses (a subject that ledgerd's Verify would refuse) are the command
+	// line's mistake: checked with a stand-in secret of the least length, before the real one.
+	if _, err := auth.MintHS256(make([]byte, auth.MinSecretLen), c, time.Unix(0, 0)); err != nil {
+		return auth.Claims{}, usageError{err}
+	}
+	return c, nil
 }
 
 // parseLedgers checks and de-duplicates ledger numbers; "*" among them

@@ -170,6 +170,10 @@ func TestTokenFails(t *testing.T) {
 		{"empty ledger", []string{"--secret-file", file, "--ledger", "1000,"}, nil, exitUsage, "empty value"},
 		{"ledger with a space", []string{"--secret-file", file, "--ledger", "10 00"}, nil, exitUsage, "white space"},
 		{"empty sub", []string{"--secret-file", file, "--sub", ""}, nil, exitUsage, "--sub is empty"},
+		// What ledgerd's Verify refuses in a subject is the command line's mistake, not a failure.
+		{"padded sub", []string{"--secret-file", file, "--sub", " dev"}, nil, exitUsage, "subject begins or ends with white space"},
+		{"sub with an escape sequence", []string{"--secret-file", file, "--sub", "dev\x1b[2K"}, nil, exitUsage, "subject contains control"},
+		{"long sub", []string{"--secret-file", file, "--sub", strings.Repeat("d", auth.MaxSubjectLen+1)}, nil, exitUsage, "subject is"},
 		{"every usage problem at once", []string{"--secret-file", file, "--sub", "", "--ttl", "-1h"}, nil, exitUsage, "--sub is empty\nledgerctl token: --ttl -1h0m0s is not positive"},
 	}
 	for _, tt := range tests {
