@@ -154,7 +154,7 @@ func (a *apiFlags) bearer(e *env) (string, error) {
 		return tok, nil
 	}
 	tf := tokenFlags{secretFile: a.secretFile, secret: a.secret, given: a.given}
-	secret, err := tf.readSecret(e.getenv)
+	secret, err := tf.readSecret(e.getenv, e.stderr)
 	if err != nil {
 		return "", fmt.Errorf("no token: give --token or $%s, or let ledgerctl mint one: %w", apiTokenEnv, err)
 	}

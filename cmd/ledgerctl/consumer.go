@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"os/user"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/nordledger/ledger/eventstore/personal/disclosure"
 	"github.com/nordledger/ledger/internal/admin"
@@ -72,6 +74,9 @@ func runConsumer(e *env, args []string) int {
 		if f.ledger == "" || f.consumer == "" {
 			return fail(e, fs, usagef("%s needs --ledger and --consumer", sub))
 		}
+		if err := f.checkNames(); err != nil {
+			return fail(e, fs, err)
+		}
 		if f.by == "" {
 			if u, err := user.Current(); err == nil {
 				f.by = u.Username
@@ -106,11 +111,44 @@ func runConsumer(e *env, args []string) int {
 		return exitOK
 	case "", "-h", "-help", "--help":
 		if sub != "" {
-			printHelp(e.stdout, fs, consumerHelp)
+			if err := printHelp(e.stdout, fs, consumerHelp); err != nil {
+				return fail(e, fs, err)
+			}
 			return exitOK
 		}
 	}
 	return fail(e, fs, usagef("give a subcommand: grant, revoke or list"))
+}
+
+// checkNames refuses, as a usage error, what the disclosure store would not record as given: a
+// --ledger or --consumer that is blank, padded with white space, too long or with control
+// characters (a --ledger with '/'), and a --by or --note with control characters, which "list"
+// would print to an operator's terminal as they are.
+func (f *consumerFlags) checkNames() error {
+	var errs []error
+	name := func(flag, v string, max int, slash bool) {
+		switch {
+		case strings.TrimSpace(v) != v || v == "":
+			errs = append(errs, usagef("%s %q is blank or begins or ends with white space", flag, v))
+		case len(v) > max:
+			errs = append(errs, usagef("%s is %d bytes, at most %d", flag, len(v), max))
+		case strings.ContainsFunc(v, unicode.IsControl):
+			errs = append(errs, usagef("%s %q contains control characters", flag, v))
+		case !slash && strings.Contains(v, "/"):
+			errs = append(errs, usagef("%s %q contains '/'", flag, v))
+		}
+	}
+	name("--ledger", f.ledger, 64, false)
+	name("--consumer", f.consumer, 256, true)
+	for _, fl := range []struct{ flag, v string }{{"--by", f.by}, {"--note", f.note}} {
+		if strings.ContainsFunc(fl.v, unicode.IsControl) {
+			errs = append(errs, usagef("%s %q contains control characters (a line break, an escape sequence)", fl.flag, fl.v))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return usageError{err}
+	}
+	return nil
 }
 
 func printGrants(e *env, list admin.Grants) error {

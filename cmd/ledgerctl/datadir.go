@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"time"
 
 	"github.com/nordledger/ledger/eventstore"
@@ -28,10 +30,29 @@ func (d *dataFlags) register(fs *flag.FlagSet, e *env) {
 	}
 	fs.StringVar(&d.dataDir, "data-dir", def, "ledgerd's data `directory` ($"+datadir.EnvDataDir+")")
 	fs.StringVar(&d.keyFile, "key-file", e.getenv(datadir.EnvKeyFile), "the national-identifier key `file` (default $"+datadir.EnvKeyFile+" or <data-dir>/"+datadir.ReservationKey+")")
-	fs.DurationVar(&d.wait, "wait", time.Second, "how long to wait for a file another process holds")
+	d.wait = time.Second
+	fs.Var((*waitFlag)(&d.wait), "wait", "how long (a `duration`, not negative) to wait for a file another process holds")
 	d.masterKey = e.getenv(datadir.EnvMasterKey)
 	fs.StringVar(&d.masterKeyFile, "master-key-file", e.getenv(datadir.EnvMasterKeyFile), "the master keys `file` (default $"+datadir.EnvMasterKey+", $"+datadir.EnvMasterKeyFile+" or <data-dir>/"+datadir.MasterKey+"; not with $"+datadir.EnvMasterKey+")")
 	fs.StringVar(&d.keyStore, "key-store", e.getenv(datadir.EnvKeyStore), "the data keys' `file` (default $"+datadir.EnvKeyStore+" or <data-dir>/"+datadir.KeyStore+")")
+}
+
+// waitFlag is --wait: a duration, not negative (bbolt takes a negative timeout as "do not wait").
+type waitFlag time.Duration
+
+func (w *waitFlag) String() string { return time.Duration(*w).String() }
+
+// Set parses a duration that is not negative.
+func (w *waitFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("parse error")
+	}
+	if d < 0 {
+		return fmt.Errorf("--wait %v is negative", d)
+	}
+	*w = waitFlag(d)
+	return nil
 }
 
 // dir returns the data directory the flags name.

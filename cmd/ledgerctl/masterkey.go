@@ -32,7 +32,8 @@ the rotation (they read it again when they meet it). With $LEDGERD_MASTER_KEY
 instead of a file, ledgerd reads the keys only at start: restart it with the new
 value first (the new key first, the old after it), then rotate.
 
-new prints a new random master key (64 hex digits) to add to the file.
+new prints a new random master key (64 hex digits) and its id to add to the file
+(with --json: {"key": ..., "id": ...}); a key it could not write is exit status 1.
 
 Steps of a rotation (docs/data-protection.md):
 
@@ -67,8 +68,22 @@ func runMasterKey(e *env, args []string) int {
 		if err != nil {
 			return fail(e, fs, err)
 		}
-		id, _ := personal.MasterKeyID(key)
-		fmt.Fprintf(e.stdout, "%s # %s\n", key, id)
+		id, err := personal.MasterKeyID(key)
+		if err != nil {
+			return fail(e, fs, err)
+		}
+		// A key not written (a full disk under ">> master.key") is no success.
+		if f.json {
+			err = writeJSON(e.stdout, struct {
+				Key string `json:"key"`
+				ID  string `json:"id"`
+			}{key, id})
+		} else {
+			_, err = fmt.Fprintf(e.stdout, "%s # %s\n", key, id)
+		}
+		if err != nil {
+			return fail(e, fs, err)
+		}
 		return exitOK
 	}
 	rep, online, err := rotate(e, &f)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,5 +40,29 @@ func TestRotateOfflineKeepsTheOldKeyForTheKeyBus(t *testing.T) {
 	defer keys.Close()
 	if err := keys.CheckMasterKeys(ring); err != nil {
 		t.Errorf("keys.db after the offline rotation: %v", err)
+	}
+}
+
+// TestMasterKeyNewOutput: "master-key new" that cannot write its key (a full disk under
+// "ledgerctl master-key new >> master.key") fails, exit 1 — it said success with no key written;
+// with --json it prints the key and its id as JSON, which it ignored.
+func TestMasterKeyNewOutput(t *testing.T) {
+	var errOut strings.Builder
+	if code := run([]string{"master-key", "new"}, failingWriter{}, &errOut, func(string) string { return "" }); code != exitFailure {
+		t.Errorf("to a full disk: exit code = %d, want %d; stderr %q", code, exitFailure, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "no space left on device") {
+		t.Errorf("stderr = %q, want the write error", errOut.String())
+	}
+	stdout, stderr, code := runCLI(t, nil, "master-key", "new", "--json")
+	if code != exitOK {
+		t.Fatalf("--json: exit code = %d; stderr %q", code, stderr)
+	}
+	var got struct{ Key, ID string }
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	if id, err := personal.MasterKeyID(got.Key); err != nil || id != got.ID {
+		t.Errorf("--json printed key %q id %q; its id is %q (%v)", got.Key, got.ID, id, err)
 	}
 }

@@ -151,6 +151,9 @@ func TestRebuildFails(t *testing.T) {
 		{"no key", []string{"--data-dir", noKey}, exitFailure, "reading the national-identifier key"},
 		{"unknown projection", []string{"--data-dir", empty, "--projection", "orders"}, exitUsage, `no projection named "orders" (known: customers, audit, or all)`},
 		{"stray argument", []string{"--data-dir", empty, "now"}, exitUsage, `unexpected argument "now"`},
+		// bbolt takes a negative timeout as "do not wait": a typo that made a command refuse a
+		// file it would have waited a moment for.
+		{"negative wait", []string{"--data-dir", empty, "--wait", "-1s"}, exitUsage, `--wait -1s is negative`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,7 +95,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 func (e *env) help(args []string) int {
 	switch len(args) {
 	case 0:
-		usage(e.stdout)
+		if err := usage(e.stdout); err != nil {
+			fmt.Fprintf(e.stderr, "ledgerctl help: %v\n", err)
+			return exitFailure
+		}
 		return exitOK
 	case 1:
 		cmd, ok := lookup(args[0])
@@ -120,8 +123,9 @@ func lookup(name string) (command, bool) {
 	return command{}, false
 }
 
-// usage writes the overview of ledgerctl to w.
-func usage(w io.Writer) {
+// usage writes the overview of ledgerctl to w and returns the first write error.
+func usage(out io.Writer) error {
+	w := &recordingWriter{w: out}
 	fmt.Fprint(w, "ledgerctl is the operator's command line for the ledger service.\n\n")
 	fmt.Fprint(w, "Usage:\n\n  ledgerctl <command> [flags]\n  ledgerctl help [command]\n  ledgerctl <command> --help\n\nCommands:\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
@@ -130,6 +134,7 @@ func usage(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprint(w, "\nExit status: 0 on success, 1 when the command fails or verify finds a problem, 2 on a usage error.\n")
+	return w.err
 }
 
 // usageError is a mistake in the command line: exit code 2, with the
@@ -156,7 +161,9 @@ func parseFlags(e *env, fs *flag.FlagSet, help string, args []string) (code int,
 	case err == nil:
 		return exitOK, true
 	case errors.Is(err, flag.ErrHelp):
-		printHelp(e.stdout, fs, help)
+		if err := printHelp(e.stdout, fs, help); err != nil {
+			return fail(e, fs, err), false
+		}
 		return exitOK, false
 	default:
 		return fail(e, fs, usageError{err}), false
@@ -176,13 +183,16 @@ func fail(e *env, fs *flag.FlagSet, err error) int {
 	return exitFailure
 }
 
-// printHelp writes a command's help text and its flags to w.
-func printHelp(w io.Writer, fs *flag.FlagSet, help string) {
+// printHelp writes a command's help text and its flags to out and returns the first write error
+// (a full disk, a closed pipe): help that was not written is no success.
+func printHelp(out io.Writer, fs *flag.FlagSet, help string) error {
+	w := &recordingWriter{w: out}
 	fmt.Fprint(w, strings.TrimLeft(help, "\n"))
 	fmt.Fprint(w, "\nFlags:\n\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
+	return w.err
 }
 
 // writeJSON writes v as indented JSON.

@@ -67,3 +67,17 @@ func TestUsageListsEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpToFailingOutput: help that cannot be written is a failure (exit 1), not a success.
+func TestHelpToFailingOutput(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"help", "token"}, {"token", "--help"}, {"backup", "-h"}, {"master-key", "--help"}, {"consumer", "--help"}} {
+		var errOut bytes.Buffer
+		code := run(args, failingWriter{}, &errOut, func(string) string { return "" })
+		if code != exitFailure {
+			t.Errorf("%q: exit code = %d, want %d; stderr %q", args, code, exitFailure, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), "no space left on device") {
+			t.Errorf("%q: stderr = %q, want the write error", args, errOut.String())
+		}
+	}
+}

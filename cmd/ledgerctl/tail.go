@@ -127,6 +127,9 @@ func badSubject(s string) string {
 	return ""
 }
 
+// tailNATSOptions are added to tail's NATS options (tests give up reconnecting at once).
+var tailNATSOptions []nats.Option
+
 // errEnough ends a tail that printed --count events.
 var errEnough = errors.New("enough")
 
@@ -138,11 +141,40 @@ func tail(e *env, f *tailFlags) error {
 	if f.ca != "" {
 		opts = append(opts, nats.RootCAs(f.ca))
 	}
+	// A lost connection is said on stderr; one that closes (the client gave up reconnecting, by
+	// default after about 2 minutes) ends the tail with an error instead of waiting forever.
+	closed := make(chan struct{})
+	opts = append(opts,
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				fmt.Fprintf(e.stderr, "ledgerctl tail: lost the connection to NATS (%v): reconnecting\n", err)
+			}
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) {
+			if f.fromStart {
+				fmt.Fprintln(e.stderr, "ledgerctl tail: reconnected to NATS")
+			} else {
+				fmt.Fprintln(e.stderr, "ledgerctl tail: reconnected to NATS; events published while disconnected were not shown (--from-start reads them from the stream)")
+			}
+		}),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
+	opts = append(opts, tailNATSOptions...)
 	nc, err := nats.Connect(f.url, opts...)
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", f.url, err)
 	}
 	defer nc.Close()
+	// The tail stops when the connection closes (closed) or the command is interrupted (ctx).
+	ctx, cancel := context.WithCancelCause(e.ctx)
+	defer cancel(nil)
+	errClosed := fmt.Errorf("the connection to NATS at %s closed (the server went away and did not come back): the tail stopped", f.url)
+	go func() {
+		select {
+		case <-closed:
+			cancel(errClosed)
+		case <-ctx.Done():
+		}
+	}()
 	p := &printer{w: e.stdout, stderr: e.stderr, json: f.json, left: f.count}
 	if f.open {
 		tok, err := f.api.bearer(e)
@@ -153,15 +185,18 @@ func tail(e *env, f *tailFlags) error {
 			Client: &http.Client{Timeout: f.api.timeout, Transport: e.traced(nil)}}); err != nil {
 			return err
 		}
-		p.ctx = e.ctx
+		p.ctx = ctx
 	}
 	if f.fromStart {
-		err = tailStream(e.ctx, nc, f, p)
+		err = tailStream(ctx, nc, f, p)
 	} else {
-		err = tailSubject(e.ctx, nc, f, p)
+		err = tailSubject(ctx, nc, f, p)
 	}
-	if errors.Is(err, errEnough) || e.ctx.Err() != nil {
+	switch {
+	case errors.Is(err, errEnough) || e.ctx.Err() != nil:
 		return nil
+	case context.Cause(ctx) == errClosed || nc.IsClosed(): // the closed handler runs apart: it may be late
+		return errClosed
 	}
 	return err
 }

@@ -219,3 +219,42 @@ func TestTailURLFromEnvironment(t *testing.T) {
 		t.Errorf("exit code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// TestTailNATSGoesAway: a tail whose NATS server goes away, and does not come back before the
+// client gives up reconnecting, fails (exit 1) saying so — it waited forever, printing nothing,
+// and a follower of the live subject missed what was published while it was disconnected
+// without a word.
+func TestTailNATSGoesAway(t *testing.T) {
+	defer func(o []nats.Option) { tailNATSOptions = o }(tailNATSOptions)
+	tailNATSOptions = []nats.Option{nats.NoReconnect()} // give up at once: no waiting out reconnects
+	for _, from := range []bool{false, true} {
+		t.Run(fmt.Sprintf("from start %v", from), func(t *testing.T) {
+			b := startBus(t)
+			before := b.server.NumSubscriptions()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var out, errOut bytes.Buffer
+			done := make(chan int, 1)
+			args := []string{"tail", "--nats-url", b.server.ClientURL()}
+			if from {
+				args = append(args, "--from-start")
+			}
+			go func() { done <- runContext(ctx, args, &out, &errOut, func(string) string { return "" }) }()
+			for b.server.NumSubscriptions() <= before {
+				select {
+				case code := <-done:
+					t.Fatalf("tail ended with %d before subscribing: %q", code, errOut.String())
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			b.server.Shutdown()
+			code := <-done // bounded by the test's own deadline
+			if code != exitFailure {
+				t.Errorf("exit code = %d, want %d; stderr %q", code, exitFailure, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "connection to NATS") {
+				t.Errorf("stderr = %q, want it to say the connection to NATS was lost", errOut.String())
+			}
+		})
+	}
+}

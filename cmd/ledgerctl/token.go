@@ -31,8 +31,10 @@ and the secret that ledgerd verifies development tokens with.
 The secret is taken from the first of: --secret, --secret-file, the
 LEDGERD_JWT_SECRET environment variable, the file data/jwt-secret (which
 ledgerd generates in its data directory). A secret file holds the secret as
-text; white space around it is ignored. Prefer a file or the environment to
---secret, which other users of the machine can see in the process list.
+text; white space around it is ignored, and a file that users other than its
+owner may read draws a warning. Prefer a file or the environment to --secret,
+which other users of the machine can see in the process list. --ttl is at least
+1s: a token's times are whole seconds.
 
 Scopes (--scope takes a comma list of them, "all" or "none"):
 
@@ -88,7 +90,7 @@ func runToken(e *env, args []string) int {
 	if err != nil {
 		return fail(e, fs, err)
 	}
-	secret, err := f.readSecret(e.getenv)
+	secret, err := f.readSecret(e.getenv, e.stderr)
 	if err != nil {
 		return fail(e, fs, err)
 	}
@@ -109,8 +111,12 @@ func (f *tokenFlags) claims() (auth.Claims, error) {
 	if strings.TrimSpace(f.sub) == "" {
 		errs = append(errs, usagef("--sub is empty"))
 	}
-	if f.ttl <= 0 {
+	switch {
+	case f.ttl <= 0:
 		errs = append(errs, usagef("--ttl %v is not positive", f.ttl))
+	case f.ttl < time.Second:
+		// "exp" and "iat" are whole seconds: the token would expire as it is issued.
+		errs = append(errs, usagef("--ttl %v is under a second (a token's times are whole seconds)", f.ttl))
 	}
 	ledgers, err := parseLedgers(f.ledgers.values)
 	if err != nil {
@@ -123,14 +129,20 @@ func (f *tokenFlags) claims() (auth.Claims, error) {
 	if err := errors.Join(errs...); err != nil {
 		return auth.Claims{}, usageError{err}
 	}
-	return auth.Claims{
+	c := auth.Claims{
 		Subject:  f.sub,
 		Ledgers:  ledgers,
 		Scopes:   scopes,
 		TTL:      f.ttl,
 		Issuer:   f.issuer,
 		Audience: f.audience,
-	}, nil
+	}
+	// The claims auth refuses (a subject that ledgerd's Verify would refuse) are the command
+	// line's mistake: checked with a stand-in secret of the least length, before the real one.
+	if _, err := auth.MintHS256(make([]byte, auth.MinSecretLen), c, time.Unix(0, 0)); err != nil {
+		return auth.Claims{}, usageError{err}
+	}
+	return c, nil
 }
 
 // parseLedgers checks and de-duplicates ledger numbers; "*" among them
@@ -176,18 +188,19 @@ func parseScopes(s string) ([]string, error) {
 }
 
 // readSecret finds the HS256 secret (see tokenHelp for the order).
-func (f *tokenFlags) readSecret(getenv func(string) string) ([]byte, error) {
+// A secret file that users other than its owner may read draws a warning on warn.
+func (f *tokenFlags) readSecret(getenv func(string) string, warn io.Writer) ([]byte, error) {
 	switch {
 	case f.given["secret"] && f.given["secret-file"]:
 		return nil, usagef("give --secret or --secret-file, not both")
 	case f.given["secret"]:
 		return nonEmptySecret(f.secret, "--secret")
 	case f.given["secret-file"]:
-		return readSecretFile(f.secretFile)
+		return readSecretFile(f.secretFile, warn)
 	case getenv(secretEnv) != "":
 		return nonEmptySecret(getenv(secretEnv), "$"+secretEnv)
 	default:
-		secret, err := readSecretFile(f.secretFile)
+		secret, err := readSecretFile(f.secretFile, warn)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w\n(ledgerd writes the secret to <data dir>/jwt-secret; use --secret-file, --secret or $%s)", err, secretEnv)
 		}
@@ -196,11 +209,16 @@ func (f *tokenFlags) readSecret(getenv func(string) string) ([]byte, error) {
 }
 
 // readSecretFile reads a secret file as ledgerd writes it: the secret as
-// text, white space around it ignored.
-func readSecretFile(path string) ([]byte, error) {
+// text, white space around it ignored. ledgerd writes it readable by its owner only: a file that
+// its group or others may read draws a warning on warn (whoever reads the secret mints any
+// token), though ledgerd, and so this command, accept it.
+func readSecretFile(path string, warn io.Writer) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the secret: %w", err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(warn, "ledgerctl: warning: the secret file %s is %v: users other than its owner may read it and mint any token; chmod 600 it\n", path, fi.Mode().Perm())
 	}
 	return nonEmptySecret(string(b), path)
 }

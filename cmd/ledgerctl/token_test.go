@@ -164,9 +164,16 @@ func TestTokenFails(t *testing.T) {
 		{"empty scope", []string{"--secret-file", file, "--scope", ""}, nil, exitUsage, `unknown scope ""`},
 		{"zero ttl", []string{"--secret-file", file, "--ttl", "0s"}, nil, exitUsage, "--ttl 0s is not positive"},
 		{"bad ttl", []string{"--secret-file", file, "--ttl", "1 day"}, nil, exitUsage, "invalid value"},
+		// "exp" is whole seconds: a TTL under a second mints a token that expires as it is issued.
+		{"sub-second ttl", []string{"--secret-file", file, "--ttl", "1ns"}, nil, exitUsage, "--ttl 1ns is under a second"},
+		{"half-second ttl", []string{"--secret-file", file, "--ttl", "500ms"}, nil, exitUsage, "--ttl 500ms is under a second"},
 		{"empty ledger", []string{"--secret-file", file, "--ledger", "1000,"}, nil, exitUsage, "empty value"},
 		{"ledger with a space", []string{"--secret-file", file, "--ledger", "10 00"}, nil, exitUsage, "white space"},
 		{"empty sub", []string{"--secret-file", file, "--sub", ""}, nil, exitUsage, "--sub is empty"},
+		// What ledgerd's Verify refuses in a subject is the command line's mistake, not a failure.
+		{"padded sub", []string{"--secret-file", file, "--sub", " dev"}, nil, exitUsage, "subject begins or ends with white space"},
+		{"sub with an escape sequence", []string{"--secret-file", file, "--sub", "dev\x1b[2K"}, nil, exitUsage, "subject contains control"},
+		{"long sub", []string{"--secret-file", file, "--sub", strings.Repeat("d", auth.MaxSubjectLen+1)}, nil, exitUsage, "subject is"},
 		{"every usage problem at once", []string{"--secret-file", file, "--sub", "", "--ttl", "-1h"}, nil, exitUsage, "--sub is empty\nledgerctl token: --ttl -1h0m0s is not positive"},
 	}
 	for _, tt := range tests {
@@ -215,4 +222,38 @@ func TestParseScopes(t *testing.T) {
 			t.Errorf("parseScopes(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
+}
+
+// TestTokenWarnsOfReadableSecretFile: a secret file that other users can read lets them mint any
+// token; ledgerd writes it readable by its owner only. The token is still printed (ledgerd
+// accepts the file), with a warning on stderr that does not show the secret.
+func TestTokenWarnsOfReadableSecretFile(t *testing.T) {
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604} {
+		t.Run(mode.String(), func(t *testing.T) {
+			file := secretFile(t, fileSecret+"\n")
+			if err := os.Chmod(file, mode); err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, code := runCLI(t, nil, "token", "--secret-file", file)
+			if code != exitOK {
+				t.Fatalf("exit code = %d, want %d; stderr %q", code, exitOK, stderr)
+			}
+			verify(t, strings.TrimSpace(stdout), fileSecret, auth.Config{})
+			for _, want := range []string{"warning", file, mode.String(), "chmod 600"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr = %q, want it to mention %q", stderr, want)
+				}
+			}
+			if strings.Contains(stderr, fileSecret) {
+				t.Errorf("stderr shows the secret: %q", stderr)
+			}
+		})
+	}
+	t.Run("owner only", func(t *testing.T) {
+		file := secretFile(t, fileSecret)
+		_, stderr, code := runCLI(t, nil, "token", "--secret-file", file)
+		if code != exitOK || stderr != "" {
+			t.Errorf("exit code %d, stderr %q; want 0 and nothing", code, stderr)
+		}
+	})
 }
