@@ -104,9 +104,25 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		if err := checkKey(info, key); err != nil {
 			r.failed.Store(&err)
 			log.Error("reader stopped", "err", err)
-		} else if err := checkStream(first); err != nil {
-			// Checked again before the feed reads (Resume).
-			log.Warn("cannot check that the stream holds the read models' events yet", "err", err)
+		} else {
+			// With a time of its own: the claim above may have taken first's.
+			sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
+			if err := checkStream(sctx); err != nil {
+				// The stream's end is known (info): read models after it are rebuilt whatever
+				// NATS answers now, before a read is served. The rest is checked again before
+				// the feed reads (Resume).
+				log.Warn("cannot check that the stream holds the read models' events yet", "err", err)
+				last := info.State.LastSeq
+				if reason, err := m.runner.ResetIfNotInStream(sctx, func(_ context.Context, position uint64) (string, uint64, error) {
+					if position > last {
+						return "", last, nil
+					}
+					return "", last, errors.New("the stream's event was not asked for")
+				}); err == nil && reason != "" {
+					r.rebuild.Store(&rebuild{why: reason, until: last})
+				}
+			}
+			scancel()
 		}
 	}
 	cancel()
