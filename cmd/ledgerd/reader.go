@@ -29,6 +29,19 @@ type reader struct {
 	rebuild atomic.Pointer[rebuild] // the read models' rebuild from the stream, while it lasts
 }
 
+// readerCheckHooks is a test-only seam, never set in production: tests block its functions to
+// hold a running reader at a known point of checkStream (e2e_reader_floor_test.go).
+var readerCheckHooks atomic.Pointer[readerHooks]
+
+// readerHooks run in checkStream; either may be nil.
+type readerHooks struct {
+	// beforeCheck runs before the read models are checked against the stream.
+	beforeCheck func(ctx context.Context)
+	// afterReset runs once they were reset, before the feed reads the
+	// stream: the rebuild has not started.
+	afterReset func(ctx context.Context)
+}
+
 // rebuild is why the read models are rebuilt from the stream, and the stream's end when they
 // were reset: /readyz says why until they reach it.
 type rebuild struct {
@@ -75,6 +88,10 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 	// are rebuilt from it: checked at start, before the first read is served, and each time the
 	// feed makes its consumer again — a stream replaced under a running reader took it along.
 	checkStream := func(ctx context.Context) error {
+		hooks := readerCheckHooks.Load()
+		if hooks != nil && hooks.beforeCheck != nil {
+			hooks.beforeCheck(ctx)
+		}
 		reason, err := m.runner.ResetIfNotInStream(ctx, f.EventAt)
 		if reason != "" {
 			var until uint64
@@ -82,6 +99,9 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 				until = info.State.LastSeq
 			}
 			r.rebuild.Store(&rebuild{why: reason, until: until})
+			if hooks != nil && hooks.afterReset != nil {
+				hooks.afterReset(ctx)
+			}
 		}
 		return err
 	}
