@@ -207,12 +207,7 @@ func (s *Server) lookUp(w http.ResponseWriter, r *http.Request, p auth.Principal
 
 // readModelsReady waits (bounded) until the read models reached the read floor.
 func (s *Server) readModelsReady(ctx context.Context) error {
-	if s.cfg.ReadFloor == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
-	defer cancel()
-	return s.cfg.Waiter.WaitFor(ctx, s.cfg.ReadFloor)
+	return s.waitFloor(ctx)
 }
 
 // findByFiscalNumber finds the ledger's customer holding a national identifier of the country, in

@@ -188,18 +188,28 @@ var errRebuilding = unavailable("the read models are being rebuilt; retry shortl
 // caughtUp waits until the read models reached the read floor (unavailable when they do not in
 // time).
 func (s *Server) caughtUp(r *http.Request) error {
-	if s.cfg.ReadFloor == 0 || s.floorReached.Load() {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
-	defer cancel()
-	if err := s.cfg.Waiter.WaitFor(ctx, s.cfg.ReadFloor); err != nil {
+	if err := s.waitFloor(r.Context()); err != nil {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			return err // the client went away while it waited (a read): 499, not "being rebuilt"
 		}
 		return errRebuilding
 	}
-	s.floorReached.Store(true)
+	return nil
+}
+
+// waitFloor waits, bounded by WriteTimeout, until the read models reached the read floor (the
+// log's head at start, or the stream's end when a reader's read models were reset since).
+func (s *Server) waitFloor(ctx context.Context) error {
+	f := s.floor.Load()
+	if f.at == 0 || f.reached.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.cfg.Waiter.WaitFor(ctx, f.at); err != nil {
+		return err
+	}
+	f.reached.Store(true)
 	return nil
 }
 

@@ -74,7 +74,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	// ReadFloor is the log's head when the service started: reads wait until the read models have
 	// reached it, so a restarted service never answers from a half-built read model (503 if that
-	// takes longer than WriteTimeout).
+	// takes longer than WriteTimeout). A reader whose read models are reset at runtime moves it
+	// (Server.ResetReadFloor).
 	ReadFloor uint64
 	// ReadOnly makes the server a read replica: every route that changes something answers 421
 	// read-only-replica naming WriterURL, and Commands may be nil.
@@ -160,13 +161,30 @@ type Server struct {
 	now        func() time.Time
 	handler    http.Handler
 	registered []Route // routes.go, documents.go
-	// floorReached is set once the read models reached the read floor: positions only grow, so
-	// later reads need not wait (a timeout context per GET was 5% of its CPU).
-	floorReached atomic.Bool
+	// floor is the read floor reads wait for: ReadFloor at start, replaced by ResetReadFloor when
+	// a reader's read models are reset at runtime. Its reached latch is set once the read models
+	// reached it: positions only grow until the next reset, so later reads need not wait (a
+	// timeout context per GET was 5% of its CPU) — a read that is caught up costs two atomic loads.
+	floor atomic.Pointer[readFloor]
 	// wasReady is set once /readyz answered 200: its 503s are logged at debug before (starting),
 	// as warnings after.
 	wasReady atomic.Bool
 	tracer   trace.Tracer // the requests' spans (trace.go)
+}
+
+// readFloor is a position reads wait for, and whether the read models reached it.
+type readFloor struct {
+	at      uint64
+	reached atomic.Bool
+}
+
+// ResetReadFloor is called when the read models were reset at runtime and are rebuilt from the
+// start (a reader replica whose read models held events the stream no longer has): reads then
+// wait, as at start, until the read models reach at, the stream's end when they were reset
+// (503 "being rebuilt" if that takes longer than WriteTimeout). 0: nothing to wait for. A writer
+// never calls it.
+func (s *Server) ResetReadFloor(at uint64) {
+	s.floor.Store(&readFloor{at: at})
 }
 
 // New returns a Server.
@@ -188,6 +206,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: slog.New(tracing.LogHandler(cfg.Logger.Handler())), now: cfg.Now,
 		tracer: tracing.Provider(cfg.TracerProvider).Tracer(tracing.Scope)}
+	s.floor.Store(&readFloor{at: cfg.ReadFloor})
 	s.handler = s.limitBody(s.middleware(s.routes()))
 	return s, nil
 }

@@ -27,6 +27,10 @@ type reader struct {
 	lastSeq atomic.Uint64           // the stream's last sequence when last asked
 	failed  atomic.Pointer[error]   // why the read models cannot be fed (a key mismatch)
 	rebuild atomic.Pointer[rebuild] // the read models' rebuild from the stream, while it lasts
+	// resetFloor moves the HTTP API's read floor (httpapi.Server.ResetReadFloor) to the stream's
+	// end when the read models are reset at runtime; nil until the API is made (run.go), which
+	// then applies a rebuild already under way.
+	resetFloor atomic.Pointer[func(uint64)]
 }
 
 // readerCheckHooks is a test-only seam, never set in production: tests block its functions to
@@ -37,7 +41,7 @@ var readerCheckHooks atomic.Pointer[readerHooks]
 type readerHooks struct {
 	// beforeCheck runs before the read models are checked against the stream.
 	beforeCheck func(ctx context.Context)
-	// afterReset runs once they were reset, before the feed reads the
+	// afterReset runs once they were reset and the read floor moved, before the feed reads the
 	// stream: the rebuild has not started.
 	afterReset func(ctx context.Context)
 }
@@ -94,11 +98,16 @@ func (m *Main) startReader(ctx context.Context, key []byte) (uint64, error) {
 		}
 		reason, err := m.runner.ResetIfNotInStream(ctx, f.EventAt)
 		if reason != "" {
-			var until uint64
+			until := r.lastSeq.Load() // the last known end, if NATS does not answer now
 			if info, err := r.info(ctx); err == nil {
 				until = info.State.LastSeq
 			}
 			r.rebuild.Store(&rebuild{why: reason, until: until})
+			// Reads wait until the rebuild reaches the stream's end, as at start: the emptied
+			// read models would answer 404 for customers that exist.
+			if set := r.resetFloor.Load(); set != nil {
+				(*set)(until)
+			}
 			if hooks != nil && hooks.afterReset != nil {
 				hooks.afterReset(ctx)
 			}

@@ -190,6 +190,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.api = api
+	if m.reader != nil {
+		// A reset of the read models from now on moves the read floor; one made since startReader
+		// (the feed's first Resume) is applied here. Either this sees it or the reset sees the setter.
+		set := api.ResetReadFloor
+		m.reader.resetFloor.Store(&set)
+		if rb := m.reader.rebuild.Load(); rb != nil {
+			api.ResetReadFloor(rb.until)
+		}
+	}
 	m.http = m.newHTTPServer(api) // every route, /metrics and the API documents included
 	m.wg.Add(1)
 	go func() {
