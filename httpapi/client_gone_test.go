@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/nordledger/ledger/httpapi"
 )
@@ -88,4 +89,30 @@ func goneWhile(client *http.Client, req *http.Request, waiting <-chan struct{}) 
 	<-waiting
 	cancel()
 	return <-done
+}
+
+// TestReadNotCaughtUpIsAWarning: a read answered 503 "being rebuilt" (the read models did not
+// reach the read floor within the wait: a start, a reader's rebuild) is a state of the service,
+// logged as a warning as "not ready" is — not an ERROR, which operators page on.
+func TestReadNotCaughtUpIsAWarning(t *testing.T) {
+	log := requestLog{make(chan string, 16)}
+	h := buildHarness(t, false, func(cfg *httpapi.Config) {
+		cfg.Logger = slog.New(log)
+		cfg.ReadFloor = 1 << 40 // never reached
+		cfg.WriteTimeout = time.Millisecond
+	})
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a read before the read models caught up: %d, want 503", resp.StatusCode)
+	}
+	want := "WARN /ledger/customer/v1/{ledgerNo}/customers/{customerNo} 503"
+	if got := <-log.lines; got != want {
+		t.Errorf("logged %q, want %q", got, want)
+	}
 }

@@ -192,6 +192,7 @@ func (s *Server) caughtUp(r *http.Request) error {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			return err // the client went away while it waited (a read): 499, not "being rebuilt"
 		}
+		info(r.Context()).rebuilding = true
 		return errRebuilding
 	}
 	return nil

@@ -32,6 +32,9 @@ type reqInfo struct {
 	// shuttingDown: the response is a 503 because the server itself closed the request's
 	// connection (errServerClosedConn); logged as a warning, not an error.
 	shuttingDown bool
+	// rebuilding: the response is a 503 because the read models have not reached the read floor
+	// in time (a start, or a reader's rebuild): a state, logged as a warning, not an error.
+	rebuilding bool
 	// traceParent is this request's span in the caller's trace (or a new trace): recorded on the
 	// events the request causes; traceState is the caller's tracestate (trace.go).
 	traceParent, traceState string
@@ -131,7 +134,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			switch {
 			case rec.status >= 500 && ri.route == routeReady && !s.wasReady.Load():
 				level = slog.LevelDebug // starting: "not ready yet" is what a poller expects to hear
-			case rec.status >= 500 && (ri.route == routeReady || ri.dependencyDown || ri.shuttingDown):
+			case rec.status >= 500 && (ri.route == routeReady || ri.dependencyDown || ri.shuttingDown || ri.rebuilding):
 				level = slog.LevelWarn // not ready (any more), or stopping, is a state, not a failure
 			case rec.status >= 500:
 				level = slog.LevelError
