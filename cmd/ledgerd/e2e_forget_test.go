@@ -253,13 +253,14 @@ func startReaderOf(t *testing.T, s *testServer) (*testServer, string) {
 }
 
 // startReaderIn runs a reader replica of writer s on the data directory dir (a reader started
-// again: its read models and checkpoint are the previous run's).
-func startReaderIn(t *testing.T, s *testServer, dir string) *testServer {
+// again: its read models and checkpoint are the previous run's), with more flags if given.
+func startReaderIn(t *testing.T, s *testServer, dir string, more ...string) *testServer {
 	t.Helper()
 	m := NewMain()
-	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", dir, "-nats-url", s.m.NATSURL(),
+	args := append([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", dir, "-nats-url", s.m.NATSURL(),
 		"-key-file", filepath.Join(s.dir, "reservation.key"), "-master-key-file", filepath.Join(s.dir, "master.key"),
-		"-jwt-secret", string(s.secret(t)), "-config", s.configFile}, func(string) string { return "" }); err != nil {
+		"-jwt-secret", string(s.secret(t)), "-config", s.configFile}, more...)
+	if err := m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -51,38 +49,6 @@ func closeOnce(c chan struct{}) {
 	}
 }
 
-// startRebuildingReader runs a reader replica of writer s like startReaderOf, with a short
-// -read-model-wait (the bound of a read's wait, not a timing the test relies on), allowing in its
-// log the ERROR lines of reads answered 503 "being rebuilt" (the middleware logs every 5xx of a
-// read as an error) and no other.
-func startRebuildingReader(t *testing.T, s *testServer) *testServer {
-	t.Helper()
-	m := NewMain()
-	if err := m.ParseFlags([]string{"-role", "reader", "-http-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-nats-url", s.m.NATSURL(),
-		"-key-file", filepath.Join(s.dir, "reservation.key"), "-master-key-file", filepath.Join(s.dir, "master.key"),
-		"-jwt-secret", string(s.secret(t)), "-config", s.configFile, "-read-model-wait", "1s"}, func(string) string { return "" }); err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	m.Stdout, m.LogOutput = io.Discard, logs
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	r := &testServer{m: m, running: true, base: "http://" + m.Addr(), client: s.client, logs: logs}
-	t.Cleanup(func() {
-		if r.running {
-			m.Close()
-		}
-		for _, l := range strings.Split(errorLines(logs.String()), "\n") {
-			if l != "" && !(strings.Contains(l, "msg=request method=GET") && strings.Contains(l, "status=503")) {
-				t.Errorf("the reader logged an error: %s", l)
-			}
-		}
-	})
-	waitReady(t, r.client, r.base)
-	return r
-}
-
 // TestE2EReadsWaitForARunningReadersRebuild: a running reader whose read models turn out to be
 // built from events the stream no longer holds (the writer's log restored from an older backup)
 // resets them and rebuilds them from the stream. While it rebuilds, a read of a customer the
@@ -94,7 +60,7 @@ func TestE2EReadsWaitForARunningReadersRebuild(t *testing.T) {
 	ns := startExternalNATS(t, t.TempDir(), -1)
 	s := startServer(t, withArgs("-nats-url", ns.ClientURL()))
 	backup := writeUntilBackup(t, s)
-	r := startRebuildingReader(t, s)
+	r := startReaderIn(t, s, t.TempDir(), "-read-model-wait", "1s") // a read's bound, not a timing the test relies on
 	defer r.stop(t)
 	waitFor(t, "the reader to show "+restoreLost, func() bool {
 		return r.do(t, http.MethodGet, customersPath(demoLedger, restoreLost), s.token, nil).Status == http.StatusOK
