@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/nordledger/ledger/eventstore/relay"
 )
 
 // holdReaderChecks installs readerCheckHooks for the test: the running reader's next stream
@@ -68,17 +66,7 @@ func TestE2EReadsWaitForARunningReadersRebuild(t *testing.T) {
 	// The reader checks its read models against the stream only once the restored log and the
 	// writes after it are all in the stream: the reset's stream end is then 4.
 	checkMay, reset, rebuildMay := holdReaderChecks(t)
-	s.stop(t)
-
-	restoreLog(t, s, backup)
-	js, closeJS := jetStreamAt(t, ns.ClientURL())
-	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
-		t.Fatal(err)
-	}
-	closeJS()
-	s.start(t)
-	defer s.stop(t)
-	writeAfterRestore(t, s)
+	restoreUnderReader(t, s, ns.ClientURL(), backup)
 	close(checkMay)
 	select {
 	case <-reset:

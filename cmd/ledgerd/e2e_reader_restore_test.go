@@ -125,17 +125,7 @@ func TestE2ERunningReaderUnderARestoredLogThatGrew(t *testing.T) {
 	waitFor(t, "the reader to show "+restoreLost, func() bool {
 		return r.do(t, http.MethodGet, customersPath(demoLedger, restoreLost), s.token, nil).Status == http.StatusOK
 	})
-	s.stop(t)
-
-	restoreLog(t, s, backup)
-	js, closeJS := jetStreamAt(t, ns.ClientURL())
-	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
-		t.Fatal(err)
-	}
-	closeJS()
-	s.start(t)
-	defer s.stop(t)
-	writeAfterRestore(t, s)
+	restoreUnderReader(t, s, ns.ClientURL(), backup)
 
 	// The stream now ends at 4: the reader is ready only once its read models hold position 4.
 	awaitReadiness(t, r.client, r.base, s.token, "the reader to be ready again", func(rd readiness) bool {
@@ -145,4 +135,22 @@ func TestE2ERunningReaderUnderARestoredLogThatGrew(t *testing.T) {
 	if !strings.Contains(r.logs.String(), readerRebuiltLine) && !strings.Contains(r.logs.String(), "the read models hold positions the stream does not have") {
 		t.Errorf("the reader did not say why it rebuilds its read models:\n%s", r.logs.String())
 	}
+}
+
+// restoreUnderReader restores the writer's log from backup as an operator does under running
+// readers (an external NATS at natsURL): the writer stopped, its log replaced, the stream deleted
+// (the relay refills it), the writer started again (stopped when the test ends) and written to
+// after the restore (writeAfterRestore).
+func restoreUnderReader(t *testing.T, s *testServer, natsURL, backup string) {
+	t.Helper()
+	s.stop(t)
+	restoreLog(t, s, backup)
+	js, closeJS := jetStreamAt(t, natsURL)
+	if err := js.DeleteStream(context.Background(), relay.DefaultStreamName); err != nil {
+		t.Fatal(err)
+	}
+	closeJS()
+	s.start(t)
+	t.Cleanup(func() { s.stop(t) })
+	writeAfterRestore(t, s)
 }
