@@ -48,18 +48,7 @@ func TestConsumerRidesOutALedgerThatNeverAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{stopAt: 2}
-	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o}, r); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if got := r.positions(); !slices.Equal(got, seq(1, 2)) {
-		t.Fatalf("positions %v, want 1..2", got)
-	}
-	for _, e := range r.events {
-		if e.Personal != consumer.PersonalOpened {
-			t.Errorf("event %d: %s (%v), want opened", e.Position, e.Personal, e.Withheld)
-		}
-	}
+	runsToTheEndOpened(t, l, o)
 	if n := asked.Load(); n < 2 {
 		t.Errorf("the writer was asked %d times, want the request never answered and another", n)
 	}
@@ -84,18 +73,7 @@ func TestConsumerRidesOutATokenSourceThatNeverAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{stopAt: 2}
-	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o}, r); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if got := r.positions(); !slices.Equal(got, seq(1, 2)) {
-		t.Fatalf("positions %v, want 1..2", got)
-	}
-	for _, e := range r.events {
-		if e.Personal != consumer.PersonalOpened {
-			t.Errorf("event %d: %s (%v), want opened", e.Position, e.Personal, e.Withheld)
-		}
-	}
+	runsToTheEndOpened(t, l, o)
 }
 
 // TestOpenerKeepsACallersLongerTimeout: a caller's Client with a longer Timeout than the default
@@ -131,3 +109,21 @@ func TestOpenerKeepsACallersLongerTimeout(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// runsToTheEndOpened runs a consumer with o until it handed over the ledger's two events, and
+// checks both were handed over opened.
+func runsToTheEndOpened(t *testing.T, l *ledger, o *consumer.Opener) {
+	t.Helper()
+	r := &recorder{stopAt: 2}
+	if err := run(t, consumer.Config{JetStream: l.js, LedgerNo: "1000", Durable: "crm", Opener: o}, r); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := r.positions(); !slices.Equal(got, seq(1, 2)) {
+		t.Fatalf("positions %v, want 1..2", got)
+	}
+	for _, e := range r.events {
+		if e.Personal != consumer.PersonalOpened {
+			t.Errorf("event %d: %s (%v), want opened", e.Position, e.Personal, e.Withheld)
+		}
+	}
+}
