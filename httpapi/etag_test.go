@@ -9,26 +9,7 @@ import (
 )
 
 func TestETags(t *testing.T) {
-	h := newHarness(t)
-	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
-	send := func(method, header, value, body string) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest(method, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+h.token)
-		req.Header.Set("Content-Type", "application/json")
-		if header != "" {
-			req.Header.Set(header, value)
-		}
-		resp, err := h.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
-	}
+	send := customer9999(t)
 	patch := `{"emailAddress":"a@example.com"}`
 	cases := []struct {
 		name, method, header, value string
@@ -112,26 +93,7 @@ func TestIfMatchLists(t *testing.T) {
 // as a number: If-Match: "01" let a write through on version 1 (and "0001", "01" matched as
 // If-None-Match), though the client never held that tag.
 func TestETagsCompareAsWritten(t *testing.T) {
-	h := newHarness(t)
-	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
-	send := func(method, header, value, body string) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest(method, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+h.token)
-		req.Header.Set("Content-Type", "application/json")
-		if header != "" {
-			req.Header.Set(header, value)
-		}
-		resp, err := h.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
-	}
+	send := customer9999(t)
 	tags := []string{`"01"`, `"0001"`, `"01", "00"`, `W/"01"`}
 	for _, tag := range tags {
 		if resp := send(http.MethodGet, "If-None-Match", tag, ""); resp.StatusCode != http.StatusOK {
@@ -154,36 +116,44 @@ func TestETagsCompareAsWritten(t *testing.T) {
 // "v1,2" made the field "not a list of entity tags": 412 for a write whose precondition held,
 // and a conditional GET that named the current tag got 200, not 304.
 func TestIfMatchTagsWithCommas(t *testing.T) {
+	send := customer9999(t)
+	if code := send(http.MethodGet, "If-None-Match", `"v1,2", "1"`, "").StatusCode; code != http.StatusNotModified {
+		t.Errorf(`GET with If-None-Match "v1,2", "1" on version 1: %d, want 304`, code)
+	}
+	if code := send(http.MethodGet, "If-None-Match", `W/"a,1", "1,"`, "").StatusCode; code != http.StatusOK {
+		t.Errorf(`GET with If-None-Match W/"a,1", "1," on version 1: %d, want 200`, code)
+	}
+	if code := send(http.MethodPatch, "If-Match", `"v1,2", "1"`, `{"emailAddress":"comma@example.com"}`).StatusCode; code != http.StatusOK {
+		t.Errorf(`PATCH with If-Match "v1,2", "1" on version 1: %d, want 200`, code)
+	}
+	for _, bad := range []string{`"2,3`, `"2", 3"`, `"2"x, "3"`} { // not lists of entity tags
+		if code := send(http.MethodPatch, "If-Match", bad, `{"emailAddress":"bad@example.com"}`).StatusCode; code != http.StatusPreconditionFailed {
+			t.Errorf("PATCH with If-Match %s: %d, want 412", bad, code)
+		}
+	}
+}
+
+// customer9999 creates customer 9999 on a new harness and returns a function sending a request
+// to it with one header (none when header is ""), its answer's body read and closed.
+func customer9999(t *testing.T) func(method, header, value, body string) *http.Response {
 	h := newHarness(t)
 	if code, body := h.do(http.MethodPost, "/ledger/customer/v1/1000/customers", "application/json", validCustomer); code != http.StatusCreated {
 		t.Fatalf("create: %d %s", code, body)
 	}
-	send := func(method, header, value, body string) int {
+	return func(method, header, value, body string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest(method, h.srv.URL+"/ledger/customer/v1/1000/customers/9999", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+h.token)
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(header, value)
+		if header != "" {
+			req.Header.Set(header, value)
+		}
 		resp, err := h.srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := send(http.MethodGet, "If-None-Match", `"v1,2", "1"`, ""); code != http.StatusNotModified {
-		t.Errorf(`GET with If-None-Match "v1,2", "1" on version 1: %d, want 304`, code)
-	}
-	if code := send(http.MethodGet, "If-None-Match", `W/"a,1", "1,"`, ""); code != http.StatusOK {
-		t.Errorf(`GET with If-None-Match W/"a,1", "1," on version 1: %d, want 200`, code)
-	}
-	if code := send(http.MethodPatch, "If-Match", `"v1,2", "1"`, `{"emailAddress":"comma@example.com"}`); code != http.StatusOK {
-		t.Errorf(`PATCH with If-Match "v1,2", "1" on version 1: %d, want 200`, code)
-	}
-	for _, bad := range []string{`"2,3`, `"2", 3"`, `"2"x, "3"`} { // not lists of entity tags
-		if code := send(http.MethodPatch, "If-Match", bad, `{"emailAddress":"bad@example.com"}`); code != http.StatusPreconditionFailed {
-			t.Errorf("PATCH with If-Match %s: %d, want 412", bad, code)
-		}
+		return resp
 	}
 }
