@@ -69,24 +69,15 @@ func TestE2EBackupHoldingUpAForgetIsCut(t *testing.T) {
 	}
 	take(64 << 10)
 
-	forgot := make(chan string, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, s.base+customersPath(demoLedger, no, "forget"), nil)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		r, err := s.client.Do(req)
-		if err != nil {
-			forgot <- err.Error()
-			return
-		}
-		r.Body.Close()
-		forgot <- r.Status
-	}()
+	forgot := forgetInBackground(s, no)
 
 	// The forget waits for the backup: the backup arms its cut.
+	wait, cancel := waitContext(t)
+	defer cancel()
 	var cut armed
 	select {
 	case cut = <-arms:
-	case <-time.After(time.Minute): // a guard for the failure only: on success the cut is armed at once
+	case <-wait.Done(): // the failure only: on success the cut is armed at once
 		drain()
 		t.Fatalf("a forget waited for a backup and nothing bounded the wait (the forget answered %s once the reader had taken the whole copy)", <-forgot)
 	}
@@ -107,7 +98,7 @@ func TestE2EBackupHoldingUpAForgetIsCut(t *testing.T) {
 		if got != "204 No Content" {
 			t.Fatalf("the forget once the backup was cut: %s; want 204", got)
 		}
-	case <-time.After(2 * time.Minute): // a guard for the failure only
+	case <-wait.Done(): // the failure only
 		drain()
 		t.Fatalf("the forget waited on after the backup holding it up was cut (answered %s once the reader had taken the whole copy)", <-forgot)
 	}
@@ -175,4 +166,22 @@ func keyStoreBallast(t *testing.T, s *testServer, n int) {
 		t.Fatal(err)
 	}
 	s.start(t)
+}
+
+// forgetInBackground asks writer s to forget customer no and returns where its answer's status
+// (or the request's error) comes.
+func forgetInBackground(s *testServer, no string) <-chan string {
+	forgot := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, s.base+customersPath(demoLedger, no, "forget"), nil)
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		r, err := s.client.Do(req)
+		if err != nil {
+			forgot <- err.Error()
+			return
+		}
+		r.Body.Close()
+		forgot <- r.Status
+	}()
+	return forgot
 }

@@ -63,18 +63,7 @@ func TestE2EStalledBackupIsCut(t *testing.T) {
 		t.Fatalf("the backup: %s %s", resp.Status, admin.ReadError(resp))
 	}
 	// The reader takes nothing more. A forget comes.
-	forgot := make(chan string, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, s.base+customersPath(demoLedger, no, "forget"), nil)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		r, err := s.client.Do(req)
-		if err != nil {
-			forgot <- err.Error()
-			return
-		}
-		r.Body.Close()
-		forgot <- r.Status
-	}()
+	forgot := forgetInBackground(s, no)
 	wait, cancel := waitContext(t)
 	defer cancel()
 	select {
