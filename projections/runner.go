@@ -172,7 +172,7 @@ func (r *Runner) Apply(ctx context.Context, log eventstore.Reader, upTo uint64, 
 // (A reader's driver checks its stream with ResetIfNotInStream.) r.applyMu is held, before
 // anything is applied.
 func (r *Runner) resetIfAhead(head uint64, source string) error {
-	if slices.Max(append([]uint64{0}, r.checkpoints...)) <= head {
+	if r.highest() <= head {
 		return nil
 	}
 	_, err := r.resetAll("the read models hold positions the "+source+" does not have (an older log restored?); rebuilding them from the "+source,
@@ -353,7 +353,7 @@ func (r *Runner) apply(tx *bolt.Tx, events []Event, prepared [][]any, last uint6
 			return err
 		}
 	}
-	if last >= slices.Max(append([]uint64{0}, r.checkpoints...)) { // the highest checkpoint moves to last (runner_stream.go)
+	if last >= r.highest() { // the highest checkpoint moves to last (runner_stream.go)
 		return putMark(tx, events[len(events)-1])
 	}
 	return nil

@@ -63,7 +63,7 @@ type StreamEventID func(ctx context.Context, position uint64) (id string, last u
 // message goes on as before the check existed, rather than stop reading.
 func (r *Runner) ResetIfNotInStream(ctx context.Context, at StreamEventID) (reason string, err error) {
 	r.applyMu.Lock()
-	high := slices.Max(append([]uint64{0}, r.checkpoints...))
+	high := r.highest()
 	r.applyMu.Unlock()
 	if high == 0 {
 		return "", nil
@@ -74,7 +74,7 @@ func (r *Runner) ResetIfNotInStream(ctx context.Context, at StreamEventID) (reas
 	}
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
-	if now := slices.Max(append([]uint64{0}, r.checkpoints...)); now != high {
+	if now := r.highest(); now != high {
 		return "", nil // applied meanwhile: the feed is running, the next start checks again
 	}
 	if last < high {
@@ -103,6 +103,16 @@ func (r *Runner) ResetIfNotInStream(ctx context.Context, at StreamEventID) (reas
 	}
 	return r.resetAll("the stream holds another event at the read models' last position than the one they applied there: the writer's log was restored from an older backup and written to since; rebuilding them from the stream",
 		"position", high, "applied", want.String(), "stream", id, "streamLast", last)
+}
+
+// highest is the highest of the projections' checkpoints (0 with none), without allocating: the
+// writer asks it at every apply. r.applyMu is held.
+func (r *Runner) highest() uint64 {
+	var h uint64
+	for _, c := range r.checkpoints {
+		h = max(h, c)
+	}
+	return h
 }
 
 // uncheckedEvery is how often ResetIfNotInStream logs again that it cannot read the stream's event.
